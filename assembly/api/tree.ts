@@ -1,0 +1,176 @@
+// Exported tree entry points. pfns cross the boundary as f64 (exact below
+// 2^53, which the host enforces); inside they are u64. Each call takes the
+// domain's base address and holds the tree lock for its whole duration.
+
+import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, Policy } from "../layout";
+import { lock, unlock } from "../lock";
+import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, FLAG_ORACLE_WALK } from "../tree/domain";
+import { checkTree, badNode } from "../tree/check";
+import { next } from "../tree/rbtree";
+
+/** This instance's lock-holder id: its CPU + 1 (set by attach). */
+export let selfId: u32 = 1;
+/** Why this instance's last failing call failed (Err.*). */
+let lastErr: u32 = Err.NONE;
+/** hi of the range found by the last find(). */
+let foundHi: f64 = 0;
+
+// @ts-ignore: decorator
+@inline export function treeLockAddr(d: Domain): usize {
+  return changetype<usize>(d) + offsetof<Domain>("treeLock");
+}
+
+export function heapBase(): usize { return __heap_base; }
+
+export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
+  return domainBytes(cpus, nodeCap, magCap, magSize);
+}
+
+/** Lays out and initialises a domain in zeroed memory at base. */
+export function domainInit(
+  base: usize, granuleShift: u32, startPfn: f64, cpus: u32, nodeCap: u32,
+  magCap: u32, magSize: u32, policy: u32, depotMax: u32,
+): void {
+  let d = domainAt(base);
+  memory.fill(base, 0, domainBytes(cpus, nodeCap, magCap, magSize));
+  layoutDomain(d, cpus, nodeCap, magCap, magSize);
+  d.policy = policy;
+  d.depotMax = depotMax;
+  d.magLimit = magCap;
+  initTree(d, granuleShift, <u64>startPfn);
+  for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
+  d.version = LAYOUT_VERSION;
+  atomic.store<u32>(base, MAGIC);  // last: a domain is valid once magic is set
+}
+
+/** Checks that base holds a domain of this layout version (0 if so). */
+export function domainProbe(base: usize): u32 {
+  let d = domainAt(base);
+  if (atomic.load<u32>(base) != MAGIC) return 1;
+  if (d.version != LAYOUT_VERSION) return 2;
+  return 0;
+}
+
+export function attach(cpu: u32): void { selfId = cpu + 1; }
+export function lastError(): u32 { return lastErr; }
+
+export function setOracleWalk(base: usize, on: bool): void {
+  let d = domainAt(base);
+  if (on) d.flags |= FLAG_ORACLE_WALK; else d.flags &= ~FLAG_ORACLE_WALK;
+}
+
+export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let r = allocRange(d, <u64>size, <u64>limit, aligned);
+  unlock(treeLockAddr(d));
+  if (r < 0) { lastErr = treeError; return -1; }
+  return <f64>r;
+}
+
+/** Allocates and frees `rounds` ranges of `size` in a loop inside wasm (benchmarks). */
+export function allocFreeLoop(base: usize, size: f64, limit: f64, aligned: bool, rounds: u32): u32 {
+  let d = domainAt(base);
+  let fails: u32 = 0;
+  for (let i: u32 = 0; i < rounds; i++) {
+    lock(d, treeLockAddr(d), selfId);
+    let r = allocRange(d, <u64>size, <u64>limit, aligned);
+    if (r >= 0) freePfn(d, <u64>r); else fails++;
+    unlock(treeLockAddr(d));
+  }
+  return fails;
+}
+
+export function free(base: usize, pfn: f64): bool {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let ok = freePfn(d, <u64>pfn);
+  unlock(treeLockAddr(d));
+  return ok;
+}
+
+/** lo of the range holding pfn, or -1; its hi is then foundHiPfn(). */
+export function find(base: usize, pfn: f64): f64 {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let i = findNode(d, <u64>pfn);
+  let r: f64 = -1;
+  if (i != NIL && i != ANCHOR) {
+    r = <f64>nodeAt(d, i).lo;
+    foundHi = <f64>nodeAt(d, i).hi;
+  }
+  unlock(treeLockAddr(d));
+  return r;
+}
+export function foundHiPfn(): f64 { return foundHi; }
+
+export function reserve(base: usize, lo: f64, hi: f64): bool {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let ok = reserveRange(d, <u64>lo, <u64>hi);
+  unlock(treeLockAddr(d));
+  if (!ok) lastErr = treeError;
+  return ok;
+}
+
+/**
+ * Copies up to `max` ranges with lo >= fromPfn, in order, as f64 pairs
+ * into out. Returns how many were written (the anchor is left out).
+ */
+export function dumpRanges(base: usize, fromPfn: f64, out: usize, max: u32): u32 {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let from = <u64>fromPfn;
+  let t = d.root;
+  let i: u32 = NIL;
+  while (t != NIL) {
+    let T = nodeAt(d, t);
+    if (T.lo >= from) { i = t; t = T.left; } else t = T.right;
+  }
+  let n: u32 = 0;
+  while (i != NIL && i != ANCHOR && n < max) {
+    let X = nodeAt(d, i);
+    store<f64>(out + (<usize>n << 4), <f64>X.lo);
+    store<f64>(out + (<usize>n << 4) + 8, <f64>X.hi);
+    n++;
+    i = next(d, i);
+  }
+  unlock(treeLockAddr(d));
+  return n;
+}
+
+export function check(base: usize): u32 {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  let r = checkTree(d);
+  unlock(treeLockAddr(d));
+  return r;
+}
+export function checkBadNode(): u32 { return badNode; }
+
+/** Tree counters by number (see src/stats); read under the tree lock. */
+export function treeStat(base: usize, which: u32): f64 {
+  let d = domainAt(base);
+  switch (which) {
+    case 0: return <f64>(d.nodesUsed - 1);   // ranges (anchor left out)
+    case 1: return <f64>d.nodeCap;
+    case 2: return <f64>d.allocs;
+    case 3: return <f64>d.frees;
+    case 4: return <f64>d.allocFailures;
+    case 5: return <f64>d.freeMisses;
+    case 6: return <f64>d.slabFull;
+    case 7: return <f64>d.reserves;
+    case 8: return <f64>d.max32AllocSize;
+    case 9: return <f64>d.dma32Pfn;
+    case 10: return <f64>d.startPfn;
+    case 11: return <f64>nodeAt(d, d.cachedNode).lo;
+    case 12: return <f64>nodeAt(d, d.cached32Node).lo;
+    case 13: return <f64>d.totalBytes;
+    default: return -1;
+  }
+}
+
+export function destroy(base: usize): void {
+  let d = domainAt(base);
+  atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("destroyed"), 1);
+}

@@ -1,0 +1,2 @@
+// The module's exports: one file per area under api/.
+export * from "./api/tree";

@@ -1,0 +1,292 @@
+// The one layout of a domain in shared memory.
+//
+// Every worker instantiates its own copy of this module, with its own globals
+// and static data, over one shared WebAssembly.Memory. So nothing shared may
+// live in a global: all shared state sits at offsets recorded in the domain
+// header below, and every entry point takes the domain's base address.
+//
+// ╒═══════════════════ Domain regions (byte offsets from base) ═══════════════╕
+// │ Domain header (this class, HEADER_BYTES)                                  │
+// ├── offNodes ───────────────────────────────────────────────────────────────┤
+// │ Node[nodeCap + 1]      index 0 = nil sentinel, index 1 = anchor           │
+// ├── offMags ────────────────────────────────────────────────────────────────┤
+// │ Magazine[magCap + 1]   index 0 = "no magazine"; stride magStride          │
+// ├── offCpuCaches ───────────────────────────────────────────────────────────┤
+// │ CpuCache[cpus][ORDERS] one cache line each: lock, loaded, prev, counters  │
+// ├── offDepots ──────────────────────────────────────────────────────────────┤
+// │ Depot[ORDERS]          one cache line each: lock, list head, counters     │
+// ├── offCpuState ────────────────────────────────────────────────────────────┤
+// │ CpuState[cpus]         one cache line each: alive flag, tree counters     │
+// └───────────────────────────────────────────────────────────────────────────┘
+
+/** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
+// @ts-ignore: decorator
+@inline export const MAGIC: u32 = 0x41564f49;
+/** Bumped whenever the layout below changes shape. */
+// @ts-ignore: decorator
+@inline export const LAYOUT_VERSION: u32 = 1;
+
+/** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
+// @ts-ignore: decorator
+@inline export const ORDERS: u32 = 6;
+// @ts-ignore: decorator
+@inline export const CACHE_LINE: u32 = 64;
+// @ts-ignore: decorator
+@inline export const HEADER_BYTES: u32 = 512;
+/** pfn_lo and pfn_hi of the anchor node: above every usable pfn. */
+// @ts-ignore: decorator
+@inline export const IOVA_ANCHOR: u64 = 0xFFFFFFFFFFFFFFFF;
+/** Node index meaning "none"; node 0 is also the nil sentinel of the tree. */
+// @ts-ignore: decorator
+@inline export const NIL: u32 = 0;
+// @ts-ignore: decorator
+@inline export const ANCHOR: u32 = 1;
+
+/** Depot policies; the numbers are part of the layout (stored in the header). */
+export namespace Policy {
+  // @ts-ignore: decorator
+  @inline export const TREE_ONLY: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const LINUX_510: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const CPU_FLUSH: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const SCALED_DEPOT: u32 = 3;
+  // @ts-ignore: decorator
+  @inline export const LINUX_64: u32 = 4;
+  // @ts-ignore: decorator
+  @inline export const ADAPTIVE: u32 = 5;
+}
+
+/** Why the last failing operation failed; read by the host to build its error. */
+export namespace Err {
+  // @ts-ignore: decorator
+  @inline export const NONE: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const NO_SPACE: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const NODE_SLAB_FULL: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const DESTROYED: u32 = 3;
+  // @ts-ignore: decorator
+  @inline export const LOCK_HOLDER_DEAD: u32 = 4;
+  // @ts-ignore: decorator
+  @inline export const FAST_FAIL_32: u32 = 5;
+}
+
+// ╒═════════════════════════ Domain header ══════════════════════════════════╕
+// │ magic │ version │ totalBytes │ flags        ... geometry, region offsets  │
+// │ treeLock (own line) │ root, anchor, cached nodes, node free list        │
+// │ startPfn │ dma32Pfn │ max32AllocSize │ magazine slab lock and free list   │
+// └──────────────────────────────────────────────────────────────────────────┘
+@unmanaged export class Domain {
+  // --- identity and geometry (written once by init, read-only after) [0..64)
+  magic: u32;
+  version: u32;
+  totalBytes: u32;
+  flags: u32;
+  granuleShift: u32;
+  cpus: u32;
+  policy: u32;
+  magSize: u32;
+  nodeCap: u32;
+  magCap: u32;
+  depotMax: u32;
+  magStride: u32;
+  offNodes: u32;
+  offMags: u32;
+  offCpuCaches: u32;
+  offDepots: u32;
+  // [64..128)
+  offCpuState: u32;
+  pad0: u32;
+  startPfn: u64;
+  dma32Pfn: u64;
+  pad1: u64;
+  pad2: u64;
+  pad3: u64;
+  pad4: u64;
+  pad5: u64;
+  // --- tree state, guarded by treeLock [128..192)
+  treeLock: u32;
+  treeWaiters: u32;
+  root: u32;
+  cachedNode: u32;
+  cached32Node: u32;
+  freeNode: u32;      // head of the node free list (linked through Node.left)
+  nodesUsed: u32;     // nodes out of the slab, the anchor included
+  nodesHigh: u32;     // slab indexes below this have been handed out once
+  destroyed: u32;
+  lastError: u32;
+  max32AllocSize: u64;
+  allocs: u64;
+  frees: u64;
+  // [192..256)
+  allocFailures: u64;
+  freeMisses: u64;    // free of a pfn no range holds: a no-op, but counted
+  slabFull: u64;
+  reserves: u64;
+  pad6: u64;
+  pad7: u64;
+  pad8: u64;
+  pad9: u64;
+  // --- magazine slab, guarded by magLock [256..320)
+  magLock: u32;
+  magWaiters: u32;
+  magFreeHead: u32;
+  magsUsed: u32;
+  magsHigh: u32;
+  magLimit: u32;      // fault injection: at most this many magazines out at once
+  magAllocFailures: u64;
+}
+
+// ╒═════════════════════════ Node (48 bytes) ════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │
+// └──────────────────────────────────────────────────────────────────────────┘
+// gap    = free pfns between this range and the previous one (below it), i.e.
+//          lo - (prev.hi + 1), or lo itself for the lowest range.
+// maxGap = the largest gap in this node's subtree: the augmentation that lets
+//          the placement search skip whole subtrees that cannot hold a range.
+@unmanaged export class Node {
+  lo: u64;
+  hi: u64;
+  gap: u64;
+  maxGap: u64;
+  left: u32;
+  right: u32;
+  parent: u32;
+  red: u32;
+}
+// @ts-ignore: decorator
+@inline export const NODE_BYTES: u32 = 48;
+
+// ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
+// │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │
+// └───────────────────────────────────────────────────────────────┘
+// next links a magazine into the depot list or the slab's free list.
+@unmanaged export class Magazine {
+  size: u32;
+  next: u32;
+}
+// @ts-ignore: decorator
+@inline export const MAG_HEADER: u32 = 8;
+
+// ╒══════════════ CpuCache (one cache line per CPU and order) ══════╕
+// │ lock │ waiters │ loaded │ prev │ hits │ misses │ inserts │ ...    │
+// └─────────────────────────────────────────────────────────────────┘
+@unmanaged export class CpuCache {
+  lock: u32;
+  waiters: u32;
+  loaded: u32;
+  prev: u32;
+  hits: u64;          // alloc served from a magazine
+  misses: u64;        // alloc that went to the tree
+  inserts: u64;       // free kept in a magazine
+  insertFails: u64;   // free that went to the tree
+  pad0: u64;
+  pad1: u64;
+}
+
+// ╒══════════════ Depot (one cache line per order) ════════════════╕
+// │ lock │ waiters │ head │ size │ pushes │ pops │ fullEvents │ ... │
+// └─────────────────────────────────────────────────────────────────┘
+@unmanaged export class Depot {
+  lock: u32;
+  waiters: u32;
+  head: u32;          // newest magazine; list linked through Magazine.next
+  size: u32;          // magazines in the depot
+  pushes: u64;
+  pops: u64;
+  fullEvents: u64;    // a full magazine found the depot full
+  magsToTree: u64;    // magazines whose pfns went back to the tree
+  workDue: u64;       // policy timers (linux-6.4 delayed work, adaptive), in ms
+  pad0: u32;
+  pad1: u32;
+}
+
+// ╒══════════════ CpuState (one cache line per CPU) ═══════════════╕
+// │ alive │ pad │ reserved counters                                 │
+// └─────────────────────────────────────────────────────────────────┘
+@unmanaged export class CpuState {
+  alive: u32;
+  pad0: u32;
+  pad1: u64;
+  pad2: u64;
+  pad3: u64;
+  pad4: u64;
+  pad5: u64;
+  pad6: u64;
+  pad7: u64;
+}
+
+// @ts-ignore: decorator
+@inline export function alignUp(x: u32, a: u32): u32 {
+  return (x + a - 1) & ~(a - 1);
+}
+
+/** Bytes a domain of this geometry needs; each region starts on a cache line. */
+export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
+  let off: u32 = HEADER_BYTES;
+  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
+  off += alignUp((magCap + 1) * (MAG_HEADER + magSize * 8), CACHE_LINE);
+  off += cpus * ORDERS * CACHE_LINE;
+  off += ORDERS * CACHE_LINE;
+  off += cpus * CACHE_LINE;
+  return off;
+}
+
+/** Writes the geometry and region offsets into a zeroed header. */
+export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): void {
+  d.cpus = cpus;
+  d.nodeCap = nodeCap;
+  d.magCap = magCap;
+  d.magSize = magSize;
+  d.magStride = MAG_HEADER + magSize * 8;
+  let off: u32 = HEADER_BYTES;
+  d.offNodes = off;
+  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
+  d.offMags = off;
+  off += alignUp((magCap + 1) * d.magStride, CACHE_LINE);
+  d.offCpuCaches = off;
+  off += cpus * ORDERS * CACHE_LINE;
+  d.offDepots = off;
+  off += ORDERS * CACHE_LINE;
+  d.offCpuState = off;
+  off += cpus * CACHE_LINE;
+  d.totalBytes = off;
+}
+
+// --- addressing: every region is reached through one of these ---
+
+/** Node i of domain d (i = 0 is the nil sentinel). */
+// @ts-ignore: decorator
+@inline export function nodeAt(d: Domain, i: u32): Node {
+  return changetype<Node>(changetype<usize>(d) + d.offNodes + <usize>i * NODE_BYTES);
+}
+/** Magazine m of domain d (m = 0 means "no magazine" and is never dereferenced). */
+// @ts-ignore: decorator
+@inline export function magAt(d: Domain, m: u32): Magazine {
+  return changetype<Magazine>(changetype<usize>(d) + d.offMags + <usize>m * d.magStride);
+}
+/** Address of pfns[k] of magazine m. */
+// @ts-ignore: decorator
+@inline export function magPfnPtr(d: Domain, m: u32, k: u32): usize {
+  return changetype<usize>(d) + d.offMags + <usize>m * d.magStride + MAG_HEADER + <usize>k * 8;
+}
+// @ts-ignore: decorator
+@inline export function cpuCacheAt(d: Domain, cpu: u32, order: u32): CpuCache {
+  return changetype<CpuCache>(changetype<usize>(d) + d.offCpuCaches + <usize>(cpu * ORDERS + order) * CACHE_LINE);
+}
+// @ts-ignore: decorator
+@inline export function depotAt(d: Domain, order: u32): Depot {
+  return changetype<Depot>(changetype<usize>(d) + d.offDepots + <usize>order * CACHE_LINE);
+}
+// @ts-ignore: decorator
+@inline export function cpuStateAt(d: Domain, cpu: u32): CpuState {
+  return changetype<CpuState>(changetype<usize>(d) + d.offCpuState + <usize>cpu * CACHE_LINE);
+}
+/** The domain whose header starts at byte address base. */
+// @ts-ignore: decorator
+@inline export function domainAt(base: usize): Domain {
+  return changetype<Domain>(base);
+}

@@ -1,0 +1,233 @@
+// The kernel's tree-level IOVA operations (drivers/iommu/iova.c): alloc_iova,
+// find_iova, free_iova, reserve_iova, with the cached-node bookkeeping that
+// decides where the next search starts. Callers hold the tree lock.
+
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
+import { propagate } from "./gap";
+import { insertFixup, erase, next, prev } from "./rbtree";
+import { walkDown, seekDown, foundPfn } from "./placement";
+
+/** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
+// @ts-ignore: decorator
+@inline export const FLAG_ORACLE_WALK: u32 = 1;
+
+/** Why the last tree operation of this instance failed (Err.*). */
+export let treeError: u32 = Err.NONE;
+
+// @ts-ignore: decorator
+@inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
+
+/** Sets up the empty tree: the anchor alone, both cached nodes on it. */
+export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
+  d.granuleShift = granuleShift;
+  d.startPfn = startPfn;
+  d.dma32Pfn = <u64>1 << (32 - granuleShift);
+  d.max32AllocSize = d.dma32Pfn;
+  let A = N(d, ANCHOR);
+  A.lo = IOVA_ANCHOR;
+  A.hi = IOVA_ANCHOR;
+  A.gap = IOVA_ANCHOR;   // everything below the anchor is free
+  A.maxGap = IOVA_ANCHOR;
+  A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0;
+  d.root = ANCHOR;
+  d.cachedNode = ANCHOR;
+  d.cached32Node = ANCHOR;
+  d.nodesUsed = 1;
+  d.nodesHigh = 2;
+  d.freeNode = NIL;
+}
+
+// --- node slab: a free list threaded through Node.left, then a bump index ---
+
+function takeNode(d: Domain): u32 {
+  let i = d.freeNode;
+  if (i != NIL) {
+    d.freeNode = N(d, i).left;
+  } else {
+    if (d.nodesHigh > d.nodeCap + 1) return NIL;
+    i = d.nodesHigh++;
+  }
+  d.nodesUsed++;
+  return i;
+}
+
+function giveNode(d: Domain, i: u32): void {
+  let X = N(d, i);
+  X.left = d.freeNode;
+  X.parent = NIL;
+  X.right = NIL;
+  X.lo = 0; X.hi = 0;  // a freed node must not look like a range to check()
+  d.freeNode = i;
+  d.nodesUsed--;
+}
+
+/** Links node z holding [lo, hi] into the tree (keys are unique by construction). */
+function link(d: Domain, z: u32, lo: u64, hi: u64): void {
+  let Z = N(d, z);
+  Z.lo = lo; Z.hi = hi;
+  Z.left = NIL; Z.right = NIL; Z.red = 1;
+  let p: u32 = NIL;
+  let t = d.root;
+  let goLeft = false;
+  while (t != NIL) {
+    p = t;
+    goLeft = lo < N(d, t).lo;
+    t = goLeft ? N(d, t).left : N(d, t).right;
+  }
+  Z.parent = p;
+  if (p == NIL) d.root = z;
+  else if (goLeft) N(d, p).left = z;
+  else N(d, p).right = z;
+  let pr = prev(d, z);
+  Z.gap = lo - (pr == NIL ? 0 : N(d, pr).hi + 1);
+  Z.maxGap = Z.gap;
+  let s = next(d, z);
+  let S = N(d, s);
+  S.gap = S.lo - (hi + 1);
+  propagate(d, z);
+  propagate(d, s);
+  insertFixup(d, z);
+}
+
+/** __cached_rbnode_insert_update */
+// @ts-ignore: decorator
+@inline function cachedInsertUpdate(d: Domain, z: u32): void {
+  if (N(d, z).hi < d.dma32Pfn) d.cached32Node = z;
+  else d.cachedNode = z;
+}
+
+/** __cached_rbnode_delete_update: the cached nodes step up past a freed range. */
+function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
+  let Z = N(d, z);
+  let c32 = N(d, d.cached32Node);
+  if (z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo)) d.cached32Node = succ;
+  if (Z.lo < d.dma32Pfn) d.max32AllocSize = d.dma32Pfn;
+  let c = N(d, d.cachedNode);
+  if (Z.lo >= c.lo) d.cachedNode = succ;
+}
+
+/**
+ * alloc_iova: a range of `size` pages at or below `limit` (inclusive),
+ * aligned to roundup_pow_of_two(size) if asked. Returns pfn_lo, or -1 with
+ * treeError set.
+ */
+export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64 {
+  let limitPfn = limit + 1;
+  let mask: u64 = aligned ? ~(<u64>0) << (64 - clz<u64>(size - 1)) : ~(<u64>0);
+  if (limitPfn <= d.dma32Pfn && size >= d.max32AllocSize) {
+    treeError = Err.FAST_FAIL_32;
+    d.allocFailures++;
+    return -1;
+  }
+  let z = takeNode(d);
+  if (z == NIL) {
+    treeError = Err.NODE_SLAB_FULL;
+    d.slabFull++;
+    d.allocFailures++;
+    return -1;
+  }
+  let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
+  let retryPfn = N(d, start).hi;
+  let oracle = (d.flags & FLAG_ORACLE_WALK) != 0;
+  let ok = oracle
+    ? walkDown(d, start, limitPfn, size, mask, d.startPfn)
+    : seekDown(d, start, limitPfn, size, mask, d.startPfn);
+  if (!ok && retryPfn < limitPfn) {
+    // Retry over the space above the start node, from the top.
+    ok = oracle
+      ? walkDown(d, ANCHOR, limitPfn, size, mask, retryPfn + 1)
+      : seekDown(d, ANCHOR, limitPfn, size, mask, retryPfn + 1);
+  }
+  if (!ok) {
+    d.max32AllocSize = size;
+    giveNode(d, z);
+    treeError = Err.NO_SPACE;
+    d.allocFailures++;
+    return -1;
+  }
+  let lo = foundPfn;
+  link(d, z, lo, lo + size - 1);
+  cachedInsertUpdate(d, z);
+  d.allocs++;
+  return <i64>lo;
+}
+
+/** private_find_iova: the node whose range holds pfn, or nil. */
+export function findNode(d: Domain, pfn: u64): u32 {
+  let t = d.root;
+  while (t != NIL) {
+    let T = N(d, t);
+    if (pfn < T.lo) t = T.left;
+    else if (pfn > T.hi) t = T.right;
+    else return t;
+  }
+  return NIL;
+}
+
+/** private_free_iova: cached-node update, unlink, back to the slab. */
+export function removeNode(d: Domain, z: u32): void {
+  let succ = next(d, z);
+  let pr = prev(d, z);
+  cachedDeleteUpdate(d, z, succ);
+  erase(d, z, succ, pr == NIL ? 0 : N(d, pr).hi + 1);
+  giveNode(d, z);
+  d.frees++;
+}
+
+/** free_iova: frees the range holding pfn; a pfn no range holds is counted, not an error. */
+export function freePfn(d: Domain, pfn: u64): bool {
+  let z = findNode(d, pfn);
+  if (z == NIL || z == ANCHOR) {
+    d.freeMisses++;
+    return false;
+  }
+  removeNode(d, z);
+  return true;
+}
+
+/** Lowest node whose hi >= pfn (the first that can overlap a range starting at pfn). */
+function firstEndingAtOrAbove(d: Domain, pfn: u64): u32 {
+  let t = d.root;
+  let best: u32 = NIL;
+  while (t != NIL) {
+    let T = N(d, t);
+    if (T.hi >= pfn) { best = t; t = T.left; } else t = T.right;
+  }
+  return best;
+}
+
+/**
+ * reserve_iova: overlapped ranges are widened down to absorb the gaps, the
+ * part above the last overlapped one becomes a new range; nothing merges.
+ * The kernel scans from the first node; starting at the first node that can
+ * overlap visits the same overlapping nodes in the same order.
+ * Returns false (treeError set) only when a needed node could not be had.
+ */
+export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
+  let overlap = false;
+  let i = firstEndingAtOrAbove(d, lo);
+  while (i != NIL) {
+    let X = N(d, i);
+    if (lo <= X.hi && hi >= X.lo) {
+      if (lo < X.lo) {
+        X.gap -= X.lo - lo;
+        X.lo = lo;
+        propagate(d, i);
+      }
+      if (hi > X.hi) lo = X.hi + 1;
+      if (lo >= X.lo && hi <= X.hi) { d.reserves++; return true; }
+      overlap = true;
+    } else if (overlap) break;
+    else break; // past the first candidate without overlap: nothing further can overlap
+    i = next(d, i);
+  }
+  let z = takeNode(d);
+  if (z == NIL) {
+    treeError = Err.NODE_SLAB_FULL;
+    d.slabFull++;
+    return false;
+  }
+  link(d, z, lo, hi);
+  d.reserves++;
+  return true;
+}

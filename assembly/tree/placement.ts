@@ -1,0 +1,136 @@
+// Where the kernel's rbtree allocator (__alloc_and_insert_iova_range, in its
+// final v5.13-v6.x form) puts a new range, found two ways:
+//
+//  - walkDown(): the kernel's own loop, node by node backwards from the start
+//    node. O(n) on a fragmented tree. Kept only as the test oracle.
+//  - seekDown(): the same answer in O(log n) using the maxGap augmentation.
+//
+// The kernel's loop, seen from one "upper" node U at a time (U starts at the
+// cached node S and steps to its predecessor P each round):
+//     high = min(limit, U.lo);  cand = (high - size) & mask
+//     stop when P is none, or cand > P.hi (fits), or cand < low
+// then fails if high < size or cand < low. cand never grows as U descends,
+// so the two failure tests, once true, stay true: the answer is decided by
+// the *first fitting U* at or below S, and then checked against them.
+//
+// seekDown finds that first fitting U without visiting the others:
+//  - No U above A (the lowest node with lo >= limit) can fit: its P.hi is at
+//    least A.lo >= limit > cand. So the walk may begin at min(S, A), and
+//    below A every U has high = U.lo.
+//  - Below A, "U fits" means the aligned block [cand, cand + size) lies in
+//    U's gap, which needs U.gap >= size. A subtree whose maxGap < size holds
+//    no fitting U and is skipped whole; the descent visits the rest in
+//    reverse order (right subtree, node, left subtree), exactly the order the
+//    kernel's walk meets them in.
+
+import { Domain, Node, NIL, nodeAt } from "../layout";
+import { prev } from "./rbtree";
+
+/** Result of a search: the fitting upper node (insertion hint) and new pfn_lo. */
+export let foundUpper: u32 = NIL;
+export let foundPfn: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
+
+/** pred.hi + 1 of node X, or 0 if X is the lowest: X.lo - X.gap either way. */
+// @ts-ignore: decorator
+@inline function floorOf(X: Node): u64 { return X.lo - X.gap; }
+
+/**
+ * The kernel's loop. limit is exclusive (limit_pfn + 1); returns true and
+ * sets foundUpper/foundPfn on success.
+ */
+export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+  let high = limit;
+  let curr = start;
+  let cand: u64 = 0;
+  let upper: u32 = NIL;
+  do {
+    let C = N(d, curr);
+    if (C.lo < high) high = C.lo;
+    cand = (high - size) & mask;
+    upper = curr;
+    curr = prev(d, curr);
+  } while (curr != NIL && cand <= N(d, curr).hi && cand >= low);
+  if (high < size || cand < low) return false;
+  foundUpper = upper;
+  foundPfn = cand;
+  return true;
+}
+
+// Search parameters for the recursive descent, set once per seekDown call.
+let sSize: u64 = 0;
+let sMask: u64 = 0;
+
+/** Does the gap below X (X.lo < limit) hold an aligned block of sSize? */
+// @ts-ignore: decorator
+@inline function fitsBelow(X: Node): bool {
+  if (X.lo < sSize) return false;
+  return ((X.lo - sSize) & sMask) >= floorOf(X);
+}
+
+/** Highest fitting node in subtree t, or nil. */
+function highestFit(d: Domain, t: u32): u32 {
+  while (t != NIL) {
+    let T = N(d, t);
+    if (T.maxGap < sSize) return NIL;
+    let r = highestFit(d, T.right);
+    if (r != NIL) return r;
+    if (fitsBelow(T)) return t;
+    t = T.left; // tail position: iterate rather than recurse
+  }
+  return NIL;
+}
+
+/** Lowest node with lo >= limit (the anchor guarantees one exists). */
+function lowestAtOrAbove(d: Domain, limit: u64): u32 {
+  let t = d.root;
+  let best: u32 = NIL;
+  while (t != NIL) {
+    let T = N(d, t);
+    if (T.lo >= limit) { best = t; t = T.left; } else t = T.right;
+  }
+  return best;
+}
+
+/** Same contract as walkDown, in O(log n) for the cases that matter. */
+export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+  let a = lowestAtOrAbove(d, limit);
+  let x0 = N(d, a).lo < N(d, start).lo ? a : start;
+  let X0 = N(d, x0);
+  // First candidate: x0 itself, with high clipped to the limit.
+  let high = X0.lo < limit ? X0.lo : limit;
+  let cand = (high - size) & mask;
+  if (high < size) return false;
+  if (cand >= floorOf(X0)) return accept(x0, cand, low);
+  // Below x0 every upper node has lo < limit, so high = its lo.
+  sSize = size;
+  sMask = mask;
+  let u = highestFit(d, X0.left);
+  if (u == NIL) {
+    let x = x0;
+    let p = X0.parent;
+    while (p != NIL) {
+      let P = N(d, p);
+      if (P.right == x) {
+        if (fitsBelow(P)) { u = p; break; }
+        u = highestFit(d, P.left);
+        if (u != NIL) break;
+      }
+      x = p;
+      p = P.parent;
+    }
+    if (u == NIL) return false;
+  }
+  let U = N(d, u);
+  return accept(u, (U.lo - size) & mask, low);
+}
+
+// @ts-ignore: decorator
+@inline function accept(upper: u32, cand: u64, low: u64): bool {
+  if (cand < low) return false;
+  foundUpper = upper;
+  foundPfn = cand;
+  return true;
+}
