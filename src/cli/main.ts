@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The `iova` command: subcommands dispatch to src/cli/<name>.ts.
+import { replayCommand } from "./replay.js";
+import { demoCommand } from "./demo.js";
+
+const USAGE = `usage: iova <command> [args]
+
+commands:
+  replay FILE...   replay kernel conformance traces (JSON lines) and compare every result
+  demo             allocate, fragment and print tree statistics
+`;
+
+function main(argv: string[]): number {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "replay": return replayCommand(rest);
+    case "demo": return demoCommand(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`iova: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

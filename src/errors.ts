@@ -1,0 +1,72 @@
+// Typed errors of the public API. Each carries the offending value so a
+// caller (or a test) can tell exactly what was refused.
+
+/** Base class of every error this package throws on purpose. */
+export class IovaError extends Error {
+  override name = "IovaError";
+}
+
+/** An argument that is not what the API accepts: the value is kept as given. */
+export class InvalidArgumentError extends IovaError {
+  override name = "InvalidArgumentError";
+  constructor(readonly argument: string, readonly value: unknown, reason: string) {
+    super(`${argument} ${reason}: got ${describe(value)}`);
+  }
+}
+
+/** Any call on a domain after destroy(). */
+export class DomainDestroyedError extends IovaError {
+  override name = "DomainDestroyedError";
+  constructor(readonly operation: string) {
+    super(`${operation}() called on a destroyed domain`);
+  }
+}
+
+/** Why an allocation failed, when the caller asked for an exception. */
+export type AllocFailure = "no-space" | "fast-fail-32" | "node-slab-full";
+
+export class AllocationError extends IovaError {
+  override name = "AllocationError";
+  constructor(readonly reason: AllocFailure, readonly size: number, readonly limitPfn: number) {
+    super(`cannot allocate ${size} pages at or below pfn ${limitPfn}: ${reasonText(reason)}`);
+  }
+}
+
+/** reserve() needed a node and the node slab had none left. */
+export class NodeSlabFullError extends IovaError {
+  override name = "NodeSlabFullError";
+  constructor(readonly capacity: number) {
+    super(`the node slab is full (${capacity} ranges); create the domain with a larger maxRanges`);
+  }
+}
+
+/** check() found a broken invariant: a bug, never a user error. */
+export class InvariantError extends IovaError {
+  override name = "InvariantError";
+  constructor(readonly code: number, readonly what: string, readonly node: number) {
+    super(`tree invariant broken: ${what} (code ${code}, at node ${node})`);
+  }
+}
+
+/** A lock stayed held by a CPU whose worker is gone. */
+export class LockHolderDeadError extends IovaError {
+  override name = "LockHolderDeadError";
+  constructor(readonly holderCpu: number) {
+    super(`a lock is held by CPU ${holderCpu}, whose worker has exited; the domain cannot be used safely`);
+  }
+}
+
+function reasonText(r: AllocFailure): string {
+  switch (r) {
+    case "no-space": return "no free range of that size and alignment below the limit";
+    case "fast-fail-32": return "a 32-bit request of this size already failed since the last free below 4 GiB (max32_alloc_size)";
+    case "node-slab-full": return "the node slab is full; create the domain with a larger maxRanges";
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number" && Object.is(v, -0)) return "-0";
+  return String(v);
+}

@@ -1,0 +1,26 @@
+// The WebAssembly JS API as far as this package uses it. Node has it at run
+// time, but neither lib.es2022 nor @types/node declares it.
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: ArrayBufferView | ArrayBuffer);
+  }
+  interface MemoryDescriptor {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }
+  class Memory {
+    constructor(descriptor: MemoryDescriptor);
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    grow(delta: number): number;
+  }
+  class Global {
+    value: number;
+  }
+  type Imports = Record<string, Record<string, unknown>>;
+  class Instance {
+    constructor(module: Module, imports?: Imports);
+    readonly exports: Record<string, unknown>;
+  }
+  class RuntimeError extends Error {}
+}

@@ -1,0 +1,52 @@
+// The wasm module's exports as the host sees them (assembly/api/*.ts).
+// Addresses are byte offsets into the shared memory; pfns are f64.
+
+export interface IovaExports {
+  heapBase(): number;
+  layoutBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
+  domainInit(base: number, granuleShift: number, startPfn: number, cpus: number, nodeCap: number,
+    magCap: number, magSize: number, policy: number, depotMax: number): void;
+  domainProbe(base: number): number;
+  attach(cpu: number): void;
+  lastError(): number;
+  setOracleWalk(base: number, on: number): void;
+  alloc(base: number, size: number, limit: number, aligned: number): number;
+  allocFreeLoop(base: number, size: number, limit: number, aligned: number, rounds: number): number;
+  free(base: number, pfn: number): number;
+  find(base: number, pfn: number): number;
+  foundHiPfn(): number;
+  reserve(base: number, lo: number, hi: number): number;
+  dumpRanges(base: number, fromPfn: number, out: number, max: number): number;
+  check(base: number): number;
+  checkBadNode(): number;
+  treeStat(base: number, which: number): number;
+  destroy(base: number): void;
+  deadHolder: WebAssembly.Global;
+}
+
+/** Err.* of assembly/layout.ts. */
+export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK_HOLDER_DEAD: 4, FAST_FAIL_32: 5 } as const;
+
+/** treeStat() selectors. */
+export const TREE_STAT = {
+  ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
+  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13,
+} as const;
+
+/** Bad.* of assembly/tree/check.ts. */
+export const CHECK_CODES: Record<number, string> = {
+  1: "the root is red",
+  2: "a red node has a red child",
+  3: "black heights differ between siblings",
+  4: "a child's parent link is wrong",
+  5: "keys are out of order",
+  6: "two ranges overlap",
+  7: "a node's gap does not match its neighbours",
+  8: "a node's maxGap does not match its subtree",
+  9: "node slab accounting does not add up",
+  10: "the anchor is not the last node",
+  11: "a cached node is not in the tree",
+  12: "the nil sentinel was modified",
+  13: "a range has pfn_lo > pfn_hi",
+  14: "the tree has a cycle",
+};
