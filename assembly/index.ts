@@ -1,2 +1,4 @@
 // The module's exports: one file per area under api/.
 export * from "./api/tree";
+export * from "./api/rcache";
+export { deadHolder, deadLockAddr } from "./lock";

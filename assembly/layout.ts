@@ -102,7 +102,7 @@ export namespace Err {
   pad0: u32;
   startPfn: u64;
   dma32Pfn: u64;
-  pad1: u64;
+  clockMs: u64;       // the domain's clock (real or virtual), set by the host
   pad2: u64;
   pad3: u64;
   pad4: u64;
@@ -199,9 +199,9 @@ export namespace Err {
   pops: u64;
   fullEvents: u64;    // a full magazine found the depot full
   magsToTree: u64;    // magazines whose pfns went back to the tree
-  workDue: u64;       // policy timers (linux-6.4 delayed work, adaptive), in ms
+  workDue: u64;       // linux-6.4 delayed work / adaptive reclaim: next run (ms), 0 = none
+  lowWater: u32;      // adaptive: fewest magazines the depot held since the last reclaim
   pad0: u32;
-  pad1: u32;
 }
 
 // ╒══════════════ CpuState (one cache line per CPU) ═══════════════╕

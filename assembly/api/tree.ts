@@ -4,21 +4,17 @@
 
 import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, Policy } from "../layout";
 import { lock, unlock } from "../lock";
+import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, FLAG_ORACLE_WALK } from "../tree/domain";
 import { checkTree, badNode } from "../tree/check";
 import { next } from "../tree/rbtree";
+import { initRcaches } from "../rcache/rcache";
 
-/** This instance's lock-holder id: its CPU + 1 (set by attach). */
-export let selfId: u32 = 1;
 /** Why this instance's last failing call failed (Err.*). */
 let lastErr: u32 = Err.NONE;
 /** hi of the range found by the last find(). */
 let foundHi: f64 = 0;
 
-// @ts-ignore: decorator
-@inline export function treeLockAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("treeLock");
-}
 
 export function heapBase(): usize { return __heap_base; }
 
@@ -37,7 +33,9 @@ export function domainInit(
   d.policy = policy;
   d.depotMax = depotMax;
   d.magLimit = magCap;
+  d.magsHigh = 1;  // magazine 0 means "none"
   initTree(d, granuleShift, <u64>startPfn);
+  initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
   d.version = LAYOUT_VERSION;
   atomic.store<u32>(base, MAGIC);  // last: a domain is valid once magic is set
@@ -51,7 +49,7 @@ export function domainProbe(base: usize): u32 {
   return 0;
 }
 
-export function attach(cpu: u32): void { selfId = cpu + 1; }
+export function attach(cpu: u32): void { setSelf(cpu); }
 export function lastError(): u32 { return lastErr; }
 
 export function setOracleWalk(base: usize, on: bool): void {

@@ -1,22 +1,51 @@
-// IovaDomain: one IOVA domain in a shared WebAssembly.Memory, used from the
-// calling thread. The tree API mirrors drivers/iommu/iova.c: alloc_iova,
-// free_iova, find_iova, reserve_iova.
+// IovaDomain: one IOVA domain in a shared WebAssembly.Memory. The tree API
+// mirrors drivers/iommu/iova.c (alloc_iova, free_iova, find_iova,
+// reserve_iova); the fast API is alloc_iova_fast / free_iova_fast on a CPU.
+// A domain made with N CPUs can be opened from N workers: hand them
+// `domain.handle` and call `IovaDomain.attach(handle, cpu)` in each.
 import {
-  AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, NodeSlabFullError,
-  type AllocFailure,
+  AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
+  NodeSlabFullError, type AllocFailure,
 } from "../errors.js";
 import { boolArg, countArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.js";
-import { instantiate, newSharedMemory } from "../wasm/module.js";
+import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import { POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
+import { readCacheStats, type CacheStats } from "./stats.js";
 
 /** Domains start here: above the module's static data, which every instance rewrites. */
 export const DOMAIN_BASE = 65536;
-/** Per-thread scratch for bulk reads (ranges are copied out 16 bytes each). */
+/** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
+/** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
+export const MAX_BATCH = SCRATCH_BYTES / 16;
 
 export interface DomainOptions {
   /** Most ranges the tree can hold at once (the node slab's size). Default 65536. */
   maxRanges?: number;
+  /** CPUs (workers) that may use the fast API. Default 1. */
+  cpus?: number;
+  /** Depot policy of the range caches, or "tree-only" for none. Default "adaptive". */
+  policy?: DepotPolicy | "tree-only";
+  /** pfns per magazine; default from the policy (128, or 127 for linux-6.4 and adaptive). */
+  magazineSize?: number;
+  /** Full magazines per order's depot, for the bounded policies; default from the policy. */
+  depotMax?: number;
+  /** Magazines the slab holds (every CPU needs 12, depots take the rest). */
+  maxMagazines?: number;
+}
+
+/** Everything a worker needs to open the same domain: structured-cloneable. */
+export interface DomainHandle {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  base: number;
+  scratchBase: number;
+  granule: number;
+  startPfn: number;
+  maxRanges: number;
+  cpus: number;
+  policy: DepotPolicy | "tree-only";
 }
 
 export interface Range {
@@ -45,38 +74,87 @@ export class IovaDomain {
   readonly granule: number;
   readonly startPfn: number;
   readonly maxRanges: number;
+  readonly cpus: number;
+  readonly policy: DepotPolicy | "tree-only";
   readonly memory: WebAssembly.Memory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
-  /** Why the last failed alloc() failed, or null after a success. */
+  /** The CPU this view acts as by default for the fast API. */
+  readonly cpu: number;
+  /** Why the last failed alloc()/allocFast() failed, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
-  private readonly ex: IovaExports;
+  /** @internal */ readonly ex: IovaExports;
   private readonly scratch: number;
+  private readonly module: WebAssembly.Module;
+  private readonly scratchBase: number;
   private destroyed = false;
 
-  /** init_iova_domain(granule, start_pfn). */
+  /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
     this.granule = powerOfTwoArg("granule", granule, 1, 65536);
     this.startPfn = pfnArg("startPfn", startPfn);
+    if (this.startPfn < 1) throw new InvalidArgumentError("startPfn", startPfn, "must be at least 1 (pfn 0 means failure in the fast API)");
     this.maxRanges = countArg("maxRanges", options.maxRanges ?? 65536, 1, 50_000_000);
-    const shift = Math.log2(this.granule);
+    this.cpus = countArg("cpus", options.cpus ?? 1, 1, 1024);
+    const policy = options.policy ?? "adaptive";
+    this.policy = policy === "tree-only" ? policy : policyArg(policy);
+    const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0 } : geometryOf(this.policy, this.cpus);
+    const magSize = this.policy === "tree-only" ? 0 : countArg("magazineSize", options.magazineSize ?? geo.magazineSize, 1, 4096);
+    const depotMax = this.policy === "tree-only" ? 0
+      : countArg("depotMax", options.depotMax ?? (Number.isFinite(geo.depotMax) ? geo.depotMax : 2 ** 31), 0, 2 ** 31);
+    const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : 256;
+    const maxMags = this.policy === "tree-only" ? 0
+      : countArg("maxMagazines", options.maxMagazines ?? this.cpus * 12 + 6 * perOrder + 16, 0, 1 << 22);
+    this.module = compiledModule();
     this.base = DOMAIN_BASE;
     // The layout is computed by the module itself; a one-page probe instance asks it.
-    const probe = instantiate(newSharedMemory(DOMAIN_BASE));
+    const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
     if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
-    const bytes = probe.layoutBytes(1, this.maxRanges, 0, 0);
-    this.scratch = this.base + align(bytes, 64);
-    this.memory = newSharedMemory(this.scratch + SCRATCH_BYTES);
-    this.ex = instantiate(this.memory);
-    this.ex.domainInit(this.base, shift, this.startPfn, 1, this.maxRanges, 0, 0, 0, 0);
-    this.ex.attach(0);
+    const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    this.scratchBase = this.base + align(bytes, 64);
+    // One scratch slot per CPU plus one for the creating thread.
+    this.memory = newSharedMemory(this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES);
+    this.ex = instantiate(this.memory, this.module);
+    this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
+      maxMags, magSize, POLICY_CODE[this.policy], depotMax);
+    this.cpu = 0;
+    this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
+    this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
+  }
+
+  /** Opens an existing domain (from another worker) as CPU `cpu`. */
+  static attach(handle: DomainHandle, cpu: number): IovaDomain {
+    countArg("cpu", cpu, 0, handle.cpus - 1);
+    adoptModule(handle.module);
+    const d = Object.create(IovaDomain.prototype) as IovaDomain;
+    const ex = instantiate(handle.memory, handle.module);
+    if (ex.domainProbe(handle.base) !== 0) throw new InvalidArgumentError("handle", "(domain handle)", "does not point at an initialised domain");
+    ex.attach(cpu);
+    Object.assign(d, {
+      granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
+      policy: handle.policy, memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
+      module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
+      destroyed: false,
+    });
+    ex.setCpuAlive(handle.base, cpu, 1);
+    return d;
+  }
+
+  /** What a worker needs to attach to this domain (post it with postMessage). */
+  get handle(): DomainHandle {
+    return {
+      memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
+      granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,
+    };
   }
 
   /** The first pfn above the 32-bit DMA space (dma_32bit_pfn). */
   get dma32Pfn(): number {
     return this.ex.treeStat(this.base, TREE_STAT.dma32Pfn);
   }
+
+  // ---------------------------------------------------------------- tree API
 
   /**
    * alloc_iova: `size` pages at or below `limitPfn` (inclusive), top-down,
@@ -85,13 +163,9 @@ export class IovaDomain {
    */
   alloc(size: number, limitPfn: number, sizeAligned = false): number | null {
     this.live("alloc");
-    sizeArg("size", size);
-    pfnArg("limitPfn", limitPfn);
+    this.checkRequest(size, limitPfn);
     boolArg("sizeAligned", sizeAligned);
-    if (limitPfn < this.startPfn) {
-      throw new InvalidArgumentError("limitPfn", limitPfn, `must be at least startPfn (${this.startPfn})`);
-    }
-    const r = this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0);
+    const r = this.call(() => this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0));
     if (r < 0) {
       this.lastFailure = failureOf(this.ex.lastError());
       return null;
@@ -111,14 +185,14 @@ export class IovaDomain {
   free(pfn: number): boolean {
     this.live("free");
     pfnArg("pfn", pfn);
-    return this.ex.free(this.base, pfn) !== 0;
+    return this.call(() => this.ex.free(this.base, pfn)) !== 0;
   }
 
   /** find_iova: the range holding pfn, or null. */
   find(pfn: number): Range | null {
     this.live("find");
     pfnArg("pfn", pfn);
-    const lo = this.ex.find(this.base, pfn);
+    const lo = this.call(() => this.ex.find(this.base, pfn));
     return lo < 0 ? null : { lo, hi: this.ex.foundHiPfn() };
   }
 
@@ -131,10 +205,10 @@ export class IovaDomain {
     pfnArg("lo", lo);
     pfnArg("hi", hi);
     if (lo > hi) throw new InvalidArgumentError("lo", lo, `must not exceed hi (${hi})`);
-    if (!this.ex.reserve(this.base, lo, hi)) throw new NodeSlabFullError(this.maxRanges);
+    if (!this.call(() => this.ex.reserve(this.base, lo, hi))) throw new NodeSlabFullError(this.maxRanges);
   }
 
-  /** Every range in address order (the anchor left out). */
+  /** Every range in address order (the anchor left out). Cached pfns are ranges too. */
   ranges(): Range[] {
     const out: Range[] = [];
     for (const r of this.iterRanges()) out.push(r);
@@ -146,18 +220,20 @@ export class IovaDomain {
     const max = SCRATCH_BYTES / 16;
     let from = fromPfn;
     for (;;) {
-      const n = this.ex.dumpRanges(this.base, from, this.scratch, max);
+      const n = this.call(() => this.ex.dumpRanges(this.base, from, this.scratch, max));
       const f64 = new Float64Array(this.memory.buffer, this.scratch, n * 2);
-      for (let i = 0; i < n; i++) yield { lo: f64[2 * i], hi: f64[2 * i + 1] };
+      const chunk: Range[] = [];
+      for (let i = 0; i < n; i++) chunk.push({ lo: f64[2 * i], hi: f64[2 * i + 1] });
+      yield* chunk;
       if (n < max) return;
-      from = f64[2 * n - 1] + 1;
+      from = chunk[n - 1].hi + 1;
     }
   }
 
   /** Verifies every tree invariant; throws InvariantError on the first broken one. */
   check(): void {
     this.live("check");
-    const code = this.ex.check(this.base);
+    const code = this.call(() => this.ex.check(this.base));
     if (code !== 0) throw new InvariantError(code, CHECK_CODES[code] ?? "unknown", this.ex.checkBadNode());
   }
 
@@ -184,11 +260,128 @@ export class IovaDomain {
   /** Runs `rounds` alloc+free pairs inside wasm; returns how many allocs failed. */
   allocFreeLoop(size: number, limitPfn: number, sizeAligned: boolean, rounds: number): number {
     this.live("allocFreeLoop");
-    return this.ex.allocFreeLoop(this.base, sizeArg("size", size), pfnArg("limitPfn", limitPfn),
-      sizeAligned ? 1 : 0, countArg("rounds", rounds, 0, 2 ** 32 - 1));
+    this.checkRequest(size, limitPfn);
+    countArg("rounds", rounds, 0, 2 ** 32 - 1);
+    return this.call(() => this.ex.allocFreeLoop(this.base, size, limitPfn, sizeAligned ? 1 : 0, rounds));
   }
 
-  /** put_iova_domain: every later call throws DomainDestroyedError. */
+  // ---------------------------------------------------------------- fast API
+
+  /**
+   * alloc_iova_fast on CPU `cpu`: a size-aligned range from that CPU's
+   * magazines, else from the tree; with `flush`, a tree failure flushes every
+   * cache and retries once. Sizes up to 32 pages are rounded up to a power
+   * of two, as dma-iommu does. Returns pfn_lo or null.
+   */
+  allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
+    this.live("allocFast");
+    this.checkRequest(size, limitPfn);
+    this.checkCpu(cpu);
+    const r = this.call(() => this.ex.allocFast(this.base, cpu, size, limitPfn, flush ? 1 : 0));
+    if (r === 0) {
+      this.lastFailure = "no-space";
+      return null;
+    }
+    this.lastFailure = null;
+    return r;
+  }
+
+  /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
+  freeFast(pfn: number, size: number, cpu = this.cpu): void {
+    this.live("freeFast");
+    pfnArg("pfn", pfn);
+    sizeArg("size", size);
+    this.checkCpu(cpu);
+    this.call(() => this.ex.freeFast(this.base, cpu, pfn, size));
+  }
+
+  /**
+   * allocFast for every size in `sizes` (at most MAX_BATCH per call); one
+   * crossing into wasm for the lot. Returns pfns, 0 where one failed.
+   */
+  allocFastBatch(sizes: ArrayLike<number>, limitPfn: number, flush = true, cpu = this.cpu): Float64Array {
+    this.live("allocFastBatch");
+    pfnArg("limitPfn", limitPfn);
+    this.checkCpu(cpu);
+    const n = countArg("sizes.length", sizes.length, 0, MAX_BATCH);
+    const buf = new Float64Array(this.memory.buffer, this.scratch, n);
+    for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
+    this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
+    return buf.slice();
+  }
+
+  /** freeFast for every (pfns[i], sizes[i]) pair; one crossing into wasm. */
+  freeFastBatch(pfns: ArrayLike<number>, sizes: ArrayLike<number>, cpu = this.cpu): void {
+    this.live("freeFastBatch");
+    this.checkCpu(cpu);
+    const n = countArg("pfns.length", pfns.length, 0, MAX_BATCH);
+    if (sizes.length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
+    const buf = new Float64Array(this.memory.buffer, this.scratch, 2 * n);
+    for (let i = 0; i < n; i++) {
+      buf[2 * i] = pfnArg("pfn", pfns[i]);
+      buf[2 * i + 1] = sizeArg("size", sizes[i]);
+    }
+    this.call(() => this.ex.freeFastBatch(this.base, cpu, this.scratch, n));
+  }
+
+  /** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark); returns failures. */
+  fastLoop(size: number, limitPfn: number, rounds: number, cpu = this.cpu): number {
+    this.live("fastLoop");
+    this.checkRequest(size, limitPfn);
+    this.checkCpu(cpu);
+    countArg("rounds", rounds, 0, 2 ** 32 - 1);
+    return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
+  }
+
+  /** free_cpu_cached_iovas: CPU `cpu`'s magazines back to the tree (the CPU-dead path). */
+  freeCpuCached(cpu: number): void {
+    this.live("freeCpuCached");
+    this.checkCpu(cpu);
+    this.call(() => this.ex.freeCpuCached(this.base, cpu));
+  }
+
+  /** Every CPU's magazines, then every depot, back to the tree. */
+  flushAll(): void {
+    this.live("flushAll");
+    this.call(() => this.ex.flushAll(this.base));
+  }
+
+  /** One run of the linux-6.4 delayed depot work for a size order. */
+  depotWork(order: number): boolean {
+    this.live("depotWork");
+    countArg("order", order, 0, 5);
+    return this.call(() => this.ex.depotWork(this.base, order)) !== 0;
+  }
+
+  /**
+   * Advances the domain clock to `nowMs` and runs the policy work that fell
+   * due (linux-6.4: the delayed depot work; adaptive: working-set reclaim
+   * every `intervalMs`). Returns magazines freed to the tree.
+   */
+  tick(nowMs: number, intervalMs = 1000): number {
+    this.live("tick");
+    return this.call(() => this.ex.depotTick(this.base, nowMs, intervalMs));
+  }
+
+  /** Magazines, depots and counters, as the kernel thread's dumps show them. */
+  cacheStats(): CacheStats {
+    this.live("cacheStats");
+    return readCacheStats(this.ex, this.base);
+  }
+
+  /** Fault injection: at most `n` magazines may be out of the slab at once. */
+  limitMagazines(n: number): void {
+    this.live("limitMagazines");
+    this.ex.setMagLimit(this.base, countArg("n", n, 0, 2 ** 31));
+  }
+
+  /** Marks CPU `cpu`'s worker gone (or back): locks it holds are then reported, not waited on. */
+  setCpuAlive(cpu: number, alive: boolean): void {
+    this.checkCpu(cpu);
+    this.ex.setCpuAlive(this.base, cpu, alive ? 1 : 0);
+  }
+
+  /** put_iova_domain: every later call on this view throws DomainDestroyedError. */
   destroy(): void {
     this.live("destroy");
     this.ex.destroy(this.base);
@@ -201,6 +394,30 @@ export class IovaDomain {
 
   private live(op: string): void {
     if (this.destroyed) throw new DomainDestroyedError(op);
+  }
+
+  private checkRequest(size: unknown, limitPfn: unknown): number {
+    sizeArg("size", size);
+    pfnArg("limitPfn", limitPfn);
+    if ((limitPfn as number) < this.startPfn) {
+      throw new InvalidArgumentError("limitPfn", limitPfn, `must be at least startPfn (${this.startPfn})`);
+    }
+    return size as number;
+  }
+
+  private checkCpu(cpu: unknown): void {
+    countArg("cpu", cpu, 0, this.cpus - 1);
+  }
+
+  /** Runs a wasm call; a trap from a lock whose holder died becomes LockHolderDeadError. */
+  private call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const holder = this.ex.deadHolder.value;
+      if (holder !== 0) throw new LockHolderDeadError(holder - 1);
+      throw e;
+    }
   }
 }
 

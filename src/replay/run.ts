@@ -1,6 +1,6 @@
 // Replays a trace against the domain and reports the first difference.
 import { basename } from "node:path";
-import { IovaDomain } from "../domain/iova-domain.js";
+import { IovaDomain, type DomainOptions } from "../domain/iova-domain.js";
 import type { Profile, Trace, TraceOp } from "./trace.js";
 
 export type ReplayStatus = "passed" | "failed" | "unsupported";
@@ -19,8 +19,14 @@ export interface ReplayResult {
   reason?: string;
 }
 
-/** Profiles this build can replay. The range-cache ones come with the rcache layer. */
-export const SUPPORTED_PROFILES: ReadonlySet<Profile> = new Set<Profile>(["linux-rbtree"]);
+/** Profiles this build can replay, and the domain policy that reproduces each. */
+const PROFILE_POLICY: Record<Profile, DomainOptions["policy"]> = {
+  "linux-rbtree": "tree-only",
+  "linux-5.10": "linux-5.10",
+  "seed-v4": "cpu-flush",
+  "linux-6.4": "linux-6.4",
+};
+export const SUPPORTED_PROFILES: ReadonlySet<Profile> = new Set(Object.keys(PROFILE_POLICY) as Profile[]);
 
 export function replayTrace(trace: Trace): ReplayResult {
   const h = trace.header;
@@ -30,7 +36,17 @@ export function replayTrace(trace: Trace): ReplayResult {
   if (!SUPPORTED_PROFILES.has(h.profile)) {
     return { ...base, status: "unsupported", reason: `profile ${h.profile} is not supported by this build` };
   }
-  const domain = new IovaDomain(h.granule, h.start_pfn, { maxRanges: trace.ops.length + 16 });
+  const policy = PROFILE_POLICY[h.profile];
+  const domain = new IovaDomain(h.granule, h.start_pfn, {
+    maxRanges: trace.ops.length + 16,
+    cpus: Math.max(1, h.cpus),
+    policy,
+    ...(policy === "tree-only" ? {} : {
+      magazineSize: h.mag_size ?? undefined,
+      depotMax: h.max_global_mags ?? undefined,
+      maxMagazines: 8192,
+    }),
+  });
   try {
     for (let i = 0; i < trace.ops.length; i++) {
       const op = trace.ops[i];
@@ -60,7 +76,15 @@ function step(d: IovaDomain, op: TraceOp): unknown {
     case "reserve": d.reserve(op.lo, op.hi); return undefined;
     case "find": { const r = d.find(op.pfn); return r ? [r.lo, r.hi] : null; }
     case "tree": return d.ranges().map((r) => [r.lo, r.hi]);
-    default: throw new Error(`op ${op.op} needs the range caches`);
+    case "alloc_fast": return d.allocFast(op.size, op.limit, op.flush, op.cpu) ?? 0;
+    case "free_fast": d.freeFast(op.pfn, op.size, op.cpu); return undefined;
+    case "depot_work": d.depotWork(op.order); return undefined;
+    case "cpu_dead": d.freeCpuCached(op.cpu); return undefined;
+    case "flush_all": d.flushAll(); return undefined;
+    case "rcache": {
+      const s = d.cacheStats();
+      return { loaded: s.loaded, prev: s.prev, depot: s.depot };
+    }
   }
 }
 

@@ -21,7 +21,24 @@ export interface IovaExports {
   checkBadNode(): number;
   treeStat(base: number, which: number): number;
   destroy(base: number): void;
+  // range caches
+  allocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
+  freeFast(base: number, cpu: number, pfn: number, size: number): void;
+  allocFastBatch(base: number, cpu: number, ptr: number, n: number, limit: number, flush: number): number;
+  freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
+  fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
+  freeCpuCached(base: number, cpu: number): void;
+  flushAll(base: number): void;
+  depotWork(base: number, order: number): number;
+  depotTick(base: number, nowMs: number, intervalMs: number): number;
+  cacheStat(base: number, cpu: number, order: number, which: number): number;
+  depotStat(base: number, order: number, which: number): number;
+  magStat(base: number, which: number): number;
+  setMagLimit(base: number, n: number): void;
+  setCpuAlive(base: number, cpu: number, alive: number): void;
+  lockedCount(base: number, lockAddr: number, counterAddr: number, iters: number): void;
   deadHolder: WebAssembly.Global;
+  deadLockAddr: WebAssembly.Global;
 }
 
 /** Err.* of assembly/layout.ts. */
@@ -32,6 +49,13 @@ export const TREE_STAT = {
   ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
   reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13,
 } as const;
+
+/** cacheStat() selectors. */
+export const CACHE_STAT = { loaded: 0, prev: 1, hits: 2, misses: 3, inserts: 4, insertFails: 5, hasLoaded: 6, hasPrev: 7 } as const;
+/** depotStat() selectors. */
+export const DEPOT_STAT = { magazines: 0, pushes: 1, pops: 2, fullEvents: 3, magsToTree: 4, workDue: 5 } as const;
+/** magStat() selectors. */
+export const MAG_STAT = { used: 0, capacity: 1, allocFailures: 2, limit: 3, magazineSize: 4, policy: 5, cpus: 6, depotMax: 7, clockMs: 8 } as const;
 
 /** Bad.* of assembly/tree/check.ts. */
 export const CHECK_CODES: Record<number, string> = {

@@ -1,0 +1,155 @@
+// Exported range-cache entry points: alloc_iova_fast / free_iova_fast on a
+// given CPU, the flush paths, the policy clock, stats and fault injection.
+
+import { Domain, CpuCache, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
+import { lock, unlock } from "../lock";
+import { selfId } from "../self";
+import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
+  freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
+import { magSize } from "../rcache/magazine";
+import { depotWork as depotWorkIn, depotTick as depotTickIn } from "../rcache/depot";
+
+/** dma-iommu rounds cached sizes up to a power of two; so do we, or orders would mix sizes. */
+// @ts-ignore: decorator
+@inline function cachedSize(size: u64): u64 {
+  return orderOf(size) < ORDERS ? <u64>1 << orderOf(size) : size;
+}
+
+export function allocFast(base: usize, cpu: u32, size: f64, limit: f64, flush: bool): f64 {
+  return <f64>allocFastIn(domainAt(base), cpu, cachedSize(<u64>size), <u64>limit, flush);
+}
+
+export function freeFast(base: usize, cpu: u32, pfn: f64, size: f64): void {
+  freeFastIn(domainAt(base), cpu, <u64>pfn, cachedSize(<u64>size));
+}
+
+/**
+ * Batched alloc: reads n sizes (f64) at ptr and overwrites each with its
+ * pfn (0 where the allocation failed). Returns how many succeeded.
+ */
+export function allocFastBatch(base: usize, cpu: u32, ptr: usize, n: u32, limit: f64, flush: bool): u32 {
+  let d = domainAt(base);
+  let ok: u32 = 0;
+  let lim = <u64>limit;
+  for (let i: u32 = 0; i < n; i++) {
+    let p = ptr + (<usize>i << 3);
+    let pfn = allocFastIn(d, cpu, cachedSize(<u64>load<f64>(p)), lim, flush);
+    store<f64>(p, <f64>pfn);
+    if (pfn != 0) ok++;
+  }
+  return ok;
+}
+
+/** Batched free: n (pfn, size) f64 pairs at ptr. */
+export function freeFastBatch(base: usize, cpu: u32, ptr: usize, n: u32): void {
+  let d = domainAt(base);
+  for (let i: u32 = 0; i < n; i++) {
+    let p = ptr + (<usize>i << 4);
+    freeFastIn(d, cpu, <u64>load<f64>(p), cachedSize(<u64>load<f64>(p + 8)));
+  }
+}
+
+/** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark). Returns failures. */
+export function fastLoop(base: usize, cpu: u32, size: f64, limit: f64, rounds: u32): u32 {
+  let d = domainAt(base);
+  let s = cachedSize(<u64>size);
+  let lim = <u64>limit;
+  let fails: u32 = 0;
+  for (let i: u32 = 0; i < rounds; i++) {
+    let pfn = allocFastIn(d, cpu, s, lim, true);
+    if (pfn == 0) { fails++; continue; }
+    freeFastIn(d, cpu, pfn, s);
+  }
+  return fails;
+}
+
+export function freeCpuCached(base: usize, cpu: u32): void {
+  freeCpuCachedIn(domainAt(base), cpu);
+}
+
+/** Every CPU's magazines, then every depot, back to the tree. */
+export function flushAll(base: usize): void {
+  let d = domainAt(base);
+  freeAllCpuCached(d);
+  freeGlobalCached(d);
+}
+
+export function depotWork(base: usize, order: u32): bool {
+  return depotWorkIn(domainAt(base), order);
+}
+
+/** Advances the domain clock and runs the policy work that fell due; returns magazines freed. */
+export function depotTick(base: usize, nowMs: f64, intervalMs: f64): u32 {
+  return depotTickIn(domainAt(base), <u64>nowMs, <u64>intervalMs);
+}
+
+/** Per CPU and order: 0 loaded size, 1 prev size, 2 hits, 3 misses, 4 inserts, 5 insert fails. */
+export function cacheStat(base: usize, cpu: u32, order: u32, which: u32): f64 {
+  let d = domainAt(base);
+  let c = cpuCacheAt(d, cpu, order);
+  switch (which) {
+    case 0: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("loaded")));
+    case 1: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("prev")));
+    case 2: return <f64>c.hits;
+    case 3: return <f64>c.misses;
+    case 4: return <f64>c.inserts;
+    case 5: return <f64>c.insertFails;
+    case 6: return c.loaded == 0 ? 0 : 1;
+    case 7: return c.prev == 0 ? 0 : 1;
+    default: return -1;
+  }
+}
+
+/** Per order: 0 magazines, 1 pushes, 2 pops, 3 full events, 4 magazines freed to the tree, 5 timer due (ms). */
+export function depotStat(base: usize, order: u32, which: u32): f64 {
+  let dp = depotAt(domainAt(base), order);
+  switch (which) {
+    case 0: return <f64>atomic.load<u32>(changetype<usize>(dp) + offsetof<Depot>("size"));
+    case 1: return <f64>dp.pushes;
+    case 2: return <f64>dp.pops;
+    case 3: return <f64>dp.fullEvents;
+    case 4: return <f64>dp.magsToTree;
+    case 5: return <f64>dp.workDue;
+    default: return -1;
+  }
+}
+
+/** Magazine slab: 0 in use, 1 capacity, 2 allocation failures, 3 injected limit, 4 magazine size. */
+export function magStat(base: usize, which: u32): f64 {
+  let d = domainAt(base);
+  switch (which) {
+    case 0: return <f64>d.magsUsed;
+    case 1: return <f64>d.magCap;
+    case 2: return <f64>d.magAllocFailures;
+    case 3: return <f64>d.magLimit;
+    case 4: return <f64>d.magSize;
+    case 5: return <f64>d.policy;
+    case 6: return <f64>d.cpus;
+    case 7: return <f64>d.depotMax;
+    case 8: return <f64>d.clockMs;
+    default: return -1;
+  }
+}
+
+/** Fault injection: at most n magazines may be out of the slab at once. */
+export function setMagLimit(base: usize, n: u32): void {
+  let d = domainAt(base);
+  d.magLimit = n < d.magCap ? n : d.magCap;
+}
+
+export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
+  atomic.store<u32>(changetype<usize>(cpuStateAt(domainAt(base), cpu)), alive ? 1 : 0);
+}
+
+/**
+ * Lock test: `iters` times, take the lock word at lockAddr and bump a plain
+ * (non-atomic) counter at counterAddr. Exact totals prove mutual exclusion.
+ */
+export function lockedCount(base: usize, lockAddr: usize, counterAddr: usize, iters: u32): void {
+  let d = domainAt(base);
+  for (let i: u32 = 0; i < iters; i++) {
+    lock(d, lockAddr, selfId);
+    store<u32>(counterAddr, load<u32>(counterAddr) + 1);
+    unlock(lockAddr);
+  }
+}

@@ -1,0 +1,136 @@
+// The per-order depot of full magazines, and what each policy does with it.
+//
+// One representation serves every policy: a LIFO list linked through
+// Magazine.next. The v5.10 bounded array pushed and popped at its end, the
+// v6.7+ list at its head; both are LIFO, so the order of pops is the same.
+//
+// Policies differ in two places:
+//  - full(): whether a full magazine may be pushed (bounded depots say no);
+//  - tick(): what the clock does (v6.4: delayed work returns one magazine per
+//    100 ms while the depot holds more than one per CPU; adaptive: working-
+//    set reclaim, see docs/adaptive-policy.md).
+
+import { Domain, Depot, Policy, depotAt, magAt } from "../layout";
+import { lock, unlock } from "../lock";
+import { selfId } from "../self";
+import { magFree, magFreePfns } from "./magazine";
+
+/** IOVA_DEPOT_DELAY: 100 ms between runs of the v6.4 depot work. */
+// @ts-ignore: decorator
+@inline export const DEPOT_DELAY_MS: u64 = 100;
+
+// @ts-ignore: decorator
+@inline export function depotLockAddr(dp: Depot): usize {
+  return changetype<usize>(dp);
+}
+
+/** Callers hold the depot lock. */
+export function depotPush(d: Domain, dp: Depot, m: u32): void {
+  magAt(d, m).next = dp.head;
+  dp.head = m;
+  dp.size++;
+  dp.pushes++;
+}
+
+/** Callers hold the depot lock; the depot is not empty. */
+export function depotPop(d: Domain, dp: Depot): u32 {
+  let m = dp.head;
+  dp.head = magAt(d, m).next;
+  magAt(d, m).next = 0;
+  dp.size--;
+  dp.pops++;
+  if (dp.size < dp.lowWater) dp.lowWater = dp.size;
+  return m;
+}
+
+/** Does this policy refuse a push now? (Callers hold the depot lock.) */
+// @ts-ignore: decorator
+@inline export function depotFull(d: Domain, dp: Depot): bool {
+  let p = d.policy;
+  if (p == Policy.LINUX_64 || p == Policy.ADAPTIVE) return false;
+  return dp.size >= d.depotMax;
+}
+
+/** After a push: arm the policy's timer if it has one and it is idle. */
+// @ts-ignore: decorator
+@inline export function depotArm(d: Domain, dp: Depot): void {
+  if (d.policy == Policy.LINUX_64 && dp.workDue == 0) dp.workDue = d.clockMs + DEPOT_DELAY_MS;
+}
+
+/** Frees a magazine that left the depot: its pfns to the tree, itself to the slab. */
+export function retireMagazine(d: Domain, dp: Depot, m: u32): void {
+  magFreePfns(d, m);
+  magFree(d, m);
+  atomic.add<u64>(changetype<usize>(dp) + offsetof<Depot>("magsToTree"), 1);
+}
+
+/** One run of iova_depot_work_func for an order. True if it freed a magazine. */
+export function depotWork(d: Domain, order: u32): bool {
+  let dp = depotAt(d, order);
+  lock(d, depotLockAddr(dp), selfId);
+  let m: u32 = 0;
+  if (dp.size > d.cpus) m = depotPop(d, dp);
+  unlock(depotLockAddr(dp));
+  if (m == 0) return false;
+  retireMagazine(d, dp, m);
+  return true;
+}
+
+/**
+ * Adaptive reclaim: free the magazines that sat unused for a whole interval
+ * (the depot never dropped below lowWater, so that many were never needed).
+ */
+function reclaimIdle(d: Domain, dp: Depot): u32 {
+  lock(d, depotLockAddr(dp), selfId);
+  let n = dp.lowWater < dp.size ? dp.lowWater : dp.size;
+  let chain: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let m = depotPop(d, dp);
+    magAt(d, m).next = chain;
+    chain = m;
+  }
+  dp.lowWater = dp.size;   // the next interval starts from what is left
+  unlock(depotLockAddr(dp));
+  while (chain != 0) {
+    let m = chain;
+    chain = magAt(d, m).next;
+    retireMagazine(d, dp, m);
+  }
+  return n;
+}
+
+/** Claims the depot's timer if it is due: clears it and returns true. */
+function claimDue(d: Domain, dp: Depot, nowMs: u64): bool {
+  lock(d, depotLockAddr(dp), selfId);
+  let due = dp.workDue;
+  let claimed = due != 0 && nowMs >= due;
+  if (claimed) dp.workDue = 0;
+  unlock(depotLockAddr(dp));
+  return claimed;
+}
+
+/** Re-arms the depot's timer unless someone armed it meanwhile. */
+function rearm(d: Domain, dp: Depot, at: u64): void {
+  lock(d, depotLockAddr(dp), selfId);
+  if (dp.workDue == 0) dp.workDue = at;
+  unlock(depotLockAddr(dp));
+}
+
+/** Advances the domain clock to nowMs and runs whatever policy work fell due. */
+export function depotTick(d: Domain, nowMs: u64, intervalMs: u64): u32 {
+  if (nowMs > d.clockMs) d.clockMs = nowMs;
+  let freed: u32 = 0;
+  for (let o: u32 = 0; o < 6; o++) {
+    let dp = depotAt(d, o);
+    if (d.policy == Policy.LINUX_64) {
+      if (claimDue(d, dp, nowMs) && depotWork(d, o)) {
+        freed++;
+        rearm(d, dp, nowMs + DEPOT_DELAY_MS);  // the work re-queues itself after freeing one
+      }
+    } else if (d.policy == Policy.ADAPTIVE) {
+      if (claimDue(d, dp, nowMs)) freed += reclaimIdle(d, dp);
+      rearm(d, dp, nowMs + intervalMs);
+    }
+  }
+  return freed;
+}

@@ -1,0 +1,96 @@
+// Magazines: fixed-size stacks of cached pfns, taken from a slab in shared
+// memory. Index 0 means "no magazine": a CPU slot may hold 0 after the slab
+// ran dry (or fault injection limited it), and every helper here treats 0 as
+// an empty magazine that cannot take a pfn, so that case never crashes.
+
+import { Domain, Magazine, NIL, magAt, magPfnPtr } from "../layout";
+import { lock, unlock } from "../lock";
+import { findNode, removeNode } from "../tree/domain";
+import { selfId, treeLockAddr } from "../self";
+
+// @ts-ignore: decorator
+@inline function magLockAddr(d: Domain): usize {
+  return changetype<usize>(d) + offsetof<Domain>("magLock");
+}
+
+/** A new empty magazine, or 0 when the slab (or the injected limit) is exhausted. */
+export function magAlloc(d: Domain): u32 {
+  lock(d, magLockAddr(d), selfId);
+  let m: u32 = 0;
+  if (d.magsUsed < d.magLimit) {
+    m = d.magFreeHead;
+    if (m != 0) d.magFreeHead = magAt(d, m).next;
+    else if (d.magsHigh <= d.magCap) m = d.magsHigh++;
+    if (m != 0) d.magsUsed++;
+  }
+  if (m == 0) d.magAllocFailures++;
+  unlock(magLockAddr(d));
+  if (m != 0) {
+    let M = magAt(d, m);
+    M.size = 0;
+    M.next = 0;
+  }
+  return m;
+}
+
+export function magFree(d: Domain, m: u32): void {
+  if (m == 0) return;
+  lock(d, magLockAddr(d), selfId);
+  magAt(d, m).next = d.magFreeHead;
+  d.magFreeHead = m;
+  d.magsUsed--;
+  unlock(magLockAddr(d));
+}
+
+// @ts-ignore: decorator
+@inline export function magSize(d: Domain, m: u32): u32 {
+  return m == 0 ? 0 : magAt(d, m).size;
+}
+// @ts-ignore: decorator
+@inline export function magFull(d: Domain, m: u32): bool {
+  return m != 0 && magAt(d, m).size == d.magSize;
+}
+// @ts-ignore: decorator
+@inline export function magEmpty(d: Domain, m: u32): bool {
+  return m == 0 || magAt(d, m).size == 0;
+}
+
+// @ts-ignore: decorator
+@inline export function magPush(d: Domain, m: u32, pfn: u64): void {
+  let M = magAt(d, m);
+  store<u64>(magPfnPtr(d, m, M.size), pfn);
+  M.size++;
+}
+
+/**
+ * iova_magazine_pop: from the top down, the first pfn at or below limit;
+ * the top entry is swapped into its slot. 0 if none fits (m non-empty).
+ */
+export function magPop(d: Domain, m: u32, limit: u64): u64 {
+  let M = magAt(d, m);
+  let i = <i32>M.size - 1;
+  while (load<u64>(magPfnPtr(d, m, i)) > limit) {
+    if (i == 0) return 0;
+    i--;
+  }
+  let pfn = load<u64>(magPfnPtr(d, m, i));
+  M.size--;
+  store<u64>(magPfnPtr(d, m, i), load<u64>(magPfnPtr(d, m, M.size)));
+  return pfn;
+}
+
+/** iova_magazine_free_pfns: every pfn back to the tree, under the tree lock. */
+export function magFreePfns(d: Domain, m: u32): u32 {
+  if (m == 0) return 0;
+  let M = magAt(d, m);
+  let n = M.size;
+  if (n == 0) return 0;
+  lock(d, treeLockAddr(d), selfId);
+  for (let i: u32 = 0; i < n; i++) {
+    let z = findNode(d, load<u64>(magPfnPtr(d, m, i)));
+    if (z != NIL) removeNode(d, z);  // the kernel WARNs and skips a missing one
+  }
+  unlock(treeLockAddr(d));
+  M.size = 0;
+  return n;
+}

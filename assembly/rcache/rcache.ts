@@ -1,0 +1,187 @@
+// The per-CPU range caches: alloc_iova_fast / free_iova_fast and the flush
+// paths, over shared memory. Lock order, as in the kernel: CPU cache lock,
+// then depot lock, then tree lock; the magazine slab lock is innermost.
+
+import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, depotAt, magAt } from "../layout";
+import { lock, unlock } from "../lock";
+import { selfId, treeLockAddr } from "../self";
+import { allocRange, freePfn } from "../tree/domain";
+import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
+import { depotLockAddr, depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
+
+// @ts-ignore: decorator
+@inline function cpuLockAddr(c: CpuCache): usize {
+  return changetype<usize>(c);
+}
+
+/** order_base_2(size): the cache a size belongs to (>= ORDERS: not cached). */
+// @ts-ignore: decorator
+@inline export function orderOf(size: u64): u32 {
+  return size <= 1 ? 0 : <u32>(64 - clz<u64>(size - 1));
+}
+
+/** Sets up every CPU's loaded and prev magazines, as init_iova_rcaches does. */
+export function initRcaches(d: Domain): void {
+  if (d.policy == Policy.TREE_ONLY) return;
+  for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
+    for (let o: u32 = 0; o < ORDERS; o++) {
+      let c = cpuCacheAt(d, cpu, o);
+      c.loaded = magAlloc(d);
+      c.prev = magAlloc(d);
+    }
+  }
+}
+
+/** __iova_rcache_get: a cached pfn at or below limit, or 0. */
+function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
+  let c = cpuCacheAt(d, cpu, order);
+  lock(d, cpuLockAddr(c), selfId);
+  let has = false;
+  if (!magEmpty(d, c.loaded)) {
+    has = true;
+  } else if (!magEmpty(d, c.prev)) {
+    let t = c.loaded; c.loaded = c.prev; c.prev = t;
+    has = true;
+  } else {
+    let dp = depotAt(d, order);
+    lock(d, depotLockAddr(dp), selfId);
+    if (dp.size > 0) {
+      magFree(d, c.loaded);
+      c.loaded = depotPop(d, dp);
+      has = true;
+    }
+    unlock(depotLockAddr(dp));
+  }
+  let pfn: u64 = has ? magPop(d, c.loaded, limit) : 0;
+  if (pfn != 0) c.hits++; else c.misses++;
+  unlock(cpuLockAddr(c));
+  return pfn;
+}
+
+/** __iova_rcache_insert under the domain's policy. False: the caller frees to the tree. */
+function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
+  let c = cpuCacheAt(d, cpu, order);
+  let dp = depotAt(d, order);
+  lock(d, cpuLockAddr(c), selfId);
+  let can = false;
+  let toRetire: u32 = 0;
+  if (c.loaded != 0 && !magFull(d, c.loaded)) {
+    can = true;
+  } else if (c.prev != 0 && !magFull(d, c.prev)) {
+    let t = c.loaded; c.loaded = c.prev; c.prev = t;
+    can = true;
+  } else {
+    let fresh = magAlloc(d);
+    if (fresh != 0) {
+      if (c.loaded == 0) {
+        // The slot lost its magazine to an exhausted slab earlier: refill it.
+        c.loaded = fresh;
+        can = true;
+      } else {
+        lock(d, depotLockAddr(dp), selfId);
+        if (!depotFull(d, dp)) {
+          depotPush(d, dp, c.loaded);
+          depotArm(d, dp);
+          c.loaded = fresh;
+          can = true;
+        } else {
+          dp.fullEvents++;
+          if (d.policy != Policy.CPU_FLUSH) {
+            // v5.10 (and scaled-depot): the full loaded magazine goes back to the tree.
+            toRetire = c.loaded;
+            c.loaded = fresh;
+            can = true;
+          }
+        }
+        unlock(depotLockAddr(dp));
+        if (!can) magFree(d, fresh);
+      }
+    }
+  }
+  if (can) { magPush(d, c.loaded, pfn); c.inserts++; } else c.insertFails++;
+  unlock(cpuLockAddr(c));
+  if (toRetire != 0) retireMagazine(d, dp, toRetire);
+  // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
+  if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
+  return can;
+}
+
+/** free_cpu_cached_iovas: a CPU's loaded and prev magazines, every order, to the tree. */
+export function freeCpuCached(d: Domain, cpu: u32): void {
+  for (let o: u32 = 0; o < ORDERS; o++) {
+    let c = cpuCacheAt(d, cpu, o);
+    lock(d, cpuLockAddr(c), selfId);
+    magFreePfns(d, c.loaded);
+    magFreePfns(d, c.prev);
+    unlock(cpuLockAddr(c));
+  }
+}
+
+export function freeAllCpuCached(d: Domain): void {
+  for (let cpu: u32 = 0; cpu < d.cpus; cpu++) freeCpuCached(d, cpu);
+}
+
+/**
+ * free_global_cached_iovas: every depot magazine to the tree. v5.10's array
+ * depot frees depot[0..n), oldest first; the v6.7 list pops newest first.
+ * The order matters: each free moves the cached nodes.
+ */
+export function freeGlobalCached(d: Domain): void {
+  let oldestFirst = d.policy != Policy.LINUX_64 && d.policy != Policy.ADAPTIVE;
+  for (let o: u32 = 0; o < ORDERS; o++) {
+    let dp = depotAt(d, o);
+    if (!oldestFirst) {
+      while (true) {
+        lock(d, depotLockAddr(dp), selfId);
+        let m: u32 = dp.size > 0 ? depotPop(d, dp) : 0;
+        unlock(depotLockAddr(dp));
+        if (m == 0) break;
+        retireMagazine(d, dp, m);
+      }
+      continue;
+    }
+    // Empty the depot under its lock (as the kernel holds it throughout),
+    // reversing the LIFO list so the oldest magazine comes first.
+    lock(d, depotLockAddr(dp), selfId);
+    let chain: u32 = 0;
+    while (dp.size > 0) {
+      let m = depotPop(d, dp);
+      magAt(d, m).next = chain;
+      chain = m;
+    }
+    while (chain != 0) {
+      let m = chain;
+      chain = magAt(d, m).next;
+      retireMagazine(d, dp, m);
+    }
+    unlock(depotLockAddr(dp));
+  }
+}
+
+/** alloc_iova_fast. Returns pfn_lo, or 0 on failure (pfn 0 is never handed out: start_pfn >= 1). */
+export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: bool): u64 {
+  let order = orderOf(size);
+  if (order < ORDERS && d.policy != Policy.TREE_ONLY) {
+    let pfn = rcacheGet(d, cpu, order, limit + 1 - size);
+    if (pfn != 0) return pfn;
+  }
+  while (true) {
+    lock(d, treeLockAddr(d), selfId);
+    let r = allocRange(d, size, limit, true);
+    unlock(treeLockAddr(d));
+    if (r >= 0) return <u64>r;
+    if (!flush) return 0;
+    flush = false;
+    freeAllCpuCached(d);
+    freeGlobalCached(d);
+  }
+}
+
+/** free_iova_fast: into this CPU's cache if it takes it, else to the tree. */
+export function freeFast(d: Domain, cpu: u32, pfn: u64, size: u64): void {
+  let order = orderOf(size);
+  if (order < ORDERS && d.policy != Policy.TREE_ONLY && rcacheInsert(d, cpu, order, pfn)) return;
+  lock(d, treeLockAddr(d), selfId);
+  freePfn(d, pfn);
+  unlock(treeLockAddr(d));
+}

@@ -1,0 +1,47 @@
+// Depot policies and the cache geometry each one implies.
+import { InvalidArgumentError } from "../errors.js";
+
+export const POLICIES = ["linux-5.10", "cpu-flush", "scaled-depot", "linux-6.4", "adaptive"] as const;
+export type DepotPolicy = (typeof POLICIES)[number];
+
+/** Numbers stored in the domain header (Policy.* of assembly/layout.ts). */
+export const POLICY_CODE: Record<DepotPolicy | "tree-only", number> = {
+  "tree-only": 0, "linux-5.10": 1, "cpu-flush": 2, "scaled-depot": 3, "linux-6.4": 4, adaptive: 5,
+};
+
+/** MAX_GLOBAL_MAGS of v5.10: the bounded depot's size per order. */
+export const MAX_GLOBAL_MAGS = 32;
+
+export interface CacheGeometry {
+  /** pfns per magazine: IOVA_MAG_SIZE. */
+  magazineSize: number;
+  /** Bound on full magazines per order's depot (Infinity: unbounded). */
+  depotMax: number;
+}
+
+/**
+ * v5.10 and the 2020 series: 128-pfn magazines, 32 per depot. scaled-depot:
+ * the review's remedy, the bound grown with the CPU count (32 per 8 CPUs,
+ * never below 32) so that every CPU can park a few magazines. v6.7+ (called
+ * linux-6.4 here, as in the traces): 127-pfn magazines (the struct fits a
+ * 1 KiB slab), unbounded depot. adaptive: as v6.7 for the shape.
+ */
+export function geometryOf(policy: DepotPolicy, cpus: number): CacheGeometry {
+  switch (policy) {
+    case "linux-5.10":
+    case "cpu-flush":
+      return { magazineSize: 128, depotMax: MAX_GLOBAL_MAGS };
+    case "scaled-depot":
+      return { magazineSize: 128, depotMax: Math.max(MAX_GLOBAL_MAGS, 4 * cpus) };
+    case "linux-6.4":
+    case "adaptive":
+      return { magazineSize: 127, depotMax: Infinity };
+  }
+}
+
+export function policyArg(v: unknown): DepotPolicy {
+  if (typeof v !== "string" || !(POLICIES as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError("policy", v, `must be one of ${POLICIES.join(", ")}`);
+  }
+  return v as DepotPolicy;
+}

@@ -1,0 +1,187 @@
+// Conformance replays: every recorded kernel trace in test/fixtures, through
+// the exported replay functions and through the `iova replay` CLI.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { describeResult, replayTrace, SUPPORTED_PROFILES } from "../dist/src/replay/run.js";
+import { readTrace } from "../dist/src/replay/trace.js";
+
+const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+
+const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".jsonl")).sort().map((f) => join(FIXTURES, f));
+/** Profile of each fixture, read from its header line (not from the replay code). */
+const profileOf = new Map(files.map((f) => [f, JSON.parse(readFileSync(f, "utf8").split("\n", 1)[0]).profile as string]));
+const rbtreeFiles = files.filter((f) => profileOf.get(f) === "linux-rbtree");
+
+const tmp = mkdtempSync(join(tmpdir(), "iova-replay-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
+  const lines = r.stdout.split("\n").filter((l) => l.length > 0);
+  return { status: r.status, lines, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Writes a copy of `src` whose line `lineNo` (1-based) has its `expect`
+ * replaced by `mutate(expect)`. Returns the path and both values.
+ */
+function corrupt(src: string, lineNo: number, mutate: (v: unknown) => unknown, name: string) {
+  const lines = readFileSync(src, "utf8").split("\n");
+  const obj = JSON.parse(lines[lineNo - 1]);
+  const original = obj.expect;
+  obj.expect = mutate(original);
+  lines[lineNo - 1] = JSON.stringify(obj);
+  const path = join(tmp, name);
+  writeFileSync(path, lines.join("\n"));
+  return { path, original, corrupted: obj.expect };
+}
+
+/** 1-based line of the first op matching `pred` at or after line `from`. */
+function findLine(src: string, from: number, pred: (o: Record<string, unknown>) => boolean): number {
+  const lines = readFileSync(src, "utf8").split("\n");
+  for (let i = from - 1; i < lines.length; i++) {
+    if (lines[i] && i > 0 && pred(JSON.parse(lines[i]))) return i + 1;
+  }
+  throw new Error(`no matching op in ${src} from line ${from}`);
+}
+
+describe("fixture set", () => {
+  it("has linux-rbtree traces and linux-rbtree is a supported profile", () => {
+    expect(rbtreeFiles.length).toBeGreaterThanOrEqual(5);
+    expect(SUPPORTED_PROFILES.has("linux-rbtree")).toBe(true);
+  });
+
+  it("readTrace keeps every line: ops.length + 1 equals the file's line count", () => {
+    for (const f of files) {
+      const n = readFileSync(f, "utf8").split("\n").filter((l) => l.length > 0).length;
+      const t = readTrace(f);
+      expect(t.ops.length + 1, basename(f)).toBe(n);
+      expect(t.header.profile, basename(f)).toBe(profileOf.get(f));
+    }
+  });
+});
+
+describe("replayTrace on every fixture", () => {
+  for (const f of files) {
+    const profile = profileOf.get(f)!;
+    it(`${basename(f)} (${profile})`, () => {
+      const r = replayTrace(readTrace(f));
+      expect(r.profile).toBe(profile);
+      if (SUPPORTED_PROFILES.has(r.profile)) {
+        // A failure shows where and what, not just "failed".
+        expect(r.status, describeResult(r)).toBe("passed");
+        expect(r.line).toBeUndefined();
+      } else {
+        expect(r.status, describeResult(r)).toBe("unsupported");
+        expect(r.status).not.toBe("passed");
+        expect(r.reason).toContain(profile);
+        expect(describeResult(r)).toMatch(/^UNSUPPORTED /);
+      }
+    });
+  }
+});
+
+describe("a corrupted trace fails at the corrupted line", () => {
+  it("alloc expect changed by one: names line, expected and actual", () => {
+    const src = rbtreeFiles.find((f) => basename(f) === "rbtree-random-1.jsonl") ?? rbtreeFiles[0];
+    const line = findLine(src, 2000, (o) => o.op === "alloc" && typeof o.expect === "number");
+    const c = corrupt(src, line, (v) => (v as number) + 1, "alloc-off-by-one.jsonl");
+    const r = replayTrace(readTrace(c.path));
+    expect(r.status).toBe("failed");
+    expect(r.line).toBe(line);
+    expect(r.op).toBe("alloc");
+    expect(r.expected).toBe(c.corrupted);
+    expect(r.actual).toBe(c.original);
+    const msg = describeResult(r);
+    expect(msg).toContain(`${c.path}:${line}:`);
+    expect(msg).toContain(`expected ${c.corrupted}`);
+    expect(msg).toContain(`actual ${c.original}`);
+  });
+
+  it("a success recorded as a failure (expect null) fails at that line", () => {
+    const src = rbtreeFiles.find((f) => basename(f) === "rbtree-random-2.jsonl") ?? rbtreeFiles[0];
+    const line = findLine(src, 500, (o) => o.op === "alloc" && typeof o.expect === "number");
+    const c = corrupt(src, line, () => null, "alloc-null.jsonl");
+    const r = replayTrace(readTrace(c.path));
+    expect(r.status).toBe("failed");
+    expect(r.line).toBe(line);
+    expect(r.expected).toBeNull();
+    expect(r.actual).toBe(c.original);
+  });
+
+  it("a find expect with a wrong hi fails at that line", () => {
+    const src = rbtreeFiles.find((f) => basename(f) === "rbtree-basic.jsonl") ?? rbtreeFiles[0];
+    const line = findLine(src, 2, (o) => o.op === "find" && Array.isArray(o.expect));
+    const c = corrupt(src, line, (v) => [(v as number[])[0], (v as number[])[1] + 7], "find-wrong.jsonl");
+    const r = replayTrace(readTrace(c.path));
+    expect(r.status).toBe("failed");
+    expect(r.line).toBe(line);
+    expect(r.op).toBe("find");
+    expect(r.expected).toEqual(c.corrupted);
+    expect(r.actual).toEqual(c.original);
+  });
+
+  it("only the first difference is reported, and later lines are not needed", () => {
+    const src = rbtreeFiles.find((f) => basename(f) === "rbtree-random-1.jsonl") ?? rbtreeFiles[0];
+    const first = findLine(src, 300, (o) => o.op === "alloc" && typeof o.expect === "number");
+    const second = findLine(src, first + 1, (o) => o.op === "alloc" && typeof o.expect === "number");
+    const lines = readFileSync(src, "utf8").split("\n");
+    for (const l of [first, second]) {
+      const o = JSON.parse(lines[l - 1]);
+      o.expect += 3;
+      lines[l - 1] = JSON.stringify(o);
+    }
+    const path = join(tmp, "two-errors.jsonl");
+    writeFileSync(path, lines.join("\n"));
+    const r = replayTrace(readTrace(path));
+    expect(r.status).toBe("failed");
+    expect(r.line).toBe(first);
+  });
+});
+
+describe("iova replay CLI", () => {
+  it("all linux-rbtree traces: one line per file, last line 'N passed, 0 failed', exit 0", () => {
+    const out = cli(["replay", ...rbtreeFiles]);
+    expect(out.stderr).toBe("");
+    expect(out.lines.length).toBe(rbtreeFiles.length + 1);
+    rbtreeFiles.forEach((f, i) => expect(out.lines[i]).toBe(`PASS ${basename(f)} (linux-rbtree, ${readTrace(f).ops.length + 1} lines)`));
+    expect(out.lines.at(-1)).toBe(`${rbtreeFiles.length} passed, 0 failed`);
+    expect(out.status).toBe(0);
+  });
+
+  it("a mismatch: FAIL line naming file, line, expected and actual; non-zero exit", () => {
+    const src = rbtreeFiles.find((f) => basename(f) === "rbtree-random-2.jsonl") ?? rbtreeFiles[0];
+    const line = findLine(src, 4000, (o) => o.op === "alloc" && typeof o.expect === "number");
+    const c = corrupt(src, line, (v) => (v as number) - 2, "cli-mismatch.jsonl");
+    const good = rbtreeFiles.filter((f) => f !== src);
+    const out = cli(["replay", ...good, c.path]);
+    expect(out.lines.length).toBe(good.length + 2);
+    expect(out.lines[good.length]).toBe(`FAIL ${c.path}:${line}: alloc: expected ${c.corrupted}, actual ${c.original}`);
+    expect(out.lines.at(-1)).toBe(`${good.length} passed, 1 failed`);
+    expect(out.status).not.toBe(0);
+  });
+
+  it("an unreadable trace counts as failed", () => {
+    const path = join(tmp, "not-json.jsonl");
+    writeFileSync(path, '{"kind":"header","name":"x","profile":"linux-rbtree","granule":4096,"start_pfn":1}\n{oops\n');
+    const out = cli(["replay", rbtreeFiles[0], path]);
+    expect(out.lines[1]).toMatch(new RegExp(`^FAIL ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    expect(out.lines.at(-1)).toBe("1 passed, 1 failed");
+    expect(out.status).not.toBe(0);
+  });
+
+  it("unsupported profiles are never counted as passed", () => {
+    const others = files.filter((f) => !SUPPORTED_PROFILES.has(profileOf.get(f) as never));
+    const supported = files.filter((f) => SUPPORTED_PROFILES.has(profileOf.get(f) as never));
+    const out = cli(["replay", ...files]);
+    expect(out.lines.at(-1)).toBe(`${supported.length} passed, 0 failed`);
+    for (const f of others) expect(out.lines.some((l) => l.startsWith(`UNSUPPORTED ${basename(f)}`))).toBe(true);
+    if (others.length > 0) expect(out.status).not.toBe(0);
+    else expect(out.status).toBe(0);
+  });
+});
