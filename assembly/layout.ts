@@ -24,7 +24,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 1;
+@inline export const LAYOUT_VERSION: u32 = 2;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -140,13 +140,15 @@ export namespace Err {
   magAllocFailures: u64;
 }
 
-// ╒═════════════════════════ Node (48 bytes) ════════════════════════════════╕
-// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │
-// └──────────────────────────────────────────────────────────────────────────┘
+// ╒═════════════════════════ Node (56 bytes) ════════════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ count │ pad │
+// └─────────────────────────────────────────────────────────────────────────────────┘
 // gap    = free pfns between this range and the previous one (below it), i.e.
 //          lo - (prev.hi + 1), or lo itself for the lowest range.
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
+// count  = nodes in this subtree: ranks in O(log n), so the length of the
+//          kernel's node-by-node walk is known without walking (cost model).
 @unmanaged export class Node {
   lo: u64;
   hi: u64;
@@ -156,9 +158,11 @@ export namespace Err {
   right: u32;
   parent: u32;
   red: u32;
+  count: u32;
+  pad: u32;
 }
 // @ts-ignore: decorator
-@inline export const NODE_BYTES: u32 = 48;
+@inline export const NODE_BYTES: u32 = 56;
 
 // ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
 // │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │

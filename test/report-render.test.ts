@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { inflateSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { policyColor, ORDER_COLORS } from "../dist/src/report/html.js";
 import { summarize } from "../dist/src/report/table.js";
-import { writeReport, type ReportPaths } from "../dist/src/report/write.js";
+import { writeReport } from "../dist/src/report/write.js";
 import type { PolicyResult, StudyResult } from "../dist/src/report/types.js";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
@@ -210,37 +210,46 @@ interface Probe {
 
 const unescapeText = (s: string): string => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&nbsp;/g, "\u00a0").replace(/&amp;/g, "&");
 
-describe("study.html in headless Chromium", () => {
-  let dir = "";
-  let paths: ReportPaths;
-  let dom = "";
-  let probe: Probe;
-  let png: Buffer;
-  const study = syntheticStudy();
+interface Rendered {
+  dom: string;
+  probe: Probe;
+  png: Buffer;
+}
 
-  beforeAll(async () => {
+let dir = "";
+let rendered: Promise<Rendered> | undefined;
+
+/**
+ * Renders once, shared by all tests. Called from each test rather than from
+ * beforeAll so a missing Chromium shows up as failed tests, not skipped ones.
+ */
+function render(): Promise<Rendered> {
+  rendered ??= (async () => {
     requireChromium();
     dir = await mkdtemp(join(tmpdir(), "report-render-"));
-    paths = await writeReport(study, dir);
+    const paths = await writeReport(syntheticStudy(), dir);
     // The probe goes into a copy: study.html itself stays script-free.
     const probed = join(dir, "probed.html");
     await writeFile(probed, (await readFile(paths.html, "utf8")).replace("</body>", `${PROBE}</body>`));
     const shot = join(dir, "shot.png");
-    [, dom] = await Promise.all([
+    const [, dom] = await Promise.all([
       chromium([`--screenshot=${shot}`], pathToFileURL(paths.html).href),
       chromium(["--dump-dom"], pathToFileURL(probed).href),
     ]);
-    png = await readFile(shot);
     const m = /<pre id="probe">([^<]*)<\/pre>/.exec(dom);
     if (!m) throw new Error(`probe output missing from --dump-dom (${dom.length} chars)`);
-    probe = JSON.parse(unescapeText(m[1]!)) as Probe;
-  }, 120_000);
+    return { dom, probe: JSON.parse(unescapeText(m[1]!)) as Probe, png: await readFile(shot) };
+  })();
+  return rendered;
+}
 
+describe("study.html in headless Chromium", { timeout: 120_000 }, () => {
   afterAll(async () => {
     await Promise.all([dir, ...profiles].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it("has every chart path with a non-empty d, axis labels and no NaN in the DOM", () => {
+  it("has every chart path with a non-empty d, axis labels and no NaN in the DOM", async () => {
+    const { dom } = await render();
     const ds = [...dom.matchAll(/<path\b[^>]*\sd="([^"]*)"/g)].map((m) => m[1]!.trim());
     // 3 comparison charts x 5 policies + 5 depot charts x 6 orders.
     const expected = 3 * POLICIES.length + POLICIES.length * 6;
@@ -255,7 +264,8 @@ describe("study.html in headless Chromium", () => {
     expect(dom).toContain("test &amp; &lt;machine&gt;");
   });
 
-  it("lays the charts out with real geometry", () => {
+  it("lays the charts out with real geometry", async () => {
+    const { probe } = await render();
     expect(probe.title).not.toBe("pwned"); // the config's <script> stayed text
     expect(probe.scripts).toBe(1); // only the probe itself
     expect(probe.charts).toHaveLength(3 + POLICIES.length);
@@ -280,7 +290,8 @@ describe("study.html in headless Chromium", () => {
     expect(Math.max(...probe.charts.map((c) => c.top + c.h))).toBeLessThan(HEIGHT);
   });
 
-  it("produces a screenshot with every policy and order colour drawn", () => {
+  it("produces a screenshot with every policy and order colour drawn", async () => {
+    const { png } = await render();
     expect(png.length).toBeGreaterThan(50_000); // a blank page is ~5 KB
     expect(png.toString("latin1", 12, 16)).toBe("IHDR");
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([WIDTH, HEIGHT]);

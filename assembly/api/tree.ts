@@ -5,7 +5,7 @@
 import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, Policy } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
-import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, FLAG_ORACLE_WALK } from "../tree/domain";
+import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK } from "../tree/domain";
 import { checkTree, badNode } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { initRcaches } from "../rcache/rcache";
@@ -172,3 +172,6 @@ export function destroy(base: usize): void {
   let d = domainAt(base);
   atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("destroyed"), 1);
 }
+
+/** Nodes the kernel's node-by-node walk would have visited, over this instance's allocs. */
+export function walkSteps(): f64 { return kernelWalkSteps; }

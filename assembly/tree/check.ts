@@ -34,6 +34,8 @@ export namespace Bad {
   @inline export const RANGE_INVERTED: u32 = 13;
   // @ts-ignore: decorator
   @inline export const CYCLE: u32 = 14;
+  // @ts-ignore: decorator
+  @inline export const COUNT: u32 = 15;
 }
 
 /** Index of the node at which the last failing check stopped. */
@@ -64,6 +66,7 @@ function walk(d: Domain, t: u32, parent: u32, budget: u32): i32 {
   if (l > m) m = l;
   if (r > m) m = r;
   if (T.maxGap != m) return fail(Bad.MAX_GAP, t);
+  if (T.count != 1 + nodeAt(d, T.left).count + nodeAt(d, T.right).count) return fail(Bad.COUNT, t);
   let hl = walk(d, T.left, t, budget);
   if (hl < 0) return -1;
   let hr = walk(d, T.right, t, budget);
@@ -85,7 +88,7 @@ function inTree(d: Domain, i: u32): bool {
 export function checkTree(d: Domain): u32 {
   err = 0; seen = 0; badNode = 0;
   let S = nodeAt(d, NIL);
-  if (S.red || S.maxGap != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
+  if (S.red || S.maxGap != 0 || S.count != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
   if (nodeAt(d, d.root).red) return Bad.ROOT_RED;
   if (walk(d, d.root, NIL, d.nodeCap + 1) < 0) return err;
   if (seen != d.nodesUsed) return Bad.SLAB_COUNT;

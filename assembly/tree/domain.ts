@@ -5,7 +5,8 @@
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
 import { propagate } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
-import { walkDown, seekDown, foundPfn } from "./placement";
+import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
+import { rank } from "./gap";
 
 /** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
 // @ts-ignore: decorator
@@ -13,6 +14,27 @@ import { walkDown, seekDown, foundPfn } from "./placement";
 
 /** Why the last tree operation of this instance failed (Err.*). */
 export let treeError: u32 = Err.NONE;
+/**
+ * Nodes the kernel's own loop would have visited, summed over this
+ * instance's allocations: the kernel walks node by node, so this is what its
+ * alloc_iova costs. Exact when placing with the oracle walk; from ranks
+ * (O(log n)) otherwise, exact on success and close on failure.
+ */
+export let kernelWalkSteps: f64 = 0;
+
+/** Rounds of the kernel loop from `from` down to `to` (both in the tree). */
+// @ts-ignore: decorator
+@inline function roundsBetween(d: Domain, from: u32, to: u32): f64 {
+  return <f64>(rank(d, from) - rank(d, to) + 1);
+}
+
+/** Estimated rounds of a failed pass from `from`: down to the first node at or above `low`. */
+function failedRounds(d: Domain, from: u32, low: u64): f64 {
+  let stop = lowestAtOrAbove(d, low);
+  let r = rank(d, from);
+  let s = rank(d, stop);
+  return r >= s ? <f64>(r - s + 1) : 1;
+}
 
 // @ts-ignore: decorator
 @inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
@@ -28,7 +50,7 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   A.hi = IOVA_ANCHOR;
   A.gap = IOVA_ANCHOR;   // everything below the anchor is free
   A.maxGap = IOVA_ANCHOR;
-  A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0;
+  A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0; A.count = 1;
   d.root = ANCHOR;
   d.cachedNode = ANCHOR;
   d.cached32Node = ANCHOR;
@@ -65,7 +87,7 @@ function giveNode(d: Domain, i: u32): void {
 function link(d: Domain, z: u32, lo: u64, hi: u64): void {
   let Z = N(d, z);
   Z.lo = lo; Z.hi = hi;
-  Z.left = NIL; Z.right = NIL; Z.red = 1;
+  Z.left = NIL; Z.right = NIL; Z.red = 1; Z.count = 1;
   let p: u32 = NIL;
   let t = d.root;
   let goLeft = false;
@@ -132,11 +154,16 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   let ok = oracle
     ? walkDown(d, start, limitPfn, size, mask, d.startPfn)
     : seekDown(d, start, limitPfn, size, mask, d.startPfn);
+  if (oracle) kernelWalkSteps += <f64>walkRounds;
+  else kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, d.startPfn);
   if (!ok && retryPfn < limitPfn) {
-    // Retry over the space above the start node, from the top.
+    // Retry over the space above the start node, from the top (iova_find_limit).
+    let top = limitPfn > d.dma32Pfn ? ANCHOR : lowestAtOrAbove(d, limitPfn);
     ok = oracle
-      ? walkDown(d, ANCHOR, limitPfn, size, mask, retryPfn + 1)
-      : seekDown(d, ANCHOR, limitPfn, size, mask, retryPfn + 1);
+      ? walkDown(d, top, limitPfn, size, mask, retryPfn + 1)
+      : seekDown(d, top, limitPfn, size, mask, retryPfn + 1);
+    if (oracle) kernelWalkSteps += <f64>walkRounds;
+    else kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryPfn + 1);
   }
   if (!ok) {
     d.max32AllocSize = size;

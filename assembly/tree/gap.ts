@@ -11,15 +11,30 @@ import { Domain, Node, NIL, nodeAt } from "../layout";
   return x.lo - floor;
 }
 
-/** maxGap of x from its own gap and its children's maxGap (children must be current). */
+/** maxGap and count of x from its own gap and its children's (children must be current). */
 // @ts-ignore: decorator
 @inline export function recompute(d: Domain, x: Node): void {
+  let L = nodeAt(d, x.left);   // nil's maxGap and count are always 0
+  let R = nodeAt(d, x.right);
   let m = x.gap;
-  let l = nodeAt(d, x.left).maxGap;   // nil's maxGap is always 0
-  let r = nodeAt(d, x.right).maxGap;
-  if (l > m) m = l;
-  if (r > m) m = r;
+  if (L.maxGap > m) m = L.maxGap;
+  if (R.maxGap > m) m = R.maxGap;
   x.maxGap = m;
+  x.count = 1 + L.count + R.count;
+}
+
+/** In-order position of node i (0 for the lowest range). */
+export function rank(d: Domain, i: u32): u32 {
+  let X = nodeAt(d, i);
+  let r = nodeAt(d, X.left).count;
+  let p = X.parent;
+  while (p != NIL) {
+    let P = nodeAt(d, p);
+    if (P.right == i) r += nodeAt(d, P.left).count + 1;
+    i = p;
+    p = P.parent;
+  }
+  return r;
 }
 
 /** Recomputes maxGap on the path from node i up to the root. */

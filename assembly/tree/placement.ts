@@ -29,6 +29,8 @@ import { prev } from "./rbtree";
 /** Result of a search: the fitting upper node (insertion hint) and new pfn_lo. */
 export let foundUpper: u32 = NIL;
 export let foundPfn: u64 = 0;
+/** Rounds of the kernel loop the last walkDown() made (exact oracle of the cost model). */
+export let walkRounds: u32 = 0;
 
 // @ts-ignore: decorator
 @inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
@@ -46,7 +48,9 @@ export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
   let curr = start;
   let cand: u64 = 0;
   let upper: u32 = NIL;
+  walkRounds = 0;
   do {
+    walkRounds++;
     let C = N(d, curr);
     if (C.lo < high) high = C.lo;
     cand = (high - size) & mask;
@@ -84,7 +88,7 @@ function highestFit(d: Domain, t: u32): u32 {
 }
 
 /** Lowest node with lo >= limit (the anchor guarantees one exists). */
-function lowestAtOrAbove(d: Domain, limit: u64): u32 {
+export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
   let t = d.root;
   let best: u32 = NIL;
   while (t != NIL) {

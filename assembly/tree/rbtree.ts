@@ -22,6 +22,7 @@ function rotateLeft(d: Domain, x: u32): void {
   Y.left = x;
   X.parent = y;
   Y.maxGap = X.maxGap;
+  Y.count = X.count;
   recompute(d, X);
 }
 
@@ -36,6 +37,7 @@ function rotateRight(d: Domain, x: u32): void {
   Y.right = x;
   X.parent = y;
   Y.maxGap = X.maxGap;
+  Y.count = X.count;
   recompute(d, X);
 }
 

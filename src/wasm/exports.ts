@@ -21,6 +21,8 @@ export interface IovaExports {
   checkBadNode(): number;
   treeStat(base: number, which: number): number;
   destroy(base: number): void;
+  /** Nodes the kernel's own walk would have visited, summed over this instance's allocs. */
+  walkSteps(): number;
   // range caches
   allocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
   freeFast(base: number, cpu: number, pfn: number, size: number): void;
@@ -73,4 +75,5 @@ export const CHECK_CODES: Record<number, string> = {
   12: "the nil sentinel was modified",
   13: "a range has pfn_lo > pfn_hi",
   14: "the tree has a cycle",
+  15: "a node's subtree count is wrong",
 };
