@@ -346,7 +346,9 @@ export function helpText(): string {
       const details = [`default: ${defaultText(o)}`];
       if (o.min !== undefined && o.max !== undefined) details.push(`range: ${o.min}-${o.max}`);
       else if (o.min !== undefined && o.min > 0) details.push(`min: ${o.min}`);
-      lines.push(`${left.padEnd(40)} ${o.help} (${details.join(', ')})`);
+      const text = `${o.help} (${details.join(', ')})`;
+      // Long enum lists push the text to its own line rather than out of the column.
+      lines.push(left.length < 40 ? `${left.padEnd(40)} ${text}` : `${left}\n${' '.repeat(41)}${text}`);
     }
   }
   lines.push('', '  --help                                   This text',

@@ -102,6 +102,17 @@ function positiveSize(text: string, option: string): number {
  * total is exactly 100.
  */
 export function parseBlockSize(text: string, option: string): BlockSize {
+  try {
+    return parseBlockSizeParts(text, option);
+  } catch (e) {
+    // A part failed: keep its message, but report the whole value as typed.
+    if (!(e instanceof FioOptionError) || e.value === text) throw e;
+    const message = e.message.replace(/\(got '(.*)'\)$/, `in '$1' (got '${text}')`);
+    throw new FioOptionError(e.code, option, text, message);
+  }
+}
+
+function parseBlockSizeParts(text: string, option: string): BlockSize {
   const s = text.trim();
   if (s.includes(':') || s.includes('/')) return parseSplit(s, text, option);
   const dash = s.indexOf('-', 1);
