@@ -33,9 +33,15 @@ export let deadHolder: u32 = 0;
 export let deadLockAddr: usize = 0;
 
 /** Takes the lock at `word` for CPU id `who - 1`. Traps if its holder's worker is gone. */
-export function lock(d: Domain, word: usize, who: u32): void {
+// @ts-ignore: decorator
+@inline export function lock(d: Domain, word: usize, who: u32): void {
+  // The uncontended case is one cmpxchg, inlined into every caller.
+  if (atomic.cmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
+}
+
+function lockContended(d: Domain, word: usize, who: u32): void {
   for (let i = 0; i < SPINS; i++) {
-    if (atomic.cmpxchg<u32>(word, 0, who) == 0) return;
+    if (atomic.load<u32>(word) == 0 && atomic.cmpxchg<u32>(word, 0, who) == 0) return;
   }
   lockSlow(d, word, who);
 }

@@ -274,10 +274,19 @@ export class IovaDomain {
    * of two, as dma-iommu does. Returns pfn_lo or null.
    */
   allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
-    this.live("allocFast");
-    this.checkRequest(size, limitPfn);
-    this.checkCpu(cpu);
-    const r = this.call(() => this.ex.allocFast(this.base, cpu, size, limitPfn, flush ? 1 : 0));
+    // The hot path: the common case is checked inline; the full checks run
+    // only to build the error when something is off.
+    if (this.destroyed) throw new DomainDestroyedError("allocFast");
+    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
+      this.checkRequest(size, limitPfn);
+    }
+    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    let r: number;
+    try {
+      r = this.ex.allocFast(this.base, cpu, size, limitPfn, flush ? 1 : 0);
+    } catch (e) {
+      throw this.translate(e);
+    }
     if (r === 0) {
       this.lastFailure = "no-space";
       return null;
@@ -288,11 +297,17 @@ export class IovaDomain {
 
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
-    this.live("freeFast");
-    pfnArg("pfn", pfn);
-    sizeArg("size", size);
-    this.checkCpu(cpu);
-    this.call(() => this.ex.freeFast(this.base, cpu, pfn, size));
+    if (this.destroyed) throw new DomainDestroyedError("freeFast");
+    if (!(Number.isSafeInteger(pfn) && pfn >= 0 && Number.isSafeInteger(size) && size >= 1)) {
+      pfnArg("pfn", pfn);
+      sizeArg("size", size);
+    }
+    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    try {
+      this.ex.freeFast(this.base, cpu, pfn, size);
+    } catch (e) {
+      throw this.translate(e);
+    }
   }
 
   /**
@@ -414,10 +429,13 @@ export class IovaDomain {
     try {
       return fn();
     } catch (e) {
-      const holder = this.ex.deadHolder.value;
-      if (holder !== 0) throw new LockHolderDeadError(holder - 1);
-      throw e;
+      throw this.translate(e);
     }
+  }
+
+  private translate(e: unknown): unknown {
+    const holder = this.ex.deadHolder.value;
+    return holder !== 0 ? new LockHolderDeadError(holder - 1) : e;
   }
 }
 
