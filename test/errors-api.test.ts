@@ -87,6 +87,13 @@ describe("bad pfns", () => {
   });
 });
 
+describe("startPfn", () => {
+  it("0 is refused (pfn 0 is the fast API's failure value)", () => {
+    expectInvalid(() => new IovaDomain(4096, 0), "startPfn", 0);
+    expect(new IovaDomain(4096, 1, { maxRanges: 4 }).startPfn).toBe(1);
+  });
+});
+
 describe("limitPfn below startPfn", () => {
   it("is refused with the value and startPfn in the message", () => {
     const d = new IovaDomain(4096, 100, { maxRanges: 16 });
@@ -163,24 +170,47 @@ describe("bad booleans and counts", () => {
 });
 
 describe("use after destroy", () => {
-  // Each method and the operation name its error carries. allocOrThrow runs
-  // alloc(), and iterRanges is the generator behind ranges(): their errors
-  // name those operations.
-  const calls: [string, string, (d: IovaDomain) => unknown][] = [
-    ["alloc", "alloc", (d) => d.alloc(1, 1000)],
-    ["allocOrThrow", "alloc", (d) => d.allocOrThrow(1, 1000)],
-    ["free", "free", (d) => d.free(1000)],
-    ["find", "find", (d) => d.find(1000)],
-    ["reserve", "reserve", (d) => d.reserve(1, 2)],
-    ["ranges", "ranges", (d) => d.ranges()],
-    ["iterRanges", "ranges", (d) => [...d.iterRanges()]],
-    ["check", "check", (d) => d.check()],
-    ["stats", "stats", (d) => d.stats()],
-    ["useOracleWalk", "useOracleWalk", (d) => d.useOracleWalk(true)],
-    ["allocFreeLoop", "allocFreeLoop", (d) => d.allocFreeLoop(1, 1000, false, 1)],
-    ["destroy", "destroy", (d) => d.destroy()],
-  ];
-  for (const [method, op, call] of calls) {
+  // Each public method and the operation name its error carries. allocOrThrow
+  // runs alloc(), and iterRanges is the generator behind ranges(): their
+  // errors name those operations.
+  const calls: Record<string, [string, (d: IovaDomain) => unknown]> = {
+    alloc: ["alloc", (d) => d.alloc(1, 1000)],
+    allocOrThrow: ["alloc", (d) => d.allocOrThrow(1, 1000)],
+    free: ["free", (d) => d.free(1000)],
+    find: ["find", (d) => d.find(1000)],
+    reserve: ["reserve", (d) => d.reserve(1, 2)],
+    ranges: ["ranges", (d) => d.ranges()],
+    iterRanges: ["ranges", (d) => [...d.iterRanges()]],
+    check: ["check", (d) => d.check()],
+    stats: ["stats", (d) => d.stats()],
+    useOracleWalk: ["useOracleWalk", (d) => d.useOracleWalk(true)],
+    allocFreeLoop: ["allocFreeLoop", (d) => d.allocFreeLoop(1, 1000, false, 1)],
+    allocFast: ["allocFast", (d) => d.allocFast(1, 1000)],
+    freeFast: ["freeFast", (d) => d.freeFast(1000, 1)],
+    allocFastBatch: ["allocFastBatch", (d) => d.allocFastBatch([1], 1000)],
+    freeFastBatch: ["freeFastBatch", (d) => d.freeFastBatch([1000], [1])],
+    fastLoop: ["fastLoop", (d) => d.fastLoop(1, 1000, 1)],
+    freeCpuCached: ["freeCpuCached", (d) => d.freeCpuCached(0)],
+    flushAll: ["flushAll", (d) => d.flushAll()],
+    depotWork: ["depotWork", (d) => d.depotWork(0)],
+    tick: ["tick", (d) => d.tick(1000)],
+    cacheStats: ["cacheStats", (d) => d.cacheStats()],
+    limitMagazines: ["limitMagazines", (d) => d.limitMagazines(1)],
+    setCpuAlive: ["setCpuAlive", (d) => d.setCpuAlive(0, true)],
+    destroy: ["destroy", (d) => d.destroy()],
+  };
+  /** Prototype members that are implementation, not API (TypeScript `private`). */
+  const INTERNAL = new Set(["constructor", "live", "checkRequest", "checkCpu", "call", "translate"]);
+
+  it("the table covers every public method of IovaDomain", () => {
+    const methods = Object.getOwnPropertyNames(IovaDomain.prototype).filter((k) => {
+      const desc = Object.getOwnPropertyDescriptor(IovaDomain.prototype, k)!;
+      return typeof desc.value === "function" && !INTERNAL.has(k);
+    });
+    expect(methods.sort()).toEqual(Object.keys(calls).sort());
+  });
+
+  for (const [method, [op, call]] of Object.entries(calls)) {
     it(`${method}() throws DomainDestroyedError naming ${op}`, () => {
       const d = populated();
       expect(d.isDestroyed).toBe(false);
@@ -192,7 +222,7 @@ describe("use after destroy", () => {
       } catch (e) {
         caught = e;
       }
-      expect(caught).toBeInstanceOf(DomainDestroyedError);
+      expect(caught, `${method}() after destroy() did not throw`).toBeInstanceOf(DomainDestroyedError);
       expect(caught).toBeInstanceOf(IovaError);
       const e = caught as DomainDestroyedError;
       expect(e.name).toBe("DomainDestroyedError");
@@ -206,7 +236,44 @@ describe("use after destroy", () => {
     d.destroy();
     expect(() => d.alloc(0, -1)).toThrow(DomainDestroyedError);
     expect(() => d.free(-1)).toThrow(DomainDestroyedError);
+    expect(() => d.allocFast(0, -1)).toThrow(DomainDestroyedError);
   });
+});
+
+describe("fast API arguments", () => {
+  // Checked like the tree API's, on the hot path too (allocFast and freeFast
+  // validate inline and fall back to the full checks only to build the error).
+  const cases: [string, (d: IovaDomain) => unknown, string, unknown][] = [
+    ["allocFast size 0", (d) => d.allocFast(0, 1000), "size", 0],
+    ["allocFast size 1.5", (d) => d.allocFast(1.5, 1000), "size", 1.5],
+    ["allocFast size -0", (d) => d.allocFast(-0, 1000), "size", -0],
+    ["allocFast limit 2^53", (d) => d.allocFast(1, 2 ** 53), "limitPfn", 2 ** 53],
+    ["allocFast limit below startPfn", (d) => d.allocFast(1, 9), "limitPfn", 9],
+    ["allocFast cpu 2 of 2", (d) => d.allocFast(1, 1000, true, 2), "cpu", 2],
+    ["allocFast cpu -1", (d) => d.allocFast(1, 1000, true, -1), "cpu", -1],
+    ["allocFast cpu 0.5", (d) => d.allocFast(1, 1000, true, 0.5), "cpu", 0.5],
+    ["freeFast pfn -1", (d) => d.freeFast(-1, 1), "pfn", -1],
+    ["freeFast pfn -0", (d) => d.freeFast(-0, 1), "pfn", -0],
+    ["freeFast pfn 2^53", (d) => d.freeFast(2 ** 53, 1), "pfn", 2 ** 53],
+    ["freeFast size NaN", (d) => d.freeFast(1000, NaN), "size", NaN],
+    ["freeFast cpu 7", (d) => d.freeFast(1000, 1, 7), "cpu", 7],
+    ["freeFastBatch length mismatch", (d) => d.freeFastBatch([1000, 999], [1]), "sizes.length", 1],
+    ["freeFastBatch pfn -0", (d) => d.freeFastBatch([-0], [1]), "pfn", -0],
+    ["allocFastBatch size 0", (d) => d.allocFastBatch([1, 0], 1000), "size", 0],
+    ["fastLoop size 0", (d) => d.fastLoop(0, 1000, 1), "size", 0],
+    ["depotWork order 6", (d) => d.depotWork(6), "order", 6],
+    ["setCpuAlive cpu 2", (d) => d.setCpuAlive(2, true), "cpu", 2],
+  ];
+  for (const [what, call, argument, value] of cases) {
+    it(what, () => {
+      const d = new IovaDomain(4096, 10, { maxRanges: 64, cpus: 2 });
+      expectInvalid(() => call(d), argument, value);
+      expect(d.stats().allocs).toBe(0);
+      expect(d.stats().frees).toBe(0);
+      expect(d.ranges()).toEqual([]);
+      expect(d.cacheStats().total).toBe(0);
+    });
+  }
 });
 
 describe("allocOrThrow", () => {

@@ -1,0 +1,140 @@
+// Host-side audit of a quiescent domain: where every pfn is.
+//
+// A range handed out by the fast API is in exactly one of three places: live
+// (held by whoever allocated it, or in flight between CPUs), cached (in a
+// CPU's loaded/prev magazine or a depot magazine), or nowhere (freed back to
+// the tree, so not a range any more). The tree holds a node for each live or
+// cached range. auditBooks checks that, range by range: the tree's ranges
+// are exactly the live ranges plus the cached ones, no two overlap, and the
+// cached count agrees with cacheStats().
+//
+// The magazine walk reads the shared layout directly (assembly/layout.ts:
+// Domain header fields, CpuCache, Depot, Magazine); keep the offsets below in
+// step with it. Call only while no worker touches the domain.
+import type { IovaDomain, Range } from "../domain/iova-domain.js";
+import { extentOf } from "./workload.js";
+
+const ORDERS = 6;
+const CACHE_LINE = 64;
+// Domain header: u32 field indexes.
+const H_CPUS = 5;
+const H_MAG_SIZE = 7;
+const H_MAG_STRIDE = 11;
+const H_OFF_MAGS = 13;
+const H_OFF_CPU_CACHES = 14;
+const H_OFF_DEPOTS = 15;
+/** Byte offset of Domain.treeLock (the tree's lock word). */
+export const TREE_LOCK_OFFSET = 128;
+// CpuCache / Depot: byte offsets in their cache line.
+const CC_LOADED = 8;
+const CC_PREV = 12;
+const DP_HEAD = 8;
+const DP_SIZE = 12;
+// Magazine: size u32, next u32, pfns u64[].
+const MAG_NEXT = 4;
+const MAG_HEADER = 8;
+
+export interface CachedPfn {
+  pfn: number;
+  order: number;
+  where: string;
+}
+
+/** Every pfn held in a magazine, with its order and place ("cpu2.loaded.o3", "depot.o1#4"). */
+export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: number } {
+  const buf = d.memory.buffer;
+  const base = d.base;
+  const h = new Uint32Array(buf, base, 32);
+  const dv = new DataView(buf);
+  const cpus = h[H_CPUS];
+  const magSize = h[H_MAG_SIZE];
+  const stride = h[H_MAG_STRIDE];
+  const offMags = h[H_OFF_MAGS];
+  const pfns: CachedPfn[] = [];
+  let magazines = 0;
+  const readMag = (m: number, order: number, where: string) => {
+    if (m === 0) return;
+    magazines++;
+    const at = base + offMags + m * stride;
+    const size = dv.getUint32(at, true);
+    if (size > magSize) throw new Error(`${where}: magazine ${m} has size ${size} > ${magSize}`);
+    for (let k = 0; k < size; k++) {
+      pfns.push({ pfn: Number(dv.getBigUint64(at + MAG_HEADER + 8 * k, true)), order, where });
+    }
+  };
+  for (let c = 0; c < cpus; c++) {
+    for (let o = 0; o < ORDERS; o++) {
+      const cc = base + h[H_OFF_CPU_CACHES] + (c * ORDERS + o) * CACHE_LINE;
+      readMag(dv.getUint32(cc + CC_LOADED, true), o, `cpu${c}.loaded.o${o}`);
+      readMag(dv.getUint32(cc + CC_PREV, true), o, `cpu${c}.prev.o${o}`);
+    }
+  }
+  for (let o = 0; o < ORDERS; o++) {
+    const dp = base + h[H_OFF_DEPOTS] + o * CACHE_LINE;
+    let m = dv.getUint32(dp + DP_HEAD, true);
+    const n = dv.getUint32(dp + DP_SIZE, true);
+    for (let i = 0; i < n; i++) {
+      if (m === 0) throw new Error(`depot o${o}: list ends after ${i} of ${n} magazines`);
+      readMag(m, o, `depot.o${o}#${i}`);
+      m = dv.getUint32(base + offMags + m * stride + MAG_NEXT, true);
+    }
+  }
+  return { pfns, magazines };
+}
+
+export interface BooksReport {
+  treeRanges: number;
+  live: number;
+  cached: number;
+  magazinesInUse: number;
+}
+
+/**
+ * Checks the books of a quiescent domain against `live` ([pfn, size, ...],
+ * size as requested from allocFast): the tree holds exactly the live ranges
+ * and the cached pfns, each once, with the right extent; stats().ranges ==
+ * live + cacheStats().total; the magazine slab's count matches the
+ * magazines found; check() passes. Throws an Error naming the first problem.
+ */
+export function auditBooks(d: IovaDomain, live: ArrayLike<number>): BooksReport {
+  d.check();
+  const cs = d.cacheStats();
+  const st = d.stats();
+  const { pfns, magazines } = cachedPfns(d);
+  if (pfns.length !== cs.total) throw new Error(`magazine walk found ${pfns.length} cached pfns, cacheStats().total is ${cs.total}`);
+  if (magazines !== cs.magazines.used) throw new Error(`magazine walk found ${magazines} magazines, the slab has ${cs.magazines.used} in use`);
+  const nLive = live.length / 2;
+  if (st.ranges !== nLive + cs.total) {
+    throw new Error(`books do not balance: tree ranges ${st.ranges} != live ${nLive} + cached ${cs.total}`);
+  }
+  // Expected ranges: live and cached, keyed by pfn_lo.
+  const want = new Map<number, { hi: number; what: string }>();
+  const add = (lo: number, hi: number, what: string) => {
+    const prev = want.get(lo);
+    if (prev) throw new Error(`pfn ${lo} is in two places: ${prev.what} and ${what}`);
+    want.set(lo, { hi, what });
+  };
+  for (let i = 0; i < live.length; i += 2) add(live[i], live[i] + extentOf(live[i + 1]) - 1, `live (size ${live[i + 1]})`);
+  for (const c of pfns) add(c.pfn, c.pfn + (1 << c.order) - 1, c.where);
+  const tree: Range[] = d.ranges();
+  if (tree.length !== want.size) throw new Error(`tree has ${tree.length} ranges, expected ${want.size}`);
+  let prevHi = -1;
+  for (const r of tree) {
+    const w = want.get(r.lo);
+    if (!w) throw new Error(`tree range [${r.lo}, ${r.hi}] is neither live nor cached`);
+    if (w.hi !== r.hi) throw new Error(`${w.what} at ${r.lo} should end at ${w.hi}, the tree says ${r.hi}`);
+    if (r.lo <= prevHi) throw new Error(`ranges overlap at ${r.lo}`);
+    prevHi = r.hi;
+  }
+  return { treeRanges: st.ranges, live: nLive, cached: cs.total, magazinesInUse: magazines };
+}
+
+/** Throws if two of the [pfn, size, ...] ranges overlap (sizes as requested). */
+export function assertDisjoint(live: ArrayLike<number>): void {
+  const rs: [number, number][] = [];
+  for (let i = 0; i < live.length; i += 2) rs.push([live[i], live[i] + extentOf(live[i + 1]) - 1]);
+  rs.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < rs.length; i++) {
+    if (rs[i][0] <= rs[i - 1][1]) throw new Error(`live ranges overlap: [${rs[i - 1]}] and [${rs[i]}]`);
+  }
+}

@@ -1,0 +1,330 @@
+// CpuPool: worker_threads acting as the CPUs of one IovaDomain.
+//
+//   const domain = new IovaDomain(4096, 1, { cpus: 4, policy: "linux-6.4" });
+//   const pool = await CpuPool.start(domain);          // worker i is CPU i
+//   const r = await pool.send(0, { kind: "workload", spec });
+//   await pool.kill(1);                                 // CPU 1 goes offline
+//   await pool.close();
+//
+// Each worker attaches to `domain.handle` as CPU i (cpu-worker.ts) and runs
+// the commands of protocol.ts one at a time: built-ins (a seeded random
+// allocFast/freeFast workload, the lock test's lockedCount, a timed fastLoop,
+// a test-only holdLock) and a generic `run` (import a module, call one of its
+// exports with a RunContext) for runners built on top of the pool.
+//
+// The CPU-dead path: whenever a worker's thread exits (exit command, crash,
+// terminate()), the pool marks its CPU dead (setCpuAlive(cpu, false)) and
+// runs free_cpu_cached_iovas for it (domain.freeCpuCached(cpu)), as the
+// kernel's iova_cpuhp_dead does: the pfns in its magazines go back to the
+// tree. The ranges the worker still held as allocated are the caller's: they
+// are in the results (and, for a killed worker, in the partial result it
+// posts before it is terminated).
+//
+// kill(cpu) takes a CPU offline at a safe point: a CPU in the kernel never
+// goes offline in the middle of a spinlocked section, and a worker
+// terminate()d inside a wasm call could leave a lock held or a tree
+// half-rotated. So kill first asks the worker to stop (shared control word),
+// the worker parks between two domain calls after posting what it did so far,
+// and only then is it terminated. kill(cpu, { now: true }) terminates at once,
+// wherever the worker is (that is how a lock with a dead holder arises).
+import { EventEmitter } from "node:events";
+import { Worker } from "node:worker_threads";
+import type { IovaDomain } from "../domain/iova-domain.js";
+import { IovaError, LockHolderDeadError } from "../errors.js";
+import {
+  CONTROL_PARKED, CONTROL_RUN, CONTROL_STOP, type Command, type CommandKind, type Reply, type Request,
+  type ResultMap, type SerializedError, type WorkerInit,
+} from "./protocol.js";
+
+export * from "./protocol.js";
+
+/** A command failed in its worker; `remote` is the error as the worker saw it. */
+export class WorkerCommandError extends IovaError {
+  override name = "WorkerCommandError";
+  constructor(readonly cpu: number, readonly remote: SerializedError) {
+    super(`CPU ${cpu}: ${remote.name}: ${remote.message}`);
+  }
+}
+
+/** The worker exited before replying. `partial` is what it posted at its safe point, if it did. */
+export class WorkerExitedError extends IovaError {
+  override name = "WorkerExitedError";
+  constructor(readonly cpu: number, readonly exitCode: number, readonly partial?: unknown) {
+    super(`CPU ${cpu}: the worker exited (code ${exitCode}) before replying`);
+  }
+}
+
+export interface CpuPoolOptions {
+  /** Workers to start; worker i is CPU i. Default: domain.cpus. */
+  workers?: number;
+  /** Worker script. Default: cpu-worker.js next to this file. */
+  script?: URL | string;
+  /** Extra argv/execArgv/resourceLimits for each Worker. */
+  workerOptions?: { execArgv?: string[]; resourceLimits?: import("node:worker_threads").ResourceLimits };
+  /** Run the CPU-dead path when a worker exits. Default true. */
+  cpuDeadPath?: boolean;
+}
+
+/** What happened when a CPU's worker exited. */
+export interface CpuDeath {
+  cpu: number;
+  exitCode: number;
+  /** The worker's uncaught error, if it crashed. */
+  crash?: Error;
+  /** Partial result the worker posted at its safe point before being terminated. */
+  partial?: unknown;
+  /** The CPU-dead path ran (setCpuAlive false, freeCpuCached). */
+  cpuDeadPath: boolean;
+  /** freeCpuCached failed: e.g. LockHolderDeadError when the worker died holding a lock. */
+  cpuDeadPathError?: Error;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  kind: CommandKind;
+}
+
+interface Slot {
+  cpu: number;
+  worker: Worker;
+  alive: boolean;
+  pending: Map<number, Pending>;
+  partial?: unknown;
+  crash?: Error;
+  exited: Promise<CpuDeath>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class CpuPool extends EventEmitter {
+  readonly domain: IovaDomain;
+  /** One control word per CPU of the domain (protocol.ts CONTROL_*). */
+  readonly control: Int32Array;
+  /** Every CPU death so far, in order. */
+  readonly deaths: CpuDeath[] = [];
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+
+  private constructor(domain: IovaDomain) {
+    super();
+    this.domain = domain;
+    this.control = new Int32Array(new SharedArrayBuffer(4 * domain.cpus));
+  }
+
+  /** Starts the workers and resolves once every one has attached. */
+  static async start(domain: IovaDomain, options: CpuPoolOptions = {}): Promise<CpuPool> {
+    const n = options.workers ?? domain.cpus;
+    if (!Number.isInteger(n) || n < 1 || n > domain.cpus) {
+      throw new RangeError(`workers must be an integer from 1 to the domain's cpus (${domain.cpus}): got ${n}`);
+    }
+    const pool = new CpuPool(domain);
+    const script = options.script ?? new URL("./cpu-worker.js", import.meta.url);
+    const ready: Promise<void>[] = [];
+    for (let cpu = 0; cpu < n; cpu++) ready.push(pool.spawn(cpu, script, options));
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await pool.terminateAll();
+      throw e;
+    }
+    return pool;
+  }
+
+  private spawn(cpu: number, script: URL | string, options: CpuPoolOptions): Promise<void> {
+    const init: WorkerInit = { handle: this.domain.handle, cpu, control: this.control.buffer as SharedArrayBuffer };
+    const worker = new Worker(script, { workerData: init, ...options.workerOptions });
+    let onReady!: () => void;
+    let onFail!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => { onReady = res; onFail = rej; });
+    let readyDone = false;
+    let resolveExit!: (d: CpuDeath) => void;
+    const slot: Slot = {
+      cpu, worker, alive: true, pending: new Map(),
+      exited: new Promise<CpuDeath>((r) => { resolveExit = r; }),
+    };
+    Atomics.store(this.control, cpu, CONTROL_RUN);
+    worker.on("message", (m: Reply) => {
+      switch (m.type) {
+        case "ready":
+          readyDone = true;
+          onReady();
+          return;
+        case "partial":
+          slot.partial = m.result;
+          this.emit("partial", cpu, m.result);
+          return;
+        case "progress":
+          this.emit("progress", cpu, m.data);
+          return;
+        case "reply": {
+          const p = slot.pending.get(m.id);
+          if (!p) return;
+          slot.pending.delete(m.id);
+          if (m.ok) p.resolve(m.result);
+          else p.reject(reviveError(cpu, m.error));
+        }
+      }
+    });
+    worker.on("error", (e) => {
+      slot.crash = e;
+      this.emit("crash", cpu, e);
+    });
+    worker.on("exit", (code) => {
+      // Node delivers every message the worker posted before this event.
+      slot.alive = false;
+      const death: CpuDeath = { cpu, exitCode: code, crash: slot.crash, partial: slot.partial, cpuDeadPath: false };
+      if (options.cpuDeadPath !== false) {
+        death.cpuDeadPath = true;
+        try {
+          this.domain.setCpuAlive(cpu, false);
+          this.domain.freeCpuCached(cpu);
+        } catch (e) {
+          death.cpuDeadPathError = e as Error;
+        }
+      }
+      for (const [, p] of slot.pending) p.reject(p.kind === "exit" && code === 0 ? new WorkerExitedError(cpu, code) : new WorkerExitedError(cpu, code, slot.partial));
+      slot.pending.clear();
+      this.deaths.push(death);
+      if (!readyDone) onFail(slot.crash ?? new WorkerExitedError(cpu, code));
+      resolveExit(death);
+      this.emit("cpu-dead", death);
+    });
+    this.slots[cpu] = slot;
+    return ready;
+  }
+
+  /** Workers started (dead ones included). */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** CPUs whose worker is still running. */
+  get liveCpus(): number[] {
+    return this.slots.filter((s) => s.alive).map((s) => s.cpu);
+  }
+
+  isAlive(cpu: number): boolean {
+    return this.slot(cpu).alive;
+  }
+
+  /** Sends one command to CPU `cpu`'s worker; resolves with its result. */
+  send<K extends CommandKind>(cpu: number, cmd: Extract<Command, { kind: K }>): Promise<ResultMap[K]> {
+    const s = this.slot(cpu);
+    if (!s.alive) return Promise.reject(new WorkerExitedError(cpu, -1));
+    const id = this.nextId++;
+    return new Promise<ResultMap[K]>((resolve, reject) => {
+      s.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: cmd.kind });
+      const req: Request = { id, cmd };
+      s.worker.postMessage(req);
+    });
+  }
+
+  /**
+   * Sends `make(cpu)` to each of `cpus` (default: every live CPU). With
+   * `gate: true` they all start at once: each command gets the same gate,
+   * which opens when every worker has reached it.
+   */
+  async all<K extends CommandKind>(
+    make: (cpu: number) => Extract<Command, { kind: K }>, opts: { cpus?: number[]; gate?: boolean } = {},
+  ): Promise<ResultMap[K][]> {
+    const cpus = opts.cpus ?? this.liveCpus;
+    const gate = opts.gate ? new Gate(cpus.length) : null;
+    const runs = cpus.map((cpu) => {
+      const cmd = make(cpu);
+      if (gate) (cmd as { gate?: SharedArrayBuffer }).gate = gate.buffer;
+      return this.send<K>(cpu, cmd);
+    });
+    if (gate) {
+      // If a worker fails before reaching the gate, stop waiting for it.
+      let failed: unknown = null;
+      const watch = Promise.all(runs).catch((e) => { failed = e; });
+      while (!gate.allArrived() && failed === null) await sleep(1);
+      if (failed === null) gate.open();
+      await watch;
+    }
+    return Promise.all(runs);
+  }
+
+  /** Asks CPU `cpu`'s worker to stop at its next safe point (it parks there until killed). */
+  requestStop(cpu: number): void {
+    Atomics.store(this.control, cpu, CONTROL_STOP);
+  }
+
+  /**
+   * Takes CPU `cpu` offline. By default at a safe point (see the top of
+   * this file): the running command, if any, stops between two domain calls
+   * and posts its partial result (in the returned CpuDeath and in the
+   * command's WorkerExitedError). With `now: true` the worker is terminated
+   * wherever it is. Either way the CPU-dead path then runs.
+   */
+  async kill(cpu: number, opts: { now?: boolean; timeoutMs?: number } = {}): Promise<CpuDeath> {
+    const s = this.slot(cpu);
+    if (!s.alive) return s.exited;
+    if (!opts.now) {
+      this.requestStop(cpu);
+      const until = Date.now() + (opts.timeoutMs ?? 30_000);
+      // Parked, or idle (no command in flight: it is between messages, outside wasm).
+      while (Atomics.load(this.control, cpu) !== CONTROL_PARKED && s.pending.size > 0 && s.alive) {
+        if (Date.now() > until) throw new Error(`CPU ${cpu} did not reach a safe point in ${opts.timeoutMs ?? 30_000} ms`);
+        await sleep(1);
+      }
+    }
+    await s.worker.terminate();
+    return s.exited;
+  }
+
+  /** Resolves when CPU `cpu`'s worker has exited and its CPU-dead path ran. */
+  exited(cpu: number): Promise<CpuDeath> {
+    return this.slot(cpu).exited;
+  }
+
+  /** Sends `exit` to every live worker and waits for all of them. */
+  async close(): Promise<CpuDeath[]> {
+    const live = this.slots.filter((s) => s.alive);
+    await Promise.allSettled(live.map((s) => this.send(s.cpu, { kind: "exit" })));
+    return Promise.all(this.slots.map((s) => s.exited));
+  }
+
+  /** Terminates every live worker at once (no safe point). */
+  async terminateAll(): Promise<CpuDeath[]> {
+    await Promise.all(this.slots.filter((s) => s && s.alive).map((s) => s.worker.terminate()));
+    return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
+  }
+
+  private slot(cpu: number): Slot {
+    const s = this.slots[cpu];
+    if (!s) throw new RangeError(`no worker for CPU ${cpu} (pool has ${this.slots.length})`);
+    return s;
+  }
+}
+
+/**
+ * A start gate for n workers (layout in protocol.ts GateBuffer): workers
+ * arrive and block; open() records the time and releases them all.
+ */
+export class Gate {
+  readonly buffer = new SharedArrayBuffer(16);
+  private readonly i32 = new Int32Array(this.buffer, 0, 2);
+  constructor(readonly n: number) {}
+  allArrived(): boolean {
+    return Atomics.load(this.i32, 0) >= this.n;
+  }
+  /** Opens the gate; returns the opening time (epoch ms). */
+  open(): number {
+    const t = performance.timeOrigin + performance.now();
+    new Float64Array(this.buffer, 8, 1)[0] = t;
+    Atomics.store(this.i32, 1, 1);
+    Atomics.notify(this.i32, 1);
+    return t;
+  }
+}
+
+function reviveError(cpu: number, e: SerializedError): Error {
+  if (e.name === "LockHolderDeadError" && typeof e.holderCpu === "number") {
+    const err = new LockHolderDeadError(e.holderCpu);
+    if (e.stack) err.stack = `${err.name}: ${err.message}\n    (in CPU ${cpu}'s worker)\n${e.stack.split("\n").slice(1).join("\n")}`;
+    return err;
+  }
+  return new WorkerCommandError(cpu, e);
+}
