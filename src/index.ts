@@ -6,3 +6,8 @@ export { POLICIES, type DepotPolicy } from "./domain/policy.js";
 export type { CacheStats } from "./domain/stats.js";
 export * from "./errors.js";
 export { MAX_PFN } from "./validate.js";
+export {
+  SharedArena, DEFAULT_ARENA_UNIT, MAX_CACHED_UNITS, MAX_ARENA_BYTES, MAX_ARENA_WORKERS, DEFAULT_MAX_RANGES_CAP,
+  type SharedArenaOptions, type SharedArenaHandle, type ArenaStats, type TypedArrayConstructorLike,
+} from "./arena/shared-arena.js";
+export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";

@@ -37,6 +37,7 @@ import {
 } from "./protocol.js";
 
 export * from "./protocol.js";
+export { Mailboxes, extentOf, splitmix32, CACHED_MAX } from "./workload.js";
 
 /** A command failed in its worker; `remote` is the error as the worker saw it. */
 export class WorkerCommandError extends IovaError {

@@ -55,6 +55,12 @@ export interface WorkloadSpec {
   maxLive?: number;
   /** Probability that an op allocates when 0 < live < maxLive. Default 0.5. */
   allocBias?: number;
+  /**
+   * Swing mode: every `phase` ops the alloc probability flips between
+   * allocBias and 1 - allocBias, so live sets grow and shrink in bursts
+   * (magazines fill and empty, depots fill). Default 0 (off).
+   */
+  phase?: number;
   /** The flush argument of allocFast. Default true. */
   flush?: boolean;
   /** Optional: hand some ranges to the next CPU to free (completion on another CPU). */

@@ -127,7 +127,8 @@ export function runWorkload(d: IovaDomain, cpu: number, spec: WorkloadSpec, stop
   const below = (n: number) => Math.floor(unit() * n);
   const [minSize, maxSize] = spec.sizes ?? [1, 64];
   const maxLive = spec.maxLive ?? 256;
-  const bias = spec.allocBias ?? 0.5;
+  const bias0 = spec.allocBias ?? 0.5;
+  const phase = spec.phase ?? 0;
   const flush = spec.flush ?? true;
   const limits = spec.limits;
   const pause = spec.pause ?? 0;
@@ -153,6 +154,7 @@ export function runWorkload(d: IovaDomain, cpu: number, spec: WorkloadSpec, stop
     }
     if (inbox) inbox.drain(adopt);
     const n = livePfn.length;
+    const bias = phase > 0 && Math.floor(i / phase) % 2 === 1 ? 1 - bias0 : bias0;
     const doAlloc = n === 0 || (n < maxLive && unit() < bias);
     if (doAlloc) {
       const size = minSize + below(maxSize - minSize + 1);
