@@ -1,9 +1,18 @@
 // SharedArena: byte ranges of one SharedArrayBuffer, allocated and freed from
 // any worker_thread. The bookkeeping is an IovaDomain whose page ("granule")
-// is the arena's unit: pfn p covers bytes [(p - 1) * unit, p * unit), so
-// offsets start at 0 although pfn 0 is reserved by the domain. Small requests
-// (up to 32 units) go through the per-CPU range caches, one CPU per worker;
-// larger ones through the tree.
+// is the arena's unit: pfn p covers bytes [(p - base) * unit, (p - base + 1) * unit),
+// so offsets start at 0. Small requests (up to 32 units) go through the
+// per-CPU range caches, one CPU per worker; larger ones through the tree.
+//
+// Why base = 2^33 / unit and not 1: with every pfn below the domain's
+// dma_32bit_pfn (2^32 / unit), each request counts as a 32-bit one, and the
+// kernel's max32_alloc_size shortcut then fails any request at least as large
+// as one that failed before, until the next free to the tree. That is sound
+// for one kind of request but not across kinds: a failed size-aligned small
+// request (32 units) would make a later unaligned 40-unit request fail
+// although a 40-unit run is free. Placing the arena above 2^32 / unit turns
+// the shortcut off. As base is a power of two, size-aligned small blocks are
+// also size-aligned as byte offsets.
 import { InvalidArgumentError, type AllocFailure } from "../errors.js";
 import { IovaDomain, type DomainHandle } from "../domain/iova-domain.js";
 import type { DepotPolicy } from "../domain/policy.js";
@@ -12,7 +21,7 @@ import { ArenaClosedError, ArenaOverlapError, DoubleFreeError, InvalidFreeError 
 
 /** The unit when `SharedArenaOptions.unit` is left out: one cache line, so workers' blocks never share one. */
 export const DEFAULT_ARENA_UNIT = 64;
-/** Requests of at most this many units use the per-worker caches (the kernel's IOVA_RANGE_CACHE_MAX_SIZE - 1 orders). */
+/** Requests of at most this many units use the per-worker caches (size orders 0 to 5, as the kernel's IOVA_RANGE_CACHE_MAX_SIZE of 6). */
 export const MAX_CACHED_UNITS = 32;
 /** The largest arena `SharedArena.create` accepts, in bytes (2^46). The machine may refuse less. */
 export const MAX_ARENA_BYTES = 2 ** 46;
@@ -155,7 +164,7 @@ interface Parts {
  *
  * Placement is the Linux kernel's IOVA allocator: requests of up to
  * MAX_CACHED_UNITS units are rounded up to a power of two of units, placed
- * size-aligned, and recycled through per-worker caches (fast, mostly
+ * size-aligned (the offset is a multiple of the rounded size), and recycled through per-worker caches (fast, mostly
  * lock-free between workers); larger ones are placed exactly, top-down, in
  * the shared tree.
  *
@@ -198,11 +207,17 @@ export class SharedArena {
    * arena's accounting and checks.
    */
   readonly domain: IovaDomain;
+  /**
+   * The domain pfn of offset 0 (2^33 / unit): offset = (pfn - basePfn) * unit.
+   * Only needed to read `domain` diagnostics such as ranges().
+   */
+  readonly basePfn: number;
   /** This view's worker index, or null for the view `create` returned. */
   readonly workerIndex: number | null;
   /** Why the last alloc() of this view returned null, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
+  private readonly limitPfn: number;
   private readonly cpu: number;
   private readonly slot: number;
   private readonly meta: SharedArrayBuffer;
@@ -220,6 +235,8 @@ export class SharedArena {
     this.bytes = p.bytes;
     this.unit = p.unit;
     this.units = p.bytes / p.unit;
+    this.basePfn = basePfnOf(p.unit);
+    this.limitPfn = this.basePfn + this.units - 1;
     this.workers = p.workers;
     this.workerIndex = p.workerIndex;
     this.cpu = p.workerIndex ?? p.workers;
@@ -256,7 +273,7 @@ export class SharedArena {
       throw new InvalidArgumentError("debug", debug, `needs at most 2^31 - 1 units; this arena has ${units}`);
     }
     const maxRanges = options.maxRanges ?? Math.min(units, DEFAULT_MAX_RANGES_CAP);
-    const domain = new IovaDomain(unit, 1, { cpus: workers + 1, policy: options.policy, maxRanges });
+    const domain = new IovaDomain(unit, basePfnOf(unit), { cpus: workers + 1, policy: options.policy, maxRanges });
     const data = sharedBuffer("bytes", bytes);
     const slots = workers + 1;
     const meta = new SharedArrayBuffer(countersOffset(slots) + slots * SLOT_FIELDS * 8);
@@ -344,14 +361,14 @@ export class SharedArena {
     let occupied: number;
     if (n <= MAX_CACHED_UNITS) {
       occupied = ceilPow2(n);
-      pfn = this.domain.allocFast(n, this.units, true, this.cpu);
+      pfn = this.domain.allocFast(n, this.limitPfn, true, this.cpu);
     } else {
       occupied = n;
-      pfn = this.domain.alloc(n, this.units, false);
+      pfn = this.domain.alloc(n, this.limitPfn, false);
       if (pfn === null) {
         // Space may be parked in the caches: give it back and try once more.
         this.domain.flushAll();
-        pfn = this.domain.alloc(n, this.units, false);
+        pfn = this.domain.alloc(n, this.limitPfn, false);
       }
     }
     if (pfn === null) {
@@ -360,7 +377,7 @@ export class SharedArena {
       return null;
     }
     this.lastFailure = null;
-    const idx = pfn - 1;
+    const idx = pfn - this.basePfn;
     const offset = idx * this.unit;
     if (this.starts) this.debugMark(offset, bytes, idx, n, occupied);
     const c = this.counters;
@@ -399,12 +416,12 @@ export class SharedArena {
       throw new InvalidFreeError(offset, bytes,
         `plus the ${occupied * unit} bytes an allocation of ${bytes} occupies runs past the end of the arena (${this.bytes} bytes)`);
     }
-    const pfn = idx + 1;
+    const pfn = idx + this.basePfn;
     if (this.starts) {
       this.debugRelease(offset, bytes, idx, n, occupied);
-    } else if (small && pfn % occupied !== 0) {
+    } else if (small && idx % occupied !== 0) {
       throw new InvalidFreeError(offset, bytes,
-        `is not where alloc(${bytes}) places blocks (offsets ${(occupied - 1) * unit} + k * ${occupied * unit})`);
+        `is not a multiple of ${occupied * unit}, where alloc(${bytes}) aligns its blocks, so alloc() never returned it`);
     }
     if (small) {
       this.domain.freeFast(pfn, n, this.cpu);
@@ -414,7 +431,7 @@ export class SharedArena {
         throw new InvalidFreeError(offset, bytes, "is not the start of a live allocation (never allocated, or already freed)");
       }
       if (r.lo !== pfn) {
-        throw new InvalidFreeError(offset, bytes, `lies inside the allocation at offset ${(r.lo - 1) * unit}, not at its start`);
+        throw new InvalidFreeError(offset, bytes, `lies inside the allocation at offset ${(r.lo - this.basePfn) * unit}, not at its start`);
       }
       const len = r.hi - r.lo + 1;
       if (len !== n) {
@@ -498,14 +515,14 @@ export class SharedArena {
       }
       for (let o = 0; o < cs.depot.length; o++) cachedUnits += cs.depot[o] * cs.magazines.size * 2 ** o;
     }
-    let usedUnits = 0, ranges = 0, largest = 0, next = 1;
+    let usedUnits = 0, ranges = 0, largest = 0, next = this.basePfn;
     for (const r of this.domain.iterRanges()) {
       ranges++;
       usedUnits += r.hi - r.lo + 1;
       largest = Math.max(largest, r.lo - next);
       next = r.hi + 1;
     }
-    largest = Math.max(largest, this.units + 1 - next);
+    largest = Math.max(largest, this.limitPfn + 1 - next);
     const attachedWorkers: number[] = [];
     for (let i = 0; i < this.workers; i++) if (Atomics.load(this.attached, i) !== 0) attachedWorkers.push(i);
     return {
@@ -606,6 +623,11 @@ export class SharedArena {
     if (old < 0) throw new DoubleFreeError(offset, bytes);
     throw new InvalidFreeError(offset, bytes, "was never returned by alloc()");
   }
+}
+
+/** The pfn of offset 0: 2^33 / unit, above the 32-bit DMA space (see the file's header). */
+function basePfnOf(unit: number): number {
+  return 2 ** 33 / unit;
 }
 
 function countersOffset(slots: number): number {

@@ -298,9 +298,11 @@ export class IovaDomain {
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
     if (this.destroyed) throw new DomainDestroyedError("freeFast");
-    if (!(Number.isSafeInteger(pfn) && pfn >= 0 && Number.isSafeInteger(size) && size >= 1)) {
+    if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && Number.isSafeInteger(size) && size >= 1)) {
       pfnArg("pfn", pfn);
       sizeArg("size", size);
+      // No range starts below startPfn: caching such a pfn would hand it out later.
+      throw new InvalidArgumentError("pfn", pfn, `must be at least startPfn (${this.startPfn})`);
     }
     if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     try {
@@ -333,7 +335,9 @@ export class IovaDomain {
     if (sizes.length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
     const buf = new Float64Array(this.memory.buffer, this.scratch, 2 * n);
     for (let i = 0; i < n; i++) {
-      buf[2 * i] = pfnArg("pfn", pfns[i]);
+      const pfn = pfnArg("pfn", pfns[i]);
+      if (pfn < this.startPfn) throw new InvalidArgumentError("pfn", pfn, `must be at least startPfn (${this.startPfn})`);
+      buf[2 * i] = pfn;
       buf[2 * i + 1] = sizeArg("size", sizes[i]);
     }
     this.call(() => this.ex.freeFastBatch(this.base, cpu, this.scratch, n));

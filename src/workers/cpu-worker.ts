@@ -121,6 +121,11 @@ async function execute(id: number, cmd: Command): Promise<unknown> {
       }
       return r;
     }
+    case "freeRanges": {
+      const rs = cmd.ranges;
+      for (let i = 0; i < rs.length; i += 2) domain.freeFast(rs[i], rs[i + 1], cpu);
+      return { cpu, freed: rs.length / 2 };
+    }
     case "holdLock": {
       const i32 = new Int32Array(domain.memory.buffer);
       const who = cpu + 1;

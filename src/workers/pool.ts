@@ -224,11 +224,26 @@ export class CpuPool extends EventEmitter {
   /**
    * Sends `make(cpu)` to each of `cpus` (default: every live CPU). With
    * `gate: true` they all start at once: each command gets the same gate,
-   * which opens when every worker has reached it.
+   * which opens when every worker has reached it. Rejects on the first
+   * failure (the others keep running); see allSettled.
    */
   async all<K extends CommandKind>(
     make: (cpu: number) => Extract<Command, { kind: K }>, opts: { cpus?: number[]; gate?: boolean } = {},
   ): Promise<ResultMap[K][]> {
+    return Promise.all(await this.launch(make, opts));
+  }
+
+  /** As all(), but waits for every command and reports each outcome (a killed CPU's is a WorkerExitedError). */
+  async allSettled<K extends CommandKind>(
+    make: (cpu: number) => Extract<Command, { kind: K }>, opts: { cpus?: number[]; gate?: boolean } = {},
+  ): Promise<PromiseSettledResult<ResultMap[K]>[]> {
+    return Promise.allSettled(await this.launch(make, opts));
+  }
+
+  /** Sends the commands; with a gate, resolves once it is open (or a worker failed before reaching it). */
+  private async launch<K extends CommandKind>(
+    make: (cpu: number) => Extract<Command, { kind: K }>, opts: { cpus?: number[]; gate?: boolean },
+  ): Promise<Promise<ResultMap[K]>[]> {
     const cpus = opts.cpus ?? this.liveCpus;
     const gate = opts.gate ? new Gate(cpus.length) : null;
     const runs = cpus.map((cpu) => {
@@ -237,14 +252,13 @@ export class CpuPool extends EventEmitter {
       return this.send<K>(cpu, cmd);
     });
     if (gate) {
-      // If a worker fails before reaching the gate, stop waiting for it.
-      let failed: unknown = null;
-      const watch = Promise.all(runs).catch((e) => { failed = e; });
-      while (!gate.allArrived() && failed === null) await sleep(1);
-      if (failed === null) gate.open();
-      await watch;
+      let settled = 0;
+      for (const r of runs) r.then(() => settled++, () => settled++);
+      // A command that settles before the gate opens (a worker failed) stops the wait.
+      while (!gate.allArrived() && settled === 0) await sleep(1);
+      gate.open();
     }
-    return Promise.all(runs);
+    return runs;
   }
 
   /** Asks CPU `cpu`'s worker to stop at its next safe point (it parks there until killed). */

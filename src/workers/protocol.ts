@@ -124,6 +124,8 @@ export type Command =
   | { kind: "workload"; spec: WorkloadSpec; gate?: GateBuffer }
   | { kind: "lockedCount"; lockAddr: number; counterAddr: number; iters: number; gate?: GateBuffer }
   | { kind: "fastLoop"; spec: FastLoopSpec; gate?: GateBuffer }
+  /** freeFast every [pfn, size, ...] pair on this CPU. */
+  | { kind: "freeRanges"; ranges: number[] }
   /** Test path: take the lock word at addr with this CPU's holder id (CPU + 1), from JS, and keep it. */
   | { kind: "holdLock"; addr: number }
   /** Generic: import(module) and await its export `fn`(ctx, args); see RunContext in cpu-worker.ts. */
@@ -138,6 +140,7 @@ export interface ResultMap {
   workload: WorkloadResult;
   lockedCount: { cpu: number; iters: number };
   fastLoop: FastLoopResult;
+  freeRanges: { cpu: number; freed: number };
   holdLock: { cpu: number; addr: number; holder: number };
   run: unknown;
   ping: { cpu: number };

@@ -55,13 +55,18 @@ export const Mailboxes = {
   },
 
   /**
-   * Takes every range still in flight out of all rings: [pfn, size, ...].
-   * Only while no worker uses them (after the workload finished or the
-   * workers are gone).
+   * Takes every range still in flight out of the rings: element k holds
+   * ring k's [pfn, size, ...], bound for ring position (k + 1) % ring. Only
+   * while no worker uses the rings (the workload finished, or the workers
+   * are gone).
    */
-  drainAll(sab: SharedArrayBuffer, ring: number, capacity: number): number[] {
-    const out: number[] = [];
-    for (let k = 0; k < ring; k++) new Ring(sab, k, capacity).drain((pfn, size) => out.push(pfn, size));
+  drainAll(sab: SharedArrayBuffer, ring: number, capacity: number): number[][] {
+    const out: number[][] = [];
+    for (let k = 0; k < ring; k++) {
+      const rs: number[] = [];
+      new Ring(sab, k, capacity).drain((pfn, size) => rs.push(pfn, size));
+      out.push(rs);
+    }
     return out;
   },
 

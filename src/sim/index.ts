@@ -1,0 +1,10 @@
+// The virtual-clock load simulator (see docs/cost-model.md).
+export { simulate, SimBooksError, type SimResult, type SimCounters, type BooksCheck } from "./engine.js";
+export {
+  resolveSimOptions, configJson, COMPLETION_MODES,
+  type SimOptions, type SimConfig, type SimProgress, type CompletionMode,
+} from "./options.js";
+export { DEFAULT_COSTS, resolveCosts, IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, type CostModel } from "./costs.js";
+export { Rng } from "./rng.js";
+export { EventHeap } from "./heap.js";
+export { BlockSizeSampler, blockSizeArg } from "./block-size.js";

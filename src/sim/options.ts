@@ -1,0 +1,185 @@
+// Options of one simulated load run, their defaults and their checks.
+import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { blockSizeArg, formatBlockSize, type BlockSize } from "./block-size.js";
+import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
+
+/** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
+export type CompletionMode = "same" | "other" | "single";
+export const COMPLETION_MODES: readonly CompletionMode[] = ["same", "other", "single"];
+
+export interface SimProgress {
+  /** Simulated milliseconds done, of durationMs. */
+  simMs: number;
+  durationMs: number;
+  /** I/Os completed so far. */
+  ios: number;
+  /** The latest sample's IOPS, pfns cached and tree size. */
+  iops: number;
+  cached: number;
+  tree: number;
+}
+
+export interface SimOptions {
+  /** Depot policy of the IOVA domain. Default "adaptive". */
+  policy?: DepotPolicy;
+  /** Seed of every random draw (block sizes, device times, migrations). Default 1. */
+  seed?: number;
+  /** CPUs of the machine. Default 48. */
+  cpus?: number;
+  /** fio jobs; job j starts on CPU j % cpus. Default 12. */
+  jobs?: number;
+  /** I/Os each job keeps in flight. Default 32. */
+  iodepth?: number;
+  /** fio-style block size: "4k", "4k-64k" or "4k/90:256k/10". Default "4k". */
+  bs?: string | BlockSize;
+  /** IOMMU page size in bytes. Default 4096. */
+  granule?: number;
+  /** Largest DMA segment in bytes: an I/O maps as ceil(bytes / maxSegment) IOVAs. Default 1 MiB. */
+  maxSegment?: number;
+  /** Try below 4 GiB first without flushing, as dma-iommu does for PCI devices. Default true. */
+  dma32First?: boolean;
+  /** IOVA address width: the 64-bit limit is 2^bits / granule - 1. Default 48. */
+  addressBits?: number;
+  /** CPU of the completion: "same" as the job, "other" (the next CPU), "single" (CPU 0). Default "other". */
+  completion?: CompletionMode;
+  /** Strict unmap (free at once, one IOTLB invalidation each) or the flush queue. Default false. */
+  strict?: boolean;
+  /** Simulated run time (a multiple of intervalMs; rounded up). Default 10 s. */
+  durationMs?: number;
+  /** Sampling interval of the series. Default 1000 ms. */
+  intervalMs?: number;
+  /** The domain clock (domain.tick) advances in steps of this much simulated time. Default 1 ms. */
+  tickMs?: number;
+  /** Reclaim interval handed to domain.tick (adaptive's working-set interval). Default 1000 ms. */
+  reclaimIntervalMs?: number;
+  /**
+   * Mean time between scheduler migrations of each job to another idle CPU
+   * (exponential). 0: jobs stay pinned. Default 0.
+   */
+  migrateMs?: number;
+  /** Flush-queue ring size per CPU (IOVA_FQ_SIZE: holds one fewer). Default 256. */
+  fqSize?: number;
+  /** Flush-queue timer (IOVA_FQ_TIMEOUT). Default 10 ms. */
+  fqTimeoutMs?: number;
+  /** Overrides of the cost model (src/sim/costs.ts). */
+  costs?: Partial<CostModel>;
+  /** Node slab of the domain; default sized from the policy's cache bound. */
+  maxRanges?: number;
+  /** Magazine slab of the domain; default sized from the policy's cache bound. */
+  maxMagazines?: number;
+  /** Called after every sample. */
+  onProgress?: (p: SimProgress) => void;
+}
+
+export interface SimConfig {
+  policy: DepotPolicy;
+  seed: number;
+  cpus: number;
+  jobs: number;
+  iodepth: number;
+  bs: BlockSize;
+  bsText: string;
+  granule: number;
+  maxSegment: number;
+  dma32First: boolean;
+  addressBits: number;
+  completion: CompletionMode;
+  strict: boolean;
+  durationMs: number;
+  intervalMs: number;
+  tickMs: number;
+  reclaimIntervalMs: number;
+  migrateMs: number;
+  fqSize: number;
+  fqTimeoutMs: number;
+  costs: CostModel;
+  maxRanges: number;
+  maxMagazines: number;
+}
+
+function int(name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
+    throw new RangeError(`${name} must be an integer in [${lo}, ${hi}], got ${String(v)}`);
+  }
+  return v;
+}
+
+function num(name: string, v: unknown, lo: number, hi: number, loOpen = false): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < lo || (loOpen && v === lo) || v > hi) {
+    throw new RangeError(`${name} must be a number in ${loOpen ? "(" : "["}${lo}, ${hi}], got ${String(v)}`);
+  }
+  return v;
+}
+
+function bool(name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") throw new RangeError(`${name} must be true or false, got ${String(v)}`);
+  return v;
+}
+
+/** Fills in defaults and checks every option; throws RangeError naming the bad one. */
+export function resolveSimOptions(o: SimOptions = {}): SimConfig {
+  const policy = policyArg(o.policy ?? "adaptive");
+  const cpus = int("cpus", o.cpus ?? 48, 1, 1024);
+  const jobs = int("jobs", o.jobs ?? 12, 1, 4096);
+  const iodepth = int("iodepth", o.iodepth ?? 32, 1, 65536);
+  const bs = blockSizeArg(o.bs ?? "4k");
+  const granule = int("granule", o.granule ?? 4096, 512, 65536);
+  if ((granule & (granule - 1)) !== 0) throw new RangeError(`granule must be a power of two, got ${granule}`);
+  const maxSegment = int("maxSegment", o.maxSegment ?? 1 << 20, granule, 2 ** 40);
+  const intervalMs = num("intervalMs", o.intervalMs ?? 1000, 1, 3.6e6);
+  const durationMs = Math.ceil(num("durationMs", o.durationMs ?? 10_000, 0, 1e10, true) / intervalMs - 1e-9) * intervalMs;
+  const completion = o.completion ?? "other";
+  if (!COMPLETION_MODES.includes(completion)) throw new RangeError(`completion must be one of ${COMPLETION_MODES.join(", ")}, got ${String(completion)}`);
+  const fqSize = int("fqSize", o.fqSize ?? IOVA_FQ_SIZE, 2, 1 << 16);
+  const cfg: SimConfig = {
+    policy,
+    seed: int("seed", o.seed ?? 1, 0, 2 ** 32 - 1),
+    cpus,
+    jobs,
+    iodepth,
+    bs,
+    bsText: formatBlockSize(bs),
+    granule,
+    maxSegment,
+    dma32First: bool("dma32First", o.dma32First ?? true),
+    addressBits: int("addressBits", o.addressBits ?? 48, 33, 52),
+    completion,
+    strict: bool("strict", o.strict ?? false),
+    durationMs,
+    intervalMs,
+    tickMs: num("tickMs", o.tickMs ?? 1, 0.001, 1e6, false),
+    reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? 1000, 1, 1e9),
+    migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
+    fqSize,
+    fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
+    costs: resolveCosts(o.costs),
+    maxRanges: 0,
+    maxMagazines: 0,
+  };
+  // Slabs: room for every I/O in flight, every flush queue, and the most the
+  // caches can hold under this policy (unbounded depots: 1024 magazines per
+  // order, which the runs here never approach; running out is reported).
+  const geo = geometryOf(policy, cpus);
+  const depotCap = Number.isFinite(geo.depotMax) ? geo.depotMax : 1024;
+  const segsPerIo = Math.ceil(maxBytes(bs) / maxSegment);
+  cfg.maxMagazines = o.maxMagazines ?? cpus * 12 + 6 * depotCap + 16;
+  cfg.maxMagazines = int("maxMagazines", cfg.maxMagazines, 0, 1 << 22);
+  cfg.maxRanges = int("maxRanges",
+    o.maxRanges ?? Math.min(50_000_000, jobs * iodepth * segsPerIo + cpus * fqSize + cfg.maxMagazines * geo.magazineSize + 4096),
+    16, 50_000_000);
+  return cfg;
+}
+
+export function maxBytes(bs: BlockSize): number {
+  switch (bs.kind) {
+    case "fixed": return bs.bytes;
+    case "range": return bs.min * (Math.floor((bs.max - bs.min) / bs.min) + 1);
+    case "split": return Math.max(...bs.entries.filter((e) => e.percent > 0).map((e) => e.bytes));
+  }
+}
+
+/** The configuration as plain JSON (for reports). */
+export function configJson(c: SimConfig): Record<string, unknown> {
+  const { bs: _bs, ...rest } = c;
+  return { ...rest, bs: c.bsText, costs: { ...c.costs } };
+}

@@ -1,0 +1,151 @@
+// Lock stress, runnable under any Node (the test runs it under Node 24 too):
+//
+//   node dist/src/workers/lock-check.js [--workers 2,8] [--iters 100000] [--workload]
+//
+// Two modes per worker count: "bulk" (one lockedCount(iters) call per
+// worker, the loop inside wasm) and "interleaved" (iters / 2 calls of one
+// iteration each, via the lock-probe.ts run module, which also counts how
+// often another worker got the lock in between: proof of contention).
+// For each worker count W: a domain with W + 1 CPUs; workers 0..W-1 each
+// take one lock word W × iters times (lockedCount: lock, bump a plain
+// non-atomic counter, unlock). The lock word and the counter live in the
+// scratch slot of CPU W, which no worker attaches as, so nothing else
+// touches them and they lie outside every domain region. The final count
+// must be exactly W × iters. With --workload, also a short 4-worker
+// allocFast/freeFast run with cross-CPU frees and a full audit.
+// Prints one JSON line; exit code 0 when every check held.
+import { fileURLToPath } from "node:url";
+import { IovaDomain, SCRATCH_BYTES } from "../domain/iova-domain.js";
+import { TREE_STAT } from "../wasm/exports.js";
+import { assertDisjoint, auditBooks } from "./audit.js";
+import { CpuPool } from "./pool.js";
+import { Mailboxes } from "./workload.js";
+
+const PROBE = new URL("./lock-probe.js", import.meta.url).href;
+
+export interface LockArea {
+  /** Byte address of the lock word (the next word is its waiter count). */
+  lockAddr: number;
+  /** Byte address of the u32 counter (its own cache line). */
+  counterAddr: number;
+}
+
+/**
+ * A lock word and a counter for lock tests: in the scratch slot of CPU
+ * `spareCpu`, a CPU of the domain that no worker attaches as. Checks that
+ * the spot lies past the domain's regions and inside the memory, and zeroes it.
+ */
+export function spareLockArea(domain: IovaDomain, spareCpu: number): LockArea {
+  const scratchBase = domain.handle.scratchBase;
+  const lockAddr = scratchBase + spareCpu * SCRATCH_BYTES;
+  const counterAddr = lockAddr + 64;
+  const domainEnd = domain.base + domain.ex.treeStat(domain.base, TREE_STAT.totalBytes);
+  if (lockAddr < domainEnd) throw new Error(`lock area ${lockAddr} overlaps the domain (ends at ${domainEnd})`);
+  if (counterAddr + 4 > domain.memory.buffer.byteLength) throw new Error("lock area lies past the memory");
+  if (spareCpu >= domain.cpus) throw new Error(`CPU ${spareCpu} is not a CPU of the domain (${domain.cpus})`);
+  const u32 = new Uint32Array(domain.memory.buffer, lockAddr, 32);
+  u32.fill(0);
+  return { lockAddr, counterAddr };
+}
+
+export interface LockRun {
+  workers: number;
+  iters: number;
+  count: number;
+  expected: number;
+  /** Lock word and waiter count after the run: both must be 0. */
+  lockWord: number;
+  waiters: number;
+  ms: number;
+  /** "bulk": one lockedCount(iters) call per worker; "interleaved": iters calls of one iteration each. */
+  mode: "bulk" | "interleaved";
+  /** interleaved mode: times another CPU took the lock between two of a worker's iterations. */
+  interleaves?: number;
+  ok: boolean;
+}
+
+/** lockedCount from `workers` workers on one lock word; see the top of this file. */
+export async function lockStress(workers: number, iters: number, mode: "bulk" | "interleaved" = "bulk"): Promise<LockRun> {
+  const domain = new IovaDomain(4096, 1, { cpus: workers + 1, policy: "linux-6.4", maxRanges: 64 });
+  const area = spareLockArea(domain, workers);
+  const pool = await CpuPool.start(domain, { workers });
+  try {
+    const t0 = performance.now();
+    let interleaves: number | undefined;
+    if (mode === "bulk") {
+      await pool.all(() => ({ kind: "lockedCount", lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters }), { gate: true });
+    } else {
+      const args = { lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters };
+      const rs = await pool.all(() => ({ kind: "run", module: PROBE, fn: "interleaved", args }), { gate: true });
+      interleaves = (rs as { interleaves: number }[]).reduce((a, r) => a + r.interleaves, 0);
+    }
+    const ms = performance.now() - t0;
+    const u32 = new Uint32Array(domain.memory.buffer);
+    const count = Atomics.load(u32, area.counterAddr >>> 2);
+    const lockWord = Atomics.load(u32, area.lockAddr >>> 2);
+    const waiters = Atomics.load(u32, (area.lockAddr >>> 2) + 1);
+    const expected = workers * iters;
+    return { workers, iters, count, expected, lockWord, waiters, ms: Math.round(ms), mode, interleaves, ok: count === expected && lockWord === 0 && waiters === 0 };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A short multi-worker allocFast/freeFast run with cross-CPU frees, audited. Throws on any mismatch. */
+export async function workloadCheck(workers = 4, ops = 50_000): Promise<{ workers: number; ops: number; ranges: number; ok: true }> {
+  const domain = new IovaDomain(4096, 1, { cpus: workers, policy: "linux-6.4", maxRanges: 1 << 17, magazineSize: 8 });
+  const pool = await CpuPool.start(domain);
+  try {
+    const cap = 128;
+    const ring = Mailboxes.create(workers, cap);
+    const rs = await pool.all((cpu) => ({
+      kind: "workload",
+      spec: { seed: 7 + cpu, ops, limits: [2 ** 20 - 1, 2 ** 32 - 1], phase: 2000, allocBias: 0.75, maxLive: 500,
+        mailbox: Mailboxes.spec(ring, workers, cap, cpu, 0.25) },
+    }), { gate: true });
+    const live = [...rs.flatMap((r) => r.live), ...Mailboxes.pending(ring, workers, cap)];
+    assertDisjoint(live);
+    const books = auditBooks(domain, live);
+    const cs = domain.cacheStats();
+    const calls = rs.reduce((a, r) => a + r.cachedAllocCalls, 0);
+    if (cs.hits + cs.misses !== calls) throw new Error(`hits + misses ${cs.hits + cs.misses} != cached alloc calls ${calls}`);
+    const perCpu = rs.map((r) => [...r.live]);
+    Mailboxes.drainAll(ring, workers, cap).forEach((x, k) => perCpu[(k + 1) % workers].push(...x));
+    await pool.all((cpu) => ({ kind: "freeRanges", ranges: perCpu[cpu] }));
+    domain.flushAll();
+    if (domain.stats().ranges !== 0) throw new Error(`${domain.stats().ranges} ranges left after freeing everything`);
+    domain.check();
+    return { workers, ops, ranges: books.treeRanges, ok: true };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const arg = (name: string, dflt: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+  };
+  const counts = arg("--workers", "2,8").split(",").map(Number);
+  const iters = Number(arg("--iters", "100000"));
+  const out: { node: string; ok: boolean; lock: LockRun[]; workload?: unknown; error?: string } = { node: process.version, ok: true, lock: [] };
+  try {
+    for (const mode of ["bulk", "interleaved"] as const) {
+      for (const w of counts) {
+        const r = await lockStress(w, mode === "bulk" ? iters : Math.ceil(iters / 2), mode);
+        out.lock.push(r);
+        out.ok &&= r.ok;
+      }
+    }
+    if (argv.includes("--workload")) out.workload = await workloadCheck();
+  } catch (e) {
+    out.ok = false;
+    out.error = (e as Error).stack ?? String(e);
+  }
+  console.log(JSON.stringify(out));
+  return out.ok ? 0 : 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

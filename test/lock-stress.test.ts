@@ -1,0 +1,118 @@
+// The shared-memory lock (assembly/lock.ts) under contention: lockedCount
+// from 2 and 8 workers on one lock word must count exactly workers × iters,
+// on this Node and on Node 24. (On Node 20 a cmpxchg-then-wait loop without
+// a spin phase was seen to miscount; the spin-then-park lock must not.)
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { IovaDomain } from "../dist/src/index.js";
+import { assertDisjoint, auditBooks, TREE_LOCK_OFFSET } from "../dist/src/workers/audit.js";
+import { lockStress, spareLockArea, type LockRun } from "../dist/src/workers/lock-check.js";
+import { CpuPool } from "../dist/src/workers/pool.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LOCK_CHECK = fileURLToPath(new URL("../dist/src/workers/lock-check.js", import.meta.url));
+
+/**
+ * Node 24 for the cross-version run: the official binary from the npm
+ * registry package node-<platform>-<arch>@24 (about 30 MB), installed once
+ * into .cache/node24 (git-ignored through node_modules/). CI can install
+ * it ahead with the same command; if it is absent here, the test installs it.
+ */
+const NODE24_DIR = `${ROOT}.cache/node24`;
+const NODE24_PKG = `node-${process.platform}-${process.arch}`;
+const NODE24 = `${NODE24_DIR}/node_modules/${NODE24_PKG}/bin/node`;
+
+function ensureNode24(): string {
+  if (!existsSync(NODE24)) {
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const r = spawnSync(npm, ["install", "--prefix", NODE24_DIR, "--no-save", "--no-audit", "--no-fund", `${NODE24_PKG}@24`], {
+      encoding: "utf8", timeout: 300_000,
+    });
+    if (r.status !== 0 || !existsSync(NODE24)) {
+      throw new Error(`could not install ${NODE24_PKG}@24 into ${NODE24_DIR} (npm exit ${r.status}): ${r.error?.message ?? ""}\n${r.stderr}`);
+    }
+  }
+  return NODE24;
+}
+
+let pool: CpuPool | null = null;
+afterEach(async () => {
+  await pool?.terminateAll();
+  pool = null;
+});
+
+function expectExact(r: LockRun) {
+  expect(r.count, `${r.mode}, ${r.workers} workers`).toBe(r.workers * r.iters);
+  expect(r.expected).toBe(r.workers * r.iters);
+  expect(r.lockWord).toBe(0);
+  expect(r.waiters).toBe(0);
+  expect(r.ok).toBe(true);
+}
+
+describe("lockedCount on one lock word", () => {
+  for (const workers of [2, 8]) {
+    it(`bulk: ${workers} workers × 1,000,000 iterations inside wasm`, async () => {
+      expectExact(await lockStress(workers, 1_000_000, "bulk"));
+    });
+
+    it(`interleaved: ${workers} workers × 200,000 single-iteration calls`, async () => {
+      const r = await lockStress(workers, 200_000, "interleaved");
+      expectExact(r);
+      // 8 workers on 2 cores are time-sliced: the lock certainly changed hands.
+      if (workers === 8) expect(r.interleaves).toBeGreaterThan(0);
+    });
+  }
+
+  it("the test lock area lies outside every domain region", () => {
+    const d = new IovaDomain(4096, 1, { cpus: 3, maxRanges: 100 });
+    const a = spareLockArea(d, 2);
+    expect(a.lockAddr).toBeGreaterThanOrEqual(d.base + d.ex.treeStat(d.base, 13));
+    expect(a.counterAddr + 4).toBeLessThanOrEqual(d.memory.buffer.byteLength);
+    expect(() => spareLockArea(d, 3)).toThrow();
+  });
+
+  it("the tree lock shared by lockedCount and real tree traffic: exact count, books balance", async () => {
+    // CPUs 0-1 count under the domain's tree lock; CPUs 2-3 allocate and free
+    // (sizes 33..64 always go to the tree); CPU 4 is the spare holding the counter.
+    const domain = new IovaDomain(4096, 1, { cpus: 5, policy: "linux-6.4", maxRanges: 1 << 16 });
+    const area = spareLockArea(domain, 4);
+    pool = await CpuPool.start(domain, { workers: 4 });
+    const iters = 300_000;
+    const rs = await pool.all((cpu) => cpu < 2
+      ? { kind: "lockedCount" as const, lockAddr: domain.base + TREE_LOCK_OFFSET, counterAddr: area.counterAddr, iters }
+      : { kind: "workload" as const, spec: { seed: cpu, ops: 60_000, sizes: [1, 64] as [number, number], limits: [2 ** 20 - 1] } },
+    { gate: true });
+    const counter = new Uint32Array(domain.memory.buffer)[area.counterAddr >>> 2];
+    expect(counter).toBe(2 * iters);
+    const live = rs.slice(2).flatMap((r) => (r as { live: number[] }).live);
+    assertDisjoint(live);
+    auditBooks(domain, live);
+    await pool.close();
+    pool = null;
+  });
+});
+
+describe("Node 24", () => {
+  it("lock-check.js under Node 24: exact counts (bulk and interleaved, 2 and 8 workers) and an audited workload", () => {
+    const node = ensureNode24();
+    const r = spawnSync(node, [LOCK_CHECK, "--workers", "2,8", "--iters", "400000", "--workload"], { encoding: "utf8", timeout: 240_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { node: string; ok: boolean; lock: LockRun[]; workload: { ok: boolean } };
+    expect(out.node).toMatch(/^v24\./);
+    expect(out.lock.map((x) => `${x.mode}/${x.workers}`)).toEqual(["bulk/2", "bulk/8", "interleaved/2", "interleaved/8"]);
+    for (const x of out.lock) expectExact(x);
+    expect(out.workload.ok).toBe(true);
+    expect(out.ok).toBe(true);
+  }, 400_000);
+
+  it("the same script under this Node", () => {
+    const r = spawnSync(process.execPath, [LOCK_CHECK, "--workers", "2,8", "--iters", "400000", "--workload"], { encoding: "utf8", timeout: 240_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { ok: boolean; lock: LockRun[] };
+    for (const x of out.lock) expectExact(x);
+    expect(out.ok).toBe(true);
+  });
+});
