@@ -396,6 +396,7 @@ export class IovaDomain {
 
   /** Marks CPU `cpu`'s worker gone (or back): locks it holds are then reported, not waited on. */
   setCpuAlive(cpu: number, alive: boolean): void {
+    this.live("setCpuAlive");
     this.checkCpu(cpu);
     this.ex.setCpuAlive(this.base, cpu, alive ? 1 : 0);
   }
