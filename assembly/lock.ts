@@ -58,9 +58,18 @@ function lockContended(d: Domain, word: usize, who: u32): void {
   return atomic.cmpxchg<u32>(word, 0, who) == 0;
 }
 
+/**
+ * Parks since the last liveness check. A global, not a local: Node 20's
+ * baseline wasm compiler (V8 11.3 Liftoff) loses updates to a local made in
+ * a loop that contains memory.atomic.wait32 (a local `parks` stayed at 0 or
+ * 1, so a dead holder was never reported and waiters hung forever).
+ * Globals are not affected. Per instance, so per thread: not shared.
+ */
+let parks: i32 = 0;
+
 function lockSlow(d: Domain, word: usize, who: u32): void {
   atomic.add<u32>(word + 4, 1);
-  let parks = 0;
+  parks = 0;
   while (true) {
     let seen = atomic.cmpxchg<u32>(word, 0, who);
     if (seen == 0) break;

@@ -11,3 +11,4 @@ export {
   type SharedArenaOptions, type SharedArenaHandle, type ArenaStats, type TypedArrayConstructorLike,
 } from "./arena/shared-arena.js";
 export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";
+export { LocalCache, type LocalCacheOptions } from "./domain/local-cache.js";

@@ -1,48 +1,62 @@
 // Our allocator behind the peers' interfaces (bench/peers/types.ts), so the
 // same operation sequences and checks run against it.
-import { IovaDomain } from '../../src/index.js';
+import { IovaDomain, LocalCache } from '../../src/index.js';
 import type { IdAllocator, RangeAllocator } from '../peers/types.js';
 
 /** Largest size (in units) the per-CPU caches hold; larger goes to the tree. */
 const CACHED_UNITS = 32;
 
-/** Ids as size-1 ranges through the per-CPU cache (ids are pfns, from 1). */
+/**
+ * Ids as size-1 ranges (ids are pfns, from 1). `local`: through a LocalCache
+ * (a JS-side magazine: one wasm call per 64 ids); otherwise one allocFast /
+ * freeFast call per id.
+ */
 export class IovaIdAllocator implements IdAllocator {
-  readonly name = 'iova-wasm';
+  readonly name: string;
   private d: IovaDomain;
-  constructor(private readonly maxId: number) {
+  private cache: LocalCache | null;
+  constructor(private readonly maxId: number, local = true) {
+    this.name = local ? 'iova-wasm' : 'iova-wasm-direct';
     this.d = new IovaDomain(1, 1, { maxRanges: maxId + 16, policy: 'adaptive' });
+    this.cache = local ? new LocalCache(this.d, { limitPfn: maxId }) : null;
   }
   alloc(): number | null {
-    return this.d.allocFast(1, this.maxId, true);
+    return this.cache ? this.cache.alloc(1) : this.d.allocFast(1, this.maxId, true);
   }
   free(id: number): void {
-    this.d.freeFast(id, 1);
+    if (this.cache) this.cache.free(id, 1);
+    else this.d.freeFast(id, 1);
   }
 }
 
 /** Byte ranges of an arena in `unit`-byte units: small sizes cached per CPU, large from the tree. */
 export class IovaRangeAllocator implements RangeAllocator {
-  readonly name = 'iova-wasm';
+  readonly name: string;
   private d!: IovaDomain;
+  private cache: LocalCache | null = null;
   private readonly units: number;
-  constructor(private readonly bytes: number, private readonly unit = 16) {
+  constructor(private readonly bytes: number, private readonly unit = 16, private readonly local = true) {
+    this.name = local ? 'iova-wasm' : 'iova-wasm-direct';
     this.units = Math.floor(bytes / unit);
     this.reset();
   }
   alloc(size: number): number | null {
     const u = Math.ceil(size / this.unit);
-    const pfn = u <= CACHED_UNITS ? this.d.allocFast(u, this.units, true) : this.d.alloc(u, this.units, false);
+    let pfn: number | null;
+    if (u > CACHED_UNITS) pfn = this.d.alloc(u, this.units, false);
+    else pfn = this.cache ? this.cache.alloc(u) : this.d.allocFast(u, this.units, true);
     return pfn === null ? null : (pfn - 1) * this.unit;
   }
   free(offset: number, size: number): void {
     const u = Math.ceil(size / this.unit);
     const pfn = offset / this.unit + 1;
-    if (u <= CACHED_UNITS) this.d.freeFast(pfn, u);
-    else this.d.free(pfn);
+    if (u > CACHED_UNITS) this.d.free(pfn);
+    else if (this.cache) this.cache.free(pfn, u);
+    else this.d.freeFast(pfn, u);
   }
   reset(): void {
     if (this.d) this.d.destroy();
     this.d = new IovaDomain(1, 1, { maxRanges: Math.min(this.units, 4_000_000) + 16, policy: 'adaptive' });
+    this.cache = this.local ? new LocalCache(this.d, { limitPfn: this.units }) : null;
   }
 }

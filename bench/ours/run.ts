@@ -25,6 +25,11 @@ export const OUR_CASES: Record<string, Case> = {
   'iova-wasm/emptyPool': { seq: () => emptyPool(1_000_000, 64), make: arena },
   'iova-wasm/mixedSizes-1k': { seq: () => mixedSizes(1_000, 100_000, SEED), make: arena },
   'iova-wasm/mixedSizes-10k': { seq: () => mixedSizes(10_000, 20_000, SEED), make: arena },
+  // The same without the LocalCache: every alloc and free crosses into wasm.
+  'iova-wasm-direct/idChurn': { seq: () => idChurn(200_000, SEED, 1000), make: () => () => new IovaIdAllocator(ID_SPACE, false) },
+  'iova-wasm-direct/emptyPool': { seq: () => emptyPool(1_000_000, 64), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
+  'iova-wasm-direct/mixedSizes-1k': { seq: () => mixedSizes(1_000, 100_000, SEED), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
+  'iova-wasm-direct/mixedSizes-10k': { seq: () => mixedSizes(10_000, 20_000, SEED), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
 };
 
 export function runOurCase(id: string): Measurement {

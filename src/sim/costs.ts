@@ -26,8 +26,14 @@ export interface CostModel {
   deviceBaseNs: number;
   /** Transfer rate of each job's device, bytes per second. */
   deviceBytesPerSec: number;
-  /** Spread of the device time: each I/O's is scaled by 1 + jitter * (u - 1/2), u uniform in [0, 1). */
+  /** Spread of the device latency: each I/O's is scaled by 1 + jitter * (u - 1/2), u uniform in [0, 1). */
   deviceJitter: number;
+  /**
+   * 1: each job's device moves one transfer at a time, so bytes / bandwidth
+   * queue behind each other and the bandwidth caps the job's throughput.
+   * 0: every I/O takes base + bytes / bandwidth regardless of the others.
+   */
+  deviceSerialTransfers: number;
 }
 
 /**
@@ -50,8 +56,9 @@ export const SUBMIT_NS = 1_000;
 export const COMPLETE_NS = 1_000;
 export const IOTLB_FLUSH_NS = 2_000;
 export const DEVICE_BASE_NS = 50_000;
-export const DEVICE_BYTES_PER_SEC = 2e9;
+export const DEVICE_BYTES_PER_SEC = 1e9;
 export const DEVICE_JITTER = 0.2;
+export const DEVICE_SERIAL_TRANSFERS = 1;
 
 export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   submitNs: SUBMIT_NS,
@@ -64,6 +71,7 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   deviceBaseNs: DEVICE_BASE_NS,
   deviceBytesPerSec: DEVICE_BYTES_PER_SEC,
   deviceJitter: DEVICE_JITTER,
+  deviceSerialTransfers: DEVICE_SERIAL_TRANSFERS,
 });
 
 /** Flush queue geometry of drivers/iommu/iova.c (v5.10). */
@@ -79,6 +87,7 @@ export function resolveCosts(partial: Partial<CostModel> = {}): CostModel {
     (out as unknown as Record<string, number>)[k] = v;
   }
   if (out.deviceBytesPerSec <= 0) throw new RangeError("cost deviceBytesPerSec must be > 0");
+  if (out.deviceSerialTransfers !== 0 && out.deviceSerialTransfers !== 1) throw new RangeError("cost deviceSerialTransfers must be 0 or 1");
   if (out.deviceJitter > 1.9) throw new RangeError("cost deviceJitter must be at most 1.9 (device times stay positive)");
   return out;
 }

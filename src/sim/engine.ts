@@ -150,6 +150,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const devBaseNs = costs.deviceBaseNs;
   const nsPerByte = 1e9 / costs.deviceBytesPerSec;
   const jitter = costs.deviceJitter;
+  const serialTransfers = costs.deviceSerialTransfers === 1;
 
   const durationNs = cfg.durationMs * 1e6;
   const intervalNs = cfg.intervalMs * 1e6;
@@ -164,6 +165,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const jobCpu = new Int32Array(J);
   const cpuJobs = new Int32Array(C);  // jobs currently on each CPU
   const nextMigrate = new Float64Array(J);
+  const devFree = new Float64Array(J);  // each job's device link is busy until then
   for (let j = 0; j < J; j++) {
     jobCpu[j] = j % C;
     cpuJobs[j % C]++;
@@ -452,9 +454,20 @@ export function simulate(options: SimOptions = {}): SimResult {
       mapHist.add(mapNs);
       st[I_MAP_NS] += mapNs;
       st[I_MAPS]++;
-      const dev = (devBaseNs + bytes * nsPerByte) * (1 + jitter * (rng.next() - 0.5));
+      // The device: a transfer of bytes / bandwidth (queued behind the job's
+      // earlier transfers when serial), then the base latency.
+      let done: number;
+      const xfer = bytes * nsPerByte;
+      const lat = devBaseNs * (1 + jitter * (rng.next() - 0.5));
+      if (serialTransfers) {
+        const xs = end > devFree[j]! ? end : devFree[j]!;
+        devFree[j] = xs + xfer;
+        done = xs + xfer + lat;
+      } else {
+        done = end + xfer + lat;
+      }
       phase[s] = PH_COMPLETE;
-      heap.push(end + dev, s);
+      heap.push(done, s);
     } else {
       const cj = jobCpu[j]!;
       const c = mode === 0 ? cj : mode === 1 ? (cj + 1 === C ? 0 : cj + 1) : 0;

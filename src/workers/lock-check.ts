@@ -1,6 +1,6 @@
 // Lock stress, runnable under any Node (the test runs it under Node 24 too):
 //
-//   node dist/src/workers/lock-check.js [--workers 2,8] [--iters 100000] [--workload]
+//   node dist/src/workers/lock-check.js [--workers 2,8] [--iters 100000] [--workload] [--dead-holder]
 //
 // Two modes per worker count: "bulk" (one lockedCount(iters) call per
 // worker, the loop inside wasm) and "interleaved" (iters / 2 calls of one
@@ -11,11 +11,14 @@
 // non-atomic counter, unlock). The lock word and the counter live in the
 // scratch slot of CPU W, which no worker attaches as, so nothing else
 // touches them and they lie outside every domain region. The final count
-// must be exactly W × iters. With --workload, also a short 4-worker
+// must be exactly W × iters. With --dead-holder, a lock word held by a dead
+// CPU must make the host and a worker fail with LockHolderDeadError (about
+// 1 s) rather than hang. With --workload, also a short 4-worker
 // allocFast/freeFast run with cross-CPU frees and a full audit.
 // Prints one JSON line; exit code 0 when every check held.
 import { fileURLToPath } from "node:url";
 import { IovaDomain, SCRATCH_BYTES } from "../domain/iova-domain.js";
+import { LockHolderDeadError } from "../errors.js";
 import { TREE_STAT } from "../wasm/exports.js";
 import { assertDisjoint, auditBooks } from "./audit.js";
 import { CpuPool } from "./pool.js";
@@ -121,6 +124,46 @@ export async function workloadCheck(workers = 4, ops = 50_000): Promise<{ worker
   }
 }
 
+export interface DeadHolderRun {
+  /** ms until the host's lockedCount gave up with LockHolderDeadError. */
+  hostMs: number;
+  /** ms until a worker's lockedCount did. */
+  workerMs: number;
+  ok: boolean;
+}
+
+/**
+ * A lock word held by CPU 0, whose worker is gone (it never attached, so its
+ * alive flag is 0): the host and a worker (CPU 1) must each get
+ * LockHolderDeadError(0) after about a second instead of waiting forever.
+ */
+export async function deadHolderCheck(): Promise<DeadHolderRun> {
+  const domain = new IovaDomain(4096, 1, { cpus: 3, policy: "linux-6.4", maxRanges: 64 });
+  const area = spareLockArea(domain, 2);
+  const u32 = new Uint32Array(domain.memory.buffer);
+  Atomics.store(u32, area.lockAddr >>> 2, 1);   // holder id 1 = CPU 0
+  domain.setCpuAlive(0, false);
+  const isDead = (e: unknown) => e instanceof LockHolderDeadError && e.holderCpu === 0;
+  let t = performance.now();
+  let hostOk = false;
+  try {
+    domain.ex.lockedCount(domain.base, area.lockAddr, area.counterAddr, 1);
+  } catch (e) {
+    const h = domain.ex.deadHolder.value as number;
+    hostOk = isDead(h !== 0 ? new LockHolderDeadError(h - 1) : e);
+  }
+  const hostMs = Math.round(performance.now() - t);
+  const pool = await CpuPool.start(domain, { workers: 2 });
+  try {
+    t = performance.now();
+    const err = await pool.send(1, { kind: "lockedCount", lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters: 1 }).then(() => null, (e) => e);
+    const workerMs = Math.round(performance.now() - t);
+    return { hostMs, workerMs, ok: hostOk && isDead(err) && Atomics.load(u32, area.counterAddr >>> 2) === 0 };
+  } finally {
+    await pool.terminateAll();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string, dflt: string) => {
     const i = argv.indexOf(name);
@@ -128,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const counts = arg("--workers", "2,8").split(",").map(Number);
   const iters = Number(arg("--iters", "100000"));
-  const out: { node: string; ok: boolean; lock: LockRun[]; workload?: unknown; error?: string } = { node: process.version, ok: true, lock: [] };
+  const out: { node: string; ok: boolean; lock: LockRun[]; workload?: unknown; deadHolder?: DeadHolderRun; error?: string } = { node: process.version, ok: true, lock: [] };
   try {
     for (const mode of ["bulk", "interleaved"] as const) {
       for (const w of counts) {
@@ -138,6 +181,11 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (argv.includes("--workload")) out.workload = await workloadCheck();
+    if (argv.includes("--dead-holder")) {
+      const r = await deadHolderCheck();
+      out.deadHolder = r;
+      out.ok &&= r.ok;
+    }
   } catch (e) {
     out.ok = false;
     out.error = (e as Error).stack ?? String(e);

@@ -1,0 +1,316 @@
+// Tree benchmark: what an alloc+free pair costs as the tree grows, how the
+// O(log n) descent compares with the kernel's node-by-node walk (the
+// useOracleWalk mode), and what a failing allocation costs in a packed space.
+//
+//   (a) pairs: N live ranges, fragmented, below 4 GiB; then alloc+free of one
+//       range, in the in-wasm loop and from JS, for fixed and random sizes.
+//   (a') churn: random sizes, and each alloc is followed by freeing a random
+//       *other* live range (N stays fixed): the cached node then jumps around
+//       and the kernel's walk gets long. Same op stream for both searches.
+//   (b) a size-2 aligned request that cannot fit, in a space packed with
+//       single pages: 16 Ki pages below 4 GiB (the repeat hits the 32-bit
+//       fast-fail) and 1 Mi pages above 4 GiB (no fast-fail: every call
+//       searches). Plus a case the maxGap augmentation cannot prune.
+//
+// Besides time, every row shows the kernel walk length: how many nodes the
+// kernel's loop visits for that alloc (counted by the module; exact for the
+// oracle walk and for successful searches).
+import type { IovaDomain } from "../../src/index.js";
+import { must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+
+export interface TreeBenchOptions {
+  /** Smaller counts for a smoke run (seconds, not a minute). */
+  quick?: boolean;
+  /** Progress lines go here (default: nowhere). */
+  log?: (line: string) => void;
+  seed?: number;
+}
+
+export interface PairRow {
+  live: number;
+  /** ns per alloc+free pair, allocFreeLoop inside wasm. */
+  wasmLoop1: number;
+  wasmLoop8a: number;
+  /** ns per pair from JS, one alloc() and one free() call. */
+  js1: number;
+  js8a: number;
+  /** Random sizes 1..64, size-aligned, from JS. */
+  jsRandom: number;
+  /** The same with the kernel's walk (only for the smaller trees). */
+  jsRandomOracle: number | null;
+  /** Mean kernel-walk nodes per alloc in the random-size pairs. */
+  walkPerAlloc: number;
+}
+
+export interface ChurnRow {
+  live: number;
+  /** ns per alloc + free-of-a-random-live-range, from JS. */
+  ours: number;
+  oracle: number | null;
+  /** Mean nodes the kernel's loop visits per alloc. */
+  walkPerAlloc: number;
+}
+
+export interface FailRow {
+  name: string;
+  ranges: number;
+  /** µs for a failing search (first time: no fast-fail armed). */
+  oursFirstUs: number;
+  oracleFirstUs: number;
+  /** µs for the same request right after (the 32-bit fast-fail applies if below 4 GiB). */
+  oursRepeatUs: number;
+  oracleRepeatUs: number;
+  /** Nodes the kernel's loop visits in the first-time search. */
+  walkNodes: number;
+  fastFail: boolean;
+}
+
+export interface TreeBenchResult {
+  quick: boolean;
+  node: string;
+  granule: number;
+  pairs: PairRow[];
+  /** js / wasm pair time of the largest tree over the smallest (target: < 2). */
+  pairRatio: { from: number; to: number; wasmLoop1: number; wasmLoop8a: number; js1: number; js8a: number; jsRandom: number };
+  churn: ChurnRow[];
+  failing: FailRow[];
+  seconds: number;
+}
+
+/** 512-byte granule: dma32Pfn = 2^23, so 1e6 ranges of 1..8 pages fit below 4 GiB. */
+const GRANULE = 512;
+
+/**
+ * N ranges of 1..8 pages below 4 GiB, top-down; a random half freed; as many
+ * again allocated, which fill the holes they fit and go below the rest.
+ */
+function buildFragmented(n: number, seed: number): { d: IovaDomain; limit: number; live: number[] } {
+  const r = prng(seed);
+  const d = treeDomain(GRANULE, 1, Math.ceil(n * 1.2) + 1024);
+  const limit = d.dma32Pfn - 1;
+  const live: number[] = [];
+  for (let i = 0; i < n; i++) live.push(must(d.alloc(1 + r.int(8), limit, false), "fill"));
+  for (let i = live.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    const t = live[i]; live[i] = live[j]; live[j] = t;
+  }
+  for (const p of live.splice(0, n >> 1)) d.free(p);
+  for (let i = 0; i < n >> 1; i++) live.push(must(d.alloc(1 + r.int(8), limit, false), "refill"));
+  if (d.stats().ranges !== n) throw new Error(`tree bench: built ${d.stats().ranges} ranges, wanted ${n}`);
+  return { d, limit, live };
+}
+
+function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, log: (s: string) => void): PairRow {
+  const t0 = nowNs();
+  const { d, limit } = buildFragmented(n, seed);
+  log(`  built ${n} ranges in ${(Number(nowNs() - t0) / 1e6).toFixed(0)} ms`);
+  const loopRounds = quick ? 100_000 : 500_000;
+  const jsReps = quick ? 50_000 : 200_000;
+  const batches = quick ? 3 : 5;
+  const loop = (size: number, aligned: boolean) => perOpNs((reps) => {
+    if (d.allocFreeLoop(size, limit, aligned, reps) !== 0) throw new Error("tree bench: allocFreeLoop failed");
+  }, loopRounds, batches);
+  const js = (size: number, aligned: boolean) => perOpNs((reps) => {
+    for (let i = 0; i < reps; i++) d.free(must(d.alloc(size, limit, aligned), "pair alloc"));
+  }, jsReps, batches);
+  const r = prng(seed ^ 0x9e3779b9);
+  const sizes = Float64Array.from({ length: 4096 }, () => 1 + r.int(64));
+  const jsRandom = (reps: number) => {
+    for (let i = 0; i < reps; i++) d.free(must(d.alloc(sizes[i & 4095], limit, true), "random pair alloc"));
+  };
+  const row: PairRow = {
+    live: n,
+    wasmLoop1: loop(1, false),
+    wasmLoop8a: loop(8, true),
+    js1: js(1, false),
+    js8a: js(8, true),
+    jsRandom: perOpNs(jsRandom, jsReps, batches),
+    jsRandomOracle: null,
+    walkPerAlloc: 0,
+  };
+  const w0 = walkSteps(d);
+  jsRandom(10_000);
+  row.walkPerAlloc = (walkSteps(d) - w0) / 10_000;
+  if (n <= oracleUpTo) {
+    d.useOracleWalk(true);
+    row.jsRandomOracle = perOpNs(jsRandom, quick ? 10_000 : 50_000, batches);
+    d.useOracleWalk(false);
+  }
+  d.check();
+  d.destroy();
+  return row;
+}
+
+/** Random sizes; each alloc is paired with freeing a random other live range. */
+function churnRun(n: number, seed: number, oracle: boolean, ops: number): { ns: number; walk: number } {
+  const { d, limit, live } = buildFragmented(n, seed);
+  if (oracle) d.useOracleWalk(true);
+  const r = prng(seed ^ 0x51ed270b);
+  const step = () => {
+    const p = must(d.alloc(1 + r.int(64), limit, true), "churn alloc");
+    const k = r.int(live.length);
+    d.free(live[k]);
+    live[k] = p;
+  };
+  for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
+  const w0 = walkSteps(d);
+  const t0 = nowNs();
+  for (let i = 0; i < ops; i++) step();
+  const ns = Number(nowNs() - t0) / ops;
+  const walk = (walkSteps(d) - w0) / ops;
+  d.check();
+  d.destroy();
+  return { ns, walk };
+}
+
+/** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
+function failingUs(d: IovaDomain, call: () => number | null, reset: () => void, k: number): number {
+  const xs: number[] = [];
+  for (let i = 0; i < k; i++) {
+    reset();
+    const t0 = nowNs();
+    const r = call();
+    xs.push(Number(nowNs() - t0) / 1000);
+    if (r !== null) throw new Error("tree bench: the failing request succeeded");
+  }
+  return median(xs);
+}
+
+/** µs per call over `k` back-to-back calls (the repeat). */
+function repeatUs(call: () => number | null, k: number): number {
+  const t0 = nowNs();
+  for (let i = 0; i < k; i++) if (call() !== null) throw new Error("tree bench: the failing request succeeded");
+  return Number(nowNs() - t0) / 1000 / k;
+}
+
+/**
+ * A space of `pages` pages from startPfn, every page its own range; or, with
+ * `oddPairs`, pages 4k+1 and 4k+2 freed again (two-page holes at odd pfns).
+ */
+function packed(startPfn: number, pages: number, oddPairs: boolean): { d: IovaDomain; limit: number } {
+  const d = treeDomain(4096, startPfn, pages + 16);
+  const limit = startPfn + pages - 1;
+  for (let i = 0; i < pages; i++) must(d.alloc(1, limit, false), "pack");
+  if (oddPairs) for (let p = startPfn; p <= limit; p++) if ((p & 3) === 1 || (p & 3) === 2) d.free(p);
+  return { d, limit };
+}
+
+function failRow(name: string, startPfn: number, pages: number, oddPairs: boolean, quick: boolean): FailRow {
+  const { d, limit } = packed(startPfn, pages, oddPairs);
+  const fastFail = limit + 1 <= d.dma32Pfn;
+  const call = () => d.alloc(2, limit, true);
+  // Resetting the fast-fail needs a free below 4 GiB; freeing and taking
+  // back the middle page leaves the tree as it was.
+  const mid = startPfn + (pages >> 1) + ((startPfn + (pages >> 1)) & 3 ? 0 : 3);
+  const reset = () => {
+    if (!fastFail) return;
+    if (!d.free(mid)) throw new Error("tree bench: reset free failed");
+    if (d.alloc(1, limit, false) !== mid) throw new Error("tree bench: reset did not restore the page");
+  };
+  const ranges = d.stats().ranges;
+  const big = pages >= 1 << 19;
+  const row: FailRow = {
+    name, ranges, fastFail,
+    oursFirstUs: 0, oracleFirstUs: 0, oursRepeatUs: 0, oracleRepeatUs: 0, walkNodes: 0,
+  };
+  for (const oracle of [false, true]) {
+    d.useOracleWalk(oracle);
+    const k = oracle ? (big ? (quick ? 3 : 7) : 21) : 201;
+    const first = failingUs(d, call, reset, k);
+    if (d.lastFailure !== "no-space") throw new Error(`tree bench: expected no-space, got ${d.lastFailure}`);
+    const repeat = repeatUs(call, fastFail ? 100_000 : oracle ? (big ? 3 : 21) : 201);
+    if (d.lastFailure !== (fastFail ? "fast-fail-32" : "no-space")) throw new Error(`tree bench: unexpected ${d.lastFailure}`);
+    if (oracle) {
+      row.oracleFirstUs = first;
+      row.oracleRepeatUs = repeat;
+      reset();
+      const w0 = walkSteps(d);
+      call();
+      row.walkNodes = walkSteps(d) - w0;
+    } else {
+      row.oursFirstUs = first;
+      row.oursRepeatUs = repeat;
+    }
+  }
+  d.check();
+  d.destroy();
+  return row;
+}
+
+export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
+  const quick = opts.quick ?? false;
+  const log = opts.log ?? (() => {});
+  const seed = opts.seed ?? 20250611;
+  const t0 = nowNs();
+  const lives = quick ? [1e3, 1e4, 1e5] : [1e3, 1e4, 1e5, 1e6];
+  const pairs: PairRow[] = [];
+  for (const n of lives) {
+    log(`(a) pairs, ${n} live ranges`);
+    pairs.push(pairRow(n, quick, seed, 1e4, log));
+  }
+  const a = pairs[0];
+  const z = pairs[pairs.length - 1];
+  const pairRatio = {
+    from: a.live, to: z.live,
+    wasmLoop1: z.wasmLoop1 / a.wasmLoop1, wasmLoop8a: z.wasmLoop8a / a.wasmLoop8a,
+    js1: z.js1 / a.js1, js8a: z.js8a / a.js8a, jsRandom: z.jsRandom / a.jsRandom,
+  };
+  const churn: ChurnRow[] = [];
+  for (const n of quick ? [1e3, 1e4] : [1e3, 1e4, 1e5]) {
+    log(`(a') churn, ${n} live ranges`);
+    const ours = churnRun(n, seed, false, quick ? 5_000 : 20_000);
+    // The oracle runs the identical op stream on an identical tree: same placements.
+    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 1_000 : 5_000) : null;
+    churn.push({ live: n, ours: ours.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk });
+  }
+  const failing: FailRow[] = [];
+  log("(b) failing size-2 aligned requests");
+  failing.push(failRow("16 Ki pages [1, 16384], 32-bit", 1, 16384, false, quick));
+  const mi = quick ? 1 << 16 : 1 << 20;
+  failing.push(failRow(`${mi >> 10} Ki pages above 4 GiB, 64-bit`, 1 << 20, mi, false, quick));
+  failing.push(failRow(`${mi >> 10} Ki pages above 4 GiB, 2-page holes at odd pfns`, 1 << 20, mi, true, quick));
+  return {
+    quick, node: process.version, granule: GRANULE, pairs, pairRatio, churn, failing,
+    seconds: Number(nowNs() - t0) / 1e9,
+  };
+}
+
+// ------------------------------------------------------------------ printing
+
+function fmt(x: number | null, digits = 0): string {
+  if (x === null) return "-";
+  return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function formatTreeBench(r: TreeBenchResult): string {
+  const out: string[] = [];
+  out.push(`tree benchmark${r.quick ? " (quick)" : ""}: node ${r.node}, granule ${r.granule} (32-bit space = ${2 ** 32 / r.granule} pages), ${r.seconds.toFixed(1)} s`);
+  out.push("");
+  out.push("(a) alloc+free of one range, N live ranges (1..8 pages, fragmented) below 4 GiB; ns per pair");
+  out.push(table(
+    ["live N", "wasm loop 1p", "wasm loop 8p al", "JS 1p", "JS 8p al", "JS rand 1..64 al", "same, kernel walk", "walk nodes/alloc"],
+    r.pairs.map((p) => [fmt(p.live), fmt(p.wasmLoop1), fmt(p.wasmLoop8a), fmt(p.js1), fmt(p.js8a), fmt(p.jsRandom), fmt(p.jsRandomOracle), fmt(p.walkPerAlloc, 1)]),
+  ));
+  const q = r.pairRatio;
+  out.push(`ratio ${fmt(q.to)} / ${fmt(q.from)}: wasm loop 1p ${q.wasmLoop1.toFixed(2)}x, 8p al ${q.wasmLoop8a.toFixed(2)}x; JS 1p ${q.js1.toFixed(2)}x, 8p al ${q.js8a.toFixed(2)}x, rand ${q.jsRandom.toFixed(2)}x (target < 2x)`);
+  out.push("(freeing the range just allocated moves cached32_node right above the free space: the kernel's walk is short here too)");
+  out.push("");
+  out.push("(a') churn: alloc 1..64 pages aligned, then free a random other live range (N fixed); ns per alloc+free, from JS");
+  out.push(table(
+    ["live N", "ours", "kernel walk", "speedup", "walk nodes/alloc"],
+    r.churn.map((c) => [fmt(c.live), fmt(c.ours), fmt(c.oracle), c.oracle === null ? "-" : `${(c.oracle / c.ours).toFixed(1)}x`, fmt(c.walkPerAlloc, 0)]),
+  ));
+  out.push("");
+  out.push("(b) size-2 aligned request that cannot fit; microseconds per call");
+  out.push(table(
+    ["space", "ranges", "ours first", "kernel walk first", "ours repeat", "kernel walk repeat", "walk nodes", "repeat is"],
+    r.failing.map((f) => [f.name, fmt(f.ranges), fmt(f.oursFirstUs, 2), fmt(f.oracleFirstUs, 1), fmt(f.oursRepeatUs, 3), fmt(f.oracleRepeatUs, f.fastFail ? 3 : 1), fmt(f.walkNodes), f.fastFail ? "fast-fail" : "full search"]),
+  ));
+  return out.join("\n");
+}

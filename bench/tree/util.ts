@@ -1,0 +1,60 @@
+// Small helpers of the tree benchmark: a seeded PRNG, timing, medians.
+import { IovaDomain } from "../../src/index.js";
+
+/** xorshift32: the same stream on every run and every machine. */
+export interface Prng {
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+}
+
+export function prng(seed: number): Prng {
+  let x = seed >>> 0 || 1;
+  const next = () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n) };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function nowNs(): bigint {
+  return process.hrtime.bigint();
+}
+
+/**
+ * Runs `batch(reps)` `batches` times after `warmup` untimed batches; returns
+ * the median of the per-operation times in ns.
+ */
+export function perOpNs(batch: (reps: number) => void, reps: number, batches: number, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) batch(reps);
+  const samples: number[] = [];
+  for (let i = 0; i < batches; i++) {
+    const t0 = nowNs();
+    batch(reps);
+    samples.push(Number(nowNs() - t0) / reps);
+  }
+  return median(samples);
+}
+
+/** Nodes the kernel's own loop would have visited so far, on this domain's instance. */
+export function walkSteps(d: IovaDomain): number {
+  return d.ex.walkSteps();
+}
+
+/** A domain holding only the tree (no range caches), as the benchmark needs. */
+export function treeDomain(granule: number, startPfn: number, maxRanges: number): IovaDomain {
+  return new IovaDomain(granule, startPfn, { maxRanges, policy: "tree-only" });
+}
+
+export function must<T>(v: T | null, what: string): T {
+  if (v === null) throw new Error(`tree bench: ${what} failed`);
+  return v;
+}

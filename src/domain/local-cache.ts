@@ -1,0 +1,115 @@
+// LocalCache: a per-thread cache of cached-size ranges in front of one CPU's
+// wasm magazines — the magazine idea one level up. Each size order keeps a
+// JS stack of pfns; an empty stack refills with one allocFastBatch call and
+// a full one spills half with one freeFastBatch call, so most alloc/free
+// pairs never cross into wasm at all.
+//
+// The ranges in these stacks are allocated as far as the domain knows (they
+// belong to this thread), so other threads cannot get them; close() (or
+// flush()) gives them back. Like the kernel's magazines, a double free is not
+// detected here.
+import { InvalidArgumentError } from "../errors.js";
+import { countArg, pfnArg } from "../validate.js";
+import type { IovaDomain } from "./iova-domain.js";
+
+const ORDERS = 6;
+const MAX_CACHED = 1 << (ORDERS - 1);
+
+export interface LocalCacheOptions {
+  /** Highest pfn any range may end at: fixed per cache, so cached pfns always fit. */
+  limitPfn: number;
+  /** pfns fetched per refill (and spilled per overflow); default 64. */
+  batch?: number;
+}
+
+export class LocalCache {
+  readonly limitPfn: number;
+  readonly batch: number;
+  private readonly stacks: Float64Array[] = [];
+  private readonly tops = new Int32Array(ORDERS);
+  private readonly sizes: Float64Array[] = [];
+  private closed = false;
+
+  constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
+    this.limitPfn = pfnArg("limitPfn", options.limitPfn);
+    if (this.limitPfn < domain.startPfn) {
+      throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
+    }
+    this.batch = countArg("batch", options.batch ?? 64, 1, 2048);
+    for (let o = 0; o < ORDERS; o++) {
+      this.stacks.push(new Float64Array(2 * this.batch));
+      this.sizes.push(new Float64Array(this.batch).fill(1 << o));
+    }
+  }
+
+  /** A range of `size` pages (1..32, rounded up to a power of two), size-aligned; null if none. */
+  alloc(size: number): number | null {
+    const o = orderOf(size);
+    let top = this.tops[o];
+    if (top === 0) {
+      this.refill(o);
+      top = this.tops[o];
+      if (top === 0) return null;
+    }
+    this.tops[o] = --top;
+    return this.stacks[o][top];
+  }
+
+  /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
+  free(pfn: number, size: number): void {
+    const o = orderOf(size);
+    if (!(Number.isSafeInteger(pfn) && pfn >= this.domain.startPfn && pfn <= this.limitPfn)) {
+      throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${this.domain.startPfn}..${this.limitPfn})`);
+    }
+    let top = this.tops[o];
+    if (top === this.stacks[o].length) {
+      this.spill(o);
+      top = this.tops[o];
+    }
+    this.stacks[o][top] = pfn;
+    this.tops[o] = top + 1;
+  }
+
+  /** pfns held here per order (for stats and tests). */
+  held(): number[] {
+    return Array.from(this.tops);
+  }
+
+  /** Returns every cached range to the domain. */
+  flush(): void {
+    for (let o = 0; o < ORDERS; o++) {
+      while (this.tops[o] > 0) this.spill(o, Math.min(this.tops[o], this.batch));
+    }
+  }
+
+  /** flush(); afterwards alloc/free throw. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+
+  private refill(o: number): void {
+    if (this.closed) throw new InvalidArgumentError("cache", "closed", "was closed");
+    const got = this.domain.allocFastBatch(this.sizes[o], this.limitPfn, true);
+    const stack = this.stacks[o];
+    let top = this.tops[o];
+    for (let i = 0; i < got.length; i++) if (got[i] !== 0) stack[top++] = got[i];
+    this.tops[o] = top;
+  }
+
+  /** Frees the newest `n` pfns of order o (default: half the stack). */
+  private spill(o: number, n = this.batch): void {
+    if (this.closed) throw new InvalidArgumentError("cache", "closed", "was closed");
+    const top = this.tops[o];
+    const from = top - n;
+    this.domain.freeFastBatch(this.stacks[o].subarray(from, top), this.sizes[o].subarray(0, n));
+    this.tops[o] = from;
+  }
+}
+
+function orderOf(size: number): number {
+  if (!(Number.isInteger(size) && size >= 1 && size <= MAX_CACHED)) {
+    throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${MAX_CACHED} (larger sizes: use the domain's alloc)`);
+  }
+  return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
+}

@@ -1,0 +1,71 @@
+// LocalCache: a JS-side magazine in front of one CPU's wasm caches.
+import { describe, expect, it } from 'vitest';
+import { IovaDomain, LocalCache, InvalidArgumentError } from '../dist/src/index.js';
+
+function domain() {
+  return new IovaDomain(4096, 1, { maxRanges: 1 << 16, policy: 'linux-6.4' });
+}
+
+describe('LocalCache', () => {
+  it('hands out size-aligned ranges under the limit, never one twice while live', () => {
+    const d = domain();
+    const c = new LocalCache(d, { limitPfn: 100_000, batch: 16 });
+    const live = new Map<number, number>();
+    const owner = new Uint8Array(100_001);  // 1 where a live range covers the page
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 20_000; i++) {
+      if (live.size === 0 || rnd() < 0.55) {
+        const size = 1 << Math.floor(rnd() * 6);
+        const pfn = c.alloc(size)!;
+        expect(pfn).not.toBeNull();
+        expect(pfn % size).toBe(0);
+        expect(pfn + size - 1).toBeLessThanOrEqual(100_000);
+        for (let q = pfn; q < pfn + size; q++) {
+          if (owner[q]) throw new Error(`pfn ${q} handed out while live`);
+          owner[q] = 1;
+        }
+        live.set(pfn, size);
+      } else {
+        const [p, s] = live.entries().next().value as [number, number];
+        live.delete(p);
+        owner.fill(0, p, p + s);
+        c.free(p, s);
+      }
+      if (i % 5000 === 0) d.check();
+    }
+    // The domain sees every range this thread holds, live or cached, as allocated.
+    const held = c.held().reduce((a, b) => a + b, 0);
+    expect(d.stats().ranges).toBe(live.size + held + d.cacheStats().total);
+    for (const [p, s] of live) c.free(p, s);
+    c.close();
+    expect(c.held()).toEqual([0, 0, 0, 0, 0, 0]);
+    d.flushAll();
+    expect(d.stats().ranges).toBe(0);
+    d.check();
+  });
+
+  it('a second thread view cannot get what this cache holds', () => {
+    const d = domain();
+    const c = new LocalCache(d, { limitPfn: 64, batch: 64 });
+    expect(c.alloc(1)).not.toBeNull();   // the refill took the whole space
+    expect(d.allocFast(1, 64, true)).toBeNull();
+    c.close();
+    expect(d.allocFast(1, 64, true)).not.toBeNull();
+  });
+
+  it('refuses bad sizes, pfns and limits with typed errors naming the value', () => {
+    const d = domain();
+    const c = new LocalCache(d, { limitPfn: 1000 });
+    for (const bad of [0, 33, 1.5, NaN, -1]) {
+      expect(() => c.alloc(bad)).toThrow(InvalidArgumentError);
+      try { c.alloc(bad); } catch (e) { expect((e as InvalidArgumentError).value).toBe(bad); }
+    }
+    expect(() => c.free(0, 1)).toThrow(InvalidArgumentError);
+    expect(() => c.free(1001, 1)).toThrow(InvalidArgumentError);
+    expect(() => new LocalCache(d, { limitPfn: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new LocalCache(d, { limitPfn: 10, batch: 0 })).toThrow(InvalidArgumentError);
+    c.close();
+    expect(() => c.alloc(1)).toThrow(InvalidArgumentError);
+  });
+});
