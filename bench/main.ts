@@ -20,6 +20,8 @@ export const KERNEL_ANCHORS = {
 
 interface Comparison {
   workload: string;
+  /** Our variant: iova-wasm (with a LocalCache) or iova-wasm-direct (one wasm call per op). */
+  ours: string;
   peer: string;
   peerNs: number;
   oursNs: number;
@@ -63,15 +65,20 @@ function main(): void {
       ['mixedSizes-1k', 'sorted-free-list', 'baseline'],
       ['mixedSizes-10k', 'sorted-free-list', 'baseline'],
     ];
-    for (const [workload, peer, target] of pairs) {
-      const p = peerRuns[`${peer}/${workload}`];
-      const o = peerRuns[`iova-wasm/${workload}`];
-      comparisons.push({ workload, peer, peerNs: p.medianNs, oursNs: o.medianNs, ratio: p.medianNs / o.medianNs, target });
+    for (const ours of ['iova-wasm', 'iova-wasm-direct']) {
+      for (const [workload, peer, target] of pairs) {
+        const p = peerRuns[`${peer}/${workload}`];
+        const o = peerRuns[`${ours}/${workload}`];
+        comparisons.push({
+          workload, ours, peer, peerNs: p.medianNs, oursNs: o.medianNs, ratio: p.medianNs / o.medianNs,
+          target: ours === 'iova-wasm' ? target : 'info',
+        });
+      }
     }
     console.log('\nagainst the JS peers, on their own workloads (median ns per alloc+free pair)');
-    console.log('workload'.padEnd(16) + 'peer'.padEnd(18) + 'peer ns'.padStart(10) + 'ours ns'.padStart(10) + 'ratio'.padStart(9) + '  target');
+    console.log('workload'.padEnd(16) + 'ours'.padEnd(18) + 'peer'.padEnd(18) + 'peer ns'.padStart(10) + 'ours ns'.padStart(10) + 'ratio'.padStart(9) + '  target');
     for (const c of comparisons) {
-      console.log(c.workload.padEnd(16) + c.peer.padEnd(18) + c.peerNs.toFixed(1).padStart(10) + c.oursNs.toFixed(1).padStart(10)
+      console.log(c.workload.padEnd(16) + c.ours.padEnd(18) + c.peer.padEnd(18) + c.peerNs.toFixed(1).padStart(10) + c.oursNs.toFixed(1).padStart(10)
         + `${c.ratio.toFixed(2)}x`.padStart(9) + `  ${c.target}`);
     }
   }

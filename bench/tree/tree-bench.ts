@@ -201,7 +201,7 @@ function failRow(name: string, startPfn: number, pages: number, oddPairs: boolea
   const call = () => d.alloc(2, limit, true);
   // Resetting the fast-fail needs a free below 4 GiB; freeing and taking
   // back the middle page leaves the tree as it was.
-  const mid = startPfn + (pages >> 1) + ((startPfn + (pages >> 1)) & 3 ? 0 : 3);
+  const mid = startPfn + (pages >> 1);
   const reset = () => {
     if (!fastFail) return;
     if (!d.free(mid)) throw new Error("tree bench: reset free failed");
