@@ -144,6 +144,49 @@ describe("a corrupted trace fails at the corrupted line", () => {
   });
 });
 
+describe("every supported profile catches a corrupted expect", () => {
+  // One fixture per profile; the first numeric expect from line 100 on is bumped.
+  const byProfile = new Map<string, string>();
+  for (const f of files) if (!byProfile.has(profileOf.get(f)!)) byProfile.set(profileOf.get(f)!, f);
+  for (const [profile, src] of byProfile) {
+    it(`${profile}: ${basename(src)}`, () => {
+      if (!SUPPORTED_PROFILES.has(profile as never)) {
+        expect(replayTrace(readTrace(src)).status).toBe("unsupported");
+        return;
+      }
+      const line = findLine(src, 100, (o) => typeof o.expect === "number" && (o.expect as number) > 0);
+      const c = corrupt(src, line, (v) => (v as number) + 4, `corrupt-${profile}.jsonl`);
+      const r = replayTrace(readTrace(c.path));
+      expect(r.status).toBe("failed");
+      expect(r.line).toBe(line);
+      expect(r.expected).toBe(c.corrupted);
+      expect(r.actual).toBe(c.original);
+    });
+  }
+});
+
+describe("a profile this build does not know", () => {
+  const header = { kind: "header", name: "future", profile: "linux-9.99", granule: 4096, start_pfn: 1, cpus: 1, mag_size: null, max_global_mags: null };
+  const ops = [{ op: "alloc", size: 1, limit: 1000, aligned: false, expect: 1000 }];
+  const path = join(tmp, "future-profile.jsonl");
+  writeFileSync(path, [header, ...ops].map((o) => JSON.stringify(o)).join("\n") + "\n");
+
+  it("is reported unsupported, never passed", () => {
+    expect(SUPPORTED_PROFILES.has("linux-9.99" as never)).toBe(false);
+    const r = replayTrace(readTrace(path));
+    expect(r.status).toBe("unsupported");
+    expect(r.reason).toContain("linux-9.99");
+    expect(describeResult(r)).toBe(`UNSUPPORTED future-profile.jsonl: ${r.reason}`);
+  });
+
+  it("the CLI does not count it as passed and exits non-zero", () => {
+    const out = cli(["replay", rbtreeFiles[0], path]);
+    expect(out.lines[1]).toMatch(/^UNSUPPORTED future-profile\.jsonl/);
+    expect(out.lines.at(-1)).toBe("1 passed, 0 failed");
+    expect(out.status).not.toBe(0);
+  });
+});
+
 describe("iova replay CLI", () => {
   it("all linux-rbtree traces: one line per file, last line 'N passed, 0 failed', exit 0", () => {
     const out = cli(["replay", ...rbtreeFiles]);

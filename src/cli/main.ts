@@ -2,6 +2,7 @@
 // The `iova` command: subcommands dispatch to src/cli/<name>.ts.
 import { replayCommand } from "./replay.js";
 import { demoCommand } from "./demo.js";
+import { agingCommand } from "./aging.js";
 
 const USAGE = `usage: iova <command> [args]
 
@@ -10,11 +11,12 @@ commands:
   demo             allocate, fragment and print tree statistics
 `;
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "replay": return replayCommand(rest);
     case "demo": return demoCommand(rest);
+    case "aging": return agingCommand(rest);
     case undefined:
     case "-h":
     case "--help":
@@ -27,4 +29,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => { process.exitCode = code; });

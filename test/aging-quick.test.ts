@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agingHelp, parseAgingArgs, runAgingToDir, verdict, type AgingStudy } from "../dist/src/cli/aging.js";
+import { POLICIES } from "../dist/src/domain/policy.js";
+import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
+import { summarize, summaryRows, summaryTable } from "../dist/src/report/table.js";
+import type { StudyResult } from "../dist/src/report/types.js";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A seconds-long study: small machine, short run. */
+const small = { seconds: 3, intervalMs: 250, cpus: 8, jobs: 4, iodepth: 8, migrateMs: 200, seed: 3 };
+
+describe("aging study (library)", () => {
+  let dir: string;
+  let study: AgingStudy & { paths: { json: string; html: string; summary: string } };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "iova-aging-"));
+    dirs.push(dir);
+    study = await runAgingToDir(small, dir);
+  });
+
+  it("runs every policy to the end with balanced books", () => {
+    expect(study.result.policies.map((p) => p.policy)).toEqual([...POLICIES]);
+    expect(study.booksFailures).toEqual([]);
+    for (const p of study.result.policies) {
+      expect(p.engine.booksOk).toBe(true);
+      expect(p.series.t).toHaveLength(12);
+      expect(p.series.t.at(-1)).toBe(3);
+      expect(p.engine.ios).toBeGreaterThan(1000);
+      expect(p.series.iops.reduce((a, b) => a + b, 0) * 0.25).toBeCloseTo(p.engine.ios, 6);
+    }
+    expect(study.result.meta.simulatedSeconds).toBe(3);
+    expect(study.result.meta.seed).toBe(3);
+    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other" });
+  });
+
+  it("writes study.json, study.html and summary.txt, and they parse", async () => {
+    for (const f of [study.paths.json, study.paths.html, study.paths.summary]) expect(existsSync(f)).toBe(true);
+    const json = JSON.parse(await readFile(study.paths.json, "utf8")) as StudyResult;
+    expect(json.policies).toHaveLength(POLICIES.length);
+    expect(json.meta.tool).toBe("iova-wasm aging");
+    const html = await readFile(study.paths.html, "utf8");
+    expect(html).toMatch(/<html/i);
+    for (const p of POLICIES) expect(html).toContain(p);
+  });
+
+  it("the table's numbers are the JSON's", async () => {
+    const json = JSON.parse(await readFile(study.paths.json, "utf8")) as StudyResult;
+    const text = await readFile(study.paths.summary, "utf8");
+    // summary.txt holds exactly the table rendered from the JSON document.
+    expect(text.endsWith(summaryTable(json))).toBe(true);
+    const rows = summaryRows(json);
+    json.policies.forEach((p, i) => {
+      const s = p.summary;
+      expect(rows[i]).toEqual([
+        p.policy, formatNumber(s.iopsStart), formatNumber(s.iopsEnd), formatNumber(s.worst10s),
+        formatNumber(s.peakCached), formatNumber(s.peakTree), s.cliff ? "yes" : "no",
+        s.cliffAt === null ? "-" : formatSeconds(s.cliffAt),
+      ]);
+      // Each row's line in the file carries those cells, in order.
+      const line = text.split("\n").find((l) => l.startsWith(p.policy + " "))!;
+      expect(line.trim().split(/\s{2,}/)).toEqual(rows[i]);
+      // And the summary is the one the series give.
+      expect(s).toEqual(summarize(p.series, 0.25));
+    });
+  });
+
+  it("the verdict names the cliffs the summaries report", () => {
+    const lines = verdict(study.result);
+    const cliffs = study.result.policies.filter((p) => p.summary.cliff);
+    if (cliffs.length === 0) expect(lines[0]).toMatch(/^no policy fell off a cliff/);
+    else expect(lines[0]).toContain(cliffs.map((p) => p.policy).join(", "));
+    expect(lines).toHaveLength(1 + POLICIES.length);
+  });
+});
+
+describe("aging command line", () => {
+  it("parses its options and rejects bad ones", () => {
+    expect(parseAgingArgs(["--quick", "--policies", "linux-5.10,adaptive", "--seed=9", "--cost", "walkNodeNs=2"])).toEqual({
+      quick: true, policies: ["linux-5.10", "adaptive"], seed: 9, costs: { walkNodeNs: 2 },
+    });
+    expect(parseAgingArgs(["--hours", "0.5"]).seconds).toBe(1800);
+    expect(() => parseAgingArgs(["--policies", "linux-9"])).toThrow(/policy/);
+    expect(() => parseAgingArgs(["--cpus", "0"])).toThrow(/cpus/);
+    expect(() => parseAgingArgs(["--bogus"])).toThrow(/unknown option/);
+    expect(() => parseAgingArgs(["--seed"])).toThrow(/needs a value/);
+    expect(() => parseAgingArgs(["--cost", "nope=1"])).toThrow(/--cost/);
+    expect(agingHelp()).toContain("--quick");
+  });
+
+  it("`iova aging` runs, prints the table and the paths, exits 0", async () => {
+    const out = await mkdtemp(join(tmpdir(), "iova-aging-cli-"));
+    dirs.push(out);
+    const main = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+    const r = spawnSync(process.execPath, [main, "aging", "--seconds", "2", "--cpus", "4", "--jobs", "2", "--iodepth", "4",
+      "--policies", "linux-5.10,adaptive", "--out", out], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/policy\s+iops start\s+iops end/);
+    expect(r.stdout).toContain(join(out, "study.html"));
+    expect(r.stdout).toMatch(/sim I\/Os per wall second/);
+    expect(r.stderr).toMatch(/linux-5\.10 +done: .*books balance/);
+    const bad = spawnSync(process.execPath, [main, "aging", "--cpus", "x"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--cpus/);
+  });
+});
