@@ -24,7 +24,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 2;
+@inline export const LAYOUT_VERSION: u32 = 3;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -140,15 +140,19 @@ export namespace Err {
   magAllocFailures: u64;
 }
 
-// ╒═════════════════════════ Node (56 bytes) ════════════════════════════════════════╕
-// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ count │ pad │
-// └─────────────────────────────────────────────────────────────────────────────────┘
+// ╒═════════════════════════ Node (56 bytes) ═══════════════════════════════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ count │ alignOrd │ maxAlignOrd │ pad │
+// └─────────────────────────────────────────────────────────────────────────────────────────────────────┘
 // gap    = free pfns between this range and the previous one (below it), i.e.
 //          lo - (prev.hi + 1), or lo itself for the lowest range.
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
 // count  = nodes in this subtree: ranks in O(log n), so the length of the
 //          kernel's node-by-node walk is known without walking (cost model).
+// alignOrd    = 1 + the largest k such that a 2^k-aligned block of 2^k pfns
+//               fits in the gap (0: empty gap); maxAlignOrd = subtree maximum.
+//               A gap can be long enough for an aligned request yet hold no
+//               aligned block; maxGap alone cannot prune those, this can.
 @unmanaged export class Node {
   lo: u64;
   hi: u64;
@@ -159,7 +163,9 @@ export namespace Err {
   parent: u32;
   red: u32;
   count: u32;
-  pad: u32;
+  alignOrd: u8;
+  maxAlignOrd: u8;
+  pad: u16;
 }
 // @ts-ignore: decorator
 @inline export const NODE_BYTES: u32 = 56;

@@ -113,3 +113,18 @@ describe("aging command line", () => {
     expect(bad.stderr).toMatch(/--cpus/);
   });
 });
+
+describe("aging study in worker threads", () => {
+  it("gives the same series as the in-thread run", async () => {
+    const o = { ...small, seconds: 1, policies: ["linux-5.10", "adaptive"] as const };
+    const { runAgingStudy, runAgingStudyParallel } = await import("../dist/src/cli/aging.js");
+    const a = runAgingStudy({ ...o, policies: [...o.policies] });
+    const b = await runAgingStudyParallel({ ...o, policies: [...o.policies], parallel: 2 });
+    expect(b.booksFailures).toEqual([]);
+    expect(b.result.policies.map((p) => p.policy)).toEqual(["linux-5.10", "adaptive"]);
+    b.result.policies.forEach((p, i) => {
+      expect(p.series).toEqual(a.result.policies[i]!.series);
+      expect(p.summary).toEqual(a.result.policies[i]!.summary);
+    });
+  });
+});

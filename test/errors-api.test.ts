@@ -196,6 +196,7 @@ describe("use after destroy", () => {
     tick: ["tick", (d) => d.tick(1000)],
     cacheStats: ["cacheStats", (d) => d.cacheStats()],
     limitMagazines: ["limitMagazines", (d) => d.limitMagazines(1)],
+    kernelWalkSteps: ["kernelWalkSteps", (d) => d.kernelWalkSteps()],
     setCpuAlive: ["setCpuAlive", (d) => d.setCpuAlive(0, true)],
     destroy: ["destroy", (d) => d.destroy()],
   };

@@ -82,7 +82,7 @@ class Harness {
   steps = 0;
 
   constructor(readonly setup: Setup, maxRanges: number) {
-    this.fast = new IovaDomain(setup.granule, setup.startPfn, { maxRanges, policy: "tree-only" });
+    this.fast = new IovaDomain(setup.granule, setup.startPfn, { maxRanges, policy: "tree-only", countKernelWalk: true });
     this.oracle = new IovaDomain(setup.granule, setup.startPfn, { maxRanges, policy: "tree-only" });
     this.oracle.useOracleWalk(true);
     this.model = new KernelModel(setup.startPfn, this.fast.dma32Pfn);

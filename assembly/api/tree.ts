@@ -5,9 +5,10 @@
 import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, Policy } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
-import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK } from "../tree/domain";
+import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
 import { checkTree, badNode } from "../tree/check";
 import { next } from "../tree/rbtree";
+import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
 
 /** Why this instance's last failing call failed (Err.*). */
@@ -175,3 +176,12 @@ export function destroy(base: usize): void {
 
 /** Nodes the kernel's node-by-node walk would have visited, over this instance's allocs. */
 export function walkSteps(): f64 { return kernelWalkSteps; }
+
+/** Turns counting of the kernel's walk length (walkSteps) on or off for a domain. */
+export function setWalkCounting(base: usize, on: bool): void {
+  let d = domainAt(base);
+  lock(d, treeLockAddr(d), selfId);
+  if (on && (d.flags & FLAG_COUNT_WALK) == 0) recount(d, d.root);  // counts were not kept while off
+  if (on) d.flags |= FLAG_COUNT_WALK; else d.flags &= ~FLAG_COUNT_WALK;
+  unlock(treeLockAddr(d));
+}

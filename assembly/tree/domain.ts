@@ -3,7 +3,7 @@
 // decides where the next search starts. Callers hold the tree lock.
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate } from "./gap";
+import { propagate, setGap, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -11,6 +11,12 @@ import { rank } from "./gap";
 /** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
 // @ts-ignore: decorator
 @inline export const FLAG_ORACLE_WALK: u32 = 1;
+/**
+ * Domain flag: keep subtree counts and count the kernel's walk length
+ * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
+ */
+// @ts-ignore: decorator
+@inline export const FLAG_COUNT_WALK: u32 = FLAG_COUNTS;
 
 /** Why the last tree operation of this instance failed (Err.*). */
 export let treeError: u32 = Err.NONE;
@@ -48,8 +54,9 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   let A = N(d, ANCHOR);
   A.lo = IOVA_ANCHOR;
   A.hi = IOVA_ANCHOR;
-  A.gap = IOVA_ANCHOR;   // everything below the anchor is free
-  A.maxGap = IOVA_ANCHOR;
+  setGap(A, 0);          // everything below the anchor is free
+  A.maxGap = A.gap;
+  A.maxAlignOrd = A.alignOrd;
   A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0; A.count = 1;
   d.root = ANCHOR;
   d.cachedNode = ANCHOR;
@@ -88,6 +95,9 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
   let Z = N(d, z);
   Z.lo = lo; Z.hi = hi;
   Z.left = NIL; Z.right = NIL; Z.red = 1; Z.count = 1;
+  // A recycled node still holds its old aggregates: the tree was computed
+  // without it, so its "old value" for propagation's early stop is empty.
+  Z.maxGap = 0; Z.maxAlignOrd = 0;
   let p: u32 = NIL;
   let t = d.root;
   let goLeft = false;
@@ -101,12 +111,11 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
   else if (goLeft) N(d, p).left = z;
   else N(d, p).right = z;
   let pr = prev(d, z);
-  Z.gap = lo - (pr == NIL ? 0 : N(d, pr).hi + 1);
-  Z.maxGap = Z.gap;
+  setGap(Z, pr == NIL ? 0 : N(d, pr).hi + 1);
+  // A new leaf has no right child, so its successor is one of its ancestors.
   let s = next(d, z);
-  let S = N(d, s);
-  S.gap = S.lo - (hi + 1);
-  propagate(d, z);
+  setGap(N(d, s), hi + 1);
+  propagate(d, z);   // the deeper of the two
   propagate(d, s);
   insertFixup(d, z);
 }
@@ -154,8 +163,9 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   let ok = oracle
     ? walkDown(d, start, limitPfn, size, mask, d.startPfn)
     : seekDown(d, start, limitPfn, size, mask, d.startPfn);
+  let counting = (d.flags & FLAG_COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
-  else kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, d.startPfn);
+  else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, d.startPfn);
   if (!ok && retryPfn < limitPfn) {
     // Retry over the space above the start node, from the top (iova_find_limit).
     let top = limitPfn > d.dma32Pfn ? ANCHOR : lowestAtOrAbove(d, limitPfn);
@@ -163,7 +173,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
       ? walkDown(d, top, limitPfn, size, mask, retryPfn + 1)
       : seekDown(d, top, limitPfn, size, mask, retryPfn + 1);
     if (oracle) kernelWalkSteps += <f64>walkRounds;
-    else kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryPfn + 1);
+    else if (counting) kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryPfn + 1);
   }
   if (!ok) {
     d.max32AllocSize = size;
@@ -237,8 +247,9 @@ export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
     let X = N(d, i);
     if (lo <= X.hi && hi >= X.lo) {
       if (lo < X.lo) {
-        X.gap -= X.lo - lo;
+        let floor = X.lo - X.gap;
         X.lo = lo;
+        setGap(X, floor);
         propagate(d, i);
       }
       if (hi > X.hi) lo = X.hi + 1;

@@ -5,10 +5,26 @@
 
 import { Domain, Node, NIL, nodeAt } from "../layout";
 
-/** Free pfns between node x and its in-order predecessor (pred.hi + 1 is `floor`). */
+/**
+ * 1 + the largest k such that an aligned block of 2^k pfns fits in
+ * [floor, floor + len), or 0 for an empty gap. With K = floor(log2(len)),
+ * the answer is K or K - 1: a 2^(K-1) block always fits in a gap of 2^K.
+ */
 // @ts-ignore: decorator
-@inline export function gapAbove(x: Node, floor: u64): u64 {
-  return x.lo - floor;
+@inline export function alignedOrder(floor: u64, len: u64): u8 {
+  if (len == 0) return 0;
+  let k = <u32>(63 - clz<u64>(len));
+  let b = <u64>1 << k;
+  let start = (floor + b - 1) & ~(b - 1);
+  return <u8>(start - floor <= len - b ? k + 1 : k);
+}
+
+/** Sets x's gap below it, given floor = pred.hi + 1 (0 when x is the lowest). */
+// @ts-ignore: decorator
+@inline export function setGap(x: Node, floor: u64): void {
+  let g = x.lo - floor;
+  x.gap = g;
+  x.alignOrd = alignedOrder(floor, g);
 }
 
 /** maxGap and count of x from its own gap and its children's (children must be current). */
@@ -20,6 +36,10 @@ import { Domain, Node, NIL, nodeAt } from "../layout";
   if (L.maxGap > m) m = L.maxGap;
   if (R.maxGap > m) m = R.maxGap;
   x.maxGap = m;
+  let a = x.alignOrd;
+  if (L.maxAlignOrd > a) a = L.maxAlignOrd;
+  if (R.maxAlignOrd > a) a = R.maxAlignOrd;
+  x.maxAlignOrd = a;
   x.count = 1 + L.count + R.count;
 }
 
@@ -37,11 +57,40 @@ export function rank(d: Domain, i: u32): u32 {
   return r;
 }
 
-/** Recomputes maxGap on the path from node i up to the root. */
+/** Domain flag: subtree counts are kept (for ranks); see tree/domain.ts. */
+// @ts-ignore: decorator
+@inline export const FLAG_COUNTS: u32 = 2;
+
+/**
+ * Recomputes the augmentation on the path from node i up to the root.
+ * Without counts it stops at the first node whose values did not change:
+ * nothing above it can change either (as Linux's augment_propagate does).
+ * Callers with two changed nodes on one path propagate the deeper first.
+ * With counts every ancestor changes, so the whole path is redone.
+ */
 export function propagate(d: Domain, i: u32): void {
+  if (d.flags & FLAG_COUNTS) {
+    while (i != NIL) {
+      let x = nodeAt(d, i);
+      recompute(d, x);
+      i = x.parent;
+    }
+    return;
+  }
   while (i != NIL) {
     let x = nodeAt(d, i);
+    let g = x.maxGap;
+    let a = x.maxAlignOrd;
     recompute(d, x);
+    if (x.maxGap == g && x.maxAlignOrd == a) return;
     i = x.parent;
   }
+}
+
+/** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */
+export function recount(d: Domain, t: u32): u32 {
+  if (t == NIL) return 0;
+  let x = nodeAt(d, t);
+  x.count = 1 + recount(d, x.left) + recount(d, x.right);
+  return x.count;
 }

@@ -66,11 +66,13 @@ export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
 // Search parameters for the recursive descent, set once per seekDown call.
 let sSize: u64 = 0;
 let sMask: u64 = 0;
+/** Smallest maxAlignOrd a subtree needs to hold an aligned fit (0: unaligned). */
+let sNeed: u8 = 0;
 
 /** Does the gap below X (X.lo < limit) hold an aligned block of sSize? */
 // @ts-ignore: decorator
 @inline function fitsBelow(X: Node): bool {
-  if (X.lo < sSize) return false;
+  if (X.lo < sSize || X.gap < sSize) return false;
   return ((X.lo - sSize) & sMask) >= floorOf(X);
 }
 
@@ -78,7 +80,10 @@ let sMask: u64 = 0;
 function highestFit(d: Domain, t: u32): u32 {
   while (t != NIL) {
     let T = N(d, t);
-    if (T.maxGap < sSize) return NIL;
+    // A fit needs a gap of sSize, and for an aligned request an aligned block
+    // of 2^floor(log2 size) (inside the aligned range, which starts at a
+    // multiple of a larger power of two): exact pruning for power-of-two sizes.
+    if (T.maxGap < sSize || T.maxAlignOrd < sNeed) return NIL;
     let r = highestFit(d, T.right);
     if (r != NIL) return r;
     if (fitsBelow(T)) return t;
@@ -100,8 +105,12 @@ export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
 
 /** Same contract as walkDown, in O(log n) for the cases that matter. */
 export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
-  let a = lowestAtOrAbove(d, limit);
-  let x0 = N(d, a).lo < N(d, start).lo ? a : start;
+  // A matters only when the start node is at or above the limit.
+  let x0 = start;
+  if (N(d, start).lo >= limit) {
+    let a = lowestAtOrAbove(d, limit);
+    if (N(d, a).lo < N(d, start).lo) x0 = a;
+  }
   let X0 = N(d, x0);
   // First candidate: x0 itself, with high clipped to the limit.
   let high = X0.lo < limit ? X0.lo : limit;
@@ -111,6 +120,7 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
   // Below x0 every upper node has lo < limit, so high = its lo.
   sSize = size;
   sMask = mask;
+  sNeed = mask == ~(<u64>0) ? 0 : <u8>(64 - clz<u64>(size));  // 1 + floor(log2 size)
   let u = highestFit(d, X0.left);
   if (u == NIL) {
     let x = x0;

@@ -5,7 +5,7 @@
 // splice. Callers hold the tree lock.
 
 import { Domain, Node, NIL, nodeAt } from "../layout";
-import { recompute, propagate } from "./gap";
+import { recompute, propagate, setGap } from "./gap";
 
 // @ts-ignore: decorator
 @inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
@@ -23,6 +23,7 @@ function rotateLeft(d: Domain, x: u32): void {
   X.parent = y;
   Y.maxGap = X.maxGap;
   Y.count = X.count;
+  Y.maxAlignOrd = X.maxAlignOrd;
   recompute(d, X);
 }
 
@@ -38,6 +39,7 @@ function rotateRight(d: Domain, x: u32): void {
   X.parent = y;
   Y.maxGap = X.maxGap;
   Y.count = X.count;
+  Y.maxAlignOrd = X.maxAlignOrd;
   recompute(d, X);
 }
 
@@ -127,10 +129,25 @@ export function erase(d: Domain, z: u32, succ: u32, floor: u64): void {
     Y.red = Z.red;
   }
   // Augmentation before rebalancing: rotations then only move current values.
-  let S = N(d, succ);
-  S.gap = S.lo - floor;
-  propagate(d, fixFrom);
-  propagate(d, succ);
+  // Two changes: succ's gap grew, and the splice point lost a node. With
+  // z.left empty and z.right present, succ sits below the splice point;
+  // otherwise it is the splice point or one of its ancestors. Deeper first.
+  // When y took z's place, it starts from z's old values, which its
+  // ancestors were computed with (the "copy" callback of Linux's erase).
+  if (y != z) {
+    let Y = N(d, y);
+    Y.maxGap = Z.maxGap;
+    Y.maxAlignOrd = Z.maxAlignOrd;
+    Y.count = Z.count;
+  }
+  setGap(N(d, succ), floor);
+  if (Z.left == NIL && Z.right != NIL) {
+    propagate(d, succ);
+    propagate(d, fixFrom);
+  } else {
+    propagate(d, fixFrom);
+    propagate(d, succ);
+  }
   if (!yWasRed) eraseFixup(d, x);
   // The sentinel's parent was borrowed by transplant; leave it clean.
   N(d, NIL).parent = NIL;

@@ -16,7 +16,7 @@
 // kernel's loop visits for that alloc (counted by the module; exact for the
 // oracle walk and for successful searches).
 import type { IovaDomain } from "../../src/index.js";
-import { must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+import { countWalk, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
 
 export interface TreeBenchOptions {
   /** Smaller counts for a smoke run (seconds, not a minute). */
@@ -130,9 +130,11 @@ function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, lo
     jsRandomOracle: null,
     walkPerAlloc: 0,
   };
+  countWalk(d, true);
   const w0 = walkSteps(d);
   jsRandom(10_000);
   row.walkPerAlloc = (walkSteps(d) - w0) / 10_000;
+  countWalk(d, false);
   if (n <= oracleUpTo) {
     d.useOracleWalk(true);
     row.jsRandomOracle = perOpNs(jsRandom, quick ? 10_000 : 50_000, batches);
@@ -147,6 +149,7 @@ function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, lo
 function churnRun(n: number, seed: number, oracle: boolean, ops: number, aligned = true): { ns: number; walk: number } {
   const { d, limit, live } = buildFragmented(n, seed);
   if (oracle) d.useOracleWalk(true);
+  else countWalk(d, true);  // the walk column; adds two O(log n) ranks per alloc to "ours"
   const r = prng(seed ^ 0x51ed270b);
   const step = () => {
     const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");

@@ -49,6 +49,11 @@ export function walkSteps(d: IovaDomain): number {
   return d.ex.walkSteps();
 }
 
+/** Turns the kernel-walk counter on or off (it costs two ranks per alloc, so timed loops run without it). */
+export function countWalk(d: IovaDomain, on: boolean): void {
+  d.ex.setWalkCounting(d.base, on ? 1 : 0);
+}
+
 /** A domain holding only the tree (no range caches), as the benchmark needs. */
 export function treeDomain(granule: number, startPfn: number, maxRanges: number): IovaDomain {
   return new IovaDomain(granule, startPfn, { maxRanges, policy: "tree-only" });

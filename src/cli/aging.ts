@@ -3,7 +3,7 @@
 // (src/report/) shows throughput, cached pfns and tree size over time.
 // docs/aging.md explains the default configuration and what it shows.
 import { readFileSync } from "node:fs";
-import { arch, cpus as hostCpus } from "node:os";
+import { arch, availableParallelism, cpus as hostCpus } from "node:os";
 import { join } from "node:path";
 import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
@@ -13,6 +13,7 @@ import { writeReport, type ReportPaths } from "../report/write.js";
 import { COMPLETION_MODES, configJson, resolveSimOptions, type CompletionMode, type SimOptions, type SimProgress } from "../sim/options.js";
 import { DEFAULT_COSTS, type CostModel } from "../sim/costs.js";
 import { SimBooksError, simulate, type SimResult } from "../sim/engine.js";
+import { simulateAll } from "../sim/parallel.js";
 
 /**
  * The default load: the shape of the 2020 thread's machine and test. See
@@ -26,8 +27,8 @@ export const AGING_DEFAULTS = {
   completion: "other" as CompletionMode,
   strict: false,
   migrateMs: 1000,
-  seconds: 180,
-  quickSeconds: 30,
+  seconds: 480,
+  quickSeconds: 60,
   intervalMs: 1000,
   reclaimIntervalMs: 1000,
   seed: 1,
@@ -36,7 +37,7 @@ export const AGING_DEFAULTS = {
 export interface AgingOptions {
   /** Policies to run, in this order. Default: all five. */
   policies?: readonly DepotPolicy[];
-  /** Simulated seconds per policy (default 180; 30 with quick). */
+  /** Simulated seconds per policy (default 480; 60 with quick). */
   seconds?: number;
   quick?: boolean;
   seed?: number;
@@ -51,6 +52,11 @@ export interface AgingOptions {
   reclaimIntervalMs?: number;
   dma32First?: boolean;
   costs?: Partial<CostModel>;
+  /**
+   * Policies simulated at once, each in a worker thread (runAgingStudyParallel
+   * and runAgingToDir). Default 1. Results do not depend on it.
+   */
+  parallel?: number;
   /** Called after every sample of every policy. */
   onProgress?: (policy: DepotPolicy, index: number, p: SimProgress) => void;
   /** Called when a policy's run is done. */
@@ -114,32 +120,20 @@ export function agingSimOptions(o: AgingOptions, policy: DepotPolicy): SimOption
   };
 }
 
-/** Runs every policy (synchronously, one after the other) and assembles the study. */
-export function runAgingStudy(o: AgingOptions = {}): AgingStudy {
+function policiesOf(o: AgingOptions): DepotPolicy[] {
   const policies = [...(o.policies ?? POLICIES)];
   if (policies.length === 0) throw new RangeError("no policies to run");
   for (const p of policies) policyArg(p);
-  // Check every option once, before any run starts.
+  return policies;
+}
+
+function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result: SimResult; booksOk: boolean }>, wallSeconds: number): AgingStudy {
   const cfg = resolveSimOptions(agingSimOptions(o, policies[0]!));
-  const wall0 = performance.now();
-  const sims: SimResult[] = [];
-  const out: AgingPolicyResult[] = [];
   const booksFailures: string[] = [];
-  policies.forEach((policy, i) => {
-    const opts = agingSimOptions(o, policy);
-    if (o.onProgress) opts.onProgress = (p) => o.onProgress!(policy, i, p);
-    let r: SimResult;
-    try {
-      r = simulate(opts);
-    } catch (e) {
-      if (!(e instanceof SimBooksError)) throw e;
-      r = e.result;
-      booksFailures.push(`${policy}: ${r.books.problems.join("; ")}`);
-    }
-    sims.push(r);
-    o.onPolicyDone?.(policy, i, r);
-    out.push({
-      policy,
+  const out: AgingPolicyResult[] = runs.map(({ result: r, booksOk }, i) => {
+    if (!booksOk) booksFailures.push(`${policies[i]}: ${r.books.problems.join("; ")}`);
+    return {
+      policy: policies[i]!,
       series: r.series,
       summary: summarize(r.series, r.config.intervalMs / 1000),
       engine: {
@@ -152,7 +146,7 @@ export function runAgingStudy(o: AgingOptions = {}): AgingStudy {
         latencyNs: r.latency,
         diagnostics: r.diagnostics,
       },
-    });
+    };
   });
   const { policy: _p, ...shared } = configJson(cfg);
   const result: AgingStudy["result"] = {
@@ -164,17 +158,52 @@ export function runAgingStudy(o: AgingOptions = {}): AgingStudy {
       machine: machine(),
       seed: cfg.seed,
       simulatedSeconds: cfg.durationMs / 1000,
-      wallSeconds: (performance.now() - wall0) / 1000,
+      wallSeconds,
       config: { ...shared, policies },
     },
     policies: out,
   };
-  return { result, sims, booksFailures };
+  return { result, sims: runs.map((r) => r.result), booksFailures };
+}
+
+/** Runs every policy in this thread, one after the other, and assembles the study. */
+export function runAgingStudy(o: AgingOptions = {}): AgingStudy {
+  const policies = policiesOf(o);
+  resolveSimOptions(agingSimOptions(o, policies[0]!));  // every option checked before any run starts
+  const wall0 = performance.now();
+  const runs = policies.map((policy, i) => {
+    const opts = agingSimOptions(o, policy);
+    if (o.onProgress) opts.onProgress = (p) => o.onProgress!(policy, i, p);
+    let result: SimResult;
+    let booksOk = true;
+    try {
+      result = simulate(opts);
+    } catch (e) {
+      if (!(e instanceof SimBooksError)) throw e;
+      result = e.result;
+      booksOk = false;
+    }
+    o.onPolicyDone?.(policy, i, result);
+    return { result, booksOk };
+  });
+  return assemble(o, policies, runs, (performance.now() - wall0) / 1000);
+}
+
+/** The same study with `o.parallel` policies at a time, each in a worker thread. */
+export async function runAgingStudyParallel(o: AgingOptions = {}): Promise<AgingStudy> {
+  const policies = policiesOf(o);
+  resolveSimOptions(agingSimOptions(o, policies[0]!));
+  const wall0 = performance.now();
+  const runs = await simulateAll(policies.map((p) => agingSimOptions(o, p)), o.parallel ?? 1, {
+    onProgress: (i, p) => o.onProgress?.(policies[i]!, i, p),
+    onDone: (i, r) => o.onPolicyDone?.(policies[i]!, i, r),
+  });
+  return assemble(o, policies, runs, (performance.now() - wall0) / 1000);
 }
 
 /** Runs the study and writes study.json, study.html and summary.txt into `dir`. */
 export async function runAgingToDir(o: AgingOptions, dir: string): Promise<AgingStudy & { paths: ReportPaths }> {
-  const study = runAgingStudy(o);
+  const study = (o.parallel ?? 1) > 1 ? await runAgingStudyParallel(o) : runAgingStudy(o);
   const paths = await writeReport(study.result, dir);
   return { ...study, paths };
 }
@@ -239,7 +268,7 @@ function posNum(flag: string, v: string, allowZero = false): number {
 
 /** The one table of options: parsing and --help both come from it. */
 const FLAGS: Flag[] = [
-  { name: "quick", help: `short run: ${AGING_DEFAULTS.quickSeconds} simulated seconds per policy (about 20 s in all)`, set: (o) => { o.quick = true; } },
+  { name: "quick", help: `short run: ${AGING_DEFAULTS.quickSeconds} simulated seconds per policy (about 20 s on 2 cores)`, set: (o) => { o.quick = true; } },
   { name: "hours", arg: "N", help: "simulated hours per policy (fractions allowed)", set: (o, v) => { o.seconds = posNum("hours", v) * 3600; } },
   { name: "seconds", arg: "N", help: `simulated seconds per policy (default ${AGING_DEFAULTS.seconds})`, set: (o, v) => { o.seconds = posNum("seconds", v); } },
   { name: "policies", arg: "a,b", help: `policies to run (default all: ${POLICIES.join(",")})`,
@@ -272,6 +301,8 @@ const FLAGS: Flag[] = [
       if (v.slice(eq + 1).trim() === "" || !Number.isFinite(val)) throw new RangeError(`--cost: '${v.slice(eq + 1)}' is not a number`);
       o.costs = { ...o.costs, [name]: val };
     } },
+  { name: "parallel", arg: "N", help: "policies simulated at once, in worker threads (default: the machine's cores)",
+    set: (o, v) => { o.parallel = posInt("parallel", v); } },
   { name: "help", help: "this text", set: (o) => { o.help = true; } },
 ];
 
@@ -311,43 +342,64 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-/** One progress bar per policy on a terminal; plain lines elsewhere. */
+/**
+ * One progress bar per policy on a terminal (a block of lines redrawn in
+ * place, since policies may run side by side); plain lines elsewhere.
+ */
 class Progress {
   private readonly tty: boolean;
+  private readonly lines: string[];
+  private drawn = false;
   private lastDraw = 0;
-  private lastPlainQuarter = -1;
+  private readonly lastQuarter: number[];
 
   constructor(private readonly stream: NodeJS.WriteStream, private readonly names: readonly string[]) {
     this.tty = Boolean(stream.isTTY);
+    this.lines = names.map((n, i) => `${this.label(n, i)} waiting`);
+    this.lastQuarter = names.map(() => -1);
+  }
+
+  private label(policy: string, index: number): string {
+    return `[${index + 1}/${this.names.length}] ${policy.padEnd(12)}`;
+  }
+
+  private draw(force: boolean): void {
+    const now = performance.now();
+    if (!force && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const up = this.drawn ? `\x1b[${this.lines.length}A` : "";
+    this.stream.write(up + this.lines.map((l) => `\r${l}\x1b[K\n`).join(""));
+    this.drawn = true;
   }
 
   update(policy: string, index: number, p: SimProgress): void {
     const frac = Math.min(1, p.simMs / p.durationMs);
-    const label = `[${index + 1}/${this.names.length}] ${policy.padEnd(12)}`;
     const facts = `${formatSeconds(p.simMs / 1000)} of ${formatSeconds(p.durationMs / 1000)}  ` +
       `${formatNumber(p.iops)} IOPS  cached ${formatNumber(p.cached)}  tree ${formatNumber(p.tree)}`;
     if (this.tty) {
-      const now = performance.now();
-      if (frac < 1 && now - this.lastDraw < 100) return;
-      this.lastDraw = now;
       const width = 24;
       const filled = Math.round(frac * width);
-      this.stream.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${facts}\x1b[K`);
+      this.lines[index] = `${this.label(policy, index)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ` +
+        `${(frac * 100).toFixed(0).padStart(3)}%  ${facts}`;
+      this.draw(false);
     } else {
       const quarter = Math.floor(frac * 4);
-      if (quarter === this.lastPlainQuarter || quarter === 4) return;
-      this.lastPlainQuarter = quarter;
-      this.stream.write(`${label} ${(frac * 100).toFixed(0).padStart(3)}%  ${facts}\n`);
+      if (quarter === this.lastQuarter[index] || quarter === 4) return;
+      this.lastQuarter[index] = quarter;
+      this.stream.write(`${this.label(policy, index)} ${(frac * 100).toFixed(0).padStart(3)}%  ${facts}\n`);
     }
   }
 
   done(policy: string, index: number, r: SimResult): void {
-    const label = `[${index + 1}/${this.names.length}] ${policy.padEnd(12)}`;
-    const line = `${label} done: ${formatNumber(r.counters.ios)} I/Os in ${formatSeconds(r.simulatedSeconds)} simulated, ` +
+    const line = `${this.label(policy, index)} done: ${formatNumber(r.counters.ios)} I/Os in ${formatSeconds(r.simulatedSeconds)} simulated, ` +
       `wall ${formatSeconds(r.wallSeconds)}, ${formatNumber(r.simIosPerWallSecond)} sim I/Os per wall second` +
       (r.books.ok ? ", books balance" : `, BOOKS DO NOT BALANCE: ${r.books.problems.join("; ")}`);
-    this.stream.write(this.tty ? `\r${line}\x1b[K\n` : `${line}\n`);
-    this.lastPlainQuarter = -1;
+    if (this.tty) {
+      this.lines[index] = line;
+      this.draw(true);
+    } else {
+      this.stream.write(`${line}\n`);
+    }
   }
 }
 
@@ -375,10 +427,12 @@ export async function agingCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const names = [...(o.policies ?? POLICIES)];
+  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), names.length));
   const progress = new Progress(process.stderr, names);
   const dir = o.out ?? join("reports", `aging-${stamp(new Date())}`);
   const study = await runAgingToDir({
     ...o,
+    parallel,
     onProgress: (policy, i, p) => progress.update(policy, i, p),
     onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
   }, dir);
@@ -389,7 +443,7 @@ export async function agingCommand(argv: string[]): Promise<number> {
   const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
   w("");
   w(`${m.tool} ${m.version}: ${names.length} policies x ${formatSeconds(m.simulatedSeconds)} simulated, ` +
-    `wall ${formatSeconds(m.wallSeconds)}, ${formatNumber(totalIos / simWall)} sim I/Os per wall second`);
+    `wall ${formatSeconds(m.wallSeconds)} (${parallel} at a time), ${formatNumber(totalIos / simWall)} sim I/Os per wall second per run`);
   const c = m.config as Record<string, unknown>;
   w(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
     `completion ${c.completion}, migrate every ${c.migrateMs} ms (mean), seed ${m.seed}`);

@@ -16,6 +16,7 @@ function main(argv: string[]): number | Promise<number> {
   switch (cmd) {
     case "replay": return replayCommand(rest);
     case "demo": return demoCommand(rest);
+    case "fio": return import("./fio.js").then((m) => m.fioCommand(rest));
     case "aging": return agingCommand(rest);
     case undefined:
     case "-h":

@@ -33,6 +33,12 @@ export interface DomainOptions {
   depotMax?: number;
   /** Magazines the slab holds (every CPU needs 12, depots take the rest). */
   maxMagazines?: number;
+  /**
+   * Count how many nodes the kernel's node-by-node walk would visit for each
+   * tree allocation (read with kernelWalkSteps()). Costs two O(log n) rank
+   * computations per allocation; the load simulator's cost model uses it.
+   */
+  countKernelWalk?: boolean;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -118,6 +124,7 @@ export class IovaDomain {
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax);
+    if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
@@ -255,6 +262,16 @@ export class IovaDomain {
   useOracleWalk(on: boolean): void {
     this.live("useOracleWalk");
     this.ex.setOracleWalk(this.base, on ? 1 : 0);
+  }
+
+  /**
+   * Nodes the kernel's own walk would have visited, summed over this view's
+   * tree allocations (exact with useOracleWalk; from ranks otherwise, which
+   * needs the countKernelWalk option).
+   */
+  kernelWalkSteps(): number {
+    this.live("kernelWalkSteps");
+    return this.ex.walkSteps();
   }
 
   /** Runs `rounds` alloc+free pairs inside wasm; returns how many allocs failed. */

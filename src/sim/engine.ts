@@ -23,6 +23,8 @@ import type { PolicySeries } from "../report/types.js";
 import { CACHE_STAT, DEPOT_STAT, TREE_STAT } from "../wasm/exports.js";
 import { BlockSizeSampler } from "./block-size.js";
 import { resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
+
+export type { SimConfig, SimOptions, SimProgress } from "./options.js";
 import { Rng } from "./rng.js";
 import { EventHeap } from "./heap.js";
 
@@ -126,7 +128,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const S = J * Q;
   const costs = cfg.costs;
   const domain = new IovaDomain(cfg.granule, 1, {
-    cpus: C, policy: cfg.policy, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines,
+    cpus: C, policy: cfg.policy, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
   });
   const ex = domain.ex;
   const base = domain.base;
@@ -519,6 +521,9 @@ export function simulate(options: SimOptions = {}): SimResult {
   } catch (e) {
     checkError = (e as Error).message;
     problems.push(`domain.check(): ${checkError}`);
+  }
+  if (tree.allocs > allocs0 && ex.walkSteps() === walk0) {
+    problems.push("tree allocations walked no nodes: kernel walk counting is off, so the cost model is blind (countKernelWalk)");
   }
   if (tree.slabFull > 0) problems.push(`node slab ran out ${tree.slabFull} times (raise maxRanges)`);
   const books: BooksCheck = {

@@ -8,3 +8,4 @@ export { DEFAULT_COSTS, resolveCosts, IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, type Cos
 export { Rng } from "./rng.js";
 export { EventHeap } from "./heap.js";
 export { BlockSizeSampler, blockSizeArg } from "./block-size.js";
+export { simulateInWorker, simulateAll } from "./parallel.js";

@@ -23,6 +23,7 @@ export interface IovaExports {
   destroy(base: number): void;
   /** Nodes the kernel's own walk would have visited, summed over this instance's allocs. */
   walkSteps(): number;
+  setWalkCounting(base: number, on: number): void;
   // range caches
   allocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
   freeFast(base: number, cpu: number, pfn: number, size: number): void;
@@ -76,4 +77,5 @@ export const CHECK_CODES: Record<number, string> = {
   13: "a range has pfn_lo > pfn_hi",
   14: "the tree has a cycle",
   15: "a node's subtree count is wrong",
+  16: "a node's aligned-block order does not match its subtree",
 };

@@ -133,17 +133,17 @@ export interface DeadHolderRun {
 }
 
 /**
- * A lock word held by CPU 0, whose worker is gone (it never attached, so its
+ * A lock word held by CPU 2, whose worker is gone (it never attached, so its
  * alive flag is 0): the host and a worker (CPU 1) must each get
- * LockHolderDeadError(0) after about a second instead of waiting forever.
+ * LockHolderDeadError(2) after about a second instead of waiting forever.
  */
 export async function deadHolderCheck(): Promise<DeadHolderRun> {
-  const domain = new IovaDomain(4096, 1, { cpus: 3, policy: "linux-6.4", maxRanges: 64 });
-  const area = spareLockArea(domain, 2);
+  const domain = new IovaDomain(4096, 1, { cpus: 4, policy: "linux-6.4", maxRanges: 64 });
+  const area = spareLockArea(domain, 3);
   const u32 = new Uint32Array(domain.memory.buffer);
-  Atomics.store(u32, area.lockAddr >>> 2, 1);   // holder id 1 = CPU 0
-  domain.setCpuAlive(0, false);
-  const isDead = (e: unknown) => e instanceof LockHolderDeadError && e.holderCpu === 0;
+  Atomics.store(u32, area.lockAddr >>> 2, 3);   // holder id 3 = CPU 2
+  domain.setCpuAlive(2, false);
+  const isDead = (e: unknown) => e instanceof LockHolderDeadError && e.holderCpu === 2;
   let t = performance.now();
   let hostOk = false;
   try {

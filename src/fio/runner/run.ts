@@ -1,0 +1,464 @@
+// The real-clock run of `iova fio`: one IovaDomain, one worker thread per
+// job clone (plus interrupt-only workers, see plan.ts), all over the same
+// shared memory. The main thread opens the start gate, advances the domain
+// clock every 10 ms (domain.tick: the linux-6.4 delayed depot work and the
+// adaptive reclaim), samples the workers' counters for the status line and
+// fio's bw/iops samples, stops everyone on an abort (Ctrl-C), and at the end
+// runs the CPU-dead path, flushAll, and checks the books.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { IovaDomain } from '../../domain/iova-domain.js';
+import { ORDERS } from '../../domain/stats.js';
+import { CACHE_STAT } from '../../wasm/exports.js';
+import type { AllocatorState, DirResult, JobResult, LatencySummary, SampleStats, StatusJob, StatusSnapshot } from '../format.js';
+import { LatencyHistogram } from '../latency.js';
+import type { JobOptions } from '../options.js';
+import { formatBlockSize, formatSize } from '../values.js';
+import { makePlan, type RunPlan } from './plan.js';
+import {
+  CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, FQ_MAXDEPTH, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
+  STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
+  WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES, ringBell, runClock,
+} from './shared.js';
+import type { WorkerCounters, WorkerHists, WorkerInit, WorkerMessage } from './worker.js';
+
+export interface RunInput {
+  jobs: readonly JobOptions[];
+  global: JobOptions;
+  /** --cpus when given explicitly; default: one CPU per job clone. */
+  cpus?: number;
+  /** Aborting stops submission; the run drains and reports what it did (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Called every status interval (global.statusIntervalMs; 0: never). */
+  onStatus?: (s: StatusSnapshot, a: AllocatorState) => void;
+  /** Host cores; default os.availableParallelism(). */
+  hostCores?: number;
+  /** Period of the domain clock (domain.tick). Default 10 ms. */
+  tickMs?: number;
+  /** Period of fio's bw/iops samples. Default 500 ms (fio's bw_avg_time). */
+  sampleMs?: number;
+}
+
+/** Domain-wide figures of a run. */
+export interface DomainSummary {
+  clock: 'real' | 'virtual';
+  policy: string;
+  mode: 'strict' | 'non-strict';
+  cpus: number;
+  workers: number;
+  /** Interrupt-only workers (CPUs that take completions but run no job). */
+  irqWorkers: number;
+  granule: number;
+  elapsedMs: number;
+  ios: number;
+  maps: number;
+  unmaps: number;
+  cacheHits: number;
+  cacheMisses: number;
+  depotFullEvents: number;
+  magsFreedToTree: number;
+  magazineAllocFailures: number;
+  treeAllocs: number;
+  treeFrees: number;
+  /** At the end of the run, before the CPU-dead path and flushAll. */
+  cpuTotal: number;
+  depotTotal: number;
+  treeRanges: number;
+  /** Largest tree seen by the 10 ms clock. */
+  treeMax: number;
+  flushQueue: {
+    size: number;
+    timeoutMs: number;
+    timerFirings: number;
+    fullFlushes: number;
+    domainFlushes: number;
+    iotlbFlushes: number;
+    /** Deepest any CPU's queue got (it holds size - 1). */
+    maxDepth: number;
+  };
+  allocFailures: number;
+}
+
+export interface Books {
+  ok: boolean;
+  problems: string[];
+  /** Ranges in the tree after the CPU-dead path and flushAll (must be 0). */
+  rangesAfterFlush: number;
+  checkError: string | null;
+}
+
+export interface RunOutcome {
+  results: JobResult[];
+  domain: DomainSummary;
+  books: Books;
+  /** Stopped by the signal (Ctrl-C) before the jobs' own end. */
+  interrupted: boolean;
+  /** A worker failed; the run was abandoned. */
+  error: string | null;
+  plan: RunPlan | null;
+  /** Extra engine information for the JSON "iova" object (virtual clock: the model's configuration). */
+  extra?: { key: string; value: unknown };
+}
+
+const STATE_NAME: Record<number, StatusJob['state']> = {
+  [STATE_SETUP]: 'setup', [STATE_RUNNING]: 'running', [STATE_FINISHING]: 'finishing',
+  [STATE_DONE]: 'finished', [STATE_EXITED]: 'finished',
+};
+
+/** Structured clone drops the class; the fields are all there. */
+function revive(h: LatencyHistogram): LatencyHistogram {
+  return Object.setPrototypeOf(h, LatencyHistogram.prototype) as LatencyHistogram;
+}
+
+export function summarize(h: LatencyHistogram): LatencySummary {
+  return { ...h.stats(), bins: h.bins() };
+}
+
+export function sampleStats(xs: readonly number[]): SampleStats | undefined {
+  if (xs.length === 0) return undefined;
+  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const m2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+  return {
+    min: Math.min(...xs), max: Math.max(...xs), mean,
+    stdev: xs.length > 1 ? Math.sqrt(m2 / (xs.length - 1)) : 0, samples: xs.length,
+  };
+}
+
+/** Splits `total` over `weights` in proportion, in whole numbers that add up exactly (largest remainder). */
+export function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, w) => a + w, 0);
+  if (weights.length === 0) return [];
+  if (sum === 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const raw = weights.map((w) => (total * w) / sum);
+  const out = raw.map(Math.floor);
+  let left = total - out.reduce((a, x) => a + x, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
+  for (let k = 0; left > 0; k++, left--) out[order[k % order.length]![1]]!++;
+  return out;
+}
+
+/** The option text of a job, for JSON's "job options". */
+export function jobOptionText(o: JobOptions): Record<string, string> {
+  const out: Record<string, string> = {
+    rw: o.rw, bs: formatBlockSize(o.bs), iodepth: String(o.iodepth), numjobs: String(o.numjobs),
+    completion: o.completion, max_segment: formatSize(o.maxSegment), dma32_first: o.dma32First ? '1' : '0',
+    device_lat: `${Math.round(o.deviceLatMs * 1000)}us`, device_bw: formatSize(o.deviceBw),
+  };
+  if (o.rw === 'rw' || o.rw === 'randrw' || o.rw === 'readwrite') out.rwmixread = String(o.rwmixread);
+  if (o.runtimeMs) out.runtime = `${o.runtimeMs}ms`;
+  if (o.timeBased) out.time_based = '1';
+  if (o.size) out.size = formatSize(o.size);
+  if (o.numberIos) out.number_ios = String(o.numberIos);
+  return out;
+}
+
+export async function runReal(input: RunInput): Promise<RunOutcome> {
+  const g = input.global;
+  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism() });
+  const domain = new IovaDomain(plan.granule, 1, {
+    cpus: plan.cpus, policy: plan.policy, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
+  });
+  const i32 = new Int32Array(new SharedArrayBuffer(4 * plan.i32Words));
+  const f64 = new Float64Array(new SharedArrayBuffer(8 * plan.f64Words));
+  const hrBase = process.hrtime.bigint();
+  const clock = runClock(hrBase);
+  const W = plan.workers.length;
+  const jobWorkers = plan.workers.filter((w) => w.isJob);
+
+  // ---- spawn, and wait until every worker has attached
+  const script = new URL('./worker.js', import.meta.url);
+  const results: Array<{ hists: WorkerHists | null; counters: WorkerCounters } | undefined> = new Array(W);
+  let error: string | null = null;
+  let readyCount = 0;
+  let onAllReady!: () => void;
+  const allReady = new Promise<void>((r) => { onAllReady = r; });
+  const abortAll = (why: string): void => {
+    if (!error) error = why;
+    Atomics.store(i32, CTRL_ERROR, 1);
+    Atomics.store(i32, CTRL_STOP, 1);
+    Atomics.store(i32, CTRL_PHASE, PHASE_EXIT);
+    Atomics.notify(i32, CTRL_PHASE);
+    for (const w of plan.workers) ringBell(i32, w.workerBase);
+    onAllReady();
+  };
+  const workers: Worker[] = [];
+  const exited: Array<Promise<number>> = [];
+  for (const wp of plan.workers) {
+    const init: WorkerInit = { plan, index: wp.index, handle: domain.handle, i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, hrBase };
+    const worker = new Worker(script, { workerData: init });
+    workers.push(worker);
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        if (++readyCount === W) onAllReady();
+      } else if (m.type === 'result') {
+        results[m.index] = { hists: m.hists, counters: m.counters };
+      } else {
+        abortAll(`worker ${m.index} (${plan.workers[m.index]!.name}, CPU ${plan.workers[m.index]!.cpu}): ${m.message}`);
+      }
+    });
+    worker.on('error', (e) => abortAll(`worker ${wp.index} (${wp.name}) crashed: ${e.message}`));
+    exited.push(new Promise<number>((r) => worker.on('exit', (code) => {
+      Atomics.store(i32, wp.workerBase + W_STATE, STATE_EXITED);
+      if (code !== 0 && !results[wp.index]) abortAll(`worker ${wp.index} (${wp.name}) exited with code ${code}`);
+      r(code);
+    })));
+  }
+  await allReady;
+
+  // ---- go
+  let interrupted = false;
+  const stop = (): void => {
+    if (Atomics.load(i32, CTRL_STOP) !== 0) return;
+    interrupted = true;
+    Atomics.store(i32, CTRL_STOP, 1);
+    for (const w of plan.workers) ringBell(i32, w.workerBase);
+  };
+  if (input.signal?.aborted) stop();
+  input.signal?.addEventListener('abort', stop, { once: true });
+  const startMs = clock();
+  f64[F_START_MS] = startMs;
+  if (!error) {
+    Atomics.store(i32, CTRL_PHASE, PHASE_RUN);
+    Atomics.notify(i32, CTRL_PHASE);
+  }
+
+  // The domain clock, per-job tree size at its end, and the largest tree.
+  const treeAtEnd = new Array<number>(W).fill(-1);
+  let treeMax = 0;
+  const tickTimer = setInterval(() => {
+    if (domain.isDestroyed) return;
+    const t = clock() - startMs;
+    domain.tick(t, 1000);
+    const tree = domain.stats().ranges;
+    if (tree > treeMax) treeMax = tree;
+    for (const w of jobWorkers) {
+      if (treeAtEnd[w.index] === -1 && Atomics.load(i32, w.workerBase + W_STATE) >= STATE_DONE) treeAtEnd[w.index] = tree;
+    }
+  }, input.tickMs ?? 10);
+
+  // fio's bw/iops samples (KiB/s and IO/s per direction) over whole sample periods of running jobs.
+  const sampleMs = input.sampleMs ?? 500;
+  const bwSamples = jobWorkers.map(() => [[], []] as [number[], number[]]);
+  const iopsSamples = jobWorkers.map(() => [[], []] as [number[], number[]]);
+  const prev = jobWorkers.map(() => [0, 0, 0, 0]);
+  let prevT = startMs;
+  const sampleTimer = setInterval(() => {
+    const t = clock();
+    const secs = (t - prevT) / 1000;
+    prevT = t;
+    jobWorkers.forEach((w, j) => {
+      const b = w.countersBase;
+      const cur = [f64[b + WF_BYTES_R]!, f64[b + WF_BYTES_W]!, f64[b + WF_IOS_R]!, f64[b + WF_IOS_W]!];
+      if (Atomics.load(i32, w.workerBase + W_STATE) === STATE_RUNNING && secs > 0) {
+        for (const d of [0, 1] as const) {
+          bwSamples[j]![d].push((cur[d]! - prev[j]![d]!) / 1024 / secs);
+          iopsSamples[j]![d].push((cur[2 + d]! - prev[j]![2 + d]!) / secs);
+        }
+      }
+      prev[j] = cur;
+    });
+  }, sampleMs);
+
+  // Status: rates over the last interval.
+  let statusTimer: NodeJS.Timeout | undefined;
+  if (input.onStatus && g.statusIntervalMs > 0) {
+    let last = { t: startMs, br: 0, bw: 0, ir: 0, iw: 0 };
+    statusTimer = setInterval(() => {
+      if (domain.isDestroyed) return;
+      const t = clock();
+      let br = 0, bw = 0, ir = 0, iw = 0;
+      let eta = 0;
+      const elapsed = (t - startMs) / 1000;
+      const jobs: StatusJob[] = jobWorkers.map((w) => {
+        const b = w.countersBase;
+        br += f64[b + WF_BYTES_R]!;
+        bw += f64[b + WF_BYTES_W]!;
+        ir += f64[b + WF_IOS_R]!;
+        iw += f64[b + WF_IOS_W]!;
+        const state = STATE_NAME[Atomics.load(i32, w.workerBase + W_STATE)] ?? 'running';
+        if (state === 'running' && eta >= 0) eta = Math.max(eta, jobEta(w.opts, elapsed, f64[b + WF_SUBMITTED]!, f64[b + WF_SUBMITTED_BYTES]!));
+        return { state, rw: w.opts.rw, rwmixread: w.opts.rwmixread };
+      });
+      const secs = Math.max(1e-9, (t - last.t) / 1000);
+      const snap: StatusSnapshot = {
+        jobs, elapsedSec: elapsed, etaSec: eta,
+        bytesPerSec: { read: (br - last.br) / secs, write: (bw - last.bw) / secs, trim: 0 },
+        iops: { read: (ir - last.ir) / secs, write: (iw - last.iw) / secs, trim: 0 },
+      };
+      last = { t, br, bw, ir, iw };
+      const cs = domain.cacheStats();
+      input.onStatus!(snap, { cpuTotal: cs.cpuTotal, depotTotal: cs.depotTotal, total: cs.total, tree: cs.treeRanges });
+    }, g.statusIntervalMs);
+  }
+
+  // ---- wait for everyone; a run that cannot finish (a failed worker) is cut off.
+  let cutoff: NodeJS.Timeout | undefined;
+  const watchdog = setInterval(() => {
+    if (error && !cutoff) cutoff = setTimeout(() => { for (const w of workers) void w.terminate(); }, 5000);
+  }, 50);
+  await Promise.all(exited);
+  clearInterval(watchdog);
+  if (cutoff) clearTimeout(cutoff);
+  clearInterval(tickTimer);
+  clearInterval(sampleTimer);
+  if (statusTimer) clearInterval(statusTimer);
+  input.signal?.removeEventListener('abort', stop);
+  const endMs = clock();
+
+  // ---- domain figures before anything is handed back
+  const ex = domain.ex;
+  const base = domain.base;
+  const cpuHits: number[] = [];
+  const cpuMisses: number[] = [];
+  for (let c = 0; c < plan.cpus; c++) {
+    let h = 0, m = 0;
+    for (let o = 0; o < ORDERS; o++) {
+      h += ex.cacheStat(base, c, o, CACHE_STAT.hits);
+      m += ex.cacheStat(base, c, o, CACHE_STAT.misses);
+    }
+    cpuHits.push(h);
+    cpuMisses.push(m);
+  }
+  const cs = domain.cacheStats();
+  const treeEnd = domain.stats();
+  let fqMaxDepth = 0;
+  for (let c = 0; c < plan.cpus; c++) fqMaxDepth = Math.max(fqMaxDepth, i32[plan.fqBase[c]! + FQ_MAXDEPTH]!);
+
+  // ---- the books: nothing in flight, no queue or ring holding anything, every map unmapped
+  const problems: string[] = [];
+  const counters = plan.workers.map((w) => results[w.index]?.counters);
+  if (counters.some((c) => !c)) problems.push(`${counters.filter((c) => !c).length} worker(s) posted no result`);
+  const sum = (f: (c: WorkerCounters) => number): number => counters.reduce((a, c) => a + (c ? f(c) : 0), 0);
+  for (let c = 0; c < plan.cpus; c++) {
+    const rb = plan.ringBase[c]!;
+    const inRing = i32[rb + R_TAIL]! - i32[rb + R_HEAD]!;
+    if (inRing !== 0) problems.push(`CPU ${c}'s completion ring still holds ${inRing} I/Os`);
+    const fb = plan.fqBase[c]!;
+    const inFq = (i32[fb + R_TAIL]! - i32[fb + R_HEAD]! + plan.fqSize) % plan.fqSize;
+    if (inFq !== 0) problems.push(`CPU ${c}'s flush queue still holds ${inFq} entries`);
+  }
+  for (const w of jobWorkers) {
+    const c = counters[w.index];
+    if (!c) continue;
+    if (c.inflightAtEnd !== 0) problems.push(`${w.name} (worker ${w.index}) ended with ${c.inflightAtEnd} I/Os in flight`);
+    const b = w.countersBase;
+    const ios = f64[b + WF_IOS_R]! + f64[b + WF_IOS_W]!;
+    if (ios !== c.submitted) problems.push(`${w.name} (worker ${w.index}) submitted ${c.submitted} I/Os but completed ${ios}`);
+    const rb = w.doneRingBase;
+    if (i32[rb + R_TAIL]! !== i32[rb + R_HEAD]!) problems.push(`${w.name}'s done ring is not empty`);
+  }
+  const maps = sum((c) => c.maps);
+  const unmapCalls = sum((c) => c.unmapCalls);
+  const unmaps = sum((c) => c.unmaps);
+  if (maps !== unmapCalls || maps !== unmaps) problems.push(`${maps} maps but ${unmapCalls} unmap calls (${unmaps} accounted to jobs)`);
+
+  // ---- the CPU-dead path of every CPU that had a worker, then everything back to the tree
+  for (let c = 0; c < plan.cpus; c++) {
+    if (plan.cpuWorkers[c]!.length === 0) continue;
+    domain.setCpuAlive(c, false);
+    domain.freeCpuCached(c);
+  }
+  domain.flushAll();
+  const rangesAfterFlush = domain.stats().ranges;
+  if (rangesAfterFlush !== 0) {
+    problems.push(`after flushAll the tree still holds ${rangesAfterFlush} ranges (leaked or double-mapped IOVAs)`);
+  }
+  let checkError: string | null = null;
+  try {
+    domain.check();
+  } catch (e) {
+    checkError = (e as Error).message;
+    problems.push(`domain.check(): ${checkError}`);
+  }
+  if (treeEnd.slabFull > 0) problems.push(`the node slab ran out ${treeEnd.slabFull} times`);
+  domain.destroy();
+
+  // ---- per-job results
+  const now = new Date();
+  const jobMaps = jobWorkers.map((w) => counters[w.index]?.maps ?? 0);
+  // Cache counters are per CPU: jobs sharing a CPU share its counters by their maps.
+  const hits = new Array<number>(W).fill(0);
+  const misses = new Array<number>(W).fill(0);
+  for (let c = 0; c < plan.cpus; c++) {
+    const on = jobWorkers.filter((w) => w.cpu === c);
+    if (on.length === 0) continue;
+    const weights = on.map((w) => counters[w.index]?.maps ?? 0);
+    apportion(cpuHits[c]!, weights).forEach((v, k) => { hits[on[k]!.index] = v; });
+    apportion(cpuMisses[c]!, weights).forEach((v, k) => { misses[on[k]!.index] = v; });
+  }
+  const depotFull = apportion(cs.depotFullEvents, jobMaps);
+  const out: JobResult[] = jobWorkers.map((w, j) => {
+    const r = results[w.index];
+    const c = r?.counters;
+    const runtimeMs = Math.max(1, Math.round((c?.endMs || endMs) - startMs));
+    const res: JobResult = {
+      name: w.name, groupid: 0, members: 1, error: r ? 0 : 1, pid: process.pid, time: now,
+      options: jobOptionText(w.opts),
+    };
+    const b = w.countersBase;
+    const h = r?.hists;
+    for (const [d, dir] of [[0, 'read'], [1, 'write']] as const) {
+      const ios = f64[b + (d === 0 ? WF_IOS_R : WF_IOS_W)]!;
+      if (ios === 0) continue;
+      const dr: DirResult = {
+        ioBytes: f64[b + (d === 0 ? WF_BYTES_R : WF_BYTES_W)]!, totalIos: ios, runtimeMs,
+      };
+      if (h) {
+        dr.slat = summarize(revive(h.slat[d]));
+        dr.clat = summarize(revive(h.clat[d]));
+        dr.lat = summarize(revive(h.lat[d]));
+      }
+      const bws = sampleStats(bwSamples[j]![d]);
+      const iops = sampleStats(iopsSamples[j]![d]);
+      if (bws) dr.bwSamples = bws;
+      if (iops) dr.iopsSamples = iops;
+      res[dir] = dr;
+    }
+    const empty = summarize(new LatencyHistogram());
+    res.iova = {
+      map: h ? summarize(revive(h.map)) : empty,
+      unmap: h ? summarize(revive(h.unmap)) : empty,
+      cacheHits: hits[w.index]!, cacheMisses: misses[w.index]!, depotFullEvents: depotFull[j]!,
+      treeSize: treeAtEnd[w.index]! >= 0 ? treeAtEnd[w.index]! : treeEnd.ranges,
+      allocFailures: c?.allocFailures ?? 0,
+    };
+    if (!plan.strict) res.iova.flushes = c?.domainFlushes ?? 0;
+    return res;
+  });
+
+  const summary: DomainSummary = {
+    clock: 'real', policy: plan.policy, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
+    irqWorkers: W - plan.jobWorkers, granule: plan.granule, elapsedMs: endMs - startMs,
+    ios: jobWorkers.reduce((a, w) => a + f64[w.countersBase + WF_IOS_R]! + f64[w.countersBase + WF_IOS_W]!, 0),
+    maps, unmaps: unmapCalls,
+    cacheHits: cs.hits, cacheMisses: cs.misses, depotFullEvents: cs.depotFullEvents, magsFreedToTree: cs.magsFreedToTree,
+    magazineAllocFailures: cs.magazines.allocFailures, treeAllocs: treeEnd.allocs, treeFrees: treeEnd.frees,
+    cpuTotal: cs.cpuTotal, depotTotal: cs.depotTotal, treeRanges: treeEnd.ranges, treeMax: Math.max(treeMax, treeEnd.ranges),
+    flushQueue: {
+      size: plan.fqSize, timeoutMs: plan.fqTimeoutMs, timerFirings: sum((c) => c.timerFirings),
+      fullFlushes: sum((c) => c.fullFlushes), domainFlushes: sum((c) => c.domainFlushes),
+      iotlbFlushes: sum((c) => c.iotlbFlushes), maxDepth: fqMaxDepth,
+    },
+    allocFailures: sum((c) => c.allocFailures),
+  };
+  if (error) problems.unshift(error);
+  return {
+    results: out, domain: summary,
+    books: { ok: problems.length === 0, problems, rangesAfterFlush, checkError },
+    interrupted, error, plan,
+  };
+}
+
+/** Seconds left of a running job, from its runtime or its size/number_ios progress. */
+function jobEta(o: JobOptions, elapsed: number, submitted: number, bytes: number): number {
+  let eta = -1;
+  if (o.runtimeMs > 0) eta = Math.max(0, o.runtimeMs / 1000 - elapsed);
+  if (!o.timeBased) {
+    const frac = Math.max(o.numberIos > 0 ? submitted / o.numberIos : 0, o.size > 0 ? bytes / o.size : 0);
+    if (frac > 0) {
+      const byCount = (elapsed * (1 - Math.min(1, frac))) / frac;
+      eta = eta < 0 ? byCount : Math.min(eta, byCount);
+    }
+  }
+  return eta;
+}

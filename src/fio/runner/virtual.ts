@@ -1,0 +1,188 @@
+// `--clock virtual`: the same jobs through the discrete-event engine of
+// src/sim (one thread, simulated time, the cost model of src/sim/costs.ts),
+// reported in the same shapes as a real-clock run. The device model is the
+// one the real runner uses (device_lat + bytes / device_bw, no jitter, no
+// queueing), and the IOTLB cost is iotlb_lat, so one job file means the same
+// load on either clock.
+//
+// What the engine does not have (yet), and how this adapter copes:
+//  - one job shape for all jobs: job definitions must agree on everything
+//    the engine models (checked, exit 2 otherwise);
+//  - a time bound only: size/number_ios without time_based are refused;
+//  - totals, not per-job results: one result line (jobs=N, as fio's
+//    group_reporting), I/Os split by rwmixread for mixed patterns;
+//  - no byte counter: bytes = I/Os x the block size's mean;
+//  - one latency from submission to unmapped (clat and lat are the same
+//    figure; slat is the map time); map/unmap latencies are per I/O.
+import { formatBlockSize } from '../values.js';
+import { FioOptionError } from '../errors.js';
+import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
+import type { JobOptions } from '../options.js';
+import { simulate, SimBooksError, type SimResult } from '../../sim/engine.js';
+import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
+import { BlockSizeSampler } from '../../sim/block-size.js';
+import { Rng } from '../../sim/rng.js';
+import { ADDRESS_BITS, checkJobBounds } from './plan.js';
+import { jobOptionText, sampleStats, type RunOutcome } from './run.js';
+
+export interface VirtualInput {
+  jobs: readonly JobOptions[];
+  global: JobOptions;
+  cpus?: number;
+  onStatus?: (s: StatusSnapshot, a: AllocatorState) => void;
+}
+
+/** Options the engine models: every job definition must agree on them. */
+const SAME: ReadonlyArray<[keyof JobOptions, string]> = [
+  ['iodepth', 'iodepth'], ['completion', 'completion'], ['maxSegment', 'max_segment'], ['dma32First', 'dma32_first'],
+  ['deviceLatMs', 'device_lat'], ['deviceBw', 'device_bw'], ['runtimeMs', 'runtime'], ['rw', 'rw'],
+  ['rwmixread', 'rwmixread'],
+];
+
+/** The engine's options for these jobs; throws FioOptionError for what it cannot run. */
+export function simOptionsFor(input: VirtualInput): SimOptions {
+  const { jobs, global: g } = input;
+  if (jobs.length === 0) throw new FioOptionError('missing-value', 'name', '', 'no jobs defined (give --name=NAME or a job file)');
+  const first = jobs[0]!;
+  for (const j of jobs) {
+    checkJobBounds(j);
+    if ((j.numberIos > 0 || j.size > 0) && !j.timeBased) {
+      const [opt, val] = j.numberIos > 0 ? ['number_ios', String(j.numberIos)] : ['size', String(j.size)];
+      throw new FioOptionError('wrong-scope', opt, val,
+        `--clock virtual runs for a --runtime only; job '${j.name}' sets --${opt}=${val} (add --time_based or use --clock real)`);
+    }
+    if (j.runtimeMs <= 0) {
+      throw new FioOptionError('missing-value', 'runtime', '', `--clock virtual needs --runtime (job '${j.name}' has none)`);
+    }
+    for (const [key, name] of SAME) {
+      if (JSON.stringify(j[key]) !== JSON.stringify(first[key])) {
+        throw new FioOptionError('wrong-scope', name, String(j[key]),
+          `--clock virtual runs one job shape: job '${j.name}' has --${name}=${String(j[key])}, job '${first.name}' has ${String(first[key])}`);
+      }
+    }
+    if (formatBlockSize(j.bs) !== formatBlockSize(first.bs)) {
+      throw new FioOptionError('wrong-scope', 'bs', formatBlockSize(j.bs),
+        `--clock virtual runs one job shape: job '${j.name}' has --bs=${formatBlockSize(j.bs)}, job '${first.name}' has ${formatBlockSize(first.bs)}`);
+    }
+  }
+  const clones = jobs.reduce((a, j) => a + j.numjobs, 0);
+  const runtime = first.runtimeMs;
+  const intervalMs = runtime / Math.ceil(runtime / 1000);
+  return {
+    policy: g.policy, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
+    granule: g.granule, maxSegment: first.maxSegment, dma32First: first.dma32First, addressBits: ADDRESS_BITS,
+    completion: first.completion, strict: g.mode === 'strict', durationMs: runtime, intervalMs,
+    fqSize: g.fqSize, fqTimeoutMs: Math.max(0.001, g.fqTimeoutMs),
+    costs: {
+      deviceBaseNs: first.deviceLatMs * 1e6, deviceBytesPerSec: first.deviceBw, iotlbFlushNs: g.iotlbLatMs * 1e6,
+      deviceJitter: 0, deviceSerialTransfers: 0,
+    },
+  };
+}
+
+export function runVirtual(input: VirtualInput): RunOutcome {
+  const opts = simOptionsFor(input);
+  const first = input.jobs[0]!;
+  const g = input.global;
+  const clones = opts.jobs!;
+  const meanBytes = new BlockSizeSampler(first.bs, new Rng(1)).meanBytes;
+  if (input.onStatus) {
+    let lastIos = 0;
+    const jobs: StatusJob[] = Array.from({ length: clones }, () => ({ state: 'running', rw: first.rw, rwmixread: first.rwmixread }));
+    opts.onProgress = (p: SimProgress) => {
+      const ios = p.ios - lastIos;
+      lastIos = p.ios;
+      const secs = opts.intervalMs! / 1000;
+      const readShare = readFraction(first);
+      input.onStatus!(
+        {
+          jobs, elapsedSec: p.simMs / 1000, etaSec: Math.max(0, (p.durationMs - p.simMs) / 1000),
+          bytesPerSec: { read: (ios * meanBytes * readShare) / secs, write: (ios * meanBytes * (1 - readShare)) / secs, trim: 0 },
+          iops: { read: (ios * readShare) / secs, write: (ios * (1 - readShare)) / secs, trim: 0 },
+        },
+        { cpuTotal: NaN, depotTotal: NaN, total: p.cached, tree: p.tree },
+      );
+    };
+  }
+  let r: SimResult;
+  let booksError: string | null = null;
+  try {
+    r = simulate(opts);
+  } catch (e) {
+    if (!(e instanceof SimBooksError)) throw e;
+    r = e.result;
+    booksError = e.message;
+  }
+  const c = r.counters;
+  const runtimeMs = r.config.durationMs;
+  const readShare = readFraction(first);
+  const iosR = Math.round(c.ios * readShare);
+  const split: Array<['read' | 'write', number]> = [['read', iosR], ['write', c.ios - iosR]];
+  const names = [...new Set(input.jobs.map((j) => j.name))];
+  const res: JobResult = {
+    name: names.join('+'), groupid: 0, members: clones, error: 0, pid: process.pid, time: new Date(),
+    options: { ...jobOptionText(first), numjobs: String(clones), clock: 'virtual' },
+  };
+  const iopsSeries = r.series.iops;
+  for (const [dir, ios] of split) {
+    if (ios === 0) continue;
+    const share = dir === 'read' ? readShare : 1 - readShare;
+    const d: DirResult = {
+      ioBytes: Math.round(ios * meanBytes), totalIos: ios, runtimeMs,
+      slat: r.latency.map, clat: r.latency.clat, lat: r.latency.clat,
+    };
+    const iops = sampleStats(iopsSeries.map((x) => x * share));
+    const bw = sampleStats(iopsSeries.map((x) => (x * share * meanBytes) / 1024));
+    if (iops) d.iopsSamples = iops;
+    if (bw) d.bwSamples = bw;
+    res[dir] = d;
+  }
+  const last = (xs: number[]): number => (xs.length ? xs[xs.length - 1]! : 0);
+  res.iova = {
+    map: r.latency.map, unmap: r.latency.unmap, cacheHits: c.cacheHits, cacheMisses: c.cacheMisses,
+    depotFullEvents: c.depotFullEvents, treeSize: last(r.series.treeSize), allocFailures: c.mapFailures,
+  };
+  if (!opts.strict) res.iova.flushes = c.fqFullFlushes + c.fqTimerFirings;
+  const problems = [...r.books.problems];
+  if (booksError && problems.length === 0) problems.push(booksError);
+  const { onProgress: _p, ...shown } = opts;
+  return {
+    results: [res],
+    domain: {
+      clock: 'virtual', policy: g.policy, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
+      granule: g.granule, elapsedMs: runtimeMs, ios: c.ios, maps: c.maps, unmaps: c.maps,
+      cacheHits: c.cacheHits, cacheMisses: c.cacheMisses, depotFullEvents: c.depotFullEvents,
+      magsFreedToTree: c.magsFreedToTree, magazineAllocFailures: c.magazineAllocFailures,
+      treeAllocs: c.treeAllocs, treeFrees: c.treeFrees,
+      cpuTotal: last(r.series.cpuTotal), depotTotal: last(r.series.depotTotal), treeRanges: last(r.series.treeSize),
+      treeMax: Math.max(0, ...r.series.treeSize),
+      flushQueue: {
+        size: g.fqSize, timeoutMs: g.fqTimeoutMs, timerFirings: c.fqTimerFirings, fullFlushes: c.fqFullFlushes,
+        domainFlushes: c.fqTimerFirings + c.fqFullFlushes, iotlbFlushes: c.iotlbFlushes,
+        maxDepth: Math.max(0, ...r.series.fqDepthMax),
+      },
+      allocFailures: c.mapFailures,
+    },
+    books: {
+      ok: r.books.ok && !booksError, problems, rangesAfterFlush: r.books.treeRanges - r.books.cachedPfns,
+      checkError: r.books.checkError,
+    },
+    interrupted: false,
+    error: null,
+    plan: null,
+    extra: {
+      key: 'sim',
+      value: {
+        config: configJson(r.config), options: { ...shown, bs: formatBlockSize(first.bs) },
+        drained_ios: c.drainedIos, walk_steps: c.walkSteps, tree_lock_held_ns: c.treeLockHeldNs,
+        tree_lock_wait_ns: c.treeLockWaitNs, wall_seconds: r.wallSeconds, sim_ios_per_wall_second: r.simIosPerWallSecond,
+      },
+    },
+  };
+}
+
+function readFraction(o: JobOptions): number {
+  if (o.rw === 'read' || o.rw === 'randread') return 1;
+  if (o.rw === 'write' || o.rw === 'randwrite') return 0;
+  return o.rwmixread / 100;
+}

@@ -1,0 +1,473 @@
+// One `iova fio` worker: a thread attached to the domain as one CPU. A job
+// worker keeps `iodepth` I/Os in flight: it maps each (alloc_iova_fast per
+// segment), hands it to a modelled device (a local time-ordered queue,
+// polled: nothing sleeps per I/O), and when the device is done completes it
+// itself (completion=same) or rings it over to the completion CPU's ring.
+// Every worker also serves its own CPU's ring: it unmaps the I/Os of other
+// jobs there (strict: free_iova_fast; non-strict: queue_iova into this CPU's
+// flush queue) and hands the slot back to its job through the job's done
+// ring. Any worker may fire the flush-queue timer. Idle workers park on
+// their doorbell. See docs/fio.md for the whole design.
+import { parentPort, workerData } from 'node:worker_threads';
+import { IovaDomain, type DomainHandle } from '../../domain/iova-domain.js';
+import { LatencyHistogram } from '../latency.js';
+import { EventHeap } from '../../sim/heap.js';
+import { Rng } from '../../sim/rng.js';
+import { BlockSizeSampler } from '../../sim/block-size.js';
+import type { RunPlan, WorkerPlan } from './plan.js';
+import {
+  CTRL_DRAINED, CTRL_ERROR, CTRL_FINISH_CNT, CTRL_PHASE, CTRL_START_CNT, CTRL_STOP, CTRL_TIMER, F_START_MS,
+  F_TIMER_DUE, FQ_MAXDEPTH, PHASE_EXIT, PHASE_SETUP, R_HEAD, R_TAIL, S_BYTES, S_DIR, S_DONE_MS, S_ISSUE_MS,
+  S_MAP_MS, S_NSEG, SEG_WORDS, SharedRing, SLOT_HDR, STATE_DONE, STATE_FINISHING, STATE_RUNNING, W_DOORBELL,
+  W_SLEEPING, W_STATE, WF_BYTES_R, WF_BYTES_W, WF_END_MS, WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES,
+  lock, ringBell, runClock, unlock,
+} from './shared.js';
+
+export interface WorkerInit {
+  plan: RunPlan;
+  index: number;
+  handle: DomainHandle;
+  i32: SharedArrayBuffer;
+  f64: SharedArrayBuffer;
+  hrBase: bigint;
+}
+
+/** Histograms of one job, posted to the main thread at the end (revived there). */
+export interface WorkerHists {
+  slat: [LatencyHistogram, LatencyHistogram];
+  clat: [LatencyHistogram, LatencyHistogram];
+  lat: [LatencyHistogram, LatencyHistogram];
+  map: LatencyHistogram;
+  unmap: LatencyHistogram;
+}
+
+export interface WorkerCounters {
+  /** Segments this job mapped (allocFast calls that succeeded; with dma32_first the pair counts once). */
+  maps: number;
+  /** Segments of this job's I/Os that were unmapped (by whichever CPU completed them). */
+  unmaps: number;
+  /** Unmap calls this worker made (for any job's I/Os): the books compare the sums. */
+  unmapCalls: number;
+  /** Maps that found no space (the I/O backed off and retried). */
+  allocFailures: number;
+  timerFirings: number;
+  fullFlushes: number;
+  /** Domain flushes this worker made (timer + full queue + the final drain). */
+  domainFlushes: number;
+  /** IOTLB invalidations modelled by this worker (strict: one per unmap). */
+  iotlbFlushes: number;
+  /** Flush-queue entries this worker freed. */
+  fqFreed: number;
+  /** I/Os completed by this worker for other jobs (from its CPU's ring). */
+  remoteCompletions: number;
+  startMs: number;
+  endMs: number;
+  submitted: number;
+  inflightAtEnd: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; index: number }
+  | { type: 'result'; index: number; hists: WorkerHists | null; counters: WorkerCounters }
+  | { type: 'error'; index: number; message: string; stack?: string };
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const plan = init.plan;
+const me: WorkerPlan = plan.workers[init.index]!;
+const i32 = new Int32Array(init.i32);
+const f64 = new Float64Array(init.f64);
+const now = runClock(init.hrBase);
+const domain = IovaDomain.attach(init.handle, me.cpu);
+const cpu = me.cpu;
+const strict = plan.strict;
+const F = plan.fqSize;
+const fqTimeoutMs = plan.fqTimeoutMs;
+const iotlbMs = plan.iotlbLatMs;
+const granule = plan.granule;
+const limit64 = plan.limit64;
+const limit32 = domain.dma32Pfn - 1;
+const wb = me.workerBase;
+const cb = me.countersBase;
+
+const cpuRings = plan.ringBase.map((b) => new SharedRing(i32, b, plan.ringCap, 2));
+const myRing = cpuRings[cpu]!;
+const doneRings = plan.workers.map((w) => new SharedRing(i32, w.doneRingBase, Math.max(1, w.iodepth), 1));
+const myDone = doneRings[me.index]!;
+
+const k: WorkerCounters = {
+  maps: 0, unmaps: 0, unmapCalls: 0, allocFailures: 0, timerFirings: 0, fullFlushes: 0, domainFlushes: 0,
+  iotlbFlushes: 0, fqFreed: 0, remoteCompletions: 0, startMs: 0, endMs: 0, submitted: 0, inflightAtEnd: 0,
+};
+
+const newHist = (): LatencyHistogram => new LatencyHistogram();
+const hists: WorkerHists | null = me.isJob
+  ? {
+      slat: [newHist(), newHist()], clat: [newHist(), newHist()], lat: [newHist(), newHist()],
+      map: newHist(), unmap: newHist(),
+    }
+  : null;
+
+/** The modelled IOTLB invalidation: a busy wait (it is CPU time the unmapping CPU spends). */
+function iotlbFlush(): void {
+  k.iotlbFlushes++;
+  if (iotlbMs <= 0) return;
+  const end = now() + iotlbMs;
+  while (now() < end) { /* the invalidation's wait for the IOMMU */ }
+}
+
+// ---------------------------------------------------------------- flush queue
+
+/** iova_domain_flush: start_cnt++, the invalidation, finish_cnt++. */
+function domainFlush(): void {
+  k.domainFlushes++;
+  Atomics.add(i32, CTRL_START_CNT, 1);
+  iotlbFlush();
+  Atomics.add(i32, CTRL_FINISH_CNT, 1);
+}
+
+/** fq_ring_free: with CPU q's queue locked, frees (on this CPU) every entry a finished flush covers. */
+function ringFree(q: number): void {
+  const hb = plan.fqBase[q]!;
+  const eb = plan.fqEntryBase[q]!;
+  const fin = Atomics.load(i32, CTRL_FINISH_CNT);
+  let h = i32[hb + R_HEAD]!;
+  const t = i32[hb + R_TAIL]!;
+  while (h !== t) {
+    const e = eb + 3 * h;
+    if (f64[e + 2]! >= fin) break;
+    domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
+    k.fqFreed++;
+    h = h + 1 === F ? 0 : h + 1;
+  }
+  Atomics.store(i32, hb + R_HEAD, h);
+}
+
+/** queue_iova on this CPU; arms the timer if it is off (fq_timer_on). */
+function queueIova(pfn: number, pages: number): void {
+  const hb = plan.fqBase[cpu]!;
+  lock(i32, hb);
+  ringFree(cpu);
+  let t = i32[hb + R_TAIL]!;
+  let next = t + 1 === F ? 0 : t + 1;
+  if (next === i32[hb + R_HEAD]) {
+    // fq_full: flush the domain, then free what that flush covered.
+    k.fullFlushes++;
+    domainFlush();
+    ringFree(cpu);
+    t = i32[hb + R_TAIL]!;
+    next = t + 1 === F ? 0 : t + 1;
+  }
+  const e = plan.fqEntryBase[cpu]! + 3 * t;
+  f64[e] = pfn;
+  f64[e + 1] = pages;
+  f64[e + 2] = Atomics.load(i32, CTRL_START_CNT);
+  Atomics.store(i32, hb + R_TAIL, next);
+  let depth = next - i32[hb + R_HEAD]!;
+  if (depth < 0) depth += F;
+  if (depth > i32[hb + FQ_MAXDEPTH]!) i32[hb + FQ_MAXDEPTH] = depth;
+  unlock(i32, hb);
+  if (Atomics.load(i32, CTRL_TIMER) === 0 && Atomics.compareExchange(i32, CTRL_TIMER, 0, 1) === 0) {
+    f64[F_TIMER_DUE] = now() + fqTimeoutMs;
+    Atomics.store(i32, CTRL_TIMER, 2);
+  }
+}
+
+/** fq_flush_timeout, on whichever CPU wins the timer: flush once, then drain every CPU's queue here. */
+function flushAllQueues(): void {
+  domainFlush();
+  for (let q = 0; q < plan.cpus; q++) {
+    const hb = plan.fqBase[q]!;
+    if (Atomics.load(i32, hb + R_HEAD) === Atomics.load(i32, hb + R_TAIL)) continue;
+    lock(i32, hb);
+    ringFree(q);
+    unlock(i32, hb);
+  }
+}
+
+/** Fires the timer if it is due and this worker wins the race for it. */
+function pollTimer(t: number): boolean {
+  if (Atomics.load(i32, CTRL_TIMER) !== 2 || t < f64[F_TIMER_DUE]!) return false;
+  if (Atomics.compareExchange(i32, CTRL_TIMER, 2, 0) !== 2) return false;
+  k.timerFirings++;
+  flushAllQueues();
+  return true;
+}
+
+// ---------------------------------------------------------------- I/O
+
+const slotBase = me.slotBase;
+const stride = me.slotStride;
+const segBytes = me.opts.maxSegment;
+const dma32First = me.opts.dma32First;
+const devLatMs = me.opts.deviceLatMs;
+const msPerByte = 1000 / me.opts.deviceBw;
+const rng = new Rng(me.seed);
+const sampler = me.isJob ? new BlockSizeSampler(me.opts.bs, rng) : null;
+const rw = me.opts.rw;
+const mixRead = me.opts.rwmixread;
+const fixedDir = rw === 'read' || rw === 'randread' ? 0 : rw === 'write' || rw === 'randwrite' ? 1 : -1;
+const heap = new EventHeap(Math.max(1, me.iodepth));
+const freeSlots: number[] = [];
+for (let s = me.iodepth - 1; s >= 0; s--) freeSlots.push(s);
+let inflight = 0;
+let submittedBytes = 0;
+const segLat = new Float64Array(Math.max(1, me.maxSegs));
+
+/** Maps one I/O into a free slot and hands it to the device. False when the address space is full. */
+function submit(): boolean {
+  const s = freeSlots.pop()!;
+  const sb = slotBase + s * stride;
+  const bytes = sampler!.next();
+  const dir = fixedDir >= 0 ? fixedDir : rng.next() * 100 < mixRead ? 0 : 1;
+  const t0 = now();
+  let rem = bytes;
+  let nseg = 0;
+  let tPrev = t0;
+  while (rem > 0) {
+    const sbytes = rem < segBytes ? rem : segBytes;
+    rem -= sbytes;
+    const pages = Math.ceil(sbytes / granule);
+    // iommu_dma_alloc_iova: below 4 GiB first without flushing the caches, then anywhere.
+    let pfn = dma32First ? domain.allocFast(pages, limit32, false, cpu) : null;
+    if (pfn === null) pfn = domain.allocFast(pages, limit64, true, cpu);
+    const t1 = now();
+    if (pfn === null) {
+      for (let i = 0; i < nseg; i++) {
+        const e = sb + SLOT_HDR + SEG_WORDS * i;
+        domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
+      }
+      k.allocFailures++;
+      freeSlots.push(s);
+      return false;
+    }
+    segLat[nseg] = (t1 - tPrev) * 1e6;
+    tPrev = t1;
+    const e = sb + SLOT_HDR + SEG_WORDS * nseg;
+    f64[e] = pfn;
+    f64[e + 1] = pages;
+    f64[e + 2] = 0;
+    nseg++;
+  }
+  // Only a fully mapped I/O counts: its map latencies go in now.
+  for (let i = 0; i < nseg; i++) hists!.map.add(segLat[i]!);
+  k.maps += nseg;
+  f64[sb + S_DIR] = dir;
+  f64[sb + S_BYTES] = bytes;
+  f64[sb + S_NSEG] = nseg;
+  f64[sb + S_MAP_MS] = t0;
+  f64[sb + S_ISSUE_MS] = tPrev;
+  heap.push(tPrev + devLatMs + bytes * msPerByte, s);
+  inflight++;
+  k.submitted++;
+  submittedBytes += bytes;
+  f64[cb + WF_SUBMITTED] = k.submitted;
+  f64[cb + WF_SUBMITTED_BYTES] = submittedBytes;
+  return true;
+}
+
+/** Unmaps every segment of worker `owner`'s slot `s` on this CPU, then hands the slot back. */
+function complete(owner: WorkerPlan, s: number): void {
+  const sb = owner.slotBase + s * owner.slotStride;
+  const nseg = f64[sb + S_NSEG]!;
+  for (let i = 0; i < nseg; i++) {
+    const e = sb + SLOT_HDR + SEG_WORDS * i;
+    const t0 = now();
+    if (strict) {
+      iotlbFlush();
+      domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
+    } else {
+      queueIova(f64[e]!, f64[e + 1]!);
+    }
+    f64[e + 2] = (now() - t0) * 1e6;
+    k.unmapCalls++;
+  }
+  f64[sb + S_DONE_MS] = now();
+  if (owner === me) {
+    account(s);
+  } else {
+    k.remoteCompletions++;
+    if (!doneRings[owner.index]!.push(s)) throw new Error(`done ring of worker ${owner.index} overflowed`);
+    ringBell(i32, owner.workerBase);
+  }
+}
+
+/** The slot's I/O is over: count it and its latencies, free the slot. */
+function account(s: number): void {
+  const sb = slotBase + s * stride;
+  const dir = f64[sb + S_DIR]!;
+  const bytes = f64[sb + S_BYTES]!;
+  const nseg = f64[sb + S_NSEG]!;
+  const tMap = f64[sb + S_MAP_MS]!;
+  const tIssue = f64[sb + S_ISSUE_MS]!;
+  const tDone = f64[sb + S_DONE_MS]!;
+  const h = hists!;
+  h.slat[dir]!.add((tIssue - tMap) * 1e6);
+  h.clat[dir]!.add((tDone - tIssue) * 1e6);
+  h.lat[dir]!.add((tDone - tMap) * 1e6);
+  for (let i = 0; i < nseg; i++) h.unmap.add(f64[sb + SLOT_HDR + SEG_WORDS * i + 2]!);
+  k.unmaps += nseg;
+  if (dir === 0) {
+    f64[cb + WF_IOS_R]++;
+    f64[cb + WF_BYTES_R] += bytes;
+  } else {
+    f64[cb + WF_IOS_W]++;
+    f64[cb + WF_BYTES_W] += bytes;
+  }
+  inflight--;
+  freeSlots.push(s);
+}
+
+/** The device finished slot s: complete it here, or raise it on the completion CPU. */
+function deviceDone(s: number): void {
+  const target = me.completionCpu;
+  if (target === cpu) {
+    complete(me, s);
+    return;
+  }
+  if (!cpuRings[target]!.push(me.index, s)) throw new Error(`completion ring of CPU ${target} overflowed`);
+  // Wake one parked worker of that CPU; one that is awake will see the ring anyway.
+  for (const w of plan.cpuWorkers[target]!) {
+    const b = plan.workers[w]!.workerBase;
+    if (Atomics.load(i32, b + W_SLEEPING) !== 0) {
+      ringBell(i32, b);
+      break;
+    }
+  }
+}
+
+function serveRing(): void {
+  const n = myRing.takeAll();
+  const got = myRing.taken;
+  for (let i = 0; i < n; i++) complete(plan.workers[got[2 * i]!]!, got[2 * i + 1]!);
+}
+
+function reclaimRemote(): void {
+  const n = myDone.takeAll();
+  const got = myDone.taken;
+  for (let i = 0; i < n; i++) account(got[i]!);
+}
+
+// ---------------------------------------------------------------- the loop
+
+/** Parks on the doorbell until `untilMs` (run clock), unless work shows up first. */
+function park(untilMs: number, t: number): void {
+  const seq = Atomics.load(i32, wb + W_DOORBELL);
+  Atomics.store(i32, wb + W_SLEEPING, 1);
+  // Re-check after announcing the sleep: a producer that pushed before seeing the flag has rung already.
+  if (!myRing.nonEmpty() && !myDone.nonEmpty() && Atomics.load(i32, CTRL_PHASE) !== PHASE_EXIT &&
+      (Atomics.load(i32, CTRL_STOP) === 0 || !submitting)) {
+    const ms = Math.min(untilMs - t, 50);
+    if (ms > 0) Atomics.wait(i32, wb + W_DOORBELL, seq, ms);
+  }
+  Atomics.store(i32, wb + W_SLEEPING, 0);
+}
+
+let submitting = me.isJob;
+let drained = false;
+
+function limitReached(t: number): boolean {
+  const o = me.opts;
+  if (o.runtimeMs > 0 && t - k.startMs >= o.runtimeMs) return true;
+  if (o.timeBased) return false;
+  if (o.numberIos > 0 && k.submitted >= o.numberIos) return true;
+  if (o.size > 0 && submittedBytes >= o.size) return true;
+  return false;
+}
+
+/** This worker has nothing in flight and nothing more to submit. The last one to get here drains the queues. */
+function markDrained(): void {
+  drained = true;
+  if (me.isJob) {
+    k.endMs = now();
+    f64[cb + WF_END_MS] = k.endMs;
+    Atomics.store(i32, wb + W_STATE, STATE_DONE);
+  }
+  if (Atomics.add(i32, CTRL_DRAINED, 1) + 1 === plan.workers.length) {
+    // Every I/O of every job is unmapped: nothing can be queued any more. Flush and free every queue.
+    if (!strict) {
+      Atomics.store(i32, CTRL_TIMER, 0);
+      flushAllQueues();
+    }
+    Atomics.store(i32, CTRL_PHASE, PHASE_EXIT);
+    for (const w of plan.workers) ringBell(i32, w.workerBase);
+  }
+}
+
+function run(): void {
+  // The gate: the main thread opens it once every worker has attached.
+  while (Atomics.load(i32, CTRL_PHASE) === PHASE_SETUP) Atomics.wait(i32, CTRL_PHASE, PHASE_SETUP, 50);
+  k.startMs = f64[F_START_MS]!;
+  Atomics.store(i32, wb + W_STATE, me.isJob ? STATE_RUNNING : STATE_DONE);
+  if (!me.isJob) markDrained();
+  const spinMs = plan.oversubscribed ? 0 : 0.05;
+  const depth = me.iodepth;
+  let backoffUntil = 0;
+
+  for (;;) {
+    if (Atomics.load(i32, CTRL_PHASE) === PHASE_EXIT) break;
+    if (Atomics.load(i32, CTRL_ERROR) !== 0) break;
+    const t = now();
+    let worked = false;
+
+    if (submitting && (Atomics.load(i32, CTRL_STOP) !== 0 || limitReached(t))) {
+      submitting = false;
+      Atomics.store(i32, wb + W_STATE, STATE_FINISHING);
+    }
+    while (heap.size > 0 && heap.topTime <= t) {
+      const s = heap.topId;
+      heap.pop();
+      deviceDone(s);
+      worked = true;
+    }
+    if (myRing.nonEmpty()) {
+      serveRing();
+      worked = true;
+    }
+    if (me.isJob && myDone.nonEmpty()) {
+      reclaimRemote();
+      worked = true;
+    }
+    if (!strict && pollTimer(t)) worked = true;
+    if (submitting && t >= backoffUntil) {
+      while (inflight < depth && !limitReached(t)) {
+        if (!submit()) {
+          backoffUntil = now() + 0.05; // address space full: let completions free some first
+          break;
+        }
+        worked = true;
+      }
+    }
+    if (me.isJob && !submitting && inflight === 0 && !drained) {
+      markDrained();
+      continue;
+    }
+    if (worked) continue;
+
+    // Nothing to do now: sleep until the next device completion, the timer, the runtime's end or a bell.
+    let until = t + 50;
+    if (heap.size > 0 && heap.topTime < until) until = heap.topTime;
+    if (submitting) {
+      if (me.opts.runtimeMs > 0) until = Math.min(until, k.startMs + me.opts.runtimeMs);
+      if (backoffUntil > t) until = Math.min(until, backoffUntil);
+    }
+    if (!strict && Atomics.load(i32, CTRL_TIMER) === 2) until = Math.min(until, f64[F_TIMER_DUE]!);
+    if (until - t <= spinMs) continue;
+    park(until, t);
+  }
+  k.inflightAtEnd = inflight;
+  if (k.endMs === 0) k.endMs = now();
+}
+
+port.postMessage({ type: 'ready', index: me.index } satisfies WorkerMessage);
+try {
+  run();
+  port.postMessage({ type: 'result', index: me.index, hists, counters: k } satisfies WorkerMessage);
+} catch (e) {
+  // Everyone leaves: a run with a failed worker cannot drain.
+  Atomics.store(i32, CTRL_ERROR, 1);
+  Atomics.store(i32, CTRL_STOP, 1);
+  for (const w of plan.workers) ringBell(i32, w.workerBase);
+  const err = e as Error;
+  port.postMessage({ type: 'error', index: me.index, message: `${err.name ?? 'Error'}: ${err.message}`, stack: err.stack } satisfies WorkerMessage);
+}
