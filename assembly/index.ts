@@ -1,4 +1,4 @@
 // The module's exports: one file per area under api/.
 export * from "./api/tree";
 export * from "./api/rcache";
-export { deadHolder, deadLockAddr } from "./lock";
+export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";

@@ -99,7 +99,7 @@ export namespace Err {
   offDepots: u32;
   // [64..128)
   offCpuState: u32;
-  pad0: u32;
+  poisoned: u32;      // 0, or the id (CPU + 1) of a dead lock holder: the domain is unusable
   startPfn: u64;
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host

@@ -29,6 +29,17 @@ import { Domain, cpuStateAt } from "./layout";
 
 /** Set when lock() gives up on a dead holder: the holder id (CPU + 1). */
 export let deadHolder: u32 = 0;
+
+/** The host reads deadHolder once per failure, then clears it. */
+export function clearDeadHolder(): void {
+  deadHolder = 0;
+  deadLockAddr = 0;
+}
+
+// @ts-ignore: decorator
+@inline function poisonAddr(d: Domain): usize {
+  return changetype<usize>(d) + offsetof<Domain>("poisoned");
+}
 /** Address of the lock word that had a dead holder. */
 export let deadLockAddr: usize = 0;
 
@@ -77,9 +88,14 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
       let holder = atomic.load<u32>(word);
-      if (holder != 0 && holder <= d.cpus && atomic.load<u32>(changetype<usize>(cpuStateAt(d, holder - 1))) == 0) {
+      let poisonedBy = atomic.load<u32>(poisonAddr(d));
+      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(changetype<usize>(cpuStateAt(d, holder - 1))) == 0;
+      if (dead || poisonedBy != 0) {
+        // A thread that traps here may itself hold other locks: poison the
+        // domain so that whoever waits on those fails too instead of hanging.
+        if (dead) atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
         atomic.sub<u32>(word + 4, 1);
-        deadHolder = holder;
+        deadHolder = dead ? holder : poisonedBy;
         deadLockAddr = word;
         unreachable();
       }

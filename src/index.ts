@@ -12,3 +12,4 @@ export {
 } from "./arena/shared-arena.js";
 export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";
 export { LocalCache, type LocalCacheOptions } from "./domain/local-cache.js";
+export { CpuPool, WorkerExitedError, WorkerCommandError, type CpuPoolOptions, type CpuDeath } from "./workers/pool.js";

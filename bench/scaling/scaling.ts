@@ -44,6 +44,12 @@ export interface ScalingPoint {
   /** Pairs per worker: how evenly the OS shared the cores. */
   perWorker: number[];
   fails: number;
+  /**
+   * CPU time of this process (all threads) / wall time during the measured
+   * run: about min(workers, cores) on a quiet machine; less means other
+   * processes took cores and the point says little about our scaling.
+   */
+  cpuPerWall: number;
 }
 
 export interface ScalingResult {
@@ -66,7 +72,9 @@ export async function measurePoint(workers: number, o: Required<ScalingOptions>)
   try {
     const spec = (durationMs: number) => ({ size: o.size, limit: o.limitPfn, chunk: o.chunk, durationMs });
     if (o.warmupMs > 0) await pool.all(() => ({ kind: "fastLoop", spec: spec(o.warmupMs) }), { gate: true });
+    const cpu0 = process.cpuUsage();
     const rs = await pool.all(() => ({ kind: "fastLoop", spec: spec(o.durationMs) }), { gate: true });
+    const cpu = process.cpuUsage(cpu0);
     const start = rs[0].startMs;
     const end = Math.max(...rs.map((r) => r.endMs));
     const pairs = rs.reduce((a, r) => a + r.pairs, 0);
@@ -74,6 +82,7 @@ export async function measurePoint(workers: number, o: Required<ScalingOptions>)
     return {
       workers, pairs, seconds, pairsPerSec: pairs / seconds, perWorker: rs.map((r) => r.pairs),
       fails: rs.reduce((a, r) => a + r.fails, 0),
+      cpuPerWall: (cpu.user + cpu.system) / 1e6 / seconds,
     };
   } finally {
     await pool.close();
@@ -109,15 +118,19 @@ const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 
 export function formatScaling(r: ScalingResult): string {
   const lines = [
     `fast path scaling: allocFast+freeFast pairs/s, policy ${r.policy}, size ${r.size}, ${r.durationMs} ms per point, ${r.cores} cores, Node ${r.node}`,
-    `${"workers".padStart(7)}${"pairs/s".padStart(14)}${"vs 1".padStart(8)}${"ns/pair".padStart(10)}${"fails".padStart(7)}  per-worker share (min..max % of even)`,
+    `${"workers".padStart(7)}${"pairs/s".padStart(14)}${"vs 1".padStart(8)}${"ns/pair".padStart(10)}${"fails".padStart(7)}${"cpu/wall".padStart(10)}  per-worker share (min..max % of even)`,
   ];
   for (const p of r.points) {
     const even = p.pairs / p.workers;
     const share = `${Math.round((100 * Math.min(...p.perWorker)) / even)}..${Math.round((100 * Math.max(...p.perWorker)) / even)}%`;
     lines.push(
       `${String(p.workers).padStart(7)}${fmt(p.pairsPerSec).padStart(14)}${`${p.vsOne.toFixed(2)}x`.padStart(8)}` +
-      `${(1e9 / p.pairsPerSec).toFixed(1).padStart(10)}${String(p.fails).padStart(7)}  ${share}`,
+      `${(1e9 / p.pairsPerSec).toFixed(1).padStart(10)}${String(p.fails).padStart(7)}${p.cpuPerWall.toFixed(2).padStart(10)}  ${share}`,
     );
+  }
+  const busy = r.points.filter((p) => p.cpuPerWall < Math.min(p.workers, r.cores) * 0.85);
+  if (busy.length > 0) {
+    lines.push(`note: other processes took CPU during ${busy.map((p) => p.workers).join(", ")} worker(s) (cpu/wall below ${r.cores} cores); rerun on a quiet machine`);
   }
   lines.push(
     `2 vs 1: ${r.twoVsOne.toFixed(2)}x (need >= 1.60) ${r.twoVsOne >= 1.6 ? "ok" : "FAIL"};` +

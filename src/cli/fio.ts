@@ -12,6 +12,9 @@ import { makePlan } from '../fio/runner/plan.js';
 import { headerText, jsonDocument, normalText } from '../fio/runner/report.js';
 import { runReal, type RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
+import {
+  MODEL_DEFAULTS, MODEL_OPTIONS, extractModelArgs, extractModelLines, modelCmdHelp, modelHelp, type ModelOptions,
+} from '../fio/runner/model-options.js';
 import { availableParallelism } from 'node:os';
 
 export interface FioIo {
@@ -29,17 +32,22 @@ function usageError(io: FioIo, e: unknown): number {
 
 export async function fioCommand(argv: string[], io: FioIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let args;
+  let model: ModelOptions;
   try {
-    args = parseArgs(argv);
+    const m = extractModelArgs(argv);
+    model = { ...MODEL_DEFAULTS, ...m.set };
+    args = parseArgs(m.argv);
   } catch (e) {
     return usageError(io, e);
   }
   if (args.help) {
-    io.stdout.write(helpText());
+    io.stdout.write(`${helpText()}\n${modelHelp()}`);
     return 0;
   }
   if (args.cmdhelp !== undefined) {
-    io.stdout.write(cmdHelp(args.cmdhelp));
+    const name = args.cmdhelp;
+    if (name === 'all') io.stdout.write(`${cmdHelp('all')}\n${MODEL_OPTIONS.map((o) => modelCmdHelp(o.name)).join('\n')}`);
+    else io.stdout.write(modelCmdHelp(name) ?? cmdHelp(name));
     return 0;
   }
   const files: Array<{ file: string; text: string }> = [];
@@ -55,6 +63,12 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
   let global: JobOptions;
   let cpus: number | undefined;
   try {
+    // The model options of each file's [global], before the file goes to the job parser (a file overrides the command line).
+    for (const f of files) {
+      const m = extractModelLines(f.text, f.file);
+      f.text = m.text;
+      Object.assign(model, m.set);
+    }
     const c = collectJobs(args, files);
     jobs = c.jobs;
     global = c.global;
@@ -63,8 +77,8 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
       throw new FioOptionError('missing-value', 'name', '', 'no jobs defined: give --name=NAME (options after it belong to that job) or a job file');
     }
     // Refuse what cannot run before printing anything.
-    if (global.clock === 'virtual') simOptionsFor({ jobs, global, cpus });
-    else makePlan({ jobs, global, cpus, hostCores: 1 });
+    if (global.clock === 'virtual') simOptionsFor({ jobs, global, cpus, model });
+    else makePlan({ jobs, global, cpus, hostCores: 1, model });
   } catch (e) {
     return usageError(io, e);
   }
@@ -94,7 +108,7 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
   if (normal) {
     let irq = 0;
     if (global.clock === 'real') {
-      const plan = makePlan({ jobs, global, cpus, hostCores: availableParallelism() });
+      const plan = makePlan({ jobs, global, cpus, hostCores: availableParallelism(), model });
       irq = plan.workers.length - plan.jobWorkers;
     }
     header = headerText(jobs, global, { threads: clones, cpus: nCpus, irq, clock: global.clock });
@@ -119,8 +133,8 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
   let outcome: RunOutcome;
   try {
     outcome = global.clock === 'virtual'
-      ? runVirtual({ jobs, global, cpus, onStatus })
-      : await runReal({ jobs, global, cpus, signal: ac.signal, onStatus });
+      ? runVirtual({ jobs, global, cpus, model, onStatus })
+      : await runReal({ jobs, global, cpus, model, signal: ac.signal, onStatus });
   } catch (e) {
     if (e instanceof FioOptionError || e instanceof FioJobFileError) return usageError(io, e);
     io.stderr.write(`fio: run failed: ${(e as Error).stack ?? String(e)}\n`);

@@ -455,9 +455,12 @@ export class IovaDomain {
     }
   }
 
+  /** A trap from a lock whose holder died becomes LockHolderDeadError (reported once per trap). */
   private translate(e: unknown): unknown {
     const holder = this.ex.deadHolder.value;
-    return holder !== 0 ? new LockHolderDeadError(holder - 1) : e;
+    if (holder === 0) return e;
+    this.ex.clearDeadHolder();
+    return new LockHolderDeadError(holder - 1);
   }
 }
 

@@ -45,9 +45,6 @@ export interface JobOptions {
   maxSegment: number;
   dma32First: boolean;
   granule: number;
-  deviceLatMs: number;
-  deviceBw: number;
-  iotlbLatMs: number;
   outputFormat: 'normal' | 'json' | 'json+';
   output: string; // '' = stdout
   statusIntervalMs: number;
@@ -128,12 +125,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Try below 4 GiB first, then the full 64-bit range (as dma-iommu)' },
   { name: 'granule', key: 'granule', type: 'size', category: 'allocator', scope: 'global', def: 4096, min: 1,
     pow2: true, help: 'IOVA granule (page) size, a power of two' },
-  { name: 'device_lat', key: 'deviceLatMs', type: 'time', category: 'allocator', scope: 'job', def: 0.02, defText: '20us',
-    unit: 'ms', min: 0, help: 'Modelled device latency of each I/O, before its transfer time (bare number: ms)' },
-  { name: 'device_bw', key: 'deviceBw', type: 'size', category: 'allocator', scope: 'job', def: 2 * 1024 ** 3, min: 1,
-    help: 'Modelled device transfer rate in bytes per second: an I/O completes device_lat + bytes / device_bw after it is mapped' },
-  { name: 'iotlb_lat', key: 'iotlbLatMs', type: 'time', category: 'allocator', scope: 'global', def: 0.002, defText: '2us',
-    unit: 'ms', min: 0, help: 'Modelled IOTLB invalidation: per unmap when strict, per domain flush when not (bare number: ms)' },
   { name: 'output-format', key: 'outputFormat', type: 'enum', category: 'output', scope: 'cli', def: 'normal',
     values: ['normal', 'json', 'json+'], help: 'Report format' },
   { name: 'output', key: 'output', type: 'str', category: 'output', scope: 'cli', def: '',

@@ -42,6 +42,7 @@ export interface IovaExports {
   lockedCount(base: number, lockAddr: number, counterAddr: number, iters: number): void;
   deadHolder: WebAssembly.Global;
   deadLockAddr: WebAssembly.Global;
+  clearDeadHolder(): void;
 }
 
 /** Err.* of assembly/layout.ts. */

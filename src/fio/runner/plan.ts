@@ -6,6 +6,7 @@
 import { geometryOf } from '../../domain/policy.js';
 import { FioOptionError } from '../errors.js';
 import type { BlockSize, JobOptions } from '../options.js';
+import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 import { CTRL_WORDS, F_WORDS, HDR_WORDS, SEG_WORDS, SLOT_HDR, W_WORDS, WF_WORDS } from './shared.js';
 
 /** IOVA space of the 64-bit limit: 48 address bits, as an x86/arm64 IOMMU's usual aperture. */
@@ -45,6 +46,9 @@ export interface RunPlan {
   granule: number;
   fqSize: number;
   fqTimeoutMs: number;
+  /** The cost model (model-options.ts): device latency (ms) and rate (bytes/s), IOTLB invalidation (ms). */
+  deviceLatMs: number;
+  deviceBw: number;
   iotlbLatMs: number;
   /** Highest pfn of the 64-bit range: 2^ADDRESS_BITS / granule - 1. */
   limit64: number;
@@ -98,6 +102,8 @@ export interface PlanInput {
   cpus?: number;
   /** Host cores (os.availableParallelism()). */
   hostCores: number;
+  /** Device and IOTLB model; default MODEL_DEFAULTS. */
+  model?: ModelOptions;
 }
 
 export function makePlan(input: PlanInput): RunPlan {
@@ -192,7 +198,7 @@ export function makePlan(input: PlanInput): RunPlan {
 
   return {
     cpus, policy: g.policy, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
-    fqTimeoutMs: g.fqTimeoutMs, iotlbLatMs: g.iotlbLatMs,
+    fqTimeoutMs: g.fqTimeoutMs, ...(input.model ?? MODEL_DEFAULTS),
     limit64: 2 ** (ADDRESS_BITS - Math.log2(g.granule)) - 1,
     workers, jobWorkers: clones.length, cpuWorkers, ringCap, ringBase, fqBase, fqEntryBase, i32Words, f64Words,
     maxRanges, maxMagazines, oversubscribed: workers.length > input.hostCores,

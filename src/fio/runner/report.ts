@@ -7,6 +7,7 @@ import { normalReport } from '../summary.js';
 import type { JobOptions } from '../options.js';
 import { formatBlockSize, formatSize } from '../values.js';
 import type { Books, DomainSummary, RunOutcome } from './run.js';
+import { modelOptionText } from './model-options.js';
 
 export const VERSION = 'iova-wasm-0.1.0';
 
@@ -36,7 +37,7 @@ export function domainText(d: DomainSummary, books: Books): string {
   out += `  maps=${d.maps}, unmaps=${d.unmaps}, cachehit=${pct(d.cacheHits, d.cacheHits + d.cacheMisses)} ` +
     `(${d.cacheHits}/${d.cacheHits + d.cacheMisses}), depot_full=${d.depotFullEvents}, mags_to_tree=${d.magsFreedToTree}, ` +
     `tree_allocs=${d.treeAllocs}, tree_frees=${d.treeFrees}, alloc_failures=${d.allocFailures}\n`;
-  out += `  at end: cpu_total=${d.cpuTotal} depot_total=${d.depotTotal} total=${d.cpuTotal + d.depotTotal} ` +
+  out += `  ${d.clock === 'real' ? 'at end' : 'last sample'}: cpu_total=${d.cpuTotal} depot_total=${d.depotTotal} total=${d.cpuTotal + d.depotTotal} ` +
     `tree=${d.treeRanges} (max ${d.treeMax})\n`;
   if (d.mode === 'non-strict') {
     out += `  flush queue: size=${fq.size}, timeout=${fq.timeoutMs}ms, timer=${fq.timerFirings}, full=${fq.fullFlushes}, ` +
@@ -44,8 +45,11 @@ export function domainText(d: DomainSummary, books: Books): string {
   } else {
     out += `  strict: iotlb=${fq.iotlbFlushes} (one per unmap)\n`;
   }
+  const okText = d.clock === 'real'
+    ? `every I/O unmapped, queues empty; after flushAll the tree holds ${books.rangesAfterFlush} ranges; check passed`
+    : 'every I/O unmapped, queues empty; the tree holds exactly the cached pfns; check passed';
   out += books.ok
-    ? `  books: ok (every I/O unmapped, queues empty; after flushAll the tree holds ${books.rangesAfterFlush} ranges; check passed)\n`
+    ? `  books: ok (${okText})\n`
     : `  books: FAILED\n${books.problems.map((p) => `    ${p}\n`).join('')}`;
   return out;
 }
@@ -55,8 +59,10 @@ export function normalText(o: RunOutcome): string {
 }
 
 /** fio's JSON document plus an "iova" object for the domain as a whole. */
-export function jsonDocument(o: RunOutcome, plus: boolean, globalOptions?: Record<string, string>): Record<string, unknown> {
-  const doc = jsonReport(o.results, { plus, version: VERSION, ...(globalOptions ? { globalOptions } : {}) });
+export function jsonDocument(o: RunOutcome, plus: boolean, globalOptions: Record<string, string> = {}): Record<string, unknown> {
+  const doc = jsonReport(o.results, {
+    plus, version: VERSION, globalOptions: { ...globalOptions, ...modelOptionText(o.model) },
+  });
   const d = o.domain;
   doc.iova = {
     clock: d.clock,

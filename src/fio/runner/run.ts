@@ -15,6 +15,7 @@ import { LatencyHistogram } from '../latency.js';
 import type { JobOptions } from '../options.js';
 import { formatBlockSize, formatSize } from '../values.js';
 import { makePlan, type RunPlan } from './plan.js';
+import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 import {
   CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, FQ_MAXDEPTH, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
   STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
@@ -27,6 +28,8 @@ export interface RunInput {
   global: JobOptions;
   /** --cpus when given explicitly; default: one CPU per job clone. */
   cpus?: number;
+  /** Device and IOTLB model (model-options.ts); default MODEL_DEFAULTS. */
+  model?: ModelOptions;
   /** Aborting stops submission; the run drains and reports what it did (Ctrl-C). */
   signal?: AbortSignal;
   /** Called every status interval (global.statusIntervalMs; 0: never). */
@@ -96,6 +99,8 @@ export interface RunOutcome {
   /** A worker failed; the run was abandoned. */
   error: string | null;
   plan: RunPlan | null;
+  /** The device and IOTLB model the run used. */
+  model: ModelOptions;
   /** Extra engine information for the JSON "iova" object (virtual clock: the model's configuration). */
   extra?: { key: string; value: unknown };
 }
@@ -142,7 +147,6 @@ export function jobOptionText(o: JobOptions): Record<string, string> {
   const out: Record<string, string> = {
     rw: o.rw, bs: formatBlockSize(o.bs), iodepth: String(o.iodepth), numjobs: String(o.numjobs),
     completion: o.completion, max_segment: formatSize(o.maxSegment), dma32_first: o.dma32First ? '1' : '0',
-    device_lat: `${Math.round(o.deviceLatMs * 1000)}us`, device_bw: formatSize(o.deviceBw),
   };
   if (o.rw === 'rw' || o.rw === 'randrw' || o.rw === 'readwrite') out.rwmixread = String(o.rwmixread);
   if (o.runtimeMs) out.runtime = `${o.runtimeMs}ms`;
@@ -154,7 +158,8 @@ export function jobOptionText(o: JobOptions): Record<string, string> {
 
 export async function runReal(input: RunInput): Promise<RunOutcome> {
   const g = input.global;
-  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism() });
+  const model = input.model ?? MODEL_DEFAULTS;
+  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism(), model });
   const domain = new IovaDomain(plan.granule, 1, {
     cpus: plan.cpus, policy: plan.policy, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
   });
@@ -445,7 +450,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   return {
     results: out, domain: summary,
     books: { ok: problems.length === 0, problems, rangesAfterFlush, checkError },
-    interrupted, error, plan,
+    interrupted, error, plan, model,
   };
 }
 

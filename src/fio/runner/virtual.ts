@@ -24,18 +24,20 @@ import { BlockSizeSampler } from '../../sim/block-size.js';
 import { Rng } from '../../sim/rng.js';
 import { ADDRESS_BITS, checkJobBounds } from './plan.js';
 import { jobOptionText, sampleStats, type RunOutcome } from './run.js';
+import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 
 export interface VirtualInput {
   jobs: readonly JobOptions[];
   global: JobOptions;
   cpus?: number;
+  model?: ModelOptions;
   onStatus?: (s: StatusSnapshot, a: AllocatorState) => void;
 }
 
 /** Options the engine models: every job definition must agree on them. */
 const SAME: ReadonlyArray<[keyof JobOptions, string]> = [
   ['iodepth', 'iodepth'], ['completion', 'completion'], ['maxSegment', 'max_segment'], ['dma32First', 'dma32_first'],
-  ['deviceLatMs', 'device_lat'], ['deviceBw', 'device_bw'], ['runtimeMs', 'runtime'], ['rw', 'rw'],
+  ['runtimeMs', 'runtime'], ['rw', 'rw'],
   ['rwmixread', 'rwmixread'],
 ];
 
@@ -44,6 +46,7 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
   const { jobs, global: g } = input;
   if (jobs.length === 0) throw new FioOptionError('missing-value', 'name', '', 'no jobs defined (give --name=NAME or a job file)');
   const first = jobs[0]!;
+  const model = input.model ?? MODEL_DEFAULTS;
   for (const j of jobs) {
     checkJobBounds(j);
     if ((j.numberIos > 0 || j.size > 0) && !j.timeBased) {
@@ -74,7 +77,7 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
     completion: first.completion, strict: g.mode === 'strict', durationMs: runtime, intervalMs,
     fqSize: g.fqSize, fqTimeoutMs: Math.max(0.001, g.fqTimeoutMs),
     costs: {
-      deviceBaseNs: first.deviceLatMs * 1e6, deviceBytesPerSec: first.deviceBw, iotlbFlushNs: g.iotlbLatMs * 1e6,
+      deviceBaseNs: model.deviceLatMs * 1e6, deviceBytesPerSec: model.deviceBw, iotlbFlushNs: model.iotlbLatMs * 1e6,
       deviceJitter: 0, deviceSerialTransfers: 0,
     },
   };
@@ -170,6 +173,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
     interrupted: false,
     error: null,
     plan: null,
+    model: input.model ?? MODEL_DEFAULTS,
     extra: {
       key: 'sim',
       value: {

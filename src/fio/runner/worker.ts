@@ -148,15 +148,17 @@ function queueIova(pfn: number, pages: number): void {
   const hb = plan.fqBase[cpu]!;
   lock(i32, hb);
   ringFree(cpu);
-  let t = i32[hb + R_TAIL]!;
-  let next = t + 1 === F ? 0 : t + 1;
-  if (next === i32[hb + R_HEAD]) {
-    // fq_full: flush the domain, then free what that flush covered.
+  const t = i32[hb + R_TAIL]!;
+  const next = t + 1 === F ? 0 : t + 1;
+  // fq_full: flush the domain, then free what that flush covered. The kernel
+  // flushes once; but when another CPU's flush started before these entries
+  // were queued and has not finished (its worker preempted in the middle),
+  // our flush may finish first and cover none of them, so flush until one
+  // does: adding to a still-full ring would wrap it to empty and lose them.
+  while (next === i32[hb + R_HEAD]) {
     k.fullFlushes++;
     domainFlush();
     ringFree(cpu);
-    t = i32[hb + R_TAIL]!;
-    next = t + 1 === F ? 0 : t + 1;
   }
   const e = plan.fqEntryBase[cpu]! + 3 * t;
   f64[e] = pfn;
@@ -200,8 +202,8 @@ const slotBase = me.slotBase;
 const stride = me.slotStride;
 const segBytes = me.opts.maxSegment;
 const dma32First = me.opts.dma32First;
-const devLatMs = me.opts.deviceLatMs;
-const msPerByte = 1000 / me.opts.deviceBw;
+const devLatMs = plan.deviceLatMs;
+const msPerByte = 1000 / plan.deviceBw;
 const rng = new Rng(me.seed);
 const sampler = me.isJob ? new BlockSizeSampler(me.opts.bs, rng) : null;
 const rw = me.opts.rw;
@@ -288,8 +290,38 @@ function complete(owner: WorkerPlan, s: number): void {
   } else {
     k.remoteCompletions++;
     if (!doneRings[owner.index]!.push(s)) throw new Error(`done ring of worker ${owner.index} overflowed`);
-    ringBell(i32, owner.workerBase);
+    if (!bellOwner[owner.index]) {
+      bellOwner[owner.index] = 1;
+      bellOwners.push(owner.index);
+    }
   }
+}
+
+// Bells are rung once per batch, not once per I/O: a wake-up is a futex
+// syscall, and the woken worker takes the whole ring anyway.
+const bellOwner = new Uint8Array(plan.workers.length);
+const bellOwners: number[] = [];
+const bellCpu = new Uint8Array(plan.cpus);
+const bellCpus: number[] = [];
+
+function ringBells(): void {
+  for (const w of bellOwners) {
+    bellOwner[w] = 0;
+    ringBell(i32, plan.workers[w]!.workerBase);
+  }
+  bellOwners.length = 0;
+  for (const c of bellCpus) {
+    bellCpu[c] = 0;
+    // Wake one parked worker of that CPU; one that is awake will see the ring anyway.
+    for (const w of plan.cpuWorkers[c]!) {
+      const b = plan.workers[w]!.workerBase;
+      if (Atomics.load(i32, b + W_SLEEPING) !== 0) {
+        ringBell(i32, b);
+        break;
+      }
+    }
+  }
+  bellCpus.length = 0;
 }
 
 /** The slot's I/O is over: count it and its latencies, free the slot. */
@@ -326,13 +358,9 @@ function deviceDone(s: number): void {
     return;
   }
   if (!cpuRings[target]!.push(me.index, s)) throw new Error(`completion ring of CPU ${target} overflowed`);
-  // Wake one parked worker of that CPU; one that is awake will see the ring anyway.
-  for (const w of plan.cpuWorkers[target]!) {
-    const b = plan.workers[w]!.workerBase;
-    if (Atomics.load(i32, b + W_SLEEPING) !== 0) {
-      ringBell(i32, b);
-      break;
-    }
+  if (!bellCpu[target]) {
+    bellCpu[target] = 1;
+    bellCpus.push(target);
   }
 }
 
@@ -424,6 +452,7 @@ function run(): void {
       serveRing();
       worked = true;
     }
+    if (worked) ringBells();
     if (me.isJob && myDone.nonEmpty()) {
       reclaimRemote();
       worked = true;
