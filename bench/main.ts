@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHotPath } from './hot-path.js';
+import { formatScaling, measureScaling } from './scaling/scaling.js';
+import { formatTreeBench, runTreeBench } from './tree/tree-bench.js';
 import type { Measurement } from './peers/measure.js';
 import { CASES } from './peers/run.js';
 import { OUR_CASES } from './ours/run.js';
@@ -34,7 +36,7 @@ function isolated(script: string, id: string): Measurement {
   return JSON.parse(execFileSync(process.execPath, [script, id], { encoding: 'utf8' })) as Measurement;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const here = fileURLToPath(new URL('.', import.meta.url));
   const peersScript = `${here}peers/run.js`;
@@ -49,6 +51,14 @@ function main(): void {
     console.log(h.policy.padEnd(14) + h.inWasmNs.toFixed(1).padStart(10) + h.perCallNs.toFixed(1).padStart(10)
       + h.batchedNs.toFixed(1).padStart(10) + `  ${(h.inWasmNs / KERNEL_ANCHORS.fastPairNs).toFixed(2)}x`);
   }
+
+  console.log('\ntree path (tree-only domain)');
+  const tree = runTreeBench({ quick });
+  console.log(formatTreeBench(tree));
+
+  console.log('\nmulti-worker scaling');
+  const scaling = await measureScaling(quick ? { workers: [1, 2], durationMs: 300, warmupMs: 100 } : {});
+  console.log(formatScaling(scaling));
 
   const comparisons: Comparison[] = [];
   const peerRuns: Record<string, Measurement> = {};
@@ -90,6 +100,8 @@ function main(): void {
     quick,
     kernelAnchors: KERNEL_ANCHORS,
     hotPath: hot.map((h) => ({ ...h, vsKernelC: h.inWasmNs / KERNEL_ANCHORS.fastPairNs, batchVsInWasm: h.batchedNs / h.inWasmNs })),
+    tree,
+    scaling,
     comparisons,
     measurements: peerRuns,
   };
@@ -98,4 +110,7 @@ function main(): void {
   console.log(`\nwrote ${file}`);
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

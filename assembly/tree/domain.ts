@@ -90,14 +90,8 @@ function giveNode(d: Domain, i: u32): void {
   d.nodesUsed--;
 }
 
-/** Links node z holding [lo, hi] into the tree (keys are unique by construction). */
+/** Links node z holding [lo, hi] into the tree, searching from the root (reserve). */
 function link(d: Domain, z: u32, lo: u64, hi: u64): void {
-  let Z = N(d, z);
-  Z.lo = lo; Z.hi = hi;
-  Z.left = NIL; Z.right = NIL; Z.red = 1; Z.count = 1;
-  // A recycled node still holds its old aggregates: the tree was computed
-  // without it, so its "old value" for propagation's early stop is empty.
-  Z.maxGap = 0; Z.maxAlignOrd = 0;
   let p: u32 = NIL;
   let t = d.root;
   let goLeft = false;
@@ -106,15 +100,53 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
     goLeft = lo < N(d, t).lo;
     t = goLeft ? N(d, t).left : N(d, t).right;
   }
+  attach(d, z, lo, hi, p, goLeft);
+  // The neighbours by walking: reserve is rare, and may land anywhere.
+  let pr = prev(d, z);
+  finishLink(d, z, pr == NIL ? 0 : N(d, pr).hi + 1, next(d, z));
+}
+
+/**
+ * Links z holding [lo, hi] just below `upper`, the node whose gap it was
+ * carved from, as the kernel's iova_insert_rbtree(..., prev) starts at the
+ * node its search ended on. The slot is known without a search from the
+ * root: the left child of upper if it has none, else the right child of
+ * the rightmost node of upper's left subtree (upper's predecessor).
+ */
+function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
+  let U = N(d, upper);
+  let floor = U.lo - U.gap;   // predecessor's hi + 1, before z takes its place
+  let t = U.left;
+  if (t == NIL) {
+    attach(d, z, lo, hi, upper, true);
+  } else {
+    while (N(d, t).right != NIL) t = N(d, t).right;
+    attach(d, z, lo, hi, t, false);
+  }
+  finishLink(d, z, floor, upper);
+}
+
+/** Makes z a red leaf under p. */
+// @ts-ignore: decorator
+@inline function attach(d: Domain, z: u32, lo: u64, hi: u64, p: u32, asLeft: bool): void {
+  let Z = N(d, z);
+  Z.lo = lo; Z.hi = hi;
+  Z.left = NIL; Z.right = NIL; Z.red = 1; Z.count = 1;
+  // A recycled node still holds its old aggregates: the tree was computed
+  // without it, so its "old value" for propagation's early stop is empty.
+  Z.maxGap = 0; Z.maxAlignOrd = 0;
   Z.parent = p;
   if (p == NIL) d.root = z;
-  else if (goLeft) N(d, p).left = z;
+  else if (asLeft) N(d, p).left = z;
   else N(d, p).right = z;
-  let pr = prev(d, z);
-  setGap(Z, pr == NIL ? 0 : N(d, pr).hi + 1);
+}
+
+/** Gaps of z (above `floor`) and of its successor s, then augmentation and colours. */
+function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
+  let Z = N(d, z);
+  setGap(Z, floor);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  let s = next(d, z);
-  setGap(N(d, s), hi + 1);
+  setGap(N(d, s), Z.hi + 1);
   propagate(d, z);   // the deeper of the two
   propagate(d, s);
   insertFixup(d, z);
@@ -183,7 +215,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     return -1;
   }
   let lo = foundPfn;
-  link(d, z, lo, lo + size - 1);
+  linkBelow(d, z, lo, lo + size - 1, foundUpper);
   cachedInsertUpdate(d, z);
   d.allocs++;
   return <i64>lo;
@@ -204,9 +236,10 @@ export function findNode(d: Domain, pfn: u64): u32 {
 /** private_free_iova: cached-node update, unlink, back to the slab. */
 export function removeNode(d: Domain, z: u32): void {
   let succ = next(d, z);
-  let pr = prev(d, z);
+  let Z = N(d, z);
+  let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
   cachedDeleteUpdate(d, z, succ);
-  erase(d, z, succ, pr == NIL ? 0 : N(d, pr).hi + 1);
+  erase(d, z, succ, floor);
   giveNode(d, z);
   d.frees++;
 }
