@@ -132,10 +132,9 @@ export function formatScaling(r: ScalingResult): string {
   if (busy.length > 0) {
     lines.push(`note: other processes took CPU during ${busy.map((p) => p.workers).join(", ")} worker(s) (cpu/wall below ${r.cores} cores); rerun on a quiet machine`);
   }
-  lines.push(
-    `2 vs 1: ${r.twoVsOne.toFixed(2)}x (need >= 1.60) ${r.twoVsOne >= 1.6 ? "ok" : "FAIL"};` +
-    ` 16 vs 2: ${r.sixteenVsTwo.toFixed(2)}x (need >= 0.80) ${r.sixteenVsTwo >= 0.8 ? "ok" : "FAIL"}`,
-  );
+  const verdict = (x: number, need: number) =>
+    Number.isFinite(x) ? `${x.toFixed(2)}x (need >= ${need.toFixed(2)}) ${x >= need ? "ok" : "FAIL"}` : "not measured";
+  lines.push(`2 vs 1: ${verdict(r.twoVsOne, 1.6)}; 16 vs 2: ${verdict(r.sixteenVsTwo, 0.8)}`);
   return lines.join("\n");
 }
 
