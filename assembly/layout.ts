@@ -193,8 +193,8 @@ export namespace Err {
   misses: u64;        // alloc that went to the tree
   inserts: u64;       // free kept in a magazine
   insertFails: u64;   // free that went to the tree
-  pad0: u64;
-  pad1: u64;
+  seenOps: u64;       // adaptive: hits + misses + inserts + insertFails at the last reclaim
+  idleReclaims: u64;  // adaptive: times this cache sat idle a whole interval and was emptied
 }
 
 // ╒══════════════ Depot (one cache line per order) ════════════════╕

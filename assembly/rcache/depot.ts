@@ -14,6 +14,7 @@ import { Domain, Depot, Policy, depotAt, magAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
+import { reclaimIdleCpuCaches } from "./idle";
 
 /** IOVA_DEPOT_DELAY: 100 ms between runs of the v6.4 depot work. */
 // @ts-ignore: decorator
@@ -128,7 +129,10 @@ export function depotTick(d: Domain, nowMs: u64, intervalMs: u64): u32 {
         rearm(d, dp, nowMs + DEPOT_DELAY_MS);  // the work re-queues itself after freeing one
       }
     } else if (d.policy == Policy.ADAPTIVE) {
-      if (claimDue(d, dp, nowMs)) freed += reclaimIdle(d, dp);
+      if (claimDue(d, dp, nowMs)) {
+        freed += reclaimIdle(d, dp);
+        reclaimIdleCpuCaches(d, o);
+      }
       rearm(d, dp, nowMs + intervalMs);
     }
   }

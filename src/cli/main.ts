@@ -7,6 +7,10 @@ import { agingCommand } from "./aging.js";
 const USAGE = `usage: iova <command> [args]
 
 commands:
+  aging [options]  the long-term study: the same storage load under every depot policy
+                   on a virtual clock, with an HTML/JSON report (npm start runs it)
+  fio [options]    fio-style load runs: jobs as worker CPUs mapping and unmapping I/O
+                   (iova fio --help lists the options)
   replay FILE...   replay kernel conformance traces (JSON lines) and compare every result
   demo             allocate, fragment and print tree statistics
 `;
@@ -30,4 +34,10 @@ function main(argv: string[]): number | Promise<number> {
   }
 }
 
-void Promise.resolve(main(process.argv.slice(2))).then((code) => { process.exitCode = code; });
+Promise.resolve()
+  .then(() => main(process.argv.slice(2)))
+  .then((code) => { process.exitCode = code; })
+  .catch((e: unknown) => {
+    process.stderr.write(`iova: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });
