@@ -14,6 +14,7 @@ import { COMPLETION_MODES, configJson, resolveSimOptions, type CompletionMode, t
 import { DEFAULT_COSTS, type CostModel } from "../sim/costs.js";
 import { SimBooksError, simulate, type SimResult } from "../sim/engine.js";
 import { simulateAll } from "../sim/parallel.js";
+import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 
 /**
  * The default load: the shape of the 2020 thread's machine and test. See
@@ -30,7 +31,7 @@ export const AGING_DEFAULTS = {
   seconds: 480,
   quickSeconds: 60,
   intervalMs: 1000,
-  reclaimIntervalMs: 1000,
+  reclaimIntervalMs: ADAPTIVE_RECLAIM_MS,
   seed: 1,
 } as const;
 

@@ -10,7 +10,7 @@ import {
 import { boolArg, countArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
-import { POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
+import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 
 /** Domains start here: above the module's static data, which every instance rewrites. */
@@ -394,7 +394,7 @@ export class IovaDomain {
    * due (linux-6.4: the delayed depot work; adaptive: working-set reclaim
    * every `intervalMs`). Returns magazines freed to the tree.
    */
-  tick(nowMs: number, intervalMs = 1000): number {
+  tick(nowMs: number, intervalMs = ADAPTIVE_RECLAIM_MS): number {
     this.live("tick");
     return this.call(() => this.ex.depotTick(this.base, nowMs, intervalMs));
   }

@@ -2,6 +2,7 @@
 import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, type BlockSize } from "./block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
+import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
 export type CompletionMode = "same" | "other" | "single";
@@ -148,7 +149,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     durationMs,
     intervalMs,
     tickMs: num("tickMs", o.tickMs ?? 1, 0.001, 1e6, false),
-    reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? 1000, 1, 1e9),
+    reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? ADAPTIVE_RECLAIM_MS, 1, 1e9),
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
