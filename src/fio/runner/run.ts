@@ -233,7 +233,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const tickTimer = setInterval(() => {
     if (domain.isDestroyed) return;
     const t = clock() - startMs;
-    domain.tick(t, 1000);
+    domain.tick(t);  // the policy's own interval (adaptive: ADAPTIVE_RECLAIM_MS)
     const tree = domain.stats().ranges;
     if (tree > treeMax) treeMax = tree;
     for (const w of jobWorkers) {
