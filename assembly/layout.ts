@@ -9,6 +9,8 @@
 // │ Domain header (this class, HEADER_BYTES)                                  │
 // ├── offNodes ───────────────────────────────────────────────────────────────┤
 // │ Node[nodeCap + 1]      index 0 = nil sentinel, index 1 = anchor           │
+// ├── offCounts ──────────────────────────────────────────────────────────────┤
+// │ u32[nodeCap + 2]       subtree counts, kept only while counting the walk  │
 // ├── offMags ────────────────────────────────────────────────────────────────┤
 // │ Magazine[magCap + 1]   index 0 = "no magazine"; stride magStride          │
 // ├── offCpuCaches ───────────────────────────────────────────────────────────┤
@@ -24,7 +26,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 3;
+@inline export const LAYOUT_VERSION: u32 = 4;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -103,7 +105,8 @@ export namespace Err {
   startPfn: u64;
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
-  pad2: u64;
+  offCounts: u32;
+  padC: u32;
   pad3: u64;
   pad4: u64;
   pad5: u64;
@@ -140,15 +143,17 @@ export namespace Err {
   magAllocFailures: u64;
 }
 
-// ╒═════════════════════════ Node (56 bytes) ═══════════════════════════════════════════════════════════╕
-// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ count │ alignOrd │ maxAlignOrd │ pad │
-// └─────────────────────────────────────────────────────────────────────────────────────────────────────┘
+// ╒═════════════════════════ Node (48 bytes) ═══════════════════════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ alignOrd │ maxAlignOrd │ pad │
+// └─────────────────────────────────────────────────────────────────────────────────────────────┘
+// 48 bytes, not more: at a million ranges the tree is cache-miss bound.
 // gap    = free pfns between this range and the previous one (below it), i.e.
 //          lo - (prev.hi + 1), or lo itself for the lowest range.
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
-// count  = nodes in this subtree: ranks in O(log n), so the length of the
-//          kernel's node-by-node walk is known without walking (cost model).
+// Subtree counts (for ranks: the length of the kernel's node-by-node walk,
+// known without walking, for the cost model) live in a side array, u32 per
+// node at offCounts, kept only while the domain counts the walk.
 // alignOrd    = 1 + the largest k such that a 2^k-aligned block of 2^k pfns
 //               fits in the gap (0: empty gap); maxAlignOrd = subtree maximum.
 //               A gap can be long enough for an aligned request yet hold no
@@ -161,14 +166,13 @@ export namespace Err {
   left: u32;
   right: u32;
   parent: u32;
-  red: u32;
-  count: u32;
+  red: u8;
   alignOrd: u8;
   maxAlignOrd: u8;
-  pad: u16;
+  pad: u8;
 }
 // @ts-ignore: decorator
-@inline export const NODE_BYTES: u32 = 56;
+@inline export const NODE_BYTES: u32 = 48;
 
 // ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
 // │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │
@@ -238,6 +242,7 @@ export namespace Err {
 export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
   let off: u32 = HEADER_BYTES;
   off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
+  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
   off += alignUp((magCap + 1) * (MAG_HEADER + magSize * 8), CACHE_LINE);
   off += cpus * ORDERS * CACHE_LINE;
   off += ORDERS * CACHE_LINE;
@@ -255,6 +260,8 @@ export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, ma
   let off: u32 = HEADER_BYTES;
   d.offNodes = off;
   off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
+  d.offCounts = off;
+  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
   d.offMags = off;
   off += alignUp((magCap + 1) * d.magStride, CACHE_LINE);
   d.offCpuCaches = off;
@@ -272,6 +279,11 @@ export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, ma
 // @ts-ignore: decorator
 @inline export function nodeAt(d: Domain, i: u32): Node {
   return changetype<Node>(changetype<usize>(d) + d.offNodes + <usize>i * NODE_BYTES);
+}
+/** Address of node i's subtree count (only meaningful while counts are kept). */
+// @ts-ignore: decorator
+@inline export function countPtr(d: Domain, i: u32): usize {
+  return changetype<usize>(d) + d.offCounts + (<usize>i << 2);
 }
 /** Magazine m of domain d (m = 0 means "no magazine" and is never dereferenced). */
 // @ts-ignore: decorator

@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, nodeAt } from "../layout";
 import { next } from "./rbtree";
-import { alignedOrder, FLAG_COUNTS } from "./gap";
+import { alignedOrder, countOf, FLAG_COUNTS } from "./gap";
 
 export namespace Bad {
   // @ts-ignore: decorator
@@ -69,7 +69,7 @@ function walk(d: Domain, t: u32, parent: u32, budget: u32): i32 {
   if (l > m) m = l;
   if (r > m) m = r;
   if (T.maxGap != m) return fail(Bad.MAX_GAP, t);
-  if ((d.flags & FLAG_COUNTS) != 0 && T.count != 1 + nodeAt(d, T.left).count + nodeAt(d, T.right).count) return fail(Bad.COUNT, t);
+  if ((d.flags & FLAG_COUNTS) != 0 && countOf(d, t) != 1 + countOf(d, T.left) + countOf(d, T.right)) return fail(Bad.COUNT, t);
   let a = T.alignOrd;
   if (nodeAt(d, T.left).maxAlignOrd > a) a = nodeAt(d, T.left).maxAlignOrd;
   if (nodeAt(d, T.right).maxAlignOrd > a) a = nodeAt(d, T.right).maxAlignOrd;
@@ -95,7 +95,7 @@ function inTree(d: Domain, i: u32): bool {
 export function checkTree(d: Domain): u32 {
   err = 0; seen = 0; badNode = 0;
   let S = nodeAt(d, NIL);
-  if (S.red || S.maxGap != 0 || S.count != 0 || S.maxAlignOrd != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
+  if (S.red || S.maxGap != 0 || S.maxAlignOrd != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
   if (nodeAt(d, d.root).red) return Bad.ROOT_RED;
   if (walk(d, d.root, NIL, d.nodeCap + 1) < 0) return err;
   if (seen != d.nodesUsed) return Bad.SLAB_COUNT;

@@ -3,7 +3,7 @@
 // decides where the next search starts. Callers hold the tree lock.
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, setGap, FLAG_COUNTS } from "./gap";
+import { propagate, setGap, setCount, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -57,7 +57,8 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   setGap(A, 0);          // everything below the anchor is free
   A.maxGap = A.gap;
   A.maxAlignOrd = A.alignOrd;
-  A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0; A.count = 1;
+  A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0;
+  setCount(d, ANCHOR, 1);
   d.root = ANCHOR;
   d.cachedNode = ANCHOR;
   d.cached32Node = ANCHOR;
@@ -131,7 +132,8 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
 @inline function attach(d: Domain, z: u32, lo: u64, hi: u64, p: u32, asLeft: bool): void {
   let Z = N(d, z);
   Z.lo = lo; Z.hi = hi;
-  Z.left = NIL; Z.right = NIL; Z.red = 1; Z.count = 1;
+  Z.left = NIL; Z.right = NIL; Z.red = 1;
+  setCount(d, z, 1);
   // A recycled node still holds its old aggregates: the tree was computed
   // without it, so its "old value" for propagation's early stop is empty.
   Z.maxGap = 0; Z.maxAlignOrd = 0;

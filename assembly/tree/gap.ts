@@ -3,7 +3,7 @@
 // rbtree.ts calls recompute() after rotations and propagate() after splices,
 // the way include/linux/rbtree_augmented.h keeps rb_erase ignorant of it.
 
-import { Domain, Node, NIL, nodeAt } from "../layout";
+import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
 
 /**
  * 1 + the largest k such that an aligned block of 2^k pfns fits in
@@ -27,7 +27,17 @@ import { Domain, Node, NIL, nodeAt } from "../layout";
   x.alignOrd = alignedOrder(floor, g);
 }
 
-/** maxGap and count of x from its own gap and its children's (children must be current). */
+/** Subtree count of node i (nil: 0). Only meaningful while FLAG_COUNTS is set. */
+// @ts-ignore: decorator
+@inline export function countOf(d: Domain, i: u32): u32 {
+  return i == NIL ? 0 : load<u32>(countPtr(d, i));
+}
+// @ts-ignore: decorator
+@inline export function setCount(d: Domain, i: u32, n: u32): void {
+  store<u32>(countPtr(d, i), n);
+}
+
+/** maxGap (and, while counting, the count) of x from its own gap and its children's. */
 // @ts-ignore: decorator
 @inline export function recompute(d: Domain, x: Node): void {
   let L = nodeAt(d, x.left);   // nil's maxGap and count are always 0
@@ -40,17 +50,25 @@ import { Domain, Node, NIL, nodeAt } from "../layout";
   if (L.maxAlignOrd > a) a = L.maxAlignOrd;
   if (R.maxAlignOrd > a) a = R.maxAlignOrd;
   x.maxAlignOrd = a;
-  x.count = 1 + L.count + R.count;
+  if (d.flags & FLAG_COUNTS) {
+    setCount(d, indexOf(d, x), 1 + countOf(d, x.left) + countOf(d, x.right));
+  }
+}
+
+/** Index of node x (the inverse of nodeAt). */
+// @ts-ignore: decorator
+@inline export function indexOf(d: Domain, x: Node): u32 {
+  return <u32>((changetype<usize>(x) - changetype<usize>(d) - d.offNodes) / NODE_BYTES);
 }
 
 /** In-order position of node i (0 for the lowest range). */
 export function rank(d: Domain, i: u32): u32 {
   let X = nodeAt(d, i);
-  let r = nodeAt(d, X.left).count;
+  let r = countOf(d, X.left);
   let p = X.parent;
   while (p != NIL) {
     let P = nodeAt(d, p);
-    if (P.right == i) r += nodeAt(d, P.left).count + 1;
+    if (P.right == i) r += countOf(d, P.left) + 1;
     i = p;
     p = P.parent;
   }
@@ -91,6 +109,7 @@ export function propagate(d: Domain, i: u32): void {
 export function recount(d: Domain, t: u32): u32 {
   if (t == NIL) return 0;
   let x = nodeAt(d, t);
-  x.count = 1 + recount(d, x.left) + recount(d, x.right);
-  return x.count;
+  let n = 1 + recount(d, x.left) + recount(d, x.right);
+  setCount(d, t, n);
+  return n;
 }

@@ -5,7 +5,7 @@
 // splice. Callers hold the tree lock.
 
 import { Domain, Node, NIL, nodeAt } from "../layout";
-import { recompute, propagate, setGap } from "./gap";
+import { recompute, propagate, setGap, setCount, countOf, FLAG_COUNTS } from "./gap";
 
 // @ts-ignore: decorator
 @inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
@@ -22,7 +22,7 @@ function rotateLeft(d: Domain, x: u32): void {
   Y.left = x;
   X.parent = y;
   Y.maxGap = X.maxGap;
-  Y.count = X.count;
+  if (d.flags & FLAG_COUNTS) setCount(d, y, countOf(d, x));
   Y.maxAlignOrd = X.maxAlignOrd;
   recompute(d, X);
 }
@@ -38,7 +38,7 @@ function rotateRight(d: Domain, x: u32): void {
   Y.right = x;
   X.parent = y;
   Y.maxGap = X.maxGap;
-  Y.count = X.count;
+  if (d.flags & FLAG_COUNTS) setCount(d, y, countOf(d, x));
   Y.maxAlignOrd = X.maxAlignOrd;
   recompute(d, X);
 }
@@ -138,7 +138,7 @@ export function erase(d: Domain, z: u32, succ: u32, floor: u64): void {
     let Y = N(d, y);
     Y.maxGap = Z.maxGap;
     Y.maxAlignOrd = Z.maxAlignOrd;
-    Y.count = Z.count;
+    if (d.flags & FLAG_COUNTS) setCount(d, y, countOf(d, z));
   }
   setGap(N(d, succ), floor);
   if (Z.left == NIL && Z.right != NIL) {
