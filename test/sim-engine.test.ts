@@ -181,3 +181,25 @@ describe("building blocks", () => {
     expect([...seen].sort((a, b) => a - b)).toEqual([4096, 8192, 12288, 16384]);
   });
 });
+
+describe("simulate: the kernel thread's cache dumps", () => {
+  it("each dump matches the series at its time: per-CPU magazines sum to cpuTotal, depots to depotMags", () => {
+    const r = simulate({ policy: "linux-5.10", cpus: 8, jobs: 4, iodepth: 8, durationMs: 4000, intervalMs: 250, migrateMs: 300, seed: 3 });
+    expect(r.dumps.length).toBeGreaterThanOrEqual(8);
+    for (const dump of r.dumps) {
+      const k = r.series.t.indexOf(dump.t);
+      expect(k, `a sample at t=${dump.t}`).toBeGreaterThanOrEqual(0);
+      let held = 0;
+      for (const c of dump.cpus) {
+        expect(c.loaded).toHaveLength(6);
+        expect(c.prev).toHaveLength(6);
+        const sum = c.loaded.reduce((a, b) => a + b, 0) + c.prev.reduce((a, b) => a + b, 0);
+        expect(sum, `cpu ${c.cpu} is listed only when it holds pfns`).toBeGreaterThan(0);
+        for (const v of [...c.loaded, ...c.prev]) expect(v).toBeLessThanOrEqual(128);
+        held += sum;
+      }
+      expect(held).toBe(r.series.cpuTotal[k]);
+      expect(dump.depot).toEqual(r.series.depotMags.map((s) => s[k]));
+    }
+  });
+});

@@ -74,6 +74,8 @@ export interface PolicyEngineInfo {
   counters: SimResult["counters"];
   latencyNs: SimResult["latency"];
   diagnostics: SimResult["diagnostics"];
+  /** The thread's print_iova1/print_iova2 dumps: per CPU and order, and per order's depot. */
+  dumps: SimResult["dumps"];
 }
 
 export type AgingPolicyResult = PolicyResult & { engine: PolicyEngineInfo };
@@ -146,6 +148,7 @@ function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result
         counters: r.counters,
         latencyNs: r.latency,
         diagnostics: r.diagnostics,
+        dumps: r.dumps,
       },
     };
   });

@@ -69,9 +69,26 @@ export interface BooksCheck {
   problems: string[];
 }
 
+/**
+ * A snapshot of every cache, as the kernel thread's print_iova1 (per CPU and
+ * size order: loaded and prev magazine sizes) and print_iova2 (per order:
+ * depot magazines) dumps showed them. CPUs holding nothing are left out.
+ */
+export interface CacheDump {
+  /** Simulated seconds. */
+  t: number;
+  cpus: { cpu: number; loaded: number[]; prev: number[] }[];
+  depot: number[];
+}
+
+/** About this many dumps per run (they are large: one entry per busy CPU). */
+export const DUMPS_PER_RUN = 16;
+
 export interface SimResult {
   config: SimConfig;
   series: PolicySeries;
+  /** print_iova1/print_iova2-style snapshots, about DUMPS_PER_RUN per run. */
+  dumps: CacheDump[];
   /** Extra per-sample series for diagnosis, aligned with series.t. */
   diagnostics: {
     /** Fraction of the interval the tree lock was held. */
@@ -227,14 +244,29 @@ export function simulate(options: SimOptions = {}): SimResult {
   let sampled = 0;
   const magSize = domain.cacheStats().magazines.size;
 
+  const dumps: CacheDump[] = [];
+  const dumpEvery = Math.max(1, Math.round(nSamples / DUMPS_PER_RUN));
   const takeSample = (): void => {
     const t = nextSampleNs;
     const secs = intervalNs / 1e9;
+    const dump: CacheDump | null = (sampled + 1) % dumpEvery === 0 ? { t: t / 1e9, cpus: [], depot: [] } : null;
     let cpuTotal = 0;
     for (let c = 0; c < C; c++) {
+      let held = 0;
+      const loaded: number[] = [];
+      const prev: number[] = [];
       for (let o = 0; o < ORDERS; o++) {
-        cpuTotal += ex.cacheStat(base, c, o, CACHE_STAT.loaded) + ex.cacheStat(base, c, o, CACHE_STAT.prev);
+        const l = ex.cacheStat(base, c, o, CACHE_STAT.loaded);
+        const p = ex.cacheStat(base, c, o, CACHE_STAT.prev);
+        held += l + p;
+        if (dump) { loaded.push(l); prev.push(p); }
       }
+      cpuTotal += held;
+      if (dump && held > 0) dump.cpus.push({ cpu: c, loaded, prev });
+    }
+    if (dump) {
+      for (let o = 0; o < ORDERS; o++) dump.depot.push(ex.depotStat(base, o, DEPOT_STAT.magazines));
+      dumps.push(dump);
     }
     let depotMags = 0;
     let fullEvents = 0;
@@ -555,6 +587,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const result: SimResult = {
     config: cfg,
     series,
+    dumps,
     diagnostics,
     counters,
     latency: { map: mapHist.stats(), unmap: unmapHist.stats(), clat: clatHist.stats() },
