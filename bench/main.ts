@@ -101,6 +101,12 @@ async function main(): Promise<void> {
     kernelAnchors: KERNEL_ANCHORS,
     hotPath: hot.map((h) => ({ ...h, vsKernelC: h.inWasmNs / KERNEL_ANCHORS.fastPairNs, batchVsInWasm: h.batchedNs / h.inWasmNs })),
     tree,
+    treeVsKernelC: tree.pairs.map((row) => ({
+      live: row.live,
+      oursInWasmNs: row.wasmLoop1,
+      kernelCNs: KERNEL_ANCHORS.treePairNs[row.live] ?? null,
+      ratio: KERNEL_ANCHORS.treePairNs[row.live] ? row.wasmLoop1 / KERNEL_ANCHORS.treePairNs[row.live] : null,
+    })),
     scaling,
     comparisons,
     measurements: peerRuns,
