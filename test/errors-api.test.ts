@@ -197,6 +197,7 @@ describe("use after destroy", () => {
     cacheStats: ["cacheStats", (d) => d.cacheStats()],
     limitMagazines: ["limitMagazines", (d) => d.limitMagazines(1)],
     kernelWalkSteps: ["kernelWalkSteps", (d) => d.kernelWalkSteps()],
+    checkProblem: ["check", (d) => d.checkProblem()],
     setCpuAlive: ["setCpuAlive", (d) => d.setCpuAlive(0, true)],
     destroy: ["destroy", (d) => d.destroy()],
   };

@@ -244,6 +244,17 @@ export class IovaDomain {
     if (code !== 0) throw new InvariantError(code, CHECK_CODES[code] ?? "unknown", this.ex.checkBadNode());
   }
 
+  /** check() as a value: null when every invariant holds, else the InvariantError's message. */
+  checkProblem(): string | null {
+    try {
+      this.check();
+      return null;
+    } catch (e) {
+      if (e instanceof InvariantError) return e.message;
+      throw e;
+    }
+  }
+
   stats(): TreeStats {
     this.live("stats");
     const s = (k: keyof typeof TREE_STAT) => this.ex.treeStat(this.base, TREE_STAT[k]);

@@ -547,13 +547,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   const cs = domain.cacheStats();
   const tree = domain.stats();
   if (tree.ranges !== cs.total) problems.push(`tree holds ${tree.ranges} ranges but the caches account for ${cs.total}`);
-  let checkError: string | null = null;
-  try {
-    domain.check();
-  } catch (e) {
-    checkError = (e as Error).message;
-    problems.push(`domain.check(): ${checkError}`);
-  }
+  const checkError = domain.checkProblem();
+  if (checkError) problems.push(`domain.check(): ${checkError}`);
   if (tree.allocs > allocs0 && ex.walkSteps() === walk0) {
     problems.push("tree allocations walked no nodes: kernel walk counting is off, so the cost model is blind (countKernelWalk)");
   }

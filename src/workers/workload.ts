@@ -16,17 +16,9 @@ export function extentOf(size: number): number {
   return e;
 }
 
-/** splitmix32: a uniform uint32 stream from a 32-bit seed (same on every machine). */
-export function splitmix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return (z ^ (z >>> 15)) >>> 0;
-  };
-}
+import { splitmix32 } from "../util/splitmix32.js";
+
+export { splitmix32 };
 
 // ╒══════════ Mailboxes: `ring` SPSC rings in one SharedArrayBuffer ══════════╕
 // │ ring k carries ranges from ring position k to position (k + 1) % ring     │

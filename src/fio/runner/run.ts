@@ -368,13 +368,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   if (rangesAfterFlush !== 0) {
     problems.push(`after flushAll the tree still holds ${rangesAfterFlush} ranges (leaked or double-mapped IOVAs)`);
   }
-  let checkError: string | null = null;
-  try {
-    domain.check();
-  } catch (e) {
-    checkError = (e as Error).message;
-    problems.push(`domain.check(): ${checkError}`);
-  }
+  const checkError = domain.checkProblem();
+  if (checkError) problems.push(`domain.check(): ${checkError}`);
   if (treeEnd.slabFull > 0) problems.push(`the node slab ran out ${treeEnd.slabFull} times`);
   domain.destroy();
 
