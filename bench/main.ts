@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHotPath } from './hot-path.js';
+import { formatSuite, runTinybenchSuite } from './tinybench-suite.js';
 import { formatScaling, measureScaling } from './scaling/scaling.js';
 import { formatTreeBench, runTreeBench } from './tree/tree-bench.js';
 import type { Measurement } from './peers/measure.js';
@@ -51,6 +52,10 @@ async function main(): Promise<void> {
     console.log(h.policy.padEnd(14) + h.inWasmNs.toFixed(1).padStart(10) + h.perCallNs.toFixed(1).padStart(10)
       + h.batchedNs.toFixed(1).padStart(10) + `  ${(h.inWasmNs / KERNEL_ANCHORS.fastPairNs).toFixed(2)}x`);
   }
+
+  console.log('\ntinybench suite (median per pair, 8192 pairs per task call)');
+  const suite = runTinybenchSuite(quick);
+  console.log(formatSuite(suite));
 
   console.log('\ntree path (tree-only domain)');
   const tree = runTreeBench({ quick });
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     quick,
     kernelAnchors: KERNEL_ANCHORS,
+    tinybench: suite,
     hotPath: hot.map((h) => ({ ...h, vsKernelC: h.inWasmNs / KERNEL_ANCHORS.fastPairNs, batchVsInWasm: h.batchedNs / h.inWasmNs })),
     tree,
     treeVsKernelC: tree.pairs.map((row) => ({

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { runHotPath } from '../dist/bench/hot-path.js';
 import { measureScaling } from '../dist/bench/scaling/scaling.js';
+import { runTinybenchSuite } from '../dist/bench/tinybench-suite.js';
 
 describe('bench smoke', () => {
   it('hot path: every policy runs its three loops with no failure and returns every range', () => {
@@ -15,6 +16,15 @@ describe('bench smoke', () => {
       for (const ns of [f.inWasmNs, f.perCallNs, f.batchedNs]) {
         expect(Number.isFinite(ns) && ns > 0, `${f.policy}: ${ns}`).toBe(true);
       }
+    }
+  });
+
+  it('tinybench suite: every task runs (it throws on any failed allocation or leftover range)', () => {
+    const figures = runTinybenchSuite(true);
+    expect(figures).toHaveLength(5);
+    for (const f of figures) {
+      expect(Number.isFinite(f.medianNs) && f.medianNs > 0, `${f.task}: ${f.medianNs}`).toBe(true);
+      expect(f.samples).toBeGreaterThan(0);
     }
   });
 
