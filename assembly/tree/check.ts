@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, nodeAt } from "../layout";
 import { next } from "./rbtree";
-import { alignedOrder, countOf, FLAG_COUNTS } from "./gap";
+import { alignedOrder, countOf, ownGap, ownAlignOrd, FLAG_COUNTS } from "./gap";
 
 export namespace Bad {
   // @ts-ignore: decorator
@@ -63,14 +63,14 @@ function walk(d: Domain, t: u32, parent: u32, budget: u32): i32 {
   if (T.red && (nodeAt(d, T.left).red || nodeAt(d, T.right).red)) return fail(Bad.RED_RED, t);
   if (T.left != NIL && nodeAt(d, T.left).lo >= T.lo) return fail(Bad.ORDER, t);
   if (T.right != NIL && nodeAt(d, T.right).lo <= T.lo) return fail(Bad.ORDER, t);
-  let m = T.gap;
+  let m = ownGap(T);
   let l = nodeAt(d, T.left).maxGap;
   let r = nodeAt(d, T.right).maxGap;
   if (l > m) m = l;
   if (r > m) m = r;
   if (T.maxGap != m) return fail(Bad.MAX_GAP, t);
   if ((d.flags & FLAG_COUNTS) != 0 && countOf(d, t) != 1 + countOf(d, T.left) + countOf(d, T.right)) return fail(Bad.COUNT, t);
-  let a = T.alignOrd;
+  let a = ownAlignOrd(T);
   if (nodeAt(d, T.left).maxAlignOrd > a) a = nodeAt(d, T.left).maxAlignOrd;
   if (nodeAt(d, T.right).maxAlignOrd > a) a = nodeAt(d, T.right).maxAlignOrd;
   if (T.maxAlignOrd != a) return fail(Bad.ALIGN, t);

@@ -3,7 +3,7 @@
 // decides where the next search starts. Callers hold the tree lock.
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, setGap, setCount, FLAG_COUNTS } from "./gap";
+import { propagate, recompute, setGap, setCount, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -55,8 +55,7 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   A.lo = IOVA_ANCHOR;
   A.hi = IOVA_ANCHOR;
   setGap(A, 0);          // everything below the anchor is free
-  A.maxGap = A.gap;
-  A.maxAlignOrd = A.alignOrd;
+  recompute(d, A);
   A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0;
   setCount(d, ANCHOR, 1);
   d.root = ANCHOR;

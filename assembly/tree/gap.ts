@@ -37,16 +37,34 @@ import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
   store<u32>(countPtr(d, i), n);
 }
 
+/**
+ * What x contributes to its subtree's maxima. Every gap but one: the lowest
+ * node's, the free space below all ranges (the frontier that top-down
+ * allocation eats into). Left in, it is usually the largest gap, so every
+ * allocation there would change the maxima along the whole root path. The
+ * kernel's walk visits the lowest node last, and the search checks it last
+ * (placement.ts), so it needs no place in the maxima. The lowest node is the
+ * one whose gap reaches down to 0: gap == lo (any other has pred.hi + 1 >= 1).
+ */
+// @ts-ignore: decorator
+@inline export function ownGap(x: Node): u64 {
+  return x.gap == x.lo ? 0 : x.gap;
+}
+// @ts-ignore: decorator
+@inline export function ownAlignOrd(x: Node): u8 {
+  return x.gap == x.lo ? 0 : x.alignOrd;
+}
+
 /** maxGap (and, while counting, the count) of x from its own gap and its children's. */
 // @ts-ignore: decorator
 @inline export function recompute(d: Domain, x: Node): void {
   let L = nodeAt(d, x.left);   // nil's maxGap and count are always 0
   let R = nodeAt(d, x.right);
-  let m = x.gap;
+  let m = ownGap(x);
   if (L.maxGap > m) m = L.maxGap;
   if (R.maxGap > m) m = R.maxGap;
   x.maxGap = m;
-  let a = x.alignOrd;
+  let a = ownAlignOrd(x);
   if (L.maxAlignOrd > a) a = L.maxAlignOrd;
   if (R.maxAlignOrd > a) a = R.maxAlignOrd;
   x.maxAlignOrd = a;

@@ -24,7 +24,7 @@
 //    kernel's walk meets them in.
 
 import { Domain, Node, NIL, nodeAt } from "../layout";
-import { prev } from "./rbtree";
+import { prev, first } from "./rbtree";
 
 /** Result of a search: the fitting upper node (insertion hint) and new pfn_lo. */
 export let foundUpper: u32 = NIL;
@@ -135,7 +135,13 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
       x = p;
       p = P.parent;
     }
-    if (u == NIL) return false;
+    // Last in the kernel's order: the lowest node, whose gap (down to 0)
+    // stays out of the maxima and so out of the descent (gap.ts, ownGap).
+    if (u == NIL) {
+      let lowest = first(d);
+      if (lowest == x0 || !fitsBelow(N(d, lowest))) return false;
+      u = lowest;
+    }
   }
   let U = N(d, u);
   return accept(u, (U.lo - size) & mask, low);
