@@ -1,4 +1,5 @@
 // The module's exports: one file per area under api/.
 export * from "./api/tree";
 export * from "./api/rcache";
+export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";

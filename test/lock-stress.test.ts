@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain } from "../dist/src/index.js";
-import { assertDisjoint, auditBooks, TREE_LOCK_OFFSET } from "../dist/src/workers/audit.js";
+import { assertDisjoint, auditBooks, treeLockOffset } from "../dist/src/workers/audit.js";
 import { lockStress, spareLockArea, type LockRun } from "../dist/src/workers/lock-check.js";
 import { CpuPool } from "../dist/src/workers/pool.js";
 
@@ -81,7 +81,7 @@ describe("lockedCount on one lock word", () => {
     pool = await CpuPool.start(domain, { workers: 4 });
     const iters = 300_000;
     const rs = await pool.all((cpu) => cpu < 2
-      ? { kind: "lockedCount" as const, lockAddr: domain.base + TREE_LOCK_OFFSET, counterAddr: area.counterAddr, iters }
+      ? { kind: "lockedCount" as const, lockAddr: domain.base + treeLockOffset(domain), counterAddr: area.counterAddr, iters }
       : { kind: "workload" as const, spec: { seed: cpu, ops: 60_000, sizes: [1, 64] as [number, number], limits: [2 ** 20 - 1] } },
     { gate: true });
     const counter = new Uint32Array(domain.memory.buffer)[area.counterAddr >>> 2];

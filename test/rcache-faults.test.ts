@@ -11,7 +11,7 @@
 // ranges from the host on its behalf and counts them. Nothing may be lost.
 import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain, LockHolderDeadError, POLICIES, type DomainOptions } from "../dist/src/index.js";
-import { assertDisjoint, auditBooks, TREE_LOCK_OFFSET } from "../dist/src/workers/audit.js";
+import { assertDisjoint, auditBooks, treeLockOffset } from "../dist/src/workers/audit.js";
 import {
   CpuPool, Mailboxes, WorkerExitedError, type WorkloadResult, type WorkloadSpec,
 } from "../dist/src/workers/pool.js";
@@ -279,7 +279,7 @@ describe("a lock whose holder died", () => {
   it("the tree lock held by a dead CPU: others get LockHolderDeadError instead of hanging", async () => {
     const d = new IovaDomain(4096, 1, { cpus: 3, policy: "linux-6.4", maxRanges: 1 << 12 });
     pool = await CpuPool.start(d);
-    const treeLock = d.base + TREE_LOCK_OFFSET;
+    const treeLock = d.base + treeLockOffset(d);
     // CPU 0 takes the tree lock (the lock protocol, from JS) and keeps it; then its worker dies.
     const held = await pool.send(0, { kind: "holdLock", addr: treeLock });
     expect(held.holder).toBe(1);
@@ -307,7 +307,7 @@ describe("a lock whose holder died", () => {
     const r = await pool.send(0, { kind: "workload", spec: spec(9, 2000, { sizes: [1, 8] }) });
     const cached = d.cacheStats().cpuTotal;
     expect(cached).toBeGreaterThan(0);
-    await pool.send(0, { kind: "holdLock", addr: d.base + TREE_LOCK_OFFSET });
+    await pool.send(0, { kind: "holdLock", addr: d.base + treeLockOffset(d) });
     const death = await pool.kill(0);
     expect(death.cpuDeadPath).toBe(true);
     expect(death.cpuDeadPathError).toBeInstanceOf(LockHolderDeadError);

@@ -43,6 +43,7 @@ export interface IovaExports {
   deadHolder: WebAssembly.Global;
   deadLockAddr: WebAssembly.Global;
   clearDeadHolder(): void;
+  layoutField(which: number): number;
 }
 
 /** Err.* of assembly/layout.ts. */
@@ -80,3 +81,17 @@ export const CHECK_CODES: Record<number, string> = {
   15: "a node's subtree count is wrong",
   16: "a node's aligned-block order does not match its subtree",
 };
+
+/** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
+export const LAYOUT_FIELD = {
+  cpus: 0, magSize: 1, magStride: 2, offMags: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
+  cpuCacheLoaded: 7, cpuCachePrev: 8, depotHead: 9, depotSize: 10, magNext: 11, magHeader: 12,
+  cacheLine: 13, orders: 14, magSizeField: 15,
+} as const;
+
+/** Every layoutField() value, by name. */
+export function layoutOf(ex: IovaExports): Record<keyof typeof LAYOUT_FIELD, number> {
+  const out = {} as Record<keyof typeof LAYOUT_FIELD, number>;
+  for (const [k, v] of Object.entries(LAYOUT_FIELD)) out[k as keyof typeof LAYOUT_FIELD] = ex.layoutField(v);
+  return out;
+}

@@ -8,31 +8,17 @@
 // are exactly the live ranges plus the cached ones, no two overlap, and the
 // cached count agrees with cacheStats().
 //
-// The magazine walk reads the shared layout directly (assembly/layout.ts:
-// Domain header fields, CpuCache, Depot, Magazine); keep the offsets below in
-// step with it. Call only while no worker touches the domain.
+// The magazine walk reads the shared layout directly, with the offsets the
+// module reports (layoutField: assembly/layout.ts stays the one source).
+// Call only while no worker touches the domain.
 import type { IovaDomain, Range } from "../domain/iova-domain.js";
 import { extentOf } from "./workload.js";
+import { LAYOUT_FIELD, layoutOf } from "../wasm/exports.js";
 
-const ORDERS = 6;
-const CACHE_LINE = 64;
-// Domain header: u32 field indexes.
-const H_CPUS = 5;
-const H_MAG_SIZE = 7;
-const H_MAG_STRIDE = 11;
-const H_OFF_MAGS = 13;
-const H_OFF_CPU_CACHES = 14;
-const H_OFF_DEPOTS = 15;
-/** Byte offset of Domain.treeLock (the tree's lock word). */
-export const TREE_LOCK_OFFSET = 128;
-// CpuCache / Depot: byte offsets in their cache line.
-const CC_LOADED = 8;
-const CC_PREV = 12;
-const DP_HEAD = 8;
-const DP_SIZE = 12;
-// Magazine: size u32, next u32, pfns u64[].
-const MAG_NEXT = 4;
-const MAG_HEADER = 8;
+/** Byte offset of Domain.treeLock (the tree's lock word) from the domain's base. */
+export function treeLockOffset(d: IovaDomain): number {
+  return d.ex.layoutField(LAYOUT_FIELD.treeLock);
+}
 
 export interface CachedPfn {
   pfn: number;
@@ -44,39 +30,42 @@ export interface CachedPfn {
 export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: number } {
   const buf = d.memory.buffer;
   const base = d.base;
-  const h = new Uint32Array(buf, base, 32);
   const dv = new DataView(buf);
-  const cpus = h[H_CPUS];
-  const magSize = h[H_MAG_SIZE];
-  const stride = h[H_MAG_STRIDE];
-  const offMags = h[H_OFF_MAGS];
+  const L = layoutOf(d.ex);
+  const u32 = (off: number) => dv.getUint32(base + off, true);
+  const cpus = u32(L.cpus);
+  const magSize = u32(L.magSize);
+  const stride = u32(L.magStride);
+  const offMags = u32(L.offMags);
+  const ORDERS = L.orders;
+  const CACHE_LINE = L.cacheLine;
   const pfns: CachedPfn[] = [];
   let magazines = 0;
   const readMag = (m: number, order: number, where: string) => {
     if (m === 0) return;
     magazines++;
     const at = base + offMags + m * stride;
-    const size = dv.getUint32(at, true);
+    const size = dv.getUint32(at + L.magSizeField, true);
     if (size > magSize) throw new Error(`${where}: magazine ${m} has size ${size} > ${magSize}`);
     for (let k = 0; k < size; k++) {
-      pfns.push({ pfn: Number(dv.getBigUint64(at + MAG_HEADER + 8 * k, true)), order, where });
+      pfns.push({ pfn: Number(dv.getBigUint64(at + L.magHeader + 8 * k, true)), order, where });
     }
   };
   for (let c = 0; c < cpus; c++) {
     for (let o = 0; o < ORDERS; o++) {
-      const cc = base + h[H_OFF_CPU_CACHES] + (c * ORDERS + o) * CACHE_LINE;
-      readMag(dv.getUint32(cc + CC_LOADED, true), o, `cpu${c}.loaded.o${o}`);
-      readMag(dv.getUint32(cc + CC_PREV, true), o, `cpu${c}.prev.o${o}`);
+      const cc = base + u32(L.offCpuCaches) + (c * ORDERS + o) * CACHE_LINE;
+      readMag(dv.getUint32(cc + L.cpuCacheLoaded, true), o, `cpu${c}.loaded.o${o}`);
+      readMag(dv.getUint32(cc + L.cpuCachePrev, true), o, `cpu${c}.prev.o${o}`);
     }
   }
   for (let o = 0; o < ORDERS; o++) {
-    const dp = base + h[H_OFF_DEPOTS] + o * CACHE_LINE;
-    let m = dv.getUint32(dp + DP_HEAD, true);
-    const n = dv.getUint32(dp + DP_SIZE, true);
+    const dp = base + u32(L.offDepots) + o * CACHE_LINE;
+    let m = dv.getUint32(dp + L.depotHead, true);
+    const n = dv.getUint32(dp + L.depotSize, true);
     for (let i = 0; i < n; i++) {
       if (m === 0) throw new Error(`depot o${o}: list ends after ${i} of ${n} magazines`);
       readMag(m, o, `depot.o${o}#${i}`);
-      m = dv.getUint32(base + offMags + m * stride + MAG_NEXT, true);
+      m = dv.getUint32(base + offMags + m * stride + L.magNext, true);
     }
   }
   return { pfns, magazines };
