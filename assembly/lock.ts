@@ -63,12 +63,6 @@ function lockContended(d: Domain, word: usize, who: u32): void {
   if (atomic.load<u32>(word + 4) != 0) atomic.notify(word, 1);
 }
 
-/** Tries once; true when taken. */
-// @ts-ignore: decorator
-@inline export function tryLock(word: usize, who: u32): bool {
-  return atomic.cmpxchg<u32>(word, 0, who) == 0;
-}
-
 /**
  * Parks since the last liveness check. A global, not a local: Node 20's
  * baseline wasm compiler (V8 11.3 Liftoff) loses updates to a local made in

@@ -2,6 +2,7 @@
 // never overlapping), accounting, every refused input with its typed error,
 // what free() detects with and without debug mode, and views.
 import { describe, expect, it } from "vitest";
+import { prng } from "../dist/examples/shared-arena-worker.js";
 import {
   ArenaClosedError, ArenaOverlapError, DoubleFreeError, InvalidArgumentError, InvalidFreeError, IovaError,
   MAX_ARENA_BYTES, MAX_CACHED_UNITS, SharedArena, type SharedArenaOptions,
@@ -37,17 +38,6 @@ function expectArg(fn: () => unknown, argument: string, value: unknown, type: Fu
   return a;
 }
 
-/** The mulberry32 PRNG, for repeatable random sizes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Live { offset: number; bytes: number }
 

@@ -6,6 +6,7 @@
 // so the variable is set and the module graph reset before a dynamic import.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { IovaDomain as ReleaseDomain } from "../dist/src/index.js";
+import { prng } from "../dist/bench/tree/util.js";
 import { compiledModule as releaseModule, wasmPath as releasePath } from "../dist/src/wasm/module.js";
 
 type DomainCtor = typeof ReleaseDomain;
@@ -30,17 +31,6 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-/** xorshift32: reproducible without a dependency. */
-function prng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 
 describe("debug build", () => {
   it("is the one loaded after IOVA_WASM=debug, and differs from the release build", () => {

@@ -2,7 +2,7 @@
 // 2^53, which the host enforces); inside they are u64. Each call takes the
 // domain's base address and holds the tree lock for its whole duration.
 
-import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, Policy } from "../layout";
+import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
