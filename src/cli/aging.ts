@@ -14,6 +14,8 @@ import { COMPLETION_MODES, configJson, resolveSimOptions, type CompletionMode, t
 import { DEFAULT_COSTS, type CostModel } from "../sim/costs.js";
 import { SimBooksError, simulate, type SimResult } from "../sim/engine.js";
 import { simulateAll } from "../sim/parallel.js";
+import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
+import { prepareOutputDir } from "./output-path.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 
 /**
@@ -62,6 +64,8 @@ export interface AgingOptions {
   onProgress?: (policy: DepotPolicy, index: number, p: SimProgress) => void;
   /** Called when a policy's run is done. */
   onPolicyDone?: (policy: DepotPolicy, index: number, r: SimResult) => void;
+  /** Stop request (src/cli/interrupt.ts): runs end at their next sample, and runs not started are left out. */
+  stop?: Int32Array;
 }
 
 /** Per-policy figures beyond the report's series: the engine's own account. */
@@ -120,6 +124,7 @@ export function agingSimOptions(o: AgingOptions, policy: DepotPolicy): SimOption
     reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,
     dma32First: o.dma32First ?? true,
     costs: o.costs,
+    stop: o.stop,
   };
 }
 
@@ -161,8 +166,9 @@ function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result
       node: process.version,
       machine: machine(),
       seed: cfg.seed,
-      simulatedSeconds: cfg.durationMs / 1000,
+      simulatedSeconds: Math.max(0, ...runs.map((r) => r.result.simulatedSeconds)),
       wallSeconds,
+      ...(runs.some((r) => r.result.stopped) || runs.length < policiesOf(o).length ? { interrupted: true } : {}),
       config: { ...shared, policies },
     },
     policies: out,
@@ -202,12 +208,15 @@ export async function runAgingStudyParallel(o: AgingOptions = {}): Promise<Aging
     onProgress: (i, p) => o.onProgress?.(policies[i]!, i, p),
     onDone: (i, r) => o.onPolicyDone?.(policies[i]!, i, r),
   });
-  return assemble(o, policies, runs, (performance.now() - wall0) / 1000);
+  // After a stop request, the policies that never started are left out of the study.
+  const ran = policies.flatMap((p, i) => (runs[i] ? [{ p, run: runs[i]! }] : []));
+  return assemble(o, ran.map((r) => r.p), ran.map((r) => r.run), (performance.now() - wall0) / 1000);
 }
 
 /** Runs the study and writes study.json, study.html and summary.txt into `dir`. */
 export async function runAgingToDir(o: AgingOptions, dir: string): Promise<AgingStudy & { paths: ReportPaths }> {
-  const study = (o.parallel ?? 1) > 1 ? await runAgingStudyParallel(o) : runAgingStudy(o);
+  // With a stop request the runs go to worker threads even one at a time, so this thread stays free to take SIGINT.
+  const study = (o.parallel ?? 1) > 1 || o.stop ? await runAgingStudyParallel(o) : runAgingStudy(o);
   const paths = await writeReport(study.result, dir);
   return { ...study, paths };
 }
@@ -430,17 +439,30 @@ export async function agingCommand(argv: string[]): Promise<number> {
     process.stderr.write(`iova aging: ${(e as Error).message}\n\n${agingHelp()}`);
     return 2;
   }
-  const names = [...(o.policies ?? POLICIES)];
-  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), names.length));
-  const progress = new Progress(process.stderr, names);
   const dir = o.out ?? join("reports", `aging-${stamp(new Date())}`);
-  const study = await runAgingToDir({
-    ...o,
-    parallel,
-    onProgress: (policy, i, p) => progress.update(policy, i, p),
-    onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
-  }, dir);
+  try {
+    prepareOutputDir("out", dir);  // before the run: an hour-long study never ends in a path it cannot write
+  } catch (e) {
+    process.stderr.write(`iova aging: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), (o.policies ?? POLICIES).length));
+  const progress = new Progress(process.stderr, [...(o.policies ?? POLICIES)]);
+  const interrupt = onInterrupt("iova aging");
+  let study: Awaited<ReturnType<typeof runAgingToDir>>;
+  try {
+    study = await runAgingToDir({
+      ...o,
+      parallel,
+      stop: interrupt.flag,
+      onProgress: (policy, i, p) => progress.update(policy, i, p),
+      onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
+    }, dir);
+  } finally {
+    interrupt.dispose();
+  }
   const { result, sims, paths, booksFailures } = study;
+  const names = result.policies.map((p) => p.policy);
   const w = (s: string) => process.stdout.write(s + "\n");
   const m = result.meta;
   const totalIos = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);
@@ -461,10 +483,14 @@ export async function agingCommand(argv: string[]): Promise<number> {
   w(`report: ${paths.html}`);
   w(`        ${paths.json}`);
   w(`        ${paths.summary}`);
+  if (interrupt.requested) {
+    process.stderr.write(`\niova aging: interrupted: the report holds what ran (${names.length} of ${(o.policies ?? POLICIES).length} policies, ` +
+      `${formatSeconds(m.simulatedSeconds)} simulated at most)\n`);
+  }
   if (booksFailures.length > 0) {
     process.stderr.write(`\niova aging: BOOKS DO NOT BALANCE for ${booksFailures.length} polic${booksFailures.length === 1 ? "y" : "ies"}:\n` +
       booksFailures.map((f) => `  ${f}\n`).join(""));
     return 1;
   }
-  return 0;
+  return interrupt.requested ? EXIT_INTERRUPTED : 0;
 }

@@ -10,6 +10,8 @@ export interface StudyMeta {
   seed: number;
   simulatedSeconds: number;
   wallSeconds: number;
+  /** The run was stopped early (SIGINT): the policies and times are what ran. */
+  interrupted?: boolean;
   config: Record<string, unknown>;
 }
 

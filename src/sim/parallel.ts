@@ -33,18 +33,21 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
  * Runs every option set, `parallel` at a time (1: one after another, in
  * worker threads all the same). Results come back in input order; a failed
  * run rejects the whole batch, except SimBooksError, which is returned as
- * its result so the caller can report it.
+ * its result so the caller can report it. Once a run's `stop` flag is set,
+ * the runs not yet started are skipped: their entries stay undefined.
  */
 export async function simulateAll(
   runs: readonly SimOptions[],
   parallel: number,
   hooks: { onProgress?: (index: number, p: SimProgress) => void; onDone?: (index: number, r: SimResult, booksOk: boolean) => void } = {},
-): Promise<Array<{ result: SimResult; booksOk: boolean }>> {
-  const out: Array<{ result: SimResult; booksOk: boolean }> = new Array(runs.length);
+): Promise<Array<{ result: SimResult; booksOk: boolean } | undefined>> {
+  const out: Array<{ result: SimResult; booksOk: boolean } | undefined> = new Array(runs.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < runs.length) {
       const i = next++;
+      const stop = runs[i]!.stop;
+      if (stop && Atomics.load(stop, 0) !== 0) continue;  // stopped: runs not yet started are left out
       let result: SimResult;
       let booksOk = true;
       try {
