@@ -15,6 +15,7 @@ import { DEFAULT_COSTS, type CostModel } from "../sim/costs.js";
 import { SimBooksError, simulate, type SimResult } from "../sim/engine.js";
 import { simulateAll } from "../sim/parallel.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
+import { ERAS, eraArg, type KernelEra } from "../domain/era.js";
 
 /**
  * The default load: the shape of the 2020 thread's machine and test. See
@@ -38,6 +39,8 @@ export const AGING_DEFAULTS = {
 export interface AgingOptions {
   /** Policies to run, in this order. Default: all five. */
   policies?: readonly DepotPolicy[];
+  /** Kernel era for every policy. Default: each policy on its own kernel's (POLICY_ERA). */
+  era?: KernelEra;
   /** Simulated seconds per policy (default 480; 60 with quick). */
   seconds?: number;
   quick?: boolean;
@@ -78,7 +81,7 @@ export interface PolicyEngineInfo {
   dumps: SimResult["dumps"];
 }
 
-export type AgingPolicyResult = PolicyResult & { engine: PolicyEngineInfo };
+export type AgingPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
 
 export interface AgingStudy {
   result: StudyResult & { policies: AgingPolicyResult[] };
@@ -107,6 +110,7 @@ export function agingSimOptions(o: AgingOptions, policy: DepotPolicy): SimOption
   const seconds = o.seconds ?? (o.quick ? d.quickSeconds : d.seconds);
   return {
     policy,
+    era: o.era,
     seed: o.seed ?? d.seed,
     cpus: o.cpus ?? d.cpus,
     jobs: o.jobs ?? d.jobs,
@@ -137,6 +141,7 @@ function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result
     if (!booksOk) booksFailures.push(`${policies[i]}: ${r.books.problems.join("; ")}`);
     return {
       policy: policies[i]!,
+      era: r.config.era,
       series: r.series,
       summary: summarize(r.series, r.config.intervalMs / 1000),
       engine: {
@@ -152,7 +157,7 @@ function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result
       },
     };
   });
-  const { policy: _p, ...shared } = configJson(cfg);
+  const { policy: _p, era: _e, ...shared } = configJson(cfg);
   const result: AgingStudy["result"] = {
     meta: {
       tool: "iova-wasm aging",
@@ -163,7 +168,8 @@ function assemble(o: AgingOptions, policies: DepotPolicy[], runs: Array<{ result
       seed: cfg.seed,
       simulatedSeconds: cfg.durationMs / 1000,
       wallSeconds,
-      config: { ...shared, policies },
+      // era: the --era override, or null when each policy runs on its own (policies[].era).
+      config: { ...shared, policies, era: o.era ?? null },
     },
     policies: out,
   };
@@ -225,7 +231,7 @@ function tenth(a: readonly number[], last: boolean): number {
  * cache bound, and (from the engine's diagnostics, when present) how the
  * kernel's walk and the tree lock moved between the first and last tenth.
  */
-export function verdict(result: StudyResult & { policies: Array<PolicyResult & { engine?: PolicyEngineInfo }> }): string[] {
+export function verdict(result: StudyResult & { policies: Array<PolicyResult & { era?: KernelEra; engine?: PolicyEngineInfo }> }): string[] {
   const lines: string[] = [];
   const cliffs = result.policies.filter((p) => p.summary.cliff).map((p) => p.policy);
   lines.push(cliffs.length === 0
@@ -235,7 +241,7 @@ export function verdict(result: StudyResult & { policies: Array<PolicyResult & {
     const s = p.summary;
     const ratio = s.iopsStart > 0 ? s.iopsEnd / s.iopsStart : NaN;
     const endCached = p.series.cachedTotal.at(-1) ?? 0;
-    let line = `  ${p.policy.padEnd(12)} iops end/start ${Number.isFinite(ratio) ? ratio.toFixed(3) : "-"}, ` +
+    let line = `  ${p.policy.padEnd(12)}${p.era ? ` (${p.era})` : ""} iops end/start ${Number.isFinite(ratio) ? ratio.toFixed(3) : "-"}, ` +
       `cached at end ${formatNumber(endCached)} pfns (peak ${formatNumber(s.peakCached)}), tree peak ${formatNumber(s.peakTree)}`;
     const d = p.engine?.diagnostics;
     if (d) {
@@ -277,6 +283,8 @@ const FLAGS: Flag[] = [
   { name: "seconds", arg: "N", help: `simulated seconds per policy (default ${AGING_DEFAULTS.seconds})`, set: (o, v) => { o.seconds = posNum("seconds", v); } },
   { name: "policies", arg: "a,b", help: `policies to run (default all: ${POLICIES.join(",")})`,
     set: (o, v) => { o.policies = v.split(",").map((s) => policyArg(s.trim())); } },
+  { name: "era", arg: "ERA", help: `kernel era for every policy: ${ERAS.join("|")} (default: each policy's own)`,
+    set: (o, v) => { o.era = eraArg(v); } },
   { name: "seed", arg: "N", help: `seed of every random draw (default ${AGING_DEFAULTS.seed})`,
     set: (o, v) => { if (!/^\d+$/.test(v) || Number(v) > 2 ** 32 - 1) throw new RangeError(`--seed: expected an integer in [0, 2^32), got '${v}'`); o.seed = Number(v); } },
   { name: "out", arg: "DIR", help: "report directory (default reports/aging-<date>)", set: (o, v) => { o.out = v; } },
@@ -451,6 +459,7 @@ export async function agingCommand(argv: string[]): Promise<number> {
   const c = m.config as Record<string, unknown>;
   w(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
     `completion ${c.completion}, migrate every ${c.migrateMs} ms (mean), seed ${m.seed}`);
+  w(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${o.era ? " (--era)" : ""}`);
   w("");
   process.stdout.write(summaryTable(result));
   w("");

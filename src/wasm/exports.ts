@@ -5,7 +5,7 @@ export interface IovaExports {
   heapBase(): number;
   layoutBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
   domainInit(base: number, granuleShift: number, startPfn: number, cpus: number, nodeCap: number,
-    magCap: number, magSize: number, policy: number, depotMax: number): void;
+    magCap: number, magSize: number, policy: number, depotMax: number, era: number): void;
   domainProbe(base: number): number;
   attach(cpu: number): void;
   lastError(): number;
@@ -52,7 +52,7 @@ export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK
 /** treeStat() selectors. */
 export const TREE_STAT = {
   ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
-  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13,
+  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13, era: 14,
 } as const;
 
 /** cacheStat() selectors. */
