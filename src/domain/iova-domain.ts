@@ -123,7 +123,8 @@ export class IovaDomain {
       : countArg("depotMax", options.depotMax ?? (Number.isFinite(geo.depotMax) ? geo.depotMax : 2 ** 31), 0, 2 ** 31);
     const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : 256;
     const maxMags = this.policy === "tree-only" ? 0
-      : countArg("maxMagazines", options.maxMagazines ?? this.cpus * 12 + 6 * perOrder + 16, 0, 1 << 22);
+      : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
+      : defaultMagazines(this.cpus, perOrder, options.depotMax);
     this.module = compiledModule();
     this.base = DOMAIN_BASE;
     // The layout is computed by the module itself; a one-page probe instance asks it.
@@ -132,7 +133,13 @@ export class IovaDomain {
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
     this.scratchBase = this.base + align(bytes, 64);
     // One scratch slot per CPU plus one for the creating thread.
-    this.memory = newSharedMemory(this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES);
+    const total = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
+    try {
+      this.memory = newSharedMemory(total);
+    } catch (e) {
+      throw new InvalidArgumentError("options", options, `need ${total} bytes of shared memory, which this machine refused (${(e as Error).message})`);
+    }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
@@ -502,6 +509,47 @@ function failureOf(code: number): AllocFailure {
   if (code === ERR.NODE_SLAB_FULL) return "node-slab-full";
   if (code === ERR.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";
+}
+
+/** The most magazines a slab may hold (the maxMagazines option's bound). */
+const MAX_MAGAZINES = 1 << 22;
+
+/**
+ * Every CPU's 12 (loaded and prev per order), the depots' fill and a margin.
+ * Past the slab's bound the blame goes to depotMax when the caller set it,
+ * else to the CPU count, never to a maxMagazines the caller did not give.
+ */
+function defaultMagazines(cpus: number, perOrder: number, depotMax: unknown): number {
+  const n = cpus * 12 + 6 * perOrder + 16;
+  if (n <= MAX_MAGAZINES) return n;
+  const [arg, value] = depotMax !== undefined ? ["depotMax", depotMax] : ["cpus", cpus];
+  throw new InvalidArgumentError(arg, value, `needs ${n} magazines by default, more than a slab holds (${MAX_MAGAZINES}); pass a smaller maxMagazines`);
+}
+
+/** A wasm32 memory holds at most 65536 pages of 64 KiB: the domain, its base and the scratch slots must fit. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
+
+/**
+ * The refusal of a geometry that does not fit one memory. It names the
+ * option behind the largest region, among those the caller gave (a
+ * default is never blamed: then the error is about the options as a whole).
+ */
+function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpus: number, maxRanges: number,
+  maxMags: number, magSize: number): InvalidArgumentError {
+  // Each region's share, as the module's own layout sizes it.
+  const mags = probe.layoutBytes(1, 1, maxMags, magSize);
+  const shares: [keyof DomainOptions, number][] = [
+    ["maxRanges", probe.layoutBytes(1, maxRanges, 0, 0)],
+    ["maxMagazines", mags],
+    ["magazineSize", mags],
+    ["depotMax", mags],
+    ["cpus", probe.layoutBytes(cpus, 1, 0, 0) + cpus * SCRATCH_BYTES],
+  ];
+  const given = shares.filter(([k]) => options[k] !== undefined).sort((a, b) => b[1] - a[1]);
+  const reason = `would make a domain of ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
+  if (given.length === 0) return new InvalidArgumentError("options", options, reason);
+  const [name] = given[0];
+  return new InvalidArgumentError(name, options[name], reason);
 }
 
 function align(x: number, a: number): number {
