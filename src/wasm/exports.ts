@@ -5,7 +5,7 @@ export interface IovaExports {
   heapBase(): number;
   layoutBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
   domainInit(base: number, granuleShift: number, startPfn: number, cpus: number, nodeCap: number,
-    magCap: number, magSize: number, policy: number, depotMax: number): void;
+    magCap: number, magSize: number, policy: number, depotMax: number, era: number): void;
   domainProbe(base: number): number;
   attach(cpu: number): void;
   lastError(): number;
@@ -83,7 +83,7 @@ export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK
 /** treeStat() selectors. */
 export const TREE_STAT = {
   ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
-  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13,
+  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13, era: 14,
 } as const;
 
 /** cacheStat() selectors. */
@@ -111,6 +111,7 @@ export const CHECK_CODES: Record<number, string> = {
   14: "the tree has a cycle",
   15: "a node's subtree count is wrong",
   16: "a node's aligned-block order does not match its subtree",
+  17: "the header's region offsets do not match its geometry or run past the memory",
 };
 
 /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */

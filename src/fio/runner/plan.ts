@@ -42,6 +42,7 @@ export interface WorkerPlan {
 export interface RunPlan {
   cpus: number;
   policy: JobOptions['policy'];
+  era: JobOptions['era'];
   strict: boolean;
   granule: number;
   fqSize: number;
@@ -185,7 +186,7 @@ export function makePlan(input: PlanInput): RunPlan {
   const maxRanges = Math.min(50_000_000, inFlight + cpus * g.fqSize + maxMagazines * geo.magazineSize + 4096);
 
   return {
-    cpus, policy: g.policy, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
+    cpus, policy: g.policy, era: g.era, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
     fqTimeoutMs: g.fqTimeoutMs, ...(input.model ?? MODEL_DEFAULTS),
     limit64: 2 ** (ADDRESS_BITS - Math.log2(g.granule)) - 1,
     workers, jobWorkers: clones.length, cpuWorkers, ringCap, ringBase, i32Words, f64Words,

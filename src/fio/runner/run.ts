@@ -47,6 +47,7 @@ export interface RunInput {
 export interface DomainSummary {
   clock: 'real' | 'virtual';
   policy: string;
+  era: string;
   mode: 'strict' | 'non-strict';
   cpus: number;
   workers: number;
@@ -162,7 +163,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const model = input.model ?? MODEL_DEFAULTS;
   const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism(), model });
   const domain = new IovaDomain(plan.granule, 1, {
-    cpus: plan.cpus, policy: plan.policy, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
+    cpus: plan.cpus, policy: plan.policy, era: plan.era, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
     flushQueue: { size: plan.fqSize, timeoutMs: plan.fqTimeoutMs },
   });
   const dma = new DmaPath(domain);
@@ -433,7 +434,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   });
 
   const summary: DomainSummary = {
-    clock: 'real', policy: plan.policy, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
+    clock: 'real', policy: plan.policy, era: domain.era, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
     irqWorkers: W - plan.jobWorkers, granule: plan.granule, elapsedMs: endMs - startMs,
     ios: jobWorkers.reduce((a, w) => a + f64[w.countersBase + WF_IOS_R]! + f64[w.countersBase + WF_IOS_W]!, 0),
     maps, unmaps: unmapCalls,
