@@ -18,7 +18,7 @@ import { formatBlockSize } from '../values.js';
 import { FioOptionError } from '../errors.js';
 import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
 import type { JobOptions } from '../options.js';
-import { simulate, SimBooksError, type SimResult } from '../../sim/engine.js';
+import { booksMessage, simulate } from '../../sim/engine.js';
 import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
 import { Rng } from '../../sim/rng.js';
@@ -72,7 +72,7 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
   const runtime = first.runtimeMs;
   const intervalMs = runtime / Math.ceil(runtime / 1000);
   return {
-    policy: g.policy, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
+    policy: g.policy, era: g.era, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
     granule: g.granule, maxSegment: first.maxSegment, dma32First: first.dma32First, addressBits: ADDRESS_BITS,
     completion: first.completion, strict: g.mode === 'strict', durationMs: runtime, intervalMs,
     fqSize: g.fqSize, fqTimeoutMs: Math.max(0.001, g.fqTimeoutMs),
@@ -107,15 +107,8 @@ export function runVirtual(input: VirtualInput): RunOutcome {
       );
     };
   }
-  let r: SimResult;
-  let booksError: string | null = null;
-  try {
-    r = simulate(opts);
-  } catch (e) {
-    if (!(e instanceof SimBooksError)) throw e;
-    r = e.result;
-    booksError = e.message;
-  }
+  const r = simulate(opts);
+  const booksError = r.books.ok ? null : booksMessage(r);
   const c = r.counters;
   const runtimeMs = r.config.durationMs;
   const readShare = readFraction(first);
@@ -152,7 +145,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
   return {
     results: [res],
     domain: {
-      clock: 'virtual', policy: g.policy, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
+      clock: 'virtual', policy: g.policy, era: r.config.era, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
       granule: g.granule, elapsedMs: runtimeMs, ios: c.ios, maps: c.maps, unmaps: c.maps,
       cacheHits: c.cacheHits, cacheMisses: c.cacheMisses, depotFullEvents: c.depotFullEvents,
       magsFreedToTree: c.magsFreedToTree, magazineAllocFailures: c.magazineAllocFailures,
