@@ -5,6 +5,7 @@ import { ADAPTIVE_RECLAIM_MS, POLICIES, policyArg, type DepotPolicy } from "../d
 import type { CostModel } from "../sim/costs.js";
 import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
+import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 
 /** The default load: the shape of the 2020 thread's machine and test (docs/aging.md). */
 export const STUDY_DEFAULTS = {
@@ -29,6 +30,8 @@ export interface StudyOptions {
   /** Simulated seconds per policy (default 480; 60 with quick). */
   seconds?: number;
   quick?: boolean;
+  /** The thread's system uncompressed (run length: the thread's last dump, unless `seconds` says otherwise). */
+  faithful?: boolean;
   seed?: number;
   cpus?: number;
   jobs?: number;
@@ -57,6 +60,9 @@ export interface StudyPlan {
   policies: DepotPolicy[];
   /** One per policy, in the same order; each is resolved and checked once, here. */
   configs: SimConfig[];
+  faithful: boolean;
+  /** What this run compresses relative to the thread's system (empty when faithful). */
+  compression: CompressionItem[];
 }
 
 /**
@@ -68,7 +74,8 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const policies = [...(o.policies ?? POLICIES)].map((p) => policyArg(p));
   if (policies.length === 0) throw new RangeError("no policies to run");
   const d = STUDY_DEFAULTS;
-  const seconds = o.seconds ?? (o.quick ? d.quickSeconds : d.seconds);
+  const faithful = o.faithful ?? false;
+  const seconds = o.seconds ?? (faithful ? FAITHFUL_SECONDS : o.quick ? d.quickSeconds : d.seconds);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
     seed: o.seed ?? d.seed,
@@ -85,5 +92,5 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     dma32First: o.dma32First ?? d.dma32First,
     costs: o.costs,
   }));
-  return { policies, configs };
+  return { policies, configs, faithful, compression: compressionOf(configs[0]!.durationMs / 1000, faithful) };
 }
