@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus as hostCpus } from "node:os";
 import type { DepotPolicy } from "../domain/policy.js";
+import type { KernelEra } from "../domain/era.js";
 import { summarize } from "../report/table.js";
 import type { PolicyInstruments, PolicyResult, StudyReading, StudyResult } from "../report/types.js";
 import { writeReport, type ReportPaths } from "../report/write.js";
@@ -29,7 +30,7 @@ export interface PolicyEngineInfo {
   dumps: SimResult["dumps"];
 }
 
-export type StudyPolicyResult = PolicyResult & { engine: PolicyEngineInfo };
+export type StudyPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
 
 export interface Study {
   result: StudyResult & { policies: StudyPolicyResult[]; reading: StudyReading; calibration: CalibrationValues | null };
@@ -64,6 +65,7 @@ export const CALIBRATION_POLICY = "linux-5.10";
 function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   return {
     policy,
+    era: r.config.era,
     series: r.series,
     summary: summarize(r.series, r.config.intervalMs / 1000),
     instruments: instrumentsOf(r),
@@ -83,7 +85,7 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
 
 function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
   const cfg = plan.configs[0]!;
-  const { policy: _p, ...shared } = configJson(cfg);
+  const { policy: _p, era: _e, ...shared } = configJson(cfg);
   const policies = sims.map((r, i) => policyResult(plan.policies[i]!, r));
   const calib = policies.find((p) => p.policy === CALIBRATION_POLICY);
   const calibration = calib ? calibrationValues(calib, cfg.cpus) : null;
@@ -106,7 +108,8 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Stud
         simulatedSeconds: cfg.durationMs / 1000,
         wallSeconds,
         speed: { ios, runWallSeconds: simWall, simIosPerWallSecond: ios / Math.max(simWall, 1e-9) },
-        config: { ...shared, policies: plan.policies, faithful: plan.faithful },
+        // era: the override every policy ran on, or null (each on its own: policies[].era).
+        config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
       },
       policies,
       reading,

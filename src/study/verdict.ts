@@ -38,7 +38,7 @@ function block(name: string, text: string): string[] {
 
 const pct = (v: number): string => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
 
-export function verdict(result: Pick<StudyResult, "policies">): string[] {
+export function verdict(result: { policies: Array<PolicyResult & { era?: string }> }): string[] {
   const lines: string[] = [];
   const by = (o: Outcome) => result.policies.filter((p) => outcomeOf(p) === o).map((p) => p.policy);
   const fell = by("fell and stayed down");
@@ -51,7 +51,7 @@ export function verdict(result: Pick<StudyResult, "policies">): string[] {
   for (const p of result.policies) {
     const s = p.summary;
     const parts = [
-      `IOPS ${formatNumber(s.iopsStart)} -> ${formatNumber(s.iopsEnd)} (${formatChange(s.iopsEnd, s.iopsStart)}), ` +
+      `${p.era ? `(${p.era}) ` : ""}IOPS ${formatNumber(s.iopsStart)} -> ${formatNumber(s.iopsEnd)} (${formatChange(s.iopsEnd, s.iopsStart)}), ` +
         `worst 10 s ${formatNumber(s.worst10s)} (${formatChange(s.worst10s, s.iopsStart)});`,
       `cached ${formatNumber(p.series.cachedTotal.at(-1) ?? 0)} pfns at the end (peak ${formatNumber(s.peakCached)})`,
     ];
