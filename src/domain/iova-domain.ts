@@ -45,6 +45,15 @@ export interface DomainOptions {
    * computations per allocation; the load simulator's cost model uses it.
    */
   countKernelWalk?: boolean;
+  /**
+   * A flush queue for non-strict unmap (drivers/iommu/iova.c v5.10): `size`
+   * entries per CPU ring (IOVA_FQ_SIZE, holds size - 1), the timer's
+   * `timeoutMs` (IOVA_FQ_TIMEOUT), and `hz` (jiffies per second: the timer
+   * expires on a jiffy boundary; 0 for none). Reach it through DmaPath.
+   */
+  flushQueue?: { size: number; timeoutMs: number; hz?: number };
+  /** Shared bytes reserved after the domain for the host's own structures (hostBase). Default 0. */
+  hostBytes?: number;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -59,6 +68,9 @@ export interface DomainHandle {
   cpus: number;
   policy: DepotPolicy | "tree-only";
   era: KernelEra;
+  fqBase: number;
+  hostBase: number;
+  hostBytes: number;
 }
 
 export interface Range {
@@ -98,11 +110,17 @@ export class IovaDomain {
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
   readonly cpu: number;
+  /** Byte address of the flush queue (assembly/iommu/flush-queue.ts), or 0 when the domain has none. */
+  readonly fqBase: number;
+  /** Byte address and size of the host's reserved shared bytes (options.hostBytes). */
+  readonly hostBase: number;
+  readonly hostBytes: number;
   /** Why the last failed alloc()/allocFast() failed, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
   /** @internal */ readonly ex: IovaExports;
-  private readonly scratch: number;
+  /** @internal This thread's scratch slot (SCRATCH_BYTES) for bulk transfers. */
+  readonly scratch: number;
   private readonly module: WebAssembly.Module;
   private readonly scratchBase: number;
   private destroyed = false;
@@ -131,9 +149,19 @@ export class IovaDomain {
     const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
     if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
-    this.scratchBase = this.base + align(bytes, 64);
-    // One scratch slot per CPU plus one for the creating thread.
-    const total = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    const fq = options.flushQueue;
+    if (fq !== undefined) {
+      countArg("flushQueue.size", fq.size, 2, 1 << 16);
+      if (!(Number.isFinite(fq.timeoutMs) && fq.timeoutMs > 0)) throw new InvalidArgumentError("flushQueue.timeoutMs", fq.timeoutMs, "must be a number > 0");
+      countArg("flushQueue.hz", fq.hz ?? 0, 0, 100_000);
+    }
+    this.fqBase = fq === undefined ? 0 : this.base + align(bytes, 64);
+    const fqEnd = fq === undefined ? this.base + bytes : this.fqBase + probe.fqBytes(this.cpus, fq.size);
+    this.scratchBase = align(fqEnd, 64);
+    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
+    // One scratch slot per CPU plus one for the creating thread, then the host's bytes.
+    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    const total = this.hostBase + this.hostBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
       this.memory = newSharedMemory(total);
@@ -143,6 +171,7 @@ export class IovaDomain {
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+    if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
@@ -161,7 +190,7 @@ export class IovaDomain {
       granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
       policy: handle.policy, era: eraOfCode(ex.treeStat(handle.base, TREE_STAT.era)), memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
       module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false,
+      destroyed: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
     });
     ex.setCpuAlive(handle.base, cpu, 1);
     return d;
@@ -172,7 +201,7 @@ export class IovaDomain {
     return {
       memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
       granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,
-      era: this.era,
+      era: this.era, fqBase: this.fqBase, hostBase: this.hostBase, hostBytes: this.hostBytes,
     };
   }
 
