@@ -224,11 +224,13 @@ export namespace Err {
 }
 
 // ╒══════════════ CpuState (one cache line per CPU) ═══════════════╕
-// │ alive │ pad │ reserved counters                                 │
+// │ alive │ attached │ reserved counters                            │
 // └─────────────────────────────────────────────────────────────────┘
+// attached: 1 while a view owns this CPU's scratch slot (the host's attach
+// claims it, the CPU-dead path releases it), so two views never share one.
 @unmanaged export class CpuState {
   alive: u32;
-  pad0: u32;
+  attached: u32;
   pad1: u64;
   pad2: u64;
   pad3: u64;

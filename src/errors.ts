@@ -64,9 +64,25 @@ function reasonText(r: AllocFailure): string {
   }
 }
 
+/**
+ * The value as the message shows it. Never throws: a hostile value (a
+ * null-prototype object, a throwing toString or valueOf, a Proxy) must not
+ * turn the error about it into another error.
+ */
 function describe(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "number" && Object.is(v, -0)) return "-0";
-  return String(v);
+  if (typeof v === "symbol") return v.description === undefined ? "Symbol()" : `Symbol(${v.description})`;
+  if (typeof v !== "object" && typeof v !== "function") return String(v);
+  if (v === null) return "null";
+  try {
+    return String(v);
+  } catch {
+    try {
+      return Object.prototype.toString.call(v);
+    } catch {
+      return "(an object that cannot be shown)";
+    }
+  }
 }

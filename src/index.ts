@@ -1,6 +1,6 @@
 // Public API of iova-wasm.
 export {
-  IovaDomain, MAX_BATCH, type DomainOptions, type DomainHandle, type Range, type TreeStats,
+  IovaDomain, MAX_BATCH, type AttachOptions, type DomainOptions, type DomainHandle, type Range, type TreeStats,
 } from "./domain/iova-domain.js";
 export { POLICIES, type DepotPolicy } from "./domain/policy.js";
 export { ERAS, POLICY_ERA, type KernelEra } from "./domain/era.js";
@@ -12,5 +12,5 @@ export {
   type SharedArenaOptions, type SharedArenaHandle, type ArenaStats, type TypedArrayConstructorLike,
 } from "./arena/shared-arena.js";
 export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";
-export { LocalCache, type LocalCacheOptions } from "./domain/local-cache.js";
+export { LocalCache, CacheClosedError, type LocalCacheOptions } from "./domain/local-cache.js";
 export { CpuPool, WorkerExitedError, WorkerCommandError, type CpuPoolOptions, type CpuDeath } from "./workers/pool.js";

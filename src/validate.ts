@@ -38,3 +38,11 @@ export function boolArg(name: string, v: unknown): boolean {
   if (typeof v !== "boolean") throw new InvalidArgumentError(name, v, "must be a boolean");
   return v;
 }
+
+/** A time in ms of the domain clock: a finite number from `min` below 2^53 (fractions are truncated by the core). */
+export function msArg(name: string, v: unknown, min: number): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > Number.MAX_SAFE_INTEGER) {
+    throw new InvalidArgumentError(name, v, `must be a finite number of ms from ${min} below 2^53`);
+  }
+  return v;
+}

@@ -187,7 +187,7 @@ describe("v5.11's retry bound wraps for the anchor (fixed by dcdb3ba7e2a8 in v6.
     expect(d.alloc(4, 15, true)).toBe(8);
     expect(d.alloc(4, 15, true)).toBe(4);
     expect(d.free(15)).toBe(true);
-    expect(d.stats().cached32Pfn).toBe(2 ** 64);  // the anchor
+    expect(d.stats().cached32Pfn).toBeNull();  // the anchor
     return d;
   };
   for (const era of ["v5.10", "v6.x"] as const) {

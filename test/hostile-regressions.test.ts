@@ -4,7 +4,9 @@
 // (hostile-api, hostile-cli, faults-*) prove each class is gone; these keep
 // the exact cases that were found.
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, InvariantError, IovaDomain, LockHolderDeadError, SharedArena } from "../dist/src/index.js";
+import {
+  CacheClosedError, DomainDestroyedError, InvalidArgumentError, InvariantError, IovaDomain, LocalCache, LockHolderDeadError, SharedArena,
+} from "../dist/src/index.js";
 import { layoutOf } from "../dist/src/wasm/exports.js";
 
 function refused(fn: () => unknown, argument: string): InvalidArgumentError {
@@ -79,4 +81,115 @@ describe("hangs", () => {
     expect((caught as LockHolderDeadError).holderCpu).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
   }, 20_000);
+});
+
+describe("two users of one CPU's state", () => {
+  it("a second live attach of a CPU is refused (the batch API handed ~550 pfns out twice)", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 1024, cpus: 2 });
+    const a = IovaDomain.attach(d.handle, 0);
+    refused(() => IovaDomain.attach(d.handle, 0), "cpu");
+    // A shared view works, without batch calls; the CPU-dead path frees the CPU for a new owner.
+    const shared = IovaDomain.attach(d.handle, 0, { shareCpu: true });
+    expect(shared.allocFast(1, 1000)).not.toBeNull();
+    refused(() => shared.allocFastBatch([1], 1000), "cpu");
+    expect(a.allocFastBatch([1, 2], 1000).every((p) => p > 0)).toBe(true);
+    d.setCpuAlive(0, false);
+    const b = IovaDomain.attach(d.handle, 0);
+    expect(b.cpu).toBe(0);
+    d.check();
+  });
+
+  it("forged or stale handles are refused, and a failed attach leaves the thread able to create domains", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 64, cpus: 2 });
+    const other = new IovaDomain(4096, 1, { maxRanges: 128, cpus: 2 });
+    const forged: unknown[] = [
+      { ...d.handle, cpus: 4 },                       // a cpus larger than the domain's
+      { ...d.handle, memory: other.memory },          // a handle mixed from two domains
+      JSON.parse(JSON.stringify(d.handle)),           // a JSON round trip
+      { ...d.handle, module: {} },                    // module: {}
+      null, 42, "handle",
+    ];
+    for (const h of forged) refused(() => IovaDomain.attach(h as never, 0), "handle");
+    const after = new IovaDomain(4096, 1, { maxRanges: 16 });
+    expect(after.alloc(1, 100)).toBe(100);
+  });
+});
+
+describe("use after close or destroy", () => {
+  it("LocalCache.close(): free and alloc are refused (a freed range was lost, then handed back)", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 1024 });
+    const c = new LocalCache(d, { limitPfn: 1000 });
+    const p = c.alloc(1)!;
+    c.close();
+    expect(() => c.free(p, 1)).toThrow(CacheClosedError);
+    expect(() => c.alloc(1)).toThrow(CacheClosedError);
+  });
+
+  it("destroy() ends views attached earlier and refuses new attaches, in every thread's view", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 64, cpus: 2 });
+    const v = IovaDomain.attach(d.handle, 1);
+    const c = new LocalCache(v, { limitPfn: 1000 });
+    c.alloc(1);
+    d.destroy();
+    expect(v.isDestroyed).toBe(true);
+    expect(() => v.allocFast(1, 1000)).toThrow(DomainDestroyedError);
+    expect(() => v.freeFast(1000, 1)).toThrow(DomainDestroyedError);
+    expect(() => v.alloc(1, 1000)).toThrow(DomainDestroyedError);
+    expect(() => c.alloc(1)).toThrow(DomainDestroyedError);
+    expect(() => IovaDomain.attach(d.handle, 0)).toThrow(DomainDestroyedError);
+  });
+});
+
+describe("wrong answers at the edges", () => {
+  it("allocFast(4, limitPfn = 2) never returns a range above the limit (was 996)", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 64 });
+    const p = d.allocFast(4, 1000)!;
+    d.freeFast(p, 4);  // pfn 997 (size-aligned 996) now sits in CPU 0's order-2 magazine
+    expect(d.allocFast(4, 2)).toBeNull();
+    expect(d.lastFailure).toBe("no-space");
+    expect(d.allocFastBatch([4, 1], 2)[0]).toBe(0);
+    expect(d.allocFast(4, 1000)).toBe(p);  // the cached range is still there, not lost
+    d.check();
+  });
+
+  it("allocFast on a full node slab reports node-slab-full, not no-space", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 2, policy: "tree-only" });
+    expect(d.allocFast(1, 1000)).toBe(1000);
+    expect(d.allocFast(1, 1000)).toBe(999);
+    expect(d.allocFast(1, 1000)).toBeNull();
+    expect(d.lastFailure).toBe("node-slab-full");
+  });
+
+  it("stats() of an empty domain has only safe integers (the anchor's cached pfn is null)", () => {
+    const s = new IovaDomain(4096, 1).stats();
+    for (const [k, v] of Object.entries(s)) if (typeof v === "number") expect(Number.isSafeInteger(v), k).toBe(true);
+    expect(s.cachedPfn).toBeNull();
+    expect(s.cached32Pfn).toBeNull();
+  });
+
+  it("tick(NaN | -5 | 'abc' | Infinity), iterRanges('x'), setCpuAlive(1, 'no') are refused; the clock is not pinned", () => {
+    const d = new IovaDomain(4096, 1, { cpus: 2 });
+    for (const v of [NaN, -5, "abc", Infinity]) refused(() => d.tick(v as number), "nowMs");
+    refused(() => d.iterRanges("x" as never), "fromPfn");
+    refused(() => d.setCpuAlive(1, "no" as never), "alive");
+    d.tick(1000);
+    expect(d.cacheStats()).toBeDefined();
+  });
+});
+
+describe("crashes and unclear errors", () => {
+  it("a null-prototype object or a throwing toString does not break the error's own message", () => {
+    const d = new IovaDomain(4096, 1);
+    const hostile = [Object.create(null), { toString() { throw new Error("boom"); } }, { valueOf() { throw new Error("boom"); } }];
+    for (const v of hostile) {
+      const e = refused(() => d.alloc(v as never, 1000), "size");
+      expect(e.message).toContain("size");
+      expect(e.value).toBe(v);
+    }
+  });
+
+  it("new LocalCache(d) without options is a typed error naming options", () => {
+    const d = new IovaDomain(4096, 1);
+    refused(() => new (LocalCache as unknown as new (d: IovaDomain) => LocalCache)(d), "options");
+  });
 });

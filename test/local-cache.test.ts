@@ -1,6 +1,6 @@
 // LocalCache: a JS-side magazine in front of one CPU's wasm caches.
 import { describe, expect, it } from 'vitest';
-import { IovaDomain, LocalCache, InvalidArgumentError } from '../dist/src/index.js';
+import { IovaDomain, LocalCache, InvalidArgumentError, CacheClosedError } from '../dist/src/index.js';
 
 function domain() {
   return new IovaDomain(4096, 1, { maxRanges: 1 << 16, policy: 'linux-6.4' });
@@ -38,8 +38,10 @@ describe('LocalCache', () => {
     const held = c.held().reduce((a, b) => a + b, 0);
     expect(d.stats().ranges).toBe(live.size + held + d.cacheStats().total);
     for (const [p, s] of live) c.free(p, s);
-    c.close();
+    c.flush();
     expect(c.held()).toEqual([0, 0, 0, 0, 0, 0]);
+    c.close();
+    expect(() => c.held()).toThrow(CacheClosedError);
     d.flushAll();
     expect(d.stats().ranges).toBe(0);
     d.check();
@@ -66,6 +68,6 @@ describe('LocalCache', () => {
     expect(() => new LocalCache(d, { limitPfn: 0 })).toThrow(InvalidArgumentError);
     expect(() => new LocalCache(d, { limitPfn: 10, batch: 0 })).toThrow(InvalidArgumentError);
     c.close();
-    expect(() => c.alloc(1)).toThrow(InvalidArgumentError);
+    expect(() => c.alloc(1)).toThrow(CacheClosedError);
   });
 });

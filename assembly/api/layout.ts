@@ -22,6 +22,7 @@ export function layoutField(which: u32): u32 {
     case 13: return CACHE_LINE;
     case 14: return ORDERS;
     case 15: return offsetof<Magazine>("size");
+    case 16: return offsetof<Domain>("destroyed");
     default: return 0xFFFFFFFF;
   }
 }

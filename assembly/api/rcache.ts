@@ -1,7 +1,8 @@
 // Exported range-cache entry points: alloc_iova_fast / free_iova_fast on a
 // given CPU, the flush paths, the policy clock, stats and fault injection.
 
-import { Domain, CpuCache, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
+import { treeError } from "../tree/domain";
+import { Domain, CpuCache, CpuState, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
@@ -138,8 +139,18 @@ export function setMagLimit(base: usize, n: u32): void {
 }
 
 export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
-  atomic.store<u32>(changetype<usize>(cpuStateAt(domainAt(base), cpu)), alive ? 1 : 0);
+  let st = changetype<usize>(cpuStateAt(domainAt(base), cpu));
+  atomic.store<u32>(st, alive ? 1 : 0);
+  if (!alive) atomic.store<u32>(st + offsetof<CpuState>("attached"), 0);  // dead: its scratch slot is free again
 }
+
+/** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */
+export function claimCpu(base: usize, cpu: u32): u32 {
+  return atomic.cmpxchg<u32>(changetype<usize>(cpuStateAt(domainAt(base), cpu)) + offsetof<CpuState>("attached"), 0, 1);
+}
+
+/** Err.* of the last failed tree allocation of this instance (allocFast's failures end in the tree). */
+export function lastTreeError(): u32 { return treeError; }
 
 /**
  * Lock test: `iters` times, take the lock word at lockAddr and bump a plain

@@ -37,7 +37,7 @@ export function demoCommand(_args: string[]): number {
   out(`tree: ${s.ranges} ranges, ${s.allocs} allocs, ${s.frees} frees, ${s.allocFailures} failures; check() passed`);
   let lowest = Infinity;
   for (const r of d.iterRanges()) { lowest = r.lo; break; }
-  out(`lowest range starts at pfn ${lowest}; cached node at pfn ${s.cached32Pfn}`);
+  out(`lowest range starts at pfn ${lowest}; cached node at pfn ${s.cached32Pfn ?? "~0 (the anchor)"}`);
   d.destroy();
   return 0;
 }

@@ -7,8 +7,8 @@ import {
   AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
   NodeSlabFullError, type AllocFailure,
 } from "../errors.js";
-import { boolArg, countArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
-import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.js";
+import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
+import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
@@ -92,8 +92,10 @@ export interface TreeStats {
   reserves: number;
   max32AllocSize: number;
   dma32Pfn: number;
-  cachedPfn: number;
-  cached32Pfn: number;
+  /** pfn_lo of cached_node, or null while it is the anchor (pfn ~0, above every usable pfn: not a safe integer). */
+  cachedPfn: number | null;
+  /** pfn_lo of cached32_node, or null while it is the anchor. */
+  cached32Pfn: number | null;
   memoryBytes: number;
   /** The kernel era the domain runs (read back from the domain header). */
   era: KernelEra;
@@ -126,6 +128,8 @@ export class IovaDomain {
   private readonly module: WebAssembly.Module;
   private readonly scratchBase: number;
   private destroyed = false;
+  /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
+  private readonly destroyedWord!: Int32Array;
 
   /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
@@ -178,23 +182,59 @@ export class IovaDomain {
     this.cpu = 0;
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
+    this.destroyedWord = destroyedWordOf(this.ex, this.memory, this.base);
   }
 
-  /** Opens an existing domain (from another worker) as CPU `cpu`. */
-  static attach(handle: DomainHandle, cpu: number): IovaDomain {
-    countArg("cpu", cpu, 0, handle.cpus - 1);
-    adoptModule(handle.module);
-    const d = Object.create(IovaDomain.prototype) as IovaDomain;
-    const ex = instantiate(handle.memory, handle.module);
-    if (ex.domainProbe(handle.base) !== 0) throw new InvalidArgumentError("handle", "(domain handle)", "does not point at an initialised domain");
+  /**
+   * Opens an existing domain (from another worker) as CPU `cpu`. Each CPU has
+   * one scratch slot for batch calls and ranges(), so it may have one live
+   * view: a second attach of a CPU is refused until the first one's CPU-dead
+   * path ran (setCpuAlive(cpu, false), which CpuPool and SharedArena run when
+   * a worker exits). With `{ shareCpu: true }` the view claims no slot: it
+   * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
+   * share its rcache in the kernel) but refuses batch calls and ranges().
+   * @throws InvalidArgumentError for a handle that is not this package's
+   *   (forged, from JSON, mixed from two domains) or a CPU already attached;
+   *   DomainDestroyedError for a destroyed domain
+   */
+  static attach(handle: DomainHandle, cpu: number, options: AttachOptions = {}): IovaDomain {
+    const h = handleArg(handle);
+    countArg("cpu", cpu, 0, h.cpus - 1);
+    const share = boolArg("shareCpu", (options ?? {}).shareCpu ?? false);
+    let ex: IovaExports;
+    try {
+      ex = instantiate(h.memory, h.module);
+    } catch (e) {
+      throw new InvalidArgumentError("handle", "(domain handle)", `cannot be opened: ${(e as Error).message}`);
+    }
+    const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
+    if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
+    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
+    const header = { cpus: ex.magStat(h.base, MAG_STAT.cpus), nodeCap: ex.treeStat(h.base, TREE_STAT.nodeCap),
+      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy), bytes: ex.treeStat(h.base, TREE_STAT.totalBytes) };
+    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== POLICY_CODE[h.policy]) {
+      throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
+        `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
+    }
+    if (h.scratchBase < h.base + header.bytes || h.hostBase !== h.scratchBase + (h.cpus + 1) * SCRATCH_BYTES
+      || h.hostBase + h.hostBytes > h.memory.buffer.byteLength) {
+      throw bad("has scratch or host offsets outside its memory");
+    }
+    if (!share && ex.claimCpu(h.base, cpu) !== 0) {
+      throw new InvalidArgumentError("cpu", cpu, "already has a live view: two views of one CPU would share its scratch slot " +
+        "(its worker's exit, or setCpuAlive(cpu, false), frees it; attach with { shareCpu: true } for a view without batch calls)");
+    }
+    adoptModule(h.module);  // only now: a bad handle never replaces this thread's module
     ex.attach(cpu);
+    const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
-      granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
-      policy: handle.policy, era: eraOfCode(ex.treeStat(handle.base, TREE_STAT.era)), memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
-      module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
+      granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
+      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
+      module: h.module, scratchBase: h.scratchBase, scratch: share ? NO_SCRATCH : h.scratchBase + cpu * SCRATCH_BYTES,
+      destroyed: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
-    ex.setCpuAlive(handle.base, cpu, 1);
+    ex.setCpuAlive(h.base, cpu, 1);
     return d;
   }
 
@@ -280,13 +320,20 @@ export class IovaDomain {
     return out;
   }
 
-  *iterRanges(fromPfn = 0): Generator<Range> {
+  /** Every range with lo >= fromPfn, in address order, read in chunks. Arguments are checked at the call. */
+  iterRanges(fromPfn = 0): Generator<Range> {
     this.live("ranges");
+    pfnArg("fromPfn", fromPfn);
+    return this.rangesFrom(fromPfn, this.scratchFor("ranges"));
+  }
+
+  private *rangesFrom(fromPfn: number, scratch: number): Generator<Range> {
     const max = SCRATCH_BYTES / 16;
     let from = fromPfn;
     for (;;) {
-      const n = this.call(() => this.ex.dumpRanges(this.base, from, this.scratch, max));
-      const f64 = new Float64Array(this.memory.buffer, this.scratch, n * 2);
+      this.live("ranges");
+      const n = this.call(() => this.ex.dumpRanges(this.base, from, scratch, max));
+      const f64 = new Float64Array(this.memory.buffer, scratch, n * 2);
       const chunk: Range[] = [];
       for (let i = 0; i < n; i++) chunk.push({ lo: f64[2 * i], hi: f64[2 * i + 1] });
       yield* chunk;
@@ -320,7 +367,7 @@ export class IovaDomain {
       ranges: s("ranges"), maxRanges: s("nodeCap"), allocs: s("allocs"), frees: s("frees"),
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
-      cachedPfn: s("cachedPfn"), cached32Pfn: s("cached32Pfn"), memoryBytes: this.memory.buffer.byteLength,
+      cachedPfn: belowAnchor(s("cachedPfn")), cached32Pfn: belowAnchor(s("cached32Pfn")), memoryBytes: this.memory.buffer.byteLength,
       era: eraOfCode(s("era")),
     };
   }
@@ -331,7 +378,7 @@ export class IovaDomain {
    */
   useOracleWalk(on: boolean): void {
     this.live("useOracleWalk");
-    this.ex.setOracleWalk(this.base, on ? 1 : 0);
+    this.ex.setOracleWalk(this.base, boolArg("on", on) ? 1 : 0);
   }
 
   /**
@@ -348,6 +395,7 @@ export class IovaDomain {
   allocFreeLoop(size: number, limitPfn: number, sizeAligned: boolean, rounds: number): number {
     this.live("allocFreeLoop");
     this.checkRequest(size, limitPfn);
+    boolArg("sizeAligned", sizeAligned);
     countArg("rounds", rounds, 0, 2 ** 32 - 1);
     return this.call(() => this.ex.allocFreeLoop(this.base, size, limitPfn, sizeAligned ? 1 : 0, rounds));
   }
@@ -363,11 +411,12 @@ export class IovaDomain {
   allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
-    if (this.destroyed) throw new DomainDestroyedError("allocFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("allocFast");
     if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
       this.checkRequest(size, limitPfn);
     }
     if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    if (typeof flush !== "boolean") boolArg("flush", flush);
     let r: number;
     try {
       r = this.ex.allocFast(this.base, cpu, size, limitPfn, flush ? 1 : 0);
@@ -375,16 +424,29 @@ export class IovaDomain {
       throw this.translate(e);
     }
     if (r < this.startPfn) {  // 0: failure; below startPfn: see alloc()
-      this.lastFailure = "no-space";
+      this.lastFailure = r === 0 ? failureOf(this.ex.lastTreeError()) : "no-space";
       return null;
     }
+    if (r + cachedLength(size) - 1 > limitPfn) return this.aboveLimit(r, size, cpu);
     this.lastFailure = null;
     return r;
   }
 
+  /**
+   * The guard on the core's unsigned limit arithmetic: for a size larger
+   * than limitPfn + 1 the kernel's cache limit (limit_pfn + 1 - size) wraps
+   * and any cached pfn passes it. The core keeps that (replay needs it);
+   * the API gives the range back where it came from and reports no space.
+   */
+  private aboveLimit(pfn: number, size: number, cpu: number): null {
+    this.call(() => this.ex.freeFast(this.base, cpu, pfn, size));
+    this.lastFailure = "no-space";
+    return null;
+  }
+
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
-    if (this.destroyed) throw new DomainDestroyedError("freeFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("freeFast");
     if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && Number.isSafeInteger(size) && size >= 1)) {
       pfnArg("pfn", pfn);
       sizeArg("size", size);
@@ -407,12 +469,18 @@ export class IovaDomain {
     this.live("allocFastBatch");
     pfnArg("limitPfn", limitPfn);
     this.checkCpu(cpu);
-    const n = countArg("sizes.length", sizes.length, 0, MAX_BATCH);
-    const buf = new Float64Array(this.memory.buffer, this.scratch, n);
+    boolArg("flush", flush);
+    const scratch = this.scratchFor("allocFastBatch");
+    const n = countArg("sizes.length", sizesArg(sizes).length, 0, MAX_BATCH);
+    const buf = new Float64Array(this.memory.buffer, scratch, n);
     for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
-    this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
+    const asked = buf.slice();
+    this.call(() => this.ex.allocFastBatch(this.base, cpu, scratch, n, limitPfn, flush ? 1 : 0));
     const out = buf.slice();
-    for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
+    for (let i = 0; i < n; i++) {
+      if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
+      else if (out[i] + cachedLength(asked[i]) - 1 > limitPfn) out[i] = this.aboveLimit(out[i], asked[i], cpu) ?? 0;
+    }
     return out;
   }
 
@@ -420,16 +488,17 @@ export class IovaDomain {
   freeFastBatch(pfns: ArrayLike<number>, sizes: ArrayLike<number>, cpu = this.cpu): void {
     this.live("freeFastBatch");
     this.checkCpu(cpu);
-    const n = countArg("pfns.length", pfns.length, 0, MAX_BATCH);
-    if (sizes.length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
-    const buf = new Float64Array(this.memory.buffer, this.scratch, 2 * n);
+    const scratch = this.scratchFor("freeFastBatch");
+    const n = countArg("pfns.length", sizesArg(pfns, "pfns").length, 0, MAX_BATCH);
+    if (sizesArg(sizes).length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
+    const buf = new Float64Array(this.memory.buffer, scratch, 2 * n);
     for (let i = 0; i < n; i++) {
       const pfn = pfnArg("pfn", pfns[i]);
       if (pfn < this.startPfn) throw new InvalidArgumentError("pfn", pfn, `must be at least startPfn (${this.startPfn})`);
       buf[2 * i] = pfn;
       buf[2 * i + 1] = sizeArg("size", sizes[i]);
     }
-    this.call(() => this.ex.freeFastBatch(this.base, cpu, this.scratch, n));
+    this.call(() => this.ex.freeFastBatch(this.base, cpu, scratch, n));
   }
 
   /** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark); returns failures. */
@@ -468,6 +537,8 @@ export class IovaDomain {
    */
   tick(nowMs: number, intervalMs = ADAPTIVE_RECLAIM_MS): number {
     this.live("tick");
+    msArg("nowMs", nowMs, 0);
+    msArg("intervalMs", intervalMs, 1);
     return this.call(() => this.ex.depotTick(this.base, nowMs, intervalMs));
   }
 
@@ -487,7 +558,7 @@ export class IovaDomain {
   setCpuAlive(cpu: number, alive: boolean): void {
     this.live("setCpuAlive");
     this.checkCpu(cpu);
-    this.ex.setCpuAlive(this.base, cpu, alive ? 1 : 0);
+    this.ex.setCpuAlive(this.base, cpu, boolArg("alive", alive) ? 1 : 0);
   }
 
   /** put_iova_domain: every later call on this view throws DomainDestroyedError. */
@@ -497,12 +568,21 @@ export class IovaDomain {
     this.destroyed = true;
   }
 
+  /** True once destroy() ran on this domain, in any thread. */
   get isDestroyed(): boolean {
-    return this.destroyed;
+    return this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0;
   }
 
   private live(op: string): void {
-    if (this.destroyed) throw new DomainDestroyedError(op);
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) throw new DomainDestroyedError(op);
+  }
+
+  /** This view's scratch slot; a view made with shareCpu has none. */
+  private scratchFor(op: string): number {
+    if (this.scratch === NO_SCRATCH) {
+      throw new InvalidArgumentError("cpu", this.cpu, `is shared by this view (attach with shareCpu): ${op}() needs the CPU's own view`);
+    }
+    return this.scratch;
   }
 
   private checkRequest(size: unknown, limitPfn: unknown): number {
@@ -534,6 +614,54 @@ export class IovaDomain {
     this.ex.clearDeadHolder();
     return new LockHolderDeadError(holder - 1);
   }
+}
+
+/** Options of IovaDomain.attach. */
+export interface AttachOptions {
+  /** Share the CPU with another live view: no scratch slot, so no batch calls or ranges(). Default false. */
+  shareCpu?: boolean;
+}
+
+/** A view's scratch address when it has none (shareCpu). */
+const NO_SCRATCH = -1;
+/** Bytes of header domainProbe reads: the memory must hold at least these past base. */
+const HEADER_PROBE_BYTES = 512;
+
+/** A cached node's pfn, or null for the anchor (its pfn ~0 arrives as 2^64, which no caller can use as a number). */
+function belowAnchor(pfn: number): number | null {
+  return pfn > MAX_PFN ? null : pfn;
+}
+
+/** The length allocFast really takes: cached sizes round up to a power of two, as dma-iommu does. */
+function cachedLength(size: number): number {
+  return size <= 1 ? 1 : size <= 32 ? 1 << (32 - Math.clz32(size - 1)) : size;
+}
+
+function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.destroyed), 1);
+}
+
+/** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */
+function sizesArg(v: ArrayLike<number>, name = "sizes"): ArrayLike<number> {
+  if (typeof v !== "object" || v === null || !Number.isSafeInteger((v as { length?: unknown }).length)) {
+    throw new InvalidArgumentError(name, v, "must be an array (or typed array) of numbers");
+  }
+  return v;
+}
+
+/** A handle as IovaDomain's `handle` getter makes it: checked field by field, never trusted. */
+function handleArg(h: unknown): DomainHandle {
+  const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
+  if (typeof h !== "object" || h === null) throw bad("must be a domain's handle (domain.handle)");
+  const x = h as Record<string, unknown>;
+  if (!(x.memory instanceof WebAssembly.Memory)) throw bad("has no WebAssembly.Memory (a handle does not survive JSON; post it with postMessage)");
+  if (!(x.module instanceof WebAssembly.Module)) throw bad("has no WebAssembly.Module");
+  for (const k of ["base", "scratchBase", "granule", "startPfn", "maxRanges", "cpus", "fqBase", "hostBase", "hostBytes"]) {
+    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}: ${String(x[k])}`);
+  }
+  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad(`has a bad cpus: ${String(x.cpus)}`);
+  if (x.policy !== "tree-only") policyArg(x.policy);
+  return h as DomainHandle;
 }
 
 function failureOf(code: number): AllocFailure {

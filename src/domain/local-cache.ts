@@ -8,9 +8,17 @@
 // belong to this thread), so other threads cannot get them; close() (or
 // flush()) gives them back. Like the kernel's magazines, a double free is not
 // detected here.
-import { InvalidArgumentError } from "../errors.js";
+import { DomainDestroyedError, InvalidArgumentError, IovaError } from "../errors.js";
 import { countArg, pfnArg } from "../validate.js";
 import type { IovaDomain } from "./iova-domain.js";
+
+/** Any call on a LocalCache after its close(). */
+export class CacheClosedError extends IovaError {
+  override name = "CacheClosedError";
+  constructor(readonly operation: string) {
+    super(`${operation}() called on a closed LocalCache`);
+  }
+}
 
 const ORDERS = 6;
 const MAX_CACHED = 1 << (ORDERS - 1);
@@ -31,6 +39,13 @@ export class LocalCache {
   private closed = false;
 
   constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
+    if (typeof domain !== "object" || domain === null || typeof (domain as { allocFastBatch?: unknown }).allocFastBatch !== "function") {
+      throw new InvalidArgumentError("domain", domain, "must be an IovaDomain");
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidArgumentError("options", options, "must be an object with at least { limitPfn }");
+    }
+    if (domain.isDestroyed) throw new DomainDestroyedError("LocalCache");
     this.limitPfn = pfnArg("limitPfn", options.limitPfn);
     if (this.limitPfn < domain.startPfn) {
       throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
@@ -44,6 +59,7 @@ export class LocalCache {
 
   /** A range of `size` pages (1..32, rounded up to a power of two), size-aligned; null if none. */
   alloc(size: number): number | null {
+    if (this.closed || this.domain.isDestroyed) this.live("alloc");
     const o = orderOf(size);
     let top = this.tops[o];
     if (top === 0) {
@@ -57,6 +73,7 @@ export class LocalCache {
 
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
+    if (this.closed || this.domain.isDestroyed) this.live("free");
     const o = orderOf(size);
     if (!(Number.isSafeInteger(pfn) && pfn >= this.domain.startPfn && pfn <= this.limitPfn)) {
       throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${this.domain.startPfn}..${this.limitPfn})`);
@@ -72,11 +89,13 @@ export class LocalCache {
 
   /** pfns held here per order (for stats and tests). */
   held(): number[] {
+    this.live("held");
     return Array.from(this.tops);
   }
 
   /** Returns every cached range to the domain. */
   flush(): void {
+    this.live("flush");
     for (let o = 0; o < ORDERS; o++) {
       while (this.tops[o] > 0) this.spill(o, Math.min(this.tops[o], this.batch));
     }
@@ -84,12 +103,23 @@ export class LocalCache {
 
   /** flush(); afterwards alloc/free throw. */
   close(): void {
+    if (this.closed) return;
     this.flush();
     this.closed = true;
   }
 
+  /** True once close() ran. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** After close() every call throws CacheClosedError; after the domain's destroy(), DomainDestroyedError. */
+  private live(op: string): void {
+    if (this.closed) throw new CacheClosedError(op);
+    if (this.domain.isDestroyed) throw new DomainDestroyedError(op);
+  }
+
   private refill(o: number): void {
-    if (this.closed) throw new InvalidArgumentError("cache", "closed", "was closed");
     const got = this.domain.allocFastBatch(this.sizes[o], this.limitPfn, true);
     const stack = this.stacks[o];
     let top = this.tops[o];
@@ -99,7 +129,6 @@ export class LocalCache {
 
   /** Frees the newest `n` pfns of order o (default: half the stack). */
   private spill(o: number, n = this.batch): void {
-    if (this.closed) throw new InvalidArgumentError("cache", "closed", "was closed");
     const top = this.tops[o];
     const from = top - n;
     this.domain.freeFastBatch(this.stacks[o].subarray(from, top), this.sizes[o].subarray(0, n));

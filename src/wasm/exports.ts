@@ -39,6 +39,8 @@ export interface IovaExports {
   magStat(base: number, which: number): number;
   setMagLimit(base: number, n: number): void;
   setCpuAlive(base: number, cpu: number, alive: number): void;
+  claimCpu(base: number, cpu: number): number;
+  lastTreeError(): number;
   lockedCount(base: number, lockAddr: number, counterAddr: number, iters: number): void;
   deadHolder: WebAssembly.Global;
   deadLockAddr: WebAssembly.Global;
@@ -118,7 +120,7 @@ export const CHECK_CODES: Record<number, string> = {
 export const LAYOUT_FIELD = {
   cpus: 0, magSize: 1, magStride: 2, offMags: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
   cpuCacheLoaded: 7, cpuCachePrev: 8, depotHead: 9, depotSize: 10, magNext: 11, magHeader: 12,
-  cacheLine: 13, orders: 14, magSizeField: 15,
+  cacheLine: 13, orders: 14, magSizeField: 15, destroyed: 16,
 } as const;
 
 /** Every layoutField() value, by name. */
