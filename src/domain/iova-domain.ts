@@ -190,9 +190,10 @@ export class IovaDomain {
    * one scratch slot for batch calls and ranges(), so it may have one live
    * view: a second attach of a CPU is refused until the first one's CPU-dead
    * path ran (setCpuAlive(cpu, false), which CpuPool and SharedArena run when
-   * a worker exits). With `{ shareCpu: true }` the view claims no slot: it
+   * a worker exits). With `{ shareCpu: true }` the view claims nothing and
    * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
-   * share its rcache in the kernel) but refuses batch calls and ranges().
+   * share its rcache in the kernel) and its scratch slot: the views of one
+   * CPU must then never make batch, ranges() or DMA calls at the same time.
    * @throws InvalidArgumentError for a handle that is not this package's
    *   (forged, from JSON, mixed from two domains) or a CPU already attached;
    *   DomainDestroyedError for a destroyed domain
@@ -222,7 +223,7 @@ export class IovaDomain {
     }
     if (!share && ex.claimCpu(h.base, cpu) !== 0) {
       throw new InvalidArgumentError("cpu", cpu, "already has a live view: two views of one CPU would share its scratch slot " +
-        "(its worker's exit, or setCpuAlive(cpu, false), frees it; attach with { shareCpu: true } for a view without batch calls)");
+        "(its worker's exit, or setCpuAlive(cpu, false), frees it; see attach's shareCpu)");
     }
     adoptModule(h.module);  // only now: a bad handle never replaces this thread's module
     ex.attach(cpu);
@@ -230,7 +231,7 @@ export class IovaDomain {
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
       policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
-      module: h.module, scratchBase: h.scratchBase, scratch: share ? NO_SCRATCH : h.scratchBase + cpu * SCRATCH_BYTES,
+      module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
@@ -324,7 +325,7 @@ export class IovaDomain {
   iterRanges(fromPfn = 0): Generator<Range> {
     this.live("ranges");
     pfnArg("fromPfn", fromPfn);
-    return this.rangesFrom(fromPfn, this.scratchFor("ranges"));
+    return this.rangesFrom(fromPfn, this.scratch);
   }
 
   private *rangesFrom(fromPfn: number, scratch: number): Generator<Range> {
@@ -470,7 +471,7 @@ export class IovaDomain {
     pfnArg("limitPfn", limitPfn);
     this.checkCpu(cpu);
     boolArg("flush", flush);
-    const scratch = this.scratchFor("allocFastBatch");
+    const scratch = this.scratch;
     const n = countArg("sizes.length", sizesArg(sizes).length, 0, MAX_BATCH);
     const buf = new Float64Array(this.memory.buffer, scratch, n);
     for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
@@ -488,7 +489,7 @@ export class IovaDomain {
   freeFastBatch(pfns: ArrayLike<number>, sizes: ArrayLike<number>, cpu = this.cpu): void {
     this.live("freeFastBatch");
     this.checkCpu(cpu);
-    const scratch = this.scratchFor("freeFastBatch");
+    const scratch = this.scratch;
     const n = countArg("pfns.length", sizesArg(pfns, "pfns").length, 0, MAX_BATCH);
     if (sizesArg(sizes).length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
     const buf = new Float64Array(this.memory.buffer, scratch, 2 * n);
@@ -577,14 +578,6 @@ export class IovaDomain {
     if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) throw new DomainDestroyedError(op);
   }
 
-  /** This view's scratch slot; a view made with shareCpu has none. */
-  private scratchFor(op: string): number {
-    if (this.scratch === NO_SCRATCH) {
-      throw new InvalidArgumentError("cpu", this.cpu, `is shared by this view (attach with shareCpu): ${op}() needs the CPU's own view`);
-    }
-    return this.scratch;
-  }
-
   private checkRequest(size: unknown, limitPfn: unknown): number {
     sizeArg("size", size);
     pfnArg("limitPfn", limitPfn);
@@ -618,12 +611,10 @@ export class IovaDomain {
 
 /** Options of IovaDomain.attach. */
 export interface AttachOptions {
-  /** Share the CPU with another live view: no scratch slot, so no batch calls or ranges(). Default false. */
+  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges() and DMA calls apart. Default false. */
   shareCpu?: boolean;
 }
 
-/** A view's scratch address when it has none (shareCpu). */
-const NO_SCRATCH = -1;
 /** Bytes of header domainProbe reads: the memory must hold at least these past base. */
 const HEADER_PROBE_BYTES = 512;
 

@@ -80,7 +80,8 @@ const me: WorkerPlan = plan.workers[init.index]!;
 const i32 = new Int32Array(init.i32);
 const f64 = new Float64Array(init.f64);
 const now = runClock(init.hrBase);
-// Several jobs may run on one CPU, as tasks share a CPU's rcache in the kernel: share it (no batch calls here).
+// Several jobs may run on one CPU, as tasks share a CPU's rcache in the kernel: share it. (They also share its
+// scratch slot, which the DMA calls use: with --cpus below numjobs two of them can collide there; see issue 13's report.)
 const domain = IovaDomain.attach(init.handle, me.cpu, { shareCpu: true });
 const cpu = me.cpu;
 const strict = plan.strict;
