@@ -7,26 +7,40 @@
 //
 // ╒═══════════════════ Domain regions (byte offsets from base) ═══════════════╕
 // │ Domain header (this class, HEADER_BYTES)                                  │
-// ├── offNodes ───────────────────────────────────────────────────────────────┤
-// │ Node[nodeCap + 1]      index 0 = nil sentinel, index 1 = anchor           │
-// ├── offCounts ──────────────────────────────────────────────────────────────┤
-// │ u32[nodeCap + 2]       subtree counts, kept only while counting the walk  │
-// ├── offMags ────────────────────────────────────────────────────────────────┤
-// │ Magazine[magCap + 1]   index 0 = "no magazine"; stride magStride          │
 // ├── offCpuCaches ───────────────────────────────────────────────────────────┤
 // │ CpuCache[cpus][ORDERS] one cache line each: lock, loaded, prev, counters  │
 // ├── offDepots ──────────────────────────────────────────────────────────────┤
 // │ Depot[ORDERS]          one cache line each: lock, list head, counters     │
 // ├── offCpuState ────────────────────────────────────────────────────────────┤
 // │ CpuState[cpus]         one cache line each: alive flag, tree counters     │
+// ├── offNodes: the slab, last, growing with memory.grow ─────────────────────┤
+// │ Group 0 │ Group 1 │ ... │ Group groups-1 │→ grows            (see below)   │
 // └───────────────────────────────────────────────────────────────────────────┘
+//
+// The slab is an array of 48-byte cells, numbered from offNodes: cell i is at
+// offNodes + i * CELL_BYTES, so a node index is a cell index and nodeAt() is
+// one multiply-add. Node 0 (nil) and node 1 (the anchor) are cells 0 and 1.
+// A magazine is a run of magCells cells and is named by its first cell, so
+// magAt() is the same multiply-add. Cells are handed out by a bump index
+// (cellsHigh) under the slab lock and never return to it: freed nodes and
+// magazines go to their own free lists. The memory is grown one group at a
+// time, when the bump index enters a group not yet mapped: the slab costs
+// what was used, not what the caps allow (nodeCap, magCap only bound it).
+//
+// ╒══════════ Group (GROUP_CELLS cells = 3 wasm pages) ══════════════════════╕
+// │ cells [0, USABLE_CELLS): nodes and magazines │ count block: u32 per cell │
+// └──────────────────────────────────────────────────────────────────────────┘
+// The subtree count of cell i (kept only while the domain counts the walk)
+// sits in the count block at the end of i's own group, so counts grow with
+// the slab and countPtr() needs no table. A magazine never straddles a count
+// block: a run that does not fit before it starts in the next group.
 
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 4;
+@inline export const LAYOUT_VERSION: u32 = 5;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -79,13 +93,13 @@ export namespace Err {
 // ╒═════════════════════════ Domain header ══════════════════════════════════╕
 // │ magic │ version │ totalBytes │ flags        ... geometry, region offsets  │
 // │ treeLock (own line) │ root, anchor, cached nodes, node free list        │
-// │ startPfn │ dma32Pfn │ max32AllocSize │ magazine slab lock and free list   │
+// │ startPfn │ dma32Pfn │ max32AllocSize │ slab lock, bump index, growth      │
 // └──────────────────────────────────────────────────────────────────────────┘
 @unmanaged export class Domain {
   // --- identity and geometry (written once by init, read-only after) [0..64)
   magic: u32;
   version: u32;
-  totalBytes: u32;
+  totalBytes: u32;    // bytes from base to the end of the slab's last group (grows)
   flags: u32;
   granuleShift: u32;
   cpus: u32;
@@ -95,8 +109,8 @@ export namespace Err {
   magCap: u32;
   depotMax: u32;
   magStride: u32;
-  offNodes: u32;
-  offMags: u32;
+  offNodes: u32;      // the slab (cell 0)
+  magCells: u32;      // cells per magazine: ceil(magStride / CELL_BYTES)
   offCpuCaches: u32;
   offDepots: u32;
   // [64..128)
@@ -105,7 +119,7 @@ export namespace Err {
   startPfn: u64;
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
-  offCounts: u32;
+  maxGroups: u32;     // the slab may grow to this many groups (from nodeCap, magCap, 4 GiB)
   padC: u32;
   pad3: u64;
   pad4: u64;
@@ -118,7 +132,7 @@ export namespace Err {
   cached32Node: u32;
   freeNode: u32;      // head of the node free list (linked through Node.left)
   nodesUsed: u32;     // nodes out of the slab, the anchor included
-  nodesHigh: u32;     // slab indexes below this have been handed out once
+  nodesMade: u32;     // cells ever made nodes (the anchor included): nodesUsed + free list
   destroyed: u32;
   lastError: u32;
   max32AllocSize: u64;
@@ -133,14 +147,19 @@ export namespace Err {
   pad7: u64;
   pad8: u64;
   pad9: u64;
-  // --- magazine slab, guarded by magLock [256..320)
-  magLock: u32;
-  magWaiters: u32;
+  // --- the slab and the magazines' free list, guarded by slabLock [256..320)
+  // Innermost lock: taken under the tree lock (takeNode) and under CPU
+  // cache locks (magAlloc), never the other way round.
+  slabLock: u32;
+  slabWaiters: u32;
   magFreeHead: u32;
   magsUsed: u32;
-  magsHigh: u32;
+  magsMade: u32;      // cell runs ever made magazines: magsUsed + free list
   magLimit: u32;      // fault injection: at most this many magazines out at once
   magAllocFailures: u64;
+  cellsHigh: u32;     // next cell the bump hands out
+  groups: u32;        // groups mapped (the memory covers them)
+  growFailures: u64;  // memory.grow refused (the engine had no memory)
 }
 
 // ╒═════════════════════════ Node (48 bytes) ═══════════════════════════════════════════════════╕
@@ -152,8 +171,8 @@ export namespace Err {
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
 // Subtree counts (for ranks: the length of the kernel's node-by-node walk,
-// known without walking, for the cost model) live in a side array, u32 per
-// node at offCounts, kept only while the domain counts the walk.
+// known without walking, for the cost model) live in the count block of the
+// node's group, u32 per cell, kept only while the domain counts the walk.
 // alignOrd    = 1 + the largest k such that a 2^k-aligned block of 2^k pfns
 //               fits in the gap (0: empty gap); maxAlignOrd = subtree maximum.
 //               A gap can be long enough for an aligned request yet hold no
@@ -173,6 +192,22 @@ export namespace Err {
 }
 // @ts-ignore: decorator
 @inline export const NODE_BYTES: u32 = 48;
+/** The slab's unit: one node, or a 48th-ish of a magazine. */
+// @ts-ignore: decorator
+@inline export const CELL_BYTES: u32 = NODE_BYTES;
+// @ts-ignore: decorator
+@inline export const GROUP_SHIFT: u32 = 12;
+/** Cells per group: 4096 cells of 48 bytes are exactly 3 wasm pages. */
+// @ts-ignore: decorator
+@inline export const GROUP_CELLS: u32 = 1 << GROUP_SHIFT;
+// @ts-ignore: decorator
+@inline export const GROUP_BYTES: u32 = GROUP_CELLS * CELL_BYTES;
+/** Cells the count block takes: a u32 for each cell of the group. */
+// @ts-ignore: decorator
+@inline export const COUNT_CELLS: u32 = (GROUP_CELLS * 4 + CELL_BYTES - 1) / CELL_BYTES;
+/** Cells of a group that hold nodes and magazines (those before its count block). */
+// @ts-ignore: decorator
+@inline export const USABLE_CELLS: u32 = GROUP_CELLS - COUNT_CELLS;
 
 // ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
 // │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │
@@ -238,39 +273,69 @@ export namespace Err {
   return (x + a - 1) & ~(a - 1);
 }
 
-/** Bytes a domain of this geometry needs; each region starts on a cache line. */
-export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
+/** Bytes from base to the slab: the header and the fixed regions, each on a cache line. */
+export function fixedBytes(cpus: u32): u32 {
   let off: u32 = HEADER_BYTES;
-  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
-  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
-  off += alignUp((magCap + 1) * (MAG_HEADER + magSize * 8), CACHE_LINE);
   off += cpus * ORDERS * CACHE_LINE;
   off += ORDERS * CACHE_LINE;
   off += cpus * CACHE_LINE;
   return off;
 }
 
-/** Writes the geometry and region offsets into a zeroed header. */
+/** Cells a magazine of magSize pfns takes. */
+// @ts-ignore: decorator
+@inline export function magCellsOf(magSize: u32): u32 {
+  return (MAG_HEADER + magSize * 8 + CELL_BYTES - 1) / CELL_BYTES;
+}
+
+/**
+ * Groups the slab needs at most: nil, nodeCap + 1 nodes (the anchor
+ * included) and magCap magazines, where each group may waste up to
+ * magCells - 1 cells before its count block (a magazine that did not fit).
+ */
+export function groupsNeeded(nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  let mc = <u64>magCellsOf(magSize);
+  let cells = <u64>nodeCap + 2 + <u64>magCap * mc;
+  let perGroup = <u64>USABLE_CELLS - (mc - 1);
+  return (cells + perGroup - 1) / perGroup;
+}
+
+/** Bytes a domain of this geometry takes when made: the fixed regions and the slab's first group. */
+export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
+  return fixedBytes(cpus) + GROUP_BYTES;
+}
+
+/** Bytes it can grow to when both slabs are full (may exceed what a 32-bit memory holds). */
+export function domainMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  return <u64>fixedBytes(cpus) + groupsNeeded(nodeCap, magCap, magSize) * <u64>GROUP_BYTES;
+}
+
+/**
+ * Writes the geometry and region offsets into a zeroed header for a domain
+ * at byte address base: the slab is mapped for its first group and may grow
+ * to what the caps need, or to the end of a 4 GiB memory if that is less.
+ */
 export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): void {
   d.cpus = cpus;
   d.nodeCap = nodeCap;
   d.magCap = magCap;
   d.magSize = magSize;
   d.magStride = MAG_HEADER + magSize * 8;
+  d.magCells = magCellsOf(magSize);
   let off: u32 = HEADER_BYTES;
-  d.offNodes = off;
-  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
-  d.offCounts = off;
-  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
-  d.offMags = off;
-  off += alignUp((magCap + 1) * d.magStride, CACHE_LINE);
   d.offCpuCaches = off;
   off += cpus * ORDERS * CACHE_LINE;
   d.offDepots = off;
   off += ORDERS * CACHE_LINE;
   d.offCpuState = off;
   off += cpus * CACHE_LINE;
-  d.totalBytes = off;
+  d.offNodes = off;
+  let room = (<u64>1 << 32) - <u64>changetype<usize>(d) - <u64>off;
+  let fit = room / <u64>GROUP_BYTES;
+  let need = groupsNeeded(nodeCap, magCap, magSize);
+  d.maxGroups = <u32>(need < fit ? need : fit);
+  d.groups = 1;
+  d.totalBytes = off + GROUP_BYTES;
 }
 
 // --- addressing: every region is reached through one of these ---
@@ -280,20 +345,21 @@ export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, ma
 @inline export function nodeAt(d: Domain, i: u32): Node {
   return changetype<Node>(changetype<usize>(d) + d.offNodes + <usize>i * NODE_BYTES);
 }
-/** Address of node i's subtree count (only meaningful while counts are kept). */
+/** Address of cell i's subtree count, in its group's count block (only meaningful while counts are kept). */
 // @ts-ignore: decorator
 @inline export function countPtr(d: Domain, i: u32): usize {
-  return changetype<usize>(d) + d.offCounts + (<usize>i << 2);
+  return changetype<usize>(d) + d.offNodes + <usize>(i >> GROUP_SHIFT) * GROUP_BYTES
+    + USABLE_CELLS * CELL_BYTES + (<usize>(i & (GROUP_CELLS - 1)) << 2);
 }
-/** Magazine m of domain d (m = 0 means "no magazine" and is never dereferenced). */
+/** Magazine m of domain d: the run of cells from cell m (m = 0 means "no magazine" and is never dereferenced). */
 // @ts-ignore: decorator
 @inline export function magAt(d: Domain, m: u32): Magazine {
-  return changetype<Magazine>(changetype<usize>(d) + d.offMags + <usize>m * d.magStride);
+  return changetype<Magazine>(changetype<usize>(d) + d.offNodes + <usize>m * CELL_BYTES);
 }
 /** Address of pfns[k] of magazine m. */
 // @ts-ignore: decorator
 @inline export function magPfnPtr(d: Domain, m: u32, k: u32): usize {
-  return changetype<usize>(d) + d.offMags + <usize>m * d.magStride + MAG_HEADER + <usize>k * 8;
+  return changetype<usize>(d) + d.offNodes + <usize>m * CELL_BYTES + MAG_HEADER + <usize>k * 8;
 }
 // @ts-ignore: decorator
 @inline export function cpuCacheAt(d: Domain, cpu: u32, order: u32): CpuCache {

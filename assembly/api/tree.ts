@@ -2,7 +2,7 @@
 // 2^53, which the host enforces); inside they are u64. Each call takes the
 // domain's base address and holds the tree lock for its whole duration.
 
-import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt } from "../layout";
+import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION, cpuStateAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
@@ -19,8 +19,14 @@ let foundHi: f64 = 0;
 
 export function heapBase(): usize { return __heap_base; }
 
+/** Bytes a new domain takes (its slab's first group included). */
 export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
   return domainBytes(cpus, nodeCap, magCap, magSize);
+}
+
+/** Bytes the domain can grow to with both slabs full: the memory's maximum (as f64: may pass 4 GiB). */
+export function layoutMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
+  return <f64>domainMaxBytes(cpus, nodeCap, magCap, magSize);
 }
 
 /** Lays out and initialises a domain in zeroed memory at base. */
@@ -34,7 +40,7 @@ export function domainInit(
   d.policy = policy;
   d.depotMax = depotMax;
   d.magLimit = magCap;
-  d.magsHigh = 1;  // magazine 0 means "none"
+  d.cellsHigh = 2;  // cell 0 is nil (also magazine 0, "none"), cell 1 the anchor
   initTree(d, granuleShift, <u64>startPfn);
   initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
@@ -164,7 +170,12 @@ export function treeStat(base: usize, which: u32): f64 {
     case 10: return <f64>d.startPfn;
     case 11: return <f64>nodeAt(d, d.cachedNode).lo;
     case 12: return <f64>nodeAt(d, d.cached32Node).lo;
-    case 13: return <f64>d.totalBytes;
+    case 13: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+    case 14: return <f64>d.maxGroups;
+    case 15: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
+    case 16: return <f64>d.growFailures;
+    case 17: return <f64>d.nodesMade;
+    case 18: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     default: return -1;
   }
 }

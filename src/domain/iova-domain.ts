@@ -13,8 +13,12 @@ import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wa
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 
-/** Domains start here: above the module's static data, which every instance rewrites. */
-export const DOMAIN_BASE = 65536;
+/**
+ * The module's static data (which every instance rewrites) lies below this.
+ * Above it: one scratch slot per CPU and one for the creating thread, then
+ * the domain, last, so that its slab can grow at the end of the memory.
+ */
+export const STATIC_BYTES = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
@@ -73,7 +77,12 @@ export interface TreeStats {
   dma32Pfn: number;
   cachedPfn: number;
   cached32Pfn: number;
+  /** Bytes of the domain's memory now: static data, scratch slots, the domain and its slab as grown so far. */
   memoryBytes: number;
+  /** Bytes the memory may grow to (both slabs full, or 4 GiB). */
+  memoryMaxBytes: number;
+  /** Times memory.grow was refused: allocations then failed as "node-slab-full" or found no magazine. */
+  growFailures: number;
 }
 
 export class IovaDomain {
@@ -113,14 +122,16 @@ export class IovaDomain {
     const maxMags = this.policy === "tree-only" ? 0
       : countArg("maxMagazines", options.maxMagazines ?? this.cpus * 12 + 6 * perOrder + 16, 0, 1 << 22);
     this.module = compiledModule();
-    this.base = DOMAIN_BASE;
     // The layout is computed by the module itself; a one-page probe instance asks it.
-    const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
-    if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
+    const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
+    if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
+    this.scratchBase = STATIC_BYTES;
+    this.base = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    // The memory starts with the slab's first group and grows with use, up to
+    // what maxRanges and maxMagazines need (or 4 GiB).
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
-    this.scratchBase = this.base + align(bytes, 64);
-    // One scratch slot per CPU plus one for the creating thread.
-    this.memory = newSharedMemory(this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES);
+    const maxBytes = probe.layoutMaxBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    this.memory = newSharedMemory(this.base + bytes, this.base + maxBytes);
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax);
@@ -263,6 +274,7 @@ export class IovaDomain {
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
       cachedPfn: s("cachedPfn"), cached32Pfn: s("cached32Pfn"), memoryBytes: this.memory.buffer.byteLength,
+      memoryMaxBytes: memoryMaxBytes(this.base, this.ex), growFailures: s("growFailures"),
     };
   }
 
@@ -481,6 +493,7 @@ function failureOf(code: number): AllocFailure {
   return "no-space";
 }
 
-function align(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
+/** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
+function memoryMaxBytes(base: number, ex: IovaExports): number {
+  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
 }
