@@ -269,17 +269,13 @@ export namespace Err {
 }
 
 // @ts-ignore: decorator
-@inline export function alignUp(x: u32, a: u32): u32 {
+@inline export function alignUp(x: u64, a: u64): u64 {
   return (x + a - 1) & ~(a - 1);
 }
 
 /** Bytes from base to the slab: the header and the fixed regions, each on a cache line. */
-export function fixedBytes(cpus: u32): u32 {
-  let off: u32 = HEADER_BYTES;
-  off += cpus * ORDERS * CACHE_LINE;
-  off += ORDERS * CACHE_LINE;
-  off += cpus * CACHE_LINE;
-  return off;
+export function fixedBytes(cpus: u32): u64 {
+  return <u64>HEADER_BYTES + <u64>cpus * ORDERS * CACHE_LINE + <u64>ORDERS * CACHE_LINE + <u64>cpus * CACHE_LINE;
 }
 
 /** Cells a magazine of magSize pfns takes. */
@@ -300,42 +296,81 @@ export function groupsNeeded(nodeCap: u32, magCap: u32, magSize: u32): u64 {
   return (cells + perGroup - 1) / perGroup;
 }
 
+/**
+ * The region offsets of a domain of this geometry at byte address base,
+ * computed in 64 bits (in u32, 2^22 magazines of 127 pfns would wrap past
+ * 2^32). Returns the bytes the domain takes when its slab has grown to
+ * what nodeCap and magCap need; when `d` is not null, writes the geometry
+ * and offsets into its header, with the slab mapped for its first group.
+ * The host refuses any geometry whose grown size does not fit its memory
+ * before it calls domainInit, so the u32 fields written here never wrap;
+ * maxGroups is still capped at the end of a 4 GiB memory.
+ */
+function planLayout(d: Domain | null, base: u64, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  let off: u64 = HEADER_BYTES;
+  let offCpuCaches = off;
+  off += <u64>cpus * ORDERS * CACHE_LINE;
+  let offDepots = off;
+  off += <u64>ORDERS * CACHE_LINE;
+  let offCpuState = off;
+  off += <u64>cpus * CACHE_LINE;
+  let offNodes = off;
+  let need = groupsNeeded(nodeCap, magCap, magSize);
+  if (d) {
+    let fit = base + offNodes < (<u64>1 << 32) ? ((<u64>1 << 32) - base - offNodes) / <u64>GROUP_BYTES : 0;
+    d.cpus = cpus;
+    d.nodeCap = nodeCap;
+    d.magCap = magCap;
+    d.magSize = magSize;
+    d.magStride = MAG_HEADER + magSize * 8;
+    d.magCells = magCellsOf(magSize);
+    d.offCpuCaches = <u32>offCpuCaches;
+    d.offDepots = <u32>offDepots;
+    d.offCpuState = <u32>offCpuState;
+    d.offNodes = <u32>offNodes;
+    d.maxGroups = <u32>(need < fit ? need : fit);
+    d.groups = 1;
+    d.totalBytes = <u32>(offNodes + GROUP_BYTES);
+  }
+  return offNodes + need * <u64>GROUP_BYTES;
+}
+
 /** Bytes a domain of this geometry takes when made: the fixed regions and the slab's first group. */
-export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
+export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
   return fixedBytes(cpus) + GROUP_BYTES;
 }
 
-/** Bytes it can grow to when both slabs are full (may exceed what a 32-bit memory holds). */
+/** Bytes it can grow to when both slabs are full (64-bit: may exceed any memory). */
 export function domainMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
-  return <u64>fixedBytes(cpus) + groupsNeeded(nodeCap, magCap, magSize) * <u64>GROUP_BYTES;
+  return planLayout(null, 0, cpus, nodeCap, magCap, magSize);
 }
 
-/**
- * Writes the geometry and region offsets into a zeroed header for a domain
- * at byte address base: the slab is mapped for its first group and may grow
- * to what the caps need, or to the end of a 4 GiB memory if that is less.
- */
+/** Writes the geometry and region offsets into a zeroed header (the domain's base is its address). */
 export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): void {
-  d.cpus = cpus;
-  d.nodeCap = nodeCap;
-  d.magCap = magCap;
-  d.magSize = magSize;
-  d.magStride = MAG_HEADER + magSize * 8;
-  d.magCells = magCellsOf(magSize);
-  let off: u32 = HEADER_BYTES;
-  d.offCpuCaches = off;
-  off += cpus * ORDERS * CACHE_LINE;
-  d.offDepots = off;
-  off += ORDERS * CACHE_LINE;
-  d.offCpuState = off;
-  off += cpus * CACHE_LINE;
-  d.offNodes = off;
-  let room = (<u64>1 << 32) - <u64>changetype<usize>(d) - <u64>off;
-  let fit = room / <u64>GROUP_BYTES;
-  let need = groupsNeeded(nodeCap, magCap, magSize);
-  d.maxGroups = <u32>(need < fit ? need : fit);
-  d.groups = 1;
-  d.totalBytes = off + GROUP_BYTES;
+  planLayout(d, <u64>changetype<usize>(d), cpus, nodeCap, magCap, magSize);
+}
+
+/** Per-instance scratch header that layoutIntact() plans into, to compare with a domain's. */
+const planned = changetype<Domain>(memory.data(HEADER_BYTES, CACHE_LINE));
+
+/**
+ * check()'s view of the layout: the header's offsets are the ones its
+ * geometry gives, in 64 bits; the slab's mapped groups are within its limit
+ * and inside the memory. A header whose sizes wrapped, or that was
+ * overwritten, fails here.
+ */
+export function layoutIntact(d: Domain): bool {
+  let base = <u64>changetype<usize>(d);
+  planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
+  // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
+  let total = <u64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+  let slab = total - <u64>d.offNodes;
+  return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
+    && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups
+    && base + total <= (<u64>memory.size() << 16)
+    && planned.magStride == d.magStride && planned.magCells == d.magCells && planned.offNodes == d.offNodes
+    && planned.offCpuCaches == d.offCpuCaches && planned.offDepots == d.offDepots && planned.offCpuState == d.offCpuState;
+}
 }
 
 // --- addressing: every region is reached through one of these ---

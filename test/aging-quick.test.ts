@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agingHelp, parseAgingArgs, runAgingToDir, verdict, type AgingStudy } from "../dist/src/cli/aging.js";
+import { agingHelp, parseAgingArgs } from "../dist/src/cli/aging.js";
+import { planStudy, runStudy, runStudyParallel, runStudyToDir, verdict, type Study } from "../dist/src/study/index.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
 import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
 import { summarize, summaryRows, summaryTable } from "../dist/src/report/table.js";
@@ -21,11 +22,11 @@ const small = { seconds: 3, intervalMs: 250, cpus: 8, jobs: 4, iodepth: 8, migra
 
 describe("aging study (library)", () => {
   let dir: string;
-  let study: AgingStudy & { paths: { json: string; html: string; summary: string } };
+  let study: Study & { paths: { json: string; html: string; summary: string } };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "iova-aging-"));
     dirs.push(dir);
-    study = await runAgingToDir(small, dir);
+    study = await runStudyToDir(small, dir);
   });
 
   it("runs every policy to the end with balanced books", () => {
@@ -83,6 +84,17 @@ describe("aging study (library)", () => {
   });
 });
 
+describe("study plan", () => {
+  it("resolves each policy's options once, checking all before any run", () => {
+    const plan = planStudy({ ...small, policies: ["linux-5.10", "adaptive"] });
+    expect(plan.policies).toEqual(["linux-5.10", "adaptive"]);
+    expect(plan.configs.map((c) => c.policy)).toEqual(["linux-5.10", "adaptive"]);
+    for (const c of plan.configs) expect(c).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, seed: 3, durationMs: 3000, migrateMs: 200 });
+    expect(() => planStudy({ policies: [] })).toThrow(/no policies/);
+    expect(() => planStudy({ cpus: 0 })).toThrow(/cpus/);
+  });
+});
+
 describe("aging command line", () => {
   it("parses its options and rejects bad ones", () => {
     expect(parseAgingArgs(["--quick", "--policies", "linux-5.10,adaptive", "--seed=9", "--cost", "walkNodeNs=2"])).toEqual({
@@ -117,9 +129,8 @@ describe("aging command line", () => {
 describe("aging study in worker threads", () => {
   it("gives the same series as the in-thread run", async () => {
     const o = { ...small, seconds: 1, policies: ["linux-5.10", "adaptive"] as const };
-    const { runAgingStudy, runAgingStudyParallel } = await import("../dist/src/cli/aging.js");
-    const a = runAgingStudy({ ...o, policies: [...o.policies] });
-    const b = await runAgingStudyParallel({ ...o, policies: [...o.policies], parallel: 2 });
+    const a = runStudy({ ...o, policies: [...o.policies] });
+    const b = await runStudyParallel({ ...o, policies: [...o.policies], parallel: 2 });
     expect(b.booksFailures).toEqual([]);
     expect(b.result.policies.map((p) => p.policy)).toEqual(["linux-5.10", "adaptive"]);
     b.result.policies.forEach((p, i) => {

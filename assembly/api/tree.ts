@@ -2,11 +2,14 @@
 // 2^53, which the host enforces); inside they are u64. Each call takes the
 // domain's base address and holds the tree lock for its whole duration.
 
-import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION, cpuStateAt } from "../layout";
+import {
+  Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
+  cpuStateAt, layoutIntact,
+} from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
-import { checkTree, badNode } from "../tree/check";
+import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
@@ -19,12 +22,12 @@ let foundHi: f64 = 0;
 
 export function heapBase(): usize { return __heap_base; }
 
-/** Bytes a new domain takes (its slab's first group included). */
-export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
-  return domainBytes(cpus, nodeCap, magCap, magSize);
+/** Bytes a new domain takes (its slab's first group included), in f64. */
+export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
+  return <f64>domainBytes(cpus, nodeCap, magCap, magSize);
 }
 
-/** Bytes the domain can grow to with both slabs full: the memory's maximum (as f64: may pass 4 GiB). */
+/** Bytes the domain can grow to with both slabs full, exact in f64 (the host refuses what does not fit its memory). */
 export function layoutMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
   return <f64>domainMaxBytes(cpus, nodeCap, magCap, magSize);
 }
@@ -35,7 +38,10 @@ export function domainInit(
   magCap: u32, magSize: u32, policy: u32, depotMax: u32,
 ): void {
   let d = domainAt(base);
-  memory.fill(base, 0, domainBytes(cpus, nodeCap, magCap, magSize));
+  let bytes = domainBytes(cpus, nodeCap, magCap, magSize);
+  // The host checked the size; a geometry that would not fit traps here rather than wrap.
+  if (<u64>base + bytes > (<u64>memory.size() << 16)) unreachable();
+  memory.fill(base, 0, <usize>bytes);
   layoutDomain(d, cpus, nodeCap, magCap, magSize);
   d.policy = policy;
   d.depotMax = depotMax;
@@ -147,7 +153,7 @@ export function dumpRanges(base: usize, fromPfn: f64, out: usize, max: u32): u32
 export function check(base: usize): u32 {
   let d = domainAt(base);
   lock(d, treeLockAddr(d), selfId);
-  let r = checkTree(d);
+  let r = layoutIntact(d) ? checkTree(d) : Bad.LAYOUT;
   unlock(treeLockAddr(d));
   return r;
 }

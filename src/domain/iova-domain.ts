@@ -120,7 +120,8 @@ export class IovaDomain {
       : countArg("depotMax", options.depotMax ?? (Number.isFinite(geo.depotMax) ? geo.depotMax : 2 ** 31), 0, 2 ** 31);
     const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : 256;
     const maxMags = this.policy === "tree-only" ? 0
-      : countArg("maxMagazines", options.maxMagazines ?? this.cpus * 12 + 6 * perOrder + 16, 0, 1 << 22);
+      : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
+      : defaultMagazines(this.cpus, perOrder, options.depotMax);
     this.module = compiledModule();
     // The layout is computed by the module itself; a one-page probe instance asks it.
     const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
@@ -128,10 +129,18 @@ export class IovaDomain {
     this.scratchBase = STATIC_BYTES;
     this.base = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
     // The memory starts with the slab's first group and grows with use, up to
-    // what maxRanges and maxMagazines need (or 4 GiB).
+    // what maxRanges and maxMagazines need.
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
     const maxBytes = probe.layoutMaxBytes(this.cpus, this.maxRanges, maxMags, magSize);
-    this.memory = newSharedMemory(this.base + bytes, this.base + maxBytes);
+    // Refused up front if the memory could not grow to what the caps need.
+    const total = this.base + maxBytes;
+    if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
+    try {
+      this.memory = newSharedMemory(this.base + bytes, total);
+    } catch (e) {
+      throw new InvalidArgumentError("options", options,
+        `need ${this.base + bytes} bytes of shared memory, growable to ${total}, which this machine refused (${(e as Error).message})`);
+    }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax);
@@ -491,6 +500,47 @@ function failureOf(code: number): AllocFailure {
   if (code === ERR.NODE_SLAB_FULL) return "node-slab-full";
   if (code === ERR.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";
+}
+
+/** The most magazines a slab may hold (the maxMagazines option's bound). */
+const MAX_MAGAZINES = 1 << 22;
+
+/**
+ * Every CPU's 12 (loaded and prev per order), the depots' fill and a margin.
+ * Past the slab's bound the blame goes to depotMax when the caller set it,
+ * else to the CPU count, never to a maxMagazines the caller did not give.
+ */
+function defaultMagazines(cpus: number, perOrder: number, depotMax: unknown): number {
+  const n = cpus * 12 + 6 * perOrder + 16;
+  if (n <= MAX_MAGAZINES) return n;
+  const [arg, value] = depotMax !== undefined ? ["depotMax", depotMax] : ["cpus", cpus];
+  throw new InvalidArgumentError(arg, value, `needs ${n} magazines by default, more than a slab holds (${MAX_MAGAZINES}); pass a smaller maxMagazines`);
+}
+
+/** A wasm32 memory holds at most 65536 pages of 64 KiB: the scratch slots and the domain grown to its caps must fit. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
+
+/**
+ * The refusal of a geometry that does not fit one memory. It names the
+ * option behind the largest region, among those the caller gave (a
+ * default is never blamed: then the error is about the options as a whole).
+ */
+function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpus: number, maxRanges: number,
+  maxMags: number, magSize: number): InvalidArgumentError {
+  // Each region's share when full, as the module's own layout sizes it.
+  const mags = probe.layoutMaxBytes(1, 1, maxMags, magSize);
+  const shares: [keyof DomainOptions, number][] = [
+    ["maxRanges", probe.layoutMaxBytes(1, maxRanges, 0, 0)],
+    ["maxMagazines", mags],
+    ["magazineSize", mags],
+    ["depotMax", mags],
+    ["cpus", probe.layoutMaxBytes(cpus, 1, 0, 0) + (cpus + 1) * SCRATCH_BYTES],
+  ];
+  const given = shares.filter(([k]) => options[k] !== undefined).sort((a, b) => b[1] - a[1]);
+  const reason = `would make a domain that grows to ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
+  if (given.length === 0) return new InvalidArgumentError("options", options, reason);
+  const [name] = given[0];
+  return new InvalidArgumentError(name, options[name], reason);
 }
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */

@@ -82,6 +82,7 @@ export const CHECK_CODES: Record<number, string> = {
   14: "the tree has a cycle",
   15: "a node's subtree count is wrong",
   16: "a node's aligned-block order does not match its subtree",
+  17: "the header's region offsets do not match its geometry or run past the memory",
 };
 
 /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */

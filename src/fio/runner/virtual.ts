@@ -18,7 +18,7 @@ import { formatBlockSize } from '../values.js';
 import { FioOptionError } from '../errors.js';
 import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
 import type { JobOptions } from '../options.js';
-import { simulate, SimBooksError, type SimResult } from '../../sim/engine.js';
+import { booksMessage, simulate } from '../../sim/engine.js';
 import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
 import { Rng } from '../../sim/rng.js';
@@ -107,15 +107,8 @@ export function runVirtual(input: VirtualInput): RunOutcome {
       );
     };
   }
-  let r: SimResult;
-  let booksError: string | null = null;
-  try {
-    r = simulate(opts);
-  } catch (e) {
-    if (!(e instanceof SimBooksError)) throw e;
-    r = e.result;
-    booksError = e.message;
-  }
+  const r = simulate(opts);
+  const booksError = r.books.ok ? null : booksMessage(r);
   const c = r.counters;
   const runtimeMs = r.config.durationMs;
   const readShare = readFraction(first);
