@@ -371,7 +371,6 @@ export function layoutIntact(d: Domain): bool {
     && planned.magStride == d.magStride && planned.magCells == d.magCells && planned.offNodes == d.offNodes
     && planned.offCpuCaches == d.offCpuCaches && planned.offDepots == d.offDepots && planned.offCpuState == d.offCpuState;
 }
-}
 
 // --- addressing: every region is reached through one of these ---
 
