@@ -120,7 +120,7 @@ export namespace Err {
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
   maxGroups: u32;     // the slab may grow to this many groups (from nodeCap, magCap, 4 GiB)
-  padC: u32;
+  era: u32;           // Era.* (assembly/era.ts): which kernel's tree and flush path this domain runs
   pad3: u64;
   pad4: u64;
   pad5: u64;

@@ -13,6 +13,7 @@ import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
+import { eraValid } from "../era";
 
 /** Why this instance's last failing call failed (Err.*). */
 let lastErr: u32 = Err.NONE;
@@ -35,15 +36,17 @@ export function layoutMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u3
 /** Lays out and initialises a domain in zeroed memory at base. */
 export function domainInit(
   base: usize, granuleShift: u32, startPfn: f64, cpus: u32, nodeCap: u32,
-  magCap: u32, magSize: u32, policy: u32, depotMax: u32,
+  magCap: u32, magSize: u32, policy: u32, depotMax: u32, era: u32,
 ): void {
   let d = domainAt(base);
+  assert(eraValid(era), "domainInit: unknown era");
   let bytes = domainBytes(cpus, nodeCap, magCap, magSize);
   // The host checked the size; a geometry that would not fit traps here rather than wrap.
   if (<u64>base + bytes > (<u64>memory.size() << 16)) unreachable();
   memory.fill(base, 0, <usize>bytes);
   layoutDomain(d, cpus, nodeCap, magCap, magSize);
   d.policy = policy;
+  d.era = era;
   d.depotMax = depotMax;
   d.magLimit = magCap;
   d.cellsHigh = 2;  // cell 0 is nil (also magazine 0, "none"), cell 1 the anchor
@@ -177,11 +180,12 @@ export function treeStat(base: usize, which: u32): f64 {
     case 11: return <f64>nodeAt(d, d.cachedNode).lo;
     case 12: return <f64>nodeAt(d, d.cached32Node).lo;
     case 13: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
-    case 14: return <f64>d.maxGroups;
-    case 15: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
-    case 16: return <f64>d.growFailures;
-    case 17: return <f64>d.nodesMade;
-    case 18: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
+    case 14: return <f64>d.era;
+    case 15: return <f64>d.maxGroups;
+    case 16: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
+    case 17: return <f64>d.growFailures;
+    case 18: return <f64>d.nodesMade;
+    case 19: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     default: return -1;
   }
 }

@@ -12,6 +12,7 @@ import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.j
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
+import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
@@ -31,6 +32,11 @@ export interface DomainOptions {
   cpus?: number;
   /** Depot policy of the range caches, or "tree-only" for none. Default "adaptive". */
   policy?: DepotPolicy | "tree-only";
+  /**
+   * Which kernel's iova.c the tree and the flush path follow ("v5.10",
+   * "v5.11", "v6.x"). Default: the policy's own kernel (POLICY_ERA).
+   */
+  era?: KernelEra;
   /** pfns per magazine; default from the policy (128, or 127 for linux-6.4 and adaptive). */
   magazineSize?: number;
   /** Full magazines per order's depot, for the bounded policies; default from the policy. */
@@ -43,6 +49,15 @@ export interface DomainOptions {
    * computations per allocation; the load simulator's cost model uses it.
    */
   countKernelWalk?: boolean;
+  /**
+   * A flush queue for non-strict unmap (drivers/iommu/iova.c v5.10): `size`
+   * entries per CPU ring (IOVA_FQ_SIZE, holds size - 1), the timer's
+   * `timeoutMs` (IOVA_FQ_TIMEOUT), and `hz` (jiffies per second: the timer
+   * expires on a jiffy boundary; 0 for none). Reach it through DmaPath.
+   */
+  flushQueue?: { size: number; timeoutMs: number; hz?: number };
+  /** Shared bytes reserved after the domain for the host's own structures (hostBase). Default 0. */
+  hostBytes?: number;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -56,6 +71,10 @@ export interface DomainHandle {
   maxRanges: number;
   cpus: number;
   policy: DepotPolicy | "tree-only";
+  era: KernelEra;
+  fqBase: number;
+  hostBase: number;
+  hostBytes: number;
 }
 
 export interface Range {
@@ -79,10 +98,12 @@ export interface TreeStats {
   cached32Pfn: number;
   /** Bytes of the domain's memory now: static data, scratch slots, the domain and its slab as grown so far. */
   memoryBytes: number;
-  /** Bytes the memory may grow to (both slabs full, or 4 GiB). */
+  /** Bytes the memory may grow to (both slabs full). */
   memoryMaxBytes: number;
   /** Times memory.grow was refused: allocations then failed as "node-slab-full" or found no magazine. */
   growFailures: number;
+  /** The kernel era the domain runs (read back from the domain header). */
+  era: KernelEra;
 }
 
 export class IovaDomain {
@@ -91,16 +112,24 @@ export class IovaDomain {
   readonly maxRanges: number;
   readonly cpus: number;
   readonly policy: DepotPolicy | "tree-only";
+  /** The kernel era of the tree and flush path. */
+  readonly era: KernelEra;
   readonly memory: WebAssembly.Memory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
   readonly cpu: number;
+  /** Byte address of the flush queue (assembly/iommu/flush-queue.ts), or 0 when the domain has none. */
+  readonly fqBase: number;
+  /** Byte address and size of the host's reserved shared bytes (options.hostBytes). */
+  readonly hostBase: number;
+  readonly hostBytes: number;
   /** Why the last failed alloc()/allocFast() failed, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
   /** @internal */ readonly ex: IovaExports;
-  private readonly scratch: number;
+  /** @internal This thread's scratch slot (SCRATCH_BYTES) for bulk transfers. */
+  readonly scratch: number;
   private readonly module: WebAssembly.Module;
   private readonly scratchBase: number;
   private destroyed = false;
@@ -114,6 +143,7 @@ export class IovaDomain {
     this.cpus = countArg("cpus", options.cpus ?? 1, 1, 1024);
     const policy = options.policy ?? "adaptive";
     this.policy = policy === "tree-only" ? policy : policyArg(policy);
+    this.era = options.era === undefined ? POLICY_ERA[this.policy] : eraArg(options.era);
     const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0 } : geometryOf(this.policy, this.cpus);
     const magSize = this.policy === "tree-only" ? 0 : countArg("magazineSize", options.magazineSize ?? geo.magazineSize, 1, 4096);
     const depotMax = this.policy === "tree-only" ? 0
@@ -126,13 +156,25 @@ export class IovaDomain {
     // The layout is computed by the module itself; a one-page probe instance asks it.
     const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
     if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
+    // Below the domain, in this order: the scratch slots (one per CPU, one for
+    // the creating thread), the host's bytes, the flush queues. The domain
+    // comes last, so that its slab can grow at the end of the memory.
     this.scratchBase = STATIC_BYTES;
-    this.base = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
+    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    const fq = options.flushQueue;
+    if (fq !== undefined) {
+      countArg("flushQueue.size", fq.size, 2, 1 << 16);
+      if (!(Number.isFinite(fq.timeoutMs) && fq.timeoutMs > 0)) throw new InvalidArgumentError("flushQueue.timeoutMs", fq.timeoutMs, "must be a number > 0");
+      countArg("flushQueue.hz", fq.hz ?? 0, 0, 100_000);
+    }
+    const hostEnd = align(this.hostBase + this.hostBytes, 64);
+    this.fqBase = fq === undefined ? 0 : hostEnd;
+    this.base = fq === undefined ? hostEnd : align(this.fqBase + probe.fqBytes(this.cpus, fq.size), 64);
     // The memory starts with the slab's first group and grows with use, up to
-    // what maxRanges and maxMagazines need.
+    // what maxRanges and maxMagazines need: refused up front if that would not fit.
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
     const maxBytes = probe.layoutMaxBytes(this.cpus, this.maxRanges, maxMags, magSize);
-    // Refused up front if the memory could not grow to what the caps need.
     const total = this.base + maxBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
@@ -143,7 +185,8 @@ export class IovaDomain {
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
-      maxMags, magSize, POLICY_CODE[this.policy], depotMax);
+      maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+    if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
@@ -160,9 +203,9 @@ export class IovaDomain {
     ex.attach(cpu);
     Object.assign(d, {
       granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
-      policy: handle.policy, memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
+      policy: handle.policy, era: eraOfCode(ex.treeStat(handle.base, TREE_STAT.era)), memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
       module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false,
+      destroyed: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
     });
     ex.setCpuAlive(handle.base, cpu, 1);
     return d;
@@ -173,6 +216,7 @@ export class IovaDomain {
     return {
       memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
       granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,
+      era: this.era, fqBase: this.fqBase, hostBase: this.hostBase, hostBytes: this.hostBytes,
     };
   }
 
@@ -195,6 +239,13 @@ export class IovaDomain {
     const r = this.call(() => this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0));
     if (r < 0) {
       this.lastFailure = failureOf(this.ex.lastError());
+      return null;
+    }
+    // Only the v5.11 era's wrapped retry bound places a range below
+    // startPfn (assembly/era.ts, retryBoundWraps); the range stays in the
+    // tree as the kernel leaves it, and the caller is told nothing fitted.
+    if (r < this.startPfn) {
+      this.lastFailure = "no-space";
       return null;
     }
     this.lastFailure = null;
@@ -284,6 +335,7 @@ export class IovaDomain {
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
       cachedPfn: s("cachedPfn"), cached32Pfn: s("cached32Pfn"), memoryBytes: this.memory.buffer.byteLength,
       memoryMaxBytes: memoryMaxBytes(this.base, this.ex), growFailures: s("growFailures"),
+      era: eraOfCode(s("era")),
     };
   }
 
@@ -336,7 +388,7 @@ export class IovaDomain {
     } catch (e) {
       throw this.translate(e);
     }
-    if (r === 0) {
+    if (r < this.startPfn) {  // 0: failure; below startPfn: see alloc()
       this.lastFailure = "no-space";
       return null;
     }
@@ -373,7 +425,9 @@ export class IovaDomain {
     const buf = new Float64Array(this.memory.buffer, this.scratch, n);
     for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
     this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
-    return buf.slice();
+    const out = buf.slice();
+    for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
+    return out;
   }
 
   /** freeFast for every (pfns[i], sizes[i]) pair; one crossing into wasm. */
@@ -541,6 +595,10 @@ function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpu
   if (given.length === 0) return new InvalidArgumentError("options", options, reason);
   const [name] = given[0];
   return new InvalidArgumentError(name, options[name], reason);
+}
+
+function align(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
 }
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
