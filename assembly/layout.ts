@@ -17,7 +17,7 @@
 // │ Group 0 │ Group 1 │ ... │ Group groups-1 │→ grows            (see below)   │
 // └───────────────────────────────────────────────────────────────────────────┘
 //
-// The slab is an array of 48-byte cells, numbered from offNodes: cell i is at
+// The slab is an array of 64-byte cells, numbered from offNodes: cell i is at
 // offNodes + i * CELL_BYTES, so a node index is a cell index and nodeAt() is
 // one multiply-add. Node 0 (nil) and node 1 (the anchor) are cells 0 and 1.
 // A magazine is a run of magCells cells and is named by its first cell, so
@@ -27,7 +27,7 @@
 // time, when the bump index enters a group not yet mapped: the slab costs
 // what was used, not what the caps allow (nodeCap, magCap only bound it).
 //
-// ╒══════════ Group (GROUP_CELLS cells = 3 wasm pages) ══════════════════════╕
+// ╒══════════ Group (GROUP_CELLS cells = 4 wasm pages) ══════════════════════╕
 // │ cells [0, USABLE_CELLS): nodes and magazines │ count block: u32 per cell │
 // └──────────────────────────────────────────────────────────────────────────┘
 // The subtree count of cell i (kept only while the domain counts the walk)
@@ -162,42 +162,47 @@ export namespace Err {
   growFailures: u64;  // memory.grow refused (the engine had no memory)
 }
 
-// ╒═════════════════════════ Node (48 bytes) ═══════════════════════════════════════════════════╕
-// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ alignOrd │ maxAlignOrd │ pad │
+// ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ alignKey: u64 │ maxAlignKey: u64 │              │
+// │ left: u32 │ right: u32 │ parent: u32 │ red: u8 │ pad                                        │
 // └─────────────────────────────────────────────────────────────────────────────────────────────┘
-// 48 bytes, not more: at a million ranges the tree is cache-miss bound.
+// 64 bytes in 64-byte slots, one cache line per node, as the kernel's
+// iommu_iova slab holds them (../shared/anchors.md): a search that visits a
+// node touches one line, where 48-byte slots split every other node in two.
 // gap    = free pfns between this range and the previous one (below it), i.e.
 //          lo - (prev.hi + 1), or lo itself for the lowest range.
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
+// alignKey    = which size-aligned requests the gap holds, as one number
+//               (gap.ts, alignKey): a request of size s, aligned to
+//               A = roundup_pow_of_two(s), fits iff alignKey >= A + s.
+//               maxAlignKey = subtree maximum, so aligned searches prune
+//               exactly as unaligned ones do with maxGap.
 // Subtree counts (for ranks: the length of the kernel's node-by-node walk,
 // known without walking, for the cost model) live in the count block of the
-// node's group, u32 per cell, kept only while the domain counts the walk.
-// alignOrd    = 1 + the largest k such that a 2^k-aligned block of 2^k pfns
-//               fits in the gap (0: empty gap); maxAlignOrd = subtree maximum.
-//               A gap can be long enough for an aligned request yet hold no
-//               aligned block; maxGap alone cannot prune those, this can.
+// node's slab group, u32 per cell, kept only while the domain counts the walk.
 @unmanaged export class Node {
   lo: u64;
   hi: u64;
   gap: u64;
   maxGap: u64;
+  alignKey: u64;
+  maxAlignKey: u64;
   left: u32;
   right: u32;
   parent: u32;
   red: u8;
-  alignOrd: u8;
-  maxAlignOrd: u8;
-  pad: u8;
+  pad0: u8;
+  pad1: u16;
 }
 // @ts-ignore: decorator
-@inline export const NODE_BYTES: u32 = 48;
-/** The slab's unit: one node, or a 48th-ish of a magazine. */
+@inline export const NODE_BYTES: u32 = 64;
+/** The slab's unit: one node; a magazine is a run of them. */
 // @ts-ignore: decorator
 @inline export const CELL_BYTES: u32 = NODE_BYTES;
 // @ts-ignore: decorator
 @inline export const GROUP_SHIFT: u32 = 12;
-/** Cells per group: 4096 cells of 48 bytes are exactly 3 wasm pages. */
+/** Cells per group: 4096 cells of 64 bytes are exactly 4 wasm pages. */
 // @ts-ignore: decorator
 @inline export const GROUP_CELLS: u32 = 1 << GROUP_SHIFT;
 // @ts-ignore: decorator

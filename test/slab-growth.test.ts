@@ -7,12 +7,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain, SharedArena } from "../dist/src/index.js";
 import { auditBooks, cachedPfns } from "../dist/src/workers/audit.js";
 import { CpuPool, Mailboxes, type WorkloadSpec } from "../dist/src/workers/pool.js";
-import { TREE_STAT } from "../dist/src/wasm/exports.js";
+import { TREE_STAT, layoutOf } from "../dist/src/wasm/exports.js";
 import { MEMORY_CASES, formatArenaMemory, measureArenaMemory } from "../dist/bench/memory/arena-memory.js";
 
 const LIMIT44 = 2 ** 32 - 1;
-/** Bytes of one slab group (4096 cells of 48 bytes). */
-const GROUP = 3 * 65536;
+/** The slab's geometry, as the module lays it out: bytes of a group, cells of a group that hold nodes and magazines. */
+const L = layoutOf(new IovaDomain(4096, 1, { maxRanges: 1 }).ex);
+const GROUP = L.groupBytes;
+const USABLE = L.usableCells;
 const groups = (d: IovaDomain) => d.ex.treeStat(d.base, TREE_STAT.groups);
 const PROBE = new URL("./fixtures/slab-probe.mjs", import.meta.url).href;
 
@@ -41,8 +43,8 @@ describe("slab growth, one thread", () => {
         steps++;
       }
     }
-    // 20,000 nodes + the anchor and nil, 3754 usable cells per group.
-    expect(groups(d)).toBe(Math.ceil(20_002 / 3754));
+    // 20,000 nodes + the anchor and nil, USABLE cells per group.
+    expect(groups(d)).toBe(Math.ceil(20_002 / USABLE));
     expect(steps).toBe(groups(d) - 1);
     d.check();
     expect(d.ranges().map((r) => r.lo)).toEqual([...pfns].sort((a, b) => a - b));
@@ -54,7 +56,7 @@ describe("slab growth, one thread", () => {
   });
 
   it("ends at exactly maxRanges with node-slab-full, as when the slab was sized up front", () => {
-    for (const maxRanges of [1, 3753, 3754, 9000]) {
+    for (const maxRanges of [1, USABLE - 2, USABLE - 1, USABLE, 9000]) {
       const d = new IovaDomain(4096, 1, { policy: "tree-only", maxRanges });
       for (let i = 0; i < maxRanges; i++) d.allocOrThrow(1, LIMIT44);
       expect(d.alloc(1, LIMIT44)).toBeNull();
@@ -72,7 +74,7 @@ describe("slab growth, one thread", () => {
   });
 
   it("magazines grow the slab too, and maxMagazines still ends in an empty slot", () => {
-    // Unbounded depot, 8-pfn magazines (2 cells each): freeing 40,000 pfns on
+    // Unbounded depot, 8-pfn magazines (72 bytes: 2 cells each): freeing 40,000 pfns on
     // one CPU pushes about 5,000 magazines, most of them in groups made after the nodes.
     const d = new IovaDomain(4096, 1, { cpus: 2, policy: "linux-6.4", magazineSize: 8, maxMagazines: 6000, maxRanges: 1 << 17 });
     const pfns: number[] = [];
@@ -156,8 +158,8 @@ describe("allocator memory of a SharedArena", () => {
     expect(target.overheadPct).toBeLessThanOrEqual(10);
     for (const f of figures) {
       expect(f.allocatorBytes).toBeLessThanOrEqual(f.maxBytes);
-      // Each range past the first group costs its 48-byte node and 4-byte count, and nothing else.
-      if (f.live >= 100_000) expect(f.marginalBytesPerLive).toBeLessThan(56);
+      // Each range past the first group costs its node (one cell) and 4-byte count, and nothing else.
+      if (f.live >= 100_000) expect(f.marginalBytesPerLive).toBeLessThan((L.cellBytes + 4) * 1.08);
     }
   });
 

@@ -2,7 +2,7 @@
 // (the books audit walks magazines itself rather than trust the module's
 // own counters). Asking the module keeps one source of truth: layout.ts.
 
-import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, ORDERS, CELL_BYTES } from "../layout";
+import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, ORDERS, CELL_BYTES, GROUP_BYTES, USABLE_CELLS } from "../layout";
 
 export function layoutField(which: u32): u32 {
   switch (which) {
@@ -23,6 +23,8 @@ export function layoutField(which: u32): u32 {
     case 14: return ORDERS;
     case 15: return offsetof<Magazine>("size");
     case 16: return CELL_BYTES;
+    case 17: return GROUP_BYTES;
+    case 18: return USABLE_CELLS;
     default: return 0xFFFFFFFF;
   }
 }

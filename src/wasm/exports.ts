@@ -120,7 +120,7 @@ export const CHECK_CODES: Record<number, string> = {
 export const LAYOUT_FIELD = {
   cpus: 0, magSize: 1, magStride: 2, offSlab: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
   cpuCacheLoaded: 7, cpuCachePrev: 8, depotHead: 9, depotSize: 10, magNext: 11, magHeader: 12,
-  cacheLine: 13, orders: 14, magSizeField: 15, cellBytes: 16,
+  cacheLine: 13, orders: 14, magSizeField: 15, cellBytes: 16, groupBytes: 17, usableCells: 18,
 } as const;
 
 /** Every layoutField() value, by name. */
