@@ -12,10 +12,8 @@ import { ORDERS } from '../../domain/stats.js';
 import { CACHE_STAT } from '../../wasm/exports.js';
 import type { AllocatorState, DirResult, JobResult, LatencySummary, SampleStats, StatusJob, StatusSnapshot } from '../format.js';
 import { LatencyHistogram } from '../latency.js';
-import type { JobOptions } from '../options.js';
-import { formatBlockSize, formatSize } from '../values.js';
+import { type JobOptions, type ModelOptions, modelOf, optionText } from '../options.js';
 import { makePlan, type RunPlan } from './plan.js';
-import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 import {
   CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, FQ_MAXDEPTH, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
   STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
@@ -28,8 +26,6 @@ export interface RunInput {
   global: JobOptions;
   /** --cpus when given explicitly; default: one CPU per job clone. */
   cpus?: number;
-  /** Device and IOTLB model (model-options.ts); default MODEL_DEFAULTS. */
-  model?: ModelOptions;
   /** Aborting stops submission; the run drains and reports what it did (Ctrl-C). */
   signal?: AbortSignal;
   /** Called every status interval (global.statusIntervalMs; 0: never). */
@@ -115,8 +111,9 @@ function revive(h: LatencyHistogram): LatencyHistogram {
   return Object.setPrototypeOf(h, LatencyHistogram.prototype) as LatencyHistogram;
 }
 
-export function summarize(h: LatencyHistogram): LatencySummary {
-  return { ...h.stats(), bins: h.bins() };
+/** A histogram's figures, with `percentiles` (default: fio's list; [] for none). */
+export function summarize(h: LatencyHistogram, percentiles?: readonly number[]): LatencySummary {
+  return { ...h.stats(percentiles), bins: h.bins() };
 }
 
 export function sampleStats(xs: readonly number[]): SampleStats | undefined {
@@ -142,24 +139,10 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return out;
 }
 
-/** The option text of a job, for JSON's "job options". */
-export function jobOptionText(o: JobOptions): Record<string, string> {
-  const out: Record<string, string> = {
-    rw: o.rw, bs: formatBlockSize(o.bs), iodepth: String(o.iodepth), numjobs: String(o.numjobs),
-    completion: o.completion, max_segment: formatSize(o.maxSegment), dma32_first: o.dma32First ? '1' : '0',
-  };
-  if (o.rw === 'rw' || o.rw === 'randrw' || o.rw === 'readwrite') out.rwmixread = String(o.rwmixread);
-  if (o.runtimeMs) out.runtime = `${o.runtimeMs}ms`;
-  if (o.timeBased) out.time_based = '1';
-  if (o.size) out.size = formatSize(o.size);
-  if (o.numberIos) out.number_ios = String(o.numberIos);
-  return out;
-}
-
 export async function runReal(input: RunInput): Promise<RunOutcome> {
   const g = input.global;
-  const model = input.model ?? MODEL_DEFAULTS;
-  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism(), model });
+  const model = modelOf(g);
+  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism() });
   const domain = new IovaDomain(plan.granule, 1, {
     cpus: plan.cpus, policy: plan.policy, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
   });
@@ -393,7 +376,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     const runtimeMs = Math.max(1, Math.round((c?.endMs || endMs) - startMs));
     const res: JobResult = {
       name: w.name, groupid: 0, members: 1, error: r ? 0 : 1, pid: process.pid, time: now,
-      options: jobOptionText(w.opts),
+      options: optionText(w.opts, 'job'),
     };
     const b = w.countersBase;
     const h = r?.hists;
@@ -405,8 +388,10 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
       };
       if (h) {
         dr.slat = summarize(revive(h.slat[d]));
-        dr.clat = summarize(revive(h.clat[d]));
-        dr.lat = summarize(revive(h.lat[d]));
+        // percentile_list, clat_percentiles, lat_percentiles: which percentiles the report shows.
+        const o = w.opts;
+        dr.clat = summarize(revive(h.clat[d]), o.clatPercentiles ? o.percentileList : []);
+        dr.lat = summarize(revive(h.lat[d]), o.latPercentiles ? o.percentileList : []);
       }
       const bws = sampleStats(bwSamples[j]![d]);
       const iops = sampleStats(iopsSamples[j]![d]);
