@@ -10,9 +10,9 @@ import type { AllocatorState, StatusSnapshot } from '../fio/format.js';
 import { collectJobs } from '../fio/jobfile.js';
 import { cmdHelp, helpText, optionText, parseArgs, type JobOptions, type ParsedArgs } from '../fio/options.js';
 import { allocatorLine, statusLine } from '../fio/status.js';
-import { makePlan } from '../fio/runner/plan.js';
+import { phasePlans, runCpus, runPhases } from '../fio/runner/phases.js';
 import { headerText, jsonDocument, normalText, VERSION } from '../fio/runner/report.js';
-import { runReal, type RunOutcome } from '../fio/runner/run.js';
+import type { RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
 import { SimAbortedError } from '../sim/parallel.js';
 import { InputFileError, readInputFile } from './input-file.js';
@@ -82,7 +82,7 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
     }
     // Refuse what cannot run before printing anything.
     if (global.clock === 'virtual') simOptionsFor({ jobs, global, cpus });
-    else makePlan({ jobs, global, cpus, hostCores: 1 });
+    else phasePlans({ jobs, global, cpus, hostCores: 1 });
     const ignored = [...new Set(jobs.flatMap((j) => Object.keys(j.ignored)))];
     if (ignored.length > 0) io.stderr.write(`fio: ignored here: ${ignored.join(', ')}\n`);
     if (global.showcmd) {
@@ -123,13 +123,13 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
     : undefined;
 
   const clones = jobs.reduce((a, j) => a + j.numjobs, 0);
-  const nCpus = cpus ?? clones;
+  const nCpus = global.clock === 'real' ? runCpus(jobs, cpus) : cpus ?? clones;
   let header = '';
   if (normal) {
     let irq = 0;
     if (global.clock === 'real') {
-      const plan = makePlan({ jobs, global, cpus, hostCores: availableParallelism() });
-      irq = plan.workers.length - plan.jobWorkers;
+      const plans = phasePlans({ jobs, global, cpus, hostCores: availableParallelism() });
+      irq = Math.max(...plans.map((p) => p.workers.length - p.jobWorkers));
     }
     header = headerText(jobs, global, { threads: clones, cpus: nCpus, irq, clock: global.clock });
     if (reportToStdout) io.stdout.write(header);
@@ -154,7 +154,7 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
   try {
     outcome = global.clock === 'virtual'
       ? await runVirtual({ jobs, global, cpus, onStatus, signal: ac.signal })
-      : await runReal({ jobs, global, cpus, signal: ac.signal, onStatus });
+      : await runPhases({ jobs, global, cpus, signal: ac.signal, onStatus });
   } catch (e) {
     if (e instanceof SimAbortedError) {
       io.stderr.write('fio: interrupted; the virtual-clock model keeps no partial result\n');

@@ -126,7 +126,7 @@ export function cpuOf(o: JobOptions, w: number, clone: number, cpus: number): nu
 }
 
 /** Options the table has that this runner does not run yet: refused, never silently ignored. */
-const NOT_YET = new Set(['ramp_time', 'rate', 'rate_iops', 'stonewall', 'new_group', 'group_reporting']);
+const NOT_YET = new Set(['ramp_time', 'rate', 'rate_iops']);
 
 function checkImplemented(o: JobOptions): void {
   const missing = changedRows(o).find((c) => NOT_YET.has(c.row.name));

@@ -8,17 +8,19 @@ import { normalReport } from '../summary.js';
 import type { JobOptions } from '../options.js';
 import { formatBlockSize, formatSize } from '../values.js';
 import type { Books, DomainSummary, RunOutcome } from './run.js';
+import { groupIds } from './phases.js';
 
 export const VERSION = `iova-wasm-${PACKAGE_VERSION}`;
 
 /** fio's job header: "name: (g=0): rw=read, bs=..., ioengine=..., iodepth=N", "..." for clones. */
 export function headerText(jobs: readonly JobOptions[], g: JobOptions, info: { threads: number; cpus: number; irq: number; clock: string }): string {
   let out = '';
-  for (const j of jobs) {
-    out += `${j.name}: (g=0): rw=${j.rw}, bs=${formatBlockSize(j.bs)}, ioengine=iova (${g.mode}, ${g.policy}), ` +
+  const gids = groupIds(jobs);
+  jobs.forEach((j, k) => {
+    out += `${j.name}: (g=${gids[k]}): rw=${j.rw}, bs=${formatBlockSize(j.bs)}, ioengine=iova (${g.mode}, ${g.policy}), ` +
       `iodepth=${j.iodepth}, completion=${j.completion}\n`;
     if (j.numjobs > 1) out += '...\n';
-  }
+  });
   out += `${VERSION}\n`;
   const extra = info.irq ? `, +${info.irq} interrupt-only` : '';
   out += `Starting ${info.threads} thread${info.threads === 1 ? '' : 's'} (${info.cpus} CPU${info.cpus === 1 ? '' : 's'}${extra}, ${info.clock} clock)\n`;

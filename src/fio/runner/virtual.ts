@@ -24,7 +24,8 @@ import { configJson, type SimOptions, type SimProgress } from '../../sim/options
 import { BlockSizeSampler } from '../../sim/block-size.js';
 import { Rng } from '../../sim/rng.js';
 import { ADDRESS_BITS, checkJobBounds } from './plan.js';
-import { sampleStats, type RunOutcome } from './run.js';
+import type { RunOutcome } from './run.js';
+import { sampleStats } from './groups.js';
 
 export interface VirtualInput {
   jobs: readonly JobOptions[];
