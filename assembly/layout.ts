@@ -26,7 +26,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 4;
+@inline export const LAYOUT_VERSION: u32 = 5;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -106,7 +106,7 @@ export namespace Err {
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
   offCounts: u32;
-  padC: u32;
+  era: u32;           // Era.* (assembly/era.ts): which kernel's tree and flush path this domain runs
   pad3: u64;
   pad4: u64;
   pad5: u64;
@@ -234,43 +234,75 @@ export namespace Err {
 }
 
 // @ts-ignore: decorator
-@inline export function alignUp(x: u32, a: u32): u32 {
+@inline export function alignUp(x: u64, a: u64): u64 {
   return (x + a - 1) & ~(a - 1);
 }
 
-/** Bytes a domain of this geometry needs; each region starts on a cache line. */
-export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
-  let off: u32 = HEADER_BYTES;
-  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
-  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
-  off += alignUp((magCap + 1) * (MAG_HEADER + magSize * 8), CACHE_LINE);
-  off += cpus * ORDERS * CACHE_LINE;
-  off += ORDERS * CACHE_LINE;
-  off += cpus * CACHE_LINE;
+/**
+ * The region offsets of a domain of this geometry, computed in 64 bits: with
+ * u32 arithmetic 2^22 magazines of 127 pfns wrap past 2^32 and the slab is
+ * laid out as a few bytes, overlapping the caches. Returns the total size in
+ * bytes and, when `d` is not null, writes the offsets into its header. The
+ * host refuses any geometry whose total does not fit its memory before it
+ * calls domainInit, so the u32 offsets written here never wrap.
+ */
+function planLayout(d: Domain | null, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  let stride: u64 = <u64>MAG_HEADER + <u64>magSize * 8;
+  let off: u64 = HEADER_BYTES;
+  let offNodes = off;
+  off += alignUp((<u64>nodeCap + 2) * NODE_BYTES, CACHE_LINE);
+  let offCounts = off;
+  off += alignUp((<u64>nodeCap + 2) * 4, CACHE_LINE);
+  let offMags = off;
+  off += alignUp((<u64>magCap + 1) * stride, CACHE_LINE);
+  let offCpuCaches = off;
+  off += <u64>cpus * ORDERS * CACHE_LINE;
+  let offDepots = off;
+  off += <u64>ORDERS * CACHE_LINE;
+  let offCpuState = off;
+  off += <u64>cpus * CACHE_LINE;
+  if (d) {
+    d.cpus = cpus;
+    d.nodeCap = nodeCap;
+    d.magCap = magCap;
+    d.magSize = magSize;
+    d.magStride = <u32>stride;
+    d.offNodes = <u32>offNodes;
+    d.offCounts = <u32>offCounts;
+    d.offMags = <u32>offMags;
+    d.offCpuCaches = <u32>offCpuCaches;
+    d.offDepots = <u32>offDepots;
+    d.offCpuState = <u32>offCpuState;
+    d.totalBytes = <u32>off;
+  }
   return off;
+}
+
+/** Bytes a domain of this geometry needs (64-bit: may exceed any memory); each region starts on a cache line. */
+export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  return planLayout(null, cpus, nodeCap, magCap, magSize);
 }
 
 /** Writes the geometry and region offsets into a zeroed header. */
 export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): void {
-  d.cpus = cpus;
-  d.nodeCap = nodeCap;
-  d.magCap = magCap;
-  d.magSize = magSize;
-  d.magStride = MAG_HEADER + magSize * 8;
-  let off: u32 = HEADER_BYTES;
-  d.offNodes = off;
-  off += alignUp((nodeCap + 2) * NODE_BYTES, CACHE_LINE);
-  d.offCounts = off;
-  off += alignUp((nodeCap + 2) * 4, CACHE_LINE);
-  d.offMags = off;
-  off += alignUp((magCap + 1) * d.magStride, CACHE_LINE);
-  d.offCpuCaches = off;
-  off += cpus * ORDERS * CACHE_LINE;
-  d.offDepots = off;
-  off += ORDERS * CACHE_LINE;
-  d.offCpuState = off;
-  off += cpus * CACHE_LINE;
-  d.totalBytes = off;
+  planLayout(d, cpus, nodeCap, magCap, magSize);
+}
+
+/** Per-instance scratch header that layoutIntact() plans into, to compare with a domain's. */
+const planned = changetype<Domain>(memory.data(HEADER_BYTES, CACHE_LINE));
+
+/**
+ * check()'s view of the layout: the header's offsets are the ones its
+ * geometry gives, in 64 bits, and the whole domain lies inside the memory.
+ * A header whose sizes wrapped, or that was overwritten, fails here.
+ */
+export function layoutIntact(d: Domain): bool {
+  let total = planLayout(planned, d.cpus, d.nodeCap, d.magCap, d.magSize);
+  return total == <u64>d.totalBytes
+    && <u64>changetype<usize>(d) + total <= (<u64>memory.size() << 16)
+    && planned.magStride == d.magStride && planned.offNodes == d.offNodes && planned.offCounts == d.offCounts
+    && planned.offMags == d.offMags && planned.offCpuCaches == d.offCpuCaches && planned.offDepots == d.offDepots
+    && planned.offCpuState == d.offCpuState;
 }
 
 // --- addressing: every region is reached through one of these ---

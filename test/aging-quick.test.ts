@@ -5,8 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agingHelp, parseAgingArgs, runAgingToDir, verdict, type AgingStudy } from "../dist/src/cli/aging.js";
+import { agingHelp, parseAgingArgs } from "../dist/src/cli/aging.js";
+import { planStudy, runStudy, runStudyParallel, runStudyToDir, verdict, type Study } from "../dist/src/study/index.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
+import { POLICY_ERA } from "../dist/src/domain/era.js";
 import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
 import { summarize, summaryRows, summaryTable } from "../dist/src/report/table.js";
 import type { StudyResult } from "../dist/src/report/types.js";
@@ -21,11 +23,11 @@ const small = { seconds: 3, intervalMs: 250, cpus: 8, jobs: 4, iodepth: 8, migra
 
 describe("aging study (library)", () => {
   let dir: string;
-  let study: AgingStudy & { paths: { json: string; html: string; summary: string } };
+  let study: Study & { paths: { json: string; html: string; summary: string } };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "iova-aging-"));
     dirs.push(dir);
-    study = await runAgingToDir(small, dir);
+    study = await runStudyToDir(small, dir);
   });
 
   it("runs every policy to the end with balanced books", () => {
@@ -40,7 +42,12 @@ describe("aging study (library)", () => {
     }
     expect(study.result.meta.simulatedSeconds).toBe(3);
     expect(study.result.meta.seed).toBe(3);
-    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other" });
+    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other", era: null });
+    // Each policy on its own kernel's era, recorded per policy and run on it.
+    for (const [i, p] of study.result.policies.entries()) {
+      expect(p.era).toBe(POLICY_ERA[p.policy as keyof typeof POLICY_ERA]);
+      expect(study.sims[i]!.config.era).toBe(p.era);
+    }
   });
 
   it("writes study.json, study.html and summary.txt, and they parse", async () => {
@@ -48,6 +55,7 @@ describe("aging study (library)", () => {
     const json = JSON.parse(await readFile(study.paths.json, "utf8")) as StudyResult;
     expect(json.policies).toHaveLength(POLICIES.length);
     expect(json.meta.tool).toBe("iova-wasm aging");
+    expect((json.policies as Array<{ era?: string }>).map((p) => p.era)).toEqual(POLICIES.map((p) => POLICY_ERA[p]));
     const html = await readFile(study.paths.html, "utf8");
     expect(html).toMatch(/<html/i);
     for (const p of POLICIES) expect(html).toContain(p);
@@ -83,12 +91,25 @@ describe("aging study (library)", () => {
   });
 });
 
+describe("study plan", () => {
+  it("resolves each policy's options once, checking all before any run", () => {
+    const plan = planStudy({ ...small, policies: ["linux-5.10", "adaptive"] });
+    expect(plan.policies).toEqual(["linux-5.10", "adaptive"]);
+    expect(plan.configs.map((c) => c.policy)).toEqual(["linux-5.10", "adaptive"]);
+    for (const c of plan.configs) expect(c).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, seed: 3, durationMs: 3000, migrateMs: 200 });
+    expect(() => planStudy({ policies: [] })).toThrow(/no policies/);
+    expect(() => planStudy({ cpus: 0 })).toThrow(/cpus/);
+  });
+});
+
 describe("aging command line", () => {
   it("parses its options and rejects bad ones", () => {
     expect(parseAgingArgs(["--quick", "--policies", "linux-5.10,adaptive", "--seed=9", "--cost", "walkNodeNs=2"])).toEqual({
       quick: true, policies: ["linux-5.10", "adaptive"], seed: 9, costs: { walkNodeNs: 2 },
     });
     expect(parseAgingArgs(["--hours", "0.5"]).seconds).toBe(1800);
+    expect(parseAgingArgs(["--era", "v5.11"]).era).toBe("v5.11");
+    expect(() => parseAgingArgs(["--era", "v4.19"])).toThrow(/era.*v4\.19/);
     expect(() => parseAgingArgs(["--policies", "linux-9"])).toThrow(/--policies: 'linux-9' is not one of: linux-5.10/);
     expect(() => parseAgingArgs(["--cpus", "0"])).toThrow(/cpus/);
     expect(() => parseAgingArgs(["--bogus"])).toThrow(/unknown option/);
@@ -113,6 +134,8 @@ describe("aging command line", () => {
     expect(r.stdout).toMatch(/policy\s+iops start\s+iops end/);
     expect(r.stdout).toContain(join(out, "study.html"));
     expect(r.stdout).toMatch(/sim I\/Os per wall second/);
+    expect(r.stdout).toContain("kernel eras: linux-5.10 v5.10, adaptive v6.x");
+    expect(r.stdout).toMatch(/linux-5\.10 +\(v5\.10\) iops end\/start/);
     expect(r.stderr).toMatch(/linux-5\.10 +done: .*books balance/);
     const bad = spawnSync(process.execPath, [main, "aging", "--cpus", "x"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
@@ -123,9 +146,8 @@ describe("aging command line", () => {
 describe("aging study in worker threads", () => {
   it("gives the same series as the in-thread run", async () => {
     const o = { ...small, seconds: 1, policies: ["linux-5.10", "adaptive"] as const };
-    const { runAgingStudy, runAgingStudyParallel } = await import("../dist/src/cli/aging.js");
-    const a = runAgingStudy({ ...o, policies: [...o.policies] });
-    const b = await runAgingStudyParallel({ ...o, policies: [...o.policies], parallel: 2 });
+    const a = runStudy({ ...o, policies: [...o.policies] });
+    const b = await runStudyParallel({ ...o, policies: [...o.policies], parallel: 2 });
     expect(b.booksFailures).toEqual([]);
     expect(b.result.policies.map((p) => p.policy)).toEqual(["linux-5.10", "adaptive"]);
     b.result.policies.forEach((p, i) => {

@@ -17,8 +17,8 @@ const LOCK_CHECK = fileURLToPath(new URL("../dist/src/workers/lock-check.js", im
 /**
  * Node 24 for the cross-version run: the official binary from the npm
  * registry package node-<platform>-<arch>@24 (about 30 MB), installed once
- * into .cache/node24 (git-ignored through node_modules/). CI can install
- * it ahead with the same command; if it is absent here, the test installs it.
+ * into .cache/node24 (git-ignored) by this test when absent, so `npm test`
+ * alone runs the cross-check on a machine with only Node and npm.
  */
 const NODE24_DIR = `${ROOT}.cache/node24`;
 const NODE24_PKG = `node-${process.platform}-${process.arch}`;

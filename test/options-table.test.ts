@@ -12,7 +12,8 @@ import { studyDefaults } from '../dist/src/options/defaults.js';
 import { FIO_CLI_OPTION_NAMES, FIO_ENGINE_OPTION_NAMES, FIO_JOB_OPTION_NAMES } from '../dist/src/options/fio-names.js';
 import { helpText, parseArgs, resolveOptions } from '../dist/src/fio/options.js';
 import { makePlan } from '../dist/src/fio/runner/plan.js';
-import { agingHelp, parseAgingArgs, AGING_DEFAULTS } from '../dist/src/cli/aging.js';
+import { agingHelp, parseAgingArgs } from '../dist/src/cli/aging.js';
+import { STUDY_DEFAULTS as AGING_DEFAULTS } from '../dist/src/study/index.js';
 
 const fields = (r: { lands?: string | readonly string[] }): string[] =>
   r.lands === undefined ? [] : typeof r.lands === 'string' ? [r.lands] : [...r.lands];

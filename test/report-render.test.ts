@@ -1,8 +1,6 @@
 // Renders study.html in headless Chromium and checks that the charts really
 // draw: DOM structure (--dump-dom plus an in-page geometry probe) and the
-// pixels of a screenshot. Chromium is required: run .ci/install-chromium.sh.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+// pixels of a screenshot. Chromium comes from npm (test/helpers/chromium.ts).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,10 +9,10 @@ import { inflateSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { policyColor, ORDER_COLORS } from "../dist/src/report/html.js";
 import { summarize } from "../dist/src/report/table.js";
+import { launchChromium } from "./helpers/chromium.js";
 import { writeReport } from "../dist/src/report/write.js";
 import type { PolicyResult, StudyResult } from "../dist/src/report/types.js";
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const WIDTH = 1200;
 const HEIGHT = 2400;
 const POLICIES = ["linux-5.10", "cpu-flush", "scaled-depot", "linux-6.4", "adaptive"];
@@ -69,41 +67,17 @@ function syntheticStudy(): StudyResult {
   };
 }
 
-function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: this test needs headless Chromium. ` +
-        `Install it with .ci/install-chromium.sh (apt-get install -y chromium) or set CHROMIUM_BIN.`,
-    );
+/** Loads `url` in a fresh page of `WIDTH` x `HEIGHT`; resolves with the DOM after load and a screenshot. */
+async function chromium(url: string): Promise<{ dom: string; png: Buffer }> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: WIDTH, height: HEIGHT });
+    await page.goto(url, { waitUntil: "load", timeout: 60_000 });
+    return { dom: await page.content(), png: Buffer.from(await page.screenshot({ type: "png" })) };
+  } finally {
+    await browser.close();
   }
-}
-
-const profiles: string[] = [];
-
-/** Runs Chromium headless with a throwaway profile; resolves with stdout. */
-async function chromium(args: string[], url: string): Promise<string> {
-  const profile = await mkdtemp(join(tmpdir(), "report-chromium-"));
-  profiles.push(profile);
-  const flags = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--user-data-dir=${profile}`,
-    `--window-size=${WIDTH},${HEIGHT}`,
-    ...args,
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, flags, { timeout: 60_000, killSignal: "SIGKILL", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`chromium ${args.join(" ")} failed: ${err.message}\n${stderr.slice(-2000)}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 interface Image {
@@ -225,27 +199,25 @@ let rendered: Promise<Rendered> | undefined;
  */
 function render(): Promise<Rendered> {
   rendered ??= (async () => {
-    requireChromium();
     dir = await mkdtemp(join(tmpdir(), "report-render-"));
     const paths = await writeReport(syntheticStudy(), dir);
     // The probe goes into a copy: study.html itself stays script-free.
     const probed = join(dir, "probed.html");
     await writeFile(probed, (await readFile(paths.html, "utf8")).replace("</body>", `${PROBE}</body>`));
-    const shot = join(dir, "shot.png");
-    const [, dom] = await Promise.all([
-      chromium([`--screenshot=${shot}`], pathToFileURL(paths.html).href),
-      chromium(["--dump-dom"], pathToFileURL(probed).href),
+    const [{ png }, { dom }] = await Promise.all([
+      chromium(pathToFileURL(paths.html).href),
+      chromium(pathToFileURL(probed).href),
     ]);
     const m = /<pre id="probe">([^<]*)<\/pre>/.exec(dom);
     if (!m) throw new Error(`probe output missing from --dump-dom (${dom.length} chars)`);
-    return { dom, probe: JSON.parse(unescapeText(m[1]!)) as Probe, png: await readFile(shot) };
+    return { dom, probe: JSON.parse(unescapeText(m[1]!)) as Probe, png };
   })();
   return rendered;
 }
 
 describe("study.html in headless Chromium", { timeout: 120_000 }, () => {
   afterAll(async () => {
-    await Promise.all([dir, ...profiles].filter(Boolean).map((d) => rm(d, { recursive: true, force: true })));
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("has every chart path with a non-empty d, axis labels and no NaN in the DOM", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { simulate, SimBooksError, type SimOptions } from "../dist/src/sim/engine.js";
+import { booksMessage, simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
 import { EventHeap } from "../dist/src/sim/heap.js";
 import { Rng } from "../dist/src/sim/rng.js";
@@ -133,8 +133,9 @@ describe("simulate: options", () => {
   it("rounds the duration up to whole intervals", () => {
     expect(resolveSimOptions({ durationMs: 1050, intervalMs: 100 }).durationMs).toBe(1100);
   });
-  it("SimBooksError carries the run", () => {
-    expect(new SimBooksError({ config: { policy: "adaptive" }, books: { problems: ["x"] } } as never).message).toMatch(/adaptive.*x/);
+  it("booksMessage names the policy and the problems", () => {
+    expect(booksMessage({ config: { policy: "adaptive" }, books: { ok: false, problems: ["x"] } } as never)).toMatch(/adaptive.*do not balance.*x/);
+    expect(booksMessage({ config: { policy: "adaptive" }, books: { ok: true, problems: [] } } as never)).toMatch(/adaptive.*books balance/);
   });
 });
 

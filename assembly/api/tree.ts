@@ -2,14 +2,15 @@
 // 2^53, which the host enforces); inside they are u64. Each call takes the
 // domain's base address and holds the tree lock for its whole duration.
 
-import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt } from "../layout";
+import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, layoutIntact } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
-import { checkTree, badNode } from "../tree/check";
+import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
+import { eraValid } from "../era";
 
 /** Why this instance's last failing call failed (Err.*). */
 let lastErr: u32 = Err.NONE;
@@ -19,19 +20,25 @@ let foundHi: f64 = 0;
 
 export function heapBase(): usize { return __heap_base; }
 
-export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u32 {
-  return domainBytes(cpus, nodeCap, magCap, magSize);
+/** Bytes a domain of this geometry needs, exact in f64 (the host refuses what does not fit its memory). */
+export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
+  return <f64>domainBytes(cpus, nodeCap, magCap, magSize);
 }
 
 /** Lays out and initialises a domain in zeroed memory at base. */
 export function domainInit(
   base: usize, granuleShift: u32, startPfn: f64, cpus: u32, nodeCap: u32,
-  magCap: u32, magSize: u32, policy: u32, depotMax: u32,
+  magCap: u32, magSize: u32, policy: u32, depotMax: u32, era: u32,
 ): void {
   let d = domainAt(base);
-  memory.fill(base, 0, domainBytes(cpus, nodeCap, magCap, magSize));
+  assert(eraValid(era), "domainInit: unknown era");
+  let bytes = domainBytes(cpus, nodeCap, magCap, magSize);
+  // The host checked the size; a geometry that would not fit traps here rather than wrap.
+  if (<u64>base + bytes > (<u64>memory.size() << 16)) unreachable();
+  memory.fill(base, 0, <usize>bytes);
   layoutDomain(d, cpus, nodeCap, magCap, magSize);
   d.policy = policy;
+  d.era = era;
   d.depotMax = depotMax;
   d.magLimit = magCap;
   d.magsHigh = 1;  // magazine 0 means "none"
@@ -141,7 +148,7 @@ export function dumpRanges(base: usize, fromPfn: f64, out: usize, max: u32): u32
 export function check(base: usize): u32 {
   let d = domainAt(base);
   lock(d, treeLockAddr(d), selfId);
-  let r = checkTree(d);
+  let r = layoutIntact(d) ? checkTree(d) : Bad.LAYOUT;
   unlock(treeLockAddr(d));
   return r;
 }
@@ -165,6 +172,7 @@ export function treeStat(base: usize, which: u32): f64 {
     case 11: return <f64>nodeAt(d, d.cachedNode).lo;
     case 12: return <f64>nodeAt(d, d.cached32Node).lo;
     case 13: return <f64>d.totalBytes;
+    case 14: return <f64>d.era;
     default: return -1;
   }
 }

@@ -39,6 +39,9 @@ export namespace Bad {
   @inline export const COUNT: u32 = 15;
   // @ts-ignore: decorator
   @inline export const ALIGN: u32 = 16;
+  /** The header's region offsets are not what its geometry gives, or run past memory. */
+  // @ts-ignore: decorator
+  @inline export const LAYOUT: u32 = 17;
 }
 
 /** Index of the node at which the last failing check stopped. */

@@ -11,6 +11,7 @@ import { defaultsOf } from '../options/defaults.js';
 import { type OptionRow, valueText } from '../options/row.js';
 import { RW_MODES, findRow, rowsOf } from '../options/table.js';
 import type { DepotPolicy } from '../domain/policy.js';
+import type { KernelEra } from '../domain/era.js';
 
 export type { BlockSize } from './values.js';
 export { RW_MODES } from '../options/table.js';
@@ -43,6 +44,7 @@ export interface JobOptions {
   cpusAllowed: number[];
   cpusAllowedPolicy: 'shared' | 'split';
   policy: Policy;
+  era: KernelEra;
   mode: 'strict' | 'non-strict';
   cpus: number;
   completion: 'same' | 'other' | 'single';
@@ -107,11 +109,12 @@ export function modelOf(o: ModelOptions): ModelOptions {
   return { deviceLatMs: o.deviceLatMs, deviceBw: o.deviceBw, iotlbLatMs: o.iotlbLatMs };
 }
 
-/** Defaults, then each layer in order (later wins); cpus defaults to the job's numjobs; ignored names accumulate. */
+/** Defaults, then each layer in order (later wins), then the derived defaults (row.derive); ignored names accumulate. */
 export function resolveOptions(...layers: Array<Partial<JobOptions>>): JobOptions {
   const out: Record<string, unknown> = { ...DEFAULTS, ...Object.assign({}, ...layers) };
   out.ignored = Object.assign({}, ...layers.map((l) => l.ignored ?? {}));
-  if (out.cpus === undefined) out.cpus = out.numjobs;
+  // Defaults that follow other options (cpus: one per clone; era: the policy's kernel).
+  for (const r of FIO_OPTIONS) if (r.derive && typeof r.lands === 'string' && out[r.lands] === undefined) out[r.lands] = r.derive(out);
   return out as unknown as JobOptions;
 }
 

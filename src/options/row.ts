@@ -63,6 +63,8 @@ export interface OptionRow {
   def?: string;
   /** How the default reads in help when it is derived from other options. */
   defHelp?: string;
+  /** A default that follows other options of the same record (no def then): cpus from numjobs, era from policy. */
+  derive?: (resolved: Record<string, unknown>) => unknown;
   /** Range, in the value's unit: bytes (size, bs), ms (time), the number itself otherwise. */
   min?: number;
   max?: number;

@@ -7,7 +7,8 @@
 // field to the taker's record: JobOptions in src/fio/options.ts, the study's
 // options in src/cli/aging.ts). Nothing else lists options.
 
-import { ADAPTIVE_RECLAIM_MS, POLICIES } from '../domain/policy.js';
+import { ERAS, POLICY_ERA } from '../domain/era.js';
+import { ADAPTIVE_RECLAIM_MS, POLICIES, type DepotPolicy } from '../domain/policy.js';
 import { DEFAULT_COSTS, IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS } from '../sim/costs.js';
 import { COMPLETION_MODES } from '../sim/options.js';
 import { FIO_CLI_OPTION_NAMES, FIO_ENGINE_OPTION_NAMES, FIO_JOB_OPTION_NAMES, FIO_SWITCH_OPTION_NAMES } from './fio-names.js';
@@ -70,10 +71,13 @@ const FIO_ROWS: OptionRow[] = [
   // ---- allocator (one domain per run)
   { name: 'policy', type: 'enum', category: 'allocator', takers: BOTH_CLOCKS, lands: 'policy', def: 'linux-6.4', scope: 'global',
     values: POLICIES, help: 'IOVA cache/depot policy' },
+  { name: 'era', type: 'enum', category: 'allocator', takers: ['fio', 'model', 'study'], lands: 'era', scope: 'global', values: ERAS,
+    derive: (o) => POLICY_ERA[o.policy as DepotPolicy], defHelp: "the policy's kernel",
+    help: 'Kernel era of the tree and flush path (v5.10, v5.11, v6.x)' },
   { name: 'mode', type: 'enum', category: 'allocator', takers: BOTH_CLOCKS, lands: 'mode', def: 'non-strict', scope: 'global',
     values: ['strict', 'non-strict'], help: 'Unmap flushing: strict (at once) or non-strict (flush queue)' },
   { name: 'cpus', type: 'int', category: 'allocator', takers: BOTH_CLOCKS, lands: 'cpus', min: 1, max: 1024, scope: 'global',
-    defHelp: 'one per job clone', help: 'CPUs of the domain (per-CPU caches); clone i, counting all jobs, runs as CPU i % cpus unless cpus_allowed says otherwise' },
+    derive: (o) => o.numjobs, defHelp: 'one per job clone', help: 'CPUs of the domain (per-CPU caches); clone i, counting all jobs, runs as CPU i % cpus unless cpus_allowed says otherwise' },
   { name: 'completion', type: 'enum', category: 'allocator', takers: BOTH_CLOCKS, lands: 'completion', def: 'same',
     values: COMPLETION_MODES, help: 'CPU that completes (unmaps) a job\'s I/Os: its own CPU c, CPU (c+1) % cpus, or CPU 0' },
   { name: 'clock', type: 'enum', category: 'allocator', takers: BOTH_CLOCKS, lands: 'clock', def: 'real', scope: 'global',

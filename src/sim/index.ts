@@ -1,5 +1,5 @@
 // The virtual-clock load simulator (see docs/cost-model.md).
-export { simulate, SimBooksError, type SimResult, type SimCounters, type BooksCheck } from "./engine.js";
+export { simulate, booksMessage, type SimResult, type SimCounters, type BooksCheck } from "./engine.js";
 export {
   resolveSimOptions, configJson, COMPLETION_MODES,
   type SimOptions, type SimConfig, type SimProgress, type CompletionMode,

@@ -2,7 +2,7 @@
 // policies of a study share the machine's cores. Each run is the same
 // deterministic simulation as simulate() in this thread.
 import { Worker } from "node:worker_threads";
-import { SimBooksError, type SimResult } from "./engine.js";
+import type { SimResult } from "./engine.js";
 import type { SimOptions, SimProgress } from "./options.js";
 import type { WorkerMessage } from "./worker.js";
 
@@ -12,9 +12,9 @@ export class SimAbortedError extends Error {
 }
 
 /**
- * simulate() in a worker thread. Rejects with SimBooksError (carrying the
- * result) when the books fail, and with SimAbortedError at once when
- * `signal` aborts (the worker is terminated: a simulation keeps no partial result).
+ * simulate() in a worker thread: the same result, books verdict included.
+ * Rejects with SimAbortedError at once when `signal` aborts (the worker is
+ * terminated: a simulation keeps no partial result).
  */
 export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void, signal?: AbortSignal): Promise<SimResult> {
   const { onProgress: _ignored, ...opts } = options;
@@ -29,7 +29,7 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
     };
     worker.on("message", (m: WorkerMessage) => {
       if (m.kind === "progress") onProgress?.(m.progress);
-      else if (m.kind === "done") finish(() => (m.booksFailed ? reject(new SimBooksError(m.result)) : resolve(m.result)));
+      else if (m.kind === "done") finish(() => resolve(m.result));
       else finish(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
     });
     worker.on("error", (e) => finish(() => reject(e)));
@@ -43,31 +43,22 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
 
 /**
  * Runs every option set, `parallel` at a time (1: one after another, in
- * worker threads all the same). Results come back in input order; a failed
- * run rejects the whole batch, except SimBooksError, which is returned as
- * its result so the caller can report it.
+ * worker threads all the same). Results come back in input order, each with
+ * its books verdict (`result.books`); a run that fails otherwise rejects the
+ * whole batch.
  */
 export async function simulateAll(
   runs: readonly SimOptions[],
   parallel: number,
-  hooks: { onProgress?: (index: number, p: SimProgress) => void; onDone?: (index: number, r: SimResult, booksOk: boolean) => void } = {},
-): Promise<Array<{ result: SimResult; booksOk: boolean }>> {
-  const out: Array<{ result: SimResult; booksOk: boolean }> = new Array(runs.length);
+  hooks: { onProgress?: (index: number, p: SimProgress) => void; onDone?: (index: number, r: SimResult) => void } = {},
+): Promise<SimResult[]> {
+  const out: SimResult[] = new Array(runs.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < runs.length) {
       const i = next++;
-      let result: SimResult;
-      let booksOk = true;
-      try {
-        result = await simulateInWorker(runs[i]!, (p) => hooks.onProgress?.(i, p));
-      } catch (e) {
-        if (!(e instanceof SimBooksError)) throw e;
-        result = e.result;
-        booksOk = false;
-      }
-      out[i] = { result, booksOk };
-      hooks.onDone?.(i, result, booksOk);
+      out[i] = await simulateInWorker(runs[i]!, (p) => hooks.onProgress?.(i, p));
+      hooks.onDone?.(i, out[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, runs.length)) }, lane));

@@ -7,10 +7,9 @@
 // some job came before). The per-I/O work is the workers' (worker.ts); this
 // file only decides which jobs run together and how they are reported.
 import { availableParallelism } from 'node:os';
-import { IovaDomain } from '../../domain/iova-domain.js';
 import type { JobOptions } from '../options.js';
 import { makePlan, type RunPlan } from './plan.js';
-import { closeDomain, runReal, type DomainSummary, type RunInput, type RunOutcome } from './run.js';
+import { closeDomain, openDomain, runReal, type DomainSummary, type RunInput, type RunOutcome } from './run.js';
 
 /** fio's groupid of each job: +1 at a stonewall or new_group after the first job. */
 export function groupIds(jobs: readonly JobOptions[]): number[] {
@@ -73,8 +72,7 @@ export async function runPhases(input: RunInput): Promise<RunOutcome> {
   const cpus = runCpus(input.jobs, input.cpus);
   // One domain for all phases, with the slabs of the largest of them.
   const plans = phasePlans({ ...input, cpus, hostCores });
-  const domain = new IovaDomain(plans[0]!.granule, 1, {
-    cpus, policy: plans[0]!.policy,
+  const domain = openDomain(plans[0]!, {
     maxRanges: Math.max(...plans.map((p) => p.maxRanges)), maxMagazines: Math.max(...plans.map((p) => p.maxMagazines)),
   });
   const used = new Set<number>();

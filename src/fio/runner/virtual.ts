@@ -18,7 +18,7 @@ import { formatBlockSize } from '../values.js';
 import { FioOptionError } from '../errors.js';
 import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
 import { FIO_OPTIONS, type JobOptions, changedRows, modelOf, optionText } from '../options.js';
-import { SimBooksError, type SimResult } from '../../sim/engine.js';
+import { booksMessage } from '../../sim/engine.js';
 import { simulateInWorker } from '../../sim/parallel.js';
 import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
@@ -86,7 +86,7 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
   const runtime = first.runtimeMs;
   const intervalMs = runtime / Math.ceil(runtime / 1000);
   return {
-    policy: g.policy, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
+    policy: g.policy, era: g.era, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
     granule: g.granule, maxSegment: first.maxSegment, dma32First: first.dma32First, addressBits: ADDRESS_BITS,
     completion: first.completion, strict: g.mode === 'strict', durationMs: runtime, intervalMs,
     fqSize: g.fqSize, fqTimeoutMs: Math.max(0.001, g.fqTimeoutMs),
@@ -123,15 +123,8 @@ export async function runVirtual(input: VirtualInput): Promise<RunOutcome> {
       );
     };
   }
-  let r: SimResult;
-  let booksError: string | null = null;
-  try {
-    r = await simulateInWorker(opts, onProgress, input.signal);
-  } catch (e) {
-    if (!(e instanceof SimBooksError)) throw e;
-    r = e.result;
-    booksError = e.message;
-  }
+  const r = await simulateInWorker(opts, onProgress, input.signal);
+  const booksError = r.books.ok ? null : booksMessage(r);
   const c = r.counters;
   const runtimeMs = r.config.durationMs;
   const readShare = readFraction(first);
@@ -170,7 +163,7 @@ export async function runVirtual(input: VirtualInput): Promise<RunOutcome> {
   return {
     results: [res],
     domain: {
-      clock: 'virtual', policy: g.policy, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
+      clock: 'virtual', policy: g.policy, era: r.config.era, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
       granule: g.granule, elapsedMs: runtimeMs, ios: c.ios, maps: c.maps, unmaps: c.maps,
       cacheHits: c.cacheHits, cacheMisses: c.cacheMisses, depotFullEvents: c.depotFullEvents,
       magsFreedToTree: c.magsFreedToTree, magazineAllocFailures: c.magazineAllocFailures,

@@ -1,0 +1,6 @@
+// The aging study as a library: the same storage load under each depot
+// policy on the virtual clock (src/sim/), assembled for the report
+// (src/report/). `iova aging` (src/cli/aging.ts) is its command line.
+export { STUDY_DEFAULTS, planStudy, type StudyOptions, type StudyPlan } from "./options.js";
+export { runStudy, runStudyParallel, runStudyToDir, type Study, type StudyPolicyResult, type PolicyEngineInfo } from "./run.js";
+export { verdict, tenth } from "./verdict.js";

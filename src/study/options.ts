@@ -1,0 +1,92 @@
+// The study's options, its defaults, and the one place each policy's
+// simulator options are worked out (planStudy). docs/aging.md gives the
+// source of every default.
+import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { studyDefaults } from "../options/defaults.js";
+import { STUDY_QUICK_SECONDS } from "../options/table.js";
+import type { CostModel } from "../sim/costs.js";
+import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
+import type { SimResult } from "../sim/engine.js";
+import type { KernelEra } from "../domain/era.js";
+
+/**
+ * The default load: the shape of the 2020 thread's machine and test
+ * (docs/aging.md). The values are the defaults of the study's rows in the
+ * option table (src/options/table.ts), written there once.
+ */
+export const STUDY_DEFAULTS = Object.freeze({
+  ...(studyDefaults() as Required<Pick<StudyOptions,
+    "cpus" | "jobs" | "iodepth" | "bs" | "completion" | "strict" | "migrateMs" | "seconds" | "intervalMs" | "reclaimIntervalMs" | "seed">>),
+  quickSeconds: STUDY_QUICK_SECONDS,
+  dma32First: true,
+});
+
+export interface StudyOptions {
+  /** Policies to run, in this order. Default: all five. */
+  policies?: readonly DepotPolicy[];
+  /** Kernel era for every policy. Default: each policy on its own kernel's (POLICY_ERA). */
+  era?: KernelEra;
+  /** Simulated seconds per policy (default 480; 60 with quick). */
+  seconds?: number;
+  quick?: boolean;
+  seed?: number;
+  cpus?: number;
+  jobs?: number;
+  iodepth?: number;
+  bs?: string;
+  completion?: CompletionMode;
+  strict?: boolean;
+  migrateMs?: number;
+  intervalMs?: number;
+  reclaimIntervalMs?: number;
+  dma32First?: boolean;
+  costs?: Partial<CostModel>;
+  /**
+   * Policies simulated at once, each in a worker thread (runStudyParallel
+   * and runStudyToDir). Default 1. Results do not depend on it.
+   */
+  parallel?: number;
+  /** Called after every sample of every policy. */
+  onProgress?: (policy: DepotPolicy, index: number, p: SimProgress) => void;
+  /** Called when a policy's run is done. */
+  onPolicyDone?: (policy: DepotPolicy, index: number, r: SimResult) => void;
+}
+
+/** What a study runs: its policies and, for each, the simulator's resolved configuration. */
+export interface StudyPlan {
+  policies: DepotPolicy[];
+  /** The era every policy was told to run on, or null: each on its own (configs[i].era). */
+  era: KernelEra | null;
+  /** One per policy, in the same order; each is resolved and checked once, here. */
+  configs: SimConfig[];
+}
+
+/**
+ * Resolves every policy's simulator options, checking all of them before
+ * any run starts (a bad option throws RangeError naming it). The configs go
+ * to the engine as they are.
+ */
+export function planStudy(o: StudyOptions = {}): StudyPlan {
+  const policies = [...(o.policies ?? POLICIES)].map((p) => policyArg(p));
+  if (policies.length === 0) throw new RangeError("no policies to run");
+  const d = STUDY_DEFAULTS;
+  const seconds = o.seconds ?? (o.quick ? d.quickSeconds : d.seconds);
+  const configs = policies.map((policy) => resolveSimOptions({
+    policy,
+    era: o.era,
+    seed: o.seed ?? d.seed,
+    cpus: o.cpus ?? d.cpus,
+    jobs: o.jobs ?? d.jobs,
+    iodepth: o.iodepth ?? d.iodepth,
+    bs: o.bs ?? d.bs,
+    completion: o.completion ?? d.completion,
+    strict: o.strict ?? d.strict,
+    migrateMs: o.migrateMs ?? d.migrateMs,
+    durationMs: seconds * 1000,
+    intervalMs: o.intervalMs ?? d.intervalMs,
+    reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,
+    dma32First: o.dma32First ?? d.dma32First,
+    costs: o.costs,
+  }));
+  return { policies, era: o.era ?? null, configs };
+}

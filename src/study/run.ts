@@ -1,0 +1,130 @@
+// Running the study: every policy's simulation, in this thread or in worker
+// threads, assembled into the report's document (src/report/types.ts) plus
+// the engine's own account of each run.
+import { readFileSync } from "node:fs";
+import { arch, cpus as hostCpus } from "node:os";
+import type { DepotPolicy } from "../domain/policy.js";
+import type { KernelEra } from "../domain/era.js";
+import { summarize } from "../report/table.js";
+import type { PolicyResult, StudyResult } from "../report/types.js";
+import { writeReport, type ReportPaths } from "../report/write.js";
+import { simulate, type SimResult } from "../sim/engine.js";
+import { configJson } from "../sim/options.js";
+import { simulateAll } from "../sim/parallel.js";
+import { planStudy, type StudyOptions, type StudyPlan } from "./options.js";
+
+/** Per-policy figures beyond the report's series: the engine's own account. */
+export interface PolicyEngineInfo {
+  ios: number;
+  wallSeconds: number;
+  simIosPerWallSecond: number;
+  booksOk: boolean;
+  booksProblems: string[];
+  counters: SimResult["counters"];
+  latencyNs: SimResult["latency"];
+  diagnostics: SimResult["diagnostics"];
+  /** The thread's print_iova1/print_iova2 dumps: per CPU and order, and per order's depot. */
+  dumps: SimResult["dumps"];
+}
+
+export type StudyPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
+
+export interface Study {
+  result: StudyResult & { policies: StudyPolicyResult[] };
+  sims: SimResult[];
+  /** Policies whose books did not balance after the drain, with the problems. */
+  booksFailures: string[];
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function machine(): string {
+  const list = hostCpus();
+  return `${arch()}, ${list.length} cores${list[0] ? `, ${list[0].model.trim()}` : ""}`;
+}
+
+function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
+  return {
+    policy,
+    era: r.config.era,
+    series: r.series,
+    summary: summarize(r.series, r.config.intervalMs / 1000),
+    engine: {
+      ios: r.counters.ios,
+      wallSeconds: r.wallSeconds,
+      simIosPerWallSecond: r.simIosPerWallSecond,
+      booksOk: r.books.ok,
+      booksProblems: r.books.problems,
+      counters: r.counters,
+      latencyNs: r.latency,
+      diagnostics: r.diagnostics,
+      dumps: r.dumps,
+    },
+  };
+}
+
+function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
+  const cfg = plan.configs[0]!;
+  const { policy: _p, era: _e, ...shared } = configJson(cfg);
+  return {
+    result: {
+      meta: {
+        tool: "iova-wasm aging",
+        version: version(),
+        date: new Date().toISOString(),
+        node: process.version,
+        machine: machine(),
+        seed: cfg.seed,
+        simulatedSeconds: cfg.durationMs / 1000,
+        wallSeconds,
+        // era: the override every policy ran on, or null (each on its own: policies[].era).
+        config: { ...shared, policies: plan.policies, era: plan.era },
+      },
+      policies: sims.map((r, i) => policyResult(plan.policies[i]!, r)),
+    },
+    sims,
+    booksFailures: sims.flatMap((r, i) => (r.books.ok ? [] : [`${plan.policies[i]}: ${r.books.problems.join("; ")}`])),
+  };
+}
+
+/**
+ * Runs every policy in this thread, one after the other, and assembles the
+ * study. `plan` defaults to planStudy(o); the hooks come from `o`.
+ */
+export function runStudy(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): Study {
+  const wall0 = performance.now();
+  const sims = plan.configs.map((cfg, i) => {
+    const policy = plan.policies[i]!;
+    const r = simulate(o.onProgress ? { ...cfg, onProgress: (p) => o.onProgress!(policy, i, p) } : cfg);
+    o.onPolicyDone?.(policy, i, r);
+    return r;
+  });
+  return assemble(plan, sims, (performance.now() - wall0) / 1000);
+}
+
+/** The same study with `o.parallel` policies at a time, each in a worker thread. */
+export async function runStudyParallel(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): Promise<Study> {
+  const wall0 = performance.now();
+  const sims = await simulateAll(plan.configs, o.parallel ?? 1, {
+    onProgress: (i, p) => o.onProgress?.(plan.policies[i]!, i, p),
+    onDone: (i, r) => o.onPolicyDone?.(plan.policies[i]!, i, r),
+  });
+  return assemble(plan, sims, (performance.now() - wall0) / 1000);
+}
+
+/**
+ * Runs the study and writes study.json, study.html and summary.txt into `dir`.
+ * `plan` is planStudy(o), for a caller that has checked the options already.
+ */
+export async function runStudyToDir(o: StudyOptions, dir: string, plan: StudyPlan = planStudy(o)): Promise<Study & { paths: ReportPaths }> {
+  const study = (o.parallel ?? 1) > 1 ? await runStudyParallel(o, plan) : runStudy(o, plan);
+  const paths = await writeReport(study.result, dir);
+  return { ...study, paths };
+}

@@ -1,0 +1,57 @@
+// The examples of issue 13 ("reliability under hostile input and faults"),
+// one named test each: every one was a silent wrong answer, a crash, a
+// hang or lost pfns before it was fixed at its root. The generated suites
+// (hostile-api, hostile-cli, faults-*) prove each class is gone; these keep
+// the exact cases that were found.
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentError, InvariantError, IovaDomain } from "../dist/src/index.js";
+import { layoutOf } from "../dist/src/wasm/exports.js";
+
+function refused(fn: () => unknown, argument: string): InvalidArgumentError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(InvalidArgumentError);
+  expect((caught as InvalidArgumentError).argument).toBe(argument);
+  return caught as InvalidArgumentError;
+}
+
+describe("size arithmetic that wrapped", () => {
+  it("maxMagazines 2^22 (127-pfn magazines: 4.3 GB) is refused up front, naming maxMagazines", () => {
+    const e = refused(() => new IovaDomain(4096, 1, { maxMagazines: 2 ** 22 }), "maxMagazines");
+    expect(e.value).toBe(2 ** 22);
+    expect(e.message).toContain("4 GiB");
+  });
+
+  it("50M ranges with 2^21 magazines is refused naming maxRanges, the larger region (was: out of bounds)", () => {
+    refused(() => new IovaDomain(4096, 1, { maxRanges: 50_000_000, maxMagazines: 2 ** 21 }), "maxRanges");
+  });
+
+  it("the option named is one the caller gave: depotMax 2^31 of linux-5.10 sizes the magazine slab by default", () => {
+    // The default maxMagazines follows depotMax (6 x 2^20 magazines here): the error names depotMax, not maxMagazines.
+    const e = refused(() => new IovaDomain(4096, 1, { policy: "linux-5.10", depotMax: 2 ** 31 }), "depotMax");
+    expect(e.value).toBe(2 ** 31);
+  });
+
+  it("check() verifies the layout: a header whose magazine offset was overwritten fails with code 17", () => {
+    const d = new IovaDomain(4096, 1, { maxRanges: 64, cpus: 2 });
+    d.check();
+    const at = d.base + layoutOf(d.ex).offMags;
+    const u32 = new Uint32Array(d.memory.buffer);
+    const good = u32[at >>> 2];
+    u32[at >>> 2] = 1024;  // what the wrapped layout wrote: magazines over the CPU caches
+    let caught: unknown;
+    try {
+      d.check();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(InvariantError);
+    expect((caught as InvariantError).code).toBe(17);
+    u32[at >>> 2] = good;
+    d.check();
+  });
+});
