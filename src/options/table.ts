@@ -160,6 +160,8 @@ function ignoredRows(known: readonly OptionRow[]): OptionRow[] {
 const STUDY_ROWS: OptionRow[] = [
   { name: 'quick', type: 'flag', category: 'study', takers: STUDY, lands: 'quick',
     help: `short run: ${STUDY_QUICK_SECONDS} simulated seconds per policy (about 20 s on 2 cores)` },
+  { name: 'faithful', type: 'flag', category: 'study', takers: STUDY, lands: 'faithful',
+    help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)" },
   { name: 'hours', type: 'float', category: 'study', takers: STUDY, above: 0, max: 1e6,
     cb: (o, v) => { o.seconds = (v as number) * 3600; }, help: 'simulated hours per policy (fractions allowed)' },
   { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '480', above: 0, max: 3.6e9,
