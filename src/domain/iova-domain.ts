@@ -7,9 +7,12 @@ import {
   AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
   NodeSlabFullError, type AllocFailure,
 } from "../errors.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { boolArg, countArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import type { WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 
@@ -43,8 +46,8 @@ export interface DomainOptions {
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
 export interface DomainHandle {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module;
+  memory: WasmMemory;
+  module: WasmModule;
   base: number;
   scratchBase: number;
   granule: number;
@@ -76,13 +79,13 @@ export interface TreeStats {
   memoryBytes: number;
 }
 
-export class IovaDomain {
+export class IovaDomain implements DisposableView {
   readonly granule: number;
   readonly startPfn: number;
   readonly maxRanges: number;
   readonly cpus: number;
   readonly policy: DepotPolicy | "tree-only";
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
@@ -92,9 +95,11 @@ export class IovaDomain {
 
   /** @internal */ readonly ex: IovaExports;
   private readonly scratch: number;
-  private readonly module: WebAssembly.Module;
+  private readonly module: WasmModule;
   private readonly scratchBase: number;
   private destroyed = false;
+  /** True for the view that created the domain, false for attach()ed ones. */
+  private readonly owner: boolean = true;
 
   /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
@@ -149,7 +154,7 @@ export class IovaDomain {
       granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
       policy: handle.policy, memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
       module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false,
+      destroyed: false, owner: false,
     });
     ex.setCpuAlive(handle.base, cpu, 1);
     return d;
@@ -441,6 +446,17 @@ export class IovaDomain {
     this.live("destroy");
     this.ex.destroy(this.base);
     this.destroyed = true;
+  }
+
+  /**
+   * For `using`: the view that created the domain destroys it (unless
+   * already destroyed); an attach()ed view returns its CPU's cached ranges to
+   * the tree (free_cpu_cached_iovas) and leaves the shared domain alone.
+   */
+  [Symbol.dispose](): void {
+    if (this.destroyed) return;
+    if (this.owner) this.destroy();
+    else this.freeCpuCached(this.cpu);
   }
 
   get isDestroyed(): boolean {
