@@ -3,3 +3,4 @@ export * from "./api/tree";
 export * from "./api/rcache";
 export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
+export * from "./api/iommu";

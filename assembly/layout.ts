@@ -26,7 +26,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 4;
+@inline export const LAYOUT_VERSION: u32 = 5;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -106,7 +106,7 @@ export namespace Err {
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
   offCounts: u32;
-  padC: u32;
+  era: u32;           // Era.* (assembly/era.ts): which kernel's tree and flush path this domain runs
   pad3: u64;
   pad4: u64;
   pad5: u64;

@@ -7,6 +7,7 @@ export {
   IovaDomain, MAX_BATCH, type DomainOptions, type DomainHandle, type Range, type TreeStats,
 } from "./domain/iova-domain.js";
 export { POLICIES, type DepotPolicy } from "./domain/policy.js";
+export { ERAS, POLICY_ERA, type KernelEra } from "./domain/era.js";
 export type { CacheStats } from "./domain/stats.js";
 export * from "./errors.js";
 export { MAX_PFN } from "./validate.js";

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agingHelp, parseAgingArgs } from "../dist/src/cli/aging.js";
 import { planStudy, runStudy, runStudyParallel, runStudyToDir, verdict, type Study } from "../dist/src/study/index.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
+import { POLICY_ERA } from "../dist/src/domain/era.js";
 import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
 import { summarize, summaryRows, summaryTable } from "../dist/src/report/table.js";
 import type { StudyResult } from "../dist/src/report/types.js";
@@ -41,7 +42,12 @@ describe("aging study (library)", () => {
     }
     expect(study.result.meta.simulatedSeconds).toBe(3);
     expect(study.result.meta.seed).toBe(3);
-    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other" });
+    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other", era: null });
+    // Each policy on its own kernel's era, recorded per policy and run on it.
+    for (const [i, p] of study.result.policies.entries()) {
+      expect(p.era).toBe(POLICY_ERA[p.policy as keyof typeof POLICY_ERA]);
+      expect(study.sims[i]!.config.era).toBe(p.era);
+    }
   });
 
   it("writes study.json, study.html and summary.txt, and they parse", async () => {
@@ -49,6 +55,7 @@ describe("aging study (library)", () => {
     const json = JSON.parse(await readFile(study.paths.json, "utf8")) as StudyResult;
     expect(json.policies).toHaveLength(POLICIES.length);
     expect(json.meta.tool).toBe("iova-wasm aging");
+    expect((json.policies as Array<{ era?: string }>).map((p) => p.era)).toEqual(POLICIES.map((p) => POLICY_ERA[p]));
     const html = await readFile(study.paths.html, "utf8");
     expect(html).toMatch(/<html/i);
     for (const p of POLICIES) expect(html).toContain(p);
@@ -101,6 +108,8 @@ describe("aging command line", () => {
       quick: true, policies: ["linux-5.10", "adaptive"], seed: 9, costs: { walkNodeNs: 2 },
     });
     expect(parseAgingArgs(["--hours", "0.5"]).seconds).toBe(1800);
+    expect(parseAgingArgs(["--era", "v5.11"]).era).toBe("v5.11");
+    expect(() => parseAgingArgs(["--era", "v4.19"])).toThrow(/era.*v4\.19/);
     expect(() => parseAgingArgs(["--policies", "linux-9"])).toThrow(/policy/);
     expect(() => parseAgingArgs(["--cpus", "0"])).toThrow(/cpus/);
     expect(() => parseAgingArgs(["--bogus"])).toThrow(/unknown option/);
@@ -119,6 +128,8 @@ describe("aging command line", () => {
     expect(r.stdout).toMatch(/policy\s+iops start\s+iops end/);
     expect(r.stdout).toContain(join(out, "study.html"));
     expect(r.stdout).toMatch(/sim I\/Os per wall second/);
+    expect(r.stdout).toContain("kernel eras: linux-5.10 v5.10, adaptive v6.x");
+    expect(r.stdout).toMatch(/linux-5\.10 +\(v5\.10\) iops end\/start/);
     expect(r.stderr).toMatch(/linux-5\.10 +done: .*books balance/);
     const bad = spawnSync(process.execPath, [main, "aging", "--cpus", "x"], { encoding: "utf8" });
     expect(bad.status).toBe(2);

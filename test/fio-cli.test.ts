@@ -102,7 +102,7 @@ describe('iova fio: runs', () => {
     expect(doc.jobs[2].write.total_ios).toBe(1500);
     expect(doc.jobs[2].read.total_ios).toBe(0);
     expect(doc.jobs[0].read.clat_ns.percentile['99.000000']).toBeGreaterThan(0);
-    expect(doc.iova).toMatchObject({ policy: 'adaptive', mode: 'non-strict', cpus: 3, ios: 4500, books: { ok: true } });
+    expect(doc.iova).toMatchObject({ policy: 'adaptive', era: 'v6.x', mode: 'non-strict', cpus: 3, ios: 4500, books: { ok: true } });
     expect(doc.iova.maps).toBe(doc.iova.unmaps);
     expect(doc['global options']).toMatchObject({ device_lat: '50us', device_bw: '2g', iotlb_lat: '2us' });
     expect(doc.jobs[0].read.clat_ns.min).toBeGreaterThan(50_000);
@@ -153,7 +153,8 @@ describe('iova fio: runs', () => {
       '--runtime=0.5', '--completion=other', '--output-format=json']);
     expect(r.code, r.err).toBe(0);
     const doc = JSON.parse(r.out);
-    expect(doc.iova).toMatchObject({ clock: 'virtual', policy: 'linux-5.10', cpus: 4, books: { ok: true } });
+    expect(doc.iova).toMatchObject({ clock: 'virtual', policy: 'linux-5.10', era: 'v5.10', cpus: 4, books: { ok: true } });
+    expect(doc.iova.sim.config.era).toBe('v5.10');
     expect(doc.jobs).toHaveLength(1);
     expect(doc.jobs[0].read.total_ios).toBeGreaterThan(1000);
     expect(doc.jobs[0].read.runtime).toBe(500);
@@ -163,5 +164,13 @@ describe('iova fio: runs', () => {
     const again = JSON.parse(fio(['--clock=virtual', '--policy=linux-5.10', '--name=v', '--numjobs=4', '--iodepth=8',
       '--bs=4k/90:64k/10', '--runtime=0.5', '--completion=other', '--output-format=json']).out);
     expect(again.jobs[0].read.total_ios).toBe(doc.jobs[0].read.total_ios);
+  });
+
+  it('--era overrides the policy\'s kernel era, in the JSON and the normal report', () => {
+    const args = ['--clock=virtual', '--policy=linux-5.10', '--era=v6.x', '--name=v', '--numjobs=2', '--iodepth=4', '--runtime=0.2'];
+    const doc = JSON.parse(fio([...args, '--output-format=json']).out);
+    expect(doc.iova).toMatchObject({ policy: 'linux-5.10', era: 'v6.x' });
+    expect(doc.iova.sim.config.era).toBe('v6.x');
+    expect(fio(args).out).toContain('policy=linux-5.10, era=v6.x,');
   });
 });

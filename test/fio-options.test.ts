@@ -30,7 +30,7 @@ describe('defaults', () => {
     const g = parseArgs([]).global;
     expect(g).toEqual({
       name: '', numjobs: 1, iodepth: 1, bs: { kind: 'fixed', bytes: 4096 }, runtimeMs: 0, timeBased: false,
-      size: 0, numberIos: 0, rw: 'read', rwmixread: 50, policy: 'linux-6.4', mode: 'non-strict', cpus: 1,
+      size: 0, numberIos: 0, rw: 'read', rwmixread: 50, policy: 'linux-6.4', era: 'v6.x', mode: 'non-strict', cpus: 1,
       completion: 'same', seed: 1, clock: 'real', fqTimeoutMs: 10, fqSize: 256, maxSegment: 65536,
       dma32First: false, granule: 4096, outputFormat: 'normal', output: '', statusIntervalMs: 1000, eta: 'auto',
     });
@@ -39,6 +39,14 @@ describe('defaults', () => {
   it('every table row has a key that resolveOptions fills', () => {
     const o = resolveOptions({}) as unknown as Record<string, unknown>;
     for (const spec of OPTIONS) expect(o[spec.key], spec.name).not.toBeUndefined();
+  });
+
+  it("era defaults to the policy's kernel unless given", () => {
+    expect(parseArgs(['--policy=linux-5.10']).global.era).toBe('v5.10');
+    expect(parseArgs(['--policy=cpu-flush']).global.era).toBe('v5.11');
+    expect(parseArgs(['--policy=adaptive']).global.era).toBe('v6.x');
+    expect(parseArgs(['--policy=linux-5.10', '--era=v6.x']).global.era).toBe('v6.x');
+    expect(() => parseArgs(['--era=v4.19'])).toThrow(/v4\.19/);
   });
 
   it('cpus defaults to numjobs, per job, unless given', () => {
@@ -87,14 +95,14 @@ describe('parseArgs: argument forms', () => {
   it('parses every option type into its field', () => {
     const g = parseArgs([
       '--name=global', '--numjobs=3', '--iodepth=32', '--bs=4k-128k', '--runtime=2m', '--time_based',
-      '--size=1g', '--number_ios=1k', '--rw=randrw', '--rwmixread=70', '--policy=adaptive', '--mode=strict',
+      '--size=1g', '--number_ios=1k', '--rw=randrw', '--rwmixread=70', '--policy=adaptive', '--era=v5.11', '--mode=strict',
       '--cpus=4', '--completion=other', '--seed=42', '--clock=virtual', '--fq_timeout=5', '--fq_size=128',
       '--max_segment=128k', '--dma32_first', '--granule=64k', '--output-format=json+', '--output=/tmp/r.json',
       '--status-interval=500ms', '--eta=never',
     ]).global;
     expect(g).toEqual({
       name: '', numjobs: 3, iodepth: 32, bs: { kind: 'range', min: 4096, max: 131072 }, runtimeMs: 120000,
-      timeBased: true, size: 1073741824, numberIos: 1024, rw: 'randrw', rwmixread: 70, policy: 'adaptive',
+      timeBased: true, size: 1073741824, numberIos: 1024, rw: 'randrw', rwmixread: 70, policy: 'adaptive', era: 'v5.11',
       mode: 'strict', cpus: 4, completion: 'other', seed: 42, clock: 'virtual', fqTimeoutMs: 5, fqSize: 128,
       maxSegment: 131072, dma32First: true, granule: 65536, outputFormat: 'json+', output: '/tmp/r.json',
       statusIntervalMs: 500, eta: 'never',

@@ -10,6 +10,7 @@ import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
+import { eraValid } from "../era";
 
 /** Why this instance's last failing call failed (Err.*). */
 let lastErr: u32 = Err.NONE;
@@ -27,15 +28,17 @@ export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32):
 /** Lays out and initialises a domain in zeroed memory at base. */
 export function domainInit(
   base: usize, granuleShift: u32, startPfn: f64, cpus: u32, nodeCap: u32,
-  magCap: u32, magSize: u32, policy: u32, depotMax: u32,
+  magCap: u32, magSize: u32, policy: u32, depotMax: u32, era: u32,
 ): void {
   let d = domainAt(base);
+  assert(eraValid(era), "domainInit: unknown era");
   let bytes = domainBytes(cpus, nodeCap, magCap, magSize);
   // The host checked the size; a geometry that would not fit traps here rather than wrap.
   if (<u64>base + bytes > (<u64>memory.size() << 16)) unreachable();
   memory.fill(base, 0, <usize>bytes);
   layoutDomain(d, cpus, nodeCap, magCap, magSize);
   d.policy = policy;
+  d.era = era;
   d.depotMax = depotMax;
   d.magLimit = magCap;
   d.magsHigh = 1;  // magazine 0 means "none"
@@ -169,6 +172,7 @@ export function treeStat(base: usize, which: u32): f64 {
     case 11: return <f64>nodeAt(d, d.cachedNode).lo;
     case 12: return <f64>nodeAt(d, d.cached32Node).lo;
     case 13: return <f64>d.totalBytes;
+    case 14: return <f64>d.era;
     default: return -1;
   }
 }

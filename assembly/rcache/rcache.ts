@@ -6,6 +6,7 @@ import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, depotAt, magAt } from "..
 import { lock, unlock } from "../lock";
 import { selfId, treeLockAddr } from "../self";
 import { allocRange, freePfn } from "../tree/domain";
+import { flushEmptiesDepots } from "../era";
 import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
 import { depotLockAddr, depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
 
@@ -173,7 +174,7 @@ export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: boo
     if (!flush) return 0;
     flush = false;
     freeAllCpuCached(d);
-    freeGlobalCached(d);
+    if (flushEmptiesDepots(d)) freeGlobalCached(d);
   }
 }
 

@@ -7,6 +7,7 @@ import { propagate, recompute, setGap, setCount, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
+import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
 
 /** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
 // @ts-ignore: decorator
@@ -160,12 +161,16 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
   else d.cachedNode = z;
 }
 
-/** __cached_rbnode_delete_update: the cached nodes step up past a freed range. */
+/**
+ * __cached_rbnode_delete_update: the cached nodes step up past a freed range.
+ * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
+ */
 function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
   let Z = N(d, z);
   let c32 = N(d, d.cached32Node);
-  if (z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo)) d.cached32Node = succ;
-  if (Z.lo < d.dma32Pfn) d.max32AllocSize = d.dma32Pfn;
+  let moves32 = z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo);
+  if (moves32) d.cached32Node = succ;
+  if (resetsOnAnyFree32(d) ? Z.lo < d.dma32Pfn : moves32) d.max32AllocSize = d.dma32Pfn;
   let c = N(d, d.cachedNode);
   if (Z.lo >= c.lo) d.cachedNode = succ;
 }
@@ -191,22 +196,33 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     return -1;
   }
   let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
-  let retryPfn = N(d, start).hi;
+  let retryLow = N(d, start).hi + 1;   // wraps to 0 when start is the anchor
   let oracle = (d.flags & FLAG_ORACLE_WALK) != 0;
+  // v5.10's loop has no `new_pfn >= low_pfn` stop: it walks on below
+  // start_pfn and tests new_pfn against start_pfn once, after the loop.
+  // Same outcome, a longer walk; walking with low 0 and testing after is
+  // that loop exactly.
+  let stopLow = retriesFromTop(d) ? d.startPfn : 0;
   let ok = oracle
-    ? walkDown(d, start, limitPfn, size, mask, d.startPfn)
-    : seekDown(d, start, limitPfn, size, mask, d.startPfn);
+    ? walkDown(d, start, limitPfn, size, mask, stopLow)
+    : seekDown(d, start, limitPfn, size, mask, stopLow);
+  if (ok && foundPfn < d.startPfn) ok = false;
   let counting = (d.flags & FLAG_COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
-  else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, d.startPfn);
-  if (!ok && retryPfn < limitPfn) {
-    // Retry over the space above the start node, from the top (iova_find_limit).
-    let top = limitPfn > d.dma32Pfn ? ANCHOR : lowestAtOrAbove(d, limitPfn);
+  else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, stopLow);
+  // The retry (v5.11 on; none in v5.10): the space above the start node,
+  // from the top. Before v6.2 the bound was taken as pfn_hi + 1 and compared
+  // wrapped, so a failed walk from the anchor retried everything down to 0.
+  let retry = retriesFromTop(d) && (retryBoundWraps(d) ? retryLow < limitPfn : retryLow - 1 < limitPfn);
+  if (!ok && retry) {
+    // v6.x starts at iova_find_limit(); v5.11 at the anchor, which walks
+    // through the nodes above the limit to the same place (same outcome).
+    let top = limitPfn > d.dma32Pfn || retryBoundWraps(d) ? ANCHOR : lowestAtOrAbove(d, limitPfn);
     ok = oracle
-      ? walkDown(d, top, limitPfn, size, mask, retryPfn + 1)
-      : seekDown(d, top, limitPfn, size, mask, retryPfn + 1);
+      ? walkDown(d, top, limitPfn, size, mask, retryLow)
+      : seekDown(d, top, limitPfn, size, mask, retryLow);
     if (oracle) kernelWalkSteps += <f64>walkRounds;
-    else if (counting) kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryPfn + 1);
+    else if (counting) kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryLow);
   }
   if (!ok) {
     d.max32AllocSize = size;

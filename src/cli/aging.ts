@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { POLICIES, policyArg } from "../domain/policy.js";
+import { ERAS, eraArg } from "../domain/era.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
 import { summaryTable } from "../report/table.js";
 import { COMPLETION_MODES, type CompletionMode, type SimProgress } from "../sim/options.js";
@@ -41,6 +42,8 @@ const FLAGS: Flag[] = [
   { name: "seconds", arg: "N", help: `simulated seconds per policy (default ${STUDY_DEFAULTS.seconds})`, set: (o, v) => { o.seconds = posNum("seconds", v); } },
   { name: "policies", arg: "a,b", help: `policies to run (default all: ${POLICIES.join(",")})`,
     set: (o, v) => { o.policies = v.split(",").map((s) => policyArg(s.trim())); } },
+  { name: "era", arg: "ERA", help: `kernel era for every policy: ${ERAS.join("|")} (default: each policy's own)`,
+    set: (o, v) => { o.era = eraArg(v); } },
   { name: "seed", arg: "N", help: `seed of every random draw (default ${STUDY_DEFAULTS.seed})`,
     set: (o, v) => { if (!/^\d+$/.test(v) || Number(v) > 2 ** 32 - 1) throw new RangeError(`--seed: expected an integer in [0, 2^32), got '${v}'`); o.seed = Number(v); } },
   { name: "out", arg: "DIR", help: "report directory (default reports/aging-<date>)", set: (o, v) => { o.out = v; } },
@@ -216,6 +219,7 @@ export async function agingCommand(argv: string[]): Promise<number> {
   const c = m.config as Record<string, unknown>;
   w(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
     `completion ${c.completion}, migrate every ${c.migrateMs} ms (mean), seed ${m.seed}`);
+  w(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${plan.era ? " (--era)" : ""}`);
   w("");
   process.stdout.write(summaryTable(result));
   w("");

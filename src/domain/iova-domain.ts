@@ -15,6 +15,7 @@ import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wa
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
+import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
 /** Domains start here: above the module's static data, which every instance rewrites. */
 export const DOMAIN_BASE = 65536;
@@ -30,6 +31,11 @@ export interface DomainOptions {
   cpus?: number;
   /** Depot policy of the range caches, or "tree-only" for none. Default "adaptive". */
   policy?: DepotPolicy | "tree-only";
+  /**
+   * Which kernel's iova.c the tree and the flush path follow ("v5.10",
+   * "v5.11", "v6.x"). Default: the policy's own kernel (POLICY_ERA).
+   */
+  era?: KernelEra;
   /** pfns per magazine; default from the policy (128, or 127 for linux-6.4 and adaptive). */
   magazineSize?: number;
   /** Full magazines per order's depot, for the bounded policies; default from the policy. */
@@ -42,6 +48,15 @@ export interface DomainOptions {
    * computations per allocation; the load simulator's cost model uses it.
    */
   countKernelWalk?: boolean;
+  /**
+   * A flush queue for non-strict unmap (drivers/iommu/iova.c v5.10): `size`
+   * entries per CPU ring (IOVA_FQ_SIZE, holds size - 1), the timer's
+   * `timeoutMs` (IOVA_FQ_TIMEOUT), and `hz` (jiffies per second: the timer
+   * expires on a jiffy boundary; 0 for none). Reach it through DmaPath.
+   */
+  flushQueue?: { size: number; timeoutMs: number; hz?: number };
+  /** Shared bytes reserved after the domain for the host's own structures (hostBase). Default 0. */
+  hostBytes?: number;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -55,6 +70,10 @@ export interface DomainHandle {
   maxRanges: number;
   cpus: number;
   policy: DepotPolicy | "tree-only";
+  era: KernelEra;
+  fqBase: number;
+  hostBase: number;
+  hostBytes: number;
 }
 
 export interface Range {
@@ -77,6 +96,8 @@ export interface TreeStats {
   cachedPfn: number;
   cached32Pfn: number;
   memoryBytes: number;
+  /** The kernel era the domain runs (read back from the domain header). */
+  era: KernelEra;
 }
 
 export class IovaDomain implements DisposableView {
@@ -85,16 +106,24 @@ export class IovaDomain implements DisposableView {
   readonly maxRanges: number;
   readonly cpus: number;
   readonly policy: DepotPolicy | "tree-only";
+  /** The kernel era of the tree and flush path. */
+  readonly era: KernelEra;
   readonly memory: WasmMemory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
   readonly cpu: number;
+  /** Byte address of the flush queue (assembly/iommu/flush-queue.ts), or 0 when the domain has none. */
+  readonly fqBase: number;
+  /** Byte address and size of the host's reserved shared bytes (options.hostBytes). */
+  readonly hostBase: number;
+  readonly hostBytes: number;
   /** Why the last failed alloc()/allocFast() failed, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
   /** @internal */ readonly ex: IovaExports;
-  private readonly scratch: number;
+  /** @internal This thread's scratch slot (SCRATCH_BYTES) for bulk transfers. */
+  readonly scratch: number;
   private readonly module: WasmModule;
   private readonly scratchBase: number;
   private destroyed = false;
@@ -110,6 +139,7 @@ export class IovaDomain implements DisposableView {
     this.cpus = countArg("cpus", options.cpus ?? 1, 1, 1024);
     const policy = options.policy ?? "adaptive";
     this.policy = policy === "tree-only" ? policy : policyArg(policy);
+    this.era = options.era === undefined ? POLICY_ERA[this.policy] : eraArg(options.era);
     const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0 } : geometryOf(this.policy, this.cpus);
     const magSize = this.policy === "tree-only" ? 0 : countArg("magazineSize", options.magazineSize ?? geo.magazineSize, 1, 4096);
     const depotMax = this.policy === "tree-only" ? 0
@@ -124,9 +154,19 @@ export class IovaDomain implements DisposableView {
     const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
     if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
     const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
-    this.scratchBase = this.base + align(bytes, 64);
-    // One scratch slot per CPU plus one for the creating thread.
-    const total = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    const fq = options.flushQueue;
+    if (fq !== undefined) {
+      countArg("flushQueue.size", fq.size, 2, 1 << 16);
+      if (!(Number.isFinite(fq.timeoutMs) && fq.timeoutMs > 0)) throw new InvalidArgumentError("flushQueue.timeoutMs", fq.timeoutMs, "must be a number > 0");
+      countArg("flushQueue.hz", fq.hz ?? 0, 0, 100_000);
+    }
+    this.fqBase = fq === undefined ? 0 : this.base + align(bytes, 64);
+    const fqEnd = fq === undefined ? this.base + bytes : this.fqBase + probe.fqBytes(this.cpus, fq.size);
+    this.scratchBase = align(fqEnd, 64);
+    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
+    // One scratch slot per CPU plus one for the creating thread, then the host's bytes.
+    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    const total = this.hostBase + this.hostBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
       this.memory = newSharedMemory(total);
@@ -135,7 +175,8 @@ export class IovaDomain implements DisposableView {
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
-      maxMags, magSize, POLICY_CODE[this.policy], depotMax);
+      maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+    if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
@@ -152,9 +193,9 @@ export class IovaDomain implements DisposableView {
     ex.attach(cpu);
     Object.assign(d, {
       granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
-      policy: handle.policy, memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
+      policy: handle.policy, era: eraOfCode(ex.treeStat(handle.base, TREE_STAT.era)), memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
       module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false, owner: false,
+      destroyed: false, owner: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
     });
     ex.setCpuAlive(handle.base, cpu, 1);
     return d;
@@ -165,6 +206,7 @@ export class IovaDomain implements DisposableView {
     return {
       memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
       granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,
+      era: this.era, fqBase: this.fqBase, hostBase: this.hostBase, hostBytes: this.hostBytes,
     };
   }
 
@@ -187,6 +229,13 @@ export class IovaDomain implements DisposableView {
     const r = this.call(() => this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0));
     if (r < 0) {
       this.lastFailure = failureOf(this.ex.lastError());
+      return null;
+    }
+    // Only the v5.11 era's wrapped retry bound places a range below
+    // startPfn (assembly/era.ts, retryBoundWraps); the range stays in the
+    // tree as the kernel leaves it, and the caller is told nothing fitted.
+    if (r < this.startPfn) {
+      this.lastFailure = "no-space";
       return null;
     }
     this.lastFailure = null;
@@ -275,6 +324,7 @@ export class IovaDomain implements DisposableView {
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
       cachedPfn: s("cachedPfn"), cached32Pfn: s("cached32Pfn"), memoryBytes: this.memory.buffer.byteLength,
+      era: eraOfCode(s("era")),
     };
   }
 
@@ -327,7 +377,7 @@ export class IovaDomain implements DisposableView {
     } catch (e) {
       throw this.translate(e);
     }
-    if (r === 0) {
+    if (r < this.startPfn) {  // 0: failure; below startPfn: see alloc()
       this.lastFailure = "no-space";
       return null;
     }
@@ -364,7 +414,9 @@ export class IovaDomain implements DisposableView {
     const buf = new Float64Array(this.memory.buffer, this.scratch, n);
     for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
     this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
-    return buf.slice();
+    const out = buf.slice();
+    for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
+    return out;
   }
 
   /** freeFast for every (pfns[i], sizes[i]) pair; one crossing into wasm. */

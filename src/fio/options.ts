@@ -16,6 +16,7 @@ import {
 } from './values.js';
 
 export type { BlockSize } from './values.js';
+import { ERAS, POLICY_ERA, type KernelEra } from '../domain/era.js';
 
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'readwrite'] as const;
 export const POLICIES = ['linux-5.10', 'cpu-flush', 'scaled-depot', 'linux-6.4', 'adaptive'] as const;
@@ -35,6 +36,7 @@ export interface JobOptions {
   rw: RwMode;
   rwmixread: number;
   policy: Policy;
+  era: KernelEra;
   mode: 'strict' | 'non-strict';
   cpus: number;
   completion: 'same' | 'other' | 'single';
@@ -104,6 +106,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Percentage of reads in a mixed workload' },
   { name: 'policy', key: 'policy', type: 'enum', category: 'allocator', scope: 'global', def: 'linux-6.4',
     values: POLICIES, help: 'IOVA cache/depot policy' },
+  { name: 'era', key: 'era', type: 'enum', category: 'allocator', scope: 'global', values: ERAS,
+    def: (o: JobOptions) => POLICY_ERA[o.policy], defText: "the policy's kernel",
+    help: 'Kernel era of the tree and flush path (v5.10, v5.11, v6.x)' },
   { name: 'mode', key: 'mode', type: 'enum', category: 'allocator', scope: 'global', def: 'non-strict',
     values: ['strict', 'non-strict'], help: 'Unmap flushing: strict (at once) or non-strict (flush queue)' },
   { name: 'cpus', key: 'cpus', type: 'int', category: 'allocator', scope: 'global', min: 1,

@@ -2,6 +2,8 @@
 import { basename } from "node:path";
 import { IovaDomain, type DomainOptions } from "../domain/iova-domain.js";
 import type { Profile, Trace, TraceOp } from "./trace.js";
+import type { KernelEra } from "../domain/era.js";
+import { KernelCalls } from "./kernel-calls.js";
 
 export type ReplayStatus = "passed" | "failed" | "unsupported";
 
@@ -19,16 +21,27 @@ export interface ReplayResult {
   reason?: string;
 }
 
-/** Profiles this build can replay, and the domain policy that reproduces each. */
-const PROFILE_POLICY: Record<Profile, DomainOptions["policy"]> = {
-  "linux-rbtree": "tree-only",
-  "linux-5.10": "linux-5.10",
-  "seed-v4": "cpu-flush",
-  "linux-6.4": "linux-6.4",
+/**
+ * Profiles this build can replay: the policy and kernel era that reproduce
+ * each (FORMAT.md). linux-5.10 and seed-v4 are hybrids by definition: the
+ * v6.x tree under v5.10-style caches with the v5.11 flush.
+ */
+const PROFILE_DOMAIN: Record<Profile, { policy: NonNullable<DomainOptions["policy"]>; era: KernelEra }> = {
+  "linux-rbtree": { policy: "tree-only", era: "v6.x" },
+  "linux-5.10": { policy: "linux-5.10", era: "v6.x" },
+  "seed-v4": { policy: "cpu-flush", era: "v6.x" },
+  "linux-6.4": { policy: "linux-6.4", era: "v6.x" },
+  "v5.10-rbtree": { policy: "tree-only", era: "v5.10" },
+  "v5.10": { policy: "linux-5.10", era: "v5.10" },
 };
-export const SUPPORTED_PROFILES: ReadonlySet<Profile> = new Set(Object.keys(PROFILE_POLICY) as Profile[]);
+export const SUPPORTED_PROFILES: ReadonlySet<Profile> = new Set(Object.keys(PROFILE_DOMAIN) as Profile[]);
 
-export function replayTrace(trace: Trace): ReplayResult {
+export interface ReplayOptions {
+  /** Replay under this era instead of the profile's (to show which differences a trace depends on). */
+  era?: KernelEra;
+}
+
+export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayResult {
   const h = trace.header;
   const base: ReplayResult = {
     file: trace.file, name: basename(trace.file), profile: h.profile, status: "passed", lines: trace.ops.length + 1,
@@ -36,23 +49,26 @@ export function replayTrace(trace: Trace): ReplayResult {
   if (!SUPPORTED_PROFILES.has(h.profile)) {
     return { ...base, status: "unsupported", reason: `profile ${h.profile} is not supported by this build` };
   }
-  const policy = PROFILE_POLICY[h.profile];
+  const { policy } = PROFILE_DOMAIN[h.profile];
+  const era = options.era ?? PROFILE_DOMAIN[h.profile].era;
   const domain = new IovaDomain(h.granule, h.start_pfn, {
     maxRanges: trace.ops.length + 16,
     cpus: Math.max(1, h.cpus),
     policy,
+    era,
     ...(policy === "tree-only" ? {} : {
       magazineSize: h.mag_size ?? undefined,
       depotMax: h.max_global_mags ?? undefined,
       maxMagazines: 8192,
     }),
   });
+  const kernel = new KernelCalls(domain);
   try {
     for (let i = 0; i < trace.ops.length; i++) {
       const op = trace.ops[i];
       let actual: unknown;
       try {
-        actual = step(domain, op);
+        actual = step(domain, kernel, op);
       } catch (e) {
         return { ...base, status: "failed", line: i + 2, op: op.op, expected: expectOf(op), actual: `threw ${(e as Error).message}` };
       }
@@ -69,18 +85,20 @@ export function replayTrace(trace: Trace): ReplayResult {
   return base;
 }
 
-function step(d: IovaDomain, op: TraceOp): unknown {
+function step(d: IovaDomain, k: KernelCalls, op: TraceOp): unknown {
   switch (op.op) {
-    case "alloc": return d.alloc(op.size, op.limit, op.aligned);
-    case "free": d.free(op.pfn); return undefined;
-    case "reserve": d.reserve(op.lo, op.hi); return undefined;
-    case "find": { const r = d.find(op.pfn); return r ? [r.lo, r.hi] : null; }
+    case "alloc": return k.alloc(op.size, op.limit, op.aligned);
+    case "free": k.free(op.pfn); return undefined;
+    case "reserve":
+      if (!k.reserve(op.lo, op.hi)) throw new Error("reserve: the node slab is full");
+      return undefined;
+    case "find": return k.find(op.pfn);
     case "tree": return d.ranges().map((r) => [r.lo, r.hi]);
-    case "alloc_fast": return d.allocFast(op.size, op.limit, op.flush, op.cpu) ?? 0;
-    case "free_fast": d.freeFast(op.pfn, op.size, op.cpu); return undefined;
-    case "depot_work": d.depotWork(op.order); return undefined;
-    case "cpu_dead": d.freeCpuCached(op.cpu); return undefined;
-    case "flush_all": d.flushAll(); return undefined;
+    case "alloc_fast": return k.allocFast(op.cpu, op.size, op.limit, op.flush);
+    case "free_fast": k.freeFast(op.cpu, op.pfn, op.size); return undefined;
+    case "depot_work": k.depotWork(op.order); return undefined;
+    case "cpu_dead": k.cpuDead(op.cpu); return undefined;
+    case "flush_all": k.flushAll(); return undefined;
     case "rcache": {
       const s = d.cacheStats();
       return { loaded: s.loaded, prev: s.prev, depot: s.depot };

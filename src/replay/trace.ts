@@ -2,7 +2,7 @@
 // (format: ../shared/conformance/FORMAT.md, copied to test/fixtures/).
 import { readFileSync } from "node:fs";
 
-export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4";
+export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4" | "v5.10-rbtree" | "v5.10";
 
 export interface TraceHeader {
   kind: "header";

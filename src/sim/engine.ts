@@ -148,7 +148,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const S = J * Q;
   const costs = cfg.costs;
   const domain = new IovaDomain(cfg.granule, 1, {
-    cpus: C, policy: cfg.policy, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
+    cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
   });
   const ex = domain.ex;
   const base = domain.base;

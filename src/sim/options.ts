@@ -3,6 +3,7 @@ import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, type BlockSize } from "./block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
+import { POLICY_ERA, eraArg, type KernelEra } from "../domain/era.js";
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
 export type CompletionMode = "same" | "other" | "single";
@@ -23,6 +24,8 @@ export interface SimProgress {
 export interface SimOptions {
   /** Depot policy of the IOVA domain. Default "adaptive". */
   policy?: DepotPolicy;
+  /** Kernel era of the tree and flush path. Default: the policy's own (POLICY_ERA). */
+  era?: KernelEra;
   /** Seed of every random draw (block sizes, device times, migrations). Default 1. */
   seed?: number;
   /** CPUs of the machine. Default 48. */
@@ -74,6 +77,7 @@ export interface SimOptions {
 
 export interface SimConfig {
   policy: DepotPolicy;
+  era: KernelEra;
   seed: number;
   cpus: number;
   jobs: number;
@@ -134,6 +138,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   const fqSize = int("fqSize", o.fqSize ?? IOVA_FQ_SIZE, 2, 1 << 16);
   const cfg: SimConfig = {
     policy,
+    era: o.era === undefined ? POLICY_ERA[policy] : eraArg(o.era),
     seed: int("seed", o.seed ?? 1, 0, 2 ** 32 - 1),
     cpus,
     jobs,

@@ -5,6 +5,7 @@ import { ADAPTIVE_RECLAIM_MS, POLICIES, policyArg, type DepotPolicy } from "../d
 import type { CostModel } from "../sim/costs.js";
 import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
+import type { KernelEra } from "../domain/era.js";
 
 /** The default load: the shape of the 2020 thread's machine and test (docs/aging.md). */
 export const STUDY_DEFAULTS = {
@@ -26,6 +27,8 @@ export const STUDY_DEFAULTS = {
 export interface StudyOptions {
   /** Policies to run, in this order. Default: all five. */
   policies?: readonly DepotPolicy[];
+  /** Kernel era for every policy. Default: each policy on its own kernel's (POLICY_ERA). */
+  era?: KernelEra;
   /** Simulated seconds per policy (default 480; 60 with quick). */
   seconds?: number;
   quick?: boolean;
@@ -55,6 +58,8 @@ export interface StudyOptions {
 /** What a study runs: its policies and, for each, the simulator's resolved configuration. */
 export interface StudyPlan {
   policies: DepotPolicy[];
+  /** The era every policy was told to run on, or null: each on its own (configs[i].era). */
+  era: KernelEra | null;
   /** One per policy, in the same order; each is resolved and checked once, here. */
   configs: SimConfig[];
 }
@@ -71,6 +76,7 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const seconds = o.seconds ?? (o.quick ? d.quickSeconds : d.seconds);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
+    era: o.era,
     seed: o.seed ?? d.seed,
     cpus: o.cpus ?? d.cpus,
     jobs: o.jobs ?? d.jobs,
@@ -85,5 +91,5 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     dma32First: o.dma32First ?? d.dma32First,
     costs: o.costs,
   }));
-  return { policies, configs };
+  return { policies, era: o.era ?? null, configs };
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus as hostCpus } from "node:os";
 import type { DepotPolicy } from "../domain/policy.js";
+import type { KernelEra } from "../domain/era.js";
 import { summarize } from "../report/table.js";
 import type { PolicyResult, StudyResult } from "../report/types.js";
 import { writeReport, type ReportPaths } from "../report/write.js";
@@ -26,7 +27,7 @@ export interface PolicyEngineInfo {
   dumps: SimResult["dumps"];
 }
 
-export type StudyPolicyResult = PolicyResult & { engine: PolicyEngineInfo };
+export type StudyPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
 
 export interface Study {
   result: StudyResult & { policies: StudyPolicyResult[] };
@@ -52,6 +53,7 @@ function machine(): string {
 function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   return {
     policy,
+    era: r.config.era,
     series: r.series,
     summary: summarize(r.series, r.config.intervalMs / 1000),
     engine: {
@@ -70,7 +72,7 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
 
 function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
   const cfg = plan.configs[0]!;
-  const { policy: _p, ...shared } = configJson(cfg);
+  const { policy: _p, era: _e, ...shared } = configJson(cfg);
   return {
     result: {
       meta: {
@@ -82,7 +84,8 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Stud
         seed: cfg.seed,
         simulatedSeconds: cfg.durationMs / 1000,
         wallSeconds,
-        config: { ...shared, policies: plan.policies },
+        // era: the override every policy ran on, or null (each on its own: policies[].era).
+        config: { ...shared, policies: plan.policies, era: plan.era },
       },
       policies: sims.map((r, i) => policyResult(plan.policies[i]!, r)),
     },

@@ -13,7 +13,7 @@ export function tenth(a: readonly number[], last: boolean): number {
   return part.reduce((x, y) => x + y, 0) / part.length;
 }
 
-export function verdict(result: StudyResult & { policies: Array<PolicyResult & { engine?: PolicyEngineInfo }> }): string[] {
+export function verdict(result: StudyResult & { policies: Array<PolicyResult & { era?: string; engine?: PolicyEngineInfo }> }): string[] {
   const lines: string[] = [];
   const cliffs = result.policies.filter((p) => p.summary.cliff).map((p) => p.policy);
   lines.push(cliffs.length === 0
@@ -23,7 +23,7 @@ export function verdict(result: StudyResult & { policies: Array<PolicyResult & {
     const s = p.summary;
     const ratio = s.iopsStart > 0 ? s.iopsEnd / s.iopsStart : NaN;
     const endCached = p.series.cachedTotal.at(-1) ?? 0;
-    let line = `  ${p.policy.padEnd(12)} iops end/start ${Number.isFinite(ratio) ? ratio.toFixed(3) : "-"}, ` +
+    let line = `  ${p.policy.padEnd(12)}${p.era ? ` (${p.era})` : ""} iops end/start ${Number.isFinite(ratio) ? ratio.toFixed(3) : "-"}, ` +
       `cached at end ${formatNumber(endCached)} pfns (peak ${formatNumber(s.peakCached)}), tree peak ${formatNumber(s.peakTree)}`;
     const d = p.engine?.diagnostics;
     if (d) {

@@ -6,7 +6,7 @@ export interface IovaExports {
   heapBase(): number;
   layoutBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
   domainInit(base: number, granuleShift: number, startPfn: number, cpus: number, nodeCap: number,
-    magCap: number, magSize: number, policy: number, depotMax: number): void;
+    magCap: number, magSize: number, policy: number, depotMax: number, era: number): void;
   domainProbe(base: number): number;
   attach(cpu: number): void;
   lastError(): number;
@@ -45,7 +45,38 @@ export interface IovaExports {
   deadLockAddr: WasmGlobal;
   clearDeadHolder(): void;
   layoutField(which: number): number;
+  // flush queue and dma-iommu (assembly/api/iommu.ts)
+  fqBytes(cpus: number, size: number): number;
+  fqInit(addr: number, base: number, cpus: number, size: number, timeoutMs: number, hz: number): void;
+  fqSetHostFlush(addr: number, on: number): void;
+  fqQueue(addr: number, cpu: number, pfn: number, pages: number, nowMs: number): number;
+  fqPollTimer(addr: number, cpu: number, nowMs: number): number;
+  fqDrain(addr: number, cpu: number): number;
+  fqStat(addr: number, cpu: number, which: number): number;
+  fqGlobal(addr: number, which: number): number;
+  fqResetMaxDepth(addr: number, cpu: number): void;
+  dmaMapIova(base: number, cpu: number, pages: number, dmaLimitPfn: number, pci: number): number;
+  dmaUnmapIova(fqAddr: number, cpu: number, pfn: number, pages: number, strict: number, nowMs: number): number;
+  dmaMapIo(base: number, cpu: number, bytes: number, segBytes: number, dmaLimitPfn: number, pci: number, out: number): number;
+  dmaUnmapIo(fqAddr: number, cpu: number, at: number, n: number, strict: number, nowMs: number): number;
+  dmaLastFellBack(): number;
+  reservePciWindows(base: number, ptr: number, n: number): number;
+  booksProblem(base: number, fqAddr: number, live: number, reserved: number): number;
+  domainCachedPfns(base: number): number;
 }
+
+/** Queued.* of assembly/iommu/flush-queue.ts: bits of fqQueue's result. */
+export const QUEUED = { fullFlush: 1, armedTimer: 2, flushesShift: 2 } as const;
+/** fqStat() selectors (per CPU). */
+export const FQ_STAT = { depth: 0, maxDepth: 1, queued: 2, freed: 3, fullFlushes: 4, timerFirings: 5 } as const;
+/** fqGlobal() selectors. */
+export const FQ_GLOBAL = { pending: 0, startCnt: 1, finishCnt: 2, flushes: 3, invalidations: 4, timerState: 5, timerCpu: 6, timerDueMs: 7 } as const;
+/** Books.* of assembly/iommu/books.ts. */
+export const BOOKS_CODES: Record<number, string> = {
+  1: "entries are still in a flush queue",
+  2: "the tree holds ranges that are neither reserved, mapped nor cached (lost), or fewer than that (handed out twice)",
+  3: "a tree invariant is broken",
+};
 
 /** Err.* of assembly/layout.ts. */
 export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK_HOLDER_DEAD: 4, FAST_FAIL_32: 5 } as const;
@@ -53,7 +84,7 @@ export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK
 /** treeStat() selectors. */
 export const TREE_STAT = {
   ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
-  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13,
+  reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13, era: 14,
 } as const;
 
 /** cacheStat() selectors. */

@@ -69,10 +69,24 @@ export function newSharedMemory(bytes: number): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
+let iotlbHook: () => void = () => {};
+
+/**
+ * What this thread does for each IOTLB invalidation the core makes when its
+ * flush queue has hostFlush set (fqSetHostFlush): the real-clock runner's
+ * modelled wait. The simulator leaves it unset and charges the cost itself.
+ */
+export function setIotlbFlushHook(fn: () => void): void {
+  iotlbHook = fn;
+}
+
 export function instantiate(memory: WasmMemory, module: WasmModule = compiledModule()): IovaExports {
   const inst = new WebAssembly.Instance(module as WebAssembly.Module, {
     env: {
       memory,
+      flushIotlb() {
+        iotlbHook();
+      },
       abort(msg: number, file: number, line: number, col: number) {
         throw new Error(`iova-wasm: wasm abort at ${readString(memory, file)}:${line}:${col}: ${readString(memory, msg)}`);
       },

@@ -42,6 +42,7 @@ export interface WorkerPlan {
 export interface RunPlan {
   cpus: number;
   policy: JobOptions['policy'];
+  era: JobOptions['era'];
   strict: boolean;
   granule: number;
   fqSize: number;
@@ -59,8 +60,6 @@ export interface RunPlan {
   /** Entries each CPU's completion ring holds: every I/O of every job could be in one at once. */
   ringCap: number;
   ringBase: number[];
-  fqBase: number[];
-  fqEntryBase: number[];
   i32Words: number;
   f64Words: number;
   maxRanges: number;
@@ -153,14 +152,9 @@ export function makePlan(input: PlanInput): RunPlan {
   // ---- Int32 area
   let i = CTRL_WORDS;
   const ringBase: number[] = [];
-  const fqBase: number[] = [];
   for (let c = 0; c < cpus; c++) {
     ringBase.push(i);
     i = line(i + HDR_WORDS + 2 * ringCap, 16);
-  }
-  for (let c = 0; c < cpus; c++) {
-    fqBase.push(i);
-    i += HDR_WORDS;
   }
   for (const w of workers) {
     w.workerBase = i;
@@ -177,11 +171,6 @@ export function makePlan(input: PlanInput): RunPlan {
     w.countersBase = f;
     f += WF_WORDS;
   }
-  const fqEntryBase: number[] = [];
-  for (let c = 0; c < cpus; c++) {
-    fqEntryBase.push(f);
-    f = line(f + 3 * g.fqSize, 8);
-  }
   for (const w of workers) {
     w.slotStride = SLOT_HDR + SEG_WORDS * w.maxSegs;
     w.slotBase = f;
@@ -197,10 +186,10 @@ export function makePlan(input: PlanInput): RunPlan {
   const maxRanges = Math.min(50_000_000, inFlight + cpus * g.fqSize + maxMagazines * geo.magazineSize + 4096);
 
   return {
-    cpus, policy: g.policy, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
+    cpus, policy: g.policy, era: g.era, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
     fqTimeoutMs: g.fqTimeoutMs, ...(input.model ?? MODEL_DEFAULTS),
     limit64: 2 ** (ADDRESS_BITS - Math.log2(g.granule)) - 1,
-    workers, jobWorkers: clones.length, cpuWorkers, ringCap, ringBase, fqBase, fqEntryBase, i32Words, f64Words,
+    workers, jobWorkers: clones.length, cpuWorkers, ringCap, ringBase, i32Words, f64Words,
     maxRanges, maxMagazines, oversubscribed: workers.length > input.hostCores,
   };
 }

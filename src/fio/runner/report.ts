@@ -32,7 +32,7 @@ function pct(a: number, b: number): string {
 /** The domain-wide block printed after "Run status group". */
 export function domainText(d: DomainSummary, books: Books): string {
   const fq = d.flushQueue;
-  let out = `\nIOVA domain (${d.clock} clock): policy=${d.policy}, mode=${d.mode}, cpus=${d.cpus}, granule=${formatSize(d.granule)}, ` +
+  let out = `\nIOVA domain (${d.clock} clock): policy=${d.policy}, era=${d.era}, mode=${d.mode}, cpus=${d.cpus}, granule=${formatSize(d.granule)}, ` +
     `workers=${d.workers}${d.irqWorkers ? ` (${d.irqWorkers} interrupt-only)` : ''}\n`;
   out += `  maps=${d.maps}, unmaps=${d.unmaps}, cachehit=${pct(d.cacheHits, d.cacheHits + d.cacheMisses)} ` +
     `(${d.cacheHits}/${d.cacheHits + d.cacheMisses}), depot_full=${d.depotFullEvents}, mags_to_tree=${d.magsFreedToTree}, ` +
@@ -67,6 +67,7 @@ export function jsonDocument(o: RunOutcome, plus: boolean, globalOptions: Record
   doc.iova = {
     clock: d.clock,
     policy: d.policy,
+    era: d.era,
     mode: d.mode,
     cpus: d.cpus,
     workers: d.workers,

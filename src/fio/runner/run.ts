@@ -7,6 +7,7 @@
 // runs the CPU-dead path, flushAll, and checks the books.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { DmaPath } from '../../domain/dma.js';
 import { IovaDomain } from '../../domain/iova-domain.js';
 import { ORDERS } from '../../domain/stats.js';
 import { CACHE_STAT } from '../../wasm/exports.js';
@@ -17,7 +18,7 @@ import { formatBlockSize, formatSize } from '../values.js';
 import { makePlan, type RunPlan } from './plan.js';
 import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 import {
-  CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, FQ_MAXDEPTH, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
+  CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
   STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
   WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES, ringBell, runClock,
 } from './shared.js';
@@ -46,6 +47,7 @@ export interface RunInput {
 export interface DomainSummary {
   clock: 'real' | 'virtual';
   policy: string;
+  era: string;
   mode: 'strict' | 'non-strict';
   cpus: number;
   workers: number;
@@ -161,8 +163,10 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const model = input.model ?? MODEL_DEFAULTS;
   const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism(), model });
   const domain = new IovaDomain(plan.granule, 1, {
-    cpus: plan.cpus, policy: plan.policy, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
+    cpus: plan.cpus, policy: plan.policy, era: plan.era, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
+    flushQueue: { size: plan.fqSize, timeoutMs: plan.fqTimeoutMs },
   });
+  const dma = new DmaPath(domain);
   const i32 = new Int32Array(new SharedArrayBuffer(4 * plan.i32Words));
   const f64 = new Float64Array(new SharedArrayBuffer(8 * plan.f64Words));
   const hrBase = process.hrtime.bigint();
@@ -327,7 +331,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const cs = domain.cacheStats();
   const treeEnd = domain.stats();
   let fqMaxDepth = 0;
-  for (let c = 0; c < plan.cpus; c++) fqMaxDepth = Math.max(fqMaxDepth, i32[plan.fqBase[c]! + FQ_MAXDEPTH]!);
+  for (let c = 0; c < plan.cpus; c++) fqMaxDepth = Math.max(fqMaxDepth, dma.cpuStats(c).maxDepth);
 
   // ---- the books: nothing in flight, no queue or ring holding anything, every map unmapped
   const problems: string[] = [];
@@ -338,8 +342,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     const rb = plan.ringBase[c]!;
     const inRing = i32[rb + R_TAIL]! - i32[rb + R_HEAD]!;
     if (inRing !== 0) problems.push(`CPU ${c}'s completion ring still holds ${inRing} I/Os`);
-    const fb = plan.fqBase[c]!;
-    const inFq = (i32[fb + R_TAIL]! - i32[fb + R_HEAD]! + plan.fqSize) % plan.fqSize;
+    const inFq = dma.cpuStats(c).depth;
     if (inFq !== 0) problems.push(`CPU ${c}'s flush queue still holds ${inFq} entries`);
   }
   for (const w of jobWorkers) {
@@ -356,6 +359,10 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const unmapCalls = sum((c) => c.unmapCalls);
   const unmaps = sum((c) => c.unmaps);
   if (maps !== unmapCalls || maps !== unmaps) problems.push(`${maps} maps but ${unmapCalls} unmap calls (${unmaps} accounted to jobs)`);
+
+  // The core's books, before anything is handed back: every range cached, none queued, the tree sound.
+  const core = dma.books(0);
+  if (!core.ok) problems.push(`books: ${core.problem}`);
 
   // ---- the CPU-dead path of every CPU that had a worker, then everything back to the tree
   for (let c = 0; c < plan.cpus; c++) {
@@ -427,7 +434,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   });
 
   const summary: DomainSummary = {
-    clock: 'real', policy: plan.policy, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
+    clock: 'real', policy: plan.policy, era: domain.era, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
     irqWorkers: W - plan.jobWorkers, granule: plan.granule, elapsedMs: endMs - startMs,
     ios: jobWorkers.reduce((a, w) => a + f64[w.countersBase + WF_IOS_R]! + f64[w.countersBase + WF_IOS_W]!, 0),
     maps, unmaps: unmapCalls,

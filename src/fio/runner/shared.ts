@@ -7,13 +7,11 @@
 // ╒═ Int32 area ═════════════════════════════════════════════════════════════╕
 // │ control words (CTRL_*)                                     16 words      │
 // │ per CPU: completion ring  [lock, waiters, head, tail, ..16] + 2 × cap    │
-// │ per CPU: flush queue hdr  [lock, waiters, head, tail, maxDepth, ..16]    │
 // │ per worker:               [doorbell, sleeping, state, ..16]              │
 // │ per job:  done ring       [lock, waiters, head, tail, ..16] + iodepth    │
 // ├─ Float64 area ───────────────────────────────────────────────────────────┤
 // │ control (F_*)                                              8 doubles     │
 // │ per worker counters (WF_*)                                 16 doubles    │
-// │ per CPU: flush queue entries  fqSize × (pfn, pages, counter)             │
 // │ per job: I/O slots  iodepth × (SLOT_HDR + 3 × maxSegs)                   │
 // └──────────────────────────────────────────────────────────────────────────┘
 // Each block starts on its own 64-byte line (16 int32 / 8 float64) so the
@@ -23,9 +21,7 @@
 export const CTRL_PHASE = 0; // PHASE_*
 export const CTRL_STOP = 1; // 1: stop submitting (SIGINT, an error)
 export const CTRL_DRAINED = 2; // workers with nothing in flight and nothing more to submit
-export const CTRL_TIMER = 3; // flush-queue timer: 0 off, 1 being armed, 2 armed (fq_timer_on)
-export const CTRL_START_CNT = 4; // fq_flush_start_cnt
-export const CTRL_FINISH_CNT = 5; // fq_flush_finish_cnt
+// (the flush queue and its timer are the core's: assembly/iommu/flush-queue.ts)
 export const CTRL_ERROR = 6; // a worker failed: everyone leaves at once
 export const CTRL_WORDS = 16;
 
@@ -34,7 +30,6 @@ export const PHASE_RUN = 1;
 export const PHASE_EXIT = 2;
 
 // ---- control doubles (Float64 area)
-export const F_TIMER_DUE = 0; // run-clock ms at which the armed timer fires
 export const F_START_MS = 1; // run-clock ms at which the gate opened
 export const F_WORDS = 8;
 
@@ -43,7 +38,6 @@ export const L_LOCK = 0;
 export const L_WAITERS = 1;
 export const R_HEAD = 2;
 export const R_TAIL = 3;
-export const FQ_MAXDEPTH = 4;
 export const HDR_WORDS = 16;
 
 // ---- per worker (Int32)

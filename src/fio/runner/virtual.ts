@@ -72,7 +72,7 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
   const runtime = first.runtimeMs;
   const intervalMs = runtime / Math.ceil(runtime / 1000);
   return {
-    policy: g.policy, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
+    policy: g.policy, era: g.era, seed: first.seed, cpus: input.cpus ?? clones, jobs: clones, iodepth: first.iodepth, bs: first.bs,
     granule: g.granule, maxSegment: first.maxSegment, dma32First: first.dma32First, addressBits: ADDRESS_BITS,
     completion: first.completion, strict: g.mode === 'strict', durationMs: runtime, intervalMs,
     fqSize: g.fqSize, fqTimeoutMs: Math.max(0.001, g.fqTimeoutMs),
@@ -145,7 +145,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
   return {
     results: [res],
     domain: {
-      clock: 'virtual', policy: g.policy, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
+      clock: 'virtual', policy: g.policy, era: r.config.era, mode: g.mode, cpus: r.config.cpus, workers: clones, irqWorkers: 0,
       granule: g.granule, elapsedMs: runtimeMs, ios: c.ios, maps: c.maps, unmaps: c.maps,
       cacheHits: c.cacheHits, cacheMisses: c.cacheMisses, depotFullEvents: c.depotFullEvents,
       magsFreedToTree: c.magsFreedToTree, magazineAllocFailures: c.magazineAllocFailures,

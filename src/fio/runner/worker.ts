@@ -10,17 +10,19 @@
 // their doorbell. See docs/fio.md for the whole design.
 import { parentPort, workerData } from 'node:worker_threads';
 import { IovaDomain, type DomainHandle } from '../../domain/iova-domain.js';
+import { DmaPath } from '../../domain/dma.js';
+import { QUEUED } from '../../wasm/exports.js';
 import { LatencyHistogram } from '../latency.js';
 import { EventHeap } from '../../sim/heap.js';
 import { Rng } from '../../sim/rng.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
 import type { RunPlan, WorkerPlan } from './plan.js';
 import {
-  CTRL_DRAINED, CTRL_ERROR, CTRL_FINISH_CNT, CTRL_PHASE, CTRL_START_CNT, CTRL_STOP, CTRL_TIMER, F_START_MS,
-  F_TIMER_DUE, FQ_MAXDEPTH, PHASE_EXIT, PHASE_SETUP, R_HEAD, R_TAIL, S_BYTES, S_DIR, S_DONE_MS, S_ISSUE_MS,
+  CTRL_DRAINED, CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS,
+  PHASE_EXIT, PHASE_SETUP, S_BYTES, S_DIR, S_DONE_MS, S_ISSUE_MS,
   S_MAP_MS, S_NSEG, SEG_WORDS, SharedRing, SLOT_HDR, STATE_DONE, STATE_FINISHING, STATE_RUNNING, W_DOORBELL,
   W_SLEEPING, W_STATE, WF_BYTES_R, WF_BYTES_W, WF_END_MS, WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES,
-  lock, ringBell, runClock, unlock,
+  ringBell, runClock,
 } from './shared.js';
 
 export interface WorkerInit {
@@ -81,12 +83,8 @@ const now = runClock(init.hrBase);
 const domain = IovaDomain.attach(init.handle, me.cpu);
 const cpu = me.cpu;
 const strict = plan.strict;
-const F = plan.fqSize;
-const fqTimeoutMs = plan.fqTimeoutMs;
 const iotlbMs = plan.iotlbLatMs;
-const granule = plan.granule;
 const limit64 = plan.limit64;
-const limit32 = domain.dma32Pfn - 1;
 const wb = me.workerBase;
 const cb = me.countersBase;
 
@@ -117,82 +115,26 @@ function iotlbFlush(): void {
 }
 
 // ---------------------------------------------------------------- flush queue
+// The flush queue, its timer and the dma-iommu map and unmap are the core's
+// (assembly/iommu/, through DmaPath); every IOTLB invalidation it makes
+// calls iotlbFlush above, on this thread.
+const dma = new DmaPath(domain);
+dma.hostInvalidation(iotlbFlush);
 
-/** iova_domain_flush: start_cnt++, the invalidation, finish_cnt++. */
-function domainFlush(): void {
-  k.domainFlushes++;
-  Atomics.add(i32, CTRL_START_CNT, 1);
-  iotlbFlush();
-  Atomics.add(i32, CTRL_FINISH_CNT, 1);
+/** The full-queue flushes of a queue_iova result (QUEUED bits). */
+function countQueued(bits: number): void {
+  const flushes = bits >>> QUEUED.flushesShift;
+  k.fullFlushes += flushes;
+  k.domainFlushes += flushes;
 }
 
-/** fq_ring_free: with CPU q's queue locked, frees (on this CPU) every entry a finished flush covers. */
-function ringFree(q: number): void {
-  const hb = plan.fqBase[q]!;
-  const eb = plan.fqEntryBase[q]!;
-  const fin = Atomics.load(i32, CTRL_FINISH_CNT);
-  let h = i32[hb + R_HEAD]!;
-  const t = i32[hb + R_TAIL]!;
-  while (h !== t) {
-    const e = eb + 3 * h;
-    if (f64[e + 2]! >= fin) break;
-    domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
-    k.fqFreed++;
-    h = h + 1 === F ? 0 : h + 1;
-  }
-  Atomics.store(i32, hb + R_HEAD, h);
-}
-
-/** queue_iova on this CPU; arms the timer if it is off (fq_timer_on). */
-function queueIova(pfn: number, pages: number): void {
-  const hb = plan.fqBase[cpu]!;
-  lock(i32, hb);
-  ringFree(cpu);
-  const t = i32[hb + R_TAIL]!;
-  const next = t + 1 === F ? 0 : t + 1;
-  // fq_full: flush the domain, then free what that flush covered. The kernel
-  // flushes once; but when another CPU's flush started before these entries
-  // were queued and has not finished (its worker preempted in the middle),
-  // our flush may finish first and cover none of them, so flush until one
-  // does: adding to a still-full ring would wrap it to empty and lose them.
-  while (next === i32[hb + R_HEAD]) {
-    k.fullFlushes++;
-    domainFlush();
-    ringFree(cpu);
-  }
-  const e = plan.fqEntryBase[cpu]! + 3 * t;
-  f64[e] = pfn;
-  f64[e + 1] = pages;
-  f64[e + 2] = Atomics.load(i32, CTRL_START_CNT);
-  Atomics.store(i32, hb + R_TAIL, next);
-  let depth = next - i32[hb + R_HEAD]!;
-  if (depth < 0) depth += F;
-  if (depth > i32[hb + FQ_MAXDEPTH]!) i32[hb + FQ_MAXDEPTH] = depth;
-  unlock(i32, hb);
-  if (Atomics.load(i32, CTRL_TIMER) === 0 && Atomics.compareExchange(i32, CTRL_TIMER, 0, 1) === 0) {
-    f64[F_TIMER_DUE] = now() + fqTimeoutMs;
-    Atomics.store(i32, CTRL_TIMER, 2);
-  }
-}
-
-/** fq_flush_timeout, on whichever CPU wins the timer: flush once, then drain every CPU's queue here. */
-function flushAllQueues(): void {
-  domainFlush();
-  for (let q = 0; q < plan.cpus; q++) {
-    const hb = plan.fqBase[q]!;
-    if (Atomics.load(i32, hb + R_HEAD) === Atomics.load(i32, hb + R_TAIL)) continue;
-    lock(i32, hb);
-    ringFree(q);
-    unlock(i32, hb);
-  }
-}
-
-/** Fires the timer if it is due and this worker wins the race for it. */
+/** Fires the timer if it is due and this worker wins the race for it (fq_flush_timeout, here). */
 function pollTimer(t: number): boolean {
-  if (Atomics.load(i32, CTRL_TIMER) !== 2 || t < f64[F_TIMER_DUE]!) return false;
-  if (Atomics.compareExchange(i32, CTRL_TIMER, 2, 0) !== 2) return false;
+  const freed = dma.pollTimer(cpu, t);
+  if (freed < 0) return false;
   k.timerFirings++;
-  flushAllQueues();
+  k.domainFlushes++;
+  k.fqFreed += freed;
   return true;
 }
 
@@ -215,6 +157,7 @@ for (let s = me.iodepth - 1; s >= 0; s--) freeSlots.push(s);
 let inflight = 0;
 let submittedBytes = 0;
 const segLat = new Float64Array(Math.max(1, me.maxSegs));
+const segBuf = new Float64Array(2 * Math.max(1, me.maxSegs));
 
 /** Maps one I/O into a free slot and hands it to the device. False when the address space is full. */
 function submit(): boolean {
@@ -223,33 +166,21 @@ function submit(): boolean {
   const bytes = sampler!.next();
   const dir = fixedDir >= 0 ? fixedDir : rng.next() * 100 < mixRead ? 0 : 1;
   const t0 = now();
-  let rem = bytes;
-  let nseg = 0;
-  let tPrev = t0;
-  while (rem > 0) {
-    const sbytes = rem < segBytes ? rem : segBytes;
-    rem -= sbytes;
-    const pages = Math.ceil(sbytes / granule);
-    // iommu_dma_alloc_iova: below 4 GiB first without flushing the caches, then anywhere.
-    let pfn = dma32First ? domain.allocFast(pages, limit32, false, cpu) : null;
-    if (pfn === null) pfn = domain.allocFast(pages, limit64, true, cpu);
-    const t1 = now();
-    if (pfn === null) {
-      for (let i = 0; i < nseg; i++) {
-        const e = sb + SLOT_HDR + SEG_WORDS * i;
-        domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
-      }
-      k.allocFailures++;
-      freeSlots.push(s);
-      return false;
-    }
-    segLat[nseg] = (t1 - tPrev) * 1e6;
-    tPrev = t1;
-    const e = sb + SLOT_HDR + SEG_WORDS * nseg;
-    f64[e] = pfn;
-    f64[e + 1] = pages;
+  // iommu_dma_alloc_iova per segment (below 4 GiB first for a PCI device, then anywhere), in the core.
+  const nseg = dma.mapIo(cpu, bytes, segBytes, limit64, dma32First, segBuf, 0);
+  const tPrev = now();
+  if (nseg === 0) {
+    k.allocFailures++;
+    freeSlots.push(s);
+    return false;
+  }
+  for (let i = 0; i < nseg; i++) {
+    const e = sb + SLOT_HDR + SEG_WORDS * i;
+    f64[e] = segBuf[2 * i]!;
+    f64[e + 1] = segBuf[2 * i + 1]!;
     f64[e + 2] = 0;
-    nseg++;
+    // One call maps every segment: each is charged its share of the I/O's map time.
+    segLat[i] = ((tPrev - t0) * 1e6) / nseg;
   }
   // Only a fully mapped I/O counts: its map latencies go in now.
   for (let i = 0; i < nseg; i++) hists!.map.add(segLat[i]!);
@@ -275,12 +206,8 @@ function complete(owner: WorkerPlan, s: number): void {
   for (let i = 0; i < nseg; i++) {
     const e = sb + SLOT_HDR + SEG_WORDS * i;
     const t0 = now();
-    if (strict) {
-      iotlbFlush();
-      domain.freeFast(f64[e]!, f64[e + 1]!, cpu);
-    } else {
-      queueIova(f64[e]!, f64[e + 1]!);
-    }
+    // Strict: the invalidation (iotlbFlush, from the core) and free_iova_fast; else queue_iova.
+    countQueued(dma.unmapIova(cpu, f64[e]!, f64[e + 1]!, strict, t0));
     f64[e + 2] = (now() - t0) * 1e6;
     k.unmapCalls++;
   }
@@ -414,8 +341,8 @@ function markDrained(): void {
   if (Atomics.add(i32, CTRL_DRAINED, 1) + 1 === plan.workers.length) {
     // Every I/O of every job is unmapped: nothing can be queued any more. Flush and free every queue.
     if (!strict) {
-      Atomics.store(i32, CTRL_TIMER, 0);
-      flushAllQueues();
+      k.fqFreed += dma.drain(cpu);
+      k.domainFlushes++;
     }
     Atomics.store(i32, CTRL_PHASE, PHASE_EXIT);
     for (const w of plan.workers) ringBell(i32, w.workerBase);
@@ -480,7 +407,8 @@ function run(): void {
       if (me.opts.runtimeMs > 0) until = Math.min(until, k.startMs + me.opts.runtimeMs);
       if (backoffUntil > t) until = Math.min(until, backoffUntil);
     }
-    if (!strict && Atomics.load(i32, CTRL_TIMER) === 2) until = Math.min(until, f64[F_TIMER_DUE]!);
+    const due = strict ? null : dma.timerDueMs();
+    if (due !== null) until = Math.min(until, due);
     if (until - t <= spinMs) continue;
     park(until, t);
   }

@@ -1,0 +1,68 @@
+// Kernel eras: which drivers/iommu/iova.c this domain behaves as. One tree
+// and one cache implementation serve every era; the era is a Domain field,
+// and each place where the kernels differ asks one of the predicates below.
+// Each predicate names the upstream commit that made the difference, so an
+// era is "every change up to that release" and the codes are ordered.
+//
+//   v5.10  Linux v5.10.7 (the v5.10 profiles of the conformance traces)
+//   v5.11  the base of the 2020 "Solve longterm IOVA issue" series:
+//          v5.10 plus 4e89dce72521 and 6fa3525b455a (merged for v5.11)
+//   v6.x   today's rbtree allocator (6.1.y .. 6.12.y)
+
+import { Domain } from "./layout";
+
+/** Era codes, stored in Domain.era; ordered by release. */
+export namespace Era {
+  // @ts-ignore: decorator
+  @inline export const V5_10: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const V5_11: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const V6_X: u32 = 3;
+}
+
+/** Is `era` one of the codes above? */
+export function eraValid(era: u32): bool {
+  return era >= Era.V5_10 && era <= Era.V6_X;
+}
+
+/**
+ * 4e89dce72521 "iommu/iova: Retry from last rb tree node if iova search
+ * fails" (v5.11): when the walk below the cached node fails, walk again from
+ * the top over the space above it. v5.10 fails there.
+ */
+// @ts-ignore: decorator
+@inline export function retriesFromTop(d: Domain): bool {
+  return d.era >= Era.V5_11;
+}
+
+/**
+ * dcdb3ba7e2a8 "iommu/iova: Fix alloc iova overflows issue" (v6.2): before
+ * it, the retry's lower bound was cached->pfn_hi + 1, which wraps to 0 when
+ * the cached node is the anchor, so the retry may place a range below
+ * start_pfn. From v6.2 the bound is pfn_hi, and the retry adds 1 itself.
+ */
+// @ts-ignore: decorator
+@inline export function retryBoundWraps(d: Domain): bool {
+  return d.era < Era.V6_X;
+}
+
+/**
+ * 5b61343b5059 "iommu/iova: Improve 32-bit free space estimate" (v5.18):
+ * any free of a range with pfn_lo below dma_32bit_pfn resets
+ * max32_alloc_size. Before it, only a free that moves cached32_node does.
+ */
+// @ts-ignore: decorator
+@inline export function resetsOnAnyFree32(d: Domain): bool {
+  return d.era >= Era.V6_X;
+}
+
+/**
+ * 6fa3525b455a "iommu/iova: Free global iova rcache on iova alloc failure"
+ * (v5.11): alloc_iova_fast's flush-and-retry also empties every depot
+ * (free_global_cached_iovas). v5.10 frees only the CPUs' magazines.
+ */
+// @ts-ignore: decorator
+@inline export function flushEmptiesDepots(d: Domain): bool {
+  return d.era >= Era.V5_11;
+}

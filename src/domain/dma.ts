@@ -1,0 +1,154 @@
+// The host's view of the kernel's I/O path in the core (assembly/iommu/):
+// dma-iommu's map and unmap of an I/O, the flush queue and its timer, the
+// PCI window reservations and the books check. One DmaPath per thread, over
+// a domain made with `flushQueue` (IovaDomain options). Both clocks use it:
+// the real-clock fio runner per I/O, the simulator for its setup and books.
+import { InvalidArgumentError } from "../errors.js";
+import { countArg } from "../validate.js";
+import { BOOKS_CODES, FQ_GLOBAL, FQ_STAT, QUEUED, TREE_STAT } from "../wasm/exports.js";
+import { setIotlbFlushHook } from "../wasm/module.js";
+import { MAX_BATCH, type IovaDomain } from "./iova-domain.js";
+
+/** A host bridge memory window: bus addresses, inclusive (struct resource's start and end). */
+export interface PciWindow {
+  start: number;
+  end: number;
+}
+
+export interface FlushQueueCpuStats {
+  depth: number;
+  maxDepth: number;
+  queued: number;
+  freed: number;
+  fullFlushes: number;
+  timerFirings: number;
+}
+
+export interface BooksVerdict {
+  ok: boolean;
+  /** The core's complaint (Books.*), or null. */
+  problem: string | null;
+}
+
+export class DmaPath {
+  /** Ranges the PCI windows made (they stay in the tree for good). */
+  reservedRanges = 0;
+  private readonly segs: Float64Array;
+  private readonly u64: BigUint64Array;
+
+  constructor(readonly domain: IovaDomain) {
+    if (domain.fqBase === 0) throw new InvalidArgumentError("domain", "(IovaDomain)", "was made without a flushQueue option");
+    this.segs = new Float64Array(domain.memory.buffer, domain.scratch, 2 * MAX_BATCH);
+    this.u64 = new BigUint64Array(domain.memory.buffer, domain.scratch, 2 * MAX_BATCH);
+  }
+
+  /** Every IOTLB invalidation of this thread runs `fn` (a real clock's modelled wait); null: none. */
+  hostInvalidation(fn: (() => void) | null): void {
+    this.domain.ex.fqSetHostFlush(this.domain.fqBase, fn ? 1 : 0);
+    setIotlbFlushHook(fn ?? (() => {}));
+  }
+
+  /** iova_reserve_pci_windows (memory windows), at domain setup. */
+  reservePciWindows(windows: readonly PciWindow[]): void {
+    const d = this.domain;
+    const n = countArg("windows.length", windows.length, 0, MAX_BATCH);
+    for (let i = 0; i < n; i++) {
+      const w = windows[i]!;
+      if (!(Number.isSafeInteger(w.start) && Number.isSafeInteger(w.end) && w.start >= 0 && w.end >= w.start)) {
+        throw new InvalidArgumentError(`windows[${i}]`, JSON.stringify(w), "must have integer start <= end >= 0 (bytes)");
+      }
+      this.segs[2 * i] = w.start;
+      this.segs[2 * i + 1] = w.end;
+    }
+    const before = d.ex.treeStat(d.base, TREE_STAT.ranges);
+    if (!d.ex.reservePciWindows(d.base, d.scratch, n)) throw new InvalidArgumentError("windows", n, "did not fit the node slab");
+    this.reservedRanges += d.ex.treeStat(d.base, TREE_STAT.ranges) - before;
+  }
+
+  /**
+   * Maps an I/O of `bytes` on `cpu` as segments of at most segBytes
+   * (iommu_dma_alloc_iova each: rounding, 32-bit first for PCI, fallback).
+   * Writes (pfn, pages) pairs into `out` from `at`; returns how many, or 0
+   * when a segment found no space (nothing stays mapped then).
+   */
+  mapIo(cpu: number, bytes: number, segBytes: number, dmaLimitPfn: number, pci: boolean, out: Float64Array, at: number): number {
+    const d = this.domain;
+    const n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, d.scratch);
+    const u = this.u64;
+    for (let i = 0; i < n; i++) {
+      out[at + 2 * i] = Number(u[2 * i]!);
+      out[at + 2 * i + 1] = Number(u[2 * i + 1]!);
+    }
+    return n;
+  }
+
+  /** True if the last mapIo on this thread tried the full limit (the 32-bit attempt failed). */
+  get lastFellBack(): boolean {
+    return this.domain.ex.dmaLastFellBack() !== 0;
+  }
+
+  /** Unmaps one IOVA on `cpu` (strict: invalidate and free; else queue_iova). Returns QUEUED bits. */
+  unmapIova(cpu: number, pfn: number, pages: number, strict: boolean, nowMs: number): number {
+    return this.domain.ex.dmaUnmapIova(this.domain.fqBase, cpu, pfn, pages, strict ? 1 : 0, nowMs);
+  }
+
+  /** fq_flush_timeout on `cpu` if it is due at nowMs and this caller wins it: entries freed, or -1. */
+  pollTimer(cpu: number, nowMs: number): number {
+    return this.domain.ex.fqPollTimer(this.domain.fqBase, cpu, nowMs);
+  }
+
+  /** Whether the timer is armed, and when it is due (ms on the caller's clock). */
+  timerDueMs(): number | null {
+    const ex = this.domain.ex;
+    return ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.timerState) === 2 ? ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.timerDueMs) : null;
+  }
+
+  /** Flushes and frees every queued entry on `cpu` (the end of a run). */
+  drain(cpu: number): number {
+    return this.domain.ex.fqDrain(this.domain.fqBase, cpu);
+  }
+
+  pending(): number {
+    return this.domain.ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.pending);
+  }
+
+  /** Domain flushes (iova_domain_flush) and IOTLB invalidations so far. */
+  flushCounts(): { flushes: number; invalidations: number } {
+    const ex = this.domain.ex;
+    return { flushes: ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.flushes), invalidations: ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.invalidations) };
+  }
+
+  cpuStats(cpu: number): FlushQueueCpuStats {
+    const ex = this.domain.ex;
+    const a = this.domain.fqBase;
+    return {
+      depth: ex.fqStat(a, cpu, FQ_STAT.depth), maxDepth: ex.fqStat(a, cpu, FQ_STAT.maxDepth),
+      queued: ex.fqStat(a, cpu, FQ_STAT.queued), freed: ex.fqStat(a, cpu, FQ_STAT.freed),
+      fullFlushes: ex.fqStat(a, cpu, FQ_STAT.fullFlushes), timerFirings: ex.fqStat(a, cpu, FQ_STAT.timerFirings),
+    };
+  }
+
+  resetMaxDepth(cpu: number): void {
+    this.domain.ex.fqResetMaxDepth(this.domain.fqBase, cpu);
+  }
+
+  /**
+   * The books, once nothing is in flight: every tree range is reserved,
+   * mapped by one of `live` IOVAs, or cached; nothing is queued; the tree
+   * is sound.
+   */
+  books(live: number): BooksVerdict {
+    const d = this.domain;
+    const code = d.ex.booksProblem(d.base, d.fqBase, live, this.reservedRanges);
+    if (code === 0) return { ok: true, problem: null };
+    let problem = BOOKS_CODES[code] ?? `books code ${code}`;
+    if (code === 3) problem += `: ${d.checkProblem()}`;
+    if (code === 2) {
+      const ranges = d.ex.treeStat(d.base, TREE_STAT.ranges);
+      problem += ` (tree ${ranges} ranges, cached ${d.ex.domainCachedPfns(d.base)}, mapped ${live}, reserved ${this.reservedRanges})`;
+    }
+    return { ok: false, problem };
+  }
+}
+
+export { QUEUED };
