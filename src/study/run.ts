@@ -6,12 +6,15 @@ import { arch, cpus as hostCpus } from "node:os";
 import type { DepotPolicy } from "../domain/policy.js";
 import type { KernelEra } from "../domain/era.js";
 import { summarize } from "../report/table.js";
-import type { PolicyResult, StudyResult } from "../report/types.js";
+import type { PolicyInstruments, PolicyResult, StudyReading, StudyResult } from "../report/types.js";
 import { writeReport, type ReportPaths } from "../report/write.js";
 import { simulate, type SimResult } from "../sim/engine.js";
 import { configJson } from "../sim/options.js";
 import { simulateAll } from "../sim/parallel.js";
+import { calibrationTable, calibrationValues, type CalibrationValues } from "./calibration.js";
+import { compressionLines } from "./compression.js";
 import { planStudy, type StudyOptions, type StudyPlan } from "./options.js";
+import { verdict } from "./verdict.js";
 
 /** Per-policy figures beyond the report's series: the engine's own account. */
 export interface PolicyEngineInfo {
@@ -30,7 +33,7 @@ export interface PolicyEngineInfo {
 export type StudyPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
 
 export interface Study {
-  result: StudyResult & { policies: StudyPolicyResult[] };
+  result: StudyResult & { policies: StudyPolicyResult[]; reading: StudyReading; calibration: CalibrationValues | null };
   sims: SimResult[];
   /** Policies whose books did not balance after the drain, with the problems. */
   booksFailures: string[];
@@ -50,12 +53,22 @@ function machine(): string {
   return `${arch()}, ${list.length} cores${list[0] ? `, ${list[0].model.trim()}` : ""}`;
 }
 
+/** The per-sample figures the report draws, from the engine's diagnostics. */
+function instrumentsOf(r: SimResult): PolicyInstruments {
+  const d = r.diagnostics;
+  return { walkPerTreeAlloc: d.walkPerTreeAlloc, treeLockBusy: d.treeLockBusy, mapLatencyMean: d.mapLatencyMean };
+}
+
+/** The kernel the thread ran: the calibration compares this policy's run. */
+export const CALIBRATION_POLICY = "linux-5.10";
+
 function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   return {
     policy,
     era: r.config.era,
     series: r.series,
     summary: summarize(r.series, r.config.intervalMs / 1000),
+    instruments: instrumentsOf(r),
     engine: {
       ios: r.counters.ios,
       wallSeconds: r.wallSeconds,
@@ -73,6 +86,16 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
 function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
   const cfg = plan.configs[0]!;
   const { policy: _p, era: _e, ...shared } = configJson(cfg);
+  const policies = sims.map((r, i) => policyResult(plan.policies[i]!, r));
+  const calib = policies.find((p) => p.policy === CALIBRATION_POLICY);
+  const calibration = calib ? calibrationValues(calib, cfg.cpus) : null;
+  const reading: StudyReading = {
+    verdict: verdict({ policies }),
+    tables: calibration ? [calibrationTable(calibration)] : [],
+    compression: compressionLines(plan.compression),
+  };
+  const ios = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);
+  const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
   return {
     result: {
       meta: {
@@ -84,10 +107,13 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Stud
         seed: cfg.seed,
         simulatedSeconds: cfg.durationMs / 1000,
         wallSeconds,
+        speed: { ios, runWallSeconds: simWall, simIosPerWallSecond: ios / Math.max(simWall, 1e-9) },
         // era: the override every policy ran on, or null (each on its own: policies[].era).
-        config: { ...shared, policies: plan.policies, era: plan.era },
+        config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
       },
-      policies: sims.map((r, i) => policyResult(plan.policies[i]!, r)),
+      policies,
+      reading,
+      calibration,
     },
     sims,
     booksFailures: sims.flatMap((r, i) => (r.books.ok ? [] : [`${plan.policies[i]}: ${r.books.problems.join("; ")}`])),
