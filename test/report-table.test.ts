@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { summarize, summaryTable, SUMMARY_HEADER } from "../dist/src/report/table.js";
+import { formatChange, summarize, summaryTable, SUMMARY_COLUMNS } from "../dist/src/report/table.js";
 import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
 import { writeReport } from "../dist/src/report/write.js";
 import type { PolicyResult, StudyResult } from "../dist/src/report/types.js";
@@ -109,9 +109,13 @@ describe("summaryTable", () => {
     const text = await readFile(paths.summary, "utf8");
     expect(text).toContain(summaryTable(result));
 
-    const lines = summaryTable(result).trimEnd().split("\n");
-    expect(lines[0]!.split(/\s{2,}/)).toEqual([...SUMMARY_HEADER]);
-    expect(lines[1]).toMatch(/^[- ]+$/);
+    const all = summaryTable(result).trimEnd().split("\n");
+    // Two heading lines (stacked), then the rule: the table fits 80 columns.
+    expect(all[0]!.trim().split(/\s{2,}/)).toEqual(SUMMARY_COLUMNS.map((c) => c[0]).filter(Boolean));
+    expect(all[1]!.trim().split(/\s{2,}/)).toEqual(SUMMARY_COLUMNS.map((c) => c[1]));
+    expect(all[2]).toMatch(/^[- ]+$/);
+    for (const l of all) expect(l.length).toBeLessThanOrEqual(80);
+    const lines = all.slice(1);
     // Aligned: every line ends its numeric columns at the same offsets.
     const ends = (l: string) => [...l.matchAll(/\S+(?=\s{2,}|$)/g)].map((m) => m.index! + m[0].length);
     for (const l of lines.slice(2)) expect(ends(l).slice(1)).toEqual(ends(lines[0]!).slice(1));
@@ -125,18 +129,18 @@ describe("summaryTable", () => {
         p.policy,
         formatNumber(s.iopsStart),
         formatNumber(s.iopsEnd),
+        formatChange(s.iopsEnd, s.iopsStart),
         formatNumber(s.worst10s),
+        formatChange(s.worst10s, s.iopsStart),
         formatNumber(s.peakCached),
         formatNumber(s.peakTree),
-        s.cliff ? "yes" : "no",
-        s.cliffAt === null ? "-" : formatSeconds(s.cliffAt),
       ];
       expect(lines[i + 2]!.trim().split(/\s{2,}/)).toEqual(expected);
       expect(htmlRows[i]).toEqual(expected);
     });
     // Spot-check the formatted values: peak tree 1_404_655 / 7 -> 201K; the
-    // 10 s average falls below half once 6 of 10 samples are low (t = 306 s).
-    expect(lines[2]).toMatch(/^linux-5\.10\s+412K\s+51K\s+51K\s+1\.4M\s+201K\s+yes\s+5m6s$/);
-    expect(lines[4]).toMatch(/^adaptive\s+1\.23K\s+1\.23K\s+1\.23K\s+1K\s+143\s+no\s+-$/);
+    // run ends and bottoms out at 51K, 88% below its start.
+    expect(lines[2]).toMatch(/^linux-5\.10\s+412K\s+51K\s+-88%\s+51K\s+-88%\s+1\.4M\s+201K$/);
+    expect(lines[4]).toMatch(/^adaptive\s+1\.23K\s+1\.23K\s+0%\s+1\.23K\s+0%\s+1K\s+143$/);
   });
 });

@@ -6,11 +6,14 @@ import { join } from "node:path";
 import { POLICIES, policyArg } from "../domain/policy.js";
 import { ERAS, eraArg } from "../domain/era.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
-import { summaryTable } from "../report/table.js";
+import { studyText } from "../report/text.js";
+import { wrapCell } from "../report/text-table.js";
 import { COMPLETION_MODES, type CompletionMode, type SimProgress } from "../sim/options.js";
 import { DEFAULT_COSTS } from "../sim/costs.js";
 import type { SimResult } from "../sim/engine.js";
-import { planStudy, runStudyToDir, STUDY_DEFAULTS, verdict, type StudyOptions, type StudyPlan } from "../study/index.js";
+import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
+import { prepareOutputDir } from "./output-path.js";
+import { planStudy, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
 
 // ---------------------------------------------------------------- command line
 
@@ -38,6 +41,8 @@ function posNum(flag: string, v: string, allowZero = false): number {
 /** The one table of options: parsing and --help both come from it. */
 const FLAGS: Flag[] = [
   { name: "quick", help: `short run: ${STUDY_DEFAULTS.quickSeconds} simulated seconds per policy (about 20 s on 2 cores)`, set: (o) => { o.quick = true; } },
+  { name: "faithful", help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)",
+    set: (o) => { o.faithful = true; } },
   { name: "hours", arg: "N", help: "simulated hours per policy (fractions allowed)", set: (o, v) => { o.seconds = posNum("hours", v) * 3600; } },
   { name: "seconds", arg: "N", help: `simulated seconds per policy (default ${STUDY_DEFAULTS.seconds})`, set: (o, v) => { o.seconds = posNum("seconds", v); } },
   { name: "policies", arg: "a,b", help: `policies to run (default all: ${POLICIES.join(",")})`,
@@ -145,10 +150,10 @@ class Progress {
 
   update(policy: string, index: number, p: SimProgress): void {
     const frac = Math.min(1, p.simMs / p.durationMs);
-    const facts = `${formatSeconds(p.simMs / 1000)} of ${formatSeconds(p.durationMs / 1000)}  ` +
-      `${formatNumber(p.iops)} IOPS  cached ${formatNumber(p.cached)}  tree ${formatNumber(p.tree)}`;
+    const facts = `${formatSeconds(p.simMs / 1000)}/${formatSeconds(p.durationMs / 1000)} ` +
+      `${formatNumber(p.iops)} IOPS, cached ${formatNumber(p.cached)}`;
     if (this.tty) {
-      const width = 24;
+      const width = 12;
       const filled = Math.round(frac * width);
       this.lines[index] = `${this.label(policy, index)} [${"#".repeat(filled)}${".".repeat(width - filled)}] ` +
         `${(frac * 100).toFixed(0).padStart(3)}%  ${facts}`;
@@ -162,9 +167,9 @@ class Progress {
   }
 
   done(policy: string, index: number, r: SimResult): void {
-    const line = `${this.label(policy, index)} done: ${formatNumber(r.counters.ios)} I/Os in ${formatSeconds(r.simulatedSeconds)} simulated, ` +
-      `wall ${formatSeconds(r.wallSeconds)}, ${formatNumber(r.simIosPerWallSecond)} sim I/Os per wall second` +
-      (r.books.ok ? ", books balance" : `, BOOKS DO NOT BALANCE: ${r.books.problems.join("; ")}`);
+    const line = `${this.label(policy, index)} done: ${formatNumber(r.counters.ios)} I/Os, ${formatSeconds(r.simulatedSeconds)} in ` +
+      `${formatSeconds(r.wallSeconds)} (${formatNumber(r.simIosPerWallSecond)}/s), ` +
+      (r.books.ok ? "books balance" : `BOOKS DO NOT BALANCE: ${r.books.problems.join("; ")}`);
     if (this.tty) {
       this.lines[index] = line;
       this.draw(true);
@@ -174,13 +179,13 @@ class Progress {
   }
 }
 
+/** Map and completion latency of one run, fio's way, in one line of at most 80 columns. */
 function latencyLine(policy: string, r: SimResult): string {
-  const us = (ns: number) => (ns / 1000).toFixed(2);
+  const us = (ns: number) => formatNumber(ns / 1000);
   const m = r.latency.map;
   const c = r.latency.clat;
-  const p = (s: typeof m, q: string) => us(s.percentiles[q] ?? NaN);
-  return `  ${policy.padEnd(12)} map lat (usec): avg=${us(m.mean)}, p99=${p(m, "99.000000")}, max=${us(m.max)}; ` +
-    `clat (usec): avg=${us(c.mean)}, p99=${p(c, "99.000000")}; tree lock busy ${(100 * r.counters.treeLockHeldNs / (r.simulatedSeconds * 1e9)).toFixed(1)}%`;
+  const p99 = (s: typeof m) => us(s.percentiles["99.000000"] ?? NaN);
+  return `  ${policy.padEnd(12)} usec: map avg ${us(m.mean)} p99 ${p99(m)} max ${us(m.max)}; clat avg ${us(c.mean)} p99 ${p99(c)}`;
 }
 
 /** `iova aging [options]`. */
@@ -198,42 +203,51 @@ export async function agingCommand(argv: string[]): Promise<number> {
     process.stderr.write(`iova aging: ${(e as Error).message}\n\n${agingHelp()}`);
     return 2;
   }
-  const names = plan.policies;
-  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), names.length));
-  const progress = new Progress(process.stderr, names);
   const dir = o.out ?? join("reports", `aging-${stamp(new Date())}`);
-  const study = await runStudyToDir({
-    ...o,
-    parallel,
-    onProgress: (policy, i, p) => progress.update(policy, i, p),
-    onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
-  }, dir, plan);
+  try {
+    prepareOutputDir("out", dir);  // before the run: an hour-long study never ends in a path it cannot write
+  } catch (e) {
+    process.stderr.write(`iova aging: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), plan.policies.length));
+  const progress = new Progress(process.stderr, plan.policies);
+  const interrupt = onInterrupt("iova aging");
+  let study: Awaited<ReturnType<typeof runStudyToDir>>;
+  try {
+    study = await runStudyToDir({
+      ...o,
+      parallel,
+      stop: interrupt.flag,
+      onProgress: (policy, i, p) => progress.update(policy, i, p),
+      onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
+    }, dir, plan);
+  } finally {
+    interrupt.dispose();
+  }
   const { result, sims, paths, booksFailures } = study;
+  const names = result.policies.map((p) => p.policy);
   const w = (s: string) => process.stdout.write(s + "\n");
-  const m = result.meta;
-  const totalIos = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);
-  const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
+  const c = result.meta.config as Record<string, unknown>;
   w("");
-  w(`${m.tool} ${m.version}: ${names.length} policies x ${formatSeconds(m.simulatedSeconds)} simulated, ` +
-    `wall ${formatSeconds(m.wallSeconds)} (${parallel} at a time), ${formatNumber(totalIos / simWall)} sim I/Os per wall second per run`);
-  const c = m.config as Record<string, unknown>;
-  w(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
-    `completion ${c.completion}, migrate every ${c.migrateMs} ms (mean), seed ${m.seed}`);
-  w(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${plan.era ? " (--era)" : ""}`);
-  w("");
-  process.stdout.write(summaryTable(result));
-  w("");
-  for (const line of verdict(result)) w(line);
-  w("");
+  for (const l of wrapCell(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
+    `completion ${c.completion}, ${Number(c.migrateMs) > 0 ? `migrate every ${c.migrateMs} ms (mean)` : "jobs pinned"}; ` +
+    `${names.length} policies, ${parallel} at a time`, 80)) w(l);
+  for (const l of wrapCell(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${plan.era ? " (--era)" : ""}`, 80)) w(l);
+  process.stdout.write(studyText(result));
   sims.forEach((r, i) => w(latencyLine(names[i]!, r)));
   w("");
   w(`report: ${paths.html}`);
   w(`        ${paths.json}`);
   w(`        ${paths.summary}`);
+  if (interrupt.requested) {
+    process.stderr.write(`\niova aging: interrupted: the report holds what ran (${names.length} of ${plan.policies.length} policies, ` +
+      `${formatSeconds(result.meta.simulatedSeconds)} simulated at most)\n`);
+  }
   if (booksFailures.length > 0) {
     process.stderr.write(`\niova aging: BOOKS DO NOT BALANCE for ${booksFailures.length} polic${booksFailures.length === 1 ? "y" : "ies"}:\n` +
       booksFailures.map((f) => `  ${f}\n`).join(""));
     return 1;
   }
-  return 0;
+  return interrupt.requested ? EXIT_INTERRUPTED : 0;
 }

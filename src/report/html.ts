@@ -4,7 +4,7 @@ import { escapeXml as esc } from "./escape.js";
 import { formatSeconds } from "./format.js";
 import { lineChart, type ChartSeries } from "./svg.js";
 import { SUMMARY_HEADER, summaryRows } from "./table.js";
-import type { PolicyResult, StudyResult } from "./types.js";
+import type { PolicyInstruments, PolicyResult, ReportTable, StudyResult } from "./types.js";
 
 // Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 const KNOWN_COLORS: Record<string, string> = {
@@ -18,6 +18,22 @@ const FALLBACK_COLORS = ["#56B4E9", "#000000", "#8C564B", "#7F7F7F", "#BCBD22", 
 // Size orders are ordinal, so a dark-to-light (viridis) ramp; stops short of
 // viridis' yellow end, which vanishes on white.
 export const ORDER_COLORS = ["#440154", "#443983", "#31688E", "#21918C", "#35B779", "#90D743"];
+
+// Dash patterns, so that lines can be told apart without colour (and in print).
+const KNOWN_DASHES: Record<string, string> = {
+  "linux-5.10": "",
+  "cpu-flush": "8 4",
+  "scaled-depot": "2 3",
+  "linux-6.4": "10 3 2 3",
+  adaptive: "5 2 1 2 1 2",
+};
+const FALLBACK_DASHES = ["3 3", "12 4", "1 2", "6 2 2 2"];
+export const ORDER_DASHES = ["", "8 4", "2 3", "10 3 2 3", "5 2 1 2 1 2", "1 2"];
+
+/** Stable dash pattern per policy. */
+export function policyDash(policy: string, index: number): string {
+  return KNOWN_DASHES[policy] ?? FALLBACK_DASHES[index % FALLBACK_DASHES.length]!;
+}
 
 /** Stable colour per policy: fixed for the known policies, else by position. */
 export function policyColor(policy: string, index: number): string {
@@ -40,6 +56,9 @@ table.summary{border-collapse:collapse;background:#fff;font-variant-numeric:tabu
 table.summary th,table.summary td{border:1px solid #ddd;padding:4px 10px;text-align:right}
 table.summary th:first-child,table.summary td:first-child{text-align:left}
 table.summary tr.cliff td{background:#fdecea}
+table.reading{border-collapse:collapse;background:#fff}
+table.reading th,table.reading td{border:1px solid #ddd;padding:4px 10px;text-align:left;vertical-align:top}
+ul.verdict{background:#fff;border:1px solid #ddd;padding:8px 8px 8px 28px;margin:0}
 .note{color:#555;font-size:13px}
 figure{margin:0 0 14px;background:#fff;border:1px solid #ddd;padding:6px}
 figure svg{display:block;max-width:100%;height:auto}
@@ -78,6 +97,28 @@ function header(r: StudyResult): string {
   ].join("\n");
 }
 
+function verdictSection(r: StudyResult): string {
+  const v = r.reading?.verdict ?? [];
+  const c = r.reading?.compression ?? [];
+  if (v.length === 0 && c.length === 0) return "";
+  return [
+    `<section><h2>Verdict</h2>`,
+    v.length ? `<ul class="verdict">${v.map((l) => `<li>${esc(l.trim())}</li>`).join("")}</ul>` : "",
+    c.length ? `<p class="note"><b>Compressed time.</b> ${c.map(esc).join(" ")}</p>` : "",
+    `</section>`,
+  ].join("\n");
+}
+
+function readingTable(t: ReportTable): string {
+  return [
+    `<section><h2>${esc(t.title[0]!.toUpperCase() + t.title.slice(1))}</h2>`,
+    `<table class="reading"><thead><tr>${t.header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead>`,
+    `<tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("\n")}</tbody></table>`,
+    t.notes.length ? `<p class="note">${t.notes.map(esc).join("; ")}</p>` : "",
+    `</section>`,
+  ].join("\n");
+}
+
 function summarySection(r: StudyResult): string {
   const rows = summaryRows(r);
   const body = rows
@@ -91,7 +132,7 @@ function summarySection(r: StudyResult): string {
     `<table class="summary"><thead><tr>${SUMMARY_HEADER.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead>`,
     `<tbody>\n${body}\n</tbody></table>`,
     `<p class="note">iops start/end: mean over the first/last 10% of samples. worst 10s: lowest mean over any 10 simulated seconds. ` +
-      `cliff: end below half of start. cliff at: first time the 10 s moving average fell below half of start (set even if it later recovered).</p>`,
+      `end vs start, worst vs start: the change from the start. peak cached: pfns in CPU magazines and depots; peak tree: ranges in the rbtree.</p>`,
     `</section>`,
   ].join("\n");
 }
@@ -100,28 +141,64 @@ function figure(svg: string, caption: string): string {
   return `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
-/** One chart comparing all policies on one series field. */
-function perPolicy(r: StudyResult, field: "iops" | "cachedTotal" | "treeSize", title: string, yLabel: string, caption: string): string {
+/** One chart comparing all policies on one per-sample array. */
+function policyChart(r: StudyResult, pick: (p: PolicyResult) => number[] | undefined, title: string, yLabel: string, caption: string,
+  extra: { yDomain?: [number, number]; scale?: number } = {}): string {
   const series: ChartSeries[] = r.policies.map((p, i) => ({
     name: p.policy,
     color: policyColor(p.policy, i),
+    dash: policyDash(p.policy, i),
     x: p.series.t,
-    y: p.series[field],
+    y: (pick(p) ?? []).map((v) => v * (extra.scale ?? 1)),
   }));
-  const svg = lineChart({ title, xLabel: "simulated time", yLabel, series, xUnit: "seconds", ...BIG });
+  const svg = lineChart({ title, xLabel: "simulated time", yLabel, series, xUnit: "seconds", directLabels: true, yDomain: extra.yDomain, ...BIG });
   return figure(svg, caption);
 }
 
+function perPolicy(r: StudyResult, field: "iops" | "cachedTotal" | "treeSize", title: string, yLabel: string, caption: string): string {
+  return policyChart(r, (p) => p.series[field], title, yLabel, caption);
+}
+
+/** Instrument panels, drawn for each field some policy recorded. Lock panels share one 0-100% scale. */
+const INSTRUMENTS: Array<{ field: keyof PolicyInstruments; title: string; yLabel: string; caption: string; scale?: number; percent?: boolean }> = [
+  { field: "walkPerTreeAlloc", title: "Kernel walk per tree allocation", yLabel: "nodes visited", caption: "Mean nodes the kernel's walk visits per tree allocation (successful and failed): the O(n) cost that grows with the tree." },
+  { field: "treeLockBusy", title: "iova_rbtree_lock busy", yLabel: "% of time held", scale: 100, percent: true, caption: "Share of each interval the tree lock was held." },
+  { field: "treeLockWait", title: "Waiting for iova_rbtree_lock", yLabel: "CPUs waiting (mean)", caption: "Summed wait for the tree lock divided by the interval: how many CPUs stood waiting on average." },
+  { field: "depotLockBusy", title: "Depot locks busy", yLabel: "% of time held", scale: 100, percent: true, caption: "Share of each interval the depot locks (rcache->lock, all orders) were held." },
+  { field: "fqLockBusy", title: "Flush-queue locks busy", yLabel: "% of time held", scale: 100, percent: true, caption: "Share of each interval the flush-queue locks were held." },
+  { field: "mapLatencyMean", title: "Mean map latency", yLabel: "us", scale: 1e-3, caption: "Mean time from submission to a mapped I/O (lock waits and walks included)." },
+  { field: "window32Used", title: "32-bit IOVA space used", yLabel: "% allocated", scale: 100, percent: true, caption: "Share of the space below 4 GiB allocated (reserved PCI windows excluded): once full, every 32-bit-first attempt fails." },
+  { field: "lowestPfn32", title: "Lowest allocated pfn below 4 GiB", yLabel: "pfn", caption: "The allocation frontier of the 32-bit space: it moves down as the space fills." },
+  { field: "fastFails", title: "max32_alloc_size fast-fails", yLabel: "per second", caption: "32-bit attempts refused without a walk by the max32_alloc_size shortcut." },
+  { field: "failedWalks", title: "Failed walks", yLabel: "per second", caption: "Tree walks that found no space (each one held the tree lock for its whole length)." },
+  { field: "fallbacks64", title: "Fallbacks to the 64-bit space", yLabel: "per second", caption: "Maps that failed below 4 GiB and were allocated above it." },
+];
+
+function instrumentCharts(r: StudyResult): string {
+  const out: string[] = [];
+  for (const it of INSTRUMENTS) {
+    if (!r.policies.some((p) => (p.instruments?.[it.field]?.length ?? 0) > 0)) continue;
+    out.push(policyChart(r, (p) => p.instruments?.[it.field], it.title, it.yLabel, it.caption,
+      { scale: it.scale, yDomain: it.percent ? [0, 100] : undefined }));
+  }
+  return out.length ? `<section><h2>What explains it: walk, locks, map latency</h2>\n${out.join("\n")}\n</section>` : "";
+}
+
 function depotCharts(r: StudyResult): string {
+  // One y scale for every policy's panel, so the panels compare at a glance.
+  let hi = 0;
+  for (const p of r.policies) for (const m of p.series.depotMags) for (const v of m) if (Number.isFinite(v) && v > hi) hi = v;
   const figs = r.policies.map((p) => {
     const series: ChartSeries[] = ORDER_COLORS.map((color, order) => ({
       name: `order ${order}`,
       color,
+      dash: ORDER_DASHES[order],
       x: p.series.t,
       y: p.series.depotMags[order] ?? [],
     }));
-    const svg = lineChart({ title: p.policy, xLabel: "simulated time", yLabel: "depot magazines", series, xUnit: "seconds", ...SMALL });
-    return figure(svg, `${p.policy}: magazines held in the depot for each size order (0-5).`);
+    const svg = lineChart({ title: p.policy, xLabel: "simulated time", yLabel: "depot magazines", series, xUnit: "seconds",
+      yDomain: hi > 0 ? [0, hi] : undefined, ...SMALL });
+    return figure(svg, `${p.policy}: magazines held in the depot for each size order (0-5), on the scale shared by all policies.`);
   });
   return `<div class="grid">\n${figs.join("\n")}\n</div>`;
 }
@@ -135,14 +212,18 @@ export function renderHtml(result: StudyResult): string {
     `<title>${esc(`IOVA aging study - ${m.tool} ${m.version} - ${m.date}`)}</title>`,
     `<style>${CSS}</style></head><body><main>`,
     header(result),
+    verdictSection(result),
     summarySection(result),
+    ...(result.reading?.tables ?? []).map(readingTable),
     `<section><h2>Throughput</h2>`,
     perPolicy(result, "iops", "IOPS over time", "IOPS", "I/O operations per second in each sampling interval, per policy."),
     `</section><section><h2>Cached IOVA space</h2>`,
     perPolicy(result, "cachedTotal", "Cached pfns over time", "cached pfns", "Pfns held in all CPU magazines plus depots; steady growth means cached ranges are not returned to the tree."),
     `</section><section><h2>Tree size</h2>`,
     perPolicy(result, "treeSize", "rbtree size over time", "ranges in tree", "Ranges in the rbtree: a growing tree makes every uncached allocation slower."),
-    `</section><section><h2>Depot occupancy per size order</h2>`,
+    `</section>`,
+    instrumentCharts(result),
+    `<section><h2>Depot occupancy per size order</h2>`,
     depotCharts(result),
     `</section></main></body></html>`,
     ``,

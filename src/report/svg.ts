@@ -10,6 +10,8 @@ export interface ChartSeries {
   color: string;
   x: number[];
   y: number[];
+  /** SVG stroke-dasharray ("" or absent: solid), so lines differ without colour. */
+  dash?: string;
 }
 
 export interface LineChartOptions {
@@ -27,6 +29,10 @@ export interface LineChartOptions {
   includeZero?: boolean;
   /** per-series point budget after min/max downsampling (default 2000) */
   maxPoints?: number;
+  /** Fixed y range [lo, hi] (linear axes), so several charts share one scale. */
+  yDomain?: [number, number];
+  /** Write each series' name at the end of its line (default false). */
+  directLabels?: boolean;
 }
 
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"';
@@ -46,6 +52,7 @@ interface LegendItem {
   y: number;
   name: string;
   color: string;
+  dash: string;
 }
 
 /** Flows legend entries left to right, wrapping at `maxW`. */
@@ -54,12 +61,12 @@ function layoutLegend(series: ChartSeries[], names: string[], maxW: number): { i
   let x = 0;
   let row = 0;
   series.forEach((s, i) => {
-    const w = 16 + names[i]!.length * CHAR_W + 14;
+    const w = 28 + names[i]!.length * CHAR_W + 14;
     if (x > 0 && x + w > maxW) {
       x = 0;
       row++;
     }
-    items.push({ x, y: row * 16, name: names[i]!, color: s.color });
+    items.push({ x, y: row * 16, name: names[i]!, color: s.color, dash: s.dash ?? "" });
     x += w;
   });
   return { items, rows: series.length ? row + 1 : 0 };
@@ -98,6 +105,9 @@ export function lineChart(opts: LineChartOptions): string {
     yMin = Math.min(0, yMin);
     yMax = Math.max(0, yMax);
   }
+  if (!logY && opts.yDomain && Number.isFinite(opts.yDomain[0]) && Number.isFinite(opts.yDomain[1]) && opts.yDomain[1] > opts.yDomain[0]) {
+    [yMin, yMax] = opts.yDomain;
+  }
   const xt: Ticks = linearTicks(xMin, xMax, { target: Math.max(2, Math.floor(W / 110)), time: seconds });
   const yt: Ticks = logY
     ? logTicks(yMin, yMax)
@@ -107,7 +117,8 @@ export function lineChart(opts: LineChartOptions): string {
 
   // Layout: margins sized from the longest tick label and the legend rows.
   const left = 30 + Math.max(3, ...yLabels.map((l) => l.length)) * CHAR_W;
-  const right = 16;
+  const direct = opts.directLabels ?? false;
+  const right = direct ? 16 + Math.min(14, Math.max(0, ...opts.series.map((s) => s.name.length))) * CHAR_W : 16;
   const top = 30;
   const names = opts.series.map((s, i) => (pts[i]!.x.length ? s.name : `${s.name} (no data)`));
   const legend = layoutLegend(opts.series, names, W - left - right);
@@ -159,6 +170,7 @@ export function lineChart(opts: LineChartOptions): string {
 
   // Data: one <g><title/><path/></g> per series so hovering shows its name.
   const maxPoints = opts.maxPoints ?? 2000;
+  const ends: Array<{ x: number; y: number; name: string; color: string }> = [];
   opts.series.forEach((s, i) => {
     const p = downsampleMinMax(pts[i]!, maxPoints);
     if (p.x.length === 0) return;
@@ -166,10 +178,22 @@ export function lineChart(opts: LineChartOptions): string {
     const d = p.x.map((x, j) => `${j ? "L" : "M"}${n(sx(x))},${n(sy(p.y[j]!))}`).join("");
     // A lone point has no length to stroke, so it also gets a dot.
     const dot = p.x.length === 1 ? `<circle cx="${n(sx(p.x[0]!))}" cy="${n(sy(p.y[0]!))}" r="3" fill="${color}"/>` : "";
+    const dash = s.dash ? ` stroke-dasharray="${escapeXml(s.dash)}"` : "";
     out.push(
-      `<g class="series"><title>${escapeXml(s.name)}</title><path class="line" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.6" stroke-linejoin="round" stroke-linecap="round"/>${dot}</g>`,
+      `<g class="series"><title>${escapeXml(s.name)}</title><path class="line" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.6"${dash} stroke-linejoin="round" stroke-linecap="round"/>${dot}</g>`,
     );
+    if (direct) ends.push({ y: sy(p.y[p.y.length - 1]!), x: sx(p.x[p.x.length - 1]!), name: s.name, color });
   });
+  if (direct && ends.length) {
+    // Labels at the lines' ends, pushed apart so that overlapping lines
+    // still get readable names (12 px apart, kept inside the plot).
+    ends.sort((a, b) => a.y - b.y);
+    for (let i = 1; i < ends.length; i++) ends[i]!.y = Math.max(ends[i]!.y, ends[i - 1]!.y + 12);
+    const over = ends[ends.length - 1]!.y - (y1 + 4);
+    if (over > 0) for (const e of ends) e.y -= over;
+    out.push(`<g class="direct-labels" font-size="11">${ends.map((e) =>
+      `<text x="${n(x1 + 4)}" y="${n(e.y)}" dy="0.35em" fill="${e.color}">${escapeXml(e.name)}</text>`).join("")}</g>`);
+  }
   if (!hasData) {
     out.push(`<text class="no-data" x="${n((x0 + x1) / 2)}" y="${n((y0 + y1) / 2)}" text-anchor="middle" font-size="13" fill="#888">no data</text>`);
   }
@@ -177,7 +201,7 @@ export function lineChart(opts: LineChartOptions): string {
   const ly = y1 + 46;
   const items = legend.items.map(
     (it) =>
-      `<g transform="translate(${n(x0 + it.x)} ${n(ly + it.y)})"><rect width="10" height="10" y="-9" fill="${escapeXml(it.color)}"/><text x="15" font-size="11" fill="#333">${escapeXml(it.name)}</text></g>`,
+      `<g transform="translate(${n(x0 + it.x)} ${n(ly + it.y)})"><line x1="0" y1="-4" x2="22" y2="-4" stroke="${escapeXml(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ""}/><text x="27" font-size="11" fill="#333">${escapeXml(it.name)}</text></g>`,
   );
   out.push(`<g class="legend">${items.join("")}</g>`, `</svg>`);
   return out.join("\n");

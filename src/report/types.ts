@@ -10,6 +10,10 @@ export interface StudyMeta {
   seed: number;
   simulatedSeconds: number;
   wallSeconds: number;
+  /** The run was stopped early (SIGINT): the policies and times are what ran. */
+  interrupted?: boolean;
+  /** The simulator's measured speed over all runs: I/Os simulated per wall second of a run. */
+  speed?: { ios: number; runWallSeconds: number; simIosPerWallSecond: number };
   config: Record<string, unknown>;
 }
 
@@ -48,13 +52,60 @@ export interface PolicySummary {
   cliffAt: number | null;
 }
 
+/**
+ * Per-sample instrumentation the report draws when present, aligned with
+ * series.t. Every field is optional: a run records what its engine measures.
+ */
+export interface PolicyInstruments {
+  /** Mean nodes the kernel's walk visited per tree allocation in the interval. */
+  walkPerTreeAlloc?: number[];
+  /** Fraction of the interval the tree lock (iova_rbtree_lock) was held. */
+  treeLockBusy?: number[];
+  /** Summed wait for the tree lock / interval length (CPUs waiting on average). */
+  treeLockWait?: number[];
+  /** Fraction of the interval the depot locks (all orders) were held. */
+  depotLockBusy?: number[];
+  /** Fraction of the interval the flush-queue locks were held. */
+  fqLockBusy?: number[];
+  /** Mean map latency in the interval, ns. */
+  mapLatencyMean?: number[];
+  /** Fraction of the 32-bit IOVA space allocated (reserved windows excluded). */
+  window32Used?: number[];
+  /** Lowest allocated pfn below 4 GiB. */
+  lowestPfn32?: number[];
+  /** max32_alloc_size fast-fails, failed walks and 64-bit fallbacks per second. */
+  fastFails?: number[];
+  failedWalks?: number[];
+  fallbacks64?: number[];
+}
+
 export interface PolicyResult {
   policy: string;
   series: PolicySeries;
   summary: PolicySummary;
+  instruments?: PolicyInstruments;
+}
+
+/** A small table of display strings (the calibration table, the ablations). */
+export interface ReportTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+  /** Lines printed under the table. */
+  notes: string[];
+}
+
+/** The study's reading of its own result, printed by the terminal and the HTML alike. */
+export interface StudyReading {
+  /** Plain-language lines: what fell and why. */
+  verdict: string[];
+  tables: ReportTable[];
+  /** What the run compresses relative to the thread, and by how much (empty: nothing). */
+  compression: string[];
 }
 
 export interface StudyResult {
   meta: StudyMeta;
   policies: PolicyResult[];
+  reading?: StudyReading;
 }

@@ -1,9 +1,8 @@
 // Writes the three report artefacts side by side in one directory.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatSeconds } from "./format.js";
 import { renderHtml } from "./html.js";
-import { summaryTable } from "./table.js";
+import { studyText } from "./text.js";
 import type { StudyResult } from "./types.js";
 
 export interface ReportPaths {
@@ -20,11 +19,7 @@ export async function writeReport(result: StudyResult, dir: string): Promise<Rep
     html: join(dir, "study.html"),
     summary: join(dir, "summary.txt"),
   };
-  const m = result.meta;
-  const text =
-    `${m.tool} ${m.version}  ${m.date}  seed ${m.seed}\n` +
-    `simulated ${formatSeconds(m.simulatedSeconds)}, wall ${formatSeconds(m.wallSeconds)}, ${m.machine}, node ${m.node}\n\n` +
-    summaryTable(result);
+  const text = studyText(result);
   // Compact JSON: pretty-printing puts every sample on its own line, which
   // multiplies the size of long runs for no reader's benefit.
   await Promise.all([

@@ -92,7 +92,10 @@ export interface SimResult {
   /** Simulated ns: map (submit to mapped), unmap (completion to unmapped), clat (submit to unmapped). */
   latency: { map: LatencyStats; unmap: LatencyStats; clat: LatencyStats };
   books: BooksCheck;
+  /** Simulated time run: config.durationMs, or less when options.stop cut the run short. */
   simulatedSeconds: number;
+  /** options.stop ended the run before config.durationMs. */
+  stopped: boolean;
   wallSeconds: number;
   /** The engine's measured speed: I/Os completed (drain included) per wall second of this run. */
   simIosPerWallSecond: number;
@@ -178,11 +181,18 @@ export function simulate(options: SimOptions = {}): SimResult {
   const allocs0 = ex.treeStat(base, TREE_STAT.allocs);
   const frees0 = ex.treeStat(base, TREE_STAT.frees);
   const intervalNs = cfg.intervalMs * 1e6;
-  const nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
+  let nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
   const sampler = new Sampler(domain, dma, sim, C, intervalNs, nSamples, reservedBelow32);
+  let stopped = false;
   for (let i = 1; i <= nSamples; i++) {
     sim.runUntil(i * intervalNs);
     sampler.take(i * intervalNs);
+    // Asked to stop (SIGINT): submission ends at this sample, the I/Os in flight drain, the books are kept.
+    if (options.stop && i < nSamples && Atomics.load(options.stop, 0) !== 0) {
+      nSamples = i;
+      sim.endSubmissionAt(i * intervalNs);
+      stopped = true;
+    }
     if (options.onProgress) {
       const s = sampler.series;
       options.onProgress({
@@ -273,7 +283,8 @@ export function simulate(options: SimOptions = {}): SimResult {
     locks,
     latency,
     books,
-    simulatedSeconds: cfg.durationMs / 1000,
+    simulatedSeconds: stopped ? (nSamples * intervalNs) / 1e9 : cfg.durationMs / 1000,
+    stopped,
     wallSeconds,
     simIosPerWallSecond: (counters.ios + counters.drainedIos) / Math.max(wallSeconds, 1e-9),
   };

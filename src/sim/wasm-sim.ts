@@ -100,6 +100,11 @@ export class WasmSim {
       bs.kind === 0 ? bs.bytes : 0, bs.kind === 1 ? bs.min : 0, bs.kind === 1 ? bs.steps : 0, t.seed);
   }
 
+  /** Submission stops at tNs (instead of the configured duration): the run drains from there. */
+  endSubmissionAt(tNs: number): void {
+    this.f64[(this.addr + this.ex.simOffset(this.addr, 0)) / 8 + SIM_PARAMS.indexOf("durationNs")] = tNs;
+  }
+
   /** Runs every event before untilNs; false once the run is over. */
   runUntil(untilNs: number): boolean {
     return this.ex.simRun(this.addr, untilNs) !== 0;

@@ -6,6 +6,7 @@ import type { CostModel } from "../sim/costs.js";
 import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
+import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 
 /** The default load: the shape of the 2020 thread's machine and test (docs/aging.md). */
 export const STUDY_DEFAULTS = {
@@ -32,6 +33,8 @@ export interface StudyOptions {
   /** Simulated seconds per policy (default 480; 60 with quick). */
   seconds?: number;
   quick?: boolean;
+  /** The thread's system uncompressed (run length: the thread's last dump, unless `seconds` says otherwise). */
+  faithful?: boolean;
   seed?: number;
   cpus?: number;
   jobs?: number;
@@ -53,6 +56,12 @@ export interface StudyOptions {
   onProgress?: (policy: DepotPolicy, index: number, p: SimProgress) => void;
   /** Called when a policy's run is done. */
   onPolicyDone?: (policy: DepotPolicy, index: number, r: SimResult) => void;
+  /**
+   * Stop request (src/cli/interrupt.ts): each run ends at its next sample and
+   * the runs not started are left out. Runs go to worker threads then, so
+   * the calling thread stays free to take SIGINT.
+   */
+  stop?: Int32Array;
 }
 
 /** What a study runs: its policies and, for each, the simulator's resolved configuration. */
@@ -62,6 +71,9 @@ export interface StudyPlan {
   era: KernelEra | null;
   /** One per policy, in the same order; each is resolved and checked once, here. */
   configs: SimConfig[];
+  faithful: boolean;
+  /** What this run compresses relative to the thread's system (empty when faithful). */
+  compression: CompressionItem[];
 }
 
 /**
@@ -73,7 +85,8 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const policies = [...(o.policies ?? POLICIES)].map((p) => policyArg(p));
   if (policies.length === 0) throw new RangeError("no policies to run");
   const d = STUDY_DEFAULTS;
-  const seconds = o.seconds ?? (o.quick ? d.quickSeconds : d.seconds);
+  const faithful = o.faithful ?? false;
+  const seconds = o.seconds ?? (faithful ? FAITHFUL_SECONDS : o.quick ? d.quickSeconds : d.seconds);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
     era: o.era,
@@ -91,5 +104,5 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     dma32First: o.dma32First ?? d.dma32First,
     costs: o.costs,
   }));
-  return { policies, era: o.era ?? null, configs };
+  return { policies, era: o.era ?? null, configs, faithful, compression: compressionOf(configs[0]!.durationMs / 1000, faithful) };
 }

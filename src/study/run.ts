@@ -6,12 +6,15 @@ import { arch, cpus as hostCpus } from "node:os";
 import type { DepotPolicy } from "../domain/policy.js";
 import type { KernelEra } from "../domain/era.js";
 import { summarize } from "../report/table.js";
-import type { PolicyResult, StudyResult } from "../report/types.js";
+import type { PolicyInstruments, PolicyResult, StudyReading, StudyResult } from "../report/types.js";
 import { writeReport, type ReportPaths } from "../report/write.js";
 import { simulate, type SimResult } from "../sim/engine.js";
 import { configJson } from "../sim/options.js";
 import { simulateAll } from "../sim/parallel.js";
+import { calibrationTable, calibrationValues, type CalibrationValues } from "./calibration.js";
+import { compressionLines } from "./compression.js";
 import { planStudy, type StudyOptions, type StudyPlan } from "./options.js";
+import { verdict } from "./verdict.js";
 
 /** Per-policy figures beyond the report's series: the engine's own account. */
 export interface PolicyEngineInfo {
@@ -30,7 +33,7 @@ export interface PolicyEngineInfo {
 export type StudyPolicyResult = PolicyResult & { era: KernelEra; engine: PolicyEngineInfo };
 
 export interface Study {
-  result: StudyResult & { policies: StudyPolicyResult[] };
+  result: StudyResult & { policies: StudyPolicyResult[]; reading: StudyReading; calibration: CalibrationValues | null };
   sims: SimResult[];
   /** Policies whose books did not balance after the drain, with the problems. */
   booksFailures: string[];
@@ -50,12 +53,22 @@ function machine(): string {
   return `${arch()}, ${list.length} cores${list[0] ? `, ${list[0].model.trim()}` : ""}`;
 }
 
+/** The per-sample figures the report draws, from the engine's diagnostics. */
+function instrumentsOf(r: SimResult): PolicyInstruments {
+  const d = r.diagnostics;
+  return { walkPerTreeAlloc: d.walkPerTreeAlloc, treeLockBusy: d.treeLockBusy, mapLatencyMean: d.mapLatencyMean };
+}
+
+/** The kernel the thread ran: the calibration compares this policy's run. */
+export const CALIBRATION_POLICY = "linux-5.10";
+
 function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   return {
     policy,
     era: r.config.era,
     series: r.series,
     summary: summarize(r.series, r.config.intervalMs / 1000),
+    instruments: instrumentsOf(r),
     engine: {
       ios: r.counters.ios,
       wallSeconds: r.wallSeconds,
@@ -70,9 +83,19 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   };
 }
 
-function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
+function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, interrupted = false): Study {
   const cfg = plan.configs[0]!;
   const { policy: _p, era: _e, ...shared } = configJson(cfg);
+  const policies = sims.map((r, i) => policyResult(plan.policies[i]!, r));
+  const calib = policies.find((p) => p.policy === CALIBRATION_POLICY);
+  const calibration = calib ? calibrationValues(calib, cfg.cpus) : null;
+  const reading: StudyReading = {
+    verdict: verdict({ policies }),
+    tables: calibration ? [calibrationTable(calibration)] : [],
+    compression: compressionLines(plan.compression),
+  };
+  const ios = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);
+  const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
   return {
     result: {
       meta: {
@@ -82,12 +105,16 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Stud
         node: process.version,
         machine: machine(),
         seed: cfg.seed,
-        simulatedSeconds: cfg.durationMs / 1000,
+        simulatedSeconds: interrupted ? Math.max(0, ...sims.map((r) => r.simulatedSeconds)) : cfg.durationMs / 1000,
         wallSeconds,
+        ...(interrupted ? { interrupted } : {}),
+        speed: { ios, runWallSeconds: simWall, simIosPerWallSecond: ios / Math.max(simWall, 1e-9) },
         // era: the override every policy ran on, or null (each on its own: policies[].era).
-        config: { ...shared, policies: plan.policies, era: plan.era },
+        config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
       },
-      policies: sims.map((r, i) => policyResult(plan.policies[i]!, r)),
+      policies,
+      reading,
+      calibration,
     },
     sims,
     booksFailures: sims.flatMap((r, i) => (r.books.ok ? [] : [`${plan.policies[i]}: ${r.books.problems.join("; ")}`])),
@@ -112,11 +139,17 @@ export function runStudy(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): 
 /** The same study with `o.parallel` policies at a time, each in a worker thread. */
 export async function runStudyParallel(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): Promise<Study> {
   const wall0 = performance.now();
-  const sims = await simulateAll(plan.configs, o.parallel ?? 1, {
+  const stop = o.stop;
+  const sims = await simulateAll(stop ? plan.configs.map((c) => ({ ...c, stop })) : plan.configs, o.parallel ?? 1, {
     onProgress: (i, p) => o.onProgress?.(plan.policies[i]!, i, p),
     onDone: (i, r) => o.onPolicyDone?.(plan.policies[i]!, i, r),
   });
-  return assemble(plan, sims, (performance.now() - wall0) / 1000);
+  const wall = (performance.now() - wall0) / 1000;
+  if (!stop || Atomics.load(stop, 0) === 0) return assemble(plan, sims as SimResult[], wall);
+  // Stopped: the study is what ran, the policies never started left out.
+  const ran = plan.policies.flatMap((p, i) => (sims[i] ? [i] : []));
+  const part: StudyPlan = { ...plan, policies: ran.map((i) => plan.policies[i]!), configs: ran.map((i) => plan.configs[i]!) };
+  return assemble(part, ran.map((i) => sims[i]!), wall, true);
 }
 
 /**
@@ -124,7 +157,7 @@ export async function runStudyParallel(o: StudyOptions = {}, plan: StudyPlan = p
  * `plan` is planStudy(o), for a caller that has checked the options already.
  */
 export async function runStudyToDir(o: StudyOptions, dir: string, plan: StudyPlan = planStudy(o)): Promise<Study & { paths: ReportPaths }> {
-  const study = (o.parallel ?? 1) > 1 ? await runStudyParallel(o, plan) : runStudy(o, plan);
+  const study = (o.parallel ?? 1) > 1 || o.stop ? await runStudyParallel(o, plan) : runStudy(o, plan);
   const paths = await writeReport(study.result, dir);
   return { ...study, paths };
 }

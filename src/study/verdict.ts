@@ -1,9 +1,11 @@
-// The study's verdict in plain words: which policies fell, the cache bound,
-// and how the kernel's walk and the tree lock moved from the first tenth of
+// The study's verdict in plain words, within 80 columns: which policies fell
+// and whether they stayed down, the cache bound, and the figures that explain
+// it (the kernel's walk, the tree lock, map latency) from the first tenth of
 // the run to the last.
 import { formatNumber } from "../report/format.js";
+import { formatChange } from "../report/table.js";
+import { wrapCell } from "../report/text-table.js";
 import type { PolicyResult, StudyResult } from "../report/types.js";
-import type { PolicyEngineInfo } from "./run.js";
 
 /** Mean of the first or last tenth of a series (at least one sample). */
 export function tenth(a: readonly number[], last: boolean): number {
@@ -13,24 +15,58 @@ export function tenth(a: readonly number[], last: boolean): number {
   return part.reduce((x, y) => x + y, 0) / part.length;
 }
 
-export function verdict(result: StudyResult & { policies: Array<PolicyResult & { era?: string; engine?: PolicyEngineInfo }> }): string[] {
+/** A fall is a loss of a quarter or more of the starting IOPS. */
+export const FALL = 0.75;
+
+export type Outcome = "fell and stayed down" | "fell, then recovered" | "held";
+
+export function outcomeOf(p: PolicyResult): Outcome {
+  const s = p.summary;
+  if (!(s.iopsStart > 0)) return "held";
+  if (s.iopsEnd < FALL * s.iopsStart) return "fell and stayed down";
+  if (s.worst10s < FALL * s.iopsStart) return "fell, then recovered";
+  return "held";
+}
+
+const WIDTH = 80;
+const INDENT = 16;
+
+function block(name: string, text: string): string[] {
+  const lines = wrapCell(text, WIDTH - INDENT);
+  return lines.map((l, i) => (i === 0 ? `  ${name.padEnd(INDENT - 2)}` : " ".repeat(INDENT)) + l);
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`;
+
+export function verdict(result: { policies: Array<PolicyResult & { era?: string }> }): string[] {
   const lines: string[] = [];
-  const cliffs = result.policies.filter((p) => p.summary.cliff).map((p) => p.policy);
-  lines.push(cliffs.length === 0
-    ? "no policy fell off a cliff in this configuration (none ends below half its starting IOPS)"
-    : `cliff: ${cliffs.join(", ")} (ends below half its starting IOPS)`);
+  const by = (o: Outcome) => result.policies.filter((p) => outcomeOf(p) === o).map((p) => p.policy);
+  const fell = by("fell and stayed down");
+  const dipped = by("fell, then recovered");
+  const head = [
+    fell.length ? `fell and stayed down (end below ${FALL * 100}% of start): ${fell.join(", ")}` : "no policy ends below 75% of its starting IOPS",
+    ...(dipped.length ? [`fell, then recovered (worst 10 s below 75%): ${dipped.join(", ")}`] : []),
+  ];
+  for (const h of head) lines.push(...wrapCell(h, WIDTH));
   for (const p of result.policies) {
     const s = p.summary;
-    const ratio = s.iopsStart > 0 ? s.iopsEnd / s.iopsStart : NaN;
-    const endCached = p.series.cachedTotal.at(-1) ?? 0;
-    let line = `  ${p.policy.padEnd(12)}${p.era ? ` (${p.era})` : ""} iops end/start ${Number.isFinite(ratio) ? ratio.toFixed(3) : "-"}, ` +
-      `cached at end ${formatNumber(endCached)} pfns (peak ${formatNumber(s.peakCached)}), tree peak ${formatNumber(s.peakTree)}`;
-    const d = p.engine?.diagnostics;
-    if (d) {
-      line += `; walk per tree alloc ${formatNumber(tenth(d.walkPerTreeAlloc, false))} -> ${formatNumber(tenth(d.walkPerTreeAlloc, true))} nodes` +
-        `, tree lock busy ${(100 * tenth(d.treeLockBusy, false)).toFixed(1)}% -> ${(100 * tenth(d.treeLockBusy, true)).toFixed(1)}%`;
+    const parts = [
+      `${p.era ? `(${p.era}) ` : ""}IOPS ${formatNumber(s.iopsStart)} -> ${formatNumber(s.iopsEnd)} (${formatChange(s.iopsEnd, s.iopsStart)}), ` +
+        `worst 10 s ${formatNumber(s.worst10s)} (${formatChange(s.worst10s, s.iopsStart)});`,
+      `cached ${formatNumber(p.series.cachedTotal.at(-1) ?? 0)} pfns at the end (peak ${formatNumber(s.peakCached)})`,
+    ];
+    const ins = p.instruments;
+    if (ins?.walkPerTreeAlloc?.length) {
+      parts.push(`; walk ${formatNumber(tenth(ins.walkPerTreeAlloc, false))} -> ${formatNumber(tenth(ins.walkPerTreeAlloc, true))} nodes per tree alloc`);
     }
-    lines.push(line);
+    if (ins?.treeLockBusy?.length) {
+      parts.push(`; tree lock busy ${pct(tenth(ins.treeLockBusy, false))} -> ${pct(tenth(ins.treeLockBusy, true))}`);
+    }
+    if (ins?.mapLatencyMean?.length) {
+      const us = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 0);
+      parts.push(`; mean map ${us(tenth(ins.mapLatencyMean, false))} -> ${us(tenth(ins.mapLatencyMean, true))} us`);
+    }
+    lines.push(...block(p.policy, parts.join("")));
   }
   return lines;
 }

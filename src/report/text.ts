@@ -1,0 +1,33 @@
+// The study as plain text: what the terminal prints and summary.txt holds,
+// from one function so the two never differ. Every line fits 80 columns.
+import { formatNumber, formatSeconds } from "./format.js";
+import { reportTableText, summaryTable } from "./table.js";
+import { wrapCell } from "./text-table.js";
+import type { StudyResult } from "./types.js";
+
+export function studyText(result: StudyResult): string {
+  const m = result.meta;
+  const out: string[] = [];
+  const wrap = (s: string, indent = ""): void => {
+    for (const [i, l] of wrapCell(s, 80 - indent.length).entries()) out.push((i ? indent : "") + l);
+  };
+  wrap(`${m.tool} ${m.version}  ${m.date}  seed ${m.seed}`);
+  wrap(`simulated ${formatSeconds(m.simulatedSeconds)} per policy, wall ${formatSeconds(m.wallSeconds)}; ${m.machine}; node ${m.node}`, "  ");
+  if (m.speed) {
+    wrap(`simulator speed: ${formatNumber(m.speed.simIosPerWallSecond)} simulated I/Os per wall second of a run ` +
+      `(${formatNumber(m.speed.ios)} I/Os in ${formatSeconds(m.speed.runWallSeconds)} of run time)`, "  ");
+  }
+  out.push("");
+  const r = result.reading;
+  if (r && r.compression.length) {
+    out.push("compressed time (iova aging --faithful runs the thread's system as it was):");
+    for (const c of r.compression) wrap(`  ${c}`, "    ");
+    out.push("");
+  }
+  out.push(summaryTable(result).trimEnd(), "");
+  if (r) {
+    if (r.verdict.length) out.push(...r.verdict, "");
+    for (const t of r.tables) out.push(reportTableText(t).trimEnd(), "");
+  }
+  return out.join("\n") + "\n";
+}
