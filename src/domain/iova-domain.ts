@@ -7,15 +7,22 @@ import {
   AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
   NodeSlabFullError, type AllocFailure,
 } from "../errors.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import type { WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
-/** Domains start here: above the module's static data, which every instance rewrites. */
-export const DOMAIN_BASE = 65536;
+/**
+ * The module's static data (which every instance rewrites) lies below this.
+ * Above it: one scratch slot per CPU and one for the creating thread, then
+ * the domain, last, so that its slab can grow at the end of the memory.
+ */
+export const STATIC_BYTES = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
 /** The largest node slab (maxRanges) a domain accepts. */
@@ -60,8 +67,8 @@ export interface DomainOptions {
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
 export interface DomainHandle {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module;
+  memory: WasmMemory;
+  module: WasmModule;
   base: number;
   scratchBase: number;
   granule: number;
@@ -96,12 +103,17 @@ export interface TreeStats {
   cachedPfn: number | null;
   /** pfn_lo of cached32_node, or null while it is the anchor. */
   cached32Pfn: number | null;
+  /** Bytes of the domain's memory now: static data, scratch slots, the domain and its slab as grown so far. */
   memoryBytes: number;
+  /** Bytes the memory may grow to (both slabs full). */
+  memoryMaxBytes: number;
+  /** Times memory.grow was refused: allocations then failed as "node-slab-full" or found no magazine. */
+  growFailures: number;
   /** The kernel era the domain runs (read back from the domain header). */
   era: KernelEra;
 }
 
-export class IovaDomain {
+export class IovaDomain implements DisposableView {
   readonly granule: number;
   readonly startPfn: number;
   readonly maxRanges: number;
@@ -109,7 +121,7 @@ export class IovaDomain {
   readonly policy: DepotPolicy | "tree-only";
   /** The kernel era of the tree and flush path. */
   readonly era: KernelEra;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
@@ -125,11 +137,13 @@ export class IovaDomain {
   /** @internal */ readonly ex: IovaExports;
   /** @internal This thread's scratch slot (SCRATCH_BYTES) for bulk transfers. */
   readonly scratch: number;
-  private readonly module: WebAssembly.Module;
+  private readonly module: WasmModule;
   private readonly scratchBase: number;
   private destroyed = false;
   /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
   private readonly destroyedWord!: Int32Array;
+  /** True for the view that created the domain, false for attach()ed ones. */
+  private readonly owner: boolean = true;
 
   /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
@@ -150,29 +164,35 @@ export class IovaDomain {
       : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
       : defaultMagazines(this.cpus, perOrder, options.depotMax);
     this.module = compiledModule();
-    this.base = DOMAIN_BASE;
     // The layout is computed by the module itself; a one-page probe instance asks it.
-    const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
-    if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
-    const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
+    if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
+    // Below the domain, in this order: the scratch slots (one per CPU, one for
+    // the creating thread), the host's bytes, the flush queues. The domain
+    // comes last, so that its slab can grow at the end of the memory.
+    this.scratchBase = STATIC_BYTES;
+    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
+    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
     const fq = options.flushQueue;
     if (fq !== undefined) {
       countArg("flushQueue.size", fq.size, 2, 1 << 16);
       if (!(Number.isFinite(fq.timeoutMs) && fq.timeoutMs > 0)) throw new InvalidArgumentError("flushQueue.timeoutMs", fq.timeoutMs, "must be a number > 0");
       countArg("flushQueue.hz", fq.hz ?? 0, 0, 100_000);
     }
-    this.fqBase = fq === undefined ? 0 : this.base + align(bytes, 64);
-    const fqEnd = fq === undefined ? this.base + bytes : this.fqBase + probe.fqBytes(this.cpus, fq.size);
-    this.scratchBase = align(fqEnd, 64);
-    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
-    // One scratch slot per CPU plus one for the creating thread, then the host's bytes.
-    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
-    const total = this.hostBase + this.hostBytes;
+    const hostEnd = align(this.hostBase + this.hostBytes, 64);
+    this.fqBase = fq === undefined ? 0 : hostEnd;
+    this.base = fq === undefined ? hostEnd : align(this.fqBase + probe.fqBytes(this.cpus, fq.size), 64);
+    // The memory starts with the slab's first group and grows with use, up to
+    // what maxRanges and maxMagazines need: refused up front if that would not fit.
+    const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const maxBytes = probe.layoutMaxBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const total = this.base + maxBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
-      this.memory = newSharedMemory(total);
+      this.memory = newSharedMemory(this.base + bytes, total);
     } catch (e) {
-      throw new InvalidArgumentError("options", options, `need ${total} bytes of shared memory, which this machine refused (${(e as Error).message})`);
+      throw new InvalidArgumentError("options", options,
+        `need ${this.base + bytes} bytes of shared memory, growable to ${total}, which this machine refused (${(e as Error).message})`);
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
@@ -212,13 +232,13 @@ export class IovaDomain {
     if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
     if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
     const header = { cpus: ex.magStat(h.base, MAG_STAT.cpus), nodeCap: ex.treeStat(h.base, TREE_STAT.nodeCap),
-      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy), bytes: ex.treeStat(h.base, TREE_STAT.totalBytes) };
+      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy) };
     if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== POLICY_CODE[h.policy]) {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
-    if (h.scratchBase < h.base + header.bytes || h.hostBase !== h.scratchBase + (h.cpus + 1) * SCRATCH_BYTES
-      || h.hostBase + h.hostBytes > h.memory.buffer.byteLength) {
+    // The order of the regions: scratch slots, the host's bytes, (flush queues,) then the domain.
+    if (h.hostBase !== h.scratchBase + (h.cpus + 1) * SCRATCH_BYTES || h.hostBase + h.hostBytes > h.base) {
       throw bad("has scratch or host offsets outside its memory");
     }
     if (!share && ex.claimCpu(h.base, cpu) !== 0) {
@@ -232,7 +252,7 @@ export class IovaDomain {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
       policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
     ex.setCpuAlive(h.base, cpu, 1);
@@ -369,6 +389,7 @@ export class IovaDomain {
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
       cachedPfn: belowAnchor(s("cachedPfn")), cached32Pfn: belowAnchor(s("cached32Pfn")), memoryBytes: this.memory.buffer.byteLength,
+      memoryMaxBytes: memoryMaxBytes(this.base, this.ex), growFailures: s("growFailures"),
       era: eraOfCode(s("era")),
     };
   }
@@ -569,6 +590,17 @@ export class IovaDomain {
     this.destroyed = true;
   }
 
+  /**
+   * For `using`: the view that created the domain destroys it (unless
+   * already destroyed); an attach()ed view returns its CPU's cached ranges to
+   * the tree (free_cpu_cached_iovas) and leaves the shared domain alone.
+   */
+  [Symbol.dispose](): void {
+    if (this.isDestroyed) return;
+    if (this.owner) this.destroy();
+    else this.freeCpuCached(this.cpu);
+  }
+
   /** True once destroy() ran on this domain, in any thread. */
   get isDestroyed(): boolean {
     return this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0;
@@ -676,7 +708,7 @@ function defaultMagazines(cpus: number, perOrder: number, depotMax: unknown): nu
   throw new InvalidArgumentError(arg, value, `needs ${n} magazines by default, more than a slab holds (${MAX_MAGAZINES}); pass a smaller maxMagazines`);
 }
 
-/** A wasm32 memory holds at most 65536 pages of 64 KiB: the domain, its base and the scratch slots must fit. */
+/** A wasm32 memory holds at most 65536 pages of 64 KiB: the scratch slots and the domain grown to its caps must fit. */
 export const MAX_MEMORY_BYTES = 2 ** 32;
 
 /**
@@ -686,17 +718,17 @@ export const MAX_MEMORY_BYTES = 2 ** 32;
  */
 function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpus: number, maxRanges: number,
   maxMags: number, magSize: number): InvalidArgumentError {
-  // Each region's share, as the module's own layout sizes it.
-  const mags = probe.layoutBytes(1, 1, maxMags, magSize);
+  // Each region's share when full, as the module's own layout sizes it.
+  const mags = probe.layoutMaxBytes(1, 1, maxMags, magSize);
   const shares: [keyof DomainOptions, number][] = [
-    ["maxRanges", probe.layoutBytes(1, maxRanges, 0, 0)],
+    ["maxRanges", probe.layoutMaxBytes(1, maxRanges, 0, 0)],
     ["maxMagazines", mags],
     ["magazineSize", mags],
     ["depotMax", mags],
-    ["cpus", probe.layoutBytes(cpus, 1, 0, 0) + cpus * SCRATCH_BYTES],
+    ["cpus", probe.layoutMaxBytes(cpus, 1, 0, 0) + (cpus + 1) * SCRATCH_BYTES],
   ];
   const given = shares.filter(([k]) => options[k] !== undefined).sort((a, b) => b[1] - a[1]);
-  const reason = `would make a domain of ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
+  const reason = `would make a domain that grows to ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
   if (given.length === 0) return new InvalidArgumentError("options", options, reason);
   const [name] = given[0];
   return new InvalidArgumentError(name, options[name], reason);
@@ -704,4 +736,9 @@ function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpu
 
 function align(x: number, a: number): number {
   return Math.ceil(x / a) * a;
+}
+
+/** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
+function memoryMaxBytes(base: number, ex: IovaExports): number {
+  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
 }

@@ -9,6 +9,8 @@
 // flush()) gives them back. Like the kernel's magazines, a double free is not
 // detected here.
 import { DomainDestroyedError, InvalidArgumentError, IovaError } from "../errors.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
 import type { IovaDomain } from "./iova-domain.js";
 
@@ -30,7 +32,7 @@ export interface LocalCacheOptions {
   batch?: number;
 }
 
-export class LocalCache {
+export class LocalCache implements DisposableView {
   readonly limitPfn: number;
   readonly batch: number;
   private readonly stacks: Float64Array[] = [];
@@ -117,6 +119,11 @@ export class LocalCache {
   private live(op: string): void {
     if (this.closed) throw new CacheClosedError(op);
     if (this.domain.isDestroyed) throw new DomainDestroyedError(op);
+  }
+
+  /** For `using`: close() (the cached ranges go back to the domain), once. */
+  [Symbol.dispose](): void {
+    if (!this.closed) this.close();
   }
 
   private refill(o: number): void {
