@@ -25,6 +25,8 @@ import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.j
 export const STATIC_BYTES = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
+/** Largest size the range caches hold (order 5): IOVA_RANGE_CACHE_MAX_SIZE 6. */
+const MAX_CACHED_PAGES = 32;
 /** The largest node slab (maxRanges) a domain accepts. */
 export const MAX_RANGES = 50_000_000;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
@@ -434,8 +436,9 @@ export class IovaDomain implements DisposableView {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
     if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("allocFast");
-    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
-      this.checkRequest(size, limitPfn);
+    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
+        limitPfn >= MAX_CACHED_PAGES - 1)) {
+      this.checkFastRequest(size, limitPfn);
     }
     if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     if (typeof flush !== "boolean") boolArg("flush", flush);
@@ -449,21 +452,8 @@ export class IovaDomain implements DisposableView {
       this.lastFailure = r === 0 ? failureOf(this.ex.lastTreeError()) : "no-space";
       return null;
     }
-    if (r + cachedLength(size) - 1 > limitPfn) return this.aboveLimit(r, size, cpu);
     this.lastFailure = null;
     return r;
-  }
-
-  /**
-   * The guard on the core's unsigned limit arithmetic: for a size larger
-   * than limitPfn + 1 the kernel's cache limit (limit_pfn + 1 - size) wraps
-   * and any cached pfn passes it. The core keeps that (replay needs it);
-   * the API gives the range back where it came from and reports no space.
-   */
-  private aboveLimit(pfn: number, size: number, cpu: number): null {
-    this.call(() => this.ex.freeFast(this.base, cpu, pfn, size));
-    this.lastFailure = "no-space";
-    return null;
   }
 
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
@@ -495,14 +485,10 @@ export class IovaDomain implements DisposableView {
     const scratch = this.scratch;
     const n = countArg("sizes.length", sizesArg(sizes).length, 0, MAX_BATCH);
     const buf = new Float64Array(this.memory.buffer, scratch, n);
-    for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
-    const asked = buf.slice();
+    for (let i = 0; i < n; i++) buf[i] = this.checkFastRequest(sizes[i], limitPfn);
     this.call(() => this.ex.allocFastBatch(this.base, cpu, scratch, n, limitPfn, flush ? 1 : 0));
     const out = buf.slice();
-    for (let i = 0; i < n; i++) {
-      if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
-      else if (out[i] + cachedLength(asked[i]) - 1 > limitPfn) out[i] = this.aboveLimit(out[i], asked[i], cpu) ?? 0;
-    }
+    for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
     return out;
   }
 
@@ -526,7 +512,7 @@ export class IovaDomain implements DisposableView {
   /** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark); returns failures. */
   fastLoop(size: number, limitPfn: number, rounds: number, cpu = this.cpu): number {
     this.live("fastLoop");
-    this.checkRequest(size, limitPfn);
+    this.checkFastRequest(size, limitPfn);
     this.checkCpu(cpu);
     countArg("rounds", rounds, 0, 2 ** 32 - 1);
     return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
@@ -619,6 +605,24 @@ export class IovaDomain implements DisposableView {
     return size as number;
   }
 
+  /**
+   * checkRequest, and a cacheable size (rounded up to a power of two) must
+   * fit below limitPfn + 1: iova_rcache_get() looks for a pfn at or below
+   * limit_pfn + 1 - size in unsigned arithmetic, which wraps for a smaller
+   * limit, and the kernel then hands out any cached pfn of that order, above
+   * the limit. The core does that for replay; the API refuses the call.
+   */
+  private checkFastRequest(size: unknown, limitPfn: unknown): number {
+    this.checkRequest(size, limitPfn);
+    const s = size as number;
+    const rounded = s <= MAX_CACHED_PAGES ? 2 ** Math.ceil(Math.log2(s)) : s;
+    if (s <= MAX_CACHED_PAGES && (limitPfn as number) + 1 < rounded) {
+      throw new InvalidArgumentError("limitPfn", limitPfn,
+        `leaves no room for ${rounded} pages (size ${s} rounded up to a power of two) at or below it`);
+    }
+    return s;
+  }
+
   private checkCpu(cpu: unknown): void {
     countArg("cpu", cpu, 0, this.cpus - 1);
   }
@@ -653,11 +657,6 @@ const HEADER_PROBE_BYTES = 512;
 /** A cached node's pfn, or null for the anchor (its pfn ~0 arrives as 2^64, which no caller can use as a number). */
 function belowAnchor(pfn: number): number | null {
   return pfn > MAX_PFN ? null : pfn;
-}
-
-/** The length allocFast really takes: cached sizes round up to a power of two, as dma-iommu does. */
-function cachedLength(size: number): number {
-  return size <= 1 ? 1 : size <= 32 ? 1 << (32 - Math.clz32(size - 1)) : size;
 }
 
 function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
