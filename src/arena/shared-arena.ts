@@ -16,6 +16,8 @@
 import { InvalidArgumentError, type AllocFailure } from "../errors.js";
 import { IovaDomain, type DomainHandle } from "../domain/iova-domain.js";
 import type { DepotPolicy } from "../domain/policy.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { boolArg, countArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { ArenaClosedError, ArenaOverlapError, DoubleFreeError, InvalidFreeError } from "./errors.js";
 
@@ -188,7 +190,7 @@ interface Parts {
  * Only a double free of a range that another caller has since received at
  * the same offset and size remains indistinguishable from a valid free.
  */
-export class SharedArena {
+export class SharedArena implements DisposableView {
   /** Arena size in bytes. */
   readonly bytes: number;
   /** Allocation unit in bytes: every offset is a multiple of it. */
@@ -550,7 +552,8 @@ export class SharedArena {
    * worker thread that exited (or crashed) without close(). Its live
    * allocations stay allocated; any view may still free them.
    * @param workerIndex from 0 to workers - 1, not this view's own
-   * @throws InvalidArgumentError for a bad index; ArenaClosedError after close()
+   * @throws InvalidArgumentError for a bad index; ArenaClosedError after close();
+   *   LockHolderDeadError (within about a second) if the worker died holding a lock
    */
   reclaimWorker(workerIndex: number): void {
     this.live("reclaimWorker");
@@ -558,8 +561,10 @@ export class SharedArena {
     if (workerIndex === this.workerIndex) {
       throw new InvalidArgumentError("workerIndex", workerIndex, "is this view's own: call close() instead");
     }
-    this.domain.freeCpuCached(workerIndex);
+    // Dead first, then the CPU-dead path (CpuPool's order): a lock the worker died
+    // holding is then reported as LockHolderDeadError in about a second, not waited on forever.
     this.domain.setCpuAlive(workerIndex, false);
+    this.domain.freeCpuCached(workerIndex);
     Atomics.store(this.attached, workerIndex, 0);
   }
 
@@ -576,6 +581,11 @@ export class SharedArena {
     if (this.workerIndex !== null) this.domain.setCpuAlive(this.cpu, false);
     Atomics.store(this.attached, this.slot, 0);
     this.closed = true;
+  }
+
+  /** For `using`: close(). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private live(op: string): void {

@@ -6,8 +6,17 @@ import type { SimResult } from "./engine.js";
 import type { SimOptions, SimProgress } from "./options.js";
 import type { WorkerMessage } from "./worker.js";
 
-/** simulate() in a worker thread: the same result, books verdict included. */
-export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void): Promise<SimResult> {
+/** Why simulateInWorker rejected when its signal aborted the run. */
+export class SimAbortedError extends Error {
+  override readonly name = "SimAbortedError";
+}
+
+/**
+ * simulate() in a worker thread: the same result, books verdict included.
+ * Rejects with SimAbortedError at once when `signal` aborts (the worker is
+ * terminated: a simulation keeps no partial result).
+ */
+export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void, signal?: AbortSignal): Promise<SimResult> {
   const { onProgress: _ignored, ...opts } = options;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url));
@@ -25,6 +34,9 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
     });
     worker.on("error", (e) => finish(() => reject(e)));
     worker.on("exit", (code) => finish(() => reject(new Error(`simulation worker exited with code ${code}`))));
+    const onAbort = (): void => finish(() => reject(new SimAbortedError("simulation stopped by its signal")));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
     worker.postMessage(opts);
   });
 }
@@ -33,18 +45,21 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
  * Runs every option set, `parallel` at a time (1: one after another, in
  * worker threads all the same). Results come back in input order, each with
  * its books verdict (`result.books`); a run that fails otherwise rejects the
- * whole batch.
+ * whole batch. Once a run's `stop` flag is set, the runs not yet started
+ * are skipped: their entries stay undefined.
  */
 export async function simulateAll(
   runs: readonly SimOptions[],
   parallel: number,
   hooks: { onProgress?: (index: number, p: SimProgress) => void; onDone?: (index: number, r: SimResult) => void } = {},
-): Promise<SimResult[]> {
-  const out: SimResult[] = new Array(runs.length);
+): Promise<Array<SimResult | undefined>> {
+  const out: Array<SimResult | undefined> = new Array(runs.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < runs.length) {
       const i = next++;
+      const stop = runs[i]!.stop;
+      if (stop && Atomics.load(stop, 0) !== 0) continue;  // stopped: runs not yet started are left out
       out[i] = await simulateInWorker(runs[i]!, (p) => hooks.onProgress?.(i, p));
       hooks.onDone?.(i, out[i]!);
     }
