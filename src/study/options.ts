@@ -1,29 +1,26 @@
 // The study's options, its defaults, and the one place each policy's
 // simulator options are worked out (planStudy). docs/aging.md gives the
 // source of every default.
-import { ADAPTIVE_RECLAIM_MS, POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { studyDefaults } from "../options/defaults.js";
+import { STUDY_QUICK_SECONDS } from "../options/table.js";
 import type { CostModel } from "../sim/costs.js";
 import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 
-/** The default load: the shape of the 2020 thread's machine and test (docs/aging.md). */
-export const STUDY_DEFAULTS = {
-  cpus: 96,
-  jobs: 12,
-  iodepth: 32,
-  bs: "4k/60:8k/5:16k/5:32k/5:64k/5:128k/5:256k/15",
-  completion: "other" as CompletionMode,
-  strict: false,
-  migrateMs: 1000,
-  seconds: 480,
-  quickSeconds: 60,
-  intervalMs: 1000,
-  reclaimIntervalMs: ADAPTIVE_RECLAIM_MS,
+/**
+ * The default load: the shape of the 2020 thread's machine and test
+ * (docs/aging.md). The values are the defaults of the study's rows in the
+ * option table (src/options/table.ts), written there once.
+ */
+export const STUDY_DEFAULTS = Object.freeze({
+  ...(studyDefaults() as Required<Pick<StudyOptions,
+    "cpus" | "jobs" | "iodepth" | "bs" | "completion" | "strict" | "migrateMs" | "seconds" | "intervalMs" | "reclaimIntervalMs" | "seed">>),
+  quickSeconds: STUDY_QUICK_SECONDS,
   dma32First: true,
-  seed: 1,
-} as const;
+});
 
 export interface StudyOptions {
   /** Policies to run, in this order. Default: all five. */
