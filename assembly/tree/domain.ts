@@ -7,6 +7,7 @@ import { propagate, recompute, setGap, setCount, augmentLeaf, FLAG_COUNTS } from
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
+import { takeCell } from "../slab";
 import { DEBUG } from "../debug";
 import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
 
@@ -66,19 +67,22 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   d.cachedNode = ANCHOR;
   d.cached32Node = ANCHOR;
   d.nodesUsed = 1;
-  d.nodesHigh = 2;
+  d.nodesMade = 1;     // the anchor; cells 0 and 1 were taken by the slab's init
   d.freeNode = NIL;
 }
 
-// --- node slab: a free list threaded through Node.left, then a bump index ---
+// --- nodes: a free list threaded through Node.left, then fresh slab cells ---
 
+/** A node, or NIL when nodeCap ranges (plus the anchor) are made or the memory cannot grow. */
 function takeNode(d: Domain): u32 {
   let i = d.freeNode;
   if (i != NIL) {
     d.freeNode = N(d, i).left;
   } else {
-    if (d.nodesHigh > d.nodeCap + 1) return NIL;
-    i = d.nodesHigh++;
+    if (d.nodesMade > d.nodeCap) return NIL;
+    i = takeCell(d);
+    if (i == NIL) return NIL;
+    d.nodesMade++;
   }
   d.nodesUsed++;
   return i;
