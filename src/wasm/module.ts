@@ -49,7 +49,9 @@ function readPackagedModule(): WebAssembly.Module | undefined {
 export function compiledModule(): WebAssembly.Module {
   cached ??= readPackagedModule();
   if (!cached) {
-    throw new Error("iova-wasm: no wasm module loaded: call `await loadWasm(url | bytes | module)` before creating a domain or arena");
+    const why = node ? `this Node (${(globalThis as { process?: { version?: string } }).process?.version}) has no process.getBuiltinModule (20.16+)`
+      : "no wasm module loaded";
+    throw new Error(`iova-wasm: ${why}: call \`await loadWasm(url | bytes | module)\` before creating a domain or arena`);
   }
   return cached;
 }
