@@ -17,6 +17,7 @@ import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
 import { SimAbortedError } from '../sim/parallel.js';
 import { InputFileError, readInputFile } from './input-file.js';
 import { OutputFileError, openOutputFile, type OutputFile } from './output-file.js';
+import { fitToWidth, terminalColumns } from './terminal.js';
 
 export interface FioIo {
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
@@ -117,7 +118,7 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
     ? (s: StatusSnapshot, a: AllocatorState): void => {
         const alloc = Number.isNaN(a.cpuTotal) ? `cached=${a.total} tree=${a.tree}` : allocatorLine(a);
         const line = `${statusLine(s)} ${alloc}`;
-        statusOut!.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+        statusOut!.write(tty ? `\r${fitToWidth(line, terminalColumns(statusOut!))}\x1b[K` : `${line}\n`);
         statusShown = true;
       }
     : undefined;
