@@ -154,7 +154,8 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
   // A new leaf has no right child, so its successor is one of its ancestors.
   setGap(N(d, s), Z.hi + 1);
   propagate(d, Z.parent);   // the deeper of the two
-  propagate(d, s);
+  // When s is z's parent, that first step recomputed it already.
+  if (s != Z.parent) propagate(d, s);
   insertFixup(d, z);
 }
 
@@ -262,10 +263,18 @@ export function removeNode(d: Domain, z: u32): void {
   let Z = N(d, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
   cachedDeleteUpdate(d, z, succ);
-  erase(d, z);
-  // z's range and the gap below it join its successor's gap.
-  setGap(N(d, succ), floor);
-  propagate(d, succ);
+  // z's range and the gap below it join its successor's gap. When succ is
+  // z's parent and z has no right child, erase's own propagation starts at
+  // succ (its splice point), so the new gap is set first and rides along;
+  // otherwise it is set and propagated after.
+  if (Z.right == NIL && Z.parent == succ) {
+    setGap(N(d, succ), floor);
+    erase(d, z);
+  } else {
+    erase(d, z);
+    setGap(N(d, succ), floor);
+    propagate(d, succ);
+  }
   giveNode(d, z);
   d.frees++;
 }

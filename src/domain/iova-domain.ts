@@ -25,6 +25,8 @@ import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.j
 export const STATIC_BYTES = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
+/** Largest size the range caches hold (order 5): IOVA_RANGE_CACHE_MAX_SIZE 6. */
+const MAX_CACHED_PAGES = 32;
 /** The largest node slab (maxRanges) a domain accepts. */
 export const MAX_RANGES = 50_000_000;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
@@ -385,8 +387,9 @@ export class IovaDomain implements DisposableView {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
     if (this.destroyed) throw new DomainDestroyedError("allocFast");
-    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
-      this.checkRequest(size, limitPfn);
+    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
+        limitPfn >= MAX_CACHED_PAGES - 1)) {
+      this.checkFastRequest(size, limitPfn);
     }
     if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     let r: number;
@@ -430,7 +433,7 @@ export class IovaDomain implements DisposableView {
     this.checkCpu(cpu);
     const n = countArg("sizes.length", sizes.length, 0, MAX_BATCH);
     const buf = new Float64Array(this.memory.buffer, this.scratch, n);
-    for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
+    for (let i = 0; i < n; i++) buf[i] = this.checkFastRequest(sizes[i], limitPfn);
     this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
     const out = buf.slice();
     for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
@@ -456,7 +459,7 @@ export class IovaDomain implements DisposableView {
   /** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark); returns failures. */
   fastLoop(size: number, limitPfn: number, rounds: number, cpu = this.cpu): number {
     this.live("fastLoop");
-    this.checkRequest(size, limitPfn);
+    this.checkFastRequest(size, limitPfn);
     this.checkCpu(cpu);
     countArg("rounds", rounds, 0, 2 ** 32 - 1);
     return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
@@ -544,6 +547,24 @@ export class IovaDomain implements DisposableView {
       throw new InvalidArgumentError("limitPfn", limitPfn, `must be at least startPfn (${this.startPfn})`);
     }
     return size as number;
+  }
+
+  /**
+   * checkRequest, and a cacheable size (rounded up to a power of two) must
+   * fit below limitPfn + 1: iova_rcache_get() looks for a pfn at or below
+   * limit_pfn + 1 - size in unsigned arithmetic, which wraps for a smaller
+   * limit, and the kernel then hands out any cached pfn of that order, above
+   * the limit. The core does that for replay; the API refuses the call.
+   */
+  private checkFastRequest(size: unknown, limitPfn: unknown): number {
+    this.checkRequest(size, limitPfn);
+    const s = size as number;
+    const rounded = s <= MAX_CACHED_PAGES ? 2 ** Math.ceil(Math.log2(s)) : s;
+    if (s <= MAX_CACHED_PAGES && (limitPfn as number) + 1 < rounded) {
+      throw new InvalidArgumentError("limitPfn", limitPfn,
+        `leaves no room for ${rounded} pages (size ${s} rounded up to a power of two) at or below it`);
+    }
+    return s;
   }
 
   private checkCpu(cpu: unknown): void {

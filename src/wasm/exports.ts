@@ -28,6 +28,8 @@ export interface IovaExports {
   setWalkCounting(base: number, on: number): void;
   // range caches
   allocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
+  /** alloc_iova_fast of the domain's era, the size as given (replay). */
+  kernelAllocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
   freeFast(base: number, cpu: number, pfn: number, size: number): void;
   allocFastBatch(base: number, cpu: number, ptr: number, n: number, limit: number, flush: number): number;
   freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
