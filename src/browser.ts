@@ -17,5 +17,6 @@ export {
 } from "./arena/shared-arena.js";
 export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";
 export { LocalCache, CacheClosedError, type LocalCacheOptions } from "./domain/local-cache.js";
+export { IdAllocator, MAX_LIVE_IDS } from "./domain/id-allocator.js";
 export { loadWasm, type WasmSource } from "./wasm/load.js";
 export type { WasmMemory, WasmModule } from "./wasm/types.js";

@@ -7,6 +7,7 @@ import { POLICIES } from "../domain/policy.js";
 import { parseFlat } from "../options/argv.js";
 import { commandHelp } from "../options/help.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
+import { fitToWidth, terminalColumns } from "./terminal.js";
 import { studyText } from "../report/text.js";
 import { wrapCell } from "../report/text-table.js";
 import type { SimProgress } from "../sim/options.js";
@@ -39,7 +40,7 @@ function stamp(d: Date): string {
  * One progress bar per policy on a terminal (a block of lines redrawn in
  * place, since policies may run side by side); plain lines elsewhere.
  */
-class Progress {
+export class Progress {
   private readonly tty: boolean;
   private readonly lines: string[];
   private drawn = false;
@@ -60,8 +61,11 @@ class Progress {
     const now = performance.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
+    // Each line cut to the terminal: a wrapped one would throw off the
+    // cursor-up count and scroll the block on every redraw.
     const up = this.drawn ? `\x1b[${this.lines.length}A` : "";
-    this.stream.write(up + this.lines.map((l) => `\r${l}\x1b[K\n`).join(""));
+    const columns = terminalColumns(this.stream);
+    this.stream.write(up + this.lines.map((l) => `\r${fitToWidth(l, columns)}\x1b[K\n`).join(""));
     this.drawn = true;
   }
 
@@ -88,7 +92,8 @@ class Progress {
       `${formatSeconds(r.wallSeconds)} (${formatNumber(r.simIosPerWallSecond)}/s), ` +
       (r.books.ok ? "books balance" : `BOOKS DO NOT BALANCE: ${r.books.problems.join("; ")}`);
     if (this.tty) {
-      this.lines[index] = line;
+      // Problems would be cut at the terminal's edge: the summary lists them.
+      this.lines[index] = r.books.ok ? line : line.slice(0, line.indexOf("BOOKS DO NOT BALANCE") + "BOOKS DO NOT BALANCE".length);
       this.draw(true);
     } else {
       this.stream.write(`${line}\n`);

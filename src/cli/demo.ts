@@ -1,7 +1,24 @@
 // `iova demo`: a short tour of the tree allocator for a first `npm start`.
 import { IovaDomain } from "../domain/iova-domain.js";
 
-export function demoCommand(_args: string[]): number {
+export const DEMO_USAGE = `usage: iova demo
+
+Allocates 100,000 ranges of mixed sizes in one domain, frees every other
+one, places large aligned ranges in the fragmented tree, and prints what
+it took and what the tree holds.
+
+  --help  this text
+`;
+
+export function demoCommand(args: string[]): number {
+  if (args.length > 0) {
+    if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+      process.stdout.write(DEMO_USAGE);
+      return 0;
+    }
+    process.stderr.write(`iova demo: unexpected argument '${args.find((a) => a !== "--help" && a !== "-h") ?? args[0]}'\n\n${DEMO_USAGE}`);
+    return 2;
+  }
   const d = new IovaDomain(4096, 1, { maxRanges: 200_000 });
   const limit = d.dma32Pfn - 1;
   const out = (s: string) => process.stdout.write(s + "\n");

@@ -16,6 +16,7 @@ import type { RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
 import { InputFileError, readInputFile } from './input-file.js';
 import { OutputPathError, checkOutputFile } from './output-path.js';
+import { fitToWidth, terminalColumns } from './terminal.js';
 
 export interface FioIo {
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
@@ -112,7 +113,7 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
     ? (s: StatusSnapshot, a: AllocatorState): void => {
         const alloc = Number.isNaN(a.cpuTotal) ? `cached=${a.total} tree=${a.tree}` : allocatorLine(a);
         const line = `${statusLine(s)} ${alloc}`;
-        statusOut!.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+        statusOut!.write(tty ? `\r${fitToWidth(line, terminalColumns(statusOut!))}\x1b[K` : `${line}\n`);
         statusShown = true;
       }
     : undefined;

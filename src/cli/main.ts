@@ -3,6 +3,7 @@
 import { replayCommand } from "./replay.js";
 import { demoCommand } from "./demo.js";
 import { agingCommand } from "./aging.js";
+import { endQuietlyOnClosedPipe } from "./terminal.js";
 
 const USAGE = `usage: iova <command> [args]
 
@@ -14,6 +15,8 @@ commands:
   replay FILE...   replay kernel conformance traces (JSON lines) and compare every result
   demo             allocate, fragment and print tree statistics
   --version        print the version
+
+iova <command> --help describes a command. Nothing is printed in color.
 `;
 
 function main(argv: string[]): number | Promise<number> {
@@ -38,6 +41,7 @@ function main(argv: string[]): number | Promise<number> {
   }
 }
 
+endQuietlyOnClosedPipe();
 Promise.resolve()
   .then(() => main(process.argv.slice(2)))
   .then((code) => { process.exitCode = code; })

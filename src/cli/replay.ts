@@ -2,9 +2,27 @@
 import { readTrace, TraceFormatError } from "../replay/trace.js";
 import { describeResult, replayTrace } from "../replay/run.js";
 
-export function replayCommand(files: string[]): number {
+export const REPLAY_USAGE = `usage: iova replay FILE.jsonl...
+
+Replays kernel conformance traces (JSON lines, test/fixtures/FORMAT.md)
+against the wasm core and compares every result. One line per trace, then
+"N passed, N failed". Exit status 0 when every trace passed, 1 otherwise.
+
+  --help  this text
+  --      every later argument is a file, even one starting with -
+`;
+
+export function replayCommand(argv: string[]): number {
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") { files.push(...argv.slice(i + 1)); break; }
+    if (a === "--help" || a === "-h") { process.stdout.write(REPLAY_USAGE); return 0; }
+    if (a.startsWith("-") && a !== "-") { process.stderr.write(`iova replay: unknown option '${a}'\n\n${REPLAY_USAGE}`); return 2; }
+    files.push(a);
+  }
   if (files.length === 0) {
-    process.stderr.write("usage: iova replay FILE.jsonl...\n");
+    process.stderr.write(`iova replay: no trace files given\n\n${REPLAY_USAGE}`);
     return 2;
   }
   let passed = 0;
