@@ -35,11 +35,24 @@ export class DmaPath {
   reservedRanges = 0;
   private readonly segs: Float64Array;
   private readonly u64: BigUint64Array;
+  /** Byte address of this path's part of the thread's scratch slot. */
+  private readonly out: number;
+  /** (pfn, pages) pairs that part holds: the most segments one mapIo may write. */
+  readonly maxSegments: number;
 
-  constructor(readonly domain: IovaDomain) {
+  /**
+   * `part` of `parts`: views that share a CPU (attach's shareCpu) share its
+   * scratch slot, and two threads mapping at once would overwrite each
+   * other's segments there. Each of them takes its own slice of the slot.
+   */
+  constructor(readonly domain: IovaDomain, part = 0, parts = 1) {
     if (domain.fqBase === 0) throw new InvalidArgumentError("domain", "(IovaDomain)", "was made without a flushQueue option");
+    countArg("parts", parts, 1, MAX_BATCH);
+    countArg("part", part, 0, parts - 1);
+    this.maxSegments = Math.floor(MAX_BATCH / parts);
+    this.out = domain.scratch + part * this.maxSegments * 16;
     this.segs = new Float64Array(domain.memory.buffer, domain.scratch, 2 * MAX_BATCH);
-    this.u64 = new BigUint64Array(domain.memory.buffer, domain.scratch, 2 * MAX_BATCH);
+    this.u64 = new BigUint64Array(domain.memory.buffer, this.out, 2 * this.maxSegments);
   }
 
   /** Every IOTLB invalidation of this thread runs `fn` (a real clock's modelled wait); null: none. */
@@ -73,7 +86,11 @@ export class DmaPath {
    */
   mapIo(cpu: number, bytes: number, segBytes: number, dmaLimitPfn: number, pci: boolean, out: Float64Array, at: number): number {
     const d = this.domain;
-    const n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, d.scratch);
+    const need = Math.ceil(bytes / segBytes);
+    if (!(need <= this.maxSegments)) {
+      throw new InvalidArgumentError("bytes", bytes, `needs ${need} segments of ${segBytes} bytes; this path holds ${this.maxSegments}`);
+    }
+    const n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, this.out);
     const u = this.u64;
     for (let i = 0; i < n; i++) {
       out[at + 2 * i] = Number(u[2 * i]!);
