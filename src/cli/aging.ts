@@ -1,9 +1,10 @@
 // `iova aging`: the command line of the long-term study (src/study/): its
 // flags, a progress display, and the printed summary. docs/aging.md explains
 // the default configuration and what it shows.
+import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { POLICIES, policyArg } from "../domain/policy.js";
+import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { ERAS, eraArg } from "../domain/era.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
 import { studyText } from "../report/text.js";
@@ -11,7 +12,8 @@ import { wrapCell } from "../report/text-table.js";
 import { COMPLETION_MODES, type CompletionMode, type SimProgress } from "../sim/options.js";
 import { DEFAULT_COSTS } from "../sim/costs.js";
 import type { SimResult } from "../sim/engine.js";
-import { planStudy, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
+import { reportTableText } from "../report/table.js";
+import { ABLATIONS, ablationTable, planStudy, runAblations, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
 
 // ---------------------------------------------------------------- command line
 
@@ -19,7 +21,7 @@ interface Flag {
   name: string;
   arg?: string;
   help: string;
-  set: (o: StudyOptions & { out?: string; help?: boolean }, v: string) => void;
+  set: (o: StudyOptions & { out?: string; help?: boolean; ablations?: boolean }, v: string) => void;
 }
 
 function posInt(flag: string, v: string): number {
@@ -75,6 +77,8 @@ const FLAGS: Flag[] = [
       if (v.slice(eq + 1).trim() === "" || !Number.isFinite(val)) throw new RangeError(`--cost: '${v.slice(eq + 1)}' is not a number`);
       o.costs = { ...o.costs, [name]: val };
     } },
+  { name: "ablations", help: "also run each ablation (one mechanism changed at a time) for linux-5.10 and adaptive, or --policies; writes ablations.txt",
+    set: (o) => { o.ablations = true; } },
   { name: "parallel", arg: "N", help: "policies simulated at once, in worker threads (default: the machine's cores)",
     set: (o, v) => { o.parallel = posInt("parallel", v); } },
   { name: "help", help: "this text", set: (o) => { o.help = true; } },
@@ -89,8 +93,8 @@ export function agingHelp(): string {
     rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`).join("\n") + "\n";
 }
 
-export function parseAgingArgs(argv: string[]): StudyOptions & { out?: string; help?: boolean } {
-  const o: StudyOptions & { out?: string; help?: boolean } = {};
+export function parseAgingArgs(argv: string[]): StudyOptions & { out?: string; help?: boolean; ablations?: boolean } {
+  const o: StudyOptions & { out?: string; help?: boolean; ablations?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) throw new RangeError(`unexpected argument '${a}'`);
@@ -225,6 +229,17 @@ export async function agingCommand(argv: string[]): Promise<number> {
   w(`report: ${paths.html}`);
   w(`        ${paths.json}`);
   w(`        ${paths.summary}`);
+  if (o.ablations) {
+    const policies = o.policies ? [...o.policies] : ["linux-5.10", "adaptive"] as DepotPolicy[];
+    process.stderr.write(`ablations: ${ABLATIONS.length} runs of ${policies.join(", ")}\n`);
+    const runs = await runAblations({ ...o }, policies, parallel, (name) => process.stderr.write(`  ${name} done\n`));
+    const text = reportTableText(ablationTable(runs));
+    const file = join(dir, "ablations.txt");
+    await writeFile(file, text);
+    w("");
+    process.stdout.write(text);
+    w(`ablations: ${file}`);
+  }
   if (booksFailures.length > 0) {
     process.stderr.write(`\niova aging: BOOKS DO NOT BALANCE for ${booksFailures.length} polic${booksFailures.length === 1 ? "y" : "ies"}:\n` +
       booksFailures.map((f) => `  ${f}\n`).join(""));

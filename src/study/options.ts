@@ -7,18 +7,22 @@ import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgres
 import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
+import { threadCosts } from "./costs.js";
 
-/** The default load: the shape of the 2020 thread's machine and test (docs/aging.md). */
+/**
+ * The default load: the thread's machine and test (src/study/thread.ts gives
+ * the source of each value; docs/aging.md prints them).
+ */
 export const STUDY_DEFAULTS = {
   cpus: 96,
   jobs: 12,
   iodepth: 32,
-  bs: "4k/60:8k/5:16k/5:32k/5:64k/5:128k/5:256k/15",
+  bs: "4k/99:256k/1",
   completion: "other" as CompletionMode,
   strict: false,
-  migrateMs: 1000,
-  seconds: 480,
-  quickSeconds: 60,
+  migrateMs: 0,
+  seconds: 60,
+  quickSeconds: 10,
   intervalMs: 1000,
   reclaimIntervalMs: ADAPTIVE_RECLAIM_MS,
   dma32First: true,
@@ -96,7 +100,7 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     intervalMs: o.intervalMs ?? d.intervalMs,
     reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,
     dma32First: o.dma32First ?? d.dma32First,
-    costs: o.costs,
+    costs: { ...threadCosts(), ...o.costs },
   }));
   return { policies, era: o.era ?? null, configs, faithful, compression: compressionOf(configs[0]!.durationMs / 1000, faithful) };
 }
