@@ -5,7 +5,7 @@
 
 /** Where each figure comes from. */
 export const SOURCES = {
-  v1: "John Garry, [PATCH 0/4] iommu/iova: Solve longterm IOVA issue (v1, Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/02828.html",
+  v1: "John Garry, iommu/iova: Flush CPU rcache for when a depot fills (Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/02828.html",
   reply: "John Garry, reply to Robin Murphy on v1 (Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/04013.html",
   v3: "John Garry, [PATCH v3 0/4] (Nov 2020), https://www.mail-archive.com/iommu@lists.linux-foundation.org/msg46544.html",
   v4: "John Garry, [PATCH v4 3/3] iommu/iova: Flush CPU rcache for when a depot fills (Dec 2020), https://lkml.iu.edu/hypermail/linux/kernel/2012.1/02206.html",
@@ -57,10 +57,10 @@ export interface ThreadParameter {
  */
 export const THREAD_SYSTEM: readonly ThreadParameter[] = [
   { parameter: "CPUs, sockets", value: "96 CPUs, 2 sockets of 48", guess: false,
-    source: `${SOURCES.anchors}: the thread's machine is a Kunpeng 920, 2 x 48 cores; ${SOURCES.reply} (96 CPUs' rcaches)` },
+    source: `${SOURCES.anchors}: the thread's machine is a Kunpeng 920, 2 x 48 cores` },
   { parameter: "fio jobs", value: "12", guess: false, source: `${SOURCES.v1}: "Jobs: 12 (f=12): [RRRRRRRRRRRR]"` },
   { parameter: "job CPUs", value: "job j on CPU 8j (spread over both sockets)", guess: true,
-    source: "not in the thread: fio was not pinned, and the scheduler spreads 12 busy threads over 96 idle CPUs" },
+    source: "not in the thread, which does not say where fio's jobs ran: the scheduler spreads 12 busy threads over 96 idle CPUs" },
   { parameter: "migration", value: "none (jobs stay on their CPU)", guess: true,
     source: "not in the thread: a busy fio thread with iodepth > 1 rarely sleeps, and idle balancing does not move a lone running task; --migrate-ms turns it on" },
   { parameter: "I/O", value: "4 KiB reads (R in fio's status line; 6314 MB/s / 1616K IOPS = 3.9 KB)", guess: false, source: SOURCES.v1 },
