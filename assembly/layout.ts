@@ -143,36 +143,41 @@ export namespace Err {
   magAllocFailures: u64;
 }
 
-// ╒═════════════════════════ Node (48 bytes) ═══════════════════════════════════════════════════╕
-// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ left │ right │ parent │ red │ alignOrd │ maxAlignOrd │ pad │
+// ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
+// │ lo: u64 │ hi: u64 │ gap: u64 │ maxGap: u64 │ alignKey: u64 │ maxAlignKey: u64 │              │
+// │ left: u32 │ right: u32 │ parent: u32 │ red: u8 │ pad                                        │
 // └─────────────────────────────────────────────────────────────────────────────────────────────┘
-// 48 bytes, not more: at a million ranges the tree is cache-miss bound.
+// 64 bytes in 64-byte slots, one cache line per node, as the kernel's
+// iommu_iova slab holds them (../shared/anchors.md): a search that visits a
+// node touches one line, where 48-byte slots split every other node in two.
 // gap    = free pfns between this range and the previous one (below it), i.e.
 //          lo - (prev.hi + 1), or lo itself for the lowest range.
 // maxGap = the largest gap in this node's subtree: the augmentation that lets
 //          the placement search skip whole subtrees that cannot hold a range.
+// alignKey    = which size-aligned requests the gap holds, as one number
+//               (gap.ts, alignKey): a request of size s, aligned to
+//               A = roundup_pow_of_two(s), fits iff alignKey >= A + s.
+//               maxAlignKey = subtree maximum, so aligned searches prune
+//               exactly as unaligned ones do with maxGap.
 // Subtree counts (for ranks: the length of the kernel's node-by-node walk,
 // known without walking, for the cost model) live in a side array, u32 per
 // node at offCounts, kept only while the domain counts the walk.
-// alignOrd    = 1 + the largest k such that a 2^k-aligned block of 2^k pfns
-//               fits in the gap (0: empty gap); maxAlignOrd = subtree maximum.
-//               A gap can be long enough for an aligned request yet hold no
-//               aligned block; maxGap alone cannot prune those, this can.
 @unmanaged export class Node {
   lo: u64;
   hi: u64;
   gap: u64;
   maxGap: u64;
+  alignKey: u64;
+  maxAlignKey: u64;
   left: u32;
   right: u32;
   parent: u32;
   red: u8;
-  alignOrd: u8;
-  maxAlignOrd: u8;
-  pad: u8;
+  pad0: u8;
+  pad1: u16;
 }
 // @ts-ignore: decorator
-@inline export const NODE_BYTES: u32 = 48;
+@inline export const NODE_BYTES: u32 = 64;
 
 // ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
 // │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │

@@ -14,12 +14,8 @@ import { formatTreeBench, runTreeBench } from './tree/tree-bench.js';
 import type { Measurement } from './peers/measure.js';
 import { CASES } from './peers/run.js';
 import { OUR_CASES } from './ours/run.js';
+import { KERNEL_ANCHORS } from './kernel-anchors.js';
 
-/** The kernel's own C code built in userspace on this machine kind (../shared/anchors.md). */
-export const KERNEL_ANCHORS = {
-  fastPairNs: 16.5,         // alloc_iova_fast + free_iova_fast, size 1, warm magazines (6.12 caches)
-  treePairNs: { 1e3: 37, 1e4: 44, 1e5: 101, 1e6: 125 } as Record<number, number>,
-};
 
 interface Comparison {
   workload: string;
@@ -47,10 +43,12 @@ async function main(): Promise<void> {
 
   const hot = runHotPath(quick);
   console.log('\nhot path: allocFast+freeFast pair, size 1, one CPU (ns per pair)');
-  console.log('policy'.padEnd(14) + 'in wasm'.padStart(10) + 'per call'.padStart(10) + 'batched'.padStart(10) + '  vs kernel C (16.5 ns)');
+  const K = KERNEL_ANCHORS.hotPairNs;
+  console.log(`kernel C (${KERNEL_ANCHORS.source}): ${K.inlineCas} ns with inline CAS locks, ${K.pthreadSpin} ns with pthread spinlocks`);
+  console.log('policy'.padEnd(14) + 'in wasm'.padStart(10) + 'per call'.padStart(10) + 'batched'.padStart(10) + '  in wasm / kernel C (inline CAS, pthread)');
   for (const h of hot) {
     console.log(h.policy.padEnd(14) + h.inWasmNs.toFixed(1).padStart(10) + h.perCallNs.toFixed(1).padStart(10)
-      + h.batchedNs.toFixed(1).padStart(10) + `  ${(h.inWasmNs / KERNEL_ANCHORS.fastPairNs).toFixed(2)}x`);
+      + h.batchedNs.toFixed(1).padStart(10) + `  ${(h.inWasmNs / K.inlineCas).toFixed(2)}x, ${(h.inWasmNs / K.pthreadSpin).toFixed(2)}x`);
   }
 
   console.log('\ntinybench suite (median per pair, 8192 pairs per task call)');
@@ -105,13 +103,30 @@ async function main(): Promise<void> {
     quick,
     kernelAnchors: KERNEL_ANCHORS,
     tinybench: suite,
-    hotPath: hot.map((h) => ({ ...h, vsKernelC: h.inWasmNs / KERNEL_ANCHORS.fastPairNs, batchVsInWasm: h.batchedNs / h.inWasmNs })),
+    hotPath: hot.map((h) => ({
+      ...h,
+      vsKernelInlineCas: h.inWasmNs / KERNEL_ANCHORS.hotPairNs.inlineCas,
+      vsKernelPthread: h.inWasmNs / KERNEL_ANCHORS.hotPairNs.pthreadSpin,
+      batchVsInWasm: h.batchedNs / h.inWasmNs,
+    })),
     tree,
+    /** ours / kernel's C: below 1 means ours is faster. */
     treeVsKernelC: tree.pairs.map((row) => ({
       live: row.live,
       oursInWasmNs: row.wasmLoop1,
       kernelCNs: KERNEL_ANCHORS.treePairNs[row.live] ?? null,
       ratio: KERNEL_ANCHORS.treePairNs[row.live] ? row.wasmLoop1 / KERNEL_ANCHORS.treePairNs[row.live] : null,
+    })),
+    churnVsKernelC: tree.churn.map((row) => ({
+      live: row.live,
+      oursNs: row.ours,
+      ratioToSmallest: row.ratioToSmallest,
+      kernelCNs: KERNEL_ANCHORS.churnUs[row.live] !== undefined ? KERNEL_ANCHORS.churnUs[row.live] * 1000 : null,
+      ratio: KERNEL_ANCHORS.churnUs[row.live] !== undefined ? row.ours / (KERNEL_ANCHORS.churnUs[row.live] * 1000) : null,
+    })),
+    failingVsKernelC: tree.failing.map((f) => ({
+      name: f.name, oursFirstUs: f.oursFirstUs, kernelFirstUs: f.kernelFirstUs,
+      kernelOverOurs: f.kernelFirstUs === null ? null : f.kernelFirstUs / f.oursFirstUs,
     })),
     scaling,
     comparisons,

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ERAS, InvalidArgumentError, IovaDomain, POLICIES, POLICY_ERA, type KernelEra } from "../dist/src/index.js";
 import { describeResult, replayTrace } from "../dist/src/replay/run.js";
 import { readTrace } from "../dist/src/replay/trace.js";
+import { KernelCalls } from "../dist/src/replay/kernel-calls.js";
 
 const tree = (era: KernelEra, oracle = false) => {
   const d = new IovaDomain(4096, 1, { policy: "tree-only", era, maxRanges: 1024 });
@@ -170,5 +171,42 @@ describe("the v5.10 traces need the v5.10 era", () => {
       const r = replayTrace(fixture(f));
       expect(r.status, describeResult(r)).toBe("passed");
     }
+  });
+});
+
+describe("v5.11's retry bound wraps for the anchor (fixed by dcdb3ba7e2a8 in v6.2)", () => {
+  // Single pages at 15, 14, 13, aligned quads at [8, 11] and [4, 7] (12 and
+  // 1..3 stay free), then 15 freed: cached32_node steps past it to the anchor.
+  // An aligned quad under limit 15 walks from the anchor down to [4, 7]
+  // (candidates 12, 8, 8, 4, 0) and fails: 0 is below start_pfn. v6.x and
+  // v5.10 stop there. v5.11 computed retry_pfn = ~0UL + 1 = 0, which is
+  // below the limit, so it walks again with low_pfn 0 and takes [0, 3].
+  const setup = (era: KernelEra) => {
+    const d = tree(era);
+    for (const want of [15, 14, 13]) expect(d.alloc(1, 15)).toBe(want);
+    expect(d.alloc(4, 15, true)).toBe(8);
+    expect(d.alloc(4, 15, true)).toBe(4);
+    expect(d.free(15)).toBe(true);
+    expect(d.stats().cached32Pfn).toBe(2 ** 64);  // the anchor
+    return d;
+  };
+  for (const era of ["v5.10", "v6.x"] as const) {
+    it(`${era}: no space, max32_alloc_size := 4`, () => {
+      const d = setup(era);
+      expect(d.alloc(4, 15, true)).toBeNull();
+      expect(d.stats().max32AllocSize).toBe(4);
+      expect(d.find(0)).toBeNull();
+    });
+  }
+  it("v5.11: the core places [0, 3] as the kernel did; the API reports no-space and leaves it allocated", () => {
+    const d = setup("v5.11");
+    expect(new KernelCalls(d).alloc(4, 15, true)).toBe(0);
+    expect(d.find(1)).toEqual({ lo: 0, hi: 3 });
+    const e = setup("v5.11");
+    expect(e.alloc(4, 15, true)).toBeNull();
+    expect(e.lastFailure).toBe("no-space");
+    expect(e.find(0)).toEqual({ lo: 0, hi: 3 });
+    expect(e.stats().cached32Pfn).toBe(0);
+    e.check();
   });
 });

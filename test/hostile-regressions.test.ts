@@ -4,7 +4,7 @@
 // (hostile-api, hostile-cli, faults-*) prove each class is gone; these keep
 // the exact cases that were found.
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError, InvariantError, IovaDomain } from "../dist/src/index.js";
+import { InvalidArgumentError, InvariantError, IovaDomain, LockHolderDeadError, SharedArena } from "../dist/src/index.js";
 import { layoutOf } from "../dist/src/wasm/exports.js";
 
 function refused(fn: () => unknown, argument: string): InvalidArgumentError {
@@ -54,4 +54,29 @@ describe("size arithmetic that wrapped", () => {
     u32[at >>> 2] = good;
     d.check();
   });
+});
+
+describe("hangs", () => {
+  it("SharedArena.reclaimWorker(i) after worker i died holding its cache lock: LockHolderDeadError in bounded time", () => {
+    const main = SharedArena.create({ bytes: 1 << 20, workers: 2 });
+    const w0 = SharedArena.attach(main.handle, 0);
+    expect(w0.alloc(64)).not.toBeNull();
+    // Worker 0 "dies" inside a cache call: its order-0 cache lock stays held by CPU 0 (holder id 1).
+    const d = main.domain;
+    const L = layoutOf(d.ex);
+    const u32 = new Uint32Array(d.memory.buffer);
+    const offCaches = u32[(d.base + L.offCpuCaches) >>> 2];
+    const lockWord = (d.base + offCaches + (0 * L.orders + 0) * L.cacheLine) >>> 2;
+    Atomics.store(u32, lockWord, 1);
+    const t0 = Date.now();
+    let caught: unknown;
+    try {
+      main.reclaimWorker(0);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(LockHolderDeadError);
+    expect((caught as LockHolderDeadError).holderCpu).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 20_000);
 });

@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeResult, replayTrace, SUPPORTED_PROFILES } from "../dist/src/replay/run.js";
-import { readTrace } from "../dist/src/replay/trace.js";
+import { readTrace, TraceFormatError } from "../dist/src/replay/trace.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const CLI = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
@@ -192,7 +192,12 @@ describe("iova replay CLI", () => {
     const out = cli(["replay", ...rbtreeFiles]);
     expect(out.stderr).toBe("");
     expect(out.lines.length).toBe(rbtreeFiles.length + 1);
-    rbtreeFiles.forEach((f, i) => expect(out.lines[i]).toBe(`PASS ${basename(f)} (linux-rbtree, ${readTrace(f).ops.length + 1} lines)`));
+    rbtreeFiles.forEach((f, i) => {
+      const t = readTrace(f);
+      // The counts are the file's own: every op run, every expect compared.
+      const checkpoints = readFileSync(f, "utf8").split("\n").filter((l) => l.includes('"expect"')).length;
+      expect(out.lines[i]).toBe(`PASS ${basename(f)} (linux-rbtree, ${t.ops.length + 1} lines: ${t.ops.length} ops, ${checkpoints} checkpoints compared)`);
+    });
     expect(out.lines.at(-1)).toBe(`${rbtreeFiles.length} passed, 0 failed`);
     expect(out.status).toBe(0);
   });
@@ -226,5 +231,66 @@ describe("iova replay CLI", () => {
     for (const f of others) expect(out.lines.some((l) => l.startsWith(`UNSUPPORTED ${basename(f)}`))).toBe(true);
     if (others.length > 0) expect(out.status).not.toBe(0);
     else expect(out.status).toBe(0);
+  });
+});
+
+describe("a malformed trace is a FAIL naming file and line, never a pass", () => {
+  const header = { kind: "header", name: "m", profile: "linux-rbtree", granule: 4096, start_pfn: 1, cpus: 1, mag_size: null, max_global_mags: null };
+  const alloc = { op: "alloc", size: 1, limit: 1000, aligned: false, expect: 1000 };
+  const write = (name: string, lines: unknown[]) => {
+    const path = join(tmp, `${name}.jsonl`);
+    writeFileSync(path, lines.map((o) => (typeof o === "string" ? o : JSON.stringify(o))).join("\n") + "\n");
+    return path;
+  };
+  const cases: Array<[string, unknown[], number, RegExp]> = [
+    ["unknown op", [header, alloc, { op: "alloc_iova", size: 1, limit: 9, aligned: false, expect: 9 }], 3, /unknown op "alloc_iova"/],
+    ["checkpoint without expect", [header, alloc, { op: "tree" }], 3, /checkpoint without "expect"/],
+    ["alloc without expect", [header, { op: "alloc", size: 1, limit: 1000, aligned: false }], 2, /checkpoint without "expect"/],
+    ["header and no ops", [header], 1, /a header and no ops/],
+    ["duplicate header", [header, alloc, header, alloc], 3, /a second header/],
+    ["size as a string", [header, { ...alloc, size: "1" }], 2, /field "size" must be a page count.*got "1"/],
+    ["aligned as a number", [header, { ...alloc, aligned: 0 }], 2, /field "aligned" must be true or false, got 0/],
+    ["fractional limit", [header, { ...alloc, limit: 10.5 }], 2, /field "limit" must be an integer/],
+    ["pfn beyond 2^53", [header, alloc, { op: "free", pfn: 2 ** 60 }], 3, /field "pfn" must be an integer in \[0, 2\^53\)/],
+    ["find expect not a range", [header, { op: "find", pfn: 3, expect: [3] }], 2, /field "expect" must be \[pfn_lo, pfn_hi\] or null/],
+    ["tree expect not ranges", [header, { op: "tree", expect: [[1, 2], [3]] }], 2, /field "expect" must be a list/],
+    ["extra field", [header, { ...alloc, cpu: 0 }], 2, /unknown field "cpu"/],
+    ["missing field", [header, { op: "reserve", lo: 1 }], 2, /missing field "hi"/],
+    ["cpu beyond the header's cpus", [header, { op: "cpu_dead", cpu: 1 }], 2, /CPU id in \[0, 0\]/],
+    ["depot_work order 6", [header, { op: "depot_work", order: 6 }], 2, /size order in \[0, 5\]/],
+    ["rcache of the wrong shape", [{ ...header, cpus: 2 }, { op: "rcache", expect: { loaded: [[0, 0, 0, 0, 0, 0]], prev: [[0, 0, 0, 0, 0, 0]], depot: [0, 0, 0, 0, 0, 0] } }], 2, /"loaded": cpus x 6/],
+    ["header field of the wrong type", [{ ...header, granule: "4k" }, alloc], 1, /header: field "granule"/],
+    ["header without cpus", [(({ cpus: _c, ...h }) => h)(header), alloc], 1, /header: missing field "cpus"/],
+    ["an empty line between ops", [header, alloc, "", alloc], 3, /not JSON/],
+    ["a line that is not an object", [header, alloc, "[1, 2]"], 3, /must be a JSON object/],
+  ];
+  for (const [name, lines, line, why] of cases) {
+    it(`${name}: line ${line}`, () => {
+      const path = write(name.replace(/\W+/g, "-"), lines);
+      let err: unknown;
+      try {
+        readTrace(path);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, "readTrace must refuse it").toBeInstanceOf(TraceFormatError);
+      const e = err as InstanceType<typeof TraceFormatError>;
+      expect([e.file, e.line]).toEqual([path, line]);
+      expect(e.reason).toMatch(why);
+    });
+  }
+
+  it("the CLI prints each as FAIL file:line: reason, counts it failed and exits non-zero", () => {
+    const paths = cases.map(([name, lines]) => write(`cli-${name.replace(/\W+/g, "-")}`, lines));
+    const out = cli(["replay", rbtreeFiles[0], ...paths]);
+    paths.forEach((p, i) => expect(out.lines[i + 1]).toMatch(new RegExp(`^FAIL ${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${cases[i]![2]}: `)));
+    expect(out.lines.at(-1)).toBe(`1 passed, ${cases.length} failed`);
+    expect(out.status).not.toBe(0);
+  });
+
+  it("a well-formed file of the same ops passes, and says what it compared", () => {
+    const path = write("well-formed", [header, alloc, { op: "find", pfn: 1000, expect: [1000, 1000] }, { op: "free", pfn: 1000 }, { op: "tree", expect: [] }]);
+    const r = replayTrace(readTrace(path));
+    expect(describeResult(r)).toBe("PASS well-formed.jsonl (linux-rbtree, 5 lines: 4 ops, 3 checkpoints compared)");
   });
 });

@@ -23,6 +23,10 @@ describe("runTreeBench (quick)", () => {
     expect(r.pairRatio.to).toBe(1e5);
     expect(r.pairRatio.wasmLoop1).toBeCloseTo(r.pairs[2].wasmLoop1 / r.pairs[0].wasmLoop1, 10);
     expect(r.churn.map((c) => c.live)).toEqual([1e3, 1e4]);
+    expect(r.churn[0].ratioToSmallest).toBe(1);
+    expect(r.churn[1].ratioToSmallest).toBeCloseTo(r.churn[1].ours / r.churn[0].ours, 10);
+    expect(r.churnRatio.aligned).toBeCloseTo(r.churn[1].ours / r.churn[0].ours, 10);
+    for (const c of r.churn) expect(c.walkPerAlloc).toBeGreaterThan(1);
     expect(r.failing.length).toBe(3);
   });
 
@@ -60,6 +64,9 @@ describe("runTreeBench (quick)", () => {
     expect(text).toContain("(a') churn");
     expect(text).toContain("(b) size-2 aligned");
     expect(text).toMatch(/ratio 100,000 \/ 1,000: wasm loop 1p \d+\.\d\dx/);
+    expect(text).toMatch(/aligned churn ratio 10,000 \/ 1,000: \d+\.\d\dx/);
+    // The kernel's figures sit next to ours: 40 ns at 1e3 (../shared/anchors.md).
+    expect(text).toMatch(/1,000 +\d+ +40 +\d+\.\d\dx/);
     for (const f of r.failing) expect(text).toContain(f.name);
   });
 });

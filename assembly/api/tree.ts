@@ -5,7 +5,7 @@
 import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, layoutIntact } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
-import { initTree, allocRange, freePfn, findNode, reserveRange, treeError, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
+import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
 import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
@@ -74,14 +74,22 @@ export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
   return <f64>r;
 }
 
-/** Allocates and frees `rounds` ranges of `size` in a loop inside wasm (benchmarks). */
+/**
+ * Allocates and frees `rounds` ranges of `size` in a loop inside wasm
+ * (benchmarks): the kernel's alloc_iova + __free_iova pair, each call under
+ * its own hold of the tree lock, the free given the node (no find).
+ */
 export function allocFreeLoop(base: usize, size: f64, limit: f64, aligned: bool, rounds: u32): u32 {
   let d = domainAt(base);
   let fails: u32 = 0;
   for (let i: u32 = 0; i < rounds; i++) {
     lock(d, treeLockAddr(d), selfId);
     let r = allocRange(d, <u64>size, <u64>limit, aligned);
-    if (r >= 0) freePfn(d, <u64>r); else fails++;
+    let z = allocatedNode;
+    unlock(treeLockAddr(d));
+    if (r < 0) { fails++; continue; }
+    lock(d, treeLockAddr(d), selfId);
+    removeNode(d, z);
     unlock(treeLockAddr(d));
   }
   return fails;

@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, nodeAt } from "../layout";
 import { next } from "./rbtree";
-import { alignedOrder, countOf, ownGap, ownAlignOrd, FLAG_COUNTS } from "./gap";
+import { alignKey, countOf, ownGap, ownAlignKey, FLAG_COUNTS } from "./gap";
 
 export namespace Bad {
   // @ts-ignore: decorator
@@ -73,10 +73,10 @@ function walk(d: Domain, t: u32, parent: u32, budget: u32): i32 {
   if (r > m) m = r;
   if (T.maxGap != m) return fail(Bad.MAX_GAP, t);
   if ((d.flags & FLAG_COUNTS) != 0 && countOf(d, t) != 1 + countOf(d, T.left) + countOf(d, T.right)) return fail(Bad.COUNT, t);
-  let a = ownAlignOrd(T);
-  if (nodeAt(d, T.left).maxAlignOrd > a) a = nodeAt(d, T.left).maxAlignOrd;
-  if (nodeAt(d, T.right).maxAlignOrd > a) a = nodeAt(d, T.right).maxAlignOrd;
-  if (T.maxAlignOrd != a) return fail(Bad.ALIGN, t);
+  let a = ownAlignKey(T);
+  if (nodeAt(d, T.left).maxAlignKey > a) a = nodeAt(d, T.left).maxAlignKey;
+  if (nodeAt(d, T.right).maxAlignKey > a) a = nodeAt(d, T.right).maxAlignKey;
+  if (T.maxAlignKey != a) return fail(Bad.ALIGN, t);
   let hl = walk(d, T.left, t, budget);
   if (hl < 0) return -1;
   let hr = walk(d, T.right, t, budget);
@@ -98,7 +98,7 @@ function inTree(d: Domain, i: u32): bool {
 export function checkTree(d: Domain): u32 {
   err = 0; seen = 0; badNode = 0;
   let S = nodeAt(d, NIL);
-  if (S.red || S.maxGap != 0 || S.maxAlignOrd != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
+  if (S.red || S.maxGap != 0 || S.maxAlignKey != 0 || S.left != NIL || S.right != NIL) { badNode = NIL; return Bad.SENTINEL; }
   if (nodeAt(d, d.root).red) return Bad.ROOT_RED;
   if (walk(d, d.root, NIL, d.nodeCap + 1) < 0) return err;
   if (seen != d.nodesUsed) return Bad.SLAB_COUNT;
@@ -110,7 +110,7 @@ export function checkTree(d: Domain): u32 {
   while (i != NIL) {
     let X = nodeAt(d, i);
     if (last != NIL && X.lo <= nodeAt(d, last).hi) { badNode = i; return Bad.OVERLAP; }
-    if (X.gap != X.lo - floor || X.alignOrd != alignedOrder(floor, X.gap)) { badNode = i; return Bad.GAP; }
+    if (X.gap != X.lo - floor || X.alignKey != alignKey(floor, X.lo)) { badNode = i; return Bad.GAP; }
     floor = X.hi + 1;
     last = i;
     i = next(d, i);

@@ -3,10 +3,11 @@
 // decides where the next search starts. Callers hold the tree lock.
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, recompute, setGap, setCount, FLAG_COUNTS } from "./gap";
+import { propagate, recompute, setGap, setCount, augmentLeaf, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
+import { DEBUG } from "../debug";
 import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
 
 /** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
@@ -21,6 +22,8 @@ import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
 
 /** Why the last tree operation of this instance failed (Err.*). */
 export let treeError: u32 = Err.NONE;
+/** The node the last successful allocRange linked in (what alloc_iova returns). */
+export let allocatedNode: u32 = NIL;
 /**
  * Nodes the kernel's own loop would have visited, summed over this
  * instance's allocations: the kernel walks node by node, so this is what its
@@ -133,10 +136,6 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
   let Z = N(d, z);
   Z.lo = lo; Z.hi = hi;
   Z.left = NIL; Z.right = NIL; Z.red = 1;
-  setCount(d, z, 1);
-  // A recycled node still holds its old aggregates: the tree was computed
-  // without it, so its "old value" for propagation's early stop is empty.
-  Z.maxGap = 0; Z.maxAlignOrd = 0;
   Z.parent = p;
   if (p == NIL) d.root = z;
   else if (asLeft) N(d, p).left = z;
@@ -147,9 +146,10 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
 function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
   let Z = N(d, z);
   setGap(Z, floor);
+  augmentLeaf(d, z);
   // A new leaf has no right child, so its successor is one of its ancestors.
   setGap(N(d, s), Z.hi + 1);
-  propagate(d, z);   // the deeper of the two
+  propagate(d, Z.parent);   // the deeper of the two
   propagate(d, s);
   insertFixup(d, z);
 }
@@ -234,6 +234,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   let lo = foundPfn;
   linkBelow(d, z, lo, lo + size - 1, foundUpper);
   cachedInsertUpdate(d, z);
+  allocatedNode = z;
   d.allocs++;
   return <i64>lo;
 }
@@ -250,13 +251,17 @@ export function findNode(d: Domain, pfn: u64): u32 {
   return NIL;
 }
 
-/** private_free_iova: cached-node update, unlink, back to the slab. */
+/** private_free_iova (__free_iova given the node): cached-node update, unlink, back to the slab. */
 export function removeNode(d: Domain, z: u32): void {
+  if (DEBUG) assert(z != NIL && z != ANCHOR);
   let succ = next(d, z);
   let Z = N(d, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
   cachedDeleteUpdate(d, z, succ);
-  erase(d, z, succ, floor);
+  erase(d, z);
+  // z's range and the gap below it join its successor's gap.
+  setGap(N(d, succ), floor);
+  propagate(d, succ);
   giveNode(d, z);
   d.frees++;
 }

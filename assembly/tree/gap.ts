@@ -1,9 +1,12 @@
-// The augmentation: each node's subtree maximum of "free pfns just below a
-// range". This is the only place that knows what the augmented value means;
-// rbtree.ts calls recompute() after rotations and propagate() after splices,
-// the way include/linux/rbtree_augmented.h keeps rb_erase ignorant of it.
+// The augmentation: each node's subtree maxima of "free pfns just below a
+// range" (maxGap) and of "which aligned requests that gap holds"
+// (maxAlignKey), and while counting, subtree sizes. This is the only place
+// that knows what the augmented values mean; rbtree.ts touches them only
+// through the callbacks at the bottom (propagate, copy, rotate), the way
+// include/linux/rbtree_augmented.h keeps rb_erase ignorant of them.
 
 import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
+import { DEBUG } from "../debug";
 
 /**
  * 1 + the largest k such that an aligned block of 2^k pfns fits in
@@ -11,20 +14,61 @@ import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
  * the answer is K or K - 1: a 2^(K-1) block always fits in a gap of 2^K.
  */
 // @ts-ignore: decorator
-@inline export function alignedOrder(floor: u64, len: u64): u8 {
+@inline function alignedOrder(floor: u64, len: u64): u32 {
   if (len == 0) return 0;
   let k = <u32>(63 - clz<u64>(len));
   let b = <u64>1 << k;
   let start = (floor + b - 1) & ~(b - 1);
-  return <u8>(start - floor <= len - b ? k + 1 : k);
+  return start - floor <= len - b ? k + 1 : k;
+}
+
+/**
+ * Which size-aligned requests the gap [floor, lo) holds, as one number that
+ * orders them: a request of s pages aligned to A = roundup_pow_of_two(s)
+ * (so A/2 < s <= A) fits iff alignKey(floor, lo) >= A + s (alignQuery).
+ *
+ * Why. Let 2^a be the largest aligned block in the gap, and
+ * t = lo - (floor rounded up to 2^(a+1)), or 0 if that is not below lo;
+ * t < 2^(a+1), as no aligned 2^(a+1) block fits. Then the request fits:
+ *   - if A <= 2^a: an aligned 2^a block holds it;
+ *   - if A = 2^(a+1): iff t >= s, its only aligned starts being multiples of A;
+ *   - if A > 2^(a+1): never, since s > A/2 >= 2^(a+1) would put an aligned
+ *     2^(a+1) block inside it.
+ * So fits iff (a, t) >= (log2 A - 1, s) in lexicographic order, and
+ * 2^(a+1) + t (which lies in [2^(a+1), 2^(a+2))) keeps that order as a
+ * plain number, as does A + s (which lies in (A + A/2, 2A]).
+ * The key of an empty gap is 0; a gap holding an aligned 2^63 block
+ * (possible only below all ranges) saturates at ~0.
+ */
+// @ts-ignore: decorator
+@inline export function alignKey(floor: u64, lo: u64): u64 {
+  let o = alignedOrder(floor, lo - floor);        // a + 1, or 0 if empty
+  if (o == 0) return 0;
+  if (o >= 64) return ~(<u64>0);
+  let m = <u64>1 << o;                            // 2^(a+1)
+  let c = (floor + m - 1) & ~(m - 1);             // floor rounded up; c < floor if that overflowed
+  let t: u64 = c >= floor && c < lo ? lo - c : 0;
+  return m + t;
+}
+
+/**
+ * The number a subtree's maxAlignKey must reach to hold an aligned request
+ * of `size` pages under `mask` (allocRange's alignment mask), or 0 when the
+ * key cannot decide (unaligned, size 1, or sizes above 2^62 whose A + s
+ * would not fit in 64 bits): the search then prunes by maxGap alone.
+ */
+// @ts-ignore: decorator
+@inline export function alignQuery(size: u64, mask: u64): u64 {
+  if (mask == ~(<u64>0) || size > (<u64>1 << 62)) return 0;
+  return (~mask + 1) + size;
 }
 
 /** Sets x's gap below it, given floor = pred.hi + 1 (0 when x is the lowest). */
 // @ts-ignore: decorator
 @inline export function setGap(x: Node, floor: u64): void {
-  let g = x.lo - floor;
-  x.gap = g;
-  x.alignOrd = alignedOrder(floor, g);
+  if (DEBUG) assert(floor <= x.lo);  // ranges never overlap their predecessor
+  x.gap = x.lo - floor;
+  x.alignKey = alignKey(floor, x.lo);
 }
 
 /** Subtree count of node i (nil: 0). Only meaningful while FLAG_COUNTS is set. */
@@ -51,8 +95,8 @@ import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
   return x.gap == x.lo ? 0 : x.gap;
 }
 // @ts-ignore: decorator
-@inline export function ownAlignOrd(x: Node): u8 {
-  return x.gap == x.lo ? 0 : x.alignOrd;
+@inline export function ownAlignKey(x: Node): u64 {
+  return x.gap == x.lo ? 0 : x.alignKey;
 }
 
 /** maxGap (and, while counting, the count) of x from its own gap and its children's. */
@@ -64,10 +108,10 @@ import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
   if (L.maxGap > m) m = L.maxGap;
   if (R.maxGap > m) m = R.maxGap;
   x.maxGap = m;
-  let a = ownAlignOrd(x);
-  if (L.maxAlignOrd > a) a = L.maxAlignOrd;
-  if (R.maxAlignOrd > a) a = R.maxAlignOrd;
-  x.maxAlignOrd = a;
+  let a = ownAlignKey(x);
+  if (L.maxAlignKey > a) a = L.maxAlignKey;
+  if (R.maxAlignKey > a) a = R.maxAlignKey;
+  x.maxAlignKey = a;
   if (d.flags & FLAG_COUNTS) {
     setCount(d, indexOf(d, x), 1 + countOf(d, x.left) + countOf(d, x.right));
   }
@@ -97,30 +141,67 @@ export function rank(d: Domain, i: u32): u32 {
 // @ts-ignore: decorator
 @inline export const FLAG_COUNTS: u32 = 2;
 
+// --- the callbacks rbtree.ts calls (include/linux/rbtree_augmented.h's
+// propagate, copy and rotate), plus the leaf initialisation of an insert ---
+
 /**
- * Recomputes the augmentation on the path from node i up to the root.
- * Without counts it stops at the first node whose values did not change:
- * nothing above it can change either (as Linux's augment_propagate does).
- * Callers with two changed nodes on one path propagate the deeper first.
- * With counts every ancestor changes, so the whole path is redone.
+ * Recomputes the augmentation on the path from node i up to, not including,
+ * `stop` (NIL: the root). Without counts it stops at the first node whose
+ * values did not change: nothing above it can change either (as the
+ * propagate callback of RB_DECLARE_CALLBACKS does). Callers with two changed
+ * nodes on one path propagate the deeper first. With counts every ancestor
+ * changes, so the whole path is redone.
  */
-export function propagate(d: Domain, i: u32): void {
+export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
   if (d.flags & FLAG_COUNTS) {
-    while (i != NIL) {
+    while (i != stop) {
       let x = nodeAt(d, i);
       recompute(d, x);
       i = x.parent;
     }
     return;
   }
-  while (i != NIL) {
+  while (i != stop) {
     let x = nodeAt(d, i);
     let g = x.maxGap;
-    let a = x.maxAlignOrd;
+    let a = x.maxAlignKey;
     recompute(d, x);
-    if (x.maxGap == g && x.maxAlignOrd == a) return;
+    if (x.maxGap == g && x.maxAlignKey == a) return;
     i = x.parent;
   }
+}
+
+/** `to` takes `from`'s place in the tree (erase's successor): it takes its subtree values. */
+// @ts-ignore: decorator
+@inline export function augmentCopy(d: Domain, from: u32, to: u32): void {
+  let F = nodeAt(d, from);
+  let T = nodeAt(d, to);
+  T.maxGap = F.maxGap;
+  T.maxAlignKey = F.maxAlignKey;
+  if (d.flags & FLAG_COUNTS) setCount(d, to, countOf(d, from));
+}
+
+/**
+ * A rotation made `top` the parent of `old` in old's place: top's subtree
+ * is old's former one (same node set, same values); old's is recomputed.
+ */
+// @ts-ignore: decorator
+@inline export function augmentRotate(d: Domain, old: u32, top: u32): void {
+  augmentCopy(d, old, top);
+  recompute(d, nodeAt(d, old));
+}
+
+/**
+ * x is about to be linked in as a leaf, its gap set: its subtree is itself.
+ * A recycled node's old values would otherwise stop its parent's
+ * propagation early.
+ */
+// @ts-ignore: decorator
+@inline export function augmentLeaf(d: Domain, i: u32): void {
+  let x = nodeAt(d, i);
+  x.maxGap = ownGap(x);
+  x.maxAlignKey = ownAlignKey(x);
+  setCount(d, i, 1);
 }
 
 /** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */

@@ -18,13 +18,19 @@
 //    least A.lo >= limit > cand. So the walk may begin at min(S, A), and
 //    below A every U has high = U.lo.
 //  - Below A, "U fits" means the aligned block [cand, cand + size) lies in
-//    U's gap, which needs U.gap >= size. A subtree whose maxGap < size holds
-//    no fitting U and is skipped whole; the descent visits the rest in
+//    U's gap. Unaligned, that is exactly U.gap >= size; aligned to
+//    A = roundup_pow_of_two(size), exactly U.alignKey >= A + size (gap.ts
+//    proves it). So a subtree whose maxGap < size, or for an aligned
+//    request whose maxAlignKey < A + size, holds no fitting U and is skipped
+//    whole, and one that passes holds one. The descent visits the rest in
 //    reverse order (right subtree, node, left subtree), exactly the order the
-//    kernel's walk meets them in.
+//    kernel's walk meets them in; as the test is exact, it enters only
+//    subtrees that hold a fit, so it finds the first in O(log n).
 
 import { Domain, Node, NIL, nodeAt } from "../layout";
+import { DEBUG } from "../debug";
 import { prev, first } from "./rbtree";
+import { alignQuery } from "./gap";
 
 /** Result of a search: the fitting upper node (insertion hint) and new pfn_lo. */
 export let foundUpper: u32 = NIL;
@@ -66,27 +72,28 @@ export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
 // Search parameters for the recursive descent, set once per seekDown call.
 let sSize: u64 = 0;
 let sMask: u64 = 0;
-/** Smallest maxAlignOrd a subtree needs to hold an aligned fit (0: unaligned). */
-let sNeed: u8 = 0;
+/** Smallest maxAlignKey a subtree needs to hold an aligned fit (0: maxGap decides). */
+let sKey: u64 = 0;
 
 /** Does the gap below X (X.lo < limit) hold an aligned block of sSize? */
 // @ts-ignore: decorator
 @inline function fitsBelow(X: Node): bool {
-  if (X.lo < sSize || X.gap < sSize) return false;
-  return ((X.lo - sSize) & sMask) >= floorOf(X);
+  let fits = X.lo >= sSize && X.gap >= sSize && ((X.lo - sSize) & sMask) >= floorOf(X);
+  // The key decides the same (gap.ts, alignKey): the pruning is exact.
+  if (DEBUG) assert(sKey == 0 || fits == (X.alignKey >= sKey));
+  return fits;
 }
 
 /** Highest fitting node in subtree t, or nil. */
 function highestFit(d: Domain, t: u32): u32 {
   while (t != NIL) {
     let T = N(d, t);
-    // A fit needs a gap of sSize, and for an aligned request an aligned block
-    // of 2^floor(log2 size) (inside the aligned range, which starts at a
-    // multiple of a larger power of two): exact pruning for power-of-two sizes.
-    if (T.maxGap < sSize || T.maxAlignOrd < sNeed) return NIL;
+    // Exact: a subtree that passes holds a fitting node (placement's head).
+    if (T.maxGap < sSize || T.maxAlignKey < sKey) return NIL;
     let r = highestFit(d, T.right);
     if (r != NIL) return r;
     if (fitsBelow(T)) return t;
+    if (DEBUG) assert(T.left != NIL);  // T passed, so the fit is on the left
     t = T.left; // tail position: iterate rather than recurse
   }
   return NIL;
@@ -105,6 +112,7 @@ export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
 
 /** Same contract as walkDown, in O(log n) for the cases that matter. */
 export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+  if (DEBUG) assert(size >= 1 && start != NIL);
   // A matters only when the start node is at or above the limit.
   let x0 = start;
   if (N(d, start).lo >= limit) {
@@ -120,7 +128,7 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
   // Below x0 every upper node has lo < limit, so high = its lo.
   sSize = size;
   sMask = mask;
-  sNeed = mask == ~(<u64>0) ? 0 : <u8>(64 - clz<u64>(size));  // 1 + floor(log2 size)
+  sKey = alignQuery(size, mask);
   let u = highestFit(d, X0.left);
   if (u == NIL) {
     let x = x0;

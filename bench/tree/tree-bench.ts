@@ -7,6 +7,8 @@
 //   (a') churn: random sizes, and each alloc is followed by freeing a random
 //       *other* live range (N stays fixed): the cached node then jumps around
 //       and the kernel's walk gets long. Same op stream for both searches.
+//       Aligned requests should cost the same at every N (the maxAlignKey
+//       augmentation makes their search O(log n)): the row ratios say so.
 //   (b) a size-2 aligned request that cannot fit, in a space packed with
 //       single pages: 16 Ki pages below 4 GiB (the repeat hits the 32-bit
 //       fast-fail) and 1 Mi pages above 4 GiB (no fast-fail: every call
@@ -14,9 +16,12 @@
 //
 // Besides time, every row shows the kernel walk length: how many nodes the
 // kernel's loop visits for that alloc (counted by the module; exact for the
-// oracle walk and for successful searches).
+// oracle walk and for successful searches). Times are CPU time (util.ts,
+// cpuNs), as the kernel's figures in ../shared/anchors.md are, and sit next
+// to those figures where the kernel ran the same workload.
 import type { IovaDomain } from "../../src/index.js";
-import { countWalk, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+import { countWalk, cpuNs, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+import { KERNEL_ANCHORS, vsKernel } from "../kernel-anchors.js";
 
 export interface TreeBenchOptions {
   /** Smaller counts for a smoke run (seconds, not a minute). */
@@ -44,8 +49,10 @@ export interface PairRow {
 
 export interface ChurnRow {
   live: number;
-  /** ns per alloc + free-of-a-random-live-range, from JS. */
+  /** ns per alloc (aligned) + free-of-a-random-live-range, from JS. */
   ours: number;
+  /** ours / ours at the smallest N (target: <= 2 at every N). */
+  ratioToSmallest: number;
   /** The same op stream with unaligned allocations (ours only). */
   oursUnaligned: number;
   oracle: number | null;
@@ -65,6 +72,8 @@ export interface FailRow {
   /** Nodes the kernel's loop visits in the first-time search. */
   walkNodes: number;
   fastFail: boolean;
+  /** The kernel's C on the same space, first call, µs (../shared/anchors.md), where measured. */
+  kernelFirstUs: number | null;
 }
 
 export interface TreeBenchResult {
@@ -75,6 +84,8 @@ export interface TreeBenchResult {
   /** js / wasm pair time of the largest tree over the smallest (target: < 2). */
   pairRatio: { from: number; to: number; wasmLoop1: number; wasmLoop8a: number; js1: number; js8a: number; jsRandom: number };
   churn: ChurnRow[];
+  /** Aligned churn at the largest N over the smallest (target: <= 2). */
+  churnRatio: { from: number; to: number; aligned: number; unaligned: number };
   failing: FailRow[];
   seconds: number;
 }
@@ -145,11 +156,14 @@ function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, lo
   return row;
 }
 
-/** Random sizes; each alloc is paired with freeing a random other live range. */
-function churnRun(n: number, seed: number, oracle: boolean, ops: number, aligned = true): { ns: number; walk: number } {
+/**
+ * Random sizes; each alloc is paired with freeing a random other live range.
+ * The timed steps run without walk counting; then `walkOps` more steps count
+ * the kernel's walk (the oracle's walk is exact, ours is from ranks).
+ */
+function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true): { ns: number; walk: number } {
   const { d, limit, live } = buildFragmented(n, seed);
   if (oracle) d.useOracleWalk(true);
-  else countWalk(d, true);  // the walk column; adds two O(log n) ranks per alloc to "ours"
   const r = prng(seed ^ 0x51ed270b);
   const step = () => {
     const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
@@ -158,11 +172,17 @@ function churnRun(n: number, seed: number, oracle: boolean, ops: number, aligned
     live[k] = p;
   };
   for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
-  const w0 = walkSteps(d);
-  const t0 = nowNs();
+  let w0 = walkSteps(d);
+  const t0 = cpuNs();
   for (let i = 0; i < ops; i++) step();
-  const ns = Number(nowNs() - t0) / ops;
-  const walk = (walkSteps(d) - w0) / ops;
+  const ns = (cpuNs() - t0) / ops;
+  let walk = (walkSteps(d) - w0) / ops;
+  if (!oracle) {
+    countWalk(d, true);
+    w0 = walkSteps(d);
+    for (let i = 0; i < walkOps; i++) step();
+    walk = (walkSteps(d) - w0) / walkOps;
+  }
   d.check();
   d.destroy();
   return { ns, walk };
@@ -200,7 +220,7 @@ function packed(startPfn: number, pages: number, oddPairs: boolean): { d: IovaDo
   return { d, limit };
 }
 
-function failRow(name: string, startPfn: number, pages: number, oddPairs: boolean, quick: boolean): FailRow {
+function failRow(name: string, startPfn: number, pages: number, oddPairs: boolean, quick: boolean, kernelFirstUs: number | null): FailRow {
   const { d, limit } = packed(startPfn, pages, oddPairs);
   const fastFail = limit + 1 <= d.dma32Pfn;
   const call = () => d.alloc(2, limit, true);
@@ -215,7 +235,7 @@ function failRow(name: string, startPfn: number, pages: number, oddPairs: boolea
   const ranges = d.stats().ranges;
   const big = pages >= 1 << 19;
   const row: FailRow = {
-    name, ranges, fastFail,
+    name, ranges, fastFail, kernelFirstUs,
     oursFirstUs: 0, oracleFirstUs: 0, oursRepeatUs: 0, oracleRepeatUs: 0, walkNodes: 0,
   };
   for (const oracle of [false, true]) {
@@ -261,23 +281,33 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
     js1: z.js1 / a.js1, js8a: z.js8a / a.js8a, jsRandom: z.jsRandom / a.jsRandom,
   };
   const churn: ChurnRow[] = [];
-  for (const n of quick ? [1e3, 1e4] : [1e3, 1e4, 1e5]) {
+  for (const n of quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6]) {
     log(`(a') churn, ${n} live ranges`);
-    const ours = churnRun(n, seed, false, quick ? 5_000 : 20_000);
-    const unaligned = churnRun(n, seed, false, quick ? 5_000 : 20_000, false);
+    const ops = quick ? 5_000 : 20_000;
+    const walkOps = quick ? 500 : 2_000;
+    const ours = churnRun(n, seed, false, ops, walkOps);
+    const unaligned = churnRun(n, seed, false, ops, 0, false);
     // The oracle runs the identical op stream on an identical tree: same placements.
-    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 1_000 : 5_000) : null;
-    churn.push({ live: n, ours: ours.ns, oursUnaligned: unaligned.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk });
+    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 1_000 : 5_000, 0) : null;
+    churn.push({
+      live: n, ours: ours.ns, ratioToSmallest: churn.length ? ours.ns / churn[0].ours : 1,
+      oursUnaligned: unaligned.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk,
+    });
   }
+  const c0 = churn[0];
+  const cz = churn[churn.length - 1];
+  const churnRatio = { from: c0.live, to: cz.live, aligned: cz.ours / c0.ours, unaligned: cz.oursUnaligned / c0.oursUnaligned };
   const failing: FailRow[] = [];
   log("(b) failing size-2 aligned requests");
-  failing.push(failRow("16 Ki pages [1, 16384], 32-bit", 1, 16384, false, quick));
+  const A = KERNEL_ANCHORS;
+  failing.push(failRow("16 Ki pages [1, 16384], 32-bit", 1, 16384, false, quick, A.failPacked16kFirstUs));
   const mi = quick ? 1 << 16 : 1 << 20;
   const miName = mi >= 1 << 20 ? `${mi >> 20} Mi` : `${mi >> 10} Ki`;
-  failing.push(failRow(`${miName} pages above 4 GiB, 64-bit`, 1 << 20, mi, false, quick));
-  failing.push(failRow(`${miName} pages above 4 GiB, 2-page holes at odd pfns`, 1 << 20, mi, true, quick));
+  const full = mi === 1 << 20;  // the kernel ran [2^20, 2^21)
+  failing.push(failRow(`${miName} pages above 4 GiB, 64-bit`, 1 << 20, mi, false, quick, full ? A.failPacked1MiFirstUs : null));
+  failing.push(failRow(`${miName} pages above 4 GiB, 2-page holes at odd pfns`, 1 << 20, mi, true, quick, full ? A.failPacked1MiOddHolesFirstUs : null));
   return {
-    quick, node: process.version, granule: GRANULE, pairs, pairRatio, churn, failing,
+    quick, node: process.version, granule: GRANULE, pairs, pairRatio, churn, churnRatio, failing,
     seconds: Number(nowNs() - t0) / 1e9,
   };
 }
@@ -299,26 +329,35 @@ export function formatTreeBench(r: TreeBenchResult): string {
   const out: string[] = [];
   out.push(`tree benchmark${r.quick ? " (quick)" : ""}: node ${r.node}, granule ${r.granule} (32-bit space = ${2 ** 32 / r.granule} pages), ${r.seconds.toFixed(1)} s`);
   out.push("");
-  out.push("(a) alloc+free of one range, N live ranges (1..8 pages, fragmented) below 4 GiB; ns per pair");
+  out.push("(a) alloc+free of one range, N live ranges (1..8 pages, fragmented) below 4 GiB; ns per pair (CPU time)");
+  out.push("    wasm loop: alloc_iova(size) + __free_iova (free by node, no find), the kernel pair of ../shared/anchors.md");
+  const K = KERNEL_ANCHORS.treePairNs;
   out.push(table(
-    ["live N", "wasm loop 1p", "wasm loop 8p al", "JS 1p", "JS 8p al", "JS rand 1..64 al", "same, kernel walk", "walk nodes/alloc"],
-    r.pairs.map((p) => [fmt(p.live), fmt(p.wasmLoop1), fmt(p.wasmLoop8a), fmt(p.js1), fmt(p.js8a), fmt(p.jsRandom), fmt(p.jsRandomOracle), fmt(p.walkPerAlloc, 1)]),
+    ["live N", "wasm loop 1p", "kernel C 1p", "ours/kernel", "wasm loop 8p al", "JS 1p", "JS 8p al", "JS rand 1..64 al", "same, kernel walk", "walk nodes/alloc"],
+    r.pairs.map((p) => [fmt(p.live), fmt(p.wasmLoop1), fmt(K[p.live] ?? null), vsKernel(p.wasmLoop1, K[p.live]), fmt(p.wasmLoop8a), fmt(p.js1), fmt(p.js8a), fmt(p.jsRandom), fmt(p.jsRandomOracle), fmt(p.walkPerAlloc, 1)]),
   ));
   const q = r.pairRatio;
   out.push(`ratio ${fmt(q.to)} / ${fmt(q.from)}: wasm loop 1p ${q.wasmLoop1.toFixed(2)}x, 8p al ${q.wasmLoop8a.toFixed(2)}x; JS 1p ${q.js1.toFixed(2)}x, 8p al ${q.js8a.toFixed(2)}x, rand ${q.jsRandom.toFixed(2)}x (target < 2x)`);
   out.push("(freeing the range just allocated moves cached32_node right above the free space: the kernel's walk is short here too)");
   out.push("");
-  out.push("(a') churn: alloc 1..64 pages aligned, then free a random other live range (N fixed); ns per alloc+free, from JS");
+  out.push("(a') churn: alloc 1..64 pages aligned, then free a random other live range (N fixed); ns per alloc+free, from JS (CPU time)");
+  const KC = KERNEL_ANCHORS.churnUs;
   out.push(table(
-    ["live N", "ours", "kernel walk", "speedup", "walk nodes/alloc", "ours, unaligned"],
-    r.churn.map((c) => [fmt(c.live), fmt(c.ours), fmt(c.oracle), c.oracle === null ? "-" : `${(c.oracle / c.ours).toFixed(1)}x`, fmt(c.walkPerAlloc, 0), fmt(c.oursUnaligned)]),
+    ["live N", "ours", "ratio to 1e3", "kernel C", "ours/kernel", "kernel walk (wasm)", "speedup", "walk nodes/alloc", "ours, unaligned"],
+    r.churn.map((c) => [fmt(c.live), fmt(c.ours), `${c.ratioToSmallest.toFixed(2)}x`, KC[c.live] === undefined ? "-" : fmt(KC[c.live] * 1000),
+      vsKernel(c.ours, KC[c.live] === undefined ? undefined : KC[c.live] * 1000),
+      fmt(c.oracle), c.oracle === null ? "-" : `${(c.oracle / c.ours).toFixed(1)}x`, fmt(c.walkPerAlloc, 0), fmt(c.oursUnaligned)]),
   ));
-  out.push("(aligned requests make ours visit gaps that are long enough but hold no aligned block: maxGap cannot see alignment)");
+  const cr = r.churnRatio;
+  out.push(`aligned churn ratio ${fmt(cr.to)} / ${fmt(cr.from)}: ${cr.aligned.toFixed(2)}x (target <= 2x); unaligned ${cr.unaligned.toFixed(2)}x`);
+  out.push("(kernel C: the kernel's own code replaying this op stream, ../shared/anchors.md; 'kernel walk (wasm)': our oracle walk, the kernel's loop in wasm)");
   out.push("");
-  out.push("(b) size-2 aligned request that cannot fit; microseconds per call");
+  out.push("(b) size-2 aligned request that cannot fit; microseconds per call (wall clock)");
   out.push(table(
-    ["space", "ranges", "ours first", "kernel walk first", "ours repeat", "kernel walk repeat", "walk nodes", "repeat is"],
-    r.failing.map((f) => [f.name, fmt(f.ranges), fmt(f.oursFirstUs, 2), fmt(f.oracleFirstUs, 1), fmt(f.oursRepeatUs, 3), fmt(f.oracleRepeatUs, f.fastFail ? 3 : 1), fmt(f.walkNodes), f.fastFail ? "fast-fail" : "full search"]),
+    ["space", "ranges", "ours first", "kernel C first", "kernel/ours", "kernel walk (wasm) first", "ours repeat", "kernel walk repeat", "walk nodes", "repeat is"],
+    r.failing.map((f) => [f.name, fmt(f.ranges), fmt(f.oursFirstUs, 2), fmt(f.kernelFirstUs, 0),
+      f.kernelFirstUs === null ? "-" : `${fmt(f.kernelFirstUs / f.oursFirstUs, 0)}x`,
+      fmt(f.oracleFirstUs, 1), fmt(f.oursRepeatUs, 3), fmt(f.oracleRepeatUs, f.fastFail ? 3 : 1), fmt(f.walkNodes), f.fastFail ? "fast-fail" : "full search"]),
   ));
   return out.join("\n");
 }

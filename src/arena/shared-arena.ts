@@ -550,7 +550,8 @@ export class SharedArena {
    * worker thread that exited (or crashed) without close(). Its live
    * allocations stay allocated; any view may still free them.
    * @param workerIndex from 0 to workers - 1, not this view's own
-   * @throws InvalidArgumentError for a bad index; ArenaClosedError after close()
+   * @throws InvalidArgumentError for a bad index; ArenaClosedError after close();
+   *   LockHolderDeadError (within about a second) if the worker died holding a lock
    */
   reclaimWorker(workerIndex: number): void {
     this.live("reclaimWorker");
@@ -558,8 +559,10 @@ export class SharedArena {
     if (workerIndex === this.workerIndex) {
       throw new InvalidArgumentError("workerIndex", workerIndex, "is this view's own: call close() instead");
     }
-    this.domain.freeCpuCached(workerIndex);
+    // Dead first, then the CPU-dead path (CpuPool's order): a lock the worker died
+    // holding is then reported as LockHolderDeadError in about a second, not waited on forever.
     this.domain.setCpuAlive(workerIndex, false);
+    this.domain.freeCpuCached(workerIndex);
     Atomics.store(this.attached, workerIndex, 0);
   }
 

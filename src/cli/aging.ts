@@ -13,6 +13,8 @@ import { COMPLETION_MODES, type CompletionMode, type SimProgress } from "../sim/
 import { DEFAULT_COSTS } from "../sim/costs.js";
 import type { SimResult } from "../sim/engine.js";
 import { reportTableText } from "../report/table.js";
+import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
+import { prepareOutputDir } from "./output-path.js";
 import { ABLATIONS, ablationTable, planStudy, runAblations, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
 
 // ---------------------------------------------------------------- command line
@@ -205,17 +207,30 @@ export async function agingCommand(argv: string[]): Promise<number> {
     process.stderr.write(`iova aging: ${(e as Error).message}\n\n${agingHelp()}`);
     return 2;
   }
-  const names = plan.policies;
-  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), names.length));
-  const progress = new Progress(process.stderr, names);
   const dir = o.out ?? join("reports", `aging-${stamp(new Date())}`);
-  const study = await runStudyToDir({
-    ...o,
-    parallel,
-    onProgress: (policy, i, p) => progress.update(policy, i, p),
-    onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
-  }, dir, plan);
+  try {
+    prepareOutputDir("out", dir);  // before the run: an hour-long study never ends in a path it cannot write
+  } catch (e) {
+    process.stderr.write(`iova aging: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), plan.policies.length));
+  const progress = new Progress(process.stderr, plan.policies);
+  const interrupt = onInterrupt("iova aging");
+  let study: Awaited<ReturnType<typeof runStudyToDir>>;
+  try {
+    study = await runStudyToDir({
+      ...o,
+      parallel,
+      stop: interrupt.flag,
+      onProgress: (policy, i, p) => progress.update(policy, i, p),
+      onPolicyDone: (policy, i, r) => progress.done(policy, i, r),
+    }, dir, plan);
+  } finally {
+    interrupt.dispose();
+  }
   const { result, sims, paths, booksFailures } = study;
+  const names = result.policies.map((p) => p.policy);
   const w = (s: string) => process.stdout.write(s + "\n");
   const c = result.meta.config as Record<string, unknown>;
   w("");
@@ -229,7 +244,11 @@ export async function agingCommand(argv: string[]): Promise<number> {
   w(`report: ${paths.html}`);
   w(`        ${paths.json}`);
   w(`        ${paths.summary}`);
-  if (o.ablations) {
+  if (interrupt.requested) {
+    process.stderr.write(`\niova aging: interrupted: the report holds what ran (${names.length} of ${plan.policies.length} policies, ` +
+      `${formatSeconds(result.meta.simulatedSeconds)} simulated at most)\n`);
+  }
+  if (o.ablations && !interrupt.requested) {
     const policies = o.policies ? [...o.policies] : ["linux-5.10", "adaptive"] as DepotPolicy[];
     process.stderr.write(`ablations: ${ABLATIONS.length} runs of ${policies.join(", ")}\n`);
     const runs = await runAblations({ ...o }, policies, parallel, (name) => process.stderr.write(`  ${name} done\n`));
@@ -245,5 +264,5 @@ export async function agingCommand(argv: string[]): Promise<number> {
       booksFailures.map((f) => `  ${f}\n`).join(""));
     return 1;
   }
-  return 0;
+  return interrupt.requested ? EXIT_INTERRUPTED : 0;
 }

@@ -1,5 +1,5 @@
 // `iova replay FILE...`: one line per trace, then "N passed, N failed".
-import { readTrace } from "../replay/trace.js";
+import { readTrace, TraceFormatError } from "../replay/trace.js";
 import { describeResult, replayTrace } from "../replay/run.js";
 
 export function replayCommand(files: string[]): number {
@@ -19,7 +19,8 @@ export function replayCommand(files: string[]): number {
       else if (r.status === "failed") failed++;
       else unsupported++;
     } catch (e) {
-      line = `FAIL ${f}: ${(e as Error).message}`;
+      // A malformed file names its own line: "FAIL file:line: reason".
+      line = e instanceof TraceFormatError ? `FAIL ${e.file}:${e.line}: ${e.reason}` : `FAIL ${f}: ${(e as Error).message}`;
       failed++;
     }
     process.stdout.write(line + "\n");

@@ -18,6 +18,8 @@ import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.j
 export const DOMAIN_BASE = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
+/** The largest node slab (maxRanges) a domain accepts. */
+export const MAX_RANGES = 50_000_000;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
 export const MAX_BATCH = SCRATCH_BYTES / 16;
 
@@ -130,7 +132,7 @@ export class IovaDomain {
     this.granule = powerOfTwoArg("granule", granule, 1, 65536);
     this.startPfn = pfnArg("startPfn", startPfn);
     if (this.startPfn < 1) throw new InvalidArgumentError("startPfn", startPfn, "must be at least 1 (pfn 0 means failure in the fast API)");
-    this.maxRanges = countArg("maxRanges", options.maxRanges ?? 65536, 1, 50_000_000);
+    this.maxRanges = countArg("maxRanges", options.maxRanges ?? 65536, 1, MAX_RANGES);
     this.cpus = countArg("cpus", options.cpus ?? 1, 1, 1024);
     const policy = options.policy ?? "adaptive";
     this.policy = policy === "tree-only" ? policy : policyArg(policy);

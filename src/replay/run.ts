@@ -13,6 +13,9 @@ export interface ReplayResult {
   profile: Profile;
   status: ReplayStatus;
   lines: number;
+  /** Ops run and checkpoints (ops with an `expect`) compared; on a pass, every one in the file. */
+  ops: number;
+  checkpoints: number;
   /** For a failure: where and what. */
   line?: number;
   op?: string;
@@ -45,6 +48,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
   const h = trace.header;
   const base: ReplayResult = {
     file: trace.file, name: basename(trace.file), profile: h.profile, status: "passed", lines: trace.ops.length + 1,
+    ops: 0, checkpoints: 0,
   };
   if (!SUPPORTED_PROFILES.has(h.profile)) {
     return { ...base, status: "unsupported", reason: `profile ${h.profile} is not supported by this build` };
@@ -63,6 +67,8 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
     }),
   });
   const kernel = new KernelCalls(domain);
+  let ops = 0;
+  let checkpoints = 0;
   try {
     for (let i = 0; i < trace.ops.length; i++) {
       const op = trace.ops[i];
@@ -70,19 +76,26 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): ReplayRe
       try {
         actual = step(domain, kernel, op);
       } catch (e) {
-        return { ...base, status: "failed", line: i + 2, op: op.op, expected: expectOf(op), actual: `threw ${(e as Error).message}` };
+        return { ...base, ops, checkpoints, status: "failed", line: i + 2, op: op.op, expected: expectOf(op), actual: `threw ${(e as Error).message}` };
       }
-      if ("expect" in op && !same(op.expect, actual)) {
-        return { ...base, status: "failed", line: i + 2, op: op.op, expected: op.expect, actual };
+      ops++;
+      if ("expect" in op) {
+        checkpoints++;
+        if (!same(op.expect, actual)) return { ...base, ops, checkpoints, status: "failed", line: i + 2, op: op.op, expected: op.expect, actual };
       }
     }
     domain.check();
   } catch (e) {
-    return { ...base, status: "failed", line: trace.ops.length + 1, op: "check", reason: (e as Error).message };
+    return { ...base, ops, checkpoints, status: "failed", line: trace.ops.length + 1, op: "check", reason: (e as Error).message };
   } finally {
     domain.destroy();
   }
-  return base;
+  // The reader counted the file's checkpoints; a pass must have compared each.
+  if (ops !== trace.ops.length || checkpoints !== trace.checkpoints) {
+    return { ...base, ops, checkpoints, status: "failed", line: trace.ops.length + 1, op: "count",
+      reason: `compared ${checkpoints} of ${trace.checkpoints} checkpoints in ${ops} of ${trace.ops.length} ops` };
+  }
+  return { ...base, ops, checkpoints };
 }
 
 function step(d: IovaDomain, k: KernelCalls, op: TraceOp): unknown {
@@ -117,7 +130,7 @@ function same(a: unknown, b: unknown): boolean {
 /** One line per file, as the CLI prints it. */
 export function describeResult(r: ReplayResult): string {
   switch (r.status) {
-    case "passed": return `PASS ${r.name} (${r.profile}, ${r.lines} lines)`;
+    case "passed": return `PASS ${r.name} (${r.profile}, ${r.lines} lines: ${r.ops} ops, ${r.checkpoints} checkpoints compared)`;
     case "unsupported": return `UNSUPPORTED ${r.name}: ${r.reason}`;
     case "failed":
       if (r.reason) return `FAIL ${r.file}:${r.line}: ${r.op}: ${r.reason}`;

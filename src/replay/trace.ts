@@ -1,5 +1,11 @@
 // Conformance traces: JSON lines recorded from the kernel's own iova.c
 // (format: ../shared/conformance/FORMAT.md, copied to test/fixtures/).
+//
+// The reader checks every line against the format before anything runs, so
+// a replay can only pass by comparing what the file records: an unknown op,
+// a missing or extra field, a value of the wrong type, a checkpoint without
+// its `expect`, a second header or a file with no ops is a TraceFormatError
+// naming the file and the line.
 import { readFileSync } from "node:fs";
 
 export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4" | "v5.10-rbtree" | "v5.10";
@@ -33,28 +39,121 @@ export interface Trace {
   header: TraceHeader;
   /** ops[i] sits on line i + 2 of the file (the header is line 1). */
   ops: TraceOp[];
+  /** How many ops carry an `expect` the replay compares (checkpoints). */
+  checkpoints: number;
 }
 
 export class TraceFormatError extends Error {
   override name = "TraceFormatError";
-  constructor(readonly file: string, readonly line: number, reason: string) {
+  constructor(readonly file: string, readonly line: number, readonly reason: string) {
     super(`${file}:${line}: ${reason}`);
   }
 }
 
-export function readTrace(file: string): Trace {
-  const lines = readFileSync(file, "utf8").split("\n").filter((l, i, a) => l.length > 0 || i < a.length - 1);
-  const parsed = lines.map((l, i) => {
-    try {
-      return JSON.parse(l) as Record<string, unknown>;
-    } catch (e) {
-      throw new TraceFormatError(file, i + 1, `not JSON: ${(e as Error).message}`);
-    }
-  });
-  const header = parsed[0];
-  if (!header || header.kind !== "header") throw new TraceFormatError(file, 1, "the first line must be the header");
-  for (let i = 1; i < parsed.length; i++) {
-    if (typeof parsed[i].op !== "string") throw new TraceFormatError(file, i + 1, "line has no op");
+/** Size orders the range caches have (IOVA_RANGE_CACHE_MAX_SIZE). */
+const ORDERS = 6;
+const MAX_PFN = 2 ** 53;
+
+/**
+ * What a field may hold: null if `v` fits, else what it should have been.
+ * `ctx` carries the header's cpu count for cpu ids and rcache shapes.
+ */
+type Check = (v: unknown, ctx: { cpus: number }) => string | null;
+
+const isUint = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < MAX_PFN;
+const uint: Check = (v) => (isUint(v) ? null : "an integer in [0, 2^53)");
+const pages: Check = (v) => (isUint(v) && v >= 1 ? null : "a page count: an integer in [1, 2^53)");
+const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
+const cpu: Check = (v, c) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < c.cpus ? null : `a CPU id in [0, ${c.cpus - 1}] (the header's cpus)`);
+const order: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < ORDERS ? null : `a size order in [0, ${ORDERS - 1}]`);
+const orNull = (c: Check, what: string): Check => (v, ctx) => (v === null || c(v, ctx) === null ? null : what);
+const isRange = (v: unknown) => Array.isArray(v) && v.length === 2 && isUint(v[0]) && isUint(v[1]);
+const range: Check = (v) => (isRange(v) ? null : "[pfn_lo, pfn_hi]");
+const ranges: Check = (v) => (Array.isArray(v) && v.every(isRange) ? null : "a list of [pfn_lo, pfn_hi]");
+const perCpuOrder = (v: unknown, cpus: number) =>
+  Array.isArray(v) && v.length === cpus && v.every((row) => Array.isArray(row) && row.length === ORDERS && row.every(isUint));
+const rcache: Check = (v, c) => {
+  const o = v as Record<string, unknown>;
+  const ok = typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(o).sort().join() === "depot,loaded,prev" &&
+    perCpuOrder(o.loaded, c.cpus) && perCpuOrder(o.prev, c.cpus) &&
+    Array.isArray(o.depot) && o.depot.length === ORDERS && o.depot.every(isUint);
+  return ok ? null : `{"loaded": cpus x ${ORDERS} counts, "prev": cpus x ${ORDERS} counts, "depot": ${ORDERS} counts}`;
+};
+
+/** Every op of FORMAT.md's table: its fields, each with its check. `expect` marks a checkpoint. */
+const OPS: Record<TraceOp["op"], Record<string, Check>> = {
+  alloc: { size: pages, limit: uint, aligned: bool, expect: orNull(uint, "a pfn or null") },
+  free: { pfn: uint },
+  reserve: { lo: uint, hi: uint },
+  find: { pfn: uint, expect: orNull(range, "[pfn_lo, pfn_hi] or null") },
+  alloc_fast: { cpu, size: pages, limit: uint, flush: bool, expect: uint },
+  free_fast: { cpu, pfn: uint, size: pages },
+  depot_work: { order },
+  cpu_dead: { cpu },
+  flush_all: {},
+  tree: { expect: ranges },
+  rcache: { expect: rcache },
+};
+
+const isPow2 = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 65536 && ((v as number) & ((v as number) - 1)) === 0;
+const HEADER: Record<string, Check> = {
+  kind: (v) => (v === "header" ? null : '"header"'),
+  name: (v) => (typeof v === "string" ? null : "a string"),
+  profile: (v) => (typeof v === "string" && v.length > 0 ? null : "a profile name"),
+  granule: (v) => (isPow2(v) ? null : "a power of two from 1 to 65536"),
+  // pfn 0 is the fast API's failure value, so domains here start at 1 or above.
+  start_pfn: (v) => (isUint(v) && v >= 1 ? null : "an integer in [1, 2^53)"),
+  cpus: (v) => (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 1024 ? null : "an integer in [1, 1024]"),
+  mag_size: orNull((v) => (isUint(v) && v >= 1 && v <= 4096 ? null : "1..4096"), "null or an integer in [1, 4096]"),
+  max_global_mags: orNull(uint, "null or an integer in [0, 2^53)"),
+};
+
+/** Checks one parsed line against its field table; the reason, or null. */
+function fieldProblem(o: Record<string, unknown>, fields: Record<string, Check>, ctx: { cpus: number }, skip: string): string | null {
+  for (const k of Object.keys(o)) {
+    if (k !== skip && !(k in fields)) return `unknown field "${k}"`;
   }
-  return { file, header: header as unknown as TraceHeader, ops: parsed.slice(1) as unknown as TraceOp[] };
+  for (const [k, check] of Object.entries(fields)) {
+    if (!(k in o)) return k === "expect" ? "a checkpoint without \"expect\"" : `missing field "${k}"`;
+    const want = check(o[k], ctx);
+    if (want !== null) return `field "${k}" must be ${want}, got ${JSON.stringify(o[k])}`;
+  }
+  return null;
+}
+
+export function readTrace(file: string): Trace {
+  const text = readFileSync(file, "utf8");
+  // One trailing newline ends the last line; any other empty line is a line.
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const fail = (line: number, reason: string): never => { throw new TraceFormatError(file, line, reason); };
+  if (lines.length === 0) fail(1, "empty file: no header");
+  const parsed = lines.map((l, i) => {
+    let v: unknown;
+    try {
+      v = JSON.parse(l);
+    } catch (e) {
+      return fail(i + 1, `not JSON: ${(e as Error).message}`);
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(i + 1, "a line must be a JSON object");
+    return v as Record<string, unknown>;
+  });
+  const h = parsed[0]!;
+  if (h.kind !== "header") fail(1, "the first line must be the header");
+  const hp = fieldProblem(h, HEADER, { cpus: 1 }, "");
+  if (hp) fail(1, `header: ${hp}`);
+  const ctx = { cpus: h.cpus as number };
+  if (parsed.length === 1) fail(1, "a header and no ops: nothing to compare");
+  let checkpoints = 0;
+  for (let i = 1; i < parsed.length; i++) {
+    const o = parsed[i]!;
+    if ("kind" in o) fail(i + 1, o.kind === "header" ? "a second header" : `unknown line kind ${JSON.stringify(o.kind)}`);
+    if (typeof o.op !== "string") fail(i + 1, "line has no op");
+    if (!Object.hasOwn(OPS, o.op as string)) fail(i + 1, `unknown op ${JSON.stringify(o.op)}`);
+    const fields = OPS[o.op as TraceOp["op"]];
+    const p = fieldProblem(o, fields, ctx, "op");
+    if (p) fail(i + 1, `${o.op}: ${p}`);
+    if ("expect" in fields) checkpoints++;
+  }
+  return { file, header: h as unknown as TraceHeader, ops: parsed.slice(1) as unknown as TraceOp[], checkpoints };
 }

@@ -10,6 +10,8 @@ export interface StudyMeta {
   seed: number;
   simulatedSeconds: number;
   wallSeconds: number;
+  /** The run was stopped early (SIGINT): the policies and times are what ran. */
+  interrupted?: boolean;
   /** The simulator's measured speed over all runs: I/Os simulated per wall second of a run. */
   speed?: { ios: number; runWallSeconds: number; simIosPerWallSecond: number };
   config: Record<string, unknown>;

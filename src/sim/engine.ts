@@ -104,7 +104,10 @@ export interface SimResult {
   /** Simulated ns: map (submit to mapped), unmap (completion to unmapped), clat (submit to unmapped). */
   latency: { map: LatencyStats; unmap: LatencyStats; clat: LatencyStats };
   books: BooksCheck;
+  /** Simulated time run: config.durationMs, or less when options.stop cut the run short. */
   simulatedSeconds: number;
+  /** options.stop ended the run before config.durationMs. */
+  stopped: boolean;
   wallSeconds: number;
   simIosPerWallSecond: number;
 }
@@ -174,7 +177,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const jitter = costs.deviceJitter;
   const serialTransfers = costs.deviceSerialTransfers === 1;
 
-  const durationNs = cfg.durationMs * 1e6;
+  let durationNs = cfg.durationMs * 1e6;  // cut short by options.stop
   const intervalNs = cfg.intervalMs * 1e6;
   const tickNs = cfg.tickMs * 1e6;
   const reclaimMs = cfg.reclaimIntervalMs;
@@ -234,7 +237,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   };
 
   // ---- series
-  const nSamples = Math.round(durationNs / intervalNs);
+  let nSamples = Math.round(durationNs / intervalNs);
   const series: PolicySeries = {
     t: [], iops: [], cachedTotal: [], cpuTotal: [], depotTotal: [], treeSize: [],
     depotMags: Array.from({ length: ORDERS }, () => [] as number[]),
@@ -245,6 +248,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   let sampleAllocs = lastAllocs;
   let nextSampleNs = intervalNs;
   let sampled = 0;
+  let stopped = false;
   const magSize = domain.cacheStats().magazines.size;
 
   const dumps: CacheDump[] = [];
@@ -307,6 +311,12 @@ export function simulate(options: SimOptions = {}): SimResult {
     st[I_MAPS] = 0;
     sampled++;
     nextSampleNs = (sampled + 1) * intervalNs;
+    // Asked to stop (SIGINT): submission ends at this sample, the I/Os in flight drain, the books are kept.
+    if (options.stop && sampled < nSamples && Atomics.load(options.stop, 0) !== 0) {
+      nSamples = sampled;
+      durationNs = sampled * intervalNs;
+      stopped = true;
+    }
     if (options.onProgress) {
       options.onProgress({
         simMs: t / 1e6, durationMs: cfg.durationMs, ios: k.ios, iops: series.iops[sampled - 1]!,
@@ -590,7 +600,8 @@ export function simulate(options: SimOptions = {}): SimResult {
     counters,
     latency: { map: mapHist.stats(), unmap: unmapHist.stats(), clat: clatHist.stats() },
     books,
-    simulatedSeconds: cfg.durationMs / 1000,
+    simulatedSeconds: stopped ? durationNs / 1e9 : cfg.durationMs / 1000,
+    stopped,
     wallSeconds,
     simIosPerWallSecond: (k.ios + k.drainedIos) / Math.max(wallSeconds, 1e-9),
   };

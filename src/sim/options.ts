@@ -3,6 +3,7 @@ import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, type BlockSize } from "./block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
+import { MAX_RANGES } from "../domain/iova-domain.js";
 import { POLICY_ERA, eraArg, type KernelEra } from "../domain/era.js";
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
@@ -73,6 +74,12 @@ export interface SimOptions {
   maxMagazines?: number;
   /** Called after every sample. */
   onProgress?: (p: SimProgress) => void;
+  /**
+   * Stop request (a shared Int32Array, so it reaches worker threads): once
+   * element 0 is non-zero, the run ends at its next sample, drains and
+   * returns what ran (SimResult.stopped). Used for SIGINT.
+   */
+  stop?: Int32Array;
 }
 
 export interface SimConfig {
@@ -168,11 +175,16 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   const geo = geometryOf(policy, cpus);
   const depotCap = Number.isFinite(geo.depotMax) ? geo.depotMax : 1024;
   const segsPerIo = Math.ceil(maxBytes(bs) / maxSegment);
+  // Every IOVA in flight needs a node of the slab: past its bound the run could not start (or its arrays not be made).
+  if (jobs * iodepth * segsPerIo > MAX_RANGES) {
+    throw new RangeError(`bs: the largest block (${maxBytes(bs)} bytes) maps as ${segsPerIo} segments of ${maxSegment} bytes; ` +
+      `${jobs} jobs x iodepth ${iodepth} would keep ${jobs * iodepth * segsPerIo} IOVAs in flight, more than a domain holds (${MAX_RANGES})`);
+  }
   cfg.maxMagazines = o.maxMagazines ?? cpus * 12 + 6 * depotCap + 16;
   cfg.maxMagazines = int("maxMagazines", cfg.maxMagazines, 0, 1 << 22);
   cfg.maxRanges = int("maxRanges",
-    o.maxRanges ?? Math.min(50_000_000, jobs * iodepth * segsPerIo + cpus * fqSize + cfg.maxMagazines * geo.magazineSize + 4096),
-    16, 50_000_000);
+    o.maxRanges ?? Math.min(MAX_RANGES, jobs * iodepth * segsPerIo + cpus * fqSize + cfg.maxMagazines * geo.magazineSize + 4096),
+    16, MAX_RANGES);
   return cfg;
 }
 

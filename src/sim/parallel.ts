@@ -33,18 +33,21 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
  * Runs every option set, `parallel` at a time (1: one after another, in
  * worker threads all the same). Results come back in input order, each with
  * its books verdict (`result.books`); a run that fails otherwise rejects the
- * whole batch.
+ * whole batch. Once a run's `stop` flag is set, the runs not yet started
+ * are skipped: their entries stay undefined.
  */
 export async function simulateAll(
   runs: readonly SimOptions[],
   parallel: number,
   hooks: { onProgress?: (index: number, p: SimProgress) => void; onDone?: (index: number, r: SimResult) => void } = {},
-): Promise<SimResult[]> {
-  const out: SimResult[] = new Array(runs.length);
+): Promise<Array<SimResult | undefined>> {
+  const out: Array<SimResult | undefined> = new Array(runs.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < runs.length) {
       const i = next++;
+      const stop = runs[i]!.stop;
+      if (stop && Atomics.load(stop, 0) !== 0) continue;  // stopped: runs not yet started are left out
       out[i] = await simulateInWorker(runs[i]!, (p) => hooks.onProgress?.(i, p));
       hooks.onDone?.(i, out[i]!);
     }

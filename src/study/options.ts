@@ -60,6 +60,12 @@ export interface StudyOptions {
   onProgress?: (policy: DepotPolicy, index: number, p: SimProgress) => void;
   /** Called when a policy's run is done. */
   onPolicyDone?: (policy: DepotPolicy, index: number, r: SimResult) => void;
+  /**
+   * Stop request (src/cli/interrupt.ts): each run ends at its next sample and
+   * the runs not started are left out. Runs go to worker threads then, so
+   * the calling thread stays free to take SIGINT.
+   */
+  stop?: Int32Array;
 }
 
 /** What a study runs: its policies and, for each, the simulator's resolved configuration. */

@@ -83,7 +83,7 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
   };
 }
 
-function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Study {
+function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, interrupted = false): Study {
   const cfg = plan.configs[0]!;
   const { policy: _p, era: _e, ...shared } = configJson(cfg);
   const policies = sims.map((r, i) => policyResult(plan.policies[i]!, r));
@@ -105,8 +105,9 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number): Stud
         node: process.version,
         machine: machine(),
         seed: cfg.seed,
-        simulatedSeconds: cfg.durationMs / 1000,
+        simulatedSeconds: interrupted ? Math.max(0, ...sims.map((r) => r.simulatedSeconds)) : cfg.durationMs / 1000,
         wallSeconds,
+        ...(interrupted ? { interrupted } : {}),
         speed: { ios, runWallSeconds: simWall, simIosPerWallSecond: ios / Math.max(simWall, 1e-9) },
         // era: the override every policy ran on, or null (each on its own: policies[].era).
         config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
@@ -138,11 +139,17 @@ export function runStudy(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): 
 /** The same study with `o.parallel` policies at a time, each in a worker thread. */
 export async function runStudyParallel(o: StudyOptions = {}, plan: StudyPlan = planStudy(o)): Promise<Study> {
   const wall0 = performance.now();
-  const sims = await simulateAll(plan.configs, o.parallel ?? 1, {
+  const stop = o.stop;
+  const sims = await simulateAll(stop ? plan.configs.map((c) => ({ ...c, stop })) : plan.configs, o.parallel ?? 1, {
     onProgress: (i, p) => o.onProgress?.(plan.policies[i]!, i, p),
     onDone: (i, r) => o.onPolicyDone?.(plan.policies[i]!, i, r),
   });
-  return assemble(plan, sims, (performance.now() - wall0) / 1000);
+  const wall = (performance.now() - wall0) / 1000;
+  if (!stop || Atomics.load(stop, 0) === 0) return assemble(plan, sims as SimResult[], wall);
+  // Stopped: the study is what ran, the policies never started left out.
+  const ran = plan.policies.flatMap((p, i) => (sims[i] ? [i] : []));
+  const part: StudyPlan = { ...plan, policies: ran.map((i) => plan.policies[i]!), configs: ran.map((i) => plan.configs[i]!) };
+  return assemble(part, ran.map((i) => sims[i]!), wall, true);
 }
 
 /**
@@ -150,7 +157,7 @@ export async function runStudyParallel(o: StudyOptions = {}, plan: StudyPlan = p
  * `plan` is planStudy(o), for a caller that has checked the options already.
  */
 export async function runStudyToDir(o: StudyOptions, dir: string, plan: StudyPlan = planStudy(o)): Promise<Study & { paths: ReportPaths }> {
-  const study = (o.parallel ?? 1) > 1 ? await runStudyParallel(o, plan) : runStudy(o, plan);
+  const study = (o.parallel ?? 1) > 1 || o.stop ? await runStudyParallel(o, plan) : runStudy(o, plan);
   const paths = await writeReport(study.result, dir);
   return { ...study, paths };
 }
