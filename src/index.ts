@@ -1,16 +1,5 @@
-// Public API of iova-wasm.
-export {
-  IovaDomain, MAX_BATCH, type DomainOptions, type DomainHandle, type Range, type TreeStats,
-} from "./domain/iova-domain.js";
-export { POLICIES, type DepotPolicy } from "./domain/policy.js";
-export { ERAS, POLICY_ERA, type KernelEra } from "./domain/era.js";
-export type { CacheStats } from "./domain/stats.js";
-export * from "./errors.js";
-export { MAX_PFN } from "./validate.js";
-export {
-  SharedArena, DEFAULT_ARENA_UNIT, MAX_CACHED_UNITS, MAX_ARENA_BYTES, MAX_ARENA_WORKERS, DEFAULT_MAX_RANGES_CAP,
-  type SharedArenaOptions, type SharedArenaHandle, type ArenaStats, type TypedArrayConstructorLike,
-} from "./arena/shared-arena.js";
-export { InvalidFreeError, DoubleFreeError, ArenaClosedError, ArenaOverlapError } from "./arena/errors.js";
-export { LocalCache, type LocalCacheOptions } from "./domain/local-cache.js";
+// Public API of iova-wasm for Node: everything the browser entry has (in
+// Node the module is read from build/iova.wasm on first use, no loadWasm()
+// needed), plus CpuPool, which runs CPUs as worker_threads.
+export * from "./browser.js";
 export { CpuPool, WorkerExitedError, WorkerCommandError, type CpuPoolOptions, type CpuDeath } from "./workers/pool.js";

@@ -116,10 +116,16 @@ describe("aging command line", () => {
     expect(parseAgingArgs(["--hours", "0.5"]).seconds).toBe(1800);
     expect(parseAgingArgs(["--era", "v5.11"]).era).toBe("v5.11");
     expect(() => parseAgingArgs(["--era", "v4.19"])).toThrow(/era.*v4\.19/);
-    expect(() => parseAgingArgs(["--policies", "linux-9"])).toThrow(/policy/);
+    expect(() => parseAgingArgs(["--policies", "linux-9"])).toThrow(/--policies: 'linux-9' is not one of: linux-5.10/);
     expect(() => parseAgingArgs(["--cpus", "0"])).toThrow(/cpus/);
     expect(() => parseAgingArgs(["--bogus"])).toThrow(/unknown option/);
-    expect(() => parseAgingArgs(["--seed"])).toThrow(/needs a value/);
+    expect(() => parseAgingArgs(["--seed"])).toThrow(/--seed requires a value/);
+    expect(() => parseAgingArgs(["--quick=1"])).toThrow(/--quick takes no value/);
+    expect(() => parseAgingArgs(["--bs", "1p"])).toThrow(/--bs: a block size must be at most 1g/);
+    expect(() => parseAgingArgs(["--hours", "0"])).toThrow(/--hours must be > 0/);
+    expect(parseAgingArgs(["--no-dma32", "--cost", "walkNodeNs=2", "--cost=iotlbFlushNs=3"])).toEqual({
+      dma32First: false, costs: { walkNodeNs: 2, iotlbFlushNs: 3 },
+    });
     expect(() => parseAgingArgs(["--cost", "nope=1"])).toThrow(/--cost/);
     expect(agingHelp()).toContain("--quick");
   });

@@ -21,7 +21,7 @@ describe('iova fio: bad input exits 2 and names the offending text', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['unknown option', ['--name=t', '--iodeth=4', '--number_ios=10'], /unknown option '--iodeth'; did you mean '--iodepth'\?/],
     ['bad size suffix', ['--name=t', '--bs=4q', '--number_ios=10'], /--bs: bad size suffix 'q'.*'4q'/],
-    ['iodepth 0', ['--name=t', '--iodepth=0', '--number_ios=10'], /--iodepth must be >= 1 \(got '0'\)/],
+    ['iodepth 0', ['--name=t', '--iodepth=0', '--number_ios=10'], /--iodepth must be between 1 and 65536 \(got '0'\)/],
     ['negative runtime', ['--name=t', '--runtime=-5'], /--runtime: must not be negative \(got '-5'\)/],
     ['bad enum', ['--name=t', '--completion=elsewhere', '--number_ios=10'], /'elsewhere' is not one of: same, other, single/],
     ['no end', ['--name=t'], /no --runtime, --size or --number_ios/],
@@ -59,14 +59,62 @@ describe('iova fio: bad input exits 2 and names the offending text', () => {
   it('a missing job file', () => {
     const r = fio([join(dir, 'nope.fio')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cannot read job file '.*nope\.fio'/);
+    expect(r.err).toMatch(/cannot read job file '.*nope\.fio': no such file/);
   });
 
   it('--help and --cmdhelp exit 0', () => {
     const h = fio(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toContain('--device_lat');
-    expect(fio(['--cmdhelp=fq_size']).out).toContain('fq_size: Flush queue entries per CPU');
+    expect(fio(['--cmdhelp=fq_size']).out).toContain('fq_size: Flush queue ring entries per CPU');
+  });
+});
+
+describe('iova fio: real job files and fio\'s commands (issue 14)', () => {
+  it('--version, --parse-only and --showcmd exit 0 without running', () => {
+    expect(fio(['--version'])).toMatchObject({ code: 0, out: expect.stringMatching(/^iova-wasm-\d+\.\d+\.\d+\n$/) });
+    const f = join(dir, 'showcmd.fio');
+    writeFileSync(f, '[global]\npolicy=adaptive\nruntime=900 ; long\nioengine=libaio\n[seq]\nrw=write\nbs=64k\n');
+    const p = fio(['--parse-only', f]);
+    expect(p.code, p.err).toBe(0);
+    expect(p.out).toBe('');
+    expect(p.err).toBe('fio: ignored here: ioengine\n');
+    const s = fio(['--showcmd', '--runtime=3', f]);
+    expect(s.code, s.err).toBe(0);
+    // The command line's --runtime=3 wins over the file's runtime=900.
+    expect(s.out).toBe('fio --policy=adaptive --name=seq --numjobs=1 --runtime=3s --iodepth=1 --bs=64k --rw=write --completion=same ' +
+      '--max_segment=64k --dma32_first=0 --ioengine=libaio\n');
+  });
+
+  it('bad values exit 2 with a message, before the header (issue 13)', () => {
+    for (const a of ['--granule=128k', '--iodepth=99999999999', '--bs=1p', '--fq_size=99999999', '--fq_size=1', '--bs=1t']) {
+      const r = fio(['--name=t', '--number_ios=10', a]);
+      expect(r.code, `${a}: ${r.err}`).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^fio: --${a.slice(2, a.indexOf('='))}`));
+      expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+      expect(r.out).toBe('');
+    }
+    const n = fio(['--name=t', '--number_ios=10', '--numjobs=1025']);
+    expect(n.code).toBe(2);
+    expect(n.err).toMatch(/--numjobs/);
+    expect(n.err).not.toMatch(/--cpus/);
+  });
+
+  it('--output that cannot be written fails at once, before the run', () => {
+    const t0 = Date.now();
+    const r = fio(['--name=t', '--runtime=20', '--time_based', '--output=/proc/nope/report.txt']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot write '\/proc\/nope\/report.txt'/);
+    expect(r.out).toBe('');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a job file must be a regular file: /dev/zero and a folder are refused at once', () => {
+    for (const f of ['/dev/zero', dir]) {
+      const r = fio([f], 20_000);
+      expect(r.code, f).toBe(2);
+      expect(r.err).toContain(`cannot read job file '${f}': not a regular file`);
+    }
   });
 });
 
@@ -110,9 +158,14 @@ describe('iova fio: runs', () => {
 
   it('normal output to a file with --output, status lines on a non-TTY stdout', () => {
     const out = join(dir, 'report.txt');
-    const r = fio(['--name=w', '--numjobs=2', '--iodepth=4', '--runtime=0.8', '--time_based', '--status-interval=0.2', `--output=${out}`]);
+    const r = fio(['--name=w', '--numjobs=2', '--iodepth=4', '--runtime=0.8', '--time_based', '--status-interval=0.2', `--output=${out}`,
+      '--eta=always']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^Jobs: 2 \(f=2\): \[RR\] .* cpu_total=\d+ depot_total=\d+ total=\d+ tree=\d+$/m);
+    expect(r.out).toMatch(/^Jobs: 2 \(f=2\): \[R\(2\)\]\[[\d.]+%\]\[r=\S+B\/s\]\[r=\S+ IOPS\]\[eta \S+\] cpu_total=\d+ depot_total=\d+ total=\d+ tree=\d+$/m);
+    // Without --eta=always a stdout that is not a terminal gets no status lines (fio's eta=auto).
+    const quiet = fio(['--name=w', '--iodepth=4', '--runtime=0.5', '--time_based', '--status-interval=0.1', `--output=${out}`]);
+    expect(quiet.code, quiet.err).toBe(0);
+    expect(quiet.out).toBe('');
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/^w: \(g=0\): rw=read, bs=4k/);
     expect(text).toMatch(/^w: \(groupid=0, jobs=1\): err= 0/m);
@@ -122,14 +175,14 @@ describe('iova fio: runs', () => {
 
   it('SIGINT mid-run: summary of what ran, clean exit 130', async () => {
     const child = spawn(process.execPath, [CLI, 'fio', '--name=s', '--numjobs=3', '--iodepth=16', '--runtime=60', '--time_based',
-      '--mode=non-strict', '--completion=other', '--status-interval=0.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--mode=non-strict', '--completion=other', '--status-interval=0.2', '--eta=always'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let sent = false;
     const t0 = Date.now();
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (!sent && /^Jobs: 3 .*\[RRR\]/m.test(out)) {
+      if (!sent && /^Jobs: 3 .*\[R\(3\)\]/m.test(out)) {
         sent = true;
         child.kill('SIGINT');
       }

@@ -14,7 +14,6 @@ import {
   latencyStats,
   normalReport,
   num2str,
-  num2strV2,
   percentileBlock,
   percentileKey,
   statusLine,
@@ -26,8 +25,9 @@ import {
 const run = (rw: StatusJob['rw'], extra: Partial<StatusJob> = {}): StatusJob => ({ state: 'running', rw, ...extra });
 const zero = { read: 0, write: 0, trim: 0 };
 
-describe('statusLine (fio 2.x eta.c layout)', () => {
+describe('statusLine (fio 3.x eta.c layout)', () => {
   it('prints the reference line exactly', () => {
+    // 6314 x 1024 KiB/s: 4 digits of MiB, no decimals left; 1616384 IOPS: 1616 rem 384 (< 500: no carry).
     const line = statusLine({
       jobs: Array.from({ length: 12 }, () => run('read')),
       elapsedSec: 15,
@@ -35,12 +35,12 @@ describe('statusLine (fio 2.x eta.c layout)', () => {
       bytesPerSec: { read: 6314 * 1024 * 1024, write: 0, trim: 0 },
       iops: { read: 1616384, write: 0, trim: 0 },
     });
-    expect(line).toBe('Jobs: 12 (f=12): [RRRRRRRRRRRR] [37.5% done] [6314MB/0KB/0KB /s] [1616K/0/0 iops] [eta 00m:25s]');
+    expect(line).toBe('Jobs: 12 (f=12): [R(12)][37.5%][r=6314MiB/s][r=1616k IOPS][eta 00m:25s]');
   });
 
-  it('mixed states, decimals shaved as fio does, hours in the eta', () => {
-    // 123456 KiB/s: /1024 = 120 rem 576; 576 -> 58 -> 6 to fit one decimal: "120.6MB".
-    // 12345 iops: /1000 = 12 rem 345; 345 -> 35 -> 4: "12.4K". Byte rates truncate to KiB.
+  it('mixed states condensed, IEC units as the summary, only directions with traffic, hours in the eta', () => {
+    // 123456 KiB/s: /1024 = 120 rem 576, one digit of room: carried to 121MiB/s.
+    // 12345 IOPS: /1000 = 12 rem 345, room for one decimal: 12.3k (fio 3.x). Byte rates truncate to KiB.
     const line = statusLine({
       jobs: [run('randwrite'), { state: 'finished', rw: 'read' }, run('rw', { rwmixread: 50 })],
       elapsedSec: 30,
@@ -48,21 +48,21 @@ describe('statusLine (fio 2.x eta.c layout)', () => {
       bytesPerSec: { read: 123456 * 1024, write: 2000 * 1024 + 1023, trim: 0 },
       iops: { read: 12345, write: 999.7, trim: 0 },
     });
-    expect(line).toBe('Jobs: 2 (f=2): [w_M] [0.8% done] [120.6MB/2000KB/0KB /s] [12.4K/999/0 iops] [eta 01h:01m:30s]');
+    expect(line).toBe('Jobs: 2 (f=2): [w(1),_(1),M(1)][0.8%][r=121MiB/s,w=2000KiB/s][r=12.3k,w=999 IOPS][eta 01h:01m:30s]');
   });
 
   it('rounds up a dropped remainder of half or more', () => {
     const line = statusLine({
       jobs: [run('write')], elapsedSec: 1, etaSec: 1, bytesPerSec: zero, iops: { read: 0, write: 1616500, trim: 0 },
     });
-    expect(line).toBe('Jobs: 1 (f=1): [W] [50.0% done] [0KB/0KB/0KB /s] [0/1617K/0 iops] [eta 00m:01s]');
+    expect(line).toBe('Jobs: 1 (f=1): [W(1)][50.0%][w=0KiB/s][w=1617k IOPS][eta 00m:01s]');
   });
 
   it('unknown eta, ramping jobs, and nothing running', () => {
     expect(statusLine({ jobs: [run('read')], elapsedSec: 3, etaSec: -1, bytesPerSec: zero, iops: zero }))
-      .toBe('Jobs: 1 (f=1): [R] [-.-% done] [0KB/0KB/0KB /s] [0/0/0 iops] [eta --]');
+      .toBe('Jobs: 1 (f=1): [R(1)][-.-%][eta --]');
     expect(statusLine({ jobs: [{ state: 'ramp', rw: 'read' }], elapsedSec: 3, etaSec: 7, bytesPerSec: zero, iops: zero }))
-      .toBe('Jobs: 1 (f=0): [/] [-.-% done] [0KB/0KB/0KB /s] [0/0/0 iops] [eta 00m:07s]');
+      .toBe('Jobs: 1 (f=0): [/(1)][-.-%][eta 00m:07s]');
     expect(statusLine({ jobs: [{ state: 'finished', rw: 'read' }, { state: 'error', rw: 'read' }], elapsedSec: 9, etaSec: 0, bytesPerSec: zero, iops: zero }))
       .toBe('Jobs: 0 (f=0)');
   });
@@ -71,7 +71,15 @@ describe('statusLine (fio 2.x eta.c layout)', () => {
     // 2 running + 2 setting up: 50% * (1 - 2/2) = 0%.
     const jobs = [run('read'), run('read'), { state: 'setup', rw: 'read' }, { state: 'setup', rw: 'read' }] as StatusJob[];
     expect(statusLine({ jobs, elapsedSec: 5, etaSec: 5, bytesPerSec: zero, iops: zero, filesOpen: 7 }))
-      .toBe('Jobs: 2 (f=7): [RRII] [0.0% done] [0KB/0KB/0KB /s] [0/0/0 iops] [eta 00m:05s]');
+      .toBe('Jobs: 2 (f=7): [R(2),I(2)][0.0%][eta 00m:05s]');
+  });
+
+  it('rate caps show as fio\'s min-target pair', () => {
+    const jobs = [run('read'), run('randread')];
+    expect(statusLine({ jobs, elapsedSec: 5, etaSec: 5, bytesPerSec: zero, iops: zero, rateCap: { bytesPerSec: 100 * 1024 * 1024, iops: 0 } }))
+      .toBe('Jobs: 2 (f=2), 0-100MiB/s: [R(1),r(1)][50.0%][eta 00m:05s]');
+    expect(statusLine({ jobs, elapsedSec: 5, etaSec: 5, bytesPerSec: zero, iops: zero, rateCap: { bytesPerSec: 0, iops: 2000 } }))
+      .toBe('Jobs: 2 (f=2), 0-2000 IOPS: [R(1),r(1)][50.0%][eta 00m:05s]');
   });
 
   it('job letters follow check_str_update()', () => {
@@ -129,13 +137,6 @@ describe('num2str', () => {
     expect(cFixed(3.5, 0)).toBe('4');
     expect(cFixed(1.005, 2)).toBe('1.00'); // not a tie: 1.005 is stored a hair below
     expect(cFixed(-0.125, 2)).toBe('-0.12');
-  });
-
-  it('fio 2.x flavour for the status line', () => {
-    expect(num2strV2(6465536, 5, 1024, true, 8)).toBe('6314MB');
-    expect(num2strV2(0, 5, 1024, true, 8)).toBe('0KB');
-    expect(num2strV2(12345, 4, 1, false, 0)).toBe('12.4K');
-    expect(num2strV2(100, 4, 1, false, 1)).toBe('800bit');
   });
 });
 

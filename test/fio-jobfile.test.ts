@@ -54,7 +54,9 @@ describe('parseJobFile', () => {
     expect([b!.rw, b!.size, b!.timeBased, b!.iodepth]).toEqual(['write', 134217728, true, 1]);
     expect(b!.bs).toEqual({ kind: 'split', entries: [{ bytes: 4096, percent: 50 }, { bytes: 65536, percent: 50 }] });
     expect(r.global.rw).toBe('randread');
-    expect(r.globalSet).toEqual({ rw: 'randread', size: 134217728, bs: { kind: 'fixed', bytes: 8192 }, timeBased: true });
+    expect(r.globalSet).toEqual({
+      rw: 'randread', size: 134217728, bs: { kind: 'fixed', bytes: 8192 }, bsWrite: { kind: 'fixed', bytes: 8192 }, timeBased: true,
+    });
   });
 
   it('takes CRLF line ends and a file without [global]', () => {
@@ -67,16 +69,21 @@ describe('parseJobFile', () => {
     expect(parseJobFile('[a]\nname=renamed\n').jobs[0]!.name).toBe('renamed');
   });
 
-  it('layers as fio: defaults < command-line globals < file [global] < job section', () => {
-    const cli = parseArgs(['--iodepth=4', '--bs=8k', '--numjobs=2', 'test.fio']);
-    const r = parseJobFile('[global]\nbs=16k\n[a]\nnumjobs=3\n[b]\n', 'test.fio', cli.globalSet);
+  it('layers as fio: defaults < file [global] < job section < the command line', () => {
+    const cli = parseArgs(['--iodepth=4', '--bs=8k', 'test.fio']);
+    const r = parseJobFile('[global]\nbs=16k\nrw=write\nruntime=900\n[a]\nnumjobs=3\nbs=32k\n[b]\n', 'test.fio', cli.globalSet);
     const [a, b] = r.jobs;
-    expect(a!.iodepth).toBe(4); // command-line global, not overridden by the file
-    expect(a!.bs).toEqual({ kind: 'fixed', bytes: 16384 }); // the file's [global] wins over the command line
-    expect(a!.numjobs).toBe(3); // the section wins over both
-    expect(b!.numjobs).toBe(2);
+    expect(a!.iodepth).toBe(4); // command line
+    expect(a!.bs).toEqual({ kind: 'fixed', bytes: 8192 }); // the command line wins over the section and [global]
+    expect(b!.bs).toEqual({ kind: 'fixed', bytes: 8192 });
+    expect(a!.rw).toBe('write'); // the file's [global] where the command line says nothing
+    expect(a!.numjobs).toBe(3); // the section over [global] and the defaults
+    expect(b!.numjobs).toBe(1);
     expect(r.global.iodepth).toBe(4);
-    expect(r.global.bs).toEqual({ kind: 'fixed', bytes: 16384 });
+    expect(r.global.bs).toEqual({ kind: 'fixed', bytes: 8192 });
+    // `fio --runtime=3 job.fio` runs 3 s whatever the file says (issue 14).
+    const short = parseJobFile('[global]\nruntime=900\n[a]\nruntime=600\n', 'test.fio', parseArgs(['--runtime=3']).globalSet);
+    expect(short.jobs[0]!.runtimeMs).toBe(3000);
   });
 
   it('a [global] after a job only changes the jobs after it (job options)', () => {
@@ -144,7 +151,7 @@ describe('parseJobFile errors', () => {
     expect(e.cause).toBeInstanceOf(FioOptionError);
     expect((e.cause as FioOptionError).code).toBe('bad-value');
     fileErr(() => parseJobFile('[a]\niodepth=0\n', 'test.fio'), {
-      line: 2, text: 'iodepth=0', option: 'iodepth', value: '0', message: /must be >= 1/,
+      line: 2, text: 'iodepth=0', option: 'iodepth', value: '0', message: /must be between 1 and 65536/,
     });
     fileErr(() => parseJobFile('[a]\nruntime=-10\n', 'test.fio'), {
       line: 2, text: 'runtime=-10', option: 'runtime', value: '-10', message: /must not be negative/,
@@ -181,5 +188,43 @@ describe('parseJobFile errors', () => {
 
   it('defaults the file name', () => {
     fileErr(() => parseJobFile('x=1'), { file: '<jobfile>', line: 1, text: 'x=1', option: 'x', value: '1', message: /outside of a \[section\]/ });
+  });
+});
+
+describe('real fio job files (issue 14)', () => {
+  it('inline ; and # comments end the value', () => {
+    const r = parseJobFile('[global]\nnumjobs=4 ; four jobs\nbs=8k# eight\n[a]\niodepth = 2   ;  two\n', 'test.fio');
+    expect(r.jobs[0]).toMatchObject({ numjobs: 4, iodepth: 2, bs: { kind: 'fixed', bytes: 8192 } });
+  });
+
+  it('fio\'s other options are accepted and kept as given; bare switches read as 1', () => {
+    const r = parseJobFile('[global]\nioengine=libaio\ndirect=1\ngtod_reduce\n[a]\nfilename=/dev/nvme0n1\nnumber_ios=10\n', 'test.fio');
+    expect(r.jobs[0]!.ignored).toEqual({ ioengine: 'libaio', direct: '1', gtod_reduce: '1', filename: '/dev/nvme0n1' });
+  });
+
+  it('include splices a file into the section, relative to the including file', () => {
+    const files: Record<string, string> = { 'dir/common.fio': 'iodepth=8\nbs=16k ; common\n', 'dir/nested.fio': 'include common.fio\nrw=write\n' };
+    const read = (path: string, from: string) => {
+      const file = path in files ? path : `${from.replace(/[^/]*$/, '')}${path}`;
+      if (!(file in files)) throw new Error('no such file');
+      return { file, text: files[file]! };
+    };
+    const r = parseJobFile('[a]\ninclude nested.fio\nnumjobs=2\n', 'dir/main.fio', {}, read);
+    expect(r.jobs[0]).toMatchObject({ iodepth: 8, rw: 'write', numjobs: 2, bs: { kind: 'fixed', bytes: 16384 } });
+    // An include chain that loops stops with a located error; an included file may not open sections.
+    files['dir/loop.fio'] = 'include loop.fio\n';
+    fileErr(() => parseJobFile('[a]\ninclude loop.fio\n', 'dir/main.fio', {}, read), {
+      file: 'dir/loop.fio', line: 1, text: 'include loop.fio', option: 'include', value: 'loop.fio', message: /nested more than 8 deep/,
+    });
+    files['dir/sect.fio'] = '[b]\n';
+    fileErr(() => parseJobFile('[a]\ninclude sect.fio\n', 'dir/main.fio', {}, read), {
+      file: 'dir/sect.fio', line: 1, text: '[b]', option: '', value: '', message: /no new sections in included files/,
+    });
+  });
+
+  it('a second job file starts with a stonewall, as fio separates job files', () => {
+    const args = parseArgs(['a.fio', 'b.fio']);
+    const c = collectJobs(args, [{ file: 'a.fio', text: '[a]\n[a2]\n' }, { file: 'b.fio', text: '[b]\n[b2]\n' }]);
+    expect(c.jobs.map((j) => [j.name, j.stonewall])).toEqual([['a', false], ['a2', false], ['b', true], ['b2', false]]);
   });
 });

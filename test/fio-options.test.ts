@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { FioOptionError, type FioOptionErrorCode } from '../dist/src/fio/errors.js';
-import { OPTIONS, cmdHelp, findOption, helpText, parseArgs, resolveOptions } from '../dist/src/fio/options.js';
+import { FIO_OPTIONS, cmdHelp, findOption, helpText, parseArgs, resolveOptions } from '../dist/src/fio/options.js';
+
+/** The table's own rows of `iova fio` (not fio's accepted-and-ignored names). */
+const OPTIONS = FIO_OPTIONS.filter((r) => r.category !== 'fio-ignored');
+
+/** Every default that is not one of the original fields, as the table gives them. */
+const NEW_DEFAULTS = {
+  bsWrite: { kind: 'fixed', bytes: 4096 }, rampTimeMs: 0, stonewall: false, newGroup: false, cpusAllowed: [],
+  cpusAllowedPolicy: 'shared', rateRead: 0, rateWrite: 0, rateIopsRead: 0, rateIopsWrite: 0,
+  deviceLatMs: 0.02, deviceBw: 2 * 1024 ** 3, iotlbLatMs: 0.002, groupReporting: false,
+  percentileList: [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99],
+  clatPercentiles: true, latPercentiles: false, help: false, cmdhelp: '', version: false, parseOnly: false, showcmd: false,
+  ignored: {},
+};
 import { parseSize, parseTime } from '../dist/src/fio/values.js';
 
 /** Run fn, demand a FioOptionError with these fields, and return it. */
@@ -33,12 +46,17 @@ describe('defaults', () => {
       size: 0, numberIos: 0, rw: 'read', rwmixread: 50, policy: 'linux-6.4', era: 'v6.x', mode: 'non-strict', cpus: 1,
       completion: 'same', seed: 1, clock: 'real', fqTimeoutMs: 10, fqSize: 256, maxSegment: 65536,
       dma32First: false, granule: 4096, outputFormat: 'normal', output: '', statusIntervalMs: 1000, eta: 'auto',
+      ...NEW_DEFAULTS,
     });
   });
 
   it('every table row has a key that resolveOptions fills', () => {
     const o = resolveOptions({}) as unknown as Record<string, unknown>;
-    for (const spec of OPTIONS) expect(o[spec.key], spec.name).not.toBeUndefined();
+    for (const spec of OPTIONS) {
+      const fields = spec.lands === undefined ? [] : typeof spec.lands === 'string' ? [spec.lands] : [...spec.lands];
+      if (spec.name !== 'cpus') expect(spec.lands !== undefined || spec.cb !== undefined, spec.name).toBe(true);
+      for (const f of fields) expect(o[f], spec.name).not.toBeUndefined();
+    }
   });
 
   it("era defaults to the policy's kernel unless given", () => {
@@ -105,7 +123,7 @@ describe('parseArgs: argument forms', () => {
       timeBased: true, size: 1073741824, numberIos: 1024, rw: 'randrw', rwmixread: 70, policy: 'adaptive', era: 'v5.11',
       mode: 'strict', cpus: 4, completion: 'other', seed: 42, clock: 'virtual', fqTimeoutMs: 5, fqSize: 128,
       maxSegment: 131072, dma32First: true, granule: 65536, outputFormat: 'json+', output: '/tmp/r.json',
-      statusIntervalMs: 500, eta: 'never',
+      statusIntervalMs: 500, eta: 'never', ...NEW_DEFAULTS, bsWrite: { kind: 'range', min: 4096, max: 131072 },
     });
   });
 
@@ -138,7 +156,7 @@ describe('parseArgs: globals and jobs, as fio', () => {
       ['a', 8, 'read', { kind: 'fixed', bytes: 8192 }],
       ['b', 4, 'write', { kind: 'fixed', bytes: 8192 }],
     ]);
-    expect(r.globalSet).toEqual({ bs: { kind: 'fixed', bytes: 8192 }, iodepth: 4 });
+    expect(r.globalSet).toEqual({ bs: { kind: 'fixed', bytes: 8192 }, bsWrite: { kind: 'fixed', bytes: 8192 }, iodepth: 4 });
   });
 
   it('--name=global returns to the global section (fio docs example)', () => {
@@ -248,9 +266,9 @@ describe('errors', () => {
 
   it('iodepth 0 is out of range', () => {
     optErr(() => parseArgs(['--iodepth=0']), {
-      code: 'out-of-range', option: 'iodepth', value: '0', message: /--iodepth must be >= 1 \(got '0'\)/,
+      code: 'out-of-range', option: 'iodepth', value: '0', message: /--iodepth must be between 1 and 65536 \(got '0'\)/,
     });
-    optErr(() => parseArgs(['--numjobs', '0']), { code: 'out-of-range', option: 'numjobs', value: '0', message: />= 1/ });
+    optErr(() => parseArgs(['--numjobs', '0']), { code: 'out-of-range', option: 'numjobs', value: '0', message: /between 1 and 1024/ });
   });
 
   it('negative runtime is rejected, in both argument forms', () => {
@@ -308,10 +326,10 @@ describe('errors', () => {
     });
     optErr(() => parseArgs(['--granule=3000']), { code: 'out-of-range', option: 'granule', value: '3000', message: /power of two/ });
     optErr(() => parseArgs(['--numjobs=1.5']), { code: 'bad-value', option: 'numjobs', value: '1.5', message: /not an integer/ });
-    optErr(() => parseArgs(['--seed=-3']), { code: 'out-of-range', option: 'seed', value: '-3', message: />= 0/ });
+    optErr(() => parseArgs(['--seed=-3']), { code: 'out-of-range', option: 'seed', value: '-3', message: /between 0 and 4294967295/ });
     optErr(() => parseArgs(['--iodepth=4q']), { code: 'bad-value', option: 'iodepth', value: '4q', message: /bad size suffix 'q'/ });
     optErr(() => parseArgs(['--time_based=maybe']), { code: 'bad-value', option: 'time_based', value: 'maybe', message: /not a boolean/ });
-    optErr(() => parseArgs(['--cpus=0']), { code: 'out-of-range', option: 'cpus', value: '0', message: />= 1/ });
+    optErr(() => parseArgs(['--cpus=0']), { code: 'out-of-range', option: 'cpus', value: '0', message: /between 1 and 1024/ });
   });
 });
 
@@ -319,8 +337,8 @@ describe('help from the table', () => {
   it('helpText lists every option with its default', () => {
     const h = helpText();
     for (const o of OPTIONS) expect(h, o.name).toContain(`--${o.name}`);
-    expect(h).toMatch(/--iodepth=int +Number of I\/Os .*\(default: 1, min: 1\)/);
-    expect(h).toMatch(/--cpus=int .*\(default: numjobs/);
+    expect(h).toMatch(/--iodepth=int +Number of I\/Os .*\(default: 1, range: 1-65536\)/);
+    expect(h).toMatch(/--cpus=int .*\(default: one per job clone/);
     expect(h).toMatch(/--granule=size .*\(default: 4k/);
     expect(h).toMatch(/--fq_timeout=time .*\(default: 10ms/);
     expect(h).toContain('read|write|randread|randwrite|rw|randrw|readwrite');

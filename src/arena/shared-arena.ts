@@ -16,6 +16,8 @@
 import { InvalidArgumentError, type AllocFailure } from "../errors.js";
 import { IovaDomain, type DomainHandle } from "../domain/iova-domain.js";
 import type { DepotPolicy } from "../domain/policy.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { boolArg, countArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { ArenaClosedError, ArenaOverlapError, DoubleFreeError, InvalidFreeError } from "./errors.js";
 
@@ -188,7 +190,7 @@ interface Parts {
  * Only a double free of a range that another caller has since received at
  * the same offset and size remains indistinguishable from a valid free.
  */
-export class SharedArena {
+export class SharedArena implements DisposableView {
   /** Arena size in bytes. */
   readonly bytes: number;
   /** Allocation unit in bytes: every offset is a multiple of it. */
@@ -579,6 +581,11 @@ export class SharedArena {
     if (this.workerIndex !== null) this.domain.setCpuAlive(this.cpu, false);
     Atomics.store(this.attached, this.slot, 0);
     this.closed = true;
+  }
+
+  /** For `using`: close(). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private live(op: string): void {

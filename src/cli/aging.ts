@@ -4,13 +4,13 @@
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
-import { ERAS, eraArg } from "../domain/era.js";
+import type { DepotPolicy } from "../domain/policy.js";
+import { parseFlat } from "../options/argv.js";
+import { commandHelp } from "../options/help.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
 import { studyText } from "../report/text.js";
 import { wrapCell } from "../report/text-table.js";
-import { COMPLETION_MODES, type CompletionMode, type SimProgress } from "../sim/options.js";
-import { DEFAULT_COSTS } from "../sim/costs.js";
+import type { SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
 import { reportTableText } from "../report/table.js";
 import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
@@ -19,102 +19,17 @@ import { ABLATIONS, ablationTable, planStudy, runAblations, runStudyToDir, STUDY
 
 // ---------------------------------------------------------------- command line
 
-interface Flag {
-  name: string;
-  arg?: string;
-  help: string;
-  set: (o: StudyOptions & { out?: string; help?: boolean; ablations?: boolean }, v: string) => void;
-}
-
-function posInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${flag}: expected a positive integer, got '${v}'`);
-  return n;
-}
-
-function posNum(flag: string, v: string, allowZero = false): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new RangeError(`--${flag}: expected a ${allowZero ? "non-negative" : "positive"} number, got '${v}'`);
-  }
-  return n;
-}
-
-/** The one table of options: parsing and --help both come from it. */
-const FLAGS: Flag[] = [
-  { name: "quick", help: `short run: ${STUDY_DEFAULTS.quickSeconds} simulated seconds per policy (about 20 s on 2 cores)`, set: (o) => { o.quick = true; } },
-  { name: "faithful", help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)",
-    set: (o) => { o.faithful = true; } },
-  { name: "hours", arg: "N", help: "simulated hours per policy (fractions allowed)", set: (o, v) => { o.seconds = posNum("hours", v) * 3600; } },
-  { name: "seconds", arg: "N", help: `simulated seconds per policy (default ${STUDY_DEFAULTS.seconds})`, set: (o, v) => { o.seconds = posNum("seconds", v); } },
-  { name: "policies", arg: "a,b", help: `policies to run (default all: ${POLICIES.join(",")})`,
-    set: (o, v) => { o.policies = v.split(",").map((s) => policyArg(s.trim())); } },
-  { name: "era", arg: "ERA", help: `kernel era for every policy: ${ERAS.join("|")} (default: each policy's own)`,
-    set: (o, v) => { o.era = eraArg(v); } },
-  { name: "seed", arg: "N", help: `seed of every random draw (default ${STUDY_DEFAULTS.seed})`,
-    set: (o, v) => { if (!/^\d+$/.test(v) || Number(v) > 2 ** 32 - 1) throw new RangeError(`--seed: expected an integer in [0, 2^32), got '${v}'`); o.seed = Number(v); } },
-  { name: "out", arg: "DIR", help: "report directory (default reports/aging-<date>)", set: (o, v) => { o.out = v; } },
-  { name: "cpus", arg: "N", help: `CPUs (default ${STUDY_DEFAULTS.cpus})`, set: (o, v) => { o.cpus = posInt("cpus", v); } },
-  { name: "jobs", arg: "N", help: `fio jobs (default ${STUDY_DEFAULTS.jobs})`, set: (o, v) => { o.jobs = posInt("jobs", v); } },
-  { name: "iodepth", arg: "N", help: `I/Os in flight per job (default ${STUDY_DEFAULTS.iodepth})`, set: (o, v) => { o.iodepth = posInt("iodepth", v); } },
-  { name: "bs", arg: "SPEC", help: `block sizes, fio syntax (default ${STUDY_DEFAULTS.bs})`, set: (o, v) => { o.bs = v; } },
-  { name: "completion", arg: "MODE", help: `completion CPU: ${COMPLETION_MODES.join("|")} (default ${STUDY_DEFAULTS.completion})`,
-    set: (o, v) => {
-      if (!(COMPLETION_MODES as readonly string[]).includes(v)) throw new RangeError(`--completion: expected ${COMPLETION_MODES.join("|")}, got '${v}'`);
-      o.completion = v as CompletionMode;
-    } },
-  { name: "strict", help: "strict unmap (free at once) instead of the flush queue", set: (o) => { o.strict = true; } },
-  { name: "migrate-ms", arg: "MS", help: `mean time between migrations of a job to another CPU; 0 pins jobs (default ${STUDY_DEFAULTS.migrateMs})`,
-    set: (o, v) => { o.migrateMs = posNum("migrate-ms", v, true); } },
-  { name: "interval-ms", arg: "MS", help: `sampling interval (default ${STUDY_DEFAULTS.intervalMs})`, set: (o, v) => { o.intervalMs = posNum("interval-ms", v); } },
-  { name: "reclaim-ms", arg: "MS", help: `adaptive's reclaim interval (default ${STUDY_DEFAULTS.reclaimIntervalMs})`,
-    set: (o, v) => { o.reclaimIntervalMs = posNum("reclaim-ms", v); } },
-  { name: "no-dma32", help: "allocate in the 64-bit space only (no 32-bit first try)", set: (o) => { o.dma32First = false; } },
-  { name: "cost", arg: "NAME=V", help: `override a cost-model figure (${Object.keys(DEFAULT_COSTS).join(", ")}); repeatable`,
-    set: (o, v) => {
-      const eq = v.indexOf("=");
-      const name = v.slice(0, eq);
-      if (eq < 1 || !(name in DEFAULT_COSTS)) throw new RangeError(`--cost: expected NAME=VALUE with NAME one of ${Object.keys(DEFAULT_COSTS).join(", ")}, got '${v}'`);
-      const val = Number(v.slice(eq + 1));
-      if (v.slice(eq + 1).trim() === "" || !Number.isFinite(val)) throw new RangeError(`--cost: '${v.slice(eq + 1)}' is not a number`);
-      o.costs = { ...o.costs, [name]: val };
-    } },
-  { name: "ablations", help: "also run each ablation (one mechanism changed at a time) for linux-5.10 and adaptive, or --policies; writes ablations.txt",
-    set: (o) => { o.ablations = true; } },
-  { name: "parallel", arg: "N", help: "policies simulated at once, in worker threads (default: the machine's cores)",
-    set: (o, v) => { o.parallel = posInt("parallel", v); } },
-  { name: "help", help: "this text", set: (o) => { o.help = true; } },
-];
-
 export function agingHelp(): string {
-  const rows = FLAGS.map((f) => [`--${f.name}${f.arg ? ` ${f.arg}` : ""}`, f.help] as const);
-  const w = Math.max(...rows.map((r) => r[0].length));
-  return "usage: iova aging [options]\n\n" +
-    "Runs the same storage load under each depot policy on a virtual clock and\n" +
-    "writes a report (study.json, study.html, summary.txt). See docs/aging.md.\n\n" +
-    rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`).join("\n") + "\n";
+  return commandHelp("study", [
+    "usage: iova aging [options]", "",
+    "Runs the same storage load under each depot policy on a virtual clock and",
+    "writes a report (study.json, study.html, summary.txt). See docs/aging.md.",
+  ]);
 }
 
+/** The options given (only those); every value checked by its row of the option table (src/options/table.ts). */
 export function parseAgingArgs(argv: string[]): StudyOptions & { out?: string; help?: boolean; ablations?: boolean } {
-  const o: StudyOptions & { out?: string; help?: boolean; ablations?: boolean } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) throw new RangeError(`unexpected argument '${a}'`);
-    const eq = a.indexOf("=");
-    const name = a.slice(2, eq > 0 ? eq : undefined);
-    const flag = FLAGS.find((f) => f.name === name);
-    if (!flag) throw new RangeError(`unknown option '--${name}'`);
-    let value = "";
-    if (flag.arg) {
-      if (eq > 0) value = a.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i]!;
-      else throw new RangeError(`--${name} needs a value (${flag.arg})`);
-    } else if (eq > 0) {
-      throw new RangeError(`--${name} takes no value`);
-    }
-    flag.set(o, value);
-  }
-  return o;
+  return parseFlat("study", argv) as StudyOptions & { out?: string; help?: boolean; ablations?: boolean };
 }
 
 function stamp(d: Date): string {

@@ -2,74 +2,78 @@
 // are IOVA map/unmap calls (src/fio/runner/). Exit codes: 0 done, 1 the run
 // failed (a worker error, or the books did not balance), 2 bad options or
 // job file, 130 interrupted (after the summary of what ran).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { FioJobFileError, FioOptionError } from '../fio/errors.js';
 import type { AllocatorState, StatusSnapshot } from '../fio/format.js';
 import { collectJobs } from '../fio/jobfile.js';
-import { cmdHelp, helpText, parseArgs, type JobOptions } from '../fio/options.js';
+import { cmdHelp, helpText, optionText, parseArgs, type JobOptions, type ParsedArgs } from '../fio/options.js';
 import { allocatorLine, statusLine } from '../fio/status.js';
-import { makePlan } from '../fio/runner/plan.js';
-import { headerText, jsonDocument, normalText } from '../fio/runner/report.js';
-import { runReal, type RunOutcome } from '../fio/runner/run.js';
+import { phasePlans, runCpus, runPhases } from '../fio/runner/phases.js';
+import { headerText, jsonDocument, normalText, VERSION } from '../fio/runner/report.js';
+import type { RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
-import {
-  MODEL_DEFAULTS, MODEL_OPTIONS, extractModelArgs, extractModelLines, modelCmdHelp, modelHelp, type ModelOptions,
-} from '../fio/runner/model-options.js';
-import { availableParallelism } from 'node:os';
+import { SimAbortedError } from '../sim/parallel.js';
+import { InputFileError, readInputFile } from './input-file.js';
+import { OutputFileError, openOutputFile, type OutputFile } from './output-file.js';
 
 export interface FioIo {
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
   stderr: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
 }
 
+/** A job file is text of a few KiB; anything this large is not one. */
+const MAX_JOB_FILE_BYTES = 1 << 20;
+
 function usageError(io: FioIo, e: unknown): number {
-  if (e instanceof FioOptionError || e instanceof FioJobFileError) {
+  if (e instanceof FioOptionError || e instanceof FioJobFileError || e instanceof InputFileError || e instanceof OutputFileError) {
     io.stderr.write(`fio: ${e.message}\n`);
     return 2;
   }
   throw e;
 }
 
+/** An include line's file: as given, or else next to the including file (fio's init.c). */
+function readInclude(path: string, from: string): { file: string; text: string } {
+  const file = existsSync(path) ? path : join(dirname(from), path);
+  return { file, text: readInputFile(file, MAX_JOB_FILE_BYTES, 'include file') };
+}
+
+/** fio's --showcmd: each job file as the command line that runs the same jobs. */
+function showcmd(global: JobOptions, jobs: readonly JobOptions[]): string {
+  const opt = (o: Record<string, string>): string => Object.entries(o).map(([k, v]) => ` --${k}=${v}`).join('');
+  let out = `fio${opt(optionText(global, 'global', true))}`;
+  for (const j of jobs) out += ` --name=${j.name}${opt(optionText(j, 'job'))}`;
+  return `${out}\n`;
+}
+
 export async function fioCommand(argv: string[], io: FioIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let args;
-  let model: ModelOptions;
+  let args: ParsedArgs;
   try {
-    const m = extractModelArgs(argv);
-    model = { ...MODEL_DEFAULTS, ...m.set };
-    args = parseArgs(m.argv);
+    args = parseArgs(argv);
   } catch (e) {
     return usageError(io, e);
   }
   if (args.help) {
-    io.stdout.write(`${helpText()}\n${modelHelp()}`);
+    io.stdout.write(helpText());
     return 0;
   }
   if (args.cmdhelp !== undefined) {
-    const name = args.cmdhelp;
-    if (name === 'all') io.stdout.write(`${cmdHelp('all')}\n${MODEL_OPTIONS.map((o) => modelCmdHelp(o.name)).join('\n')}`);
-    else io.stdout.write(modelCmdHelp(name) ?? cmdHelp(name));
+    io.stdout.write(cmdHelp(args.cmdhelp));
     return 0;
   }
-  const files: Array<{ file: string; text: string }> = [];
-  for (const file of args.positional) {
-    try {
-      files.push({ file, text: readFileSync(file, 'utf8') });
-    } catch (e) {
-      io.stderr.write(`fio: cannot read job file '${file}': ${(e as Error).message}\n`);
-      return 2;
-    }
+  if (args.global.version) {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
   }
   let jobs: JobOptions[];
   let global: JobOptions;
   let cpus: number | undefined;
+  let output: OutputFile | null = null;
   try {
-    // The model options of each file's [global], before the file goes to the job parser (a file overrides the command line).
-    for (const f of files) {
-      const m = extractModelLines(f.text, f.file);
-      f.text = m.text;
-      Object.assign(model, m.set);
-    }
-    const c = collectJobs(args, files);
+    const files = args.positional.map((file) => ({ file, text: readInputFile(file, MAX_JOB_FILE_BYTES, 'job file') }));
+    const c = collectJobs(args, files, readInclude);
     jobs = c.jobs;
     global = c.global;
     cpus = c.globalSet.cpus ?? args.globalSet.cpus;
@@ -77,19 +81,35 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
       throw new FioOptionError('missing-value', 'name', '', 'no jobs defined: give --name=NAME (options after it belong to that job) or a job file');
     }
     // Refuse what cannot run before printing anything.
-    if (global.clock === 'virtual') simOptionsFor({ jobs, global, cpus, model });
-    else makePlan({ jobs, global, cpus, hostCores: 1, model });
+    if (global.clock === 'virtual') simOptionsFor({ jobs, global, cpus });
+    else phasePlans({ jobs, global, cpus, hostCores: 1 });
+    const ignored = [...new Set(jobs.flatMap((j) => Object.keys(j.ignored)))];
+    if (ignored.length > 0) io.stderr.write(`fio: ignored here: ${ignored.join(', ')}\n`);
+    if (global.showcmd) {
+      io.stdout.write(showcmd(global, jobs));
+      return 0;
+    }
+    if (global.parseOnly) return 0;
+    if (global.output !== '') output = openOutputFile(global.output);
   } catch (e) {
     return usageError(io, e);
   }
+  try {
+    return await runAndReport(io, jobs, global, cpus, output);
+  } finally {
+    output?.close();
+  }
+}
 
-  const reportToStdout = global.output === '';
+async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, cpus: number | undefined, output: OutputFile | null): Promise<number> {
+  const reportToStdout = output === null;
   const normal = global.outputFormat === 'normal';
-  // Status lines: never into a JSON document on stdout; eta=always moves them to stderr then.
+  // Status lines go to stdout, on a terminal only unless eta=always (as fio),
+  // and never into a JSON document on stdout (eta=always moves them to stderr then).
   let statusOut: FioIo['stdout'] | null = null;
   if (global.eta !== 'never' && global.statusIntervalMs > 0) {
-    if (normal || !reportToStdout) statusOut = io.stdout;
-    else if (global.eta === 'always') statusOut = io.stderr;
+    statusOut = normal || !reportToStdout ? io.stdout : global.eta === 'always' ? io.stderr : null;
+    if (statusOut && global.eta === 'auto' && !statusOut.isTTY) statusOut = null;
   }
   const tty = !!statusOut?.isTTY;
   let statusShown = false;
@@ -103,13 +123,13 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
     : undefined;
 
   const clones = jobs.reduce((a, j) => a + j.numjobs, 0);
-  const nCpus = cpus ?? clones;
+  const nCpus = global.clock === 'real' ? runCpus(jobs, cpus) : cpus ?? clones;
   let header = '';
   if (normal) {
     let irq = 0;
     if (global.clock === 'real') {
-      const plan = makePlan({ jobs, global, cpus, hostCores: availableParallelism(), model });
-      irq = plan.workers.length - plan.jobWorkers;
+      const plans = phasePlans({ jobs, global, cpus, hostCores: availableParallelism() });
+      irq = Math.max(...plans.map((p) => p.workers.length - p.jobWorkers));
     }
     header = headerText(jobs, global, { threads: clones, cpus: nCpus, irq, clock: global.clock });
     if (reportToStdout) io.stdout.write(header);
@@ -133,9 +153,13 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
   let outcome: RunOutcome;
   try {
     outcome = global.clock === 'virtual'
-      ? runVirtual({ jobs, global, cpus, model, onStatus })
-      : await runReal({ jobs, global, cpus, model, signal: ac.signal, onStatus });
+      ? await runVirtual({ jobs, global, cpus, onStatus, signal: ac.signal })
+      : await runPhases({ jobs, global, cpus, signal: ac.signal, onStatus });
   } catch (e) {
+    if (e instanceof SimAbortedError) {
+      io.stderr.write('fio: interrupted; the virtual-clock model keeps no partial result\n');
+      return 130;
+    }
     if (e instanceof FioOptionError || e instanceof FioJobFileError) return usageError(io, e);
     io.stderr.write(`fio: run failed: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
@@ -147,16 +171,16 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
 
   let text: string;
   if (normal) {
-    text = `${reportToStdout ? '' : header}${reportToStdout ? '\n' : ''}${normalText(outcome)}`;
+    text = `${reportToStdout ? '\n' : header}${normalText(outcome)}`;
   } else {
-    text = `${JSON.stringify(jsonDocument(outcome, global.outputFormat === 'json+'), null, 2)}\n`;
+    text = `${JSON.stringify(jsonDocument(outcome, global.outputFormat === 'json+', optionText(global, 'global')), null, 2)}\n`;
   }
-  if (reportToStdout) io.stdout.write(text);
+  if (output === null) io.stdout.write(text);
   else {
     try {
-      writeFileSync(global.output, text);
+      output.write(text);
     } catch (e) {
-      io.stderr.write(`fio: cannot write --output '${global.output}': ${(e as Error).message}\n`);
+      io.stderr.write(`fio: ${(e as Error).message}\n`);
       return 1;
     }
   }

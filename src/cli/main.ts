@@ -13,6 +13,7 @@ commands:
                    (iova fio --help lists the options)
   replay FILE...   replay kernel conformance traces (JSON lines) and compare every result
   demo             allocate, fragment and print tree statistics
+  --version        print the version
 `;
 
 function main(argv: string[]): number | Promise<number> {
@@ -22,6 +23,9 @@ function main(argv: string[]): number | Promise<number> {
     case "demo": return demoCommand(rest);
     case "fio": return import("./fio.js").then((m) => m.fioCommand(rest));
     case "aging": return agingCommand(rest);
+    case "--version":
+    case "version":
+      return import("../fio/runner/report.js").then((m) => { process.stdout.write(`${m.VERSION}\n`); return 0; });
     case undefined:
     case "-h":
     case "--help":

@@ -7,9 +7,12 @@ import {
   AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
   NodeSlabFullError, type AllocFailure,
 } from "../errors.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { boolArg, countArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import type { WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
@@ -60,8 +63,8 @@ export interface DomainOptions {
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
 export interface DomainHandle {
-  memory: WebAssembly.Memory;
-  module: WebAssembly.Module;
+  memory: WasmMemory;
+  module: WasmModule;
   base: number;
   scratchBase: number;
   granule: number;
@@ -99,7 +102,7 @@ export interface TreeStats {
   era: KernelEra;
 }
 
-export class IovaDomain {
+export class IovaDomain implements DisposableView {
   readonly granule: number;
   readonly startPfn: number;
   readonly maxRanges: number;
@@ -107,7 +110,7 @@ export class IovaDomain {
   readonly policy: DepotPolicy | "tree-only";
   /** The kernel era of the tree and flush path. */
   readonly era: KernelEra;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   /** Byte address of the domain header inside `memory`. */
   readonly base: number;
   /** The CPU this view acts as by default for the fast API. */
@@ -123,9 +126,11 @@ export class IovaDomain {
   /** @internal */ readonly ex: IovaExports;
   /** @internal This thread's scratch slot (SCRATCH_BYTES) for bulk transfers. */
   readonly scratch: number;
-  private readonly module: WebAssembly.Module;
+  private readonly module: WasmModule;
   private readonly scratchBase: number;
   private destroyed = false;
+  /** True for the view that created the domain, false for attach()ed ones. */
+  private readonly owner: boolean = true;
 
   /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
@@ -192,7 +197,7 @@ export class IovaDomain {
       granule: handle.granule, startPfn: handle.startPfn, maxRanges: handle.maxRanges, cpus: handle.cpus,
       policy: handle.policy, era: eraOfCode(ex.treeStat(handle.base, TREE_STAT.era)), memory: handle.memory, base: handle.base, cpu, lastFailure: null, ex,
       module: handle.module, scratchBase: handle.scratchBase, scratch: handle.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
+      destroyed: false, owner: false, fqBase: handle.fqBase, hostBase: handle.hostBase, hostBytes: handle.hostBytes,
     });
     ex.setCpuAlive(handle.base, cpu, 1);
     return d;
@@ -495,6 +500,17 @@ export class IovaDomain {
     this.live("destroy");
     this.ex.destroy(this.base);
     this.destroyed = true;
+  }
+
+  /**
+   * For `using`: the view that created the domain destroys it (unless
+   * already destroyed); an attach()ed view returns its CPU's cached ranges to
+   * the tree (free_cpu_cached_iovas) and leaves the shared domain alone.
+   */
+  [Symbol.dispose](): void {
+    if (this.destroyed) return;
+    if (this.owner) this.destroy();
+    else this.freeCpuCached(this.cpu);
   }
 
   get isDestroyed(): boolean {

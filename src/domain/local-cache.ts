@@ -9,6 +9,8 @@
 // flush()) gives them back. Like the kernel's magazines, a double free is not
 // detected here.
 import { InvalidArgumentError } from "../errors.js";
+import "../util/dispose.js";
+import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
 import type { IovaDomain } from "./iova-domain.js";
 
@@ -22,7 +24,7 @@ export interface LocalCacheOptions {
   batch?: number;
 }
 
-export class LocalCache {
+export class LocalCache implements DisposableView {
   readonly limitPfn: number;
   readonly batch: number;
   private readonly stacks: Float64Array[] = [];
@@ -86,6 +88,11 @@ export class LocalCache {
   close(): void {
     this.flush();
     this.closed = true;
+  }
+
+  /** For `using`: close() (the cached ranges go back to the domain), once. */
+  [Symbol.dispose](): void {
+    if (!this.closed) this.close();
   }
 
   private refill(o: number): void {

@@ -6,8 +6,8 @@ import type { RwMode } from './options.js';
 
 export type { LatencyStats } from './latency.js';
 export { DEFAULT_PERCENTILES, LatencyHistogram, latencyStats, percentileKey, percentileRank } from './latency.js';
-export { num2str, num2strV2, cFixed, fmtFixed } from './num2str.js';
-export { allocatorLine, etaString, jobStateChar, statusLine } from './status.js';
+export { num2str, cFixed, fmtFixed } from './num2str.js';
+export { allocatorLine, condensedRunString, etaString, jobStateChar, statusLine } from './status.js';
 export { ctime, groupSummary, jobSummary, normalReport, percentileBlock } from './summary.js';
 export { jsonReport, jsonText } from './json.js';
 
@@ -93,6 +93,8 @@ export interface StatusSnapshot {
   etaSec: number;
   bytesPerSec: { read: number; write: number; trim: number };
   iops: { read: number; write: number; trim: number };
+  /** Sum of the running jobs' rate caps (rate, rate_iops), when any is set. */
+  rateCap?: { bytesPerSec: number; iops: number };
 }
 
 /** The allocator's global state, as the kernel debug thread prints it. */

@@ -37,36 +37,6 @@ export function num2str(num: number, maxlen: number, base: number, pow2: boolean
 }
 
 /**
- * fio 2.x num2str(), used by the 2.x status line this tool prints: upper-case
- * K/M/G prefixes for both bases, decimals made by shaving digits off the
- * remainder. `unitBase` 8 appends "B", 1 appends "bit" (and multiplies by 8).
- * (fio 2.x forgot 'T' in its prefix list; we keep it.)
- */
-export function num2strV2(num: number, maxlen: number, base: number, pow2: boolean, unitBase: 0 | 1 | 8): string {
-  const post2 = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
-  const thousand = pow2 ? 1024 : 1000;
-  const byteUnit = unitBase === 8 ? 'B' : unitBase === 1 ? 'bit' : '';
-  let post = 0;
-  for (; base > 1; post++) base = Math.floor(base / thousand);
-  let n = Math.floor(unitBase === 1 ? num * 8 : num);
-  let modulo = -1;
-  let carry = false;
-  while (post < post2.length) {
-    if (String(n).length <= maxlen) break;
-    modulo = n % thousand;
-    n = Math.floor(n / thousand);
-    carry = modulo >= thousand / 2;
-    post++;
-  }
-  if (post >= post2.length) post = 0;
-  if (modulo === -1) return `${n}${post2[post]}${byteUnit}`;
-  const decimals = maxlen - String(n).length;
-  if (decimals <= 1) return `${carry ? n + 1 : n}${post2[post]}${byteUnit}`;
-  while (String(modulo).length > decimals - 1) modulo = Math.floor((modulo + 9) / 10);
-  return `${n}.${modulo}${post2[post]}${byteUnit}`;
-}
-
-/**
  * C's "%.Pf". JS toFixed() rounds an exact tie (0.125 -> "0.13") up, glibc
  * rounds it to even ("0.12"); everything else agrees, so only exact ties of
  * the double are detected (exactly, via its bits) and rounded to even.

@@ -1,40 +1,48 @@
-// The option table of `iova fio`, and everything derived from it: command
-// line parsing, defaults, range checks, --help and --cmdhelp. As in fio's
-// options.c there is ONE table; adding an option means adding one row.
+// The options of `iova fio` as one job sees them (JobOptions: where the
+// table's fio rows land, fio's struct thread_options), and fio's command
+// line: globals, then one section per --name. Every option is a row of
+// src/options/table.ts; this file adds no option of its own.
 
-import { FioOptionError } from './errors.js';
-import {
-  type BlockSize,
-  editDistance,
-  formatBlockSize,
-  formatSize,
-  parseBlockSize,
-  parseBool,
-  parseInteger,
-  parseSize,
-  parseTime,
-} from './values.js';
+import type { BlockSize } from './values.js';
+import { readOption, setRow, unknownOption as unknownIn } from '../options/argv.js';
+import { FioOptionError } from '../options/errors.js';
+import { cmdHelp as cmdHelpOf, commandHelp, nearestName } from '../options/help.js';
+import { defaultsOf } from '../options/defaults.js';
+import { type OptionRow, valueText } from '../options/row.js';
+import { RW_MODES, findRow, rowsOf } from '../options/table.js';
+import type { DepotPolicy } from '../domain/policy.js';
+import type { KernelEra } from '../domain/era.js';
 
 export type { BlockSize } from './values.js';
-import { ERAS, POLICY_ERA, type KernelEra } from '../domain/era.js';
-
-export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'readwrite'] as const;
-export const POLICIES = ['linux-5.10', 'cpu-flush', 'scaled-depot', 'linux-6.4', 'adaptive'] as const;
+export { RW_MODES } from '../options/table.js';
 export type RwMode = (typeof RW_MODES)[number];
-export type Policy = (typeof POLICIES)[number];
+export type Policy = DepotPolicy;
 
-/** Fully resolved options of one job (or of the global section). Times are in ms. */
+/** Fully resolved options of one job (or of the global section). Times are in ms, rates per second. */
 export interface JobOptions {
   name: string;
   numjobs: number;
   iodepth: number;
+  /** Block size of reads, and of writes (bs=r,w sets them apart). */
   bs: BlockSize;
+  bsWrite: BlockSize;
   runtimeMs: number; // 0 = no time limit
   timeBased: boolean;
+  rampTimeMs: number;
   size: number; // bytes per job; 0 = no size limit
   numberIos: number; // 0 = no count limit
   rw: RwMode;
   rwmixread: number;
+  /** Caps per clone; 0 = none. */
+  rateRead: number;
+  rateWrite: number;
+  rateIopsRead: number;
+  rateIopsWrite: number;
+  stonewall: boolean;
+  newGroup: boolean;
+  /** CPUs the job's clones may run as; [] = every CPU of the domain. */
+  cpusAllowed: number[];
+  cpusAllowedPolicy: 'shared' | 'split';
   policy: Policy;
   era: KernelEra;
   mode: 'strict' | 'non-strict';
@@ -47,188 +55,82 @@ export interface JobOptions {
   maxSegment: number;
   dma32First: boolean;
   granule: number;
+  deviceLatMs: number;
+  deviceBw: number;
+  iotlbLatMs: number;
+  groupReporting: boolean;
+  percentileList: number[];
+  clatPercentiles: boolean;
+  latPercentiles: boolean;
   outputFormat: 'normal' | 'json' | 'json+';
   output: string; // '' = stdout
   statusIntervalMs: number;
   eta: 'auto' | 'always' | 'never';
+  help: boolean;
+  cmdhelp: string;
+  version: boolean;
+  parseOnly: boolean;
+  showcmd: boolean;
+  /** fio options accepted with no meaning here: name -> value as given. */
+  ignored: Record<string, string>;
 }
 
-export type OptionType = 'str' | 'int' | 'bool' | 'size' | 'time' | 'enum' | 'bs';
+/** The device model of a run: the part of the options the device and IOTLB costs come from. */
+export type ModelOptions = Pick<JobOptions, 'deviceLatMs' | 'deviceBw' | 'iotlbLatMs'>;
 
-/**
- * Where an option may be set. 'job': anywhere. 'global': one value for the
- * whole run (there is one allocator), so a job file only takes it in
- * [global]. 'cli': run control, command line only (fio has these outside its
- * job option table too).
- */
-export type OptionScope = 'job' | 'global' | 'cli';
+/** The fio command's rows (both clocks), fio's accepted-and-ignored names included. */
+export const FIO_OPTIONS: readonly OptionRow[] = rowsOf('fio');
 
-export interface OptionSpec {
-  name: string;
-  key: keyof JobOptions;
-  type: OptionType;
-  help: string;
-  category: 'job' | 'io' | 'allocator' | 'output';
-  scope: OptionScope;
-  /** Default value, or a function of the other resolved options. */
-  def: unknown | ((o: JobOptions) => unknown);
-  /** How the default reads in help, when it is not a plain value. */
-  defText?: string;
-  min?: number;
-  max?: number;
-  values?: readonly string[];
-  unit?: 'ms' | 's'; // unit of a bare number, for 'time'
-  pow2?: boolean;
-  alias?: string[];
+export function findOption(name: string): OptionRow | undefined {
+  return findRow('fio', name);
 }
 
-export const OPTIONS: readonly OptionSpec[] = [
-  { name: 'name', key: 'name', type: 'str', category: 'job', scope: 'job', def: '',
-    help: 'Name of the job; on the command line each --name starts a new job (--name=global: the global section)' },
-  { name: 'numjobs', key: 'numjobs', type: 'int', category: 'job', scope: 'job', def: 1, min: 1,
-    help: 'Number of clones (worker threads) of this job' },
-  { name: 'iodepth', key: 'iodepth', type: 'int', category: 'io', scope: 'job', def: 1, min: 1,
-    help: 'Number of I/Os (mappings) kept in flight per job' },
-  { name: 'bs', key: 'bs', type: 'bs', category: 'io', scope: 'job', def: { kind: 'fixed', bytes: 4096 },
-    alias: ['blocksize', 'bssplit'],
-    help: 'I/O size: one size (4k), a range (4k-128k) or a split (4k/50:64k/40:256k/10)' },
-  { name: 'runtime', key: 'runtimeMs', type: 'time', category: 'job', scope: 'job', def: 0, unit: 's', min: 0,
-    alias: ['timeout'], help: 'Stop the job after this long (0: no limit)' },
-  { name: 'time_based', key: 'timeBased', type: 'bool', category: 'job', scope: 'job', def: false,
-    help: 'Keep running until runtime expires, even when size/number_ios is done' },
-  { name: 'size', key: 'size', type: 'size', category: 'io', scope: 'job', def: 0,
-    help: 'Total bytes to map per job (0: no limit)' },
-  { name: 'number_ios', key: 'numberIos', type: 'int', category: 'io', scope: 'job', def: 0, min: 0,
-    help: 'Stop after this many I/Os (0: no limit)' },
-  { name: 'rw', key: 'rw', type: 'enum', category: 'io', scope: 'job', def: 'read', values: RW_MODES,
-    alias: ['readwrite'], help: 'I/O pattern (direction and sequential/random)' },
-  { name: 'rwmixread', key: 'rwmixread', type: 'int', category: 'io', scope: 'job', def: 50, min: 0, max: 100,
-    help: 'Percentage of reads in a mixed workload' },
-  { name: 'policy', key: 'policy', type: 'enum', category: 'allocator', scope: 'global', def: 'linux-6.4',
-    values: POLICIES, help: 'IOVA cache/depot policy' },
-  { name: 'era', key: 'era', type: 'enum', category: 'allocator', scope: 'global', values: ERAS,
-    def: (o: JobOptions) => POLICY_ERA[o.policy], defText: "the policy's kernel",
-    help: 'Kernel era of the tree and flush path (v5.10, v5.11, v6.x)' },
-  { name: 'mode', key: 'mode', type: 'enum', category: 'allocator', scope: 'global', def: 'non-strict',
-    values: ['strict', 'non-strict'], help: 'Unmap flushing: strict (at once) or non-strict (flush queue)' },
-  { name: 'cpus', key: 'cpus', type: 'int', category: 'allocator', scope: 'global', min: 1,
-    def: (o: JobOptions) => o.numjobs, defText: 'numjobs', help: 'Number of simulated CPUs (per-CPU caches)' },
-  { name: 'completion', key: 'completion', type: 'enum', category: 'allocator', scope: 'job', def: 'same',
-    values: ['same', 'other', 'single'],
-    help: 'CPU that unmaps: the mapping one, another one, or always one CPU' },
-  { name: 'seed', key: 'seed', type: 'int', category: 'job', scope: 'job', def: 1, min: 0,
-    help: 'Random seed' },
-  { name: 'clock', key: 'clock', type: 'enum', category: 'allocator', scope: 'global', def: 'real',
-    values: ['real', 'virtual'], help: 'Time source for latencies and flush timeouts' },
-  { name: 'fq_timeout', key: 'fqTimeoutMs', type: 'time', category: 'allocator', scope: 'global', def: 10,
-    unit: 'ms', min: 0, help: 'Flush queue timeout (bare number: ms)' },
-  { name: 'fq_size', key: 'fqSize', type: 'int', category: 'allocator', scope: 'global', def: 256, min: 1,
-    help: 'Flush queue entries per CPU' },
-  { name: 'max_segment', key: 'maxSegment', type: 'size', category: 'allocator', scope: 'job', def: 65536, min: 1,
-    help: 'Largest single mapping; a bigger I/O maps as several segments' },
-  { name: 'dma32_first', key: 'dma32First', type: 'bool', category: 'allocator', scope: 'job', def: false,
-    help: 'Try below 4 GiB first, then the full 64-bit range (as dma-iommu)' },
-  { name: 'granule', key: 'granule', type: 'size', category: 'allocator', scope: 'global', def: 4096, min: 1,
-    pow2: true, help: 'IOVA granule (page) size, a power of two' },
-  { name: 'output-format', key: 'outputFormat', type: 'enum', category: 'output', scope: 'cli', def: 'normal',
-    values: ['normal', 'json', 'json+'], help: 'Report format' },
-  { name: 'output', key: 'output', type: 'str', category: 'output', scope: 'cli', def: '',
-    help: 'Write the report to this file instead of stdout' },
-  { name: 'status-interval', key: 'statusIntervalMs', type: 'time', category: 'output', scope: 'cli', def: 1000,
-    unit: 's', min: 0, help: 'Seconds between live status lines (0: none)' },
-  { name: 'eta', key: 'eta', type: 'enum', category: 'output', scope: 'cli', def: 'auto',
-    values: ['auto', 'always', 'never'], help: 'When to print the live status line' },
-];
-
-// '-' and '_' are interchangeable in names: fio mixes both styles.
-const norm = (name: string): string => name.toLowerCase().replace(/-/g, '_');
-const BY_NAME = new Map<string, OptionSpec>();
-for (const o of OPTIONS) for (const n of [o.name, ...(o.alias ?? [])]) BY_NAME.set(norm(n), o);
-
-export function findOption(name: string): OptionSpec | undefined {
-  return BY_NAME.get(norm(name));
-}
-
-/** The nearest option name, if near enough to be a plausible typo (fio's string_distance_ok). */
 export function nearestOption(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const o of OPTIONS) {
-    for (const n of [o.name, ...(o.alias ?? [])]) {
-      const d = editDistance(norm(name), norm(n));
-      if (d < bestDist) [best, bestDist] = [o.name, d];
-    }
-  }
-  return bestDist <= Math.floor((name.length + 1) / 2) ? best : undefined;
+  return nearestName('fio', name);
 }
 
-/** `shown` is the name as it appeared ("--iodeth" on the command line, "iodeth" in a job file). */
-export function unknownOption(name: string, raw: string, shown: string = `--${name}`): FioOptionError {
-  const near = nearestOption(name);
-  const hint = near ? `; did you mean '--${near}'?` : '';
-  return new FioOptionError('unknown-option', name, raw, `unknown option '${shown}'${hint}`);
+export function unknownOption(name: string, raw: string, shown?: string): FioOptionError {
+  return unknownIn('fio', name, raw, shown);
 }
 
-/** Parse and range-check one value for `spec`. `typed` is the name as the user wrote it. */
-export function parseOptionValue(spec: OptionSpec, text: string, typed: string = spec.name): unknown {
-  const range = (n: number): number => {
-    const lo = spec.min;
-    const hi = spec.max;
-    if ((lo !== undefined && n < lo) || (hi !== undefined && n > hi)) {
-      const want = hi === undefined ? `>= ${lo}` : `between ${lo} and ${hi}`;
-      throw new FioOptionError('out-of-range', typed, text, `--${typed} must be ${want} (got '${text}')`);
-    }
-    return n;
-  };
-  switch (spec.type) {
-    case 'str':
-      return text;
-    case 'bool':
-      return parseBool(text, typed);
-    case 'int':
-      return range(parseInteger(text, typed));
-    case 'time':
-      return range(parseTime(text, typed, spec.unit ?? 's'));
-    case 'bs':
-      return parseBlockSize(text, typed);
-    case 'size': {
-      const n = range(parseSize(text, typed));
-      if (spec.pow2 && !Number.isInteger(Math.log2(n))) {
-        throw new FioOptionError('out-of-range', typed, text, `--${typed} must be a power of two (got '${text}')`);
-      }
-      return n;
-    }
-    case 'enum': {
-      const v = spec.values!.find((x) => x === text.trim().toLowerCase());
-      if (v === undefined) {
-        throw new FioOptionError('bad-enum', typed, text,
-          `--${typed}: '${text}' is not one of: ${spec.values!.join(', ')}`);
-      }
-      return v;
-    }
-  }
+/** Parses `text` with the row's grammar and lands it in a layer of explicitly given values. */
+export function setOption(layer: Partial<JobOptions>, row: OptionRow, text: string, typed?: string): void {
+  setRow(layer as Record<string, unknown>, row, text, typed);
 }
 
-/** Set one option in a layer of explicitly given values. */
-export function setOption(layer: Partial<JobOptions>, spec: OptionSpec, text: string, typed?: string): void {
-  (layer as Record<string, unknown>)[spec.key] = parseOptionValue(spec, text, typed);
+/** Every fio row's default, landed: the defaults of JobOptions (cpus is derived, see resolveOptions). */
+const DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({ ...defaultsOf(FIO_OPTIONS), ignored: {} });
+
+export function modelDefaults(): ModelOptions {
+  return { deviceLatMs: DEFAULTS.deviceLatMs as number, deviceBw: DEFAULTS.deviceBw as number, iotlbLatMs: DEFAULTS.iotlbLatMs as number };
 }
 
-/** Defaults, then each layer in order (later wins), then derived defaults. */
+export function modelOf(o: ModelOptions): ModelOptions {
+  return { deviceLatMs: o.deviceLatMs, deviceBw: o.deviceBw, iotlbLatMs: o.iotlbLatMs };
+}
+
+/** Defaults, then each layer in order (later wins), then the derived defaults (row.derive); ignored names accumulate. */
 export function resolveOptions(...layers: Array<Partial<JobOptions>>): JobOptions {
-  const merged: Record<string, unknown> = Object.assign({}, ...layers);
-  const out: Record<string, unknown> = {};
-  for (const o of OPTIONS) if (typeof o.def !== 'function') out[o.key] = merged[o.key] ?? o.def;
-  for (const o of OPTIONS) {
-    if (typeof o.def === 'function') out[o.key] = merged[o.key] ?? (o.def as (j: JobOptions) => unknown)(out as unknown as JobOptions);
-  }
+  const out: Record<string, unknown> = { ...DEFAULTS, ...Object.assign({}, ...layers) };
+  out.ignored = Object.assign({}, ...layers.map((l) => l.ignored ?? {}));
+  // Defaults that follow other options (cpus: one per clone; era: the policy's kernel).
+  for (const r of FIO_OPTIONS) if (r.derive && typeof r.lands === 'string' && out[r.lands] === undefined) out[r.lands] = r.derive(out);
   return out as unknown as JobOptions;
 }
+
+/** The fields a row writes (its lands, or what its cb writes for the rows that have one). */
+function fieldsOf(r: OptionRow): string[] {
+  if (typeof r.lands === 'string') return [r.lands];
+  if (Array.isArray(r.lands)) return [...r.lands];
+  return [];
+}
+
+const RUN_WIDE_FIELDS = new Set(FIO_OPTIONS.filter((r) => r.scope === 'global' || r.scope === 'cli').flatMap(fieldsOf));
 
 /** The run-wide part of a layer (options of 'global' or 'cli' scope). */
 export function runWide(layer: Partial<JobOptions>): Partial<JobOptions> {
   const out: Record<string, unknown> = {};
-  for (const o of OPTIONS) if (o.scope !== 'job' && o.key in layer) out[o.key] = layer[o.key];
+  for (const [k, v] of Object.entries(layer)) if (RUN_WIDE_FIELDS.has(k)) out[k] = v;
   return out as Partial<JobOptions>;
 }
 
@@ -239,7 +141,7 @@ export interface ParsedArgs {
   jobs: JobOptions[];
   /** Non-option arguments: job files. */
   positional: string[];
-  /** Only the options given as globals, to lay under a job file (see jobfile.ts). */
+  /** Only the options given as globals; they win over job files (see jobfile.ts). */
   globalSet: Partial<JobOptions>;
   /** --help / -h was given. */
   help: boolean;
@@ -258,127 +160,90 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const jobLayers: Array<Partial<JobOptions>> = [];
   let current = globalSet;
   const positional: string[] = [];
-  let help = false;
-  let cmdhelp: string | undefined;
 
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = 0; i < argv.length;) {
     const arg = argv[i]!;
     if (arg === '--') {
       positional.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
     if (!arg.startsWith('-') || arg === '-') {
       positional.push(arg);
+      i++;
       continue;
     }
-    const eq = arg.indexOf('=');
-    const typed = (eq < 0 ? arg : arg.slice(0, eq)).replace(/^--?/, '');
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (norm(typed) === 'cmdhelp') {
-      if (value === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) value = argv[++i];
-      cmdhelp = value || 'all';
-      continue;
-    }
-    const spec = arg.startsWith('--') ? findOption(typed) : undefined;
-    if (!spec) throw unknownOption(typed, arg, eq < 0 ? arg : arg.slice(0, eq));
-    if (value === undefined) {
-      if (spec.type === 'bool') value = '1';
-      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i]!;
-    }
-    if (value === undefined || (value === '' && spec.type !== 'bool')) {
-      throw new FioOptionError('missing-value', typed, '', `--${typed} requires a value`);
-    }
-    if (spec.key === 'name') {
+    const { row, typed, value, next } = readOption('fio', argv, i);
+    i = next;
+    if (row.name === 'name') {
       if (value === 'global') current = globalSet;
       else jobLayers.push((current = { name: value }));
       continue;
     }
-    setOption(spec.scope === 'job' ? current : globalSet, spec, value, typed);
+    setOption(row.scope === 'global' || row.scope === 'cli' ? globalSet : current, row, value, typed);
   }
 
+  const global = resolveOptions(globalSet);
   return {
-    global: resolveOptions(globalSet),
+    global,
     jobs: jobLayers.map((layer) => resolveOptions(globalSet, layer)),
     positional,
     globalSet,
-    help,
-    ...(cmdhelp !== undefined ? { cmdhelp } : {}),
+    help: global.help,
+    ...(global.cmdhelp !== '' ? { cmdhelp: global.cmdhelp } : {}),
   };
 }
-
-function defaultText(o: OptionSpec): string {
-  if (o.defText) return o.defText;
-  const d = o.def;
-  if (o.type === 'bs') return formatBlockSize(d as BlockSize);
-  if (o.type === 'size') return formatSize(d as number);
-  if (o.type === 'time') return `${o.unit === 'ms' ? (d as number) : (d as number) / 1000}${o.unit ?? 's'}`;
-  if (o.type === 'bool') return d ? '1' : '0';
-  return d === '' ? 'none' : String(d);
-}
-
-const TYPE_HINT: Record<OptionType, string> = {
-  str: 'str', int: 'int', bool: '', size: 'size', time: 'time', enum: '', bs: 'bs',
-};
-
-const TYPE_HELP: Record<OptionType, string> = {
-  str: 'string (opt=bla)',
-  int: 'integer value with optional k/m/g postfix (opt=100)',
-  bool: 'empty or boolean value ([0|1])',
-  size: 'size with optional k/m/g/t/p postfix, base 1024 (opt=4k)',
-  time: 'time with optional us/ms/s/m/h/d postfix (opt=10s)',
-  enum: 'one of a list of words (opt=bla)',
-  bs: 'size, size range (4k-64k) or split (4k/50:64k/50)',
-};
-
-const CATEGORY_TITLE: Record<OptionSpec['category'], string> = {
-  job: 'Job options', io: 'I/O options', allocator: 'Allocator options', output: 'Output options (command line only)',
-};
 
 /** `iova fio --help`, generated from the table. */
 export function helpText(): string {
-  const lines = ['Usage: iova fio [options] [jobfile]...', '',
+  return commandHelp('fio', [
+    'Usage: iova fio [options] [jobfile]...', '',
     'A fio-like load generator whose I/Os are IOVA map/unmap calls.',
-    'Options before the first --name are global; each --name starts a job.'];
-  for (const cat of Object.keys(CATEGORY_TITLE) as Array<OptionSpec['category']>) {
-    lines.push('', `${CATEGORY_TITLE[cat]}:`);
-    for (const o of OPTIONS.filter((x) => x.category === cat)) {
-      const hint = o.type === 'enum' ? o.values!.join('|') : TYPE_HINT[o.type];
-      const left = `  --${o.name}${hint ? `=${hint}` : ''}`;
-      const details = [`default: ${defaultText(o)}`];
-      if (o.min !== undefined && o.max !== undefined) details.push(`range: ${o.min}-${o.max}`);
-      else if (o.min !== undefined && o.min > 0) details.push(`min: ${o.min}`);
-      const text = `${o.help} (${details.join(', ')})`;
-      // Long enum lists push the text to its own line rather than out of the column.
-      lines.push(left.length < 40 ? `${left.padEnd(40)} ${text}` : `${left}\n${' '.repeat(41)}${text}`);
-    }
-  }
-  lines.push('', '  --help                                   This text',
-    '  --cmdhelp=option                         Details of one option (all: every option)');
-  return lines.join('\n') + '\n';
+    'Options before the first --name are global; each --name starts a job.',
+    'Every other fio option is accepted and ignored (--cmdhelp=all lists them).',
+  ]);
 }
 
-/** fio's --cmdhelp: one option in detail ("all": all of them); suggests a near name when unknown. */
+/** fio's --cmdhelp: one option in detail ("all": all of them). */
 export function cmdHelp(name: string = 'all'): string {
-  const one = (o: OptionSpec): string => {
-    const out = [`${o.name.padStart(20)}: ${o.help}`];
-    if (o.alias) out.push(`${'alias'.padStart(20)}: ${o.alias.join(', ')}`);
-    out.push(`${'type'.padStart(20)}: ${TYPE_HELP[o.type]}`);
-    out.push(`${'default'.padStart(20)}: ${defaultText(o)}`);
-    if (o.min !== undefined || o.max !== undefined) {
-      out.push(`${'range'.padStart(20)}: min=${o.min ?? 0}${o.max !== undefined ? `, max=${o.max}` : ''}`);
-    }
-    if (o.pow2) out.push(`${'valid'.padStart(20)}: power of two`);
-    if (o.scope !== 'job') out.push(`${'scope'.padStart(20)}: ${o.scope === 'cli' ? 'command line only' : 'whole run ([global] only in job files)'}`);
-    o.values?.forEach((v, i) => out.push(`${(i === 0 ? 'valid values' : '').padStart(20)}: ${v}`));
-    return out.join('\n') + '\n';
-  };
-  if (name === 'all') return OPTIONS.map(one).join('\n');
-  const o = findOption(name);
-  if (o) return one(o);
-  const near = nearestOption(name);
-  return `No such command: ${name}` + (near ? ` - showing closest match\n${one(findOption(near)!)}` : '\n');
+  return cmdHelpOf('fio', name);
+}
+
+/** The rows of a taker's record that `o` sets to something else than their default (by their text). */
+export function changedRows(o: JobOptions, rows: readonly OptionRow[] = FIO_OPTIONS): Array<{ row: OptionRow; text: string }> {
+  const rec = o as unknown as Record<string, unknown>;
+  const out: Array<{ row: OptionRow; text: string }> = [];
+  for (const r of rows) {
+    if (r.lands === undefined || r.def === undefined) continue;
+    const fields = typeof r.lands === 'string' ? [r.lands] : [...r.lands];
+    const text = fields.map((f) => valueText(r, rec[f])).join(',');
+    if (text !== fields.map((f) => valueText(r, DEFAULTS[f])).join(',')) out.push({ row: r, text });
+  }
+  return out;
+}
+
+/** Job options every JSON job shows, set or not (what a reader needs to read the figures). */
+const ALWAYS_SHOWN = new Set(['rw', 'bs', 'iodepth', 'numjobs', 'completion', 'max_segment', 'dma32_first']);
+
+/**
+ * The options of a job as text in each row's grammar, for JSON's "job
+ * options" (scope 'job': what differs from the default, ALWAYS_SHOWN, then
+ * the ignored fio options as given) or "global options" (scope 'global':
+ * every setting of the run's one domain and device model; `changedOnly`:
+ * those that differ from the default).
+ */
+export function optionText(o: JobOptions, scope: 'job' | 'global', changedOnly = scope === 'job'): Record<string, string> {
+  const out: Record<string, string> = {};
+  const rec = o as unknown as Record<string, unknown>;
+  for (const r of FIO_OPTIONS) {
+    if ((r.scope ?? 'job') !== scope || r.lands === undefined || r.category === 'command' || r.name === 'name') continue;
+    if (r.def === undefined) continue; // derived (cpus): the report's own figures say what it came to
+    const pair = Array.isArray(r.lands);
+    const fields = pair ? [...(r.lands as readonly string[])] : [r.lands as string];
+    const text = fields.map((f) => (rec[f] === undefined ? '' : valueText(r, rec[f])));
+    const def = fields.map((f) => (DEFAULTS[f] === undefined ? '' : valueText(r, DEFAULTS[f])));
+    if (changedOnly && !(scope === 'job' && ALWAYS_SHOWN.has(r.name)) && text.join(',') === def.join(',')) continue;
+    out[r.name] = pair && text[0] === text[1] ? text[0]! : text.join(',');
+  }
+  if (scope === 'job') Object.assign(out, o.ignored);
+  return out;
 }

@@ -1,10 +1,11 @@
-// The live status line, in fio 2.x's layout (eta.c display_thread_status()
-// before 2.17), e.g.
-//   Jobs: 12 (f=12): [RRRRRRRRRRRR] [37.5% done] [6314MB/0KB/0KB /s] [1616K/0/0 iops] [eta 00m:25s]
-// and the allocator state line.
+// The live status line, in fio 3.x's layout (eta.c display_thread_status(),
+// gen_eta_str() and update_condensed_str()), e.g.
+//   Jobs: 12 (f=12): [R(12)][37.5%][r=6314MiB/s][r=1616k IOPS][eta 00m:25s]
+// with the same units as the summary (IEC, base 1024), and the allocator
+// state line.
 
 import type { AllocatorState, StatusJob, StatusSnapshot } from './format.js';
-import { fmtFixed, num2strV2 } from './num2str.js';
+import { fmtFixed, num2str } from './num2str.js';
 
 /** fio's check_str_update(): upper case sequential, lower case random. */
 export function jobStateChar(job: StatusJob): string {
@@ -41,6 +42,18 @@ export function etaString(etaSec: number): string {
   return `${d ? `${p2(d)}d:` : ''}${d || h ? `${p2(h)}h:` : ''}${p2(m)}m:${p2(s)}s`;
 }
 
+/** fio's update_condensed_str(): "RRRw" -> "R(3),w(1)". */
+export function condensedRunString(chars: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < chars.length;) {
+    let j = i;
+    while (j < chars.length && chars[j] === chars[i]) j++;
+    out.push(`${chars[i]}(${j - i})`);
+    i = j;
+  }
+  return out.join(',');
+}
+
 export function statusLine(s: StatusSnapshot): string {
   const running = s.jobs.filter((j) => j.state === 'running' || j.state === 'finishing').length;
   const ramp = s.jobs.filter((j) => j.state === 'ramp').length;
@@ -48,24 +61,28 @@ export function statusLine(s: StatusSnapshot): string {
   const nrRunning = running + ramp;
   const files = s.filesOpen ?? running;
   let line = `Jobs: ${nrRunning} (f=${files})`;
+  // Rate caps, when any job has one: ", min-target" (fio's m_rate/t_rate, or the IOPS pair).
+  const cap = s.rateCap;
+  if (cap && cap.bytesPerSec > 0) line += `, 0-${num2str(cap.bytesPerSec, 4, 1, true, 'B/s')}`;
+  else if (cap && cap.iops > 0) line += `, 0-${Math.round(cap.iops)} IOPS`;
   if (nrRunning === 0) return line; // fio prints no brackets once nothing runs
 
   let perc: string;
-  if (s.etaSec < 0 || ramp === nrRunning) perc = '-.-% done';
+  if (s.etaSec < 0 || ramp === nrRunning) perc = '-.-%';
   else {
     const total = s.elapsedSec + s.etaSec;
     let p = total > 0 ? s.elapsedSec / total : 0;
     p *= 100 * (settingUp ? 1 - settingUp / nrRunning : 1);
-    perc = `${fmtFixed(p, 3, 1)}% done`;
+    perc = `${fmtFixed(p, 3, 1)}%`;
   }
-  // fio keeps rates in KiB/s (truncated) and prints them from a KiB base.
-  const rate = (bps: number): string => num2strV2(Math.floor(bps / 1024), 5, 1024, true, 8);
-  const iops = (n: number): string => num2strV2(Math.floor(n), 4, 1, false, 0);
-  const { bytesPerSec: b, iops: io } = s;
-  line += `: [${s.jobs.map(jobStateChar).join('')}] [${perc}]`;
-  line += ` [${rate(b.read)}/${rate(b.write)}/${rate(b.trim)} /s]`;
-  line += ` [${iops(io.read)}/${iops(io.write)}/${iops(io.trim)} iops]`;
-  return `${line} [eta ${etaString(s.etaSec)}]`;
+  line += `: [${condensedRunString(s.jobs.map(jobStateChar).join(''))}][${perc}]`;
+  // fio keeps rates in KiB/s (truncated) and prints them from a KiB base, IEC as its summary.
+  const dirs = (['read', 'write', 'trim'] as const).filter((d) => s.bytesPerSec[d] > 0 || s.iops[d] > 0);
+  if (dirs.length > 0) {
+    line += `[${dirs.map((d) => `${d[0]}=${num2str(Math.floor(s.bytesPerSec[d] / 1024), 4, 1024, true, 'B/s')}`).join(',')}]`;
+    line += `[${dirs.map((d) => `${d[0]}=${num2str(Math.floor(s.iops[d]), 4, 1, false, '')}`).join(',')} IOPS]`;
+  }
+  return `${line}[eta ${etaString(s.etaSec)}]`;
 }
 
 /** cpu_total=N depot_total=N total=N tree=N */

@@ -88,9 +88,10 @@ function dirStatus(name: Dir, d: DirResult, aggBytes: number): string {
   if (d.slat?.samples) out += latLine('slat', d.slat);
   if (d.clat?.samples) out += latLine('clat', d.clat);
   if (d.lat?.samples) out += latLine(' lat', d.lat);
-  // fio's defaults: clat percentiles on, lat percentiles only without clat.
-  if (d.clat?.samples) out += percentileBlock('clat', d.clat.percentiles);
-  else if (d.lat?.samples) out += percentileBlock('lat', d.lat.percentiles);
+  // As fio: a block for each latency whose percentiles were asked for
+  // (clat_percentiles, on by default; lat_percentiles, off by default).
+  if (d.clat?.samples && Object.keys(d.clat.percentiles).length) out += percentileBlock('clat', d.clat.percentiles);
+  if (d.lat?.samples && Object.keys(d.lat.percentiles).length) out += percentileBlock('lat', d.lat.percentiles);
   if (d.bwSamples?.samples) {
     const b = d.bwSamples;
     let [min, max, mean, dev, unit] = [b.min, b.max, b.mean, b.stdev, 'KiB'];

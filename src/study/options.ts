@@ -1,7 +1,9 @@
 // The study's options, its defaults, and the one place each policy's
 // simulator options are worked out (planStudy). docs/aging.md gives the
 // source of every default.
-import { ADAPTIVE_RECLAIM_MS, POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { studyDefaults } from "../options/defaults.js";
+import { STUDY_QUICK_SECONDS } from "../options/table.js";
 import type { CostModel } from "../sim/costs.js";
 import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
@@ -11,30 +13,23 @@ import { threadCosts } from "./costs.js";
 
 /**
  * The default load: the thread's machine and test (src/study/thread.ts gives
- * the source of each value; docs/aging.md prints them).
+ * the source of each value; docs/aging.md prints them). The values are the
+ * defaults of the study's rows in the option table (src/options/table.ts),
+ * written there once.
  */
-export const STUDY_DEFAULTS = {
-  cpus: 96,
-  jobs: 12,
-  iodepth: 32,
-  bs: "4k/99:256k/1",
-  completion: "other" as CompletionMode,
-  strict: false,
-  migrateMs: 0,
-  seconds: 60,
-  quickSeconds: 10,
-  intervalMs: 1000,
-  reclaimIntervalMs: ADAPTIVE_RECLAIM_MS,
+export const STUDY_DEFAULTS = Object.freeze({
+  ...(studyDefaults() as Required<Pick<StudyOptions,
+    "cpus" | "jobs" | "iodepth" | "bs" | "completion" | "strict" | "migrateMs" | "seconds" | "intervalMs" | "reclaimIntervalMs" | "seed">>),
+  quickSeconds: STUDY_QUICK_SECONDS,
   dma32First: true,
-  seed: 1,
-} as const;
+});
 
 export interface StudyOptions {
   /** Policies to run, in this order. Default: all five. */
   policies?: readonly DepotPolicy[];
   /** Kernel era for every policy. Default: each policy on its own kernel's (POLICY_ERA). */
   era?: KernelEra;
-  /** Simulated seconds per policy (default 480; 60 with quick). */
+  /** Simulated seconds per policy (default: the table's; STUDY_QUICK_SECONDS with quick). */
   seconds?: number;
   quick?: boolean;
   /** The thread's system uncompressed (run length: the thread's last dump, unless `seconds` says otherwise). */

@@ -1,5 +1,6 @@
 // The WebAssembly JS API as far as this package uses it. Node has it at run
-// time, but neither lib.es2022 nor @types/node declares it.
+// time, but neither lib.es2022 nor @types/node declares it. Compile-time only:
+// the public .d.ts use src/wasm/types.ts instead, so that they need no lib.
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
@@ -23,4 +24,7 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class RuntimeError extends Error {}
+  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
+  /** Takes a fetch() Response (served as application/wasm) or a promise of one. */
+  function compileStreaming(source: unknown): Promise<Module>;
 }

@@ -1,5 +1,6 @@
 // The wasm module's exports as the host sees them (assembly/api/*.ts).
 // Addresses are byte offsets into the shared memory; pfns are f64.
+import type { WasmGlobal } from "./types.js";
 
 export interface IovaExports {
   heapBase(): number;
@@ -40,8 +41,8 @@ export interface IovaExports {
   setMagLimit(base: number, n: number): void;
   setCpuAlive(base: number, cpu: number, alive: number): void;
   lockedCount(base: number, lockAddr: number, counterAddr: number, iters: number): void;
-  deadHolder: WebAssembly.Global;
-  deadLockAddr: WebAssembly.Global;
+  deadHolder: WasmGlobal;
+  deadLockAddr: WasmGlobal;
   clearDeadHolder(): void;
   layoutField(which: number): number;
   // flush queue and dma-iommu (assembly/api/iommu.ts)

@@ -2,35 +2,66 @@
 // shared memory. Every worker instantiates the same Module over the same
 // Memory; each instance has private globals, so shared state lives only in
 // the domain regions (assembly/layout.ts).
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+//
+// No Node built-in is imported here, so browsers load this file too: there the
+// module is supplied with loadWasm() (src/wasm/load.ts) before the first
+// domain; in Node, build/iova.wasm next to this package is read on first use
+// through process.getBuiltinModule, which is not an import.
 import type { IovaExports } from "./exports.js";
+import type { WasmMemory, WasmModule } from "./types.js";
 
 const WASM_PAGE = 65536;
 let cached: WebAssembly.Module | undefined;
 
+/** The little of Node this file uses, looked up at run time (absent in browsers). */
+interface NodeProcess {
+  env: Record<string, string | undefined>;
+  getBuiltinModule?(id: "node:fs"): { readFileSync(path: URL): Uint8Array };
+  getBuiltinModule?(id: "node:url"): { fileURLToPath(url: URL): string };
+}
+const node = (globalThis as { process?: NodeProcess }).process;
+
 /** build/iova.wasm (release) or, with IOVA_WASM=debug, the build with assertions. */
+export function wasmUrl(): URL {
+  const file = node?.env.IOVA_WASM === "debug" ? "iova.debug.wasm" : "iova.wasm";
+  return new URL(`../../../build/${file}`, import.meta.url);
+}
+
+/** The file wasmUrl() names, as a path (Node). */
 export function wasmPath(): string {
-  const file = process.env.IOVA_WASM === "debug" ? "iova.debug.wasm" : "iova.wasm";
-  return fileURLToPath(new URL(`../../../build/${file}`, import.meta.url));
+  const url = node?.getBuiltinModule?.("node:url");
+  return url ? url.fileURLToPath(wasmUrl()) : wasmUrl().href;
+}
+
+/** The packaged build, read synchronously; undefined where there is no Node file system. */
+function readPackagedModule(): WebAssembly.Module | undefined {
+  const fs = node?.getBuiltinModule?.("node:fs");
+  if (!fs) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(wasmUrl());
+  } catch (e) {
+    throw new Error(`iova-wasm: cannot read ${wasmPath()}; run \`npm run build\` first (${(e as Error).message})`);
+  }
+  return new WebAssembly.Module(bytes);
 }
 
 export function compiledModule(): WebAssembly.Module {
+  cached ??= readPackagedModule();
   if (!cached) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(wasmPath());
-    } catch (e) {
-      throw new Error(`iova-wasm: cannot read ${wasmPath()}; run \`npm run build\` first (${(e as Error).message})`);
-    }
-    cached = new WebAssembly.Module(bytes);
+    throw new Error("iova-wasm: no wasm module loaded: call `await loadWasm(url | bytes | module)` before creating a domain or arena");
   }
   return cached;
 }
 
-/** Installs a module passed from another thread (Modules are transferable). */
-export function adoptModule(m: WebAssembly.Module): void {
-  cached = m;
+/** True once a module is installed (loaded, adopted or read from the package). */
+export function hasModule(): boolean {
+  return cached !== undefined;
+}
+
+/** Installs a compiled module: from loadWasm(), or passed from another thread (Modules are transferable). */
+export function adoptModule(m: WasmModule): void {
+  cached = m as WebAssembly.Module;
 }
 
 export function newSharedMemory(bytes: number): WebAssembly.Memory {
@@ -49,8 +80,8 @@ export function setIotlbFlushHook(fn: () => void): void {
   iotlbHook = fn;
 }
 
-export function instantiate(memory: WebAssembly.Memory, module = compiledModule()): IovaExports {
-  const inst = new WebAssembly.Instance(module, {
+export function instantiate(memory: WasmMemory, module: WasmModule = compiledModule()): IovaExports {
+  const inst = new WebAssembly.Instance(module as WebAssembly.Module, {
     env: {
       memory,
       flushIotlb() {
@@ -65,7 +96,7 @@ export function instantiate(memory: WebAssembly.Memory, module = compiledModule(
 }
 
 /** AssemblyScript strings: UTF-16 with the byte length at ptr - 4. */
-function readString(memory: WebAssembly.Memory, ptr: number): string {
+function readString(memory: WasmMemory, ptr: number): string {
   if (!ptr) return "";
   const u32 = new Uint32Array(memory.buffer);
   const len = u32[(ptr - 4) >>> 2] >>> 1;

@@ -5,8 +5,8 @@
 // a copy and finds the blocks of every other worker and CPU in it.
 import { geometryOf } from '../../domain/policy.js';
 import { FioOptionError } from '../errors.js';
-import type { BlockSize, JobOptions } from '../options.js';
-import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
+import { type BlockSize, type JobOptions, changedRows, modelOf } from '../options.js';
+import { formatBlockSize, formatSize } from '../values.js';
 import { CTRL_WORDS, F_WORDS, HDR_WORDS, SEG_WORDS, SLOT_HDR, W_WORDS, WF_WORDS } from './shared.js';
 
 /** IOVA space of the 64-bit limit: 48 address bits, as an x86/arm64 IOMMU's usual aperture. */
@@ -47,7 +47,7 @@ export interface RunPlan {
   granule: number;
   fqSize: number;
   fqTimeoutMs: number;
-  /** The cost model (model-options.ts): device latency (ms) and rate (bytes/s), IOTLB invalidation (ms). */
+  /** The device model (device_lat, device_bw, iotlb_lat): device latency (ms) and rate (bytes/s), IOTLB invalidation (ms). */
   deviceLatMs: number;
   deviceBw: number;
   iotlbLatMs: number;
@@ -79,6 +79,24 @@ export function maxBlockBytes(bs: BlockSize): number {
 
 const line = (n: number, per: number): number => Math.ceil(n / per) * per;
 
+/** CPUs of a domain (the table's cpus row says the same). */
+const MAX_CPUS = 1024;
+/**
+ * Segments one I/O may map, and segments all jobs may hold in flight: each
+ * has a slot in shared memory (SEG_WORDS doubles), so these bound the
+ * shared buffers (2^22 x 3 x 8 bytes = 96 MiB) before anything is allocated.
+ */
+export const MAX_SEGMENTS_PER_IO = 16384;
+export const MAX_SEGMENTS_IN_FLIGHT = 1 << 22;
+
+function checkSegments(o: JobOptions): void {
+  const segs = Math.ceil(Math.max(maxBlockBytes(o.bs), maxBlockBytes(o.bsWrite)) / o.maxSegment);
+  if (segs > MAX_SEGMENTS_PER_IO) {
+    throw new FioOptionError('out-of-range', 'bs', formatBlockSize(o.bs),
+      `--bs: job '${o.name}': an I/O of up to ${formatSize(Math.max(maxBlockBytes(o.bs), maxBlockBytes(o.bsWrite)))} maps as ${segs} segments of --max_segment=${formatSize(o.maxSegment)}, more than ${MAX_SEGMENTS_PER_IO}`);
+  }
+}
+
 /**
  * A job must end somewhere: fio refuses a job with neither a size nor a
  * runtime ("you need to specify size="); time_based needs the runtime.
@@ -94,6 +112,33 @@ export function checkJobBounds(o: JobOptions): void {
   }
 }
 
+/**
+ * The CPU clone `clone` of a job runs as, `w` counting all clones. With no
+ * cpus_allowed, CPU w % cpus. shared: the same walk over the allowed set
+ * (w % its size); split: clone k of the job takes the k-th allowed CPU
+ * (wrapping), as fio's split policy gives each clone its own CPU of the set.
+ */
+export function cpuOf(o: JobOptions, w: number, clone: number, cpus: number): number {
+  const set = o.cpusAllowed;
+  if (set.length === 0) return w % cpus;
+  return set[(o.cpusAllowedPolicy === 'split' ? clone : w) % set.length]!;
+}
+
+/** Options the table has that this runner does not run yet: refused, never silently ignored. */
+const NOT_YET = new Set(['ramp_time', 'rate', 'rate_iops']);
+
+function checkImplemented(o: JobOptions): void {
+  const missing = changedRows(o).find((c) => NOT_YET.has(c.row.name));
+  if (missing) {
+    throw new FioOptionError('wrong-scope', missing.row.name, missing.text,
+      `--${missing.row.name}: not implemented on the real clock yet (job '${o.name}' sets it to ${missing.text})`);
+  }
+  if (formatBlockSize(o.bs) !== formatBlockSize(o.bsWrite)) {
+    throw new FioOptionError('wrong-scope', 'bs', `${formatBlockSize(o.bs)},${formatBlockSize(o.bsWrite)}`,
+      `--bs: a block size per direction is not implemented on the real clock yet (job '${o.name}')`);
+  }
+}
+
 export interface PlanInput {
   jobs: readonly JobOptions[];
   global: JobOptions;
@@ -101,35 +146,49 @@ export interface PlanInput {
   cpus?: number;
   /** Host cores (os.availableParallelism()). */
   hostCores: number;
-  /** Device and IOTLB model; default MODEL_DEFAULTS. */
-  model?: ModelOptions;
 }
 
 export function makePlan(input: PlanInput): RunPlan {
   const { jobs, global } = input;
   if (jobs.length === 0) throw new FioOptionError('missing-value', 'name', '', 'no jobs defined (give --name=NAME or a job file)');
-  for (const j of jobs) checkJobBounds(j);
+  for (const j of jobs) {
+    checkJobBounds(j);
+    checkImplemented(j);
+  }
   const clones: Array<{ def: number; clone: number; opts: JobOptions }> = [];
   jobs.forEach((opts, def) => {
     for (let k = 0; k < opts.numjobs; k++) clones.push({ def, clone: k, opts });
   });
+  // One CPU per clone unless --cpus says otherwise: name what the user gave.
+  if (input.cpus === undefined && clones.length > MAX_CPUS) {
+    throw new FioOptionError('out-of-range', 'numjobs', String(clones.length),
+      `--numjobs: ${clones.length} job clones in all, one CPU each, but a domain has at most ${MAX_CPUS} CPUs (give --cpus to share CPUs)`);
+  }
   const cpus = input.cpus ?? clones.length;
-  if (cpus > 1024) throw new FioOptionError('out-of-range', 'cpus', String(cpus), `--cpus must be at most 1024 (got '${cpus}')`);
+  if (cpus > MAX_CPUS) throw new FioOptionError('out-of-range', 'cpus', String(cpus), `--cpus must be at most ${MAX_CPUS} (got '${cpus}')`);
+  for (const { opts } of clones) checkSegments(opts);
   const g = global;
 
   const targetOf = (cpu: number, o: JobOptions): number =>
     o.completion === 'same' ? cpu : o.completion === 'other' ? (cpu + 1) % cpus : 0;
 
+  for (const j of jobs) {
+    const bad = j.cpusAllowed.find((c) => c >= cpus);
+    if (bad !== undefined) {
+      throw new FioOptionError('out-of-range', 'cpus_allowed', j.cpusAllowed.join(','),
+        `--cpus_allowed: job '${j.name}' allows CPU ${bad}, but the domain has CPUs 0-${cpus - 1}`);
+    }
+  }
   const workers: WorkerPlan[] = [];
   const cpuWorkers: number[][] = Array.from({ length: cpus }, () => []);
   clones.forEach((c, w) => {
-    const cpu = w % cpus;
+    const cpu = cpuOf(c.opts, w, c.clone, cpus);
     workers.push({
       index: w, isJob: true, jobDef: c.def, clone: c.clone, name: c.opts.name || `job${c.def}`, cpu,
       completionCpu: targetOf(cpu, c.opts),
       seed: (c.opts.seed + c.clone * 7919 + c.def * 104_729) >>> 0,
       opts: c.opts, iodepth: c.opts.iodepth,
-      maxSegs: Math.ceil(maxBlockBytes(c.opts.bs) / c.opts.maxSegment),
+      maxSegs: Math.ceil(Math.max(maxBlockBytes(c.opts.bs), maxBlockBytes(c.opts.bsWrite)) / c.opts.maxSegment),
       workerBase: 0, countersBase: 0, doneRingBase: 0, slotBase: 0, slotStride: 0,
     });
     cpuWorkers[cpu]!.push(w);
@@ -147,6 +206,12 @@ export function makePlan(input: PlanInput): RunPlan {
     }
   }
 
+  const inFlightSegs = workers.reduce((a, w) => a + w.iodepth * w.maxSegs, 0);
+  if (inFlightSegs > MAX_SEGMENTS_IN_FLIGHT) {
+    const j = jobs.reduce((a, b) => (a.iodepth * a.numjobs >= b.iodepth * b.numjobs ? a : b));
+    throw new FioOptionError('out-of-range', 'iodepth', String(j.iodepth),
+      `--iodepth: ${inFlightSegs} segments in flight in all (iodepth x numjobs x segments per I/O; job '${j.name}' has --iodepth=${j.iodepth}, --numjobs=${j.numjobs}), more than ${MAX_SEGMENTS_IN_FLIGHT}`);
+  }
   const totalSlots = workers.reduce((a, w) => a + w.iodepth, 0);
   const ringCap = Math.max(1, totalSlots);
   // ---- Int32 area
@@ -187,7 +252,7 @@ export function makePlan(input: PlanInput): RunPlan {
 
   return {
     cpus, policy: g.policy, era: g.era, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,
-    fqTimeoutMs: g.fqTimeoutMs, ...(input.model ?? MODEL_DEFAULTS),
+    fqTimeoutMs: g.fqTimeoutMs, ...modelOf(g),
     limit64: 2 ** (ADDRESS_BITS - Math.log2(g.granule)) - 1,
     workers, jobWorkers: clones.length, cpuWorkers, ringCap, ringBase, i32Words, f64Words,
     maxRanges, maxMagazines, oversubscribed: workers.length > input.hostCores,

@@ -1,24 +1,26 @@
 // What `iova fio` prints around fio's own report (src/fio/summary.ts,
 // json.ts): the job header before the run, and after the per-job blocks and
 // the group summary, the domain-wide block (flush queue, cache, books).
+import { PACKAGE_VERSION } from '../../version.js';
 import { fmtFixed } from '../num2str.js';
 import { jsonReport } from '../json.js';
 import { normalReport } from '../summary.js';
 import type { JobOptions } from '../options.js';
 import { formatBlockSize, formatSize } from '../values.js';
 import type { Books, DomainSummary, RunOutcome } from './run.js';
-import { modelOptionText } from './model-options.js';
+import { groupIds } from './phases.js';
 
-export const VERSION = 'iova-wasm-0.1.0';
+export const VERSION = `iova-wasm-${PACKAGE_VERSION}`;
 
 /** fio's job header: "name: (g=0): rw=read, bs=..., ioengine=..., iodepth=N", "..." for clones. */
 export function headerText(jobs: readonly JobOptions[], g: JobOptions, info: { threads: number; cpus: number; irq: number; clock: string }): string {
   let out = '';
-  for (const j of jobs) {
-    out += `${j.name}: (g=0): rw=${j.rw}, bs=${formatBlockSize(j.bs)}, ioengine=iova (${g.mode}, ${g.policy}), ` +
+  const gids = groupIds(jobs);
+  jobs.forEach((j, k) => {
+    out += `${j.name}: (g=${gids[k]}): rw=${j.rw}, bs=${formatBlockSize(j.bs)}, ioengine=iova (${g.mode}, ${g.policy}), ` +
       `iodepth=${j.iodepth}, completion=${j.completion}\n`;
     if (j.numjobs > 1) out += '...\n';
-  }
+  });
   out += `${VERSION}\n`;
   const extra = info.irq ? `, +${info.irq} interrupt-only` : '';
   out += `Starting ${info.threads} thread${info.threads === 1 ? '' : 's'} (${info.cpus} CPU${info.cpus === 1 ? '' : 's'}${extra}, ${info.clock} clock)\n`;
@@ -61,7 +63,7 @@ export function normalText(o: RunOutcome): string {
 /** fio's JSON document plus an "iova" object for the domain as a whole. */
 export function jsonDocument(o: RunOutcome, plus: boolean, globalOptions: Record<string, string> = {}): Record<string, unknown> {
   const doc = jsonReport(o.results, {
-    plus, version: VERSION, globalOptions: { ...globalOptions, ...modelOptionText(o.model) },
+    plus, version: VERSION, globalOptions: { ...globalOptions },
   });
   const d = o.domain;
   doc.iova = {

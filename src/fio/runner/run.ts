@@ -11,26 +11,22 @@ import { DmaPath } from '../../domain/dma.js';
 import { IovaDomain } from '../../domain/iova-domain.js';
 import { ORDERS } from '../../domain/stats.js';
 import { CACHE_STAT } from '../../wasm/exports.js';
-import type { AllocatorState, DirResult, JobResult, LatencySummary, SampleStats, StatusJob, StatusSnapshot } from '../format.js';
-import { LatencyHistogram } from '../latency.js';
-import type { JobOptions } from '../options.js';
-import { formatBlockSize, formatSize } from '../values.js';
+import type { AllocatorState, JobResult, StatusJob, StatusSnapshot } from '../format.js';
+import { type JobOptions, type ModelOptions, modelOf, optionText } from '../options.js';
 import { makePlan, type RunPlan } from './plan.js';
-import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
 import {
   CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS, PHASE_EXIT, PHASE_RUN, R_HEAD, R_TAIL,
   STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
   WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES, ringBell, runClock,
 } from './shared.js';
 import type { WorkerCounters, WorkerHists, WorkerInit, WorkerMessage } from './worker.js';
+import { type JobRaw, foldGroups, jobResult, reviveAll } from './groups.js';
 
 export interface RunInput {
   jobs: readonly JobOptions[];
   global: JobOptions;
   /** --cpus when given explicitly; default: one CPU per job clone. */
   cpus?: number;
-  /** Device and IOTLB model (model-options.ts); default MODEL_DEFAULTS. */
-  model?: ModelOptions;
   /** Aborting stops submission; the run drains and reports what it did (Ctrl-C). */
   signal?: AbortSignal;
   /** Called every status interval (global.statusIntervalMs; 0: never). */
@@ -41,6 +37,16 @@ export interface RunInput {
   tickMs?: number;
   /** Period of fio's bw/iops samples. Default 500 ms (fio's bw_avg_time). */
   sampleMs?: number;
+  /**
+   * A domain shared with other phases (phases.ts): the caller made it with at
+   * least `cpus` CPUs and closes it (closeDomain) after the last phase. Without
+   * one the run makes its own and closes it at the end.
+   */
+  domain?: IovaDomain;
+  /** Reporting group of each job definition (fio's groupid); default all 0. */
+  groupIds?: readonly number[];
+  /** Domain clock at this run's start (a later phase of a shared domain continues the clock). Default 0. */
+  domainTimeMs?: number;
 }
 
 /** Domain-wide figures of a run. */
@@ -87,7 +93,7 @@ export interface DomainSummary {
 export interface Books {
   ok: boolean;
   problems: string[];
-  /** Ranges in the tree after the CPU-dead path and flushAll (must be 0). */
+  /** Ranges in the tree after the CPU-dead path and flushAll (must be 0); -1 for a phase of a shared domain (checked after the last). */
   rangesAfterFlush: number;
   checkError: string | null;
 }
@@ -112,25 +118,6 @@ const STATE_NAME: Record<number, StatusJob['state']> = {
   [STATE_DONE]: 'finished', [STATE_EXITED]: 'finished',
 };
 
-/** Structured clone drops the class; the fields are all there. */
-function revive(h: LatencyHistogram): LatencyHistogram {
-  return Object.setPrototypeOf(h, LatencyHistogram.prototype) as LatencyHistogram;
-}
-
-export function summarize(h: LatencyHistogram): LatencySummary {
-  return { ...h.stats(), bins: h.bins() };
-}
-
-export function sampleStats(xs: readonly number[]): SampleStats | undefined {
-  if (xs.length === 0) return undefined;
-  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
-  const m2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
-  return {
-    min: Math.min(...xs), max: Math.max(...xs), mean,
-    stdev: xs.length > 1 ? Math.sqrt(m2 / (xs.length - 1)) : 0, samples: xs.length,
-  };
-}
-
 /** Splits `total` over `weights` in proportion, in whole numbers that add up exactly (largest remainder). */
 export function apportion(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((a, w) => a + w, 0);
@@ -144,29 +131,15 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return out;
 }
 
-/** The option text of a job, for JSON's "job options". */
-export function jobOptionText(o: JobOptions): Record<string, string> {
-  const out: Record<string, string> = {
-    rw: o.rw, bs: formatBlockSize(o.bs), iodepth: String(o.iodepth), numjobs: String(o.numjobs),
-    completion: o.completion, max_segment: formatSize(o.maxSegment), dma32_first: o.dma32First ? '1' : '0',
-  };
-  if (o.rw === 'rw' || o.rw === 'randrw' || o.rw === 'readwrite') out.rwmixread = String(o.rwmixread);
-  if (o.runtimeMs) out.runtime = `${o.runtimeMs}ms`;
-  if (o.timeBased) out.time_based = '1';
-  if (o.size) out.size = formatSize(o.size);
-  if (o.numberIos) out.number_ios = String(o.numberIos);
-  return out;
-}
-
 export async function runReal(input: RunInput): Promise<RunOutcome> {
   const g = input.global;
-  const model = input.model ?? MODEL_DEFAULTS;
-  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism(), model });
-  const domain = new IovaDomain(plan.granule, 1, {
-    cpus: plan.cpus, policy: plan.policy, era: plan.era, maxRanges: plan.maxRanges, maxMagazines: plan.maxMagazines,
-    flushQueue: { size: plan.fqSize, timeoutMs: plan.fqTimeoutMs },
-  });
+  const model = modelOf(g);
+  const plan = makePlan({ jobs: input.jobs, global: g, cpus: input.cpus, hostCores: input.hostCores ?? availableParallelism() });
+  const ownDomain = input.domain === undefined;
+  const domain = input.domain ?? openDomain(plan);
   const dma = new DmaPath(domain);
+  // A shared domain carries the counts of earlier phases: this phase reports the difference.
+  const before = domainCounters(domain, plan.cpus);
   const i32 = new Int32Array(new SharedArrayBuffer(4 * plan.i32Words));
   const f64 = new Float64Array(new SharedArrayBuffer(8 * plan.f64Words));
   const hrBase = process.hrtime.bigint();
@@ -237,7 +210,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const tickTimer = setInterval(() => {
     if (domain.isDestroyed) return;
     const t = clock() - startMs;
-    domain.tick(t);  // the policy's own interval (adaptive: ADAPTIVE_RECLAIM_MS)
+    domain.tick((input.domainTimeMs ?? 0) + t);  // the policy's own interval (adaptive: ADAPTIVE_RECLAIM_MS)
     const tree = domain.stats().ranges;
     if (tree > treeMax) treeMax = tree;
     for (const w of jobWorkers) {
@@ -314,20 +287,11 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   input.signal?.removeEventListener('abort', stop);
   const endMs = clock();
 
-  // ---- domain figures before anything is handed back
-  const ex = domain.ex;
-  const base = domain.base;
-  const cpuHits: number[] = [];
-  const cpuMisses: number[] = [];
-  for (let c = 0; c < plan.cpus; c++) {
-    let h = 0, m = 0;
-    for (let o = 0; o < ORDERS; o++) {
-      h += ex.cacheStat(base, c, o, CACHE_STAT.hits);
-      m += ex.cacheStat(base, c, o, CACHE_STAT.misses);
-    }
-    cpuHits.push(h);
-    cpuMisses.push(m);
-  }
+  // ---- domain figures before anything is handed back (this run's share of a shared domain)
+  const now0 = domainCounters(domain, plan.cpus);
+  const delta = (f: (c: DomainCounters) => number): number => f(now0) - f(before);
+  const cpuHits = now0.cpuHits.map((v, c) => v - before.cpuHits[c]!);
+  const cpuMisses = now0.cpuMisses.map((v, c) => v - before.cpuMisses[c]!);
   const cs = domain.cacheStats();
   const treeEnd = domain.stats();
   let fqMaxDepth = 0;
@@ -364,23 +328,16 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const core = dma.books(0);
   if (!core.ok) problems.push(`books: ${core.problem}`);
 
-  // ---- the CPU-dead path of every CPU that had a worker, then everything back to the tree
-  for (let c = 0; c < plan.cpus; c++) {
-    if (plan.cpuWorkers[c]!.length === 0) continue;
-    domain.setCpuAlive(c, false);
-    domain.freeCpuCached(c);
+  if (treeEnd.slabFull > before.slabFull) problems.push(`the node slab ran out ${treeEnd.slabFull - before.slabFull} times`);
+  let rangesAfterFlush = -1;
+  let checkError: string | null = null;
+  if (ownDomain) {
+    const closed = closeDomain(domain, plan.cpuWorkers.flatMap((ws, c) => (ws.length ? [c] : [])));
+    problems.push(...closed.problems);
+    ({ rangesAfterFlush, checkError } = closed);
   }
-  domain.flushAll();
-  const rangesAfterFlush = domain.stats().ranges;
-  if (rangesAfterFlush !== 0) {
-    problems.push(`after flushAll the tree still holds ${rangesAfterFlush} ranges (leaked or double-mapped IOVAs)`);
-  }
-  const checkError = domain.checkProblem();
-  if (checkError) problems.push(`domain.check(): ${checkError}`);
-  if (treeEnd.slabFull > 0) problems.push(`the node slab ran out ${treeEnd.slabFull} times`);
-  domain.destroy();
 
-  // ---- per-job results
+  // ---- per-job results (a group with group_reporting folds into one)
   const now = new Date();
   const jobMaps = jobWorkers.map((w) => counters[w.index]?.maps ?? 0);
   // Cache counters are per CPU: jobs sharing a CPU share its counters by their maps.
@@ -393,53 +350,32 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     apportion(cpuHits[c]!, weights).forEach((v, k) => { hits[on[k]!.index] = v; });
     apportion(cpuMisses[c]!, weights).forEach((v, k) => { misses[on[k]!.index] = v; });
   }
-  const depotFull = apportion(cs.depotFullEvents, jobMaps);
-  const out: JobResult[] = jobWorkers.map((w, j) => {
+  const depotFull = apportion(delta((c) => c.depotFull), jobMaps);
+  const raws: JobRaw[] = jobWorkers.map((w, j) => {
     const r = results[w.index];
     const c = r?.counters;
-    const runtimeMs = Math.max(1, Math.round((c?.endMs || endMs) - startMs));
-    const res: JobResult = {
-      name: w.name, groupid: 0, members: 1, error: r ? 0 : 1, pid: process.pid, time: now,
-      options: jobOptionText(w.opts),
-    };
     const b = w.countersBase;
     const h = r?.hists;
-    for (const [d, dir] of [[0, 'read'], [1, 'write']] as const) {
-      const ios = f64[b + (d === 0 ? WF_IOS_R : WF_IOS_W)]!;
-      if (ios === 0) continue;
-      const dr: DirResult = {
-        ioBytes: f64[b + (d === 0 ? WF_BYTES_R : WF_BYTES_W)]!, totalIos: ios, runtimeMs,
-      };
-      if (h) {
-        dr.slat = summarize(revive(h.slat[d]));
-        dr.clat = summarize(revive(h.clat[d]));
-        dr.lat = summarize(revive(h.lat[d]));
-      }
-      const bws = sampleStats(bwSamples[j]![d]);
-      const iops = sampleStats(iopsSamples[j]![d]);
-      if (bws) dr.bwSamples = bws;
-      if (iops) dr.iopsSamples = iops;
-      res[dir] = dr;
-    }
-    const empty = summarize(new LatencyHistogram());
-    res.iova = {
-      map: h ? summarize(revive(h.map)) : empty,
-      unmap: h ? summarize(revive(h.unmap)) : empty,
-      cacheHits: hits[w.index]!, cacheMisses: misses[w.index]!, depotFullEvents: depotFull[j]!,
+    return {
+      name: w.name, groupid: input.groupIds?.[w.jobDef] ?? 0, members: 1, ok: !!r, opts: w.opts,
+      runtimeMs: Math.max(1, Math.round((c?.endMs || endMs) - startMs)),
+      ios: [f64[b + WF_IOS_R]!, f64[b + WF_IOS_W]!], bytes: [f64[b + WF_BYTES_R]!, f64[b + WF_BYTES_W]!],
+      hists: h ? reviveAll(h) : null, bw: bwSamples[j]!, iops: iopsSamples[j]!,
+      hits: hits[w.index]!, misses: misses[w.index]!, depotFull: depotFull[j]!,
       treeSize: treeAtEnd[w.index]! >= 0 ? treeAtEnd[w.index]! : treeEnd.ranges,
-      allocFailures: c?.allocFailures ?? 0,
+      allocFailures: c?.allocFailures ?? 0, flushes: plan.strict ? undefined : c?.domainFlushes ?? 0,
     };
-    if (!plan.strict) res.iova.flushes = c?.domainFlushes ?? 0;
-    return res;
   });
+  const out = foldGroups(raws).map((raw) => jobResult(raw, now));
 
   const summary: DomainSummary = {
     clock: 'real', policy: plan.policy, era: domain.era, mode: plan.strict ? 'strict' : 'non-strict', cpus: plan.cpus, workers: W,
     irqWorkers: W - plan.jobWorkers, granule: plan.granule, elapsedMs: endMs - startMs,
     ios: jobWorkers.reduce((a, w) => a + f64[w.countersBase + WF_IOS_R]! + f64[w.countersBase + WF_IOS_W]!, 0),
     maps, unmaps: unmapCalls,
-    cacheHits: cs.hits, cacheMisses: cs.misses, depotFullEvents: cs.depotFullEvents, magsFreedToTree: cs.magsFreedToTree,
-    magazineAllocFailures: cs.magazines.allocFailures, treeAllocs: treeEnd.allocs, treeFrees: treeEnd.frees,
+    cacheHits: delta((c) => c.hits), cacheMisses: delta((c) => c.misses), depotFullEvents: delta((c) => c.depotFull),
+    magsFreedToTree: delta((c) => c.magsFreedToTree), magazineAllocFailures: delta((c) => c.magazineAllocFailures),
+    treeAllocs: delta((c) => c.treeAllocs), treeFrees: delta((c) => c.treeFrees),
     cpuTotal: cs.cpuTotal, depotTotal: cs.depotTotal, treeRanges: treeEnd.ranges, treeMax: Math.max(treeMax, treeEnd.ranges),
     flushQueue: {
       size: plan.fqSize, timeoutMs: plan.fqTimeoutMs, timerFirings: sum((c) => c.timerFirings),
@@ -468,4 +404,68 @@ function jobEta(o: JobOptions, elapsed: number, submitted: number, bytes: number
     }
   }
   return eta;
+}
+
+/** The domain a run's plan asks for (a multi-phase run passes the largest phase's slabs). */
+export function openDomain(plan: RunPlan, slabs: { maxRanges: number; maxMagazines: number } = plan): IovaDomain {
+  return new IovaDomain(plan.granule, 1, {
+    cpus: plan.cpus, policy: plan.policy, era: plan.era, maxRanges: slabs.maxRanges, maxMagazines: slabs.maxMagazines,
+    flushQueue: { size: plan.fqSize, timeoutMs: plan.fqTimeoutMs },
+  });
+}
+
+/** The domain's cumulative counters: a run on a shared domain reports what changed. */
+interface DomainCounters {
+  cpuHits: number[];
+  cpuMisses: number[];
+  hits: number;
+  misses: number;
+  depotFull: number;
+  magsFreedToTree: number;
+  magazineAllocFailures: number;
+  treeAllocs: number;
+  treeFrees: number;
+  slabFull: number;
+}
+
+function domainCounters(domain: IovaDomain, cpus: number): DomainCounters {
+  const cpuHits: number[] = [];
+  const cpuMisses: number[] = [];
+  for (let c = 0; c < cpus; c++) {
+    let h = 0, m = 0;
+    for (let o = 0; o < ORDERS; o++) {
+      h += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.hits);
+      m += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.misses);
+    }
+    cpuHits.push(h);
+    cpuMisses.push(m);
+  }
+  const cs = domain.cacheStats();
+  const t = domain.stats();
+  return {
+    cpuHits, cpuMisses, hits: cs.hits, misses: cs.misses, depotFull: cs.depotFullEvents, magsFreedToTree: cs.magsFreedToTree,
+    magazineAllocFailures: cs.magazines.allocFailures, treeAllocs: t.allocs, treeFrees: t.frees, slabFull: t.slabFull,
+  };
+}
+
+/**
+ * The end of a domain: the CPU-dead path of every CPU that ran a worker,
+ * everything back to the tree (flushAll), which must leave it empty, and
+ * check(). Destroys the domain.
+ */
+export function closeDomain(domain: IovaDomain, cpusUsed: Iterable<number>): { problems: string[]; rangesAfterFlush: number; checkError: string | null } {
+  const problems: string[] = [];
+  for (const c of cpusUsed) {
+    domain.setCpuAlive(c, false);
+    domain.freeCpuCached(c);
+  }
+  domain.flushAll();
+  const rangesAfterFlush = domain.stats().ranges;
+  if (rangesAfterFlush !== 0) {
+    problems.push(`after flushAll the tree still holds ${rangesAfterFlush} ranges (leaked or double-mapped IOVAs)`);
+  }
+  const checkError = domain.checkProblem();
+  if (checkError) problems.push(`domain.check(): ${checkError}`);
+  domain.destroy();
+  return { problems, rangesAfterFlush, checkError };
 }

@@ -17,38 +17,52 @@
 import { formatBlockSize } from '../values.js';
 import { FioOptionError } from '../errors.js';
 import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
-import type { JobOptions } from '../options.js';
-import { booksMessage, simulate } from '../../sim/engine.js';
+import { FIO_OPTIONS, type JobOptions, changedRows, modelOf, optionText } from '../options.js';
+import { booksMessage } from '../../sim/engine.js';
+import { simulateInWorker } from '../../sim/parallel.js';
 import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
 import { Rng } from '../../sim/rng.js';
 import { ADDRESS_BITS, checkJobBounds } from './plan.js';
-import { jobOptionText, sampleStats, type RunOutcome } from './run.js';
-import { MODEL_DEFAULTS, type ModelOptions } from './model-options.js';
+import type { RunOutcome } from './run.js';
+import { sampleStats } from './groups.js';
 
 export interface VirtualInput {
   jobs: readonly JobOptions[];
   global: JobOptions;
   cpus?: number;
-  model?: ModelOptions;
   onStatus?: (s: StatusSnapshot, a: AllocatorState) => void;
+  /** Aborting stops the run at once (SimAbortedError): the model keeps no partial result. */
+  signal?: AbortSignal;
 }
 
 /** Options the engine models: every job definition must agree on them. */
 const SAME: ReadonlyArray<[keyof JobOptions, string]> = [
   ['iodepth', 'iodepth'], ['completion', 'completion'], ['maxSegment', 'max_segment'], ['dma32First', 'dma32_first'],
   ['runtimeMs', 'runtime'], ['rw', 'rw'],
-  ['rwmixread', 'rwmixread'],
+  ['rwmixread', 'rwmixread'], ['clatPercentiles', 'clat_percentiles'], ['latPercentiles', 'lat_percentiles'],
 ];
+
+/** Rows the model does not take (the table's takers): a job that sets one cannot run on the virtual clock. */
+const NOT_MODELLED = FIO_OPTIONS.filter((r) => !r.takers.includes('model') && r.category !== 'fio-ignored');
 
 /** The engine's options for these jobs; throws FioOptionError for what it cannot run. */
 export function simOptionsFor(input: VirtualInput): SimOptions {
   const { jobs, global: g } = input;
   if (jobs.length === 0) throw new FioOptionError('missing-value', 'name', '', 'no jobs defined (give --name=NAME or a job file)');
   const first = jobs[0]!;
-  const model = input.model ?? MODEL_DEFAULTS;
+  const model = modelOf(g);
   for (const j of jobs) {
     checkJobBounds(j);
+    const unmodelled = changedRows(j, NOT_MODELLED)[0];
+    if (unmodelled) {
+      throw new FioOptionError('wrong-scope', unmodelled.row.name, unmodelled.text,
+        `--clock virtual does not model --${unmodelled.row.name} (job '${j.name}' sets it to ${unmodelled.text}); use --clock real`);
+    }
+    if (formatBlockSize(j.bsWrite) !== formatBlockSize(j.bs)) {
+      throw new FioOptionError('wrong-scope', 'bs', `${formatBlockSize(j.bs)},${formatBlockSize(j.bsWrite)}`,
+        `--clock virtual runs one block size for both directions (job '${j.name}' has --bs=${formatBlockSize(j.bs)},${formatBlockSize(j.bsWrite)})`);
+    }
     if ((j.numberIos > 0 || j.size > 0) && !j.timeBased) {
       const [opt, val] = j.numberIos > 0 ? ['number_ios', String(j.numberIos)] : ['size', String(j.size)];
       throw new FioOptionError('wrong-scope', opt, val,
@@ -83,16 +97,18 @@ export function simOptionsFor(input: VirtualInput): SimOptions {
   };
 }
 
-export function runVirtual(input: VirtualInput): RunOutcome {
+/** The jobs through the discrete-event model, in a worker thread (so that SIGINT is heard). */
+export async function runVirtual(input: VirtualInput): Promise<RunOutcome> {
   const opts = simOptionsFor(input);
   const first = input.jobs[0]!;
   const g = input.global;
   const clones = opts.jobs!;
   const meanBytes = new BlockSizeSampler(first.bs, new Rng(1)).meanBytes;
+  let onProgress: ((p: SimProgress) => void) | undefined;
   if (input.onStatus) {
     let lastIos = 0;
     const jobs: StatusJob[] = Array.from({ length: clones }, () => ({ state: 'running', rw: first.rw, rwmixread: first.rwmixread }));
-    opts.onProgress = (p: SimProgress) => {
+    onProgress = (p: SimProgress) => {
       const ios = p.ios - lastIos;
       lastIos = p.ios;
       const secs = opts.intervalMs! / 1000;
@@ -107,7 +123,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
       );
     };
   }
-  const r = simulate(opts);
+  const r = await simulateInWorker(opts, onProgress, input.signal);
   const booksError = r.books.ok ? null : booksMessage(r);
   const c = r.counters;
   const runtimeMs = r.config.durationMs;
@@ -117,7 +133,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
   const names = [...new Set(input.jobs.map((j) => j.name))];
   const res: JobResult = {
     name: names.join('+'), groupid: 0, members: clones, error: 0, pid: process.pid, time: new Date(),
-    options: { ...jobOptionText(first), numjobs: String(clones), clock: 'virtual' },
+    options: { ...optionText(first, 'job'), numjobs: String(clones), clock: 'virtual' },
   };
   const iopsSeries = r.series.iops;
   for (const [dir, ios] of split) {
@@ -125,7 +141,9 @@ export function runVirtual(input: VirtualInput): RunOutcome {
     const share = dir === 'read' ? readShare : 1 - readShare;
     const d: DirResult = {
       ioBytes: Math.round(ios * meanBytes), totalIos: ios, runtimeMs,
-      slat: r.latency.map, clat: r.latency.clat, lat: r.latency.clat,
+      slat: r.latency.map,
+      clat: first.clatPercentiles ? r.latency.clat : { ...r.latency.clat, percentiles: {} },
+      lat: first.latPercentiles ? r.latency.clat : { ...r.latency.clat, percentiles: {} },
     };
     const iops = sampleStats(iopsSeries.map((x) => x * share));
     const bw = sampleStats(iopsSeries.map((x) => (x * share * meanBytes) / 1024));
@@ -141,7 +159,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
   if (!opts.strict) res.iova.flushes = c.fqFullFlushes + c.fqTimerFirings;
   const problems = [...r.books.problems];
   if (booksError && problems.length === 0) problems.push(booksError);
-  const { onProgress: _p, ...shown } = opts;
+  const shown = opts;
   return {
     results: [res],
     domain: {
@@ -166,7 +184,7 @@ export function runVirtual(input: VirtualInput): RunOutcome {
     interrupted: false,
     error: null,
     plan: null,
-    model: input.model ?? MODEL_DEFAULTS,
+    model: modelOf(g),
     extra: {
       key: 'sim',
       value: {
