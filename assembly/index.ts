@@ -4,3 +4,4 @@ export * from "./api/rcache";
 export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
 export * from "./api/iommu";
+export * from "./api/sim";

@@ -227,3 +227,33 @@ describe('iova fio: runs', () => {
     expect(fio(args).out).toContain('policy=linux-5.10, era=v6.x,');
   });
 });
+
+describe('iova fio: job files in the style of fio\'s examples/ (examples/fio/)', () => {
+  const ex = (f: string): string => fileURLToPath(new URL(`../examples/fio/${f}`, import.meta.url));
+
+  it('two-phases.fio: stonewall phases, one result and one group summary per group, fio\'s options ignored once', () => {
+    // The command line wins over the file's runtime=2: a short run.
+    const r = fio(['--runtime=0.4', ex('two-phases.fio'), '--output-format=json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('fio: ignored here: ioengine, direct, filename\n');
+    const doc = JSON.parse(r.out);
+    expect(doc.jobs.map((j: { jobname: string; groupid: number }) => [j.jobname, j.groupid])).toEqual([['fill', 0], ['mixed', 1]]);
+    expect(doc.jobs[0]['job options']).toMatchObject({ numjobs: '2', runtime: '400ms', ioengine: 'libaio', direct: '1', filename: '/dev/nvme0n1' });
+    expect(doc.jobs[0].write.runtime).toBeLessThan(2000);
+    expect(doc.jobs[1].read.total_ios).toBeGreaterThan(0);
+    expect(doc.jobs[1].write.total_ios).toBeGreaterThan(0);
+    expect(doc.iova).toMatchObject({ cpus: 4, policy: 'adaptive', books: { ok: true, ranges_after_flush: 0 } });
+  });
+
+  it('per-pattern.fio: four stonewalled jobs sharing settings by include, custom percentiles', () => {
+    const r = fio([ex('per-pattern.fio'), '--number_ios=2000']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('fio: ignored here: ioengine, gtod_reduce\n');
+    for (const [g, name] of ['seq-read', 'rand-read', 'seq-write', 'rand-write'].entries()) {
+      expect(r.out).toMatch(new RegExp(`^${name}: \\(groupid=${g}, jobs=1\\): err= 0`, 'm'));
+      expect(r.out).toContain(`Run status group ${g} (all jobs):`);
+    }
+    expect(r.out).toMatch(/clat percentiles \(usec\):\n +\| 50\.00th=\[ *\d+\], 99\.00th=\[ *\d+\], 99\.90th=\[ *\d+\]\n/);
+    expect(r.out).toContain('books: ok');
+  });
+});

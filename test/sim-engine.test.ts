@@ -87,12 +87,17 @@ describe("simulate: the flush queue", () => {
     expect(Math.max(...r.series.fqDepthMax)).toBe(255);
     expect(r.books.ok).toBe(true);
   });
-  it("the 10 ms timer fires about once per 10 ms of a busy run", () => {
-    const r = simulate(tiny({ policy: "adaptive", durationMs: 1000, intervalMs: 100 }));
+  it("the 10 ms timer fires about once per 10 ms of a busy run (no jiffies)", () => {
+    const r = simulate(tiny({ policy: "adaptive", durationMs: 1000, intervalMs: 100, hz: 0 }));
     // Armed by the first queue_iova after each firing: at most one per 10 ms (plus the drain).
     expect(r.counters.fqTimerFirings).toBeGreaterThanOrEqual(90);
     expect(r.counters.fqTimerFirings).toBeLessThanOrEqual(102);
     expect(r.series.fqTimerFirings.at(-1)).toBeLessThanOrEqual(r.counters.fqTimerFirings);
+  });
+  it("in jiffies at HZ=250 the timer fires every 12 ms: re-armed in the jiffy it fired in, + msecs_to_jiffies(10) = 3", () => {
+    const r = simulate(tiny({ policy: "adaptive", durationMs: 1200, intervalMs: 100, hz: 250 }));
+    expect(r.counters.fqTimerFirings).toBeGreaterThanOrEqual(98);
+    expect(r.counters.fqTimerFirings).toBeLessThanOrEqual(101);
   });
 });
 

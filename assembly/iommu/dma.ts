@@ -10,9 +10,9 @@
 // after the IOTLB invalidation. iova_reserve_pci_windows takes the host
 // bridge's memory windows out of the space when the domain is set up.
 
-import { Domain, ORDERS } from "../layout";
+import { Domain, ORDERS, Err } from "../layout";
 import { allocFast, freeFast } from "../rcache/rcache";
-import { reserveRange } from "../tree/domain";
+import { reserveRange, treeError, kernelWalkSteps } from "../tree/domain";
 import { lock, unlock } from "../lock";
 import { selfId, treeLockAddr } from "../self";
 import { FlushQueue, Queued, fqDomain, queueIova, iotlbSync } from "./flush-queue";
@@ -23,6 +23,9 @@ import { FlushQueue, Queued, fqDomain, queueIova, iotlbSync } from "./flush-queu
 
 /** Whether the last mapIova of this instance fell back to the full limit. */
 export let lastFellBack: bool = false;
+/** When it did: the 32-bit attempt's Err.* (FAST_FAIL_32: the max32_alloc_size check) and its walk. */
+export let lastFirstError: u32 = Err.NONE;
+export let lastFirstWalk: f64 = 0;
 
 /** The length iommu_dma_alloc_iova allocates for `pages` pages. */
 // @ts-ignore: decorator
@@ -40,7 +43,14 @@ export function mapIova(d: Domain, cpu: u32, pages: u64, dmaLimitPfn: u64, pci: 
   let limit32 = d.dma32Pfn - 1;
   let pfn: u64 = 0;
   lastFellBack = false;
-  if (pci && dmaLimitPfn > limit32) pfn = allocFast(d, cpu, len, limit32, false);
+  if (pci && dmaLimitPfn > limit32) {
+    let w0 = kernelWalkSteps;
+    pfn = allocFast(d, cpu, len, limit32, false);
+    if (pfn == 0) {
+      lastFirstError = treeError;
+      lastFirstWalk = kernelWalkSteps - w0;
+    }
+  }
   if (pfn == 0) {
     lastFellBack = pci && dmaLimitPfn > limit32;
     pfn = allocFast(d, cpu, len, dmaLimitPfn, true);

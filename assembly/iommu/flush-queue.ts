@@ -227,18 +227,33 @@ export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs:
   return out;
 }
 
+/** fq_flush_timeout's step for CPU q's ring, run on CPU `on`: lock it, free what the flush covered. */
+export function drainRing(fq: FlushQueue, q: u32, on: u32): u32 {
+  let r = ringAt(fq, q);
+  lock(fqDomain(fq), ringLockAddr(r), selfId);
+  let n = ringFree(fq, q, on);
+  unlock(ringLockAddr(r));
+  return n;
+}
+
 /** Drains every CPU's ring on CPU `on` (the body of fq_flush_timeout after its flush). */
 function drainAll(fq: FlushQueue, on: u32): u32 {
-  let d = fqDomain(fq);
   let n: u32 = 0;
-  for (let q: u32 = 0; q < fq.cpus; q++) {
-    if (fqDepth(fq, q) == 0) continue;
-    let r = ringAt(fq, q);
-    lock(d, ringLockAddr(r), selfId);
-    n += ringFree(fq, q, on);
-    unlock(ringLockAddr(r));
-  }
+  for (let q: u32 = 0; q < fq.cpus; q++) if (fqDepth(fq, q) != 0) n += drainRing(fq, q, on);
   return n;
+}
+
+/**
+ * The start of fq_flush_timeout, if the timer is due at nowMs and this
+ * caller wins it, on CPU `on`: the timer goes off and the domain is flushed.
+ * The caller then drains every ring (drainRing). False: it did not fire.
+ */
+export function timerExpire(fq: FlushQueue, on: u32, nowMs: f64): bool {
+  if (atomic.load<u32>(timerOnAddr(fq)) != Timer.ARMED || nowMs < fq.timerDueMs) return false;
+  if (atomic.cmpxchg<u32>(timerOnAddr(fq), Timer.ARMED, Timer.OFF) != Timer.ARMED) return false;
+  ringAt(fq, on).timerFirings++;
+  domainFlush(fq);
+  return true;
 }
 
 /**
@@ -247,10 +262,7 @@ function drainAll(fq: FlushQueue, on: u32): u32 {
  * freed, or -1 if the timer did not fire.
  */
 export function pollTimer(fq: FlushQueue, on: u32, nowMs: f64): i32 {
-  if (atomic.load<u32>(timerOnAddr(fq)) != Timer.ARMED || nowMs < fq.timerDueMs) return -1;
-  if (atomic.cmpxchg<u32>(timerOnAddr(fq), Timer.ARMED, Timer.OFF) != Timer.ARMED) return -1;
-  ringAt(fq, on).timerFirings++;
-  domainFlush(fq);
+  if (!timerExpire(fq, on, nowMs)) return -1;
   return <i32>drainAll(fq, on);
 }
 

@@ -20,6 +20,18 @@ export interface CostModel {
   walkNodeNs: number;
   /** One free to the tree (find, erase, rebalance) under the tree lock. */
   treeFreeNs: number;
+  /** One max32_alloc_size fast-fail: a tree-lock round trip that walks nothing (under the tree lock). */
+  fastFailNs: number;
+  /** Taking and releasing any lock of the model once, uncontended. */
+  lockNs: number;
+  /** Added when a lock's last holder was another CPU of the same socket (its line and data move). */
+  lockHandoffNs: number;
+  /** The same when the last holder was on another socket. */
+  lockHandoffRemoteNs: number;
+  /** Each depot push, pop, depot-full event or look at an empty depot, under the depot lock of its order. */
+  depotNs: number;
+  /** queue_iova's own work for one entry, under the CPU's flush-queue lock (the entries it frees cost magazineNs each). */
+  fqEntryNs: number;
   /** One IOTLB invalidation with sync: per unmap when strict, per domain flush when not. */
   iotlbFlushNs: number;
   /** Device service time before the transfer: the latency of a 4 KiB read. */
@@ -60,6 +72,21 @@ export const DEVICE_BYTES_PER_SEC = 1e9;
 export const DEVICE_JITTER = 0.2;
 export const DEVICE_SERIAL_TRANSFERS = 1;
 
+/**
+ * Lock figures (../shared/anchors.md, the kernel's C code): a repeated
+ * max32_alloc_size fast-fail costs 19 ns. The measured per-operation
+ * figures above include their own uncontended lock, so lockNs adds
+ * nothing by default; hand-offs default to 0 (no contention cost) and
+ * depot operations to 0 (inside magazineNs) until a study sets them.
+ */
+export const FAST_FAIL_NS = 19;
+export const LOCK_NS = 0;
+export const LOCK_HANDOFF_NS = 0;
+export const LOCK_HANDOFF_REMOTE_NS = 0;
+export const DEPOT_NS = 0;
+/** As the engine charged each flush-queue entry before: one magazine-sized step. */
+export const FQ_ENTRY_NS = MAGAZINE_NS;
+
 export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   submitNs: SUBMIT_NS,
   completeNs: COMPLETE_NS,
@@ -67,6 +94,12 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   treeAllocNs: TREE_ALLOC_NS,
   walkNodeNs: WALK_NODE_NS,
   treeFreeNs: TREE_FREE_NS,
+  fastFailNs: FAST_FAIL_NS,
+  lockNs: LOCK_NS,
+  lockHandoffNs: LOCK_HANDOFF_NS,
+  lockHandoffRemoteNs: LOCK_HANDOFF_REMOTE_NS,
+  depotNs: DEPOT_NS,
+  fqEntryNs: FQ_ENTRY_NS,
   iotlbFlushNs: IOTLB_FLUSH_NS,
   deviceBaseNs: DEVICE_BASE_NS,
   deviceBytesPerSec: DEVICE_BYTES_PER_SEC,

@@ -16,6 +16,18 @@ export class SimHistogram {
   private sum = 0;
   private sumSq = 0;
 
+  /** A histogram with these buckets and moments (the wasm engine's, read out). */
+  static fromParts(counts: ArrayLike<number>, n: number, lo: number, hi: number, sum: number, sumSq: number): SimHistogram {
+    const h = new SimHistogram();
+    h.counts.set(counts);
+    h.n = n;
+    h.lo = lo;
+    h.hi = hi;
+    h.sum = sum;
+    h.sumSq = sumSq;
+    return h;
+  }
+
   add(valueNs: number): void {
     const v = valueNs > 0 ? valueNs : 0;
     let idx: number;

@@ -66,6 +66,16 @@ export interface SimOptions {
   fqSize?: number;
   /** Flush-queue timer (IOVA_FQ_TIMEOUT). Default 10 ms. */
   fqTimeoutMs?: number;
+  /** Kernel HZ: the flush-queue timer expires on a jiffy boundary (msecs_to_jiffies rounds up). 0: none. Default 250. */
+  hz?: number;
+  /** CPUs are split into this many equal, contiguous sockets (a lock hand-off across them costs lockHandoffRemoteNs). Default 1. */
+  sockets?: number;
+  /** The CPU each job runs on (one per job). Default: job j on CPU j % cpus. */
+  jobCpus?: number[];
+  /** The interrupt CPU of an I/O submitted from CPU c: completionCpus[c] (one per CPU). Overrides `completion`. */
+  completionCpus?: number[];
+  /** Host bridge memory windows, bus addresses in bytes, inclusive; reserved at setup (iova_reserve_pci_windows). Default none. */
+  pciWindows?: Array<{ start: number; end: number }>;
   /** Overrides of the cost model (src/sim/costs.ts). */
   costs?: Partial<CostModel>;
   /** Node slab of the domain; default sized from the policy's cache bound. */
@@ -104,6 +114,12 @@ export interface SimConfig {
   migrateMs: number;
   fqSize: number;
   fqTimeoutMs: number;
+  hz: number;
+  sockets: number;
+  jobCpus: number[];
+  /** The interrupt CPU of each CPU (from completionCpus, else from completion). */
+  completionCpus: number[];
+  pciWindows: Array<{ start: number; end: number }>;
   costs: CostModel;
   maxRanges: number;
   maxMagazines: number;
@@ -165,10 +181,17 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
+    hz: int("hz", o.hz ?? 250, 0, 100_000),
+    sockets: int("sockets", o.sockets ?? 1, 1, cpus),
+    jobCpus: cpuList("jobCpus", o.jobCpus, jobs, cpus) ?? Array.from({ length: jobs }, (_, j) => j % cpus),
+    completionCpus: cpuList("completionCpus", o.completionCpus, cpus, cpus) ??
+      Array.from({ length: cpus }, (_, c) => (completion === "same" ? c : completion === "other" ? (c + 1) % cpus : 0)),
+    pciWindows: windowsArg(o.pciWindows),
     costs: resolveCosts(o.costs),
     maxRanges: 0,
     maxMagazines: 0,
   };
+  if (cpus % cfg.sockets !== 0) throw new RangeError(`sockets must divide cpus (${cpus}), got ${cfg.sockets}`);
   // Slabs: room for every I/O in flight, every flush queue, and the most the
   // caches can hold under this policy (unbounded depots: 1024 magazines per
   // order, which the runs here never approach; running out is reported).
@@ -188,6 +211,22 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   return cfg;
 }
 
+function cpuList(name: string, v: unknown, length: number, cpus: number): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== length) throw new RangeError(`${name} must be an array of ${length} CPU numbers, got ${JSON.stringify(v)}`);
+  return v.map((c, i) => int(`${name}[${i}]`, c, 0, cpus - 1));
+}
+
+function windowsArg(v: unknown): Array<{ start: number; end: number }> {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new RangeError(`pciWindows must be an array of { start, end }, got ${JSON.stringify(v)}`);
+  return v.map((w, i) => {
+    const start = int(`pciWindows[${i}].start`, (w as { start?: unknown })?.start, 0, 2 ** 53 - 1);
+    const end = int(`pciWindows[${i}].end`, (w as { end?: unknown })?.end, start, 2 ** 53 - 1);
+    return { start, end };
+  });
+}
+
 export function maxBytes(bs: BlockSize): number {
   switch (bs.kind) {
     case "fixed": return bs.bytes;
@@ -199,5 +238,5 @@ export function maxBytes(bs: BlockSize): number {
 /** The configuration as plain JSON (for reports). */
 export function configJson(c: SimConfig): Record<string, unknown> {
   const { bs: _bs, ...rest } = c;
-  return { ...rest, bs: c.bsText, costs: { ...c.costs } };
+  return { ...rest, bs: c.bsText, costs: { ...c.costs }, jobCpus: [...c.jobCpus], completionCpus: [...c.completionCpus] };
 }

@@ -63,6 +63,20 @@ export interface IovaExports {
   reservePciWindows(base: number, ptr: number, n: number): number;
   booksProblem(base: number, fqAddr: number, live: number, reserved: number): number;
   domainCachedPfns(base: number): number;
+  // the simulator's event loop (assembly/api/sim.ts)
+  simBytes(cpus: number, jobs: number, iodepth: number, segsMax: number, bsEntries: number, nReserved: number): number;
+  simLayout(addr: number, cpus: number, jobs: number, iodepth: number, segsMax: number, bsEntries: number, nReserved: number): void;
+  simOffset(addr: number, which: number): number;
+  simStart(addr: number, domain: number, fq: number, strict: number, pci: number, serial: number,
+    bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
+  simRun(addr: number, untilNs: number): number;
+  simLive(addr: number): number;
+  simWindow32(addr: number): number;
+  simLowest32(addr: number): number;
+  simLockStat(addr: number, i: number, which: number): number;
+  simNextInterval(addr: number): void;
+  simHist(addr: number, h: number): number;
+  simLockIndex(kind: number, n: number): number;
 }
 
 /** Queued.* of assembly/iommu/flush-queue.ts: bits of fqQueue's result. */

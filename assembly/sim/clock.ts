@@ -1,0 +1,146 @@
+// The clock and lock accounting of the simulator: what the kernel's work
+// costs in simulated time, and who waits for whom.
+//
+// Each CPU is busy until some time; work that arrives on a busy CPU starts
+// when it is free (FIFO). Each lock of the model (the tree lock, the depot
+// lock of each order, each CPU's flush-queue lock) is held until some time;
+// a CPU that wants it at an earlier time spins until then, and that wait is
+// its CPU time. Taking a lock costs LOCK_NS, plus a hand-off when the last
+// holder was another CPU (HANDOFF_NS on the same socket, HANDOFF_REMOTE_NS
+// across sockets): the lock's line and the data it guards move.
+//
+// The allocator's work is known after the fact: the core's own counters
+// (tree allocs, frees, failures; the kernel walk's length; depot pushes,
+// pops and full events) are read before a call (snap*) and after it
+// (charge*), and the difference is charged as one hold of the lock.
+
+import { Domain, ORDERS, depotAt } from "../layout";
+import { kernelWalkSteps } from "../tree/domain";
+import { Sim, Lock, P, T, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
+
+// @ts-ignore: decorator
+@inline export function cpuFreeAt(s: Sim, c: u32): f64 { return load<f64>(cpuPtr(s, c)); }
+// @ts-ignore: decorator
+@inline export function setCpuFreeAt(s: Sim, c: u32, t: f64): void { store<f64>(cpuPtr(s, c), t); }
+/** When work arriving at t on CPU c starts. */
+// @ts-ignore: decorator
+@inline export function startOn(s: Sim, c: u32, t: f64): f64 {
+  let f = load<f64>(cpuPtr(s, c));
+  return t > f ? t : f;
+}
+/** The socket of CPU c; c == cpus stands for a kworker (socket 0). */
+// @ts-ignore: decorator
+@inline function socketOf(s: Sim, c: u32): u32 { return c >= s.cpus ? 0 : load<u32>(cpuPtr(s, c), 8); }
+
+/** CPU c takes lock i no earlier than `at`: returns when it holds it (after waiting, and the lock's own cost). */
+export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
+  let lk = lockAt(s, i);
+  let start = at;
+  let busy = lk.busyUntil;
+  if (start < busy) {
+    let w = busy - start;
+    lk.waitNs += w;
+    lk.iWait += w;
+    start = busy;
+  }
+  lk.since = start;
+  let cost = pAt(s, P.LOCK_NS);
+  let last = lk.lastCpu;
+  if (last >= 0 && <u32>last != c) {
+    cost += socketOf(s, <u32>last) == socketOf(s, c) ? pAt(s, P.HANDOFF_NS) : pAt(s, P.HANDOFF_REMOTE_NS);
+    lk.handoffs += 1;
+  }
+  lk.lastCpu = <i32>c;
+  lk.acquisitions += 1;
+  return start + cost;
+}
+
+/** The holder of lock i releases it at `until`. */
+export function release(s: Sim, i: u32, until: f64): void {
+  let lk = lockAt(s, i);
+  let held = until - lk.since;
+  lk.heldNs += held;
+  lk.iHeld += held;
+  lk.busyUntil = until;
+}
+
+/** acquire, `work` ns of work, release: returns the release time. */
+// @ts-ignore: decorator
+@inline export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
+  let end = acquire(s, i, c, at) + work;
+  release(s, i, end);
+  return end;
+}
+
+// ---- the tree: iova_rbtree_lock
+
+let sAllocs: u64 = 0;
+let sFrees: u64 = 0;
+let sFails: u64 = 0;
+let sWalk: f64 = 0;
+
+export function snapTree(d: Domain): void {
+  sAllocs = d.allocs;
+  sFrees = d.frees;
+  sFails = d.allocFailures;
+  sWalk = kernelWalkSteps;
+}
+
+/**
+ * The tree work since snapTree, as one hold of the tree lock by CPU c from
+ * `at`: each allocation and each failed walk (the node, the search, the
+ * insert or the give-up) TREE_ALLOC_NS, each walked node WALK_NODE_NS, each
+ * free TREE_FREE_NS, each max32_alloc_size fast-fail FAST_FAIL_NS (a lock
+ * round trip that walks nothing). Returns when it ends (at, if none).
+ */
+export function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): f64 {
+  let a = d.allocs - sAllocs;
+  let f = d.frees - sFrees;
+  let fl = d.allocFailures - sFails;
+  if ((a | f | fl) == 0) return at;
+  let failedWalks = fl - <u64>fastFails;
+  let work = <f64>fastFails * pAt(s, P.FAST_FAIL_NS) + <f64>(a + failedWalks) * pAt(s, P.TREE_ALLOC_NS) +
+    (kernelWalkSteps - sWalk) * pAt(s, P.WALK_NODE_NS) + <f64>f * pAt(s, P.TREE_FREE_NS);
+  if (failedWalks > 0) bump(s, T.FAILED_WALKS, <f64>failedWalks);
+  return hold(s, L.TREE, c, at, work);
+}
+
+// ---- the depots: rcache->lock of each order
+
+// @ts-ignore: decorator
+@inline function depotOps(d: Domain, o: u32): u64 {
+  let dp = depotAt(d, o);
+  return dp.pushes + dp.pops + dp.fullEvents;
+}
+// @ts-ignore: decorator
+@inline function snapPtr(s: Sim, o: u32): usize { return changetype<usize>(s) + SCRATCH_OFF + (<usize>o << 3); }
+
+export function snapDepot(s: Sim, d: Domain, o: u32): void {
+  store<u64>(snapPtr(s, o), depotOps(d, o));
+}
+
+export function snapDepots(s: Sim, d: Domain): void {
+  for (let o: u32 = 0; o < ORDERS; o++) store<u64>(snapPtr(s, o), depotOps(d, o));
+}
+
+/**
+ * Depot work of order o since snapDepot (pushes, pops, depot-full events,
+ * plus one look at an empty depot when `looked`), as a hold of its lock by
+ * CPU c from `at`. Returns when it ends.
+ */
+export function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool): f64 {
+  let ops = depotOps(d, o) - load<u64>(snapPtr(s, o));
+  if (ops == 0 && looked) {
+    ops = 1;
+    bump(s, T.DEPOT_LOOKS, 1);
+  }
+  if (ops == 0) return at;
+  return hold(s, L.DEPOT + o, c, at, <f64>ops * pAt(s, P.DEPOT_NS));
+}
+
+/** chargeDepot for every order since snapDepots, one after another. */
+export function chargeDepots(s: Sim, d: Domain, c: u32, at: f64): f64 {
+  let t = at;
+  for (let o: u32 = 0; o < ORDERS; o++) t = chargeDepot(s, d, o, c, t, false);
+  return t;
+}

@@ -1,0 +1,38 @@
+// Latency histograms of the simulator in shared memory: fio's log-linear
+// plat buckets, the layout of src/sim/histogram.ts (which turns them into
+// fio's statistics on the host).
+
+import { Sim, HIST_BITS, HIST_BUCKETS, HIST_HEAD, histPtr } from "./layout";
+
+export function histClear(s: Sim, h: u32): void {
+  let p = histPtr(s, h);
+  memory.fill(p, 0, (HIST_HEAD + HIST_BUCKETS) << 3);
+  store<f64>(p, Infinity, 8);    // min
+  store<f64>(p, -Infinity, 16);  // max
+}
+
+export function histAdd(s: Sim, h: u32, ns: f64): void {
+  let p = histPtr(s, h);
+  let v = ns > 0 ? ns : 0;
+  let idx: u32;
+  if (v < 2147483648.0) {
+    let x = <u32>v;
+    if (x < 128) idx = x;
+    else {
+      let errorBits: u32 = 31 - clz<u32>(x) - HIST_BITS;
+      idx = ((errorBits + 1) << HIST_BITS) + ((x >> errorBits) & 63);
+    }
+  } else {
+    let x = <u64>v;
+    let errorBits: u32 = <u32>(63 - clz<u64>(x)) - HIST_BITS;
+    idx = ((errorBits + 1) << HIST_BITS) + <u32>((x >> errorBits) & 63);
+    if (idx >= HIST_BUCKETS) idx = HIST_BUCKETS - 1;
+  }
+  let b = p + ((<usize>(HIST_HEAD + idx)) << 3);
+  store<f64>(b, load<f64>(b) + 1);
+  store<f64>(p, load<f64>(p) + 1);
+  if (v < load<f64>(p, 8)) store<f64>(p, v, 8);
+  if (v > load<f64>(p, 16)) store<f64>(p, v, 16);
+  store<f64>(p, load<f64>(p, 24) + v, 24);
+  store<f64>(p, load<f64>(p, 32) + v * v, 32);
+}

@@ -1,0 +1,280 @@
+// The simulator's state in shared memory (the host's bytes after a domain):
+// one Sim header, then its arrays. This is the load model, not the kernel:
+// fio-like jobs, a device, a virtual clock and what the kernel's work costs
+// on it. The kernel's work itself is the core's (tree, caches, flush queue,
+// dma-iommu), called directly from the event loop.
+//
+// ╒═ Sim header ══════════════════════════════════════════════════════════╕
+// │ geometry, region offsets, P (f64 parameters), totals, interval counts │
+// ├═ per CPU: busy-until f64, socket u32, interrupt CPU u32, jobs u32      │
+// ├═ per job: CPU u32, next migration f64, device free-at f64             │
+// ├═ per slot: job u32, phase u32, submitted-at f64, segments u32,        │
+// │            segments (pfn u64, pages u64) x segsMax                    │
+// ├═ event heap: (time f64, id u32) x (slots + 1)                         │
+// ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
+// ├═ histograms: map, unmap, clat                                         │
+// ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │
+// └═ reserved ranges: (lo u64, hi u64) x reserved                        ┘
+
+import { ORDERS, CACHE_LINE } from "../layout";
+
+/** f64 parameters, by index into Sim's P array (the host's table in src/sim/wasm-engine.ts must match). */
+export namespace P {
+  // @ts-ignore: decorator
+  @inline export const SEG_BYTES: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const DMA_LIMIT_PFN: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const DURATION_NS: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const TICK_NS: u32 = 3;
+  // @ts-ignore: decorator
+  @inline export const RECLAIM_MS: u32 = 4;
+  // @ts-ignore: decorator
+  @inline export const MIGRATE_NS: u32 = 5;
+  // @ts-ignore: decorator
+  @inline export const SUBMIT_NS: u32 = 6;
+  // @ts-ignore: decorator
+  @inline export const COMPLETE_NS: u32 = 7;
+  // @ts-ignore: decorator
+  @inline export const MAG_NS: u32 = 8;
+  // @ts-ignore: decorator
+  @inline export const TREE_ALLOC_NS: u32 = 9;
+  // @ts-ignore: decorator
+  @inline export const WALK_NODE_NS: u32 = 10;
+  // @ts-ignore: decorator
+  @inline export const TREE_FREE_NS: u32 = 11;
+  // @ts-ignore: decorator
+  @inline export const FAST_FAIL_NS: u32 = 12;
+  // @ts-ignore: decorator
+  @inline export const LOCK_NS: u32 = 13;
+  // @ts-ignore: decorator
+  @inline export const HANDOFF_NS: u32 = 14;
+  // @ts-ignore: decorator
+  @inline export const HANDOFF_REMOTE_NS: u32 = 15;
+  // @ts-ignore: decorator
+  @inline export const DEPOT_NS: u32 = 16;
+  // @ts-ignore: decorator
+  @inline export const IOTLB_NS: u32 = 17;
+  // @ts-ignore: decorator
+  @inline export const DEV_BASE_NS: u32 = 18;
+  // @ts-ignore: decorator
+  @inline export const NS_PER_BYTE: u32 = 19;
+  // @ts-ignore: decorator
+  @inline export const JITTER: u32 = 20;
+  // @ts-ignore: decorator
+  @inline export const FQ_ENTRY_NS: u32 = 21;
+  // @ts-ignore: decorator
+  @inline export const RETRY_NS: u32 = 22;
+  // @ts-ignore: decorator
+  @inline export const COUNT: u32 = 23;
+}
+
+/** Per-run totals and per-interval counts, by index into Sim's T array. */
+export namespace T {
+  // @ts-ignore: decorator
+  @inline export const IOS: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const DRAINED_IOS: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const MAPS: u32 = 2;
+  // @ts-ignore: decorator
+  @inline export const MAP_FAILURES: u32 = 3;
+  // @ts-ignore: decorator
+  @inline export const MIGRATIONS: u32 = 4;
+  // @ts-ignore: decorator
+  @inline export const FAST_FAILS: u32 = 5;
+  // @ts-ignore: decorator
+  @inline export const FAILED_WALKS: u32 = 6;
+  // @ts-ignore: decorator
+  @inline export const FAILED_WALK_NODES: u32 = 7;
+  // @ts-ignore: decorator
+  @inline export const FALLBACKS: u32 = 8;
+  // @ts-ignore: decorator
+  @inline export const STRICT_INVALIDATIONS: u32 = 9;
+  // @ts-ignore: decorator
+  @inline export const MAP_NS: u32 = 10;
+  // @ts-ignore: decorator
+  @inline export const DEPOT_LOOKS: u32 = 11;
+  // @ts-ignore: decorator
+  @inline export const COUNT: u32 = 12;
+}
+
+/** Locks of the model: their index in the lock array. */
+export namespace L {
+  // @ts-ignore: decorator
+  @inline export const TREE: u32 = 0;
+  /** depot lock of order o: DEPOT + o. */
+  // @ts-ignore: decorator
+  @inline export const DEPOT: u32 = 1;
+  /** flush-queue lock of CPU c: FQ + c. */
+  // @ts-ignore: decorator
+  @inline export const FQ: u32 = 1 + ORDERS;
+}
+
+/** One lock of the model: who held it last, until when, and what it cost. */
+@unmanaged export class Lock {
+  busyUntil: f64;
+  heldNs: f64;       // whole run
+  waitNs: f64;
+  iHeld: f64;        // this interval
+  iWait: f64;
+  acquisitions: f64;
+  handoffs: f64;     // acquisitions from a CPU other than the last holder
+  since: f64;        // when the current holder got it (between acquire and release)
+  lastCpu: i32;      // -1: never held
+  pad: u32;
+}
+
+/** Histogram: fio's log-linear plat buckets, 6 bits (as src/sim/histogram.ts). */
+// @ts-ignore: decorator
+@inline export const HIST_BITS: u32 = 6;
+// @ts-ignore: decorator
+@inline export const HIST_BUCKETS: u32 = 29 << 6;
+/** n, min, max, sum, sumSq, then the buckets, all f64. */
+// @ts-ignore: decorator
+@inline export const HIST_HEAD: u32 = 5;
+// @ts-ignore: decorator
+@inline export const HIST_BYTES: u32 = (HIST_HEAD + HIST_BUCKETS) * 8;
+
+export namespace H {
+  // @ts-ignore: decorator
+  @inline export const MAP: u32 = 0;
+  // @ts-ignore: decorator
+  @inline export const UNMAP: u32 = 1;
+  // @ts-ignore: decorator
+  @inline export const CLAT: u32 = 2;
+}
+
+// @ts-ignore: decorator
+@inline export const PH_SUBMIT: u32 = 0;
+// @ts-ignore: decorator
+@inline export const PH_COMPLETE: u32 = 1;
+
+@unmanaged export class Sim {
+  domain: u32;
+  fq: u32;
+  cpus: u32;
+  jobs: u32;
+  iodepth: u32;
+  slots: u32;
+  segsMax: u32;
+  strict: u32;
+  pci: u32;
+  serial: u32;       // a job's device moves one transfer at a time
+  bsKind: u32;       // 0 fixed, 1 range, 2 table
+  bsEntries: u32;
+  nReserved: u32;
+  heapSize: u32;
+  timerOn: u32;      // the model's copy of "a TIMER event is pending"
+  finished: u32;
+  offCpu: u32;
+  offJob: u32;
+  offSlot: u32;
+  offSegs: u32;
+  offHeap: u32;
+  offLocks: u32;
+  offHists: u32;
+  offBs: u32;
+  offReserved: u32;
+  totalBytes: u32;
+  rng: u64;
+  timerAt: f64;
+  nextTickNs: f64;
+  bsFixed: f64;
+  bsMin: f64;
+  bsSteps: f64;
+  window32Used: f64; // written by simWindow32
+  lowestPfn32: f64;
+}
+
+// Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32, pad.
+// @ts-ignore: decorator
+@inline export const CPU_BYTES: u32 = 24;
+// Per-job record: CPU u32, pad, next migration f64, device free-at f64.
+// @ts-ignore: decorator
+@inline export const JOB_BYTES: u32 = 24;
+// Per-slot record: job u32, phase u32, submitted-at f64, segments u32, pad.
+// @ts-ignore: decorator
+@inline export const SLOT_BYTES: u32 = 24;
+// @ts-ignore: decorator
+@inline export const LOCK_BYTES: u32 = 128;
+// @ts-ignore: decorator
+@inline export const SIM_HEADER: u32 = 640;  // the fields, then P at P_OFF and T at T_OFF (24 f64 each)
+// @ts-ignore: decorator
+@inline export const P_OFF: u32 = 192;        // P array inside the header
+// @ts-ignore: decorator
+@inline export const T_OFF: u32 = P_OFF + 8 * 24;  // T array: totals (whole run), then the interval's copy
+/** Scratch u64 x 8 for the clock's snapshots (per-order depot counts). */
+// @ts-ignore: decorator
+@inline export const SCRATCH_OFF: u32 = T_OFF + 8 * 24;
+
+// @ts-ignore: decorator
+@inline function line(x: u32): u32 { return (x + CACHE_LINE - 1) & ~(CACHE_LINE - 1); }
+
+/** Bytes of a Sim for this geometry. */
+export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): u32 {
+  let slots = jobs * iodepth;
+  let n: u32 = SIM_HEADER;
+  n += line(cpus * CPU_BYTES);
+  n += line(jobs * JOB_BYTES);
+  n += line(slots * SLOT_BYTES);
+  n += line(slots * segsMax * 16);
+  n += line((slots + 2) * 16);
+  n += (1 + ORDERS + cpus) * LOCK_BYTES;
+  n += 3 * line(HIST_BYTES);
+  n += line(bsEntries * 16);
+  n += line(nReserved * 16);
+  return n;
+}
+
+export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): void {
+  let slots = jobs * iodepth;
+  s.cpus = cpus; s.jobs = jobs; s.iodepth = iodepth; s.slots = slots; s.segsMax = segsMax;
+  s.bsEntries = bsEntries; s.nReserved = nReserved;
+  let n: u32 = SIM_HEADER;
+  s.offCpu = n; n += line(cpus * CPU_BYTES);
+  s.offJob = n; n += line(jobs * JOB_BYTES);
+  s.offSlot = n; n += line(slots * SLOT_BYTES);
+  s.offSegs = n; n += line(slots * segsMax * 16);
+  s.offHeap = n; n += line((slots + 2) * 16);
+  s.offLocks = n; n += (1 + ORDERS + cpus) * LOCK_BYTES;
+  s.offHists = n; n += 3 * line(HIST_BYTES);
+  s.offBs = n; n += line(bsEntries * 16);
+  s.offReserved = n; n += line(nReserved * 16);
+  s.totalBytes = n;
+}
+
+// --- addressing
+// @ts-ignore: decorator
+@inline export function simAt(addr: usize): Sim { return changetype<Sim>(addr); }
+// @ts-ignore: decorator
+@inline export function pAt(s: Sim, i: u32): f64 { return load<f64>(changetype<usize>(s) + P_OFF + (<usize>i << 3)); }
+// @ts-ignore: decorator
+@inline export function tPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + T_OFF + (<usize>i << 3); }
+/** The interval's copy of total i. */
+// @ts-ignore: decorator
+@inline export function iPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + T_OFF + ((<usize>(T.COUNT + i)) << 3); }
+// @ts-ignore: decorator
+@inline export function bump(s: Sim, i: u32, by: f64): void {
+  let p = tPtr(s, i);
+  store<f64>(p, load<f64>(p) + by);
+  let q = iPtr(s, i);
+  store<f64>(q, load<f64>(q) + by);
+}
+// @ts-ignore: decorator
+@inline export function cpuPtr(s: Sim, c: u32): usize { return changetype<usize>(s) + s.offCpu + <usize>c * CPU_BYTES; }
+// @ts-ignore: decorator
+@inline export function jobPtr(s: Sim, j: u32): usize { return changetype<usize>(s) + s.offJob + <usize>j * JOB_BYTES; }
+// @ts-ignore: decorator
+@inline export function slotPtr(s: Sim, k: u32): usize { return changetype<usize>(s) + s.offSlot + <usize>k * SLOT_BYTES; }
+// @ts-ignore: decorator
+@inline export function segPtr(s: Sim, k: u32): usize { return changetype<usize>(s) + s.offSegs + <usize>(k * s.segsMax) * 16; }
+// @ts-ignore: decorator
+@inline export function lockAt(s: Sim, i: u32): Lock { return changetype<Lock>(changetype<usize>(s) + s.offLocks + <usize>i * LOCK_BYTES); }
+// @ts-ignore: decorator
+@inline export function histPtr(s: Sim, h: u32): usize { return changetype<usize>(s) + s.offHists + <usize>h * line(HIST_BYTES); }
+// @ts-ignore: decorator
+@inline export function bsPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offBs + <usize>i * 16; }
+// @ts-ignore: decorator
+@inline export function reservedPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offReserved + <usize>i * 16; }

@@ -1,0 +1,283 @@
+// The simulator's event loop: J fio-like jobs keep Q I/Os each in flight
+// against one IOVA domain from C simulated CPUs, deterministically.
+//
+// Each I/O slot cycles through two events:
+//   SUBMIT   on its job's CPU: draw a block size, map it (dma-iommu in the
+//            core, per segment), hand it to the device;
+//   COMPLETE on the interrupt CPU of the job's CPU: unmap it (strict: the
+//            invalidation and free_iova_fast; else queue_iova), then the job
+//            submits the slot again when that is done.
+// plus the flush-queue timer (fq_flush_timeout on the CPU that armed it) and
+// the domain clock's ticks (policy work on a kworker). The allocator's state
+// changes in event order; clock.ts charges what that work costs.
+
+import { Domain, ORDERS, Err, cpuCacheAt } from "../layout";
+import { orderOf } from "../rcache/rcache";
+import { magEmpty } from "../rcache/magazine";
+import { depotTick } from "../rcache/depot";
+import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire } from "../iommu/flush-queue";
+import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
+import { freeFast } from "../rcache/rcache";
+import {
+  Sim, P, T, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
+} from "./layout";
+import { heapTopTime, heapTopId, heapReplaceTop, heapPop } from "./heap";
+import { uniform, exponential, below } from "./random";
+import { histAdd } from "./histogram";
+import {
+  startOn, setCpuFreeAt, acquire, release, snapTree, chargeTree, snapDepot, snapDepots, chargeDepot, chargeDepots,
+} from "./clock";
+
+/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
+function drawBytes(s: Sim): f64 {
+  if (s.bsKind == 0) return s.bsFixed;
+  if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(s) * s.bsSteps));
+  let u = uniform(s);
+  let n = s.bsEntries;
+  for (let i: u32 = 0; i + 1 < n; i++) {
+    let e = bsPtr(s, i);
+    if (u < load<f64>(e, 8)) return load<f64>(e);
+  }
+  return load<f64>(bsPtr(s, n - 1));
+}
+
+/** The scheduler moves job j to an idle CPU (any other one if none is idle). */
+function migrate(s: Sim, j: u32, t: f64): void {
+  let jp = jobPtr(s, j);
+  let from = load<u32>(jp);
+  let to = from;
+  let C = s.cpus;
+  if (C > 1) {
+    for (let tries = 0; tries < 64; tries++) {
+      let c = below(s, C);
+      if (c != from && load<u32>(cpuPtr(s, c), 16) == 0) { to = c; break; }
+    }
+    if (to == from) {
+      to = below(s, C - 1);
+      if (to >= from) to++;
+    }
+  }
+  store<u32>(cpuPtr(s, from), load<u32>(cpuPtr(s, from), 16) - 1, 16);
+  store<u32>(cpuPtr(s, to), load<u32>(cpuPtr(s, to), 16) + 1, 16);
+  store<u32>(jp, to);
+  bump(s, T.MIGRATIONS, 1);
+  store<f64>(jp, t + exponential(s, pAt(s, P.MIGRATE_NS)), 8);
+}
+
+/** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
+function freeCharged(s: Sim, d: Domain, c: u32, pfn: u64, pages: u64, now: f64): f64 {
+  let o = orderOf(pages);
+  snapTree(d);
+  if (o < ORDERS) snapDepot(s, d, o);
+  freeFast(d, c, pfn, pages);
+  now += pAt(s, P.MAG_NS);
+  if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
+  return chargeTree(s, d, c, now, 0);
+}
+
+/**
+ * fq_ring_free's cost on CPU c from `at`, under a flush-queue lock: each
+ * freed entry a free_iova_fast, and the depot and tree work they did (since
+ * snapDepots and snapTree).
+ */
+function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
+  if (freed == 0) return at;
+  let t = at + <f64>freed * pAt(s, P.MAG_NS);
+  return chargeTree(s, d, c, chargeDepots(s, d, c, t), 0);
+}
+
+function submit(s: Sim, d: Domain, k: u32, t: f64): void {
+  let sp = slotPtr(s, k);
+  let j = load<u32>(sp);
+  let jp = jobPtr(s, j);
+  if (t >= load<f64>(jp, 8)) migrate(s, j, t);
+  let c = load<u32>(jp);
+  let now = startOn(s, c, t) + pAt(s, P.SUBMIT_NS);
+  let bytes = drawBytes(s);
+  let segBytes = pAt(s, P.SEG_BYTES);
+  let limit = <u64>pAt(s, P.DMA_LIMIT_PFN);
+  let shift = d.granuleShift;
+  let granule = <f64>(<u64>1 << shift);
+  let pci = s.pci != 0;
+  let out = segPtr(s, k);
+  let n: u32 = 0;
+  let rem = bytes;
+  let failed = false;
+  while (rem > 0) {
+    let sb = rem < segBytes ? rem : segBytes;
+    rem -= sb;
+    let pages = <u64>Math.ceil(sb / granule);
+    let o = orderOf(iovaLen(pages));
+    let looked = false;
+    snapTree(d);
+    if (o < ORDERS) {
+      let cc = cpuCacheAt(d, c, o);
+      looked = magEmpty(d, cc.loaded) && magEmpty(d, cc.prev);
+      snapDepot(s, d, o);
+    }
+    let pfn = mapIova(d, c, pages, limit, pci);
+    now += pAt(s, P.MAG_NS);
+    let fastFail: u32 = 0;
+    if (lastFellBack) {
+      bump(s, T.FALLBACKS, 1);
+      if (lastFirstError == Err.FAST_FAIL_32) {
+        fastFail = 1;
+        bump(s, T.FAST_FAILS, 1);
+      } else {
+        bump(s, T.FAILED_WALK_NODES, lastFirstWalk);
+      }
+    }
+    if (o < ORDERS) now = chargeDepot(s, d, o, c, now, looked);
+    now = chargeTree(s, d, c, now, fastFail);
+    if (pfn == 0) { failed = true; break; }
+    store<u64>(out + (<usize>n << 4), pfn);
+    store<u64>(out + (<usize>n << 4), pages, 8);
+    n++;
+  }
+  if (failed) {
+    // The driver unwinds what it mapped and the I/O is retried later.
+    for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
+    setCpuFreeAt(s, c, now);
+    bump(s, T.MAP_FAILURES, 1);
+    heapReplaceTop(s, now + pAt(s, P.RETRY_NS), k);
+    return;
+  }
+  setCpuFreeAt(s, c, now);
+  store<u32>(sp, PH_COMPLETE, 4);
+  store<f64>(sp, t, 8);
+  store<u32>(sp, n, 16);
+  let mapNs = now - t;
+  histAdd(s, H.MAP, mapNs);
+  bump(s, T.MAP_NS, mapNs);
+  bump(s, T.MAPS, <f64>n);
+  // The device: the transfer (behind the job's earlier ones when serial), then its latency.
+  let xfer = bytes * pAt(s, P.NS_PER_BYTE);
+  let lat = pAt(s, P.DEV_BASE_NS) * (1 + pAt(s, P.JITTER) * (uniform(s) - 0.5));
+  let done: f64;
+  if (s.serial != 0) {
+    let free = load<f64>(jp, 16);
+    let xs = now > free ? now : free;
+    store<f64>(jp, xs + xfer, 16);
+    done = xs + xfer + lat;
+  } else {
+    done = now + xfer + lat;
+  }
+  heapReplaceTop(s, done, k);
+}
+
+function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
+  let sp = slotPtr(s, k);
+  let j = load<u32>(sp);
+  let c = load<u32>(cpuPtr(s, load<u32>(jobPtr(s, j))), 12);  // the interrupt CPU of the job's CPU
+  let now = startOn(s, c, t) + pAt(s, P.COMPLETE_NS);
+  let n = load<u32>(sp, 16);
+  let segs = segPtr(s, k);
+  let strict = s.strict != 0;
+  for (let i: u32 = 0; i < n; i++) {
+    let pfn = load<u64>(segs + (<usize>i << 4));
+    let pages = load<u64>(segs + (<usize>i << 4), 8);
+    if (strict) {
+      now += pAt(s, P.IOTLB_NS);
+      bump(s, T.STRICT_INVALIDATIONS, 1);
+      let o = orderOf(pages);
+      snapTree(d);
+      if (o < ORDERS) snapDepot(s, d, o);
+      unmapIova(fq, c, pfn, pages, true, now / 1e6);
+      now += pAt(s, P.MAG_NS);
+      if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
+      now = chargeTree(s, d, c, now, 0);
+      continue;
+    }
+    // queue_iova: under this CPU's flush-queue lock, free what earlier flushes covered, flush if full, add.
+    let held = acquire(s, L.FQ + c, c, now);
+    let ring = ringAt(fq, c);
+    let freed0 = ring.freed;
+    snapTree(d);
+    snapDepots(s, d);
+    let bits = unmapIova(fq, c, pfn, pages, false, held / 1e6);
+    let freed = ring.freed - freed0;
+    held += pAt(s, P.FQ_ENTRY_NS) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, P.IOTLB_NS);
+    held = chargeRingFree(s, d, c, held, freed);
+    release(s, L.FQ + c, held);
+    now = held;
+    if ((bits & Queued.ARMED_TIMER) != 0) {
+      s.timerOn = 1;
+      s.timerAt = fq.timerDueMs * 1e6;
+    }
+  }
+  setCpuFreeAt(s, c, now);
+  if (t < pAt(s, P.DURATION_NS)) bump(s, T.IOS, 1);
+  else bump(s, T.DRAINED_IOS, 1);
+  histAdd(s, H.UNMAP, now - t);
+  histAdd(s, H.CLAT, now - load<f64>(sp, 8));
+  store<u32>(sp, PH_SUBMIT, 4);
+  store<u32>(sp, 0, 16);
+  heapReplaceTop(s, now, k);
+}
+
+/** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
+function timer(s: Sim, d: Domain, fq: FlushQueue): void {
+  let tc = fq.timerCpu;
+  s.timerOn = 0;
+  let now = startOn(s, tc, s.timerAt);
+  if (!timerExpire(fq, tc, fq.timerDueMs)) return;
+  now += pAt(s, P.IOTLB_NS);
+  for (let q: u32 = 0; q < s.cpus; q++) {
+    if (fqDepth(fq, q) == 0) continue;
+    let held = acquire(s, L.FQ + q, tc, now);
+    snapTree(d);
+    snapDepots(s, d);
+    let freed = <u64>drainRing(fq, q, tc);
+    held = chargeRingFree(s, d, tc, held, freed);
+    release(s, L.FQ + q, held);
+    now = held;
+  }
+  setCpuFreeAt(s, tc, now);
+}
+
+/** The domain clock's tick at `at`: policy work (depot timers, reclaim) on a kworker, charged to the locks only. */
+function tick(s: Sim, d: Domain, at: f64): void {
+  snapTree(d);
+  snapDepots(s, d);
+  depotTick(d, <u64>(at / 1e6), <u64>pAt(s, P.RECLAIM_MS));
+  let kworker = s.cpus;
+  chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+}
+
+/**
+ * Runs every event before untilNs. Returns 1 if events remain, 0 when the
+ * run is over (every slot idle after the duration, the timer off).
+ */
+export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
+  let duration = pAt(s, P.DURATION_NS);
+  let tickNs = pAt(s, P.TICK_NS);
+  while (true) {
+    let hasEvent = s.heapSize > 0;
+    if (!hasEvent && s.timerOn == 0) {
+      s.finished = 1;
+      return 0;
+    }
+    let t = hasEvent ? heapTopTime(s) : Infinity;
+    let isTimer = s.timerOn != 0 && s.timerAt <= t;
+    if (isTimer) t = s.timerAt;
+    if (t >= untilNs) return 1;
+    while (s.nextTickNs <= t) {
+      tick(s, d, s.nextTickNs);
+      s.nextTickNs += tickNs;
+    }
+    if (isTimer) {
+      timer(s, d, fq);
+      continue;
+    }
+    let k = heapTopId(s);
+    if (load<u32>(slotPtr(s, k), 4) == PH_SUBMIT) {
+      if (t >= duration) {
+        heapPop(s);  // submission has stopped: the slot goes idle
+        continue;
+      }
+      submit(s, d, k, t);
+    } else {
+      complete(s, d, fq, k, t);
+    }
+  }
+}
