@@ -17,7 +17,7 @@ import type { OptionRow, Taker } from './row.js';
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'readwrite'] as const;
 
 /** Simulated seconds per policy of `iova aging --quick`. */
-export const STUDY_QUICK_SECONDS = 10;
+export const STUDY_QUICK_SECONDS = 5;
 
 const FIO: readonly Taker[] = ['fio'];
 const BOTH_CLOCKS: readonly Taker[] = ['fio', 'model'];
@@ -164,7 +164,7 @@ const STUDY_ROWS: OptionRow[] = [
     help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)" },
   { name: 'hours', type: 'float', category: 'study', takers: STUDY, above: 0, max: 1e6,
     cb: (o, v) => { o.seconds = (v as number) * 3600; }, help: 'simulated hours per policy (fractions allowed)' },
-  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '60', above: 0, max: 3.6e9,
+  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '30', above: 0, max: 3.6e9,
     help: 'simulated seconds per policy' },
   { name: 'policies', type: 'list', category: 'study', takers: STUDY, lands: 'policies', def: POLICIES.join(','),
     values: POLICIES, help: 'policies to run, in this order' },

@@ -10,6 +10,7 @@ import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 import { threadCosts } from "./costs.js";
+import { THREAD_HZ, THREAD_PCI_WINDOWS, threadLayout } from "./thread.js";
 
 /**
  * The default load: the thread's machine and test (src/study/thread.ts gives
@@ -86,12 +87,21 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const d = STUDY_DEFAULTS;
   const faithful = o.faithful ?? false;
   const seconds = o.seconds ?? (faithful ? FAITHFUL_SECONDS : o.quick ? d.quickSeconds : d.seconds);
+  const cpus = o.cpus ?? d.cpus;
+  const jobs = o.jobs ?? d.jobs;
+  const layout = threadLayout(cpus, jobs);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
+    sockets: layout.sockets,
+    jobCpus: layout.jobCpus,
+    // The controller's queues decide the completion CPU, unless --completion says otherwise.
+    ...(o.completion === undefined ? { completionCpus: layout.completionCpus } : {}),
+    pciWindows: THREAD_PCI_WINDOWS.map((w) => ({ ...w })),
+    hz: THREAD_HZ,
     era: o.era,
     seed: o.seed ?? d.seed,
-    cpus: o.cpus ?? d.cpus,
-    jobs: o.jobs ?? d.jobs,
+    cpus,
+    jobs,
     iodepth: o.iodepth ?? d.iodepth,
     bs: o.bs ?? d.bs,
     completion: o.completion ?? d.completion,
