@@ -98,7 +98,13 @@ function header(r: StudyResult): string {
 }
 
 function verdictSection(r: StudyResult): string {
-  const v = r.reading?.verdict ?? [];
+  // The text lines wrap at 80 columns: a line indented past the policy
+  // name continues the one before it.
+  const v: string[] = [];
+  for (const l of r.reading?.verdict ?? []) {
+    if (/^ {4,}/.test(l) && v.length) v[v.length - 1] += " " + l.trim();
+    else v.push(l);
+  }
   const c = r.reading?.compression ?? [];
   if (v.length === 0 && c.length === 0) return "";
   return [
