@@ -58,6 +58,17 @@ export function eraValid(era: u32): bool {
 }
 
 /**
+ * 972bf252f860 "iommu/iova: Move fast alloc size roundup into
+ * alloc_iova_fast()" (2022): alloc_iova_fast() rounds sizes below 32 pages
+ * up to a power of two. Before it, its callers did (dma-iommu), and
+ * alloc_iova_fast(3, ...) took a 3-page range.
+ */
+// @ts-ignore: decorator
+@inline export function fastAllocRoundsSize(d: Domain): bool {
+  return d.era >= Era.V6_X;
+}
+
+/**
  * 6fa3525b455a "iommu/iova: Free global iova rcache on iova alloc failure"
  * (v5.11): alloc_iova_fast's flush-and-retry also empties every depot
  * (free_global_cached_iovas). v5.10 frees only the CPUs' magazines.

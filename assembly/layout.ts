@@ -7,19 +7,33 @@
 //
 // ╒═══════════════════ Domain regions (byte offsets from base) ═══════════════╕
 // │ Domain header (this class, HEADER_BYTES)                                  │
-// ├── offNodes ───────────────────────────────────────────────────────────────┤
-// │ Node[nodeCap + 1]      index 0 = nil sentinel, index 1 = anchor           │
-// ├── offCounts ──────────────────────────────────────────────────────────────┤
-// │ u32[nodeCap + 2]       subtree counts, kept only while counting the walk  │
-// ├── offMags ────────────────────────────────────────────────────────────────┤
-// │ Magazine[magCap + 1]   index 0 = "no magazine"; stride magStride          │
 // ├── offCpuCaches ───────────────────────────────────────────────────────────┤
 // │ CpuCache[cpus][ORDERS] one cache line each: lock, loaded, prev, counters  │
 // ├── offDepots ──────────────────────────────────────────────────────────────┤
 // │ Depot[ORDERS]          one cache line each: lock, list head, counters     │
 // ├── offCpuState ────────────────────────────────────────────────────────────┤
 // │ CpuState[cpus]         one cache line each: alive flag, tree counters     │
+// ├── offNodes: the slab, last, growing with memory.grow ─────────────────────┤
+// │ Group 0 │ Group 1 │ ... │ Group groups-1 │→ grows            (see below)   │
 // └───────────────────────────────────────────────────────────────────────────┘
+//
+// The slab is an array of 64-byte cells, numbered from offNodes: cell i is at
+// offNodes + i * CELL_BYTES, so a node index is a cell index and nodeAt() is
+// one multiply-add. Node 0 (nil) and node 1 (the anchor) are cells 0 and 1.
+// A magazine is a run of magCells cells and is named by its first cell, so
+// magAt() is the same multiply-add. Cells are handed out by a bump index
+// (cellsHigh) under the slab lock and never return to it: freed nodes and
+// magazines go to their own free lists. The memory is grown one group at a
+// time, when the bump index enters a group not yet mapped: the slab costs
+// what was used, not what the caps allow (nodeCap, magCap only bound it).
+//
+// ╒══════════ Group (GROUP_CELLS cells = 4 wasm pages) ══════════════════════╕
+// │ cells [0, USABLE_CELLS): nodes and magazines │ count block: u32 per cell │
+// └──────────────────────────────────────────────────────────────────────────┘
+// The subtree count of cell i (kept only while the domain counts the walk)
+// sits in the count block at the end of i's own group, so counts grow with
+// the slab and countPtr() needs no table. A magazine never straddles a count
+// block: a run that does not fit before it starts in the next group.
 
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
@@ -79,13 +93,13 @@ export namespace Err {
 // ╒═════════════════════════ Domain header ══════════════════════════════════╕
 // │ magic │ version │ totalBytes │ flags        ... geometry, region offsets  │
 // │ treeLock (own line) │ root, anchor, cached nodes, node free list        │
-// │ startPfn │ dma32Pfn │ max32AllocSize │ magazine slab lock and free list   │
+// │ startPfn │ dma32Pfn │ max32AllocSize │ slab lock, bump index, growth      │
 // └──────────────────────────────────────────────────────────────────────────┘
 @unmanaged export class Domain {
   // --- identity and geometry (written once by init, read-only after) [0..64)
   magic: u32;
   version: u32;
-  totalBytes: u32;
+  totalBytes: u32;    // bytes from base to the end of the slab's last group (grows)
   flags: u32;
   granuleShift: u32;
   cpus: u32;
@@ -95,8 +109,8 @@ export namespace Err {
   magCap: u32;
   depotMax: u32;
   magStride: u32;
-  offNodes: u32;
-  offMags: u32;
+  offNodes: u32;      // the slab (cell 0)
+  magCells: u32;      // cells per magazine: ceil(magStride / CELL_BYTES)
   offCpuCaches: u32;
   offDepots: u32;
   // [64..128)
@@ -105,7 +119,7 @@ export namespace Err {
   startPfn: u64;
   dma32Pfn: u64;
   clockMs: u64;       // the domain's clock (real or virtual), set by the host
-  offCounts: u32;
+  maxGroups: u32;     // the slab may grow to this many groups (from nodeCap, magCap, 4 GiB)
   era: u32;           // Era.* (assembly/era.ts): which kernel's tree and flush path this domain runs
   pad3: u64;
   pad4: u64;
@@ -118,7 +132,7 @@ export namespace Err {
   cached32Node: u32;
   freeNode: u32;      // head of the node free list (linked through Node.left)
   nodesUsed: u32;     // nodes out of the slab, the anchor included
-  nodesHigh: u32;     // slab indexes below this have been handed out once
+  nodesMade: u32;     // cells ever made nodes (the anchor included): nodesUsed + free list
   destroyed: u32;
   lastError: u32;
   max32AllocSize: u64;
@@ -133,14 +147,19 @@ export namespace Err {
   pad7: u64;
   pad8: u64;
   pad9: u64;
-  // --- magazine slab, guarded by magLock [256..320)
-  magLock: u32;
-  magWaiters: u32;
+  // --- the slab and the magazines' free list, guarded by slabLock [256..320)
+  // Innermost lock: taken under the tree lock (takeNode) and under CPU
+  // cache locks (magAlloc), never the other way round.
+  slabLock: u32;
+  slabWaiters: u32;
   magFreeHead: u32;
   magsUsed: u32;
-  magsHigh: u32;
+  magsMade: u32;      // cell runs ever made magazines: magsUsed + free list
   magLimit: u32;      // fault injection: at most this many magazines out at once
   magAllocFailures: u64;
+  cellsHigh: u32;     // next cell the bump hands out
+  groups: u32;        // groups mapped (the memory covers them)
+  growFailures: u64;  // memory.grow refused (the engine had no memory)
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
@@ -160,8 +179,8 @@ export namespace Err {
 //               maxAlignKey = subtree maximum, so aligned searches prune
 //               exactly as unaligned ones do with maxGap.
 // Subtree counts (for ranks: the length of the kernel's node-by-node walk,
-// known without walking, for the cost model) live in a side array, u32 per
-// node at offCounts, kept only while the domain counts the walk.
+// known without walking, for the cost model) live in the count block of the
+// node's slab group, u32 per cell, kept only while the domain counts the walk.
 @unmanaged export class Node {
   lo: u64;
   hi: u64;
@@ -178,6 +197,22 @@ export namespace Err {
 }
 // @ts-ignore: decorator
 @inline export const NODE_BYTES: u32 = 64;
+/** The slab's unit: one node; a magazine is a run of them. */
+// @ts-ignore: decorator
+@inline export const CELL_BYTES: u32 = NODE_BYTES;
+// @ts-ignore: decorator
+@inline export const GROUP_SHIFT: u32 = 12;
+/** Cells per group: 4096 cells of 64 bytes are exactly 4 wasm pages. */
+// @ts-ignore: decorator
+@inline export const GROUP_CELLS: u32 = 1 << GROUP_SHIFT;
+// @ts-ignore: decorator
+@inline export const GROUP_BYTES: u32 = GROUP_CELLS * CELL_BYTES;
+/** Cells the count block takes: a u32 for each cell of the group. */
+// @ts-ignore: decorator
+@inline export const COUNT_CELLS: u32 = (GROUP_CELLS * 4 + CELL_BYTES - 1) / CELL_BYTES;
+/** Cells of a group that hold nodes and magazines (those before its count block). */
+// @ts-ignore: decorator
+@inline export const USABLE_CELLS: u32 = GROUP_CELLS - COUNT_CELLS;
 
 // ╒══════════════ Magazine (8 + 8 * magSize bytes) ═══════════════╕
 // │ size: u32 │ next: u32 │ pfns: u64[magSize]                   │
@@ -243,54 +278,81 @@ export namespace Err {
   return (x + a - 1) & ~(a - 1);
 }
 
+/** Bytes from base to the slab: the header and the fixed regions, each on a cache line. */
+export function fixedBytes(cpus: u32): u64 {
+  return <u64>HEADER_BYTES + <u64>cpus * ORDERS * CACHE_LINE + <u64>ORDERS * CACHE_LINE + <u64>cpus * CACHE_LINE;
+}
+
+/** Cells a magazine of magSize pfns takes. */
+// @ts-ignore: decorator
+@inline export function magCellsOf(magSize: u32): u32 {
+  return (MAG_HEADER + magSize * 8 + CELL_BYTES - 1) / CELL_BYTES;
+}
+
 /**
- * The region offsets of a domain of this geometry, computed in 64 bits: with
- * u32 arithmetic 2^22 magazines of 127 pfns wrap past 2^32 and the slab is
- * laid out as a few bytes, overlapping the caches. Returns the total size in
- * bytes and, when `d` is not null, writes the offsets into its header. The
- * host refuses any geometry whose total does not fit its memory before it
- * calls domainInit, so the u32 offsets written here never wrap.
+ * Groups the slab needs at most: nil, nodeCap + 1 nodes (the anchor
+ * included) and magCap magazines, where each group may waste up to
+ * magCells - 1 cells before its count block (a magazine that did not fit).
  */
-function planLayout(d: Domain | null, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
-  let stride: u64 = <u64>MAG_HEADER + <u64>magSize * 8;
+export function groupsNeeded(nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  let mc = <u64>magCellsOf(magSize);
+  let cells = <u64>nodeCap + 2 + <u64>magCap * mc;
+  let perGroup = <u64>USABLE_CELLS - (mc - 1);
+  return (cells + perGroup - 1) / perGroup;
+}
+
+/**
+ * The region offsets of a domain of this geometry at byte address base,
+ * computed in 64 bits (in u32, 2^22 magazines of 127 pfns would wrap past
+ * 2^32). Returns the bytes the domain takes when its slab has grown to
+ * what nodeCap and magCap need; when `d` is not null, writes the geometry
+ * and offsets into its header, with the slab mapped for its first group.
+ * The host refuses any geometry whose grown size does not fit its memory
+ * before it calls domainInit, so the u32 fields written here never wrap;
+ * maxGroups is still capped at the end of a 4 GiB memory.
+ */
+function planLayout(d: Domain | null, base: u64, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
   let off: u64 = HEADER_BYTES;
-  let offNodes = off;
-  off += alignUp((<u64>nodeCap + 2) * NODE_BYTES, CACHE_LINE);
-  let offCounts = off;
-  off += alignUp((<u64>nodeCap + 2) * 4, CACHE_LINE);
-  let offMags = off;
-  off += alignUp((<u64>magCap + 1) * stride, CACHE_LINE);
   let offCpuCaches = off;
   off += <u64>cpus * ORDERS * CACHE_LINE;
   let offDepots = off;
   off += <u64>ORDERS * CACHE_LINE;
   let offCpuState = off;
   off += <u64>cpus * CACHE_LINE;
+  let offNodes = off;
+  let need = groupsNeeded(nodeCap, magCap, magSize);
   if (d) {
+    let fit = base + offNodes < (<u64>1 << 32) ? ((<u64>1 << 32) - base - offNodes) / <u64>GROUP_BYTES : 0;
     d.cpus = cpus;
     d.nodeCap = nodeCap;
     d.magCap = magCap;
     d.magSize = magSize;
-    d.magStride = <u32>stride;
-    d.offNodes = <u32>offNodes;
-    d.offCounts = <u32>offCounts;
-    d.offMags = <u32>offMags;
+    d.magStride = MAG_HEADER + magSize * 8;
+    d.magCells = magCellsOf(magSize);
     d.offCpuCaches = <u32>offCpuCaches;
     d.offDepots = <u32>offDepots;
     d.offCpuState = <u32>offCpuState;
-    d.totalBytes = <u32>off;
+    d.offNodes = <u32>offNodes;
+    d.maxGroups = <u32>(need < fit ? need : fit);
+    d.groups = 1;
+    d.totalBytes = <u32>(offNodes + GROUP_BYTES);
   }
-  return off;
+  return offNodes + need * <u64>GROUP_BYTES;
 }
 
-/** Bytes a domain of this geometry needs (64-bit: may exceed any memory); each region starts on a cache line. */
+/** Bytes a domain of this geometry takes when made: the fixed regions and the slab's first group. */
 export function domainBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
-  return planLayout(null, cpus, nodeCap, magCap, magSize);
+  return fixedBytes(cpus) + GROUP_BYTES;
 }
 
-/** Writes the geometry and region offsets into a zeroed header. */
+/** Bytes it can grow to when both slabs are full (64-bit: may exceed any memory). */
+export function domainMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): u64 {
+  return planLayout(null, 0, cpus, nodeCap, magCap, magSize);
+}
+
+/** Writes the geometry and region offsets into a zeroed header (the domain's base is its address). */
 export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): void {
-  planLayout(d, cpus, nodeCap, magCap, magSize);
+  planLayout(d, <u64>changetype<usize>(d), cpus, nodeCap, magCap, magSize);
 }
 
 /** Per-instance scratch header that layoutIntact() plans into, to compare with a domain's. */
@@ -298,16 +360,21 @@ const planned = changetype<Domain>(memory.data(HEADER_BYTES, CACHE_LINE));
 
 /**
  * check()'s view of the layout: the header's offsets are the ones its
- * geometry gives, in 64 bits, and the whole domain lies inside the memory.
- * A header whose sizes wrapped, or that was overwritten, fails here.
+ * geometry gives, in 64 bits; the slab's mapped groups are within its limit
+ * and inside the memory. A header whose sizes wrapped, or that was
+ * overwritten, fails here.
  */
 export function layoutIntact(d: Domain): bool {
-  let total = planLayout(planned, d.cpus, d.nodeCap, d.magCap, d.magSize);
-  return total == <u64>d.totalBytes
-    && <u64>changetype<usize>(d) + total <= (<u64>memory.size() << 16)
-    && planned.magStride == d.magStride && planned.offNodes == d.offNodes && planned.offCounts == d.offCounts
-    && planned.offMags == d.offMags && planned.offCpuCaches == d.offCpuCaches && planned.offDepots == d.offDepots
-    && planned.offCpuState == d.offCpuState;
+  let base = <u64>changetype<usize>(d);
+  planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
+  // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
+  let total = <u64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+  let slab = total - <u64>d.offNodes;
+  return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
+    && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups
+    && base + total <= (<u64>memory.size() << 16)
+    && planned.magStride == d.magStride && planned.magCells == d.magCells && planned.offNodes == d.offNodes
+    && planned.offCpuCaches == d.offCpuCaches && planned.offDepots == d.offDepots && planned.offCpuState == d.offCpuState;
 }
 
 // --- addressing: every region is reached through one of these ---
@@ -317,20 +384,21 @@ export function layoutIntact(d: Domain): bool {
 @inline export function nodeAt(d: Domain, i: u32): Node {
   return changetype<Node>(changetype<usize>(d) + d.offNodes + <usize>i * NODE_BYTES);
 }
-/** Address of node i's subtree count (only meaningful while counts are kept). */
+/** Address of cell i's subtree count, in its group's count block (only meaningful while counts are kept). */
 // @ts-ignore: decorator
 @inline export function countPtr(d: Domain, i: u32): usize {
-  return changetype<usize>(d) + d.offCounts + (<usize>i << 2);
+  return changetype<usize>(d) + d.offNodes + <usize>(i >> GROUP_SHIFT) * GROUP_BYTES
+    + USABLE_CELLS * CELL_BYTES + (<usize>(i & (GROUP_CELLS - 1)) << 2);
 }
-/** Magazine m of domain d (m = 0 means "no magazine" and is never dereferenced). */
+/** Magazine m of domain d: the run of cells from cell m (m = 0 means "no magazine" and is never dereferenced). */
 // @ts-ignore: decorator
 @inline export function magAt(d: Domain, m: u32): Magazine {
-  return changetype<Magazine>(changetype<usize>(d) + d.offMags + <usize>m * d.magStride);
+  return changetype<Magazine>(changetype<usize>(d) + d.offNodes + <usize>m * CELL_BYTES);
 }
 /** Address of pfns[k] of magazine m. */
 // @ts-ignore: decorator
 @inline export function magPfnPtr(d: Domain, m: u32, k: u32): usize {
-  return changetype<usize>(d) + d.offMags + <usize>m * d.magStride + MAG_HEADER + <usize>k * 8;
+  return changetype<usize>(d) + d.offNodes + <usize>m * CELL_BYTES + MAG_HEADER + <usize>k * 8;
 }
 // @ts-ignore: decorator
 @inline export function cpuCacheAt(d: Domain, cpu: u32, order: u32): CpuCache {

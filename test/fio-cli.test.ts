@@ -104,9 +104,29 @@ describe('iova fio: real job files and fio\'s commands (issue 14)', () => {
     const t0 = Date.now();
     const r = fio(['--name=t', '--runtime=20', '--time_based', '--output=/proc/nope/report.txt']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/cannot write '\/proc\/nope\/report.txt'/);
+    expect(r.err).toMatch(/--output: cannot write to '\/proc\/nope\/report.txt'/);
     expect(r.out).toBe('');
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('SIGINT stops a --clock=virtual run: it drains, prints what ran, exits 130 (issue 13)', async () => {
+    const child = spawn(process.execPath, [CLI, 'fio', '--clock=virtual', '--name=v', '--numjobs=4', '--iodepth=8',
+      '--runtime=100000', '--time_based'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    // Wait for the header (the model is running), then interrupt.
+    const t0 = Date.now();
+    while (!out.includes('Starting') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, err).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(40_000);
+    expect(err).toContain('fio: terminating on signal 2');
+    expect(out).toMatch(/^v\+?.*: \(groupid=0, jobs=4\): err= 0/m);
+    expect(out).toMatch(/books: ok/);
   });
 
   it('a job file must be a regular file: /dev/zero and a folder are refused at once', () => {

@@ -102,3 +102,45 @@ bs=4k/80:128k/20
     expect(o.books.rangesAfterFlush).toBe(0);
   });
 });
+
+describe('per-I/O options the runner honours: bs=r,w, rate, rate_iops, ramp_time', () => {
+  const run1 = async (argv: string[]) => {
+    const a = parseArgs(['--status-interval=0', ...argv]);
+    const o = await runPhases({ jobs: a.jobs, global: a.global });
+    expect(o.books.problems).toEqual([]);
+    expect(o.books.ok).toBe(true);
+    return o;
+  };
+
+  it('bs=4k,64k: reads of 4k, writes of 64k', async () => {
+    const o = await run1(['--name=d', '--rw=randrw', '--bs=4k,64k', '--number_ios=3000', '--iodepth=8']);
+    const j = o.results[0]!;
+    expect(j.read!.ioBytes).toBe(j.read!.totalIos * 4096);
+    expect(j.write!.ioBytes).toBe(j.write!.totalIos * 65536);
+    expect(j.options).toMatchObject({ bs: '4k,64k' });
+  });
+
+  it('rate_iops caps each clone\'s I/Os per second; rate its bytes per second', async () => {
+    // A cap can only hold I/Os back: at most cap x runtime (+1) are issued, whatever the machine's load.
+    const a = await run1(['--name=r', '--rate_iops=400', '--runtime=1', '--time_based', '--iodepth=8']);
+    expect(a.results[0]!.read!.totalIos).toBeLessThanOrEqual(401);
+    expect(a.results[0]!.read!.totalIos).toBeGreaterThan(100);
+    const b = await run1(['--name=r', '--rw=write', '--rate=1m', '--bs=4k', '--runtime=1', '--time_based', '--iodepth=8']);
+    expect(b.results[0]!.write!.ioBytes).toBeLessThanOrEqual((1 << 20) + 4096);
+    expect(b.results[0]!.write!.totalIos).toBeGreaterThan(50);
+    // Uncapped, the same job does far more.
+    const c = await run1(['--name=r', '--runtime=0.5', '--time_based', '--iodepth=8']);
+    expect(c.results[0]!.read!.totalIos).toBeGreaterThan(2000);
+  });
+
+  it('ramp_time: runs first, its I/Os are left out of fio\'s figures and its time out of the runtime', async () => {
+    const o = await run1(['--name=p', '--ramp_time=0.4', '--runtime=0.4', '--time_based', '--iodepth=4']);
+    const j = o.results[0]!;
+    expect(j.read!.runtimeMs).toBeLessThan(1000);
+    expect(j.read!.runtimeMs).toBeGreaterThanOrEqual(350);
+    // Every I/O was mapped and unmapped; those of the ramp are not in the job's I/O count.
+    expect(o.domain.maps).toBe(o.domain.unmaps);
+    expect(j.read!.totalIos).toBeLessThan(j.iova!.map.samples);
+    expect(j.read!.clat!.samples).toBe(j.read!.totalIos);
+  });
+});

@@ -36,13 +36,13 @@ describe("size arithmetic that wrapped", () => {
     expect(e.value).toBe(2 ** 31);
   });
 
-  it("check() verifies the layout: a header whose magazine offset was overwritten fails with code 17", () => {
+  it("check() verifies the layout: a header whose slab offset was overwritten fails with code 17", () => {
     const d = new IovaDomain(4096, 1, { maxRanges: 64, cpus: 2 });
     d.check();
-    const at = d.base + layoutOf(d.ex).offMags;
+    const at = d.base + layoutOf(d.ex).offSlab;
     const u32 = new Uint32Array(d.memory.buffer);
     const good = u32[at >>> 2];
-    u32[at >>> 2] = 1024;  // what the wrapped layout wrote: magazines over the CPU caches
+    u32[at >>> 2] = 1024;  // as a wrapped layout would: the slab over the CPU caches
     let caught: unknown;
     try {
       d.check();

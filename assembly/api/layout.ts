@@ -2,14 +2,14 @@
 // (the books audit walks magazines itself rather than trust the module's
 // own counters). Asking the module keeps one source of truth: layout.ts.
 
-import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, ORDERS } from "../layout";
+import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, ORDERS, CELL_BYTES, GROUP_BYTES, USABLE_CELLS } from "../layout";
 
 export function layoutField(which: u32): u32 {
   switch (which) {
     case 0: return offsetof<Domain>("cpus");
     case 1: return offsetof<Domain>("magSize");
     case 2: return offsetof<Domain>("magStride");
-    case 3: return offsetof<Domain>("offMags");
+    case 3: return offsetof<Domain>("offNodes");
     case 4: return offsetof<Domain>("offCpuCaches");
     case 5: return offsetof<Domain>("offDepots");
     case 6: return offsetof<Domain>("treeLock");
@@ -22,6 +22,9 @@ export function layoutField(which: u32): u32 {
     case 13: return CACHE_LINE;
     case 14: return ORDERS;
     case 15: return offsetof<Magazine>("size");
+    case 16: return CELL_BYTES;
+    case 17: return GROUP_BYTES;
+    case 18: return USABLE_CELLS;
     default: return 0xFFFFFFFF;
   }
 }

@@ -8,19 +8,35 @@ import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as free
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
 import { magSize } from "../rcache/magazine";
 import { depotWork as depotWorkIn, depotTick as depotTickIn } from "../rcache/depot";
+import { fastAllocRoundsSize } from "../era";
 
-/** dma-iommu rounds cached sizes up to a power of two; so do we, or orders would mix sizes. */
+/**
+ * Cacheable sizes rounded up to a power of two, or orders would mix sizes.
+ * dma-iommu's iommu_dma_alloc_iova() did it before calling alloc_iova_fast()
+ * until 972bf252f860 moved it into alloc_iova_fast() itself; either way a
+ * DMA mapping asks for the rounded size, so allocFast (the mapping's call)
+ * rounds in every era. kernelAllocFast is alloc_iova_fast() alone.
+ */
 // @ts-ignore: decorator
 @inline function cachedSize(size: u64): u64 {
   return orderOf(size) < ORDERS ? <u64>1 << orderOf(size) : size;
 }
 
+/** alloc_iova_fast as dma-iommu calls it: the size rounded as above. */
 export function allocFast(base: usize, cpu: u32, size: f64, limit: f64, flush: bool): f64 {
   return <f64>allocFastIn(domainAt(base), cpu, cachedSize(<u64>size), <u64>limit, flush);
 }
 
+/** alloc_iova_fast of the domain's era, for replay: v5.10 and v5.11 take the size as given. */
+export function kernelAllocFast(base: usize, cpu: u32, size: f64, limit: f64, flush: bool): f64 {
+  let d = domainAt(base);
+  let s = <u64>size;
+  return <f64>allocFastIn(d, cpu, fastAllocRoundsSize(d) ? cachedSize(s) : s, <u64>limit, flush);
+}
+
+/** free_iova_fast: the size only picks the order (order_base_2), so it is passed as given. */
 export function freeFast(base: usize, cpu: u32, pfn: f64, size: f64): void {
-  freeFastIn(domainAt(base), cpu, <u64>pfn, cachedSize(<u64>size));
+  freeFastIn(domainAt(base), cpu, <u64>pfn, <u64>size);
 }
 
 /**
@@ -45,7 +61,7 @@ export function freeFastBatch(base: usize, cpu: u32, ptr: usize, n: u32): void {
   let d = domainAt(base);
   for (let i: u32 = 0; i < n; i++) {
     let p = ptr + (<usize>i << 4);
-    freeFastIn(d, cpu, <u64>load<f64>(p), cachedSize(<u64>load<f64>(p + 8)));
+    freeFastIn(d, cpu, <u64>load<f64>(p), <u64>load<f64>(p + 8));
   }
 }
 

@@ -2,7 +2,10 @@
 // 2^53, which the host enforces); inside they are u64. Each call takes the
 // domain's base address and holds the tree lock for its whole duration.
 
-import { Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, MAGIC, LAYOUT_VERSION, cpuStateAt, layoutIntact } from "../layout";
+import {
+  Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
+  cpuStateAt, layoutIntact,
+} from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
 import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
@@ -20,9 +23,14 @@ let foundHi: f64 = 0;
 
 export function heapBase(): usize { return __heap_base; }
 
-/** Bytes a domain of this geometry needs, exact in f64 (the host refuses what does not fit its memory). */
+/** Bytes a new domain takes (its slab's first group included), in f64. */
 export function layoutBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
   return <f64>domainBytes(cpus, nodeCap, magCap, magSize);
+}
+
+/** Bytes the domain can grow to with both slabs full, exact in f64 (the host refuses what does not fit its memory). */
+export function layoutMaxBytes(cpus: u32, nodeCap: u32, magCap: u32, magSize: u32): f64 {
+  return <f64>domainMaxBytes(cpus, nodeCap, magCap, magSize);
 }
 
 /** Lays out and initialises a domain in zeroed memory at base. */
@@ -41,7 +49,7 @@ export function domainInit(
   d.era = era;
   d.depotMax = depotMax;
   d.magLimit = magCap;
-  d.magsHigh = 1;  // magazine 0 means "none"
+  d.cellsHigh = 2;  // cell 0 is nil (also magazine 0, "none"), cell 1 the anchor
   initTree(d, granuleShift, <u64>startPfn);
   initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
@@ -179,8 +187,13 @@ export function treeStat(base: usize, which: u32): f64 {
     case 10: return <f64>d.startPfn;
     case 11: return <f64>nodeAt(d, d.cachedNode).lo;
     case 12: return <f64>nodeAt(d, d.cached32Node).lo;
-    case 13: return <f64>d.totalBytes;
+    case 13: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
     case 14: return <f64>d.era;
+    case 15: return <f64>d.maxGroups;
+    case 16: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
+    case 17: return <f64>d.growFailures;
+    case 18: return <f64>d.nodesMade;
+    case 19: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     default: return -1;
   }
 }

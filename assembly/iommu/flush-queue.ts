@@ -174,6 +174,20 @@ export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
   return n;
 }
 
+/**
+ * Whether a queue_iova on CPU q now would free anything (its head entry is
+ * covered by a finished flush, or the ring is full and it will flush): a
+ * cheap test for callers that account for that work.
+ */
+export function ringWillFree(fq: FlushQueue, q: u32): bool {
+  let r = ringAt(fq, q);
+  let h = r.head;
+  let t = r.tail;
+  if (h == t) return false;
+  if ((t + 1 == fq.size ? 0 : t + 1) == h) return true;
+  return load<u64>(entryPtr(fq, q, h), 16) < atomic.load<u64>(finishCntAddr(fq));
+}
+
 /** The timer's expiry for an arming at nowMs: jiffies + msecs_to_jiffies(timeout), on a jiffy boundary. */
 function timerDue(fq: FlushQueue, nowMs: f64): f64 {
   if (fq.hz == 0) return nowMs + fq.timeoutMs;

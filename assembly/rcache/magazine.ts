@@ -7,24 +7,28 @@ import { Domain, Magazine, NIL, magAt, magPfnPtr } from "../layout";
 import { lock, unlock } from "../lock";
 import { findNode, removeNode } from "../tree/domain";
 import { selfId, treeLockAddr } from "../self";
+import { slabLockAddr, takeCellsLocked } from "../slab";
 
-// @ts-ignore: decorator
-@inline function magLockAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("magLock");
-}
-
-/** A new empty magazine, or 0 when the slab (or the injected limit) is exhausted. */
+/**
+ * A new empty magazine, or 0 when magCap magazines are made (or the injected
+ * limit is out, or the memory cannot grow). A fresh one is a run of magCells
+ * slab cells, named by the first.
+ */
 export function magAlloc(d: Domain): u32 {
-  lock(d, magLockAddr(d), selfId);
+  lock(d, slabLockAddr(d), selfId);
   let m: u32 = 0;
   if (d.magsUsed < d.magLimit) {
     m = d.magFreeHead;
-    if (m != 0) d.magFreeHead = magAt(d, m).next;
-    else if (d.magsHigh <= d.magCap) m = d.magsHigh++;
+    if (m != 0) {
+      d.magFreeHead = magAt(d, m).next;
+    } else if (d.magsMade < d.magCap) {
+      m = takeCellsLocked(d, d.magCells);
+      if (m != 0) d.magsMade++;
+    }
     if (m != 0) d.magsUsed++;
   }
   if (m == 0) d.magAllocFailures++;
-  unlock(magLockAddr(d));
+  unlock(slabLockAddr(d));
   if (m != 0) {
     let M = magAt(d, m);
     M.size = 0;
@@ -35,11 +39,11 @@ export function magAlloc(d: Domain): u32 {
 
 export function magFree(d: Domain, m: u32): void {
   if (m == 0) return;
-  lock(d, magLockAddr(d), selfId);
+  lock(d, slabLockAddr(d), selfId);
   magAt(d, m).next = d.magFreeHead;
   d.magFreeHead = m;
   d.magsUsed--;
-  unlock(magLockAddr(d));
+  unlock(slabLockAddr(d));
 }
 
 // @ts-ignore: decorator

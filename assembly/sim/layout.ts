@@ -10,7 +10,7 @@
 // ├═ per job: CPU u32, next migration f64, device free-at f64             │
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32,        │
 // │            segments (pfn u64, pages u64) x segsMax                    │
-// ├═ event heap: (time f64, id u32) x (slots + 1)                         │
+// ├═ event heap: times f64 x (slots + 4), then ids u32 x (slots + 4)      │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
 // ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │
@@ -220,7 +220,7 @@ export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEnt
   n += line(jobs * JOB_BYTES);
   n += line(slots * SLOT_BYTES);
   n += line(slots * segsMax * 16);
-  n += line((slots + 2) * 16);
+  n += line((slots + 4) * 12);
   n += (1 + ORDERS + cpus) * LOCK_BYTES;
   n += 3 * line(HIST_BYTES);
   n += line(bsEntries * 16);
@@ -237,7 +237,7 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
   s.offJob = n; n += line(jobs * JOB_BYTES);
   s.offSlot = n; n += line(slots * SLOT_BYTES);
   s.offSegs = n; n += line(slots * segsMax * 16);
-  s.offHeap = n; n += line((slots + 2) * 16);
+  s.offHeap = n; n += line((slots + 4) * 12);
   s.offLocks = n; n += (1 + ORDERS + cpus) * LOCK_BYTES;
   s.offHists = n; n += 3 * line(HIST_BYTES);
   s.offBs = n; n += line(bsEntries * 16);

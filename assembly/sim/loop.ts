@@ -15,7 +15,7 @@ import { Domain, ORDERS, Err, cpuCacheAt } from "../layout";
 import { orderOf } from "../rcache/rcache";
 import { magEmpty } from "../rcache/magazine";
 import { depotTick } from "../rcache/depot";
-import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire } from "../iommu/flush-queue";
+import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFree } from "../iommu/flush-queue";
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
 import {
@@ -192,10 +192,14 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     let held = acquire(s, L.FQ + c, c, now);
     let ring = ringAt(fq, c);
     let freed0 = ring.freed;
-    snapTree(d);
-    snapDepots(s, d);
+    // Only a queue_iova that frees entries touches the caches or the tree.
+    let frees = ringWillFree(fq, c);
+    if (frees) {
+      snapTree(d);
+      snapDepots(s, d);
+    }
     let bits = unmapIova(fq, c, pfn, pages, false, held / 1e6);
-    let freed = ring.freed - freed0;
+    let freed = frees ? ring.freed - freed0 : 0;
     held += pAt(s, P.FQ_ENTRY_NS) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, P.IOTLB_NS);
     held = chargeRingFree(s, d, c, held, freed);
     release(s, L.FQ + c, held);

@@ -116,14 +116,14 @@ export function checkTree(d: Domain): u32 {
     i = next(d, i);
   }
   if (last != ANCHOR || nodeAt(d, ANCHOR).lo != IOVA_ANCHOR) return Bad.ANCHOR_NOT_LAST;
-  // Slab accounting: every index handed out is in the tree or on the free list.
+  // Slab accounting: every cell made a node is in the tree or on the free list.
   let freeLen: u32 = 0;
   let f = d.freeNode;
   while (f != NIL) {
     if (++freeLen > d.nodeCap) return Bad.SLAB_COUNT;
     f = nodeAt(d, f).left;
   }
-  if (freeLen + d.nodesUsed != d.nodesHigh - 1) return Bad.SLAB_COUNT;
+  if (freeLen + d.nodesUsed != d.nodesMade) return Bad.SLAB_COUNT;
   if (!inTree(d, d.cachedNode) || !inTree(d, d.cached32Node)) return Bad.CACHED_NODE;
   return 0;
 }

@@ -7,6 +7,7 @@ import { propagate, recompute, setGap, setCount, augmentLeaf, FLAG_COUNTS } from
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
+import { takeCell } from "../slab";
 import { DEBUG } from "../debug";
 import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
 
@@ -66,19 +67,22 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   d.cachedNode = ANCHOR;
   d.cached32Node = ANCHOR;
   d.nodesUsed = 1;
-  d.nodesHigh = 2;
+  d.nodesMade = 1;     // the anchor; cells 0 and 1 were taken by the slab's init
   d.freeNode = NIL;
 }
 
-// --- node slab: a free list threaded through Node.left, then a bump index ---
+// --- nodes: a free list threaded through Node.left, then fresh slab cells ---
 
+/** A node, or NIL when nodeCap ranges (plus the anchor) are made or the memory cannot grow. */
 function takeNode(d: Domain): u32 {
   let i = d.freeNode;
   if (i != NIL) {
     d.freeNode = N(d, i).left;
   } else {
-    if (d.nodesHigh > d.nodeCap + 1) return NIL;
-    i = d.nodesHigh++;
+    if (d.nodesMade > d.nodeCap) return NIL;
+    i = takeCell(d);
+    if (i == NIL) return NIL;
+    d.nodesMade++;
   }
   d.nodesUsed++;
   return i;
@@ -150,7 +154,8 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
   // A new leaf has no right child, so its successor is one of its ancestors.
   setGap(N(d, s), Z.hi + 1);
   propagate(d, Z.parent);   // the deeper of the two
-  propagate(d, s);
+  // When s is z's parent, that first step recomputed it already.
+  if (s != Z.parent) propagate(d, s);
   insertFixup(d, z);
 }
 
@@ -258,10 +263,18 @@ export function removeNode(d: Domain, z: u32): void {
   let Z = N(d, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
   cachedDeleteUpdate(d, z, succ);
-  erase(d, z);
-  // z's range and the gap below it join its successor's gap.
-  setGap(N(d, succ), floor);
-  propagate(d, succ);
+  // z's range and the gap below it join its successor's gap. When succ is
+  // z's parent and z has no right child, erase's own propagation starts at
+  // succ (its splice point), so the new gap is set first and rides along;
+  // otherwise it is set and propagated after.
+  if (Z.right == NIL && Z.parent == succ) {
+    setGap(N(d, succ), floor);
+    erase(d, z);
+  } else {
+    erase(d, z);
+    setGap(N(d, succ), floor);
+    propagate(d, succ);
+  }
   giveNode(d, z);
   d.frees++;
 }

@@ -201,7 +201,7 @@ export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
   let x = nodeAt(d, i);
   x.maxGap = ownGap(x);
   x.maxAlignKey = ownAlignKey(x);
-  setCount(d, i, 1);
+  if (d.flags & FLAG_COUNTS) setCount(d, i, 1);  // recount() rebuilds them when counting starts
 }
 
 /** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */

@@ -117,7 +117,9 @@ function transplant(d: Domain, u: u32, v: u32): void {
 /**
  * Unlinks z, keeping every other node's subtree values right for the tree
  * without it (through the augmentation's copy and propagate callbacks, as
- * __rb_erase_augmented does), then restores the red-black rules.
+ * __rb_erase_augmented does), then restores the red-black rules. When z has
+ * at most one child, propagation starts at z's parent (the splice point):
+ * a caller may change that node's own values first and let them ride along.
  */
 export function erase(d: Domain, z: u32): void {
   if (DEBUG) assert(z != NIL && (N(d, z).parent != NIL || d.root == z));

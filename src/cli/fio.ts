@@ -2,7 +2,7 @@
 // are IOVA map/unmap calls (src/fio/runner/). Exit codes: 0 done, 1 the run
 // failed (a worker error, or the books did not balance), 2 bad options or
 // job file, 130 interrupted (after the summary of what ran).
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { FioJobFileError, FioOptionError } from '../fio/errors.js';
@@ -14,9 +14,8 @@ import { phasePlans, runCpus, runPhases } from '../fio/runner/phases.js';
 import { headerText, jsonDocument, normalText, VERSION } from '../fio/runner/report.js';
 import type { RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
-import { SimAbortedError } from '../sim/parallel.js';
 import { InputFileError, readInputFile } from './input-file.js';
-import { OutputFileError, openOutputFile, type OutputFile } from './output-file.js';
+import { OutputPathError, checkOutputFile } from './output-path.js';
 
 export interface FioIo {
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
@@ -27,7 +26,7 @@ export interface FioIo {
 const MAX_JOB_FILE_BYTES = 1 << 20;
 
 function usageError(io: FioIo, e: unknown): number {
-  if (e instanceof FioOptionError || e instanceof FioJobFileError || e instanceof InputFileError || e instanceof OutputFileError) {
+  if (e instanceof FioOptionError || e instanceof FioJobFileError || e instanceof InputFileError || e instanceof OutputPathError) {
     io.stderr.write(`fio: ${e.message}\n`);
     return 2;
   }
@@ -70,7 +69,6 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
   let jobs: JobOptions[];
   let global: JobOptions;
   let cpus: number | undefined;
-  let output: OutputFile | null = null;
   try {
     const files = args.positional.map((file) => ({ file, text: readInputFile(file, MAX_JOB_FILE_BYTES, 'job file') }));
     const c = collectJobs(args, files, readInclude);
@@ -90,19 +88,16 @@ export async function fioCommand(argv: string[], io: FioIo = { stdout: process.s
       return 0;
     }
     if (global.parseOnly) return 0;
-    if (global.output !== '') output = openOutputFile(global.output);
+    // Checked before the run, so that a path that cannot be written fails at once, not after it.
+    if (global.output !== '') checkOutputFile('output', global.output);
   } catch (e) {
     return usageError(io, e);
   }
-  try {
-    return await runAndReport(io, jobs, global, cpus, output);
-  } finally {
-    output?.close();
-  }
+  return runAndReport(io, jobs, global, cpus);
 }
 
-async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, cpus: number | undefined, output: OutputFile | null): Promise<number> {
-  const reportToStdout = output === null;
+async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, cpus: number | undefined): Promise<number> {
+  const reportToStdout = global.output === '';
   const normal = global.outputFormat === 'normal';
   // Status lines go to stdout, on a terminal only unless eta=always (as fio),
   // and never into a JSON document on stdout (eta=always moves them to stderr then).
@@ -156,10 +151,6 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
       ? await runVirtual({ jobs, global, cpus, onStatus, signal: ac.signal })
       : await runPhases({ jobs, global, cpus, signal: ac.signal, onStatus });
   } catch (e) {
-    if (e instanceof SimAbortedError) {
-      io.stderr.write('fio: interrupted; the virtual-clock model keeps no partial result\n');
-      return 130;
-    }
     if (e instanceof FioOptionError || e instanceof FioJobFileError) return usageError(io, e);
     io.stderr.write(`fio: run failed: ${(e as Error).stack ?? String(e)}\n`);
     return 1;
@@ -175,12 +166,12 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
   } else {
     text = `${JSON.stringify(jsonDocument(outcome, global.outputFormat === 'json+', optionText(global, 'global')), null, 2)}\n`;
   }
-  if (output === null) io.stdout.write(text);
+  if (reportToStdout) io.stdout.write(text);
   else {
     try {
-      output.write(text);
+      writeFileSync(global.output, text);
     } catch (e) {
-      io.stderr.write(`fio: ${(e as Error).message}\n`);
+      io.stderr.write(`fio: cannot write --output '${global.output}': ${(e as Error).message}\n`);
       return 1;
     }
   }

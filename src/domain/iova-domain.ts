@@ -17,10 +17,16 @@ import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPoli
 import { readCacheStats, type CacheStats } from "./stats.js";
 import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
-/** Domains start here: above the module's static data, which every instance rewrites. */
-export const DOMAIN_BASE = 65536;
+/**
+ * The module's static data (which every instance rewrites) lies below this.
+ * Above it: one scratch slot per CPU and one for the creating thread, then
+ * the domain, last, so that its slab can grow at the end of the memory.
+ */
+export const STATIC_BYTES = 65536;
 /** Per-thread scratch for bulk transfers (ranges out, batches in and out). */
 export const SCRATCH_BYTES = 65536;
+/** Largest size the range caches hold (order 5): IOVA_RANGE_CACHE_MAX_SIZE 6. */
+const MAX_CACHED_PAGES = 32;
 /** The largest node slab (maxRanges) a domain accepts. */
 export const MAX_RANGES = 50_000_000;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
@@ -97,7 +103,12 @@ export interface TreeStats {
   dma32Pfn: number;
   cachedPfn: number;
   cached32Pfn: number;
+  /** Bytes of the domain's memory now: static data, scratch slots, the domain and its slab as grown so far. */
   memoryBytes: number;
+  /** Bytes the memory may grow to (both slabs full). */
+  memoryMaxBytes: number;
+  /** Times memory.grow was refused: allocations then failed as "node-slab-full" or found no magazine. */
+  growFailures: number;
   /** The kernel era the domain runs (read back from the domain header). */
   era: KernelEra;
 }
@@ -151,29 +162,35 @@ export class IovaDomain implements DisposableView {
       : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
       : defaultMagazines(this.cpus, perOrder, options.depotMax);
     this.module = compiledModule();
-    this.base = DOMAIN_BASE;
     // The layout is computed by the module itself; a one-page probe instance asks it.
-    const probe = instantiate(newSharedMemory(DOMAIN_BASE), this.module);
-    if (probe.heapBase() > DOMAIN_BASE) throw new Error("iova-wasm: static data overlaps the domain base");
-    const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
+    if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
+    // Below the domain, in this order: the scratch slots (one per CPU, one for
+    // the creating thread), the host's bytes, the flush queues. The domain
+    // comes last, so that its slab can grow at the end of the memory.
+    this.scratchBase = STATIC_BYTES;
+    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
+    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
     const fq = options.flushQueue;
     if (fq !== undefined) {
       countArg("flushQueue.size", fq.size, 2, 1 << 16);
       if (!(Number.isFinite(fq.timeoutMs) && fq.timeoutMs > 0)) throw new InvalidArgumentError("flushQueue.timeoutMs", fq.timeoutMs, "must be a number > 0");
       countArg("flushQueue.hz", fq.hz ?? 0, 0, 100_000);
     }
-    this.fqBase = fq === undefined ? 0 : this.base + align(bytes, 64);
-    const fqEnd = fq === undefined ? this.base + bytes : this.fqBase + probe.fqBytes(this.cpus, fq.size);
-    this.scratchBase = align(fqEnd, 64);
-    this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
-    // One scratch slot per CPU plus one for the creating thread, then the host's bytes.
-    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
-    const total = this.hostBase + this.hostBytes;
+    const hostEnd = align(this.hostBase + this.hostBytes, 64);
+    this.fqBase = fq === undefined ? 0 : hostEnd;
+    this.base = fq === undefined ? hostEnd : align(this.fqBase + probe.fqBytes(this.cpus, fq.size), 64);
+    // The memory starts with the slab's first group and grows with use, up to
+    // what maxRanges and maxMagazines need: refused up front if that would not fit.
+    const bytes = probe.layoutBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const maxBytes = probe.layoutMaxBytes(this.cpus, this.maxRanges, maxMags, magSize);
+    const total = this.base + maxBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
-      this.memory = newSharedMemory(total);
+      this.memory = newSharedMemory(this.base + bytes, total);
     } catch (e) {
-      throw new InvalidArgumentError("options", options, `need ${total} bytes of shared memory, which this machine refused (${(e as Error).message})`);
+      throw new InvalidArgumentError("options", options,
+        `need ${this.base + bytes} bytes of shared memory, growable to ${total}, which this machine refused (${(e as Error).message})`);
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
@@ -326,6 +343,7 @@ export class IovaDomain implements DisposableView {
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
       reserves: s("reserves"), max32AllocSize: s("max32AllocSize"), dma32Pfn: s("dma32Pfn"),
       cachedPfn: s("cachedPfn"), cached32Pfn: s("cached32Pfn"), memoryBytes: this.memory.buffer.byteLength,
+      memoryMaxBytes: memoryMaxBytes(this.base, this.ex), growFailures: s("growFailures"),
       era: eraOfCode(s("era")),
     };
   }
@@ -369,8 +387,9 @@ export class IovaDomain implements DisposableView {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
     if (this.destroyed) throw new DomainDestroyedError("allocFast");
-    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
-      this.checkRequest(size, limitPfn);
+    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
+        limitPfn >= MAX_CACHED_PAGES - 1)) {
+      this.checkFastRequest(size, limitPfn);
     }
     if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     let r: number;
@@ -414,7 +433,7 @@ export class IovaDomain implements DisposableView {
     this.checkCpu(cpu);
     const n = countArg("sizes.length", sizes.length, 0, MAX_BATCH);
     const buf = new Float64Array(this.memory.buffer, this.scratch, n);
-    for (let i = 0; i < n; i++) buf[i] = this.checkRequest(sizes[i], limitPfn);
+    for (let i = 0; i < n; i++) buf[i] = this.checkFastRequest(sizes[i], limitPfn);
     this.call(() => this.ex.allocFastBatch(this.base, cpu, this.scratch, n, limitPfn, flush ? 1 : 0));
     const out = buf.slice();
     for (let i = 0; i < n; i++) if (out[i] < this.startPfn) out[i] = 0;  // see alloc()
@@ -440,7 +459,7 @@ export class IovaDomain implements DisposableView {
   /** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark); returns failures. */
   fastLoop(size: number, limitPfn: number, rounds: number, cpu = this.cpu): number {
     this.live("fastLoop");
-    this.checkRequest(size, limitPfn);
+    this.checkFastRequest(size, limitPfn);
     this.checkCpu(cpu);
     countArg("rounds", rounds, 0, 2 ** 32 - 1);
     return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
@@ -530,6 +549,24 @@ export class IovaDomain implements DisposableView {
     return size as number;
   }
 
+  /**
+   * checkRequest, and a cacheable size (rounded up to a power of two) must
+   * fit below limitPfn + 1: iova_rcache_get() looks for a pfn at or below
+   * limit_pfn + 1 - size in unsigned arithmetic, which wraps for a smaller
+   * limit, and the kernel then hands out any cached pfn of that order, above
+   * the limit. The core does that for replay; the API refuses the call.
+   */
+  private checkFastRequest(size: unknown, limitPfn: unknown): number {
+    this.checkRequest(size, limitPfn);
+    const s = size as number;
+    const rounded = s <= MAX_CACHED_PAGES ? 2 ** Math.ceil(Math.log2(s)) : s;
+    if (s <= MAX_CACHED_PAGES && (limitPfn as number) + 1 < rounded) {
+      throw new InvalidArgumentError("limitPfn", limitPfn,
+        `leaves no room for ${rounded} pages (size ${s} rounded up to a power of two) at or below it`);
+    }
+    return s;
+  }
+
   private checkCpu(cpu: unknown): void {
     countArg("cpu", cpu, 0, this.cpus - 1);
   }
@@ -573,7 +610,7 @@ function defaultMagazines(cpus: number, perOrder: number, depotMax: unknown): nu
   throw new InvalidArgumentError(arg, value, `needs ${n} magazines by default, more than a slab holds (${MAX_MAGAZINES}); pass a smaller maxMagazines`);
 }
 
-/** A wasm32 memory holds at most 65536 pages of 64 KiB: the domain, its base and the scratch slots must fit. */
+/** A wasm32 memory holds at most 65536 pages of 64 KiB: the scratch slots and the domain grown to its caps must fit. */
 export const MAX_MEMORY_BYTES = 2 ** 32;
 
 /**
@@ -583,17 +620,17 @@ export const MAX_MEMORY_BYTES = 2 ** 32;
  */
 function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpus: number, maxRanges: number,
   maxMags: number, magSize: number): InvalidArgumentError {
-  // Each region's share, as the module's own layout sizes it.
-  const mags = probe.layoutBytes(1, 1, maxMags, magSize);
+  // Each region's share when full, as the module's own layout sizes it.
+  const mags = probe.layoutMaxBytes(1, 1, maxMags, magSize);
   const shares: [keyof DomainOptions, number][] = [
-    ["maxRanges", probe.layoutBytes(1, maxRanges, 0, 0)],
+    ["maxRanges", probe.layoutMaxBytes(1, maxRanges, 0, 0)],
     ["maxMagazines", mags],
     ["magazineSize", mags],
     ["depotMax", mags],
-    ["cpus", probe.layoutBytes(cpus, 1, 0, 0) + cpus * SCRATCH_BYTES],
+    ["cpus", probe.layoutMaxBytes(cpus, 1, 0, 0) + (cpus + 1) * SCRATCH_BYTES],
   ];
   const given = shares.filter(([k]) => options[k] !== undefined).sort((a, b) => b[1] - a[1]);
-  const reason = `would make a domain of ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
+  const reason = `would make a domain that grows to ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;
   if (given.length === 0) return new InvalidArgumentError("options", options, reason);
   const [name] = given[0];
   return new InvalidArgumentError(name, options[name], reason);
@@ -601,4 +638,9 @@ function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpu
 
 function align(x: number, a: number): number {
   return Math.ceil(x / a) * a;
+}
+
+/** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
+function memoryMaxBytes(base: number, ex: IovaExports): number {
+  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
 }

@@ -32,7 +32,7 @@ export class KernelCalls {
 
   /** alloc_iova_fast on `cpu`: pfn_lo, or 0 on failure. */
   allocFast(cpu: number, size: number, limit: number, flush: boolean): number {
-    return this.d.ex.allocFast(this.d.base, cpu, size, limit, flush ? 1 : 0);
+    return this.d.ex.kernelAllocFast(this.d.base, cpu, size, limit, flush ? 1 : 0);
   }
 
   /** free_iova_fast on `cpu`. */

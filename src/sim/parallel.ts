@@ -6,17 +6,8 @@ import type { SimResult } from "./engine.js";
 import type { SimOptions, SimProgress } from "./options.js";
 import type { WorkerMessage } from "./worker.js";
 
-/** Why simulateInWorker rejected when its signal aborted the run. */
-export class SimAbortedError extends Error {
-  override readonly name = "SimAbortedError";
-}
-
-/**
- * simulate() in a worker thread: the same result, books verdict included.
- * Rejects with SimAbortedError at once when `signal` aborts (the worker is
- * terminated: a simulation keeps no partial result).
- */
-export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void, signal?: AbortSignal): Promise<SimResult> {
+/** simulate() in a worker thread: the same result, books verdict included (options.stop ends it early, drained). */
+export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void): Promise<SimResult> {
   const { onProgress: _ignored, ...opts } = options;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./worker.js", import.meta.url));
@@ -34,9 +25,6 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
     });
     worker.on("error", (e) => finish(() => reject(e)));
     worker.on("exit", (code) => finish(() => reject(new Error(`simulation worker exited with code ${code}`))));
-    const onAbort = (): void => finish(() => reject(new SimAbortedError("simulation stopped by its signal")));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
     worker.postMessage(opts);
   });
 }

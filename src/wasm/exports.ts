@@ -5,6 +5,7 @@ import type { WasmGlobal } from "./types.js";
 export interface IovaExports {
   heapBase(): number;
   layoutBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
+  layoutMaxBytes(cpus: number, nodeCap: number, magCap: number, magSize: number): number;
   domainInit(base: number, granuleShift: number, startPfn: number, cpus: number, nodeCap: number,
     magCap: number, magSize: number, policy: number, depotMax: number, era: number): void;
   domainProbe(base: number): number;
@@ -27,6 +28,8 @@ export interface IovaExports {
   setWalkCounting(base: number, on: number): void;
   // range caches
   allocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
+  /** alloc_iova_fast of the domain's era, the size as given (replay). */
+  kernelAllocFast(base: number, cpu: number, size: number, limit: number, flush: number): number;
   freeFast(base: number, cpu: number, pfn: number, size: number): void;
   allocFastBatch(base: number, cpu: number, ptr: number, n: number, limit: number, flush: number): number;
   freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
@@ -99,6 +102,7 @@ export const ERR = { NONE: 0, NO_SPACE: 1, NODE_SLAB_FULL: 2, DESTROYED: 3, LOCK
 export const TREE_STAT = {
   ranges: 0, nodeCap: 1, allocs: 2, frees: 3, allocFailures: 4, freeMisses: 5, slabFull: 6,
   reserves: 7, max32AllocSize: 8, dma32Pfn: 9, startPfn: 10, cachedPfn: 11, cached32Pfn: 12, totalBytes: 13, era: 14,
+  maxGroups: 15, groups: 16, growFailures: 17, nodesMade: 18, maxTotalBytes: 19,
 } as const;
 
 /** cacheStat() selectors. */
@@ -131,9 +135,9 @@ export const CHECK_CODES: Record<number, string> = {
 
 /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
 export const LAYOUT_FIELD = {
-  cpus: 0, magSize: 1, magStride: 2, offMags: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
+  cpus: 0, magSize: 1, magStride: 2, offSlab: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
   cpuCacheLoaded: 7, cpuCachePrev: 8, depotHead: 9, depotSize: 10, magNext: 11, magHeader: 12,
-  cacheLine: 13, orders: 14, magSizeField: 15,
+  cacheLine: 13, orders: 14, magSizeField: 15, cellBytes: 16, groupBytes: 17, usableCells: 18,
 } as const;
 
 /** Every layoutField() value, by name. */

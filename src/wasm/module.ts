@@ -64,9 +64,18 @@ export function adoptModule(m: WasmModule): void {
   cached = m as WebAssembly.Module;
 }
 
-export function newSharedMemory(bytes: number): WebAssembly.Memory {
+/** Most pages a 32-bit wasm memory can have (4 GiB). */
+export const MAX_WASM_PAGES = 65536;
+
+/**
+ * A shared memory of `bytes` bytes that can grow to `maxBytes` (capped at
+ * 4 GiB). Only the initial pages are allocated; the maximum is an address
+ * reservation, which a shared memory needs because it can never move.
+ */
+export function newSharedMemory(bytes: number, maxBytes = bytes): WebAssembly.Memory {
   const pages = Math.ceil(bytes / WASM_PAGE);
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const maximum = Math.min(MAX_WASM_PAGES, Math.max(pages, Math.ceil(maxBytes / WASM_PAGE)));
+  return new WebAssembly.Memory({ initial: pages, maximum, shared: true });
 }
 
 let iotlbHook: () => void = () => {};

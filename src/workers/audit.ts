@@ -35,8 +35,8 @@ export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: numbe
   const u32 = (off: number) => dv.getUint32(base + off, true);
   const cpus = u32(L.cpus);
   const magSize = u32(L.magSize);
-  const stride = u32(L.magStride);
-  const offMags = u32(L.offMags);
+  // Magazine m is the run of slab cells from cell m (assembly/layout.ts).
+  const magAt = (m: number) => base + u32(L.offSlab) + m * L.cellBytes;
   const ORDERS = L.orders;
   const CACHE_LINE = L.cacheLine;
   const pfns: CachedPfn[] = [];
@@ -44,7 +44,7 @@ export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: numbe
   const readMag = (m: number, order: number, where: string) => {
     if (m === 0) return;
     magazines++;
-    const at = base + offMags + m * stride;
+    const at = magAt(m);
     const size = dv.getUint32(at + L.magSizeField, true);
     if (size > magSize) throw new Error(`${where}: magazine ${m} has size ${size} > ${magSize}`);
     for (let k = 0; k < size; k++) {
@@ -65,7 +65,7 @@ export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: numbe
     for (let i = 0; i < n; i++) {
       if (m === 0) throw new Error(`depot o${o}: list ends after ${i} of ${n} magazines`);
       readMag(m, o, `depot.o${o}#${i}`);
-      m = dv.getUint32(base + offMags + m * stride + L.magNext, true);
+      m = dv.getUint32(magAt(m) + L.magNext, true);
     }
   }
   return { pfns, magazines };

@@ -36,14 +36,16 @@ export interface LockArea {
 /**
  * A lock word and a counter for lock tests: in the scratch slot of CPU
  * `spareCpu`, a CPU of the domain that no worker attaches as. Checks that
- * the spot lies past the domain's regions and inside the memory, and zeroes it.
+ * the spot lies outside the domain's regions and inside the memory, and zeroes it.
  */
 export function spareLockArea(domain: IovaDomain, spareCpu: number): LockArea {
   const scratchBase = domain.handle.scratchBase;
   const lockAddr = scratchBase + spareCpu * SCRATCH_BYTES;
   const counterAddr = lockAddr + 64;
   const domainEnd = domain.base + domain.ex.treeStat(domain.base, TREE_STAT.totalBytes);
-  if (lockAddr < domainEnd) throw new Error(`lock area ${lockAddr} overlaps the domain (ends at ${domainEnd})`);
+  if (lockAddr + 128 > domain.base && lockAddr < domainEnd) {
+    throw new Error(`lock area ${lockAddr} overlaps the domain [${domain.base}, ${domainEnd})`);
+  }
   if (counterAddr + 4 > domain.memory.buffer.byteLength) throw new Error("lock area lies past the memory");
   if (spareCpu >= domain.cpus) throw new Error(`CPU ${spareCpu} is not a CPU of the domain (${domain.cpus})`);
   const u32 = new Uint32Array(domain.memory.buffer, lockAddr, 32);

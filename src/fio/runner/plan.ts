@@ -5,7 +5,7 @@
 // a copy and finds the blocks of every other worker and CPU in it.
 import { geometryOf } from '../../domain/policy.js';
 import { FioOptionError } from '../errors.js';
-import { type BlockSize, type JobOptions, changedRows, modelOf } from '../options.js';
+import { type BlockSize, type JobOptions, modelOf } from '../options.js';
 import { formatBlockSize, formatSize } from '../values.js';
 import { CTRL_WORDS, F_WORDS, HDR_WORDS, SEG_WORDS, SLOT_HDR, W_WORDS, WF_WORDS } from './shared.js';
 
@@ -124,21 +124,6 @@ export function cpuOf(o: JobOptions, w: number, clone: number, cpus: number): nu
   return set[(o.cpusAllowedPolicy === 'split' ? clone : w) % set.length]!;
 }
 
-/** Options the table has that this runner does not run yet: refused, never silently ignored. */
-const NOT_YET = new Set(['ramp_time', 'rate', 'rate_iops']);
-
-function checkImplemented(o: JobOptions): void {
-  const missing = changedRows(o).find((c) => NOT_YET.has(c.row.name));
-  if (missing) {
-    throw new FioOptionError('wrong-scope', missing.row.name, missing.text,
-      `--${missing.row.name}: not implemented on the real clock yet (job '${o.name}' sets it to ${missing.text})`);
-  }
-  if (formatBlockSize(o.bs) !== formatBlockSize(o.bsWrite)) {
-    throw new FioOptionError('wrong-scope', 'bs', `${formatBlockSize(o.bs)},${formatBlockSize(o.bsWrite)}`,
-      `--bs: a block size per direction is not implemented on the real clock yet (job '${o.name}')`);
-  }
-}
-
 export interface PlanInput {
   jobs: readonly JobOptions[];
   global: JobOptions;
@@ -153,7 +138,6 @@ export function makePlan(input: PlanInput): RunPlan {
   if (jobs.length === 0) throw new FioOptionError('missing-value', 'name', '', 'no jobs defined (give --name=NAME or a job file)');
   for (const j of jobs) {
     checkJobBounds(j);
-    checkImplemented(j);
   }
   const clones: Array<{ def: number; clone: number; opts: JobOptions }> = [];
   jobs.forEach((opts, def) => {

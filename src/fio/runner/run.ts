@@ -231,7 +231,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     jobWorkers.forEach((w, j) => {
       const b = w.countersBase;
       const cur = [f64[b + WF_BYTES_R]!, f64[b + WF_BYTES_W]!, f64[b + WF_IOS_R]!, f64[b + WF_IOS_W]!];
-      if (Atomics.load(i32, w.workerBase + W_STATE) === STATE_RUNNING && secs > 0) {
+      // Whole periods of a running job past its ramp_time only.
+      if (Atomics.load(i32, w.workerBase + W_STATE) === STATE_RUNNING && secs > 0 && t - secs * 1000 - startMs >= w.opts.rampTimeMs) {
         for (const d of [0, 1] as const) {
           bwSamples[j]![d].push((cur[d]! - prev[j]![d]!) / 1024 / secs);
           iopsSamples[j]![d].push((cur[2 + d]! - prev[j]![2 + d]!) / secs);
@@ -250,6 +251,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
       const t = clock();
       let br = 0, bw = 0, ir = 0, iw = 0;
       let eta = 0;
+      let capBytes = 0, capIops = 0;
       const elapsed = (t - startMs) / 1000;
       const jobs: StatusJob[] = jobWorkers.map((w) => {
         const b = w.countersBase;
@@ -257,8 +259,13 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
         bw += f64[b + WF_BYTES_W]!;
         ir += f64[b + WF_IOS_R]!;
         iw += f64[b + WF_IOS_W]!;
-        const state = STATE_NAME[Atomics.load(i32, w.workerBase + W_STATE)] ?? 'running';
-        if (state === 'running' && eta >= 0) eta = Math.max(eta, jobEta(w.opts, elapsed, f64[b + WF_SUBMITTED]!, f64[b + WF_SUBMITTED_BYTES]!));
+        let state = STATE_NAME[Atomics.load(i32, w.workerBase + W_STATE)] ?? 'running';
+        if (state === 'running' && elapsed * 1000 < w.opts.rampTimeMs) state = 'ramp';
+        if (state === 'running' || state === 'ramp') {
+          capBytes += w.opts.rateRead + w.opts.rateWrite;
+          capIops += w.opts.rateIopsRead + w.opts.rateIopsWrite;
+        }
+        if ((state === 'running' || state === 'ramp') && eta >= 0) eta = Math.max(eta, jobEta(w.opts, elapsed, f64[b + WF_SUBMITTED]!, f64[b + WF_SUBMITTED_BYTES]!));
         return { state, rw: w.opts.rw, rwmixread: w.opts.rwmixread };
       });
       const secs = Math.max(1e-9, (t - last.t) / 1000);
@@ -266,6 +273,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
         jobs, elapsedSec: elapsed, etaSec: eta,
         bytesPerSec: { read: (br - last.br) / secs, write: (bw - last.bw) / secs, trim: 0 },
         iops: { read: (ir - last.ir) / secs, write: (iw - last.iw) / secs, trim: 0 },
+        ...(capBytes > 0 || capIops > 0 ? { rateCap: { bytesPerSec: capBytes, iops: capIops } } : {}),
       };
       last = { t, br, bw, ir, iw };
       const cs = domain.cacheStats();
@@ -315,7 +323,9 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     if (c.inflightAtEnd !== 0) problems.push(`${w.name} (worker ${w.index}) ended with ${c.inflightAtEnd} I/Os in flight`);
     const b = w.countersBase;
     const ios = f64[b + WF_IOS_R]! + f64[b + WF_IOS_W]!;
-    if (ios !== c.submitted) problems.push(`${w.name} (worker ${w.index}) submitted ${c.submitted} I/Os but completed ${ios}`);
+    if (ios + c.rampIos !== c.submitted) {
+      problems.push(`${w.name} (worker ${w.index}) submitted ${c.submitted} I/Os but completed ${ios} (+${c.rampIos} in the ramp)`);
+    }
     const rb = w.doneRingBase;
     if (i32[rb + R_TAIL]! !== i32[rb + R_HEAD]!) problems.push(`${w.name}'s done ring is not empty`);
   }
@@ -358,7 +368,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     const h = r?.hists;
     return {
       name: w.name, groupid: input.groupIds?.[w.jobDef] ?? 0, members: 1, ok: !!r, opts: w.opts,
-      runtimeMs: Math.max(1, Math.round((c?.endMs || endMs) - startMs)),
+      // fio's runtime leaves out the ramp.
+      runtimeMs: Math.max(1, Math.round((c?.endMs || endMs) - startMs - w.opts.rampTimeMs)),
       ios: [f64[b + WF_IOS_R]!, f64[b + WF_IOS_W]!], bytes: [f64[b + WF_BYTES_R]!, f64[b + WF_BYTES_W]!],
       hists: h ? reviveAll(h) : null, bw: bwSamples[j]!, iops: iopsSamples[j]!,
       hits: hits[w.index]!, misses: misses[w.index]!, depotFull: depotFull[j]!,
@@ -395,7 +406,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
 /** Seconds left of a running job, from its runtime or its size/number_ios progress. */
 function jobEta(o: JobOptions, elapsed: number, submitted: number, bytes: number): number {
   let eta = -1;
-  if (o.runtimeMs > 0) eta = Math.max(0, o.runtimeMs / 1000 - elapsed);
+  if (o.runtimeMs > 0) eta = Math.max(0, (o.rampTimeMs + o.runtimeMs) / 1000 - elapsed);
   if (!o.timeBased) {
     const frac = Math.max(o.numberIos > 0 ? submitted / o.numberIos : 0, o.size > 0 ? bytes / o.size : 0);
     if (frac > 0) {

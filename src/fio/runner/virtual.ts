@@ -32,7 +32,7 @@ export interface VirtualInput {
   global: JobOptions;
   cpus?: number;
   onStatus?: (s: StatusSnapshot, a: AllocatorState) => void;
-  /** Aborting stops the run at once (SimAbortedError): the model keeps no partial result. */
+  /** Aborting (Ctrl-C) ends the run at the model's next sample; it drains and reports what ran. */
   signal?: AbortSignal;
 }
 
@@ -123,10 +123,20 @@ export async function runVirtual(input: VirtualInput): Promise<RunOutcome> {
       );
     };
   }
-  const r = await simulateInWorker(opts, onProgress, input.signal);
+  // The model runs in a worker thread (so SIGINT is heard here) and watches a shared stop flag.
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => { Atomics.store(stop, 0, 1); };
+  if (input.signal?.aborted) onAbort();
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+  let r: Awaited<ReturnType<typeof simulateInWorker>>;
+  try {
+    r = await simulateInWorker({ ...opts, stop }, onProgress);
+  } finally {
+    input.signal?.removeEventListener('abort', onAbort);
+  }
   const booksError = r.books.ok ? null : booksMessage(r);
   const c = r.counters;
-  const runtimeMs = r.config.durationMs;
+  const runtimeMs = r.stopped ? Math.max(1, Math.round(r.simulatedSeconds * 1000)) : r.config.durationMs;
   const readShare = readFraction(first);
   const iosR = Math.round(c.ios * readShare);
   const split: Array<['read' | 'write', number]> = [['read', iosR], ['write', c.ios - iosR]];
@@ -181,7 +191,7 @@ export async function runVirtual(input: VirtualInput): Promise<RunOutcome> {
       ok: r.books.ok && !booksError, problems, rangesAfterFlush: r.books.treeRanges - r.books.cachedPfns,
       checkError: r.books.checkError,
     },
-    interrupted: false,
+    interrupted: r.stopped,
     error: null,
     plan: null,
     model: modelOf(g),

@@ -16,6 +16,7 @@ import { LatencyHistogram } from '../latency.js';
 import { EventHeap } from '../../sim/heap.js';
 import { Rng } from '../../sim/rng.js';
 import { BlockSizeSampler } from '../../sim/block-size.js';
+import { formatBlockSize } from '../values.js';
 import type { RunPlan, WorkerPlan } from './plan.js';
 import {
   CTRL_DRAINED, CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS,
@@ -65,6 +66,8 @@ export interface WorkerCounters {
   startMs: number;
   endMs: number;
   submitted: number;
+  /** I/Os that completed during ramp_time: done and unmapped, but left out of fio's figures. */
+  rampIos: number;
   inflightAtEnd: number;
 }
 
@@ -95,7 +98,7 @@ const myDone = doneRings[me.index]!;
 
 const k: WorkerCounters = {
   maps: 0, unmaps: 0, unmapCalls: 0, allocFailures: 0, timerFirings: 0, fullFlushes: 0, domainFlushes: 0,
-  iotlbFlushes: 0, fqFreed: 0, remoteCompletions: 0, startMs: 0, endMs: 0, submitted: 0, inflightAtEnd: 0,
+  iotlbFlushes: 0, fqFreed: 0, remoteCompletions: 0, startMs: 0, endMs: 0, submitted: 0, rampIos: 0, inflightAtEnd: 0,
 };
 
 const newHist = (): LatencyHistogram => new LatencyHistogram();
@@ -148,6 +151,19 @@ const devLatMs = plan.deviceLatMs;
 const msPerByte = 1000 / plan.deviceBw;
 const rng = new Rng(me.seed);
 const sampler = me.isJob ? new BlockSizeSampler(me.opts.bs, rng) : null;
+// bs=r,w: writes draw from their own sizes (one sampler, and the same draws as before, when both agree).
+const samplerW = me.isJob && formatBlockSize(me.opts.bsWrite) !== formatBlockSize(me.opts.bs)
+  ? new BlockSizeSampler(me.opts.bsWrite, rng) : sampler;
+const rampMs = me.opts.rampTimeMs;
+// rate / rate_iops per direction (0: no cap), as fio's rate[] and rate_iops[].
+const capBytes = [me.opts.rateRead, me.opts.rateWrite];
+const capIops = [me.opts.rateIopsRead, me.opts.rateIopsWrite];
+const capped = capBytes.some((c) => c > 0) || capIops.some((c) => c > 0);
+const issuedIos = [0, 0];
+const issuedBytes = [0, 0];
+/** The next I/O, drawn before it is issued so that a rate cap can hold it. */
+let nextDir = -1;
+let nextBytes = 0;
 const rw = me.opts.rw;
 const mixRead = me.opts.rwmixread;
 const fixedDir = rw === 'read' || rw === 'randread' ? 0 : rw === 'write' || rw === 'randwrite' ? 1 : -1;
@@ -163,8 +179,10 @@ const segBuf = new Float64Array(2 * Math.max(1, me.maxSegs));
 function submit(): boolean {
   const s = freeSlots.pop()!;
   const sb = slotBase + s * stride;
-  const bytes = sampler!.next();
-  const dir = fixedDir >= 0 ? fixedDir : rng.next() * 100 < mixRead ? 0 : 1;
+  drawNext();
+  const bytes = nextBytes;
+  const dir = nextDir;
+  nextDir = -1;
   const t0 = now();
   // iommu_dma_alloc_iova per segment (below 4 GiB first for a PCI device, then anywhere), in the core.
   const nseg = dma.mapIo(cpu, bytes, segBytes, limit64, dma32First, segBuf, 0);
@@ -191,12 +209,39 @@ function submit(): boolean {
   f64[sb + S_MAP_MS] = t0;
   f64[sb + S_ISSUE_MS] = tPrev;
   heap.push(tPrev + devLatMs + bytes * msPerByte, s);
+  issuedIos[dir]++;
+  issuedBytes[dir] += bytes;
   inflight++;
   k.submitted++;
   submittedBytes += bytes;
   f64[cb + WF_SUBMITTED] = k.submitted;
   f64[cb + WF_SUBMITTED_BYTES] = submittedBytes;
   return true;
+}
+
+function drawNext(): void {
+  if (nextDir >= 0) return;
+  if (samplerW === sampler) {
+    nextBytes = sampler!.next();
+    nextDir = fixedDir >= 0 ? fixedDir : rng.next() * 100 < mixRead ? 0 : 1;
+  } else {
+    nextDir = fixedDir >= 0 ? fixedDir : rng.next() * 100 < mixRead ? 0 : 1;
+    nextBytes = (nextDir === 0 ? sampler : samplerW)!.next();
+  }
+}
+
+/**
+ * When the next I/O may be issued under its direction's caps: the time at
+ * which what that direction has issued, plus this I/O, is within rate x
+ * elapsed (fio's rate limiting, without bursts).
+ */
+function rateAllowsAt(): number {
+  drawNext();
+  const d = nextDir;
+  let sec = 0;
+  if (capIops[d]! > 0) sec = Math.max(sec, (issuedIos[d]! + 1) / capIops[d]!);
+  if (capBytes[d]! > 0) sec = Math.max(sec, (issuedBytes[d]! + nextBytes) / capBytes[d]!);
+  return k.startMs + sec * 1000;
 }
 
 /** Unmaps every segment of worker `owner`'s slot `s` on this CPU, then hands the slot back. */
@@ -261,11 +306,18 @@ function account(s: number): void {
   const tIssue = f64[sb + S_ISSUE_MS]!;
   const tDone = f64[sb + S_DONE_MS]!;
   const h = hists!;
+  k.unmaps += nseg;
+  for (let i = 0; i < nseg; i++) h.unmap.add(f64[sb + SLOT_HDR + SEG_WORDS * i + 2]!);
+  inflight--;
+  freeSlots.push(s);
+  // ramp_time: an I/O done before the ramp's end is not in fio's figures (the allocator's map/unmap ones keep it).
+  if (rampMs > 0 && tDone - k.startMs < rampMs) {
+    k.rampIos++;
+    return;
+  }
   h.slat[dir]!.add((tIssue - tMap) * 1e6);
   h.clat[dir]!.add((tDone - tIssue) * 1e6);
   h.lat[dir]!.add((tDone - tMap) * 1e6);
-  for (let i = 0; i < nseg; i++) h.unmap.add(f64[sb + SLOT_HDR + SEG_WORDS * i + 2]!);
-  k.unmaps += nseg;
   if (dir === 0) {
     f64[cb + WF_IOS_R]++;
     f64[cb + WF_BYTES_R] += bytes;
@@ -273,8 +325,6 @@ function account(s: number): void {
     f64[cb + WF_IOS_W]++;
     f64[cb + WF_BYTES_W] += bytes;
   }
-  inflight--;
-  freeSlots.push(s);
 }
 
 /** The device finished slot s: complete it here, or raise it on the completion CPU. */
@@ -323,7 +373,8 @@ let drained = false;
 
 function limitReached(t: number): boolean {
   const o = me.opts;
-  if (o.runtimeMs > 0 && t - k.startMs >= o.runtimeMs) return true;
+  // fio runs ramp_time first, then runtime.
+  if (o.runtimeMs > 0 && t - k.startMs >= rampMs + o.runtimeMs) return true;
   if (o.timeBased) return false;
   if (o.numberIos > 0 && k.submitted >= o.numberIos) return true;
   if (o.size > 0 && submittedBytes >= o.size) return true;
@@ -387,6 +438,13 @@ function run(): void {
     if (!strict && pollTimer(t)) worked = true;
     if (submitting && t >= backoffUntil) {
       while (inflight < depth && !limitReached(t)) {
+        if (capped) {
+          const at = rateAllowsAt();
+          if (at > t) {
+            backoffUntil = at; // over the cap: wait until the rate allows the next I/O
+            break;
+          }
+        }
         if (!submit()) {
           backoffUntil = now() + 0.05; // address space full: let completions free some first
           break;
@@ -404,7 +462,7 @@ function run(): void {
     let until = t + 50;
     if (heap.size > 0 && heap.topTime < until) until = heap.topTime;
     if (submitting) {
-      if (me.opts.runtimeMs > 0) until = Math.min(until, k.startMs + me.opts.runtimeMs);
+      if (me.opts.runtimeMs > 0) until = Math.min(until, k.startMs + rampMs + me.opts.runtimeMs);
       if (backoffUntil > t) until = Math.min(until, backoffUntil);
     }
     const due = strict ? null : dma.timerDueMs();
