@@ -1,9 +1,10 @@
 // `iova aging`: the command line of the long-term study (src/study/): its
 // flags, a progress display, and the printed summary. docs/aging.md explains
 // the default configuration and what it shows.
+import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { POLICIES } from "../domain/policy.js";
+import type { DepotPolicy } from "../domain/policy.js";
 import { parseFlat } from "../options/argv.js";
 import { commandHelp } from "../options/help.js";
 import { formatNumber, formatSeconds } from "../report/format.js";
@@ -12,9 +13,10 @@ import { studyText } from "../report/text.js";
 import { wrapCell } from "../report/text-table.js";
 import type { SimProgress } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
+import { reportTableText } from "../report/table.js";
 import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
 import { prepareOutputDir } from "./output-path.js";
-import { planStudy, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
+import { ABLATIONS, ablationTable, planStudy, runAblations, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
 
 // ---------------------------------------------------------------- command line
 
@@ -27,8 +29,8 @@ export function agingHelp(): string {
 }
 
 /** The options given (only those); every value checked by its row of the option table (src/options/table.ts). */
-export function parseAgingArgs(argv: string[]): StudyOptions & { out?: string; help?: boolean } {
-  return parseFlat("study", argv) as StudyOptions & { out?: string; help?: boolean };
+export function parseAgingArgs(argv: string[]): StudyOptions & { out?: string; help?: boolean; ablations?: boolean } {
+  return parseFlat("study", argv) as StudyOptions & { out?: string; help?: boolean; ablations?: boolean };
 }
 
 function stamp(d: Date): string {
@@ -153,7 +155,7 @@ export async function agingCommand(argv: string[]): Promise<number> {
   const c = result.meta.config as Record<string, unknown>;
   w("");
   for (const l of wrapCell(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
-    `completion ${c.completion}, ${Number(c.migrateMs) > 0 ? `migrate every ${c.migrateMs} ms (mean)` : "jobs pinned"}; ` +
+    `${Array.isArray(c.completionCpus) && c.completionCpus.length ? "completions on the controller's queue CPUs" : `completion ${c.completion}`}, ${Number(c.migrateMs) > 0 ? `migrate every ${c.migrateMs} ms (mean)` : "jobs pinned"}; ` +
     `${names.length} policies, ${parallel} at a time`, 80)) w(l);
   for (const l of wrapCell(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${plan.era ? " (--era)" : ""}`, 80)) w(l);
   process.stdout.write(studyText(result));
@@ -165,6 +167,17 @@ export async function agingCommand(argv: string[]): Promise<number> {
   if (interrupt.requested) {
     process.stderr.write(`\niova aging: interrupted: the report holds what ran (${names.length} of ${plan.policies.length} policies, ` +
       `${formatSeconds(result.meta.simulatedSeconds)} simulated at most)\n`);
+  }
+  if (o.ablations && !interrupt.requested) {
+    const policies = o.policies ? [...o.policies] : ["linux-5.10", "adaptive"] as DepotPolicy[];
+    process.stderr.write(`ablations: ${ABLATIONS.length} runs of ${policies.join(", ")}\n`);
+    const runs = await runAblations({ ...o }, policies, parallel, (name) => process.stderr.write(`  ${name} done\n`));
+    const text = reportTableText(ablationTable(runs));
+    const file = join(dir, "ablations.txt");
+    await writeFile(file, text);
+    w("");
+    process.stdout.write(text);
+    w(`ablations: ${file}`);
   }
   if (booksFailures.length > 0) {
     process.stderr.write(`\niova aging: BOOKS DO NOT BALANCE for ${booksFailures.length} polic${booksFailures.length === 1 ? "y" : "ies"}:\n` +

@@ -17,7 +17,7 @@ import type { OptionRow, Taker } from './row.js';
 export const RW_MODES = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'readwrite'] as const;
 
 /** Simulated seconds per policy of `iova aging --quick`. */
-export const STUDY_QUICK_SECONDS = 60;
+export const STUDY_QUICK_SECONDS = 5;
 
 const FIO: readonly Taker[] = ['fio'];
 const BOTH_CLOCKS: readonly Taker[] = ['fio', 'model'];
@@ -159,12 +159,12 @@ function ignoredRows(known: readonly OptionRow[]): OptionRow[] {
 /** The rows of `iova aging`. Its names are its own (it is not fio); the grammar is the same. */
 const STUDY_ROWS: OptionRow[] = [
   { name: 'quick', type: 'flag', category: 'study', takers: STUDY, lands: 'quick',
-    help: `short run: ${STUDY_QUICK_SECONDS} simulated seconds per policy (about 20 s on 2 cores)` },
+    help: `short run: ${STUDY_QUICK_SECONDS} simulated seconds per policy` },
   { name: 'faithful', type: 'flag', category: 'study', takers: STUDY, lands: 'faithful',
     help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)" },
   { name: 'hours', type: 'float', category: 'study', takers: STUDY, above: 0, max: 1e6,
     cb: (o, v) => { o.seconds = (v as number) * 3600; }, help: 'simulated hours per policy (fractions allowed)' },
-  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '480', above: 0, max: 3.6e9,
+  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '30', above: 0, max: 3.6e9,
     help: 'simulated seconds per policy' },
   { name: 'policies', type: 'list', category: 'study', takers: STUDY, lands: 'policies', def: POLICIES.join(','),
     values: POLICIES, help: 'policies to run, in this order' },
@@ -176,13 +176,13 @@ const STUDY_ROWS: OptionRow[] = [
   { name: 'jobs', type: 'int', category: 'study', takers: STUDY, lands: 'jobs', def: '12', min: 1, max: 4096, help: 'fio jobs' },
   { name: 'iodepth', type: 'int', category: 'study', takers: STUDY, lands: 'iodepth', def: '32', min: 1, max: 65536,
     help: 'I/Os in flight per job' },
-  { name: 'bs', type: 'bs', category: 'study', takers: STUDY, def: '4k/60:8k/5:16k/5:32k/5:64k/5:128k/5:256k/15', max: 2 ** 30,
+  { name: 'bs', type: 'bs', category: 'study', takers: STUDY, def: '4k/99:256k/1', max: 2 ** 30,
     cb: (o, _v, text) => { o.bs = text.trim(); }, help: 'block sizes, fio syntax' },
   { name: 'completion', type: 'enum', category: 'study', takers: STUDY, lands: 'completion', def: 'other',
     values: COMPLETION_MODES, help: 'completion CPU' },
   { name: 'strict', type: 'flag', category: 'study', takers: STUDY, lands: 'strict', def: '0',
     help: 'strict unmap (free at once) instead of the flush queue' },
-  { name: 'migrate-ms', type: 'float', category: 'study', takers: STUDY, lands: 'migrateMs', def: '1000', min: 0, max: 1e12,
+  { name: 'migrate-ms', type: 'float', category: 'study', takers: STUDY, lands: 'migrateMs', def: '0', min: 0, max: 1e12,
     help: 'mean time between migrations of a job to another CPU, ms; 0 pins jobs' },
   { name: 'interval-ms', type: 'float', category: 'study', takers: STUDY, lands: 'intervalMs', def: '1000', min: 1, max: 3.6e6,
     help: 'sampling interval, ms' },
@@ -193,6 +193,8 @@ const STUDY_ROWS: OptionRow[] = [
   { name: 'cost', type: 'kv', category: 'study', takers: STUDY, values: Object.keys(DEFAULT_COSTS),
     cb: (o, v) => { const [k, n] = v as [string, number]; o.costs = { ...(o.costs as object | undefined), [k]: n }; },
     help: 'override a cost-model figure (src/sim/costs.ts); repeatable' },
+  { name: 'ablations', type: 'flag', category: 'study', takers: STUDY, lands: 'ablations',
+    help: 'also run each ablation (one mechanism changed at a time) for linux-5.10 and adaptive, or --policies; writes ablations.txt' },
   { name: 'parallel', type: 'int', category: 'study', takers: STUDY, lands: 'parallel', min: 1, max: 1024,
     defHelp: "the machine's cores", help: 'policies simulated at once, in worker threads' },
   { name: 'help', type: 'flag', category: 'command', takers: STUDY, lands: 'help', help: 'this text' },

@@ -23,12 +23,12 @@ export const ORDER_COLORS = ["#440154", "#443983", "#31688E", "#21918C", "#35B77
 const KNOWN_DASHES: Record<string, string> = {
   "linux-5.10": "",
   "cpu-flush": "8 4",
-  "scaled-depot": "2 3",
+  "scaled-depot": "3 2",
   "linux-6.4": "10 3 2 3",
   adaptive: "5 2 1 2 1 2",
 };
 const FALLBACK_DASHES = ["3 3", "12 4", "1 2", "6 2 2 2"];
-export const ORDER_DASHES = ["", "8 4", "2 3", "10 3 2 3", "5 2 1 2 1 2", "1 2"];
+export const ORDER_DASHES = ["", "8 4", "3 2", "10 3 2 3", "5 2 1 2 1 2", "2 1"];
 
 /** Stable dash pattern per policy. */
 export function policyDash(policy: string, index: number): string {
@@ -98,7 +98,13 @@ function header(r: StudyResult): string {
 }
 
 function verdictSection(r: StudyResult): string {
-  const v = r.reading?.verdict ?? [];
+  // The text lines wrap at 80 columns: a line indented past the policy
+  // name continues the one before it.
+  const v: string[] = [];
+  for (const l of r.reading?.verdict ?? []) {
+    if (/^ {4,}/.test(l) && v.length) v[v.length - 1] += " " + l.trim();
+    else v.push(l);
+  }
   const c = r.reading?.compression ?? [];
   if (v.length === 0 && c.length === 0) return "";
   return [

@@ -201,7 +201,7 @@ export function lineChart(opts: LineChartOptions): string {
   const ly = y1 + 46;
   const items = legend.items.map(
     (it) =>
-      `<g transform="translate(${n(x0 + it.x)} ${n(ly + it.y)})"><line x1="0" y1="-4" x2="22" y2="-4" stroke="${escapeXml(it.color)}" stroke-width="2"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ""}/><text x="27" font-size="11" fill="#333">${escapeXml(it.name)}</text></g>`,
+      `<g transform="translate(${n(x0 + it.x)} ${n(ly + it.y)})"><line x1="0" y1="-4" x2="22" y2="-4" stroke="${escapeXml(it.color)}" stroke-width="3"${it.dash ? ` stroke-dasharray="${escapeXml(it.dash)}"` : ""}/><text x="27" font-size="11" fill="#333">${escapeXml(it.name)}</text></g>`,
   );
   out.push(`<g class="legend">${items.join("")}</g>`, `</svg>`);
   return out.join("\n");

@@ -114,7 +114,7 @@ export function calibrationTable(v: CalibrationValues, timeScale = 1): ReportTab
   const notes = [
     `this run: ${v.policy}, computed from its own series`,
     timeScale === 1
-      ? "times are the thread's (no compression)"
+      ? "times are the thread's seconds (not scaled)"
       : `one simulated second stands for ${formatNumber(timeScale)} of the thread's (compressed: see the compression note)`,
   ];
   return { title: "thread vs this run", header: ["quantity", "thread (v5.10)", "this run"], rows, notes };

@@ -9,11 +9,14 @@ import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgres
 import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
+import { threadCosts } from "./costs.js";
+import { THREAD_HZ, THREAD_PCI_WINDOWS, threadLayout } from "./thread.js";
 
 /**
- * The default load: the shape of the 2020 thread's machine and test
- * (docs/aging.md). The values are the defaults of the study's rows in the
- * option table (src/options/table.ts), written there once.
+ * The default load: the thread's machine and test (src/study/thread.ts gives
+ * the source of each value; docs/aging.md prints them). The values are the
+ * defaults of the study's rows in the option table (src/options/table.ts),
+ * written there once.
  */
 export const STUDY_DEFAULTS = Object.freeze({
   ...(studyDefaults() as Required<Pick<StudyOptions,
@@ -27,7 +30,7 @@ export interface StudyOptions {
   policies?: readonly DepotPolicy[];
   /** Kernel era for every policy. Default: each policy on its own kernel's (POLICY_ERA). */
   era?: KernelEra;
-  /** Simulated seconds per policy (default 480; 60 with quick). */
+  /** Simulated seconds per policy (default: the table's; STUDY_QUICK_SECONDS with quick). */
   seconds?: number;
   quick?: boolean;
   /** The thread's system uncompressed (run length: the thread's last dump, unless `seconds` says otherwise). */
@@ -84,12 +87,21 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const d = STUDY_DEFAULTS;
   const faithful = o.faithful ?? false;
   const seconds = o.seconds ?? (faithful ? FAITHFUL_SECONDS : o.quick ? d.quickSeconds : d.seconds);
+  const cpus = o.cpus ?? d.cpus;
+  const jobs = o.jobs ?? d.jobs;
+  const layout = threadLayout(cpus, jobs);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
+    sockets: layout.sockets,
+    jobCpus: layout.jobCpus,
+    // The controller's queues decide the completion CPU, unless --completion says otherwise.
+    ...(o.completion === undefined ? { completionCpus: layout.completionCpus } : {}),
+    pciWindows: THREAD_PCI_WINDOWS.map((w) => ({ ...w })),
+    hz: THREAD_HZ,
     era: o.era,
     seed: o.seed ?? d.seed,
-    cpus: o.cpus ?? d.cpus,
-    jobs: o.jobs ?? d.jobs,
+    cpus,
+    jobs,
     iodepth: o.iodepth ?? d.iodepth,
     bs: o.bs ?? d.bs,
     completion: o.completion ?? d.completion,
@@ -99,7 +111,7 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     intervalMs: o.intervalMs ?? d.intervalMs,
     reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,
     dma32First: o.dma32First ?? d.dma32First,
-    costs: o.costs,
+    costs: { ...threadCosts(), ...o.costs },
   }));
   return { policies, era: o.era ?? null, configs, faithful, compression: compressionOf(configs[0]!.durationMs / 1000, faithful) };
 }

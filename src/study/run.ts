@@ -53,10 +53,20 @@ function machine(): string {
   return `${arch()}, ${list.length} cores${list[0] ? `, ${list[0].model.trim()}` : ""}`;
 }
 
-/** The per-sample figures the report draws, from the engine's diagnostics. */
+/** The per-sample figures the report draws, from the engine's diagnostics and samples (counts per second). */
 function instrumentsOf(r: SimResult): PolicyInstruments {
   const d = r.diagnostics;
-  return { walkPerTreeAlloc: d.walkPerTreeAlloc, treeLockBusy: d.treeLockBusy, mapLatencyMean: d.mapLatencyMean };
+  const sm = r.samples;
+  const perSec = (a: readonly number[]): number[] => a.map((v) => v / (r.config.intervalMs / 1000));
+  const depotBusy = sm.locks.depot.length
+    ? sm.locks.depot[0]!.busy.map((_, i) => sm.locks.depot.reduce((a, l) => a + (l.busy[i] ?? 0), 0))
+    : [];
+  return {
+    walkPerTreeAlloc: d.walkPerTreeAlloc, treeLockBusy: d.treeLockBusy, mapLatencyMean: d.mapLatencyMean,
+    treeLockWait: sm.locks.tree.wait, depotLockBusy: depotBusy, fqLockBusy: sm.locks.fq.busy,
+    window32Used: sm.window32Used, lowestPfn32: sm.lowestPfn32,
+    fastFails: perSec(sm.fastFails), failedWalks: perSec(sm.failedWalks), fallbacks64: perSec(sm.fallbacks64),
+  };
 }
 
 /** The kernel the thread ran: the calibration compares this policy's run. */

@@ -5,7 +5,7 @@
 
 /** Where each figure comes from. */
 export const SOURCES = {
-  v1: "John Garry, [PATCH 0/4] iommu/iova: Solve longterm IOVA issue (v1, Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/02828.html",
+  v1: "John Garry, iommu/iova: Flush CPU rcache for when a depot fills (Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/02828.html",
   reply: "John Garry, reply to Robin Murphy on v1 (Nov 2020), https://lkml.iu.edu/hypermail/linux/kernel/2011.0/04013.html",
   v3: "John Garry, [PATCH v3 0/4] (Nov 2020), https://www.mail-archive.com/iommu@lists.linux-foundation.org/msg46544.html",
   v4: "John Garry, [PATCH v4 3/3] iommu/iova: Flush CPU rcache for when a depot fills (Dec 2020), https://lkml.iu.edu/hypermail/linux/kernel/2012.1/02206.html",
@@ -57,17 +57,17 @@ export interface ThreadParameter {
  */
 export const THREAD_SYSTEM: readonly ThreadParameter[] = [
   { parameter: "CPUs, sockets", value: "96 CPUs, 2 sockets of 48", guess: false,
-    source: `${SOURCES.anchors}: the thread's machine is a Kunpeng 920, 2 x 48 cores; ${SOURCES.reply} (96 CPUs' rcaches)` },
+    source: `${SOURCES.anchors}: the thread's machine is a Kunpeng 920, 2 x 48 cores` },
   { parameter: "fio jobs", value: "12", guess: false, source: `${SOURCES.v1}: "Jobs: 12 (f=12): [RRRRRRRRRRRR]"` },
-  { parameter: "job CPUs", value: "job j on CPU 8j (spread over both sockets)", guess: true,
-    source: "not in the thread: fio was not pinned, and the scheduler spreads 12 busy threads over 96 idle CPUs" },
+  { parameter: "job CPUs", value: "spread evenly: job j on CPU 8j (both sockets)", guess: true,
+    source: "not in the thread, which does not say where fio's jobs ran: the scheduler spreads 12 busy threads over 96 idle CPUs" },
   { parameter: "migration", value: "none (jobs stay on their CPU)", guess: true,
     source: "not in the thread: a busy fio thread with iodepth > 1 rarely sleeps, and idle balancing does not move a lone running task; --migrate-ms turns it on" },
   { parameter: "I/O", value: "4 KiB reads (R in fio's status line; 6314 MB/s / 1616K IOPS = 3.9 KB)", guess: false, source: SOURCES.v1 },
   { parameter: "I/Os in flight per job", value: "32", guess: true, source: "not in the thread; enough that the CPUs, not the queue depth, set the rate" },
   { parameter: "sizes above the cached orders", value: "1% of I/Os map 64 pages (256 KiB)", guess: true,
     source: `${SOURCES.issue}: print_iova2 iova_allocs(=5000000 ... too_big=47036, which John explains as the IOVAs above IOVA_RANGE_CACHE_MAX_SIZE: 47,036 of 5,000,000 allocations = 0.94%, rounded to 1% (fio's bssplit takes whole percents). The size of those IOVAs is not given: 64 pages is our choice (any size over 32 pages is too big to cache)` },
-  { parameter: "completion CPUs", value: "16 queues, each serving 6 CPUs; an I/O from CPU c completes on CPU 6 floor(c/6)", guess: true,
+  { parameter: "completion CPUs", value: "16 queues, each serving 6 CPUs; an I/O from CPU c completes on CPU 6 floor(c/6) (--completion replaces this)", guess: true,
     source: `${SOURCES.hisiSas510}: 32 MSI vectors, 16 of them pre-vectors (BASE_VECTORS_V3_HW), so 16 completion queues with managed affinity (PCI_IRQ_AFFINITY) spread over 96 CPUs, one threaded handler (cq_thread_v3_hw) each; which CPU of the 6 takes the interrupt is the GIC's choice, the first is a guess` },
   { parameter: "unmap", value: "non-strict: per-CPU flush queue of 256 entries (holds 255), 10 ms timer", guess: false,
     source: `${SOURCES.iova510}: IOVA_FQ_SIZE 256, IOVA_FQ_TIMEOUT 10; ${SOURCES.reply}: growth seen with the flush queue, the rcaches stay compact in strict mode` },
@@ -82,3 +82,26 @@ export const THREAD_SYSTEM: readonly ThreadParameter[] = [
   { parameter: "depot", value: "linux-5.10: 32 magazines of 128 pfns per order, 6 orders", guess: false,
     source: `${SOURCES.iova510}: MAX_GLOBAL_MAGS 32, IOVA_MAG_SIZE 128, IOVA_RANGE_CACHE_MAX_SIZE 6` },
 ];
+
+/** The host bridge window the study reserves below 4 GiB (THREAD_SYSTEM's "PCI windows": a guess). */
+export const THREAD_PCI_WINDOWS = [{ start: 0xe000_0000, end: 0xefff_ffff }] as const;
+
+/** hisi_sas v3: HISI_SAS_MSI_COUNT_V3_HW (32) less BASE_VECTORS_V3_HW (16) completion queues. */
+export const COMPLETION_QUEUES = 16;
+
+/** HZ of the thread's arm64 kernel: not found, the Kconfig default (a guess). */
+export const THREAD_HZ = 250;
+
+/**
+ * Where the thread's machine runs a load of `jobs` jobs on `cpus` CPUs:
+ * jobs spread evenly over the CPUs, and each CPU's I/Os completing on the
+ * first CPU of its completion queue's group (COMPLETION_QUEUES queues with
+ * managed affinity, each serving cpus / 16 consecutive CPUs).
+ */
+export function threadLayout(cpus: number, jobs: number): { jobCpus: number[]; completionCpus: number[]; sockets: number } {
+  const stride = Math.max(1, Math.floor(cpus / jobs));
+  const jobCpus = Array.from({ length: jobs }, (_, j) => (j * stride) % cpus);
+  const group = Math.max(1, Math.ceil(cpus / COMPLETION_QUEUES));
+  const completionCpus = Array.from({ length: cpus }, (_, c) => Math.floor(c / group) * group);
+  return { jobCpus, completionCpus, sockets: cpus % 2 === 0 && cpus >= 2 ? 2 : 1 };
+}
