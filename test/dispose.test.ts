@@ -41,14 +41,19 @@ describe("Symbol.dispose", () => {
   it("closes a LocalCache (its ranges go back to the domain), also when the scope throws", () => {
     using d = new IovaDomain(4096, 1, { cpus: 1, maxRanges: 4096 });
     let kept: LocalCache | undefined;
+    let heldBefore = 0;
     expect(() => {
       using c = new LocalCache(d, { limitPfn: 1 << 20 });
       kept = c;
       c.free(c.alloc(1), 1);
       expect(c.held().some((n) => n > 0)).toBe(true);
+      heldBefore = c.held().reduce((a, n) => a + n, 0);
+      expect(d.cacheStats().total).toBe(0);
       throw new Error("boom");
     }).toThrow("boom");
-    expect(kept!.held().every((n) => n === 0)).toBe(true);
+    // The range the cache held is back in the domain's caches; the closed cache refuses every call.
+    expect(d.cacheStats().total).toBe(heldBefore);
+    expect(() => kept!.held()).toThrow(/closed/);
     expect(() => kept!.alloc(1)).toThrow(/closed/);
     kept![Symbol.dispose]();
   });
