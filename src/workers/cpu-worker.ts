@@ -39,17 +39,18 @@ const init = workerData as WorkerInit;
 const port = parentPort!;
 const cpu = init.cpu;
 const control = new Int32Array(init.control);
-const domain = IovaDomain.attach(init.handle, cpu);
+const slot = init.worker;
+const domain = IovaDomain.attach(init.handle, cpu, { shareCpu: init.shareCpu });
 
 const now = () => performance.timeOrigin + performance.now();
-const stopRequested = () => Atomics.load(control, cpu) === CONTROL_STOP;
+const stopRequested = () => Atomics.load(control, slot) === CONTROL_STOP;
 
 /** Posts what was done so far, then blocks until terminate(). Never returns. */
 function park(id: number, partial: unknown): never {
   post({ type: "partial", id, result: partial });
-  Atomics.store(control, cpu, CONTROL_PARKED);
-  Atomics.notify(control, cpu);
-  for (;;) Atomics.wait(control, cpu, CONTROL_PARKED);
+  Atomics.store(control, slot, CONTROL_PARKED);
+  Atomics.notify(control, slot);
+  for (;;) Atomics.wait(control, slot, CONTROL_PARKED);
 }
 
 function post(m: Reply): void {

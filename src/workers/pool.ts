@@ -16,7 +16,8 @@
 // terminate()), the pool marks its CPU dead (setCpuAlive(cpu, false)) and
 // runs free_cpu_cached_iovas for it (domain.freeCpuCached(cpu)), as the
 // kernel's iova_cpuhp_dead does: the pfns in its magazines go back to the
-// tree. The ranges the worker still held as allocated are the caller's: they
+// tree. (With `cpuOf`, several workers may be one CPU, as tasks share a CPU
+// in the kernel: the path runs when the last of them exits.) The ranges the worker still held as allocated are the caller's: they
 // are in the results (and, for a killed worker, in the partial result it
 // posts before it is terminated).
 //
@@ -58,6 +59,16 @@ export class WorkerExitedError extends IovaError {
 export interface CpuPoolOptions {
   /** Workers to start; worker i is CPU i. Default: domain.cpus. */
   workers?: number;
+  /**
+   * The CPU of each worker, instead of `workers`: worker w is CPU cpuOf[w].
+   * Workers of one CPU attach with shareCpu (they share its caches and its
+   * scratch slot, see IovaDomain.attach). Every method's `cpu` argument is
+   * then the worker's number. Used by the fio runner, whose job clones may
+   * share a CPU.
+   */
+  cpuOf?: readonly number[];
+  /** Attach every worker with shareCpu, also one alone on its CPU (its view claims nothing). Default false. */
+  shareCpu?: boolean;
   /** Worker script. Default: cpu-worker.js next to this file. */
   script?: URL | string;
   /** Extra argv/execArgv/resourceLimits for each Worker. */
@@ -87,8 +98,10 @@ interface Pending {
 }
 
 interface Slot {
+  /** The worker's number (its index in the pool). */
+  worker: number;
   cpu: number;
-  worker: Worker;
+  thread: Worker;
   alive: boolean;
   pending: Map<number, Pending>;
   partial?: unknown;
@@ -107,22 +120,31 @@ export class CpuPool extends EventEmitter {
   private readonly slots: Slot[] = [];
   private nextId = 1;
 
-  private constructor(domain: IovaDomain) {
+  /** The CPU each worker is (worker i is CPU i unless CpuPoolOptions.cpuOf). */
+  readonly cpuOf: readonly number[];
+
+  private constructor(domain: IovaDomain, cpuOf: readonly number[]) {
     super();
     this.domain = domain;
-    this.control = new Int32Array(new SharedArrayBuffer(4 * domain.cpus));
+    this.cpuOf = cpuOf;
+    this.control = new Int32Array(new SharedArrayBuffer(4 * Math.max(domain.cpus, cpuOf.length)));
   }
 
   /** Starts the workers and resolves once every one has attached. */
   static async start(domain: IovaDomain, options: CpuPoolOptions = {}): Promise<CpuPool> {
-    const n = options.workers ?? domain.cpus;
-    if (!Number.isInteger(n) || n < 1 || n > domain.cpus) {
-      throw new RangeError(`workers must be an integer from 1 to the domain's cpus (${domain.cpus}): got ${n}`);
+    const cpuOf = options.cpuOf ?? Array.from({ length: options.workers ?? domain.cpus }, (_, i) => i);
+    const n = cpuOf.length;
+    if (options.cpuOf === undefined && (!Number.isInteger(n) || n < 1 || n > domain.cpus)) {
+      throw new RangeError(`workers must be an integer from 1 to the domain's cpus (${domain.cpus}): got ${options.workers}`);
     }
-    const pool = new CpuPool(domain);
+    if (n < 1) throw new RangeError("cpuOf must name at least one worker's CPU");
+    const bad = cpuOf.findIndex((c) => !Number.isInteger(c) || c < 0 || c >= domain.cpus);
+    if (bad >= 0) throw new RangeError(`cpuOf[${bad}] must be a CPU of the domain (0-${domain.cpus - 1}): got ${cpuOf[bad]}`);
+    const pool = new CpuPool(domain, [...cpuOf]);
     const script = options.script ?? new URL("./cpu-worker.js", import.meta.url);
+    const shared = new Set(cpuOf.filter((c, i) => cpuOf.indexOf(c) !== i));
     const ready: Promise<void>[] = [];
-    for (let cpu = 0; cpu < n; cpu++) ready.push(pool.spawn(cpu, script, options));
+    for (let w = 0; w < n; w++) ready.push(pool.spawn(w, options.shareCpu === true || shared.has(cpuOf[w]!), script, options));
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -132,8 +154,10 @@ export class CpuPool extends EventEmitter {
     return pool;
   }
 
-  private spawn(cpu: number, script: URL | string, options: CpuPoolOptions): Promise<void> {
-    const init: WorkerInit = { handle: this.domain.handle, cpu, control: this.control.buffer as SharedArrayBuffer };
+  /** Starts worker `w` (its slot and control word are w) as CPU cpuOf[w]. */
+  private spawn(w: number, shareCpu: boolean, script: URL | string, options: CpuPoolOptions): Promise<void> {
+    const cpu = this.cpuOf[w]!;
+    const init: WorkerInit = { handle: this.domain.handle, cpu, worker: w, shareCpu, control: this.control.buffer as SharedArrayBuffer };
     const worker = new Worker(script, { workerData: init, ...options.workerOptions });
     let onReady!: () => void;
     let onFail!: (e: Error) => void;
@@ -141,10 +165,10 @@ export class CpuPool extends EventEmitter {
     let readyDone = false;
     let resolveExit!: (d: CpuDeath) => void;
     const slot: Slot = {
-      cpu, worker, alive: true, pending: new Map(),
+      worker: w, cpu, thread: worker, alive: true, pending: new Map(),
       exited: new Promise<CpuDeath>((r) => { resolveExit = r; }),
     };
-    Atomics.store(this.control, cpu, CONTROL_RUN);
+    Atomics.store(this.control, w, CONTROL_RUN);
     worker.on("message", (m: Reply) => {
       switch (m.type) {
         case "ready":
@@ -153,29 +177,31 @@ export class CpuPool extends EventEmitter {
           return;
         case "partial":
           slot.partial = m.result;
-          this.emit("partial", cpu, m.result);
+          this.emit("partial", w, m.result);
           return;
         case "progress":
-          this.emit("progress", cpu, m.data);
+          this.emit("progress", w, m.data);
           return;
         case "reply": {
           const p = slot.pending.get(m.id);
           if (!p) return;
           slot.pending.delete(m.id);
           if (m.ok) p.resolve(m.result);
-          else p.reject(reviveError(cpu, m.error));
+          else p.reject(reviveError(w, m.error));
         }
       }
     });
     worker.on("error", (e) => {
       slot.crash = e;
-      this.emit("crash", cpu, e);
+      this.emit("crash", w, e);
     });
     worker.on("exit", (code) => {
       // Node delivers every message the worker posted before this event.
       slot.alive = false;
       const death: CpuDeath = { cpu, exitCode: code, crash: slot.crash, partial: slot.partial, cpuDeadPath: false };
-      if (options.cpuDeadPath !== false) {
+      // The CPU goes offline with the last of its workers.
+      const lastOfCpu = !this.slots.some((o) => o !== slot && o.alive && o.cpu === cpu);
+      if (options.cpuDeadPath !== false && lastOfCpu) {
         death.cpuDeadPath = true;
         try {
           this.domain.setCpuAlive(cpu, false);
@@ -184,14 +210,14 @@ export class CpuPool extends EventEmitter {
           death.cpuDeadPathError = e as Error;
         }
       }
-      for (const [, p] of slot.pending) p.reject(p.kind === "exit" && code === 0 ? new WorkerExitedError(cpu, code) : new WorkerExitedError(cpu, code, slot.partial));
+      for (const [, p] of slot.pending) p.reject(p.kind === "exit" && code === 0 ? new WorkerExitedError(w, code) : new WorkerExitedError(w, code, slot.partial));
       slot.pending.clear();
       this.deaths.push(death);
-      if (!readyDone) onFail(slot.crash ?? new WorkerExitedError(cpu, code));
+      if (!readyDone) onFail(slot.crash ?? new WorkerExitedError(w, code));
       resolveExit(death);
       this.emit("cpu-dead", death);
     });
-    this.slots[cpu] = slot;
+    this.slots[w] = slot;
     return ready;
   }
 
@@ -200,9 +226,9 @@ export class CpuPool extends EventEmitter {
     return this.slots.length;
   }
 
-  /** CPUs whose worker is still running. */
+  /** CPUs whose worker is still running (with cpuOf: the workers' numbers). */
   get liveCpus(): number[] {
-    return this.slots.filter((s) => s.alive).map((s) => s.cpu);
+    return this.slots.filter((s) => s.alive).map((s) => s.worker);
   }
 
   isAlive(cpu: number): boolean {
@@ -217,7 +243,7 @@ export class CpuPool extends EventEmitter {
     return new Promise<ResultMap[K]>((resolve, reject) => {
       s.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: cmd.kind });
       const req: Request = { id, cmd };
-      s.worker.postMessage(req);
+      s.thread.postMessage(req);
     });
   }
 
@@ -285,7 +311,7 @@ export class CpuPool extends EventEmitter {
         await sleep(1);
       }
     }
-    await s.worker.terminate();
+    await s.thread.terminate();
     return s.exited;
   }
 
@@ -297,13 +323,13 @@ export class CpuPool extends EventEmitter {
   /** Sends `exit` to every live worker and waits for all of them. */
   async close(): Promise<CpuDeath[]> {
     const live = this.slots.filter((s) => s.alive);
-    await Promise.allSettled(live.map((s) => this.send(s.cpu, { kind: "exit" })));
+    await Promise.allSettled(live.map((s) => this.send(s.worker, { kind: "exit" })));
     return Promise.all(this.slots.map((s) => s.exited));
   }
 
   /** Terminates every live worker at once (no safe point). */
   async terminateAll(): Promise<CpuDeath[]> {
-    await Promise.all(this.slots.filter((s) => s && s.alive).map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.filter((s) => s && s.alive).map((s) => s.thread.terminate()));
     return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
   }
 

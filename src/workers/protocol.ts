@@ -26,7 +26,11 @@ import type { DomainHandle } from "../domain/iova-domain.js";
 export interface WorkerInit {
   handle: DomainHandle;
   cpu: number;
-  /** Int32Array over this SharedArrayBuffer: one control word per CPU of the domain. */
+  /** This worker's number in its pool: its control word (the CPU, unless the pool's cpuOf says otherwise). */
+  worker: number;
+  /** Attach with shareCpu: other workers of the pool are the same CPU. */
+  shareCpu: boolean;
+  /** Int32Array over this SharedArrayBuffer: one control word per worker. */
   control: SharedArrayBuffer;
 }
 

@@ -6,7 +6,6 @@
 // fio's bw/iops samples, stops everyone on an abort (Ctrl-C), and at the end
 // runs the CPU-dead path, flushAll, and checks the books.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { DmaPath } from '../../domain/dma.js';
 import { IovaDomain } from '../../domain/iova-domain.js';
 import { ORDERS } from '../../domain/stats.js';
@@ -19,7 +18,8 @@ import {
   STATE_DONE, STATE_EXITED, STATE_FINISHING, STATE_RUNNING, STATE_SETUP, W_STATE, WF_BYTES_R, WF_BYTES_W,
   WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES, ringBell, runClock,
 } from './shared.js';
-import type { WorkerCounters, WorkerHists, WorkerInit, WorkerMessage } from './worker.js';
+import { WORKER_READY, type WorkerCounters, type WorkerHists, type WorkerInit, type WorkerResult } from './worker.js';
+import { CpuPool, WorkerCommandError, WorkerExitedError } from '../../workers/pool.js';
 import { type JobRaw, foldGroups, jobResult, reviveAll } from './groups.js';
 
 export interface RunInput {
@@ -147,8 +147,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const W = plan.workers.length;
   const jobWorkers = plan.workers.filter((w) => w.isJob);
 
-  // ---- spawn, and wait until every worker has attached
-  const script = new URL('./worker.js', import.meta.url);
+  // ---- start the workers on a CpuPool (worker w attached as its CPU), and wait until every one is set up
   const results: Array<{ hists: WorkerHists | null; counters: WorkerCounters } | undefined> = new Array(W);
   let error: string | null = null;
   let readyCount = 0;
@@ -163,28 +162,27 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     for (const w of plan.workers) ringBell(i32, w.workerBase);
     onAllReady();
   };
-  const workers: Worker[] = [];
-  const exited: Array<Promise<number>> = [];
-  for (const wp of plan.workers) {
-    const init: WorkerInit = { plan, index: wp.index, handle: domain.handle, i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, hrBase };
-    const worker = new Worker(script, { workerData: init });
-    workers.push(worker);
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
-        if (++readyCount === W) onAllReady();
-      } else if (m.type === 'result') {
-        results[m.index] = { hists: m.hists, counters: m.counters };
-      } else {
-        abortAll(`worker ${m.index} (${plan.workers[m.index]!.name}, CPU ${plan.workers[m.index]!.cpu}): ${m.message}`);
-      }
-    });
-    worker.on('error', (e) => abortAll(`worker ${wp.index} (${wp.name}) crashed: ${e.message}`));
-    exited.push(new Promise<number>((r) => worker.on('exit', (code) => {
-      Atomics.store(i32, wp.workerBase + W_STATE, STATE_EXITED);
-      if (code !== 0 && !results[wp.index]) abortAll(`worker ${wp.index} (${wp.name}) exited with code ${code}`);
-      r(code);
-    })));
-  }
+  // Every view shares its CPU (as the jobs of one CPU share its rcache), and the CPU-dead path is the
+  // run's own (closeDomain, after the last phase): a phase's workers leave the caches to the next phase.
+  const pool = await CpuPool.start(domain, { cpuOf: plan.workers.map((w) => w.cpu), shareCpu: true, cpuDeadPath: false });
+  pool.on('progress', (w: number, data: unknown) => {
+    if (data === WORKER_READY && ++readyCount === W) onAllReady();
+  });
+  pool.on('crash', (w: number, e: Error) => abortAll(`worker ${w} (${plan.workers[w]!.name}) crashed: ${e.message}`));
+  const module = new URL('./worker.js', import.meta.url).href;
+  const finished = plan.workers.map((wp) => {
+    const args: WorkerInit = { plan, index: wp.index, i32: i32.buffer as SharedArrayBuffer, f64: f64.buffer as SharedArrayBuffer, hrBase };
+    return pool.send(wp.index, { kind: 'run', module, fn: 'runFioWorker', args }).then(
+      (r) => { results[wp.index] = r as WorkerResult; },
+      (e: Error) => {
+        if (e instanceof WorkerExitedError) abortAll(`worker ${wp.index} (${wp.name}) exited with code ${e.exitCode}`);
+        else {
+          const why = e instanceof WorkerCommandError ? `${e.remote.name}: ${e.remote.message}` : `${e.name}: ${e.message}`;
+          abortAll(`worker ${wp.index} (${wp.name}, CPU ${wp.cpu}): ${why}`);
+        }
+      },
+    ).finally(() => Atomics.store(i32, wp.workerBase + W_STATE, STATE_EXITED));
+  });
   await allReady;
 
   // ---- go
@@ -284,9 +282,10 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   // ---- wait for everyone; a run that cannot finish (a failed worker) is cut off.
   let cutoff: NodeJS.Timeout | undefined;
   const watchdog = setInterval(() => {
-    if (error && !cutoff) cutoff = setTimeout(() => { for (const w of workers) void w.terminate(); }, 5000);
+    if (error && !cutoff) cutoff = setTimeout(() => { void pool.terminateAll(); }, 5000);
   }, 50);
-  await Promise.all(exited);
+  await Promise.all(finished);
+  await pool.close();
   clearInterval(watchdog);
   if (cutoff) clearTimeout(cutoff);
   clearInterval(tickTimer);
