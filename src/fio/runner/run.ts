@@ -20,6 +20,7 @@ import {
 } from './shared.js';
 import { WORKER_READY, type WorkerCounters, type WorkerHists, type WorkerInit, type WorkerResult } from './worker.js';
 import { CpuPool, WorkerCommandError, WorkerExitedError } from '../../workers/pool.js';
+import { loadBooksProblems } from '../../load/books.js';
 import { type JobRaw, foldGroups, jobResult, reviveAll } from './groups.js';
 
 export interface RunInput {
@@ -334,10 +335,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   if (maps !== unmapCalls || maps !== unmaps) problems.push(`${maps} maps but ${unmapCalls} unmap calls (${unmaps} accounted to jobs)`);
 
   // The core's books, before anything is handed back: every range cached, none queued, the tree sound.
-  const core = dma.books(0);
-  if (!core.ok) problems.push(`books: ${core.problem}`);
-
-  if (treeEnd.slabFull > before.slabFull) problems.push(`the node slab ran out ${treeEnd.slabFull - before.slabFull} times`);
+  problems.push(...loadBooksProblems(domain, dma, 0, before.slabFull));
   let rangesAfterFlush = -1;
   let checkError: string | null = null;
   if (ownDomain) {

@@ -1,0 +1,94 @@
+// What one simulated run returns (simulate() in engine.ts): its configuration,
+// series and samples, totals, lock figures, latencies and the books' verdict.
+import type { KernelEra } from "../domain/era.js";
+import type { LatencyStats } from "../load/latency.js";
+import type { PolicySeries } from "../report/types.js";
+import type { SimConfig } from "./options.js";
+import type { CacheDump, SimDiagnostics, SimSamples } from "./sampling.js";
+
+export interface SimCounters {
+  /** I/Os completed within the run (the iops series sums to this over the interval). */
+  ios: number;
+  /** I/Os that were in flight when submission stopped, completed while draining. */
+  drainedIos: number;
+  /** IOVAs mapped (segments). */
+  maps: number;
+  /** Submissions that found no IOVA space (retried 10 us later). */
+  mapFailures: number;
+  treeAllocs: number;
+  treeFrees: number;
+  /** Nodes the kernel's walk would have visited, summed over the run. */
+  walkSteps: number;
+  /** max32_alloc_size fast-fails, failed 32-bit walks (and their nodes), 64-bit fallbacks. */
+  fastFails: number;
+  failedWalks: number;
+  failedWalkNodes: number;
+  fallbacks64: number;
+  /** Domain flushes from a full flush queue. */
+  fqFullFlushes: number;
+  fqTimerFirings: number;
+  /** IOTLB invalidations: one per strict unmap, one per domain flush. */
+  iotlbFlushes: number;
+  migrations: number;
+  /** Simulated ns the tree lock was held, and waited for (summed over CPUs). */
+  treeLockHeldNs: number;
+  treeLockWaitNs: number;
+  cacheHits: number;
+  cacheMisses: number;
+  magazineAllocFailures: number;
+  depotFullEvents: number;
+  magsFreedToTree: number;
+}
+
+/** One lock over the whole run (simulated ns). */
+export interface LockTotals {
+  heldNs: number;
+  waitNs: number;
+  acquisitions: number;
+  handoffs: number;
+}
+
+export interface BooksCheck {
+  ok: boolean;
+  /** IOVAs still mapped by I/Os after the drain (must be 0). */
+  live: number;
+  /** Entries still in flush queues after the drain (must be 0). */
+  fqPending: number;
+  treeRanges: number;
+  cachedPfns: number;
+  /** domain.check()'s complaint, or null. */
+  checkError: string | null;
+  problems: string[];
+}
+
+export interface SimResult {
+  config: SimConfig;
+  /** The kernel era the domain ran on (the tree and flush path). */
+  era: KernelEra;
+  series: PolicySeries;
+  /** print_iova1/print_iova2-style snapshots, about DUMPS_PER_RUN per run. */
+  dumps: CacheDump[];
+  /** Extra per-sample series for diagnosis, aligned with series.t. */
+  diagnostics: SimDiagnostics;
+  /** The aging study's instrumentation, per sample. */
+  samples: SimSamples;
+  counters: SimCounters;
+  locks: { tree: LockTotals; depot: LockTotals[]; fq: LockTotals };
+  /** Simulated ns: map (submit to mapped), unmap (completion to unmapped), clat (submit to unmapped). */
+  latency: { map: LatencyStats; unmap: LatencyStats; clat: LatencyStats };
+  books: BooksCheck;
+  /** Simulated time run: config.durationMs, or less when options.stop cut the run short. */
+  simulatedSeconds: number;
+  /** options.stop ended the run before config.durationMs. */
+  stopped: boolean;
+  wallSeconds: number;
+  /** The engine's measured speed: I/Os completed (drain included) per wall second of this run. */
+  simIosPerWallSecond: number;
+}
+
+/** The books' verdict in one line, naming the policy (for logs and errors). */
+export function booksMessage(result: Pick<SimResult, "config" | "books">): string {
+  return result.books.ok
+    ? `iova sim (${result.config.policy}): books balance`
+    : `iova sim (${result.config.policy}): books do not balance after the drain: ${result.books.problems.join("; ")}`;
+}
