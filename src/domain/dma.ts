@@ -155,17 +155,26 @@ export class DmaPath {
    * is sound.
    */
   books(live: number): BooksVerdict {
-    const d = this.domain;
-    const code = d.ex.booksProblem(d.base, d.fqBase, live, this.reservedRanges);
-    if (code === 0) return { ok: true, problem: null };
-    let problem = BOOKS_CODES[code] ?? `books code ${code}`;
-    if (code === 3) problem += `: ${d.checkProblem()}`;
-    if (code === 2) {
-      const ranges = d.ex.treeStat(d.base, TREE_STAT.ranges);
-      problem += ` (tree ${ranges} ranges, cached ${d.ex.domainCachedPfns(d.base)}, mapped ${live}, reserved ${this.reservedRanges})`;
-    }
-    return { ok: false, problem };
+    return booksVerdict(this.domain, live, this.reservedRanges);
   }
+}
+
+/**
+ * The core's books (assembly/iommu/books.ts) of a domain nothing runs on:
+ * every tree range reserved (`reserved` of them), mapped or held by the
+ * caller (`live`), or cached; its flush queue, if it has one, empty; the
+ * tree sound. The one verdict DmaPath.books and the workers' audit share.
+ */
+export function booksVerdict(d: IovaDomain, live: number, reserved = 0): BooksVerdict {
+  const code = d.ex.booksProblem(d.base, d.fqBase, live, reserved);
+  if (code === 0) return { ok: true, problem: null };
+  let problem = BOOKS_CODES[code] ?? `books code ${code}`;
+  if (code === 3) problem += `: ${d.checkProblem()}`;
+  if (code === 2) {
+    const ranges = d.ex.treeStat(d.base, TREE_STAT.ranges);
+    problem += ` (tree ${ranges} ranges, cached ${d.ex.domainCachedPfns(d.base)}, mapped ${live}, reserved ${reserved})`;
+  }
+  return { ok: false, problem };
 }
 
 export { QUEUED };

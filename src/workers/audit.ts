@@ -6,11 +6,13 @@
 // the tree, so not a range any more). The tree holds a node for each live or
 // cached range. auditBooks checks that, range by range: the tree's ranges
 // are exactly the live ranges plus the cached ones, no two overlap, and the
-// cached count agrees with cacheStats().
+// cached count agrees with cacheStats(). The count itself is the core's
+// verdict (booksVerdict, as both clocks' books use it).
 //
 // The magazine walk reads the shared layout directly, with the offsets the
 // module reports (layoutField: assembly/layout.ts stays the one source).
 // Call only while no worker touches the domain.
+import { booksVerdict } from "../domain/dma.js";
 import type { IovaDomain, Range } from "../domain/iova-domain.js";
 import { extentOf } from "./workload.js";
 import { LAYOUT_FIELD, layoutOf } from "../wasm/exports.js";
@@ -93,9 +95,9 @@ export function auditBooks(d: IovaDomain, live: ArrayLike<number>): BooksReport 
   if (pfns.length !== cs.total) throw new Error(`magazine walk found ${pfns.length} cached pfns, cacheStats().total is ${cs.total}`);
   if (magazines !== cs.magazines.used) throw new Error(`magazine walk found ${magazines} magazines, the slab has ${cs.magazines.used} in use`);
   const nLive = live.length / 2;
-  if (st.ranges !== nLive + cs.total) {
-    throw new Error(`books do not balance: tree ranges ${st.ranges} != live ${nLive} + cached ${cs.total}`);
-  }
+  // The count, by the core's own books (tree ranges = live + cached); then, below, range by range.
+  const verdict = booksVerdict(d, nLive);
+  if (!verdict.ok) throw new Error(`books do not balance: ${verdict.problem} (live ${nLive}, cached ${cs.total})`);
   // Expected ranges: live and cached, keyed by pfn_lo.
   const want = new Map<number, { hi: number; what: string }>();
   const add = (lo: number, hi: number, what: string) => {
