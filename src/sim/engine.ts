@@ -48,6 +48,16 @@ export interface SimCounters {
   /** Simulated ns the tree lock was held, and waited for (summed over CPUs). */
   treeLockHeldNs: number;
   treeLockWaitNs: number;
+  /** The longest single hold of the tree lock (simulated ns), by anyone. */
+  treeLockMaxHoldNs: number;
+  /**
+   * The tree-lock holds of the domain clock's policy work on the kworker
+   * (linux-6.4's depot work, adaptive's reclaim slices): how many, their
+   * total and the longest (simulated ns).
+   */
+  policyTreeHolds: number;
+  policyTreeHeldNs: number;
+  policyTreeMaxHoldNs: number;
   cacheHits: number;
   cacheMisses: number;
   magazineAllocFailures: number;
@@ -242,6 +252,7 @@ export function simulate(options: SimOptions = {}): SimResult {
     timerFirings += f.timerFirings;
   }
   const treeLock = lockTotals(sim.lockIndex("tree"));
+  const treeHolds = sim.lock(sim.lockIndex("tree"));
   const counters: SimCounters = {
     ios: sim.total("ios"),
     drainedIos: sim.total("drainedIos"),
@@ -260,6 +271,10 @@ export function simulate(options: SimOptions = {}): SimResult {
     migrations: sim.total("migrations"),
     treeLockHeldNs: treeLock.heldNs,
     treeLockWaitNs: treeLock.waitNs,
+    treeLockMaxHoldNs: treeHolds.maxHeld,
+    policyTreeHolds: treeHolds.kworkerHolds,
+    policyTreeHeldNs: treeHolds.kworkerHeld,
+    policyTreeMaxHoldNs: treeHolds.kworkerMaxHeld,
     cacheHits: cs.hits,
     cacheMisses: cs.misses,
     magazineAllocFailures: cs.magazines.allocFailures,
