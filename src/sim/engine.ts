@@ -154,6 +154,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
+    reclaimSlicePfns: cfg.reclaimSlicePfns,
     flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
   });
   const ex = domain.ex;
