@@ -1,5 +1,5 @@
 // Options of one simulated load run, their defaults and their checks.
-import { policyArg, type DepotPolicy } from "../domain/policy.js";
+import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, largestBlockBytes, type BlockSize } from "../load/block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
