@@ -121,6 +121,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     timerFirings += f.timerFirings;
   }
   const treeLock = lockTotals(sim.lockIndex("tree"));
+  const treeHolds = sim.lock(sim.lockIndex("tree"));
   const counters: SimCounters = {
     ios: sim.total("ios"),
     drainedIos: sim.total("drainedIos"),
@@ -139,6 +140,10 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     migrations: sim.total("migrations"),
     treeLockHeldNs: treeLock.heldNs,
     treeLockWaitNs: treeLock.waitNs,
+    treeLockMaxHoldNs: treeHolds.maxHeld,
+    policyTreeHolds: treeHolds.kworkerHolds,
+    policyTreeHeldNs: treeHolds.kworkerHeld,
+    policyTreeMaxHoldNs: treeHolds.kworkerMaxHeld,
     cacheHits: cs.hits,
     cacheMisses: cs.misses,
     magazineAllocFailures: cs.magazines.allocFailures,

@@ -33,6 +33,16 @@ export interface SimCounters {
   /** Simulated ns the tree lock was held, and waited for (summed over CPUs). */
   treeLockHeldNs: number;
   treeLockWaitNs: number;
+  /** The longest single hold of the tree lock (simulated ns), by anyone. */
+  treeLockMaxHoldNs: number;
+  /**
+   * The tree-lock holds of the domain clock's policy work on the kworker
+   * (linux-6.4's depot work, adaptive's reclaim slices): how many, their
+   * total and the longest (simulated ns).
+   */
+  policyTreeHolds: number;
+  policyTreeHeldNs: number;
+  policyTreeMaxHoldNs: number;
   cacheHits: number;
   cacheMisses: number;
   magazineAllocFailures: number;

@@ -46,6 +46,7 @@ export function setUpRun(cfg: SimConfig): SimRun {
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
+    reclaimSlicePfns: cfg.reclaimSlicePfns,
     flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
   });
   const dma = new DmaPath(domain);
