@@ -71,10 +71,12 @@ export function depotWork(d: Domain, order: u32): bool {
   lock(d, depotLockAddr(dp), selfId);
   let m: u32 = 0;
   if (dp.size > d.cpus) m = depotPop(d, dp);
+  // The kernel frees the magazine after unlocking; here it is freed under the
+  // depot lock, so that a worker terminated mid-work cannot lose it (see
+  // rcacheInsert in rcache.ts).
+  if (m != 0) retireMagazine(d, dp, m);
   unlock(depotLockAddr(dp));
-  if (m == 0) return false;
-  retireMagazine(d, dp, m);
-  return true;
+  return m != 0;
 }
 
 /**
@@ -91,12 +93,14 @@ function reclaimIdle(d: Domain, dp: Depot): u32 {
     chain = m;
   }
   dp.lowWater = dp.size;   // the next interval starts from what is left
-  unlock(depotLockAddr(dp));
+  // Freed under the depot lock: a chain held by no structure would be lost
+  // if this worker were terminated here (see rcacheInsert in rcache.ts).
   while (chain != 0) {
     let m = chain;
     chain = magAt(d, m).next;
     retireMagazine(d, dp, m);
   }
+  unlock(depotLockAddr(dp));
   return n;
 }
 
