@@ -1,5 +1,6 @@
 // Depot policies and the cache geometry each one implies.
 import { InvalidArgumentError } from "../errors.js";
+import { ORDERS } from "./stats.js";
 
 export const POLICIES = ["linux-5.10", "cpu-flush", "scaled-depot", "linux-6.4", "adaptive"] as const;
 export type DepotPolicy = (typeof POLICIES)[number];
@@ -37,6 +38,28 @@ export function geometryOf(policy: DepotPolicy, cpus: number): CacheGeometry {
     case "adaptive":
       return { magazineSize: 127, depotMax: Infinity };
   }
+}
+
+/**
+ * Full magazines per order that a slab sized by default makes room for in
+ * an unbounded depot (v6.7+: linux-6.4 and adaptive; the kernel bounds it
+ * only by memory). 1024, because the thread's caches held 87,008 pfns after
+ * 83,483 s (docs/aging.md, "thread vs this run"): as full 127-pfn magazines
+ * in one order's depot that is 686 magazines, which 256 would not hold. The
+ * slab grows with use (docs/architecture.md), so the bound costs address
+ * space (1 KiB per magazine), not memory, until the depots really fill.
+ */
+export const UNBOUNDED_DEPOT_ROOM = 1024;
+
+/**
+ * The magazines of a domain's slab by default: every CPU's two per order
+ * (loaded and prev), every order's depot full (the policy's bound, or a
+ * smaller depotMax; UNBOUNDED_DEPOT_ROOM when unbounded) and a margin of
+ * 16. The one sizing IovaDomain, the simulator and the fio runner share.
+ */
+export function magazineBound(geo: CacheGeometry, cpus: number, depotMax = geo.depotMax): number {
+  const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : UNBOUNDED_DEPOT_ROOM;
+  return cpus * 2 * ORDERS + ORDERS * perOrder + 16;
 }
 
 export function policyArg(v: unknown): DepotPolicy {

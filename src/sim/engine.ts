@@ -8,14 +8,14 @@
 import { IovaDomain } from "../domain/iova-domain.js";
 import { DmaPath } from "../domain/dma.js";
 import type { KernelEra } from "../domain/era.js";
-import type { LatencyStats } from "../fio/latency.js";
+import type { LatencyStats } from "../load/latency.js";
 import type { PolicySeries } from "../report/types.js";
 import { TREE_STAT } from "../wasm/exports.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
-import { maxBytes, resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
+import { resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
 import { Sampler, type CacheDump, type SimDiagnostics, type SimSamples } from "./sampling.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
-import type { BlockSize } from "./block-size.js";
+import { largestBlockBytes, rangeSteps, type BlockSize } from "../load/block-size.js";
 import { ORDERS } from "../domain/stats.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
@@ -114,7 +114,7 @@ const RETRY_NS = 10_000;
 function bsGeometry(bs: BlockSize): SimGeometry["bs"] {
   switch (bs.kind) {
     case "fixed": return { kind: 0, bytes: bs.bytes };
-    case "range": return { kind: 1, min: bs.min, steps: Math.floor((bs.max - bs.min) / bs.min) + 1 };
+    case "range": return { kind: 1, min: bs.min, steps: rangeSteps(bs.min, bs.max) };
     case "split": {
       let acc = 0;
       const entries = bs.entries.filter((e) => e.percent > 0).map((e) => {
@@ -138,7 +138,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const shift = Math.log2(cfg.granule);
   const reserved = cfg.pciWindows.map((w) => ({ lo: Math.floor(w.start / cfg.granule), hi: Math.floor(w.end / cfg.granule) }));
   const g: SimGeometry = {
-    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(maxBytes(cfg.bs) / cfg.maxSegment),
+    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(largestBlockBytes(cfg.bs) / cfg.maxSegment),
     bs: bsGeometry(cfg.bs), reserved,
   };
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);

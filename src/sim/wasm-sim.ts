@@ -2,9 +2,9 @@
 // in the domain's host bytes, writes its parameters and tables, runs it one
 // sample interval at a time and reads its counters, locks and histograms.
 import type { IovaDomain } from "../domain/iova-domain.js";
-import type { LatencyStats } from "../fio/latency.js";
+import type { LatencyStats } from "../load/latency.js";
 import type { IovaExports } from "../wasm/exports.js";
-import { SimHistogram } from "./histogram.js";
+import { LatencyHistogram } from "../load/latency.js";
 
 /** assembly/sim/layout.ts's P: the f64 parameters, in index order. */
 export const SIM_PARAMS = [
@@ -155,6 +155,6 @@ export class WasmSim {
     const head = this.ex.simOffset(this.addr, 11);
     const buckets = this.ex.simOffset(this.addr, 12);
     const f = this.f64;
-    return SimHistogram.fromParts(f.subarray(p + head, p + head + buckets), f[p]!, f[p + 1]!, f[p + 2]!, f[p + 3]!, f[p + 4]!).stats();
+    return LatencyHistogram.fromSums(f.subarray(p + head, p + head + buckets), f[p]!, f[p + 1]!, f[p + 2]!, f[p + 3]!, f[p + 4]!).stats();
   }
 }
