@@ -39,7 +39,27 @@ import { splitmix32 } from "../dist/src/util/splitmix32.js";
 process.env.IOVA_WASM = "debug";
 
 const DRIVER = fileURLToPath(new URL("../dist/src/workers/fault-driver.js", import.meta.url));
-const ARENA_WORKER = new URL("../dist/src/workers/fault-arena-worker.js", import.meta.url);
+/**
+ * A SharedArena worker: attaches as worker `index`, runs the fault loop on
+ * its view and posts the result or the error it ended with. Plain
+ * worker_threads, no CpuPool: this is how an arena's user runs workers, and
+ * a dead one is reclaimed with reclaimWorker.
+ */
+const ARENA_WORKER = `
+  const { parentPort, workerData } = require("node:worker_threads");
+  (async () => {
+    const { SharedArena, LockHolderDeadError } = await import(${JSON.stringify(new URL("../dist/src/index.js", import.meta.url).href)});
+    const { arenaFaultRun } = await import(${JSON.stringify(new URL("../dist/src/workers/fault-driver.js", import.meta.url).href)});
+    const arena = SharedArena.attach(workerData.handle, workerData.index);
+    try {
+      const result = arenaFaultRun(arena, workerData.spec);
+      arena.close();
+      parentPort.postMessage({ type: "done", result });
+    } catch (e) {
+      parentPort.postMessage({ type: "error", name: e.name, message: e.message,
+        holderCpu: e instanceof LockHolderDeadError ? e.holderCpu : undefined });
+    }
+  })();`;
 const LIMIT = 2 ** 20 - 1;
 const WORKERS = 2;
 const VICTIM = 1;
@@ -262,7 +282,7 @@ async function arenaCase(c: Case): Promise<void> {
   for (let i = 0; i < WORKERS; i++) {
     const spec = specFor(c, i, journals[i], flagAddr, i === VICTIM, [1, 40 * UNIT]);
     spec.mix = spec.mix.filter((op) => op === "allocFast" || op === "freeFast" || op === "flushAll");
-    const w = new Worker(ARENA_WORKER, { workerData: { handle: arena.handle, index: i, spec } });
+    const w = new Worker(ARENA_WORKER, { eval: true, workerData: { handle: arena.handle, index: i, spec } });
     workers.push(w);
     ends.push(new Promise((res) => {
       w.once("message", res);

@@ -18,7 +18,6 @@
 // terminate() lands at a known place: inside a critical section or between
 // two of them.
 import type { IovaDomain } from "../domain/iova-domain.js";
-import type { SharedArena } from "../arena/shared-arena.js";
 import type { RunContext } from "./cpu-worker.js";
 import { splitmix32 } from "./workload.js";
 
@@ -250,8 +249,16 @@ function domainTarget(d: IovaDomain, cpu: number, limitPfn: number): Target {
   };
 }
 
+/** What the loop needs of a SharedArena view (described here, not imported: arena/ and workers/ are one layer). */
+export interface ArenaView {
+  alloc(bytes: number): number | null;
+  free(offset: number, bytes: number): void;
+  trim(): void;
+  readonly domain: IovaDomain;
+}
+
 /** An arena's entries are (offset, bytes); offset 0 is a valid allocation, so the journal stores offset + 1. */
-function arenaTarget(a: SharedArena): Target {
+function arenaTarget(a: ArenaView): Target {
   return {
     alloc: (bytes) => plusOne(a.alloc(bytes)),
     free: (o1, bytes) => a.free(o1 - 1, bytes),
@@ -275,8 +282,8 @@ export function domainFaultRun(d: IovaDomain, cpu: number, spec: FaultRunSpec): 
   return runLoop(domainTarget(d, cpu, spec.limitPfn), spec, () => performance.timeOrigin + performance.now());
 }
 
-/** The loop on a SharedArena view (fault-arena-worker.ts). */
-export function arenaFaultRun(arena: SharedArena, spec: FaultRunSpec): FaultRunResult {
+/** The loop on a SharedArena view (a plain worker that attached it, in test/faults-workers.test.ts). */
+export function arenaFaultRun(arena: ArenaView, spec: FaultRunSpec): FaultRunResult {
   return runLoop(arenaTarget(arena), spec, () => performance.timeOrigin + performance.now());
 }
 
