@@ -17,6 +17,8 @@ import { FlushQueue, ringAt } from "./iommu/flush-queue";
 export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
   if (atomic.load<u32>(treeLockAddr(d)) == who) return treeLockAddr(d);
   if (atomic.load<u32>(slabLockAddr(d)) == who) return slabLockAddr(d);
+  let reclaim = changetype<usize>(d) + offsetof<Domain>("reclaimLock");
+  if (atomic.load<u32>(reclaim) == who) return reclaim;
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = changetype<usize>(depotAt(d, o));
     if (atomic.load<u32>(dp) == who) return dp;

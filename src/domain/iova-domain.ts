@@ -50,6 +50,8 @@ export interface DomainOptions {
   depotMax?: number;
   /** Magazines the slab holds (every CPU needs 12, depots take the rest). */
   maxMagazines?: number;
+  /** adaptive: most pfns its reclaim frees per hold of the tree lock; default ADAPTIVE_SLICE_PFNS (32). */
+  reclaimSlicePfns?: number;
   /**
    * Count how many nodes the kernel's node-by-node walk would visit for each
    * tree allocation (read with kernelWalkSteps()). Costs two O(log n) rank
@@ -163,7 +165,8 @@ export class IovaDomain implements DisposableView {
     const policy = options.policy ?? "adaptive";
     this.policy = policy === "tree-only" ? policy : policyArg(policy);
     this.era = options.era === undefined ? POLICY_ERA[this.policy] : eraArg(options.era);
-    const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0 } : geometryOf(this.policy, this.cpus);
+    const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0, reclaimSlicePfns: 1 } : geometryOf(this.policy, this.cpus);
+    const reclaimSlice = countArg("reclaimSlicePfns", options.reclaimSlicePfns ?? geo.reclaimSlicePfns, 1, 1 << 20);
     const magSize = this.policy === "tree-only" ? 0 : countArg("magazineSize", options.magazineSize ?? geo.magazineSize, 1, 4096);
     const depotMax = this.policy === "tree-only" ? 0
       : countArg("depotMax", options.depotMax ?? (Number.isFinite(geo.depotMax) ? geo.depotMax : 2 ** 31), 0, 2 ** 31);
@@ -204,6 +207,7 @@ export class IovaDomain implements DisposableView {
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+    this.ex.setReclaimSlice(this.base, reclaimSlice);
     if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;

@@ -48,6 +48,16 @@ export interface SimCounters {
   /** Simulated ns the tree lock was held, and waited for (summed over CPUs). */
   treeLockHeldNs: number;
   treeLockWaitNs: number;
+  /** The longest single hold of the tree lock (simulated ns), by anyone. */
+  treeLockMaxHoldNs: number;
+  /**
+   * The tree-lock holds of the domain clock's policy work on the kworker
+   * (linux-6.4's depot work, adaptive's reclaim slices): how many, their
+   * total and the longest (simulated ns).
+   */
+  policyTreeHolds: number;
+  policyTreeHeldNs: number;
+  policyTreeMaxHoldNs: number;
   cacheHits: number;
   cacheMisses: number;
   magazineAllocFailures: number;
@@ -144,6 +154,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
+    reclaimSlicePfns: cfg.reclaimSlicePfns,
     flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
   });
   const ex = domain.ex;
@@ -242,6 +253,7 @@ export function simulate(options: SimOptions = {}): SimResult {
     timerFirings += f.timerFirings;
   }
   const treeLock = lockTotals(sim.lockIndex("tree"));
+  const treeHolds = sim.lock(sim.lockIndex("tree"));
   const counters: SimCounters = {
     ios: sim.total("ios"),
     drainedIos: sim.total("drainedIos"),
@@ -260,6 +272,10 @@ export function simulate(options: SimOptions = {}): SimResult {
     migrations: sim.total("migrations"),
     treeLockHeldNs: treeLock.heldNs,
     treeLockWaitNs: treeLock.waitNs,
+    treeLockMaxHoldNs: treeHolds.maxHeld,
+    policyTreeHolds: treeHolds.kworkerHolds,
+    policyTreeHeldNs: treeHolds.kworkerHeld,
+    policyTreeMaxHoldNs: treeHolds.kworkerMaxHeld,
     cacheHits: cs.hits,
     cacheMisses: cs.misses,
     magazineAllocFailures: cs.magazines.allocFailures,

@@ -1,5 +1,5 @@
 // Options of one simulated load run, their defaults and their checks.
-import { policyArg, type DepotPolicy } from "../domain/policy.js";
+import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, largestBlockBytes, type BlockSize } from "../load/block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
@@ -56,8 +56,10 @@ export interface SimOptions {
   intervalMs?: number;
   /** The domain clock (domain.tick) advances in steps of this much simulated time. Default 1 ms. */
   tickMs?: number;
-  /** Reclaim interval handed to domain.tick (adaptive's working-set interval). Default 1000 ms. */
+  /** Reclaim interval handed to domain.tick (adaptive's working-set interval). Default ADAPTIVE_RECLAIM_MS. */
   reclaimIntervalMs?: number;
+  /** adaptive: most pfns a reclaim slice frees per hold of the tree lock. Default ADAPTIVE_SLICE_PFNS. */
+  reclaimSlicePfns?: number;
   /**
    * Mean time between scheduler migrations of each job to another idle CPU
    * (exponential). 0: jobs stay pinned. Default 0.
@@ -112,6 +114,8 @@ export interface SimConfig {
   intervalMs: number;
   tickMs: number;
   reclaimIntervalMs: number;
+  /** The policy's reclaim slice (pfns per tree-lock hold); see CacheGeometry.reclaimSlicePfns. */
+  reclaimSlicePfns: number;
   migrateMs: number;
   fqSize: number;
   fqTimeoutMs: number;
@@ -179,6 +183,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     intervalMs,
     tickMs: num("tickMs", o.tickMs ?? 1, 0.001, 1e6, false),
     reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? ADAPTIVE_RECLAIM_MS, 1, 1e9),
+    reclaimSlicePfns: int("reclaimSlicePfns", o.reclaimSlicePfns ?? geometryOf(policy, cpus).reclaimSlicePfns, 1, 1 << 20),
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),

@@ -124,13 +124,22 @@ export class WasmSim {
     this.ex.simNextInterval(this.addr);
   }
 
-  /** Lock i (lockIndex): held and waited ns, whole run and this interval; acquisitions; hand-offs. */
-  lock(i: number): { held: number; wait: number; iHeld: number; iWait: number; acquisitions: number; handoffs: number } {
+  /**
+   * Lock i (lockIndex): held and waited ns, whole run and this interval;
+   * acquisitions; hand-offs; the longest hold; and the holds of the kworker
+   * (the domain clock's policy work): count, ns, longest.
+   */
+  lock(i: number): {
+    held: number; wait: number; iHeld: number; iWait: number; acquisitions: number; handoffs: number;
+    maxHeld: number; kworkerHolds: number; kworkerHeld: number; kworkerMaxHeld: number;
+  } {
     const ex = this.ex;
     const a = this.addr;
     return {
       held: ex.simLockStat(a, i, 0), wait: ex.simLockStat(a, i, 1), iHeld: ex.simLockStat(a, i, 2), iWait: ex.simLockStat(a, i, 3),
       acquisitions: ex.simLockStat(a, i, 4), handoffs: ex.simLockStat(a, i, 5),
+      maxHeld: ex.simLockStat(a, i, 6), kworkerHolds: ex.simLockStat(a, i, 7), kworkerHeld: ex.simLockStat(a, i, 8),
+      kworkerMaxHeld: ex.simLockStat(a, i, 9),
     };
   }
 
