@@ -5,3 +5,4 @@ export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
 export * from "./api/iommu";
 export * from "./api/sim";
+export * from "./api/codes";

@@ -42,9 +42,8 @@
 // @ts-ignore: decorator
 @inline export const LAYOUT_VERSION: u32 = 5;
 
-/** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
-// @ts-ignore: decorator
-@inline export const ORDERS: u32 = 6;
+/** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE (exported: the host reads it). */
+export const ORDERS: u32 = 6;
 // @ts-ignore: decorator
 @inline export const CACHE_LINE: u32 = 64;
 // @ts-ignore: decorator
@@ -59,35 +58,32 @@
 @inline export const ANCHOR: u32 = 1;
 
 /** Depot policies; the numbers are part of the layout (stored in the header). */
-export namespace Policy {
-  // @ts-ignore: decorator
-  @inline export const TREE_ONLY: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const LINUX_510: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const CPU_FLUSH: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const SCALED_DEPOT: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const LINUX_64: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const ADAPTIVE: u32 = 5;
+export enum Policy {
+  TREE_ONLY = 0,
+  LINUX_510 = 1,
+  CPU_FLUSH = 2,
+  SCALED_DEPOT = 3,
+  LINUX_64 = 4,
+  ADAPTIVE = 5,
 }
 
 /** Why the last failing operation failed; read by the host to build its error. */
-export namespace Err {
-  // @ts-ignore: decorator
-  @inline export const NONE: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const NO_SPACE: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const NODE_SLAB_FULL: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const DESTROYED: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const LOCK_HOLDER_DEAD: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const FAST_FAIL_32: u32 = 5;
+export enum Err {
+  NONE = 0,
+  NO_SPACE = 1,
+  NODE_SLAB_FULL = 2,
+  FAST_FAIL_32 = 5,
+}
+
+/** Bits of Domain.flags: how this domain's tree is searched and counted. */
+export enum Flag {
+  /** Place with the node-by-node oracle walk (placement.ts walkDown) instead of seekDown. */
+  ORACLE_WALK = 1,
+  /**
+   * Keep subtree counts (tree/gap.ts) and count the kernel's walk length
+   * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
+   */
+  COUNT_WALK = 2,
 }
 
 // ╒═════════════════════════ Domain header ══════════════════════════════════╕
@@ -100,7 +96,7 @@ export namespace Err {
   magic: u32;
   version: u32;
   totalBytes: u32;    // bytes from base to the end of the slab's last group (grows)
-  flags: u32;
+  flags: u32;        // Flag.* bits
   granuleShift: u32;
   cpus: u32;
   policy: u32;
@@ -133,8 +129,8 @@ export namespace Err {
   freeNode: u32;      // head of the node free list (linked through Node.left)
   nodesUsed: u32;     // nodes out of the slab, the anchor included
   nodesMade: u32;     // cells ever made nodes (the anchor included): nodesUsed + free list
-  destroyed: u32;
-  lastError: u32;
+  destroyed: u32;    // 1 once destroy() ran: the host's views refuse every later call
+  pad10: u32;
   max32AllocSize: u64;
   allocs: u64;
   frees: u64;

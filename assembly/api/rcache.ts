@@ -100,50 +100,85 @@ export function depotTick(base: usize, nowMs: f64, intervalMs: f64): u32 {
   return depotTickIn(domainAt(base), <u64>nowMs, <u64>intervalMs);
 }
 
-/** Per CPU and order: 0 loaded size, 1 prev size, 2 hits, 3 misses, 4 inserts, 5 insert fails. */
+/** cacheStat() selectors (per CPU and order). */
+export enum CacheStat {
+  loaded = 0,
+  prev = 1,
+  hits = 2,
+  misses = 3,
+  inserts = 4,
+  insertFails = 5,
+  hasLoaded = 6,
+  hasPrev = 7,
+}
+
+/** One CacheStat of CPU cpu's cache of one order (loaded, prev: pfns in that magazine). */
 export function cacheStat(base: usize, cpu: u32, order: u32, which: u32): f64 {
   let d = domainAt(base);
   let c = cpuCacheAt(d, cpu, order);
   switch (which) {
-    case 0: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("loaded")));
-    case 1: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("prev")));
-    case 2: return <f64>c.hits;
-    case 3: return <f64>c.misses;
-    case 4: return <f64>c.inserts;
-    case 5: return <f64>c.insertFails;
-    case 6: return c.loaded == 0 ? 0 : 1;
-    case 7: return c.prev == 0 ? 0 : 1;
+    case CacheStat.loaded: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("loaded")));
+    case CacheStat.prev: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("prev")));
+    case CacheStat.hits: return <f64>c.hits;
+    case CacheStat.misses: return <f64>c.misses;
+    case CacheStat.inserts: return <f64>c.inserts;
+    case CacheStat.insertFails: return <f64>c.insertFails;
+    case CacheStat.hasLoaded: return c.loaded == 0 ? 0 : 1;
+    case CacheStat.hasPrev: return c.prev == 0 ? 0 : 1;
     default: return -1;
   }
 }
 
-/** Per order: 0 magazines, 1 pushes, 2 pops, 3 full events, 4 magazines freed to the tree, 5 timer due (ms). */
+/** depotStat() selectors (per order). */
+export enum DepotStat {
+  magazines = 0,
+  pushes = 1,
+  pops = 2,
+  fullEvents = 3,
+  magsToTree = 4,
+  workDue = 5,
+}
+
+/** One DepotStat of an order's depot (workDue: ms of the domain clock, 0 = none). */
 export function depotStat(base: usize, order: u32, which: u32): f64 {
   let dp = depotAt(domainAt(base), order);
   switch (which) {
-    case 0: return <f64>atomic.load<u32>(changetype<usize>(dp) + offsetof<Depot>("size"));
-    case 1: return <f64>dp.pushes;
-    case 2: return <f64>dp.pops;
-    case 3: return <f64>dp.fullEvents;
-    case 4: return <f64>dp.magsToTree;
-    case 5: return <f64>dp.workDue;
+    case DepotStat.magazines: return <f64>atomic.load<u32>(changetype<usize>(dp) + offsetof<Depot>("size"));
+    case DepotStat.pushes: return <f64>dp.pushes;
+    case DepotStat.pops: return <f64>dp.pops;
+    case DepotStat.fullEvents: return <f64>dp.fullEvents;
+    case DepotStat.magsToTree: return <f64>dp.magsToTree;
+    case DepotStat.workDue: return <f64>dp.workDue;
     default: return -1;
   }
 }
 
-/** Magazine slab: 0 in use, 1 capacity, 2 allocation failures, 3 injected limit, 4 magazine size. */
+/** magStat() selectors (the magazine slab and the cache geometry). */
+export enum MagStat {
+  used = 0,
+  capacity = 1,
+  allocFailures = 2,
+  limit = 3,
+  magazineSize = 4,
+  policy = 5,
+  cpus = 6,
+  depotMax = 7,
+  clockMs = 8,
+}
+
+/** One MagStat. */
 export function magStat(base: usize, which: u32): f64 {
   let d = domainAt(base);
   switch (which) {
-    case 0: return <f64>d.magsUsed;
-    case 1: return <f64>d.magCap;
-    case 2: return <f64>d.magAllocFailures;
-    case 3: return <f64>d.magLimit;
-    case 4: return <f64>d.magSize;
-    case 5: return <f64>d.policy;
-    case 6: return <f64>d.cpus;
-    case 7: return <f64>d.depotMax;
-    case 8: return <f64>d.clockMs;
+    case MagStat.used: return <f64>d.magsUsed;
+    case MagStat.capacity: return <f64>d.magCap;
+    case MagStat.allocFailures: return <f64>d.magAllocFailures;
+    case MagStat.limit: return <f64>d.magLimit;
+    case MagStat.magazineSize: return <f64>d.magSize;
+    case MagStat.policy: return <f64>d.policy;
+    case MagStat.cpus: return <f64>d.cpus;
+    case MagStat.depotMax: return <f64>d.depotMax;
+    case MagStat.clockMs: return <f64>d.clockMs;
     default: return -1;
   }
 }

@@ -3,12 +3,12 @@
 // domain's base address and holds the tree lock for its whole duration.
 
 import {
-  Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
+  Domain, Err, Flag, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
   cpuStateAt, layoutIntact,
 } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf, treeLockAddr } from "../self";
-import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
+import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps } from "../tree/domain";
 import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
@@ -70,7 +70,7 @@ export function lastError(): u32 { return lastErr; }
 
 export function setOracleWalk(base: usize, on: bool): void {
   let d = domainAt(base);
-  if (on) d.flags |= FLAG_ORACLE_WALK; else d.flags &= ~FLAG_ORACLE_WALK;
+  if (on) d.flags |= Flag.ORACLE_WALK; else d.flags &= ~Flag.ORACLE_WALK;
 }
 
 export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
@@ -170,30 +170,54 @@ export function check(base: usize): u32 {
 }
 export function checkBadNode(): u32 { return badNode; }
 
-/** Tree counters by number (see src/stats); read under the tree lock. */
+/** treeStat() selectors. */
+export enum TreeStat {
+  ranges = 0,
+  nodeCap = 1,
+  allocs = 2,
+  frees = 3,
+  allocFailures = 4,
+  freeMisses = 5,
+  slabFull = 6,
+  reserves = 7,
+  max32AllocSize = 8,
+  dma32Pfn = 9,
+  startPfn = 10,
+  cachedPfn = 11,
+  cached32Pfn = 12,
+  totalBytes = 13,
+  era = 14,
+  maxGroups = 15,
+  groups = 16,
+  growFailures = 17,
+  nodesMade = 18,
+  maxTotalBytes = 19,
+}
+
+/** One TreeStat of the domain. */
 export function treeStat(base: usize, which: u32): f64 {
   let d = domainAt(base);
   switch (which) {
-    case 0: return <f64>(d.nodesUsed - 1);   // ranges (anchor left out)
-    case 1: return <f64>d.nodeCap;
-    case 2: return <f64>d.allocs;
-    case 3: return <f64>d.frees;
-    case 4: return <f64>d.allocFailures;
-    case 5: return <f64>d.freeMisses;
-    case 6: return <f64>d.slabFull;
-    case 7: return <f64>d.reserves;
-    case 8: return <f64>d.max32AllocSize;
-    case 9: return <f64>d.dma32Pfn;
-    case 10: return <f64>d.startPfn;
-    case 11: return <f64>nodeAt(d, d.cachedNode).lo;
-    case 12: return <f64>nodeAt(d, d.cached32Node).lo;
-    case 13: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
-    case 14: return <f64>d.era;
-    case 15: return <f64>d.maxGroups;
-    case 16: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
-    case 17: return <f64>d.growFailures;
-    case 18: return <f64>d.nodesMade;
-    case 19: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
+    case TreeStat.ranges: return <f64>(d.nodesUsed - 1);   // ranges (anchor left out)
+    case TreeStat.nodeCap: return <f64>d.nodeCap;
+    case TreeStat.allocs: return <f64>d.allocs;
+    case TreeStat.frees: return <f64>d.frees;
+    case TreeStat.allocFailures: return <f64>d.allocFailures;
+    case TreeStat.freeMisses: return <f64>d.freeMisses;
+    case TreeStat.slabFull: return <f64>d.slabFull;
+    case TreeStat.reserves: return <f64>d.reserves;
+    case TreeStat.max32AllocSize: return <f64>d.max32AllocSize;
+    case TreeStat.dma32Pfn: return <f64>d.dma32Pfn;
+    case TreeStat.startPfn: return <f64>d.startPfn;
+    case TreeStat.cachedPfn: return <f64>nodeAt(d, d.cachedNode).lo;
+    case TreeStat.cached32Pfn: return <f64>nodeAt(d, d.cached32Node).lo;
+    case TreeStat.totalBytes: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+    case TreeStat.era: return <f64>d.era;
+    case TreeStat.maxGroups: return <f64>d.maxGroups;
+    case TreeStat.groups: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
+    case TreeStat.growFailures: return <f64>d.growFailures;
+    case TreeStat.nodesMade: return <f64>d.nodesMade;
+    case TreeStat.maxTotalBytes: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     default: return -1;
   }
 }
@@ -210,7 +234,7 @@ export function walkSteps(): f64 { return kernelWalkSteps; }
 export function setWalkCounting(base: usize, on: bool): void {
   let d = domainAt(base);
   lock(d, treeLockAddr(d), selfId);
-  if (on && (d.flags & FLAG_COUNT_WALK) == 0) recount(d, d.root);  // counts were not kept while off
-  if (on) d.flags |= FLAG_COUNT_WALK; else d.flags &= ~FLAG_COUNT_WALK;
+  if (on && (d.flags & Flag.COUNT_WALK) == 0) recount(d, d.root);  // counts were not kept while off
+  if (on) d.flags |= Flag.COUNT_WALK; else d.flags &= ~Flag.COUNT_WALK;
   unlock(treeLockAddr(d));
 }

@@ -39,25 +39,18 @@ declare function hostFlushIotlb(): void;
 @inline const FQ_HEADER: u32 = 128;
 
 /** fq_timer_on: off, being armed (due not written yet), armed. */
-export namespace Timer {
-  // @ts-ignore: decorator
-  @inline export const OFF: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const ARMING: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const ARMED: u32 = 2;
+export enum Timer {
+  OFF = 0,
+  ARMING = 1,
+  ARMED = 2,
 }
 
 /** What queue_iova did, as bits of its result; the bits from FLUSHES_SHIFT up count the full-queue flushes. */
-export namespace Queued {
-  // @ts-ignore: decorator
-  @inline export const FULL_FLUSH: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const ARMED_TIMER: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const FLUSHES_SHIFT: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const FLAGS: u32 = 3;
+export enum Queued {
+  FULL_FLUSH = 1,
+  ARMED_TIMER = 2,
+  FLUSHES_SHIFT = 2,
+  FLAGS = 3,
 }
 
 @unmanaged export class FlushQueue {

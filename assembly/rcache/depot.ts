@@ -10,7 +10,7 @@
 //    100 ms while the depot holds more than one per CPU; adaptive: working-
 //    set reclaim, see docs/adaptive-policy.md).
 
-import { Domain, Depot, Policy, depotAt, magAt } from "../layout";
+import { Domain, Depot, Policy, ORDERS, depotAt, magAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
@@ -121,7 +121,7 @@ function rearm(d: Domain, dp: Depot, at: u64): void {
 export function depotTick(d: Domain, nowMs: u64, intervalMs: u64): u32 {
   if (nowMs > d.clockMs) d.clockMs = nowMs;
   let freed: u32 = 0;
-  for (let o: u32 = 0; o < 6; o++) {
+  for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);
     if (d.policy == Policy.LINUX_64) {
       if (claimDue(d, dp, nowMs) && depotWork(d, o)) {

@@ -2,24 +2,14 @@
 // find_iova, free_iova, reserve_iova, with the cached-node bookkeeping that
 // decides where the next search starts. Callers hold the tree lock.
 
-import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, recompute, setGap, setCount, augmentLeaf, FLAG_COUNTS } from "./gap";
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodeAt } from "../layout";
+import { propagate, recompute, setGap, setCount, augmentLeaf } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
 import { takeCell } from "../slab";
 import { DEBUG } from "../debug";
 import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
-
-/** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
-// @ts-ignore: decorator
-@inline export const FLAG_ORACLE_WALK: u32 = 1;
-/**
- * Domain flag: keep subtree counts and count the kernel's walk length
- * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
- */
-// @ts-ignore: decorator
-@inline export const FLAG_COUNT_WALK: u32 = FLAG_COUNTS;
 
 /** Why the last tree operation of this instance failed (Err.*). */
 export let treeError: u32 = Err.NONE;
@@ -202,7 +192,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   }
   let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
   let retryLow = N(d, start).hi + 1;   // wraps to 0 when start is the anchor
-  let oracle = (d.flags & FLAG_ORACLE_WALK) != 0;
+  let oracle = (d.flags & Flag.ORACLE_WALK) != 0;
   // v5.10's loop has no `new_pfn >= low_pfn` stop: it walks on below
   // start_pfn and tests new_pfn against start_pfn once, after the loop.
   // Same outcome, a longer walk; walking with low 0 and testing after is
@@ -212,7 +202,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     ? walkDown(d, start, limitPfn, size, mask, stopLow)
     : seekDown(d, start, limitPfn, size, mask, stopLow);
   if (ok && foundPfn < d.startPfn) ok = false;
-  let counting = (d.flags & FLAG_COUNT_WALK) != 0;
+  let counting = (d.flags & Flag.COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
   else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, stopLow);
   // The retry (v5.11 on; none in v5.10): the space above the start node,

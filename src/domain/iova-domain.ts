@@ -10,12 +10,13 @@ import {
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
-import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
+import { type IovaExports } from "../wasm/exports.js";
+import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
+import { ADAPTIVE_RECLAIM_MS, policyCode, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
-import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
+import { POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
@@ -198,7 +199,7 @@ export class IovaDomain implements DisposableView {
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
-      maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+      maxMags, magSize, policyCode(this.policy), depotMax, eraCode(this.era));
     if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
@@ -233,9 +234,9 @@ export class IovaDomain implements DisposableView {
     const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
     if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
     if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
-    const header = { cpus: ex.magStat(h.base, MAG_STAT.cpus), nodeCap: ex.treeStat(h.base, TREE_STAT.nodeCap),
-      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy) };
-    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== POLICY_CODE[h.policy]) {
+    const header = { cpus: ex.magStat(h.base, codes().MagStat.cpus), nodeCap: ex.treeStat(h.base, codes().TreeStat.nodeCap),
+      startPfn: ex.treeStat(h.base, codes().TreeStat.startPfn), policy: ex.magStat(h.base, codes().MagStat.policy) };
+    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== policyCode(h.policy)) {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
@@ -252,7 +253,7 @@ export class IovaDomain implements DisposableView {
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
-      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
+      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, codes().TreeStat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
@@ -272,7 +273,7 @@ export class IovaDomain implements DisposableView {
 
   /** The first pfn above the 32-bit DMA space (dma_32bit_pfn). */
   get dma32Pfn(): number {
-    return this.ex.treeStat(this.base, TREE_STAT.dma32Pfn);
+    return this.ex.treeStat(this.base, codes().TreeStat.dma32Pfn);
   }
 
   // ---------------------------------------------------------------- tree API
@@ -369,7 +370,10 @@ export class IovaDomain implements DisposableView {
   check(): void {
     this.live("check");
     const code = this.call(() => this.ex.check(this.base));
-    if (code !== 0) throw new InvariantError(code, CHECK_CODES[code] ?? "unknown", this.ex.checkBadNode());
+    if (code !== 0) {
+      const name = memberOf("Bad", code);
+      throw new InvariantError(code, name ? CHECK_TEXT[name] : "unknown", this.ex.checkBadNode());
+    }
   }
 
   /** check() as a value: null when every invariant holds, else the InvariantError's message. */
@@ -385,7 +389,7 @@ export class IovaDomain implements DisposableView {
 
   stats(): TreeStats {
     this.live("stats");
-    const s = (k: keyof typeof TREE_STAT) => this.ex.treeStat(this.base, TREE_STAT[k]);
+    const s = (k: MemberOf<"TreeStat">) => this.ex.treeStat(this.base, codes().TreeStat[k]);
     return {
       ranges: s("ranges"), maxRanges: s("nodeCap"), allocs: s("allocs"), frees: s("frees"),
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
@@ -660,7 +664,7 @@ function belowAnchor(pfn: number): number | null {
 }
 
 function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
-  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.destroyed), 1);
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes().LayoutField.destroyed), 1);
 }
 
 /** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */
@@ -687,8 +691,9 @@ function handleArg(h: unknown): DomainHandle {
 }
 
 function failureOf(code: number): AllocFailure {
-  if (code === ERR.NODE_SLAB_FULL) return "node-slab-full";
-  if (code === ERR.FAST_FAIL_32) return "fast-fail-32";
+  const { Err } = codes();
+  if (code === Err.NODE_SLAB_FULL) return "node-slab-full";
+  if (code === Err.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";
 }
 
@@ -739,5 +744,5 @@ function align(x: number, a: number): number {
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
 function memoryMaxBytes(base: number, ex: IovaExports): number {
-  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
+  return Math.ceil((base + ex.treeStat(base, codes().TreeStat.maxTotalBytes)) / 65536) * 65536;
 }

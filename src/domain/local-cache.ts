@@ -12,6 +12,7 @@ import { DomainDestroyedError, InvalidArgumentError, IovaError } from "../errors
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
+import { codes } from "../wasm/codes.js";
 import type { IovaDomain } from "./iova-domain.js";
 
 /** Any call on a LocalCache after its close(). */
@@ -21,9 +22,6 @@ export class CacheClosedError extends IovaError {
     super(`${operation}() called on a closed LocalCache`);
   }
 }
-
-const ORDERS = 6;
-const MAX_CACHED = 1 << (ORDERS - 1);
 
 export interface LocalCacheOptions {
   /** Highest pfn any range may end at: fixed per cache, so cached pfns always fit. */
@@ -36,7 +34,7 @@ export class LocalCache implements DisposableView {
   readonly limitPfn: number;
   readonly batch: number;
   private readonly stacks: Float64Array[] = [];
-  private readonly tops = new Int32Array(ORDERS);
+  private readonly tops = new Int32Array(codes().ORDERS);
   private readonly sizes: Float64Array[] = [];
   private closed = false;
 
@@ -53,7 +51,7 @@ export class LocalCache implements DisposableView {
       throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
     }
     this.batch = countArg("batch", options.batch ?? 64, 1, 2048);
-    for (let o = 0; o < ORDERS; o++) {
+    for (let o = 0; o < codes().ORDERS; o++) {
       this.stacks.push(new Float64Array(2 * this.batch));
       this.sizes.push(new Float64Array(this.batch).fill(1 << o));
     }
@@ -98,7 +96,7 @@ export class LocalCache implements DisposableView {
   /** Returns every cached range to the domain. */
   flush(): void {
     this.live("flush");
-    for (let o = 0; o < ORDERS; o++) {
+    for (let o = 0; o < codes().ORDERS; o++) {
       while (this.tops[o] > 0) this.spill(o, Math.min(this.tops[o], this.batch));
     }
   }
@@ -144,8 +142,9 @@ export class LocalCache implements DisposableView {
 }
 
 function orderOf(size: number): number {
-  if (!(Number.isInteger(size) && size >= 1 && size <= MAX_CACHED)) {
-    throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${MAX_CACHED} (larger sizes: use the domain's alloc)`);
+  const maxCached = 2 ** (codes().ORDERS - 1);  // the largest size the core's caches hold
+  if (!(Number.isInteger(size) && size >= 1 && size <= maxCached)) {
+    throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${maxCached} (larger sizes: use the domain's alloc)`);
   }
   return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
 }

@@ -1,9 +1,8 @@
 // The cache-state view: per CPU and order the loaded/prev magazine sizes,
 // per order the depot, and the totals the kernel thread printed
 // (cpu_total, depot_total, total).
-import { CACHE_STAT, DEPOT_STAT, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
-
-export const ORDERS = 6;
+import { type IovaExports } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 
 export interface CacheStats {
   /** loaded[cpu][order]: pfns in that CPU's loaded magazine. */
@@ -29,14 +28,15 @@ export interface CacheStats {
 }
 
 export function readCacheStats(ex: IovaExports, base: number): CacheStats {
-  const cpus = ex.magStat(base, MAG_STAT.cpus);
-  const magSize = ex.magStat(base, MAG_STAT.magazineSize);
+  const { ORDERS, TreeStat, MagStat, CacheStat, DepotStat } = codes();
+  const cpus = ex.magStat(base, MagStat.cpus);
+  const magSize = ex.magStat(base, MagStat.magazineSize);
   const s: CacheStats = {
     loaded: [], prev: [], depot: [], cpuTotal: 0, depotTotal: 0, total: 0,
-    treeRanges: ex.treeStat(base, TREE_STAT.ranges),
+    treeRanges: ex.treeStat(base, TreeStat.ranges),
     magazines: {
-      used: ex.magStat(base, MAG_STAT.used), capacity: ex.magStat(base, MAG_STAT.capacity),
-      allocFailures: ex.magStat(base, MAG_STAT.allocFailures), size: magSize,
+      used: ex.magStat(base, MagStat.used), capacity: ex.magStat(base, MagStat.capacity),
+      allocFailures: ex.magStat(base, MagStat.allocFailures), size: magSize,
     },
     hits: 0, misses: 0, inserts: 0, insertFails: 0, depotPushes: 0, depotPops: 0, depotFullEvents: 0, magsFreedToTree: 0,
   };
@@ -44,25 +44,25 @@ export function readCacheStats(ex: IovaExports, base: number): CacheStats {
     const l: number[] = [];
     const p: number[] = [];
     for (let o = 0; o < ORDERS; o++) {
-      l.push(ex.cacheStat(base, c, o, CACHE_STAT.loaded));
-      p.push(ex.cacheStat(base, c, o, CACHE_STAT.prev));
-      s.hits += ex.cacheStat(base, c, o, CACHE_STAT.hits);
-      s.misses += ex.cacheStat(base, c, o, CACHE_STAT.misses);
-      s.inserts += ex.cacheStat(base, c, o, CACHE_STAT.inserts);
-      s.insertFails += ex.cacheStat(base, c, o, CACHE_STAT.insertFails);
+      l.push(ex.cacheStat(base, c, o, CacheStat.loaded));
+      p.push(ex.cacheStat(base, c, o, CacheStat.prev));
+      s.hits += ex.cacheStat(base, c, o, CacheStat.hits);
+      s.misses += ex.cacheStat(base, c, o, CacheStat.misses);
+      s.inserts += ex.cacheStat(base, c, o, CacheStat.inserts);
+      s.insertFails += ex.cacheStat(base, c, o, CacheStat.insertFails);
       s.cpuTotal += l[o] + p[o];
     }
     s.loaded.push(l);
     s.prev.push(p);
   }
   for (let o = 0; o < ORDERS; o++) {
-    const mags = ex.depotStat(base, o, DEPOT_STAT.magazines);
+    const mags = ex.depotStat(base, o, DepotStat.magazines);
     s.depot.push(mags);
     s.depotTotal += mags * magSize;
-    s.depotPushes += ex.depotStat(base, o, DEPOT_STAT.pushes);
-    s.depotPops += ex.depotStat(base, o, DEPOT_STAT.pops);
-    s.depotFullEvents += ex.depotStat(base, o, DEPOT_STAT.fullEvents);
-    s.magsFreedToTree += ex.depotStat(base, o, DEPOT_STAT.magsToTree);
+    s.depotPushes += ex.depotStat(base, o, DepotStat.pushes);
+    s.depotPops += ex.depotStat(base, o, DepotStat.pops);
+    s.depotFullEvents += ex.depotStat(base, o, DepotStat.fullEvents);
+    s.magsFreedToTree += ex.depotStat(base, o, DepotStat.magsToTree);
   }
   s.total = s.cpuTotal + s.depotTotal;
   return s;

@@ -10,13 +10,12 @@ import { DmaPath } from "../domain/dma.js";
 import type { KernelEra } from "../domain/era.js";
 import type { LatencyStats } from "../fio/latency.js";
 import type { PolicySeries } from "../report/types.js";
-import { TREE_STAT } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
 import { maxBytes, resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
 import { Sampler, type CacheDump, type SimDiagnostics, type SimSamples } from "./sampling.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
 import type { BlockSize } from "./block-size.js";
-import { ORDERS } from "../domain/stats.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
 export { DUMPS_PER_RUN, type CacheDump, type SimSamples, type SimDiagnostics, type LockSeries } from "./sampling.js";
@@ -178,8 +177,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   });
 
   const walk0 = ex.walkSteps();
-  const allocs0 = ex.treeStat(base, TREE_STAT.allocs);
-  const frees0 = ex.treeStat(base, TREE_STAT.frees);
+  const allocs0 = ex.treeStat(base, codes().TreeStat.allocs);
+  const frees0 = ex.treeStat(base, codes().TreeStat.frees);
   const intervalNs = cfg.intervalMs * 1e6;
   let nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
   const sampler = new Sampler(domain, dma, sim, C, intervalNs, nSamples, reservedBelow32);
@@ -268,7 +267,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   };
   const latency = { map: sim.latency(0), unmap: sim.latency(1), clat: sim.latency(2) };
   const locks = {
-    tree: treeLock, depot: Array.from({ length: ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq,
+    tree: treeLock, depot: Array.from({ length: codes().ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq,
   };
   domain.destroy();
   const wallSeconds = (performance.now() - wall0) / 1000;

@@ -9,8 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DmaPath } from '../../domain/dma.js';
 import { IovaDomain } from '../../domain/iova-domain.js';
-import { ORDERS } from '../../domain/stats.js';
-import { CACHE_STAT } from '../../wasm/exports.js';
+import { codes } from '../../wasm/codes.js';
 import type { AllocatorState, JobResult, StatusJob, StatusSnapshot } from '../format.js';
 import { type JobOptions, type ModelOptions, modelOf, optionText } from '../options.js';
 import { makePlan, type RunPlan } from './plan.js';
@@ -444,9 +443,9 @@ function domainCounters(domain: IovaDomain, cpus: number): DomainCounters {
   const cpuMisses: number[] = [];
   for (let c = 0; c < cpus; c++) {
     let h = 0, m = 0;
-    for (let o = 0; o < ORDERS; o++) {
-      h += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.hits);
-      m += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.misses);
+    for (let o = 0; o < codes().ORDERS; o++) {
+      h += domain.ex.cacheStat(domain.base, c, o, codes().CacheStat.hits);
+      m += domain.ex.cacheStat(domain.base, c, o, codes().CacheStat.misses);
     }
     cpuHits.push(h);
     cpuMisses.push(m);

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { IovaDomain, type DomainHandle } from '../../domain/iova-domain.js';
 import { DmaPath } from '../../domain/dma.js';
-import { QUEUED } from '../../wasm/exports.js';
+import { codes } from '../../wasm/codes.js';
 import { LatencyHistogram } from '../latency.js';
 import { EventHeap } from '../../sim/heap.js';
 import { Rng } from '../../sim/rng.js';
@@ -127,9 +127,9 @@ const sharers = plan.cpuWorkers[cpu]!;
 const dma = new DmaPath(domain, sharers.indexOf(me.index), sharers.length);
 dma.hostInvalidation(iotlbFlush);
 
-/** The full-queue flushes of a queue_iova result (QUEUED bits). */
+/** The full-queue flushes of a queue_iova result (Queued.* bits). */
 function countQueued(bits: number): void {
-  const flushes = bits >>> QUEUED.flushesShift;
+  const flushes = bits >>> codes().Queued.FLUSHES_SHIFT;
   k.fullFlushes += flushes;
   k.domainFlushes += flushes;
 }
