@@ -13,9 +13,7 @@ import { Domain } from "./layout";
 
 /** Era codes, stored in Domain.era; ordered by release. */
 export enum Era {
-  V5_10 = 1,
-  V5_11 = 2,
-  V6_X = 3,
+  V5_10 = 1, V5_11, V6_X,
 }
 
 /** Is `era` one of the codes above? */

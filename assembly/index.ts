@@ -6,3 +6,4 @@ export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
 export * from "./api/iommu";
 export * from "./api/sim";
 export * from "./api/codes";
+export * from "./api/stats";

@@ -35,6 +35,8 @@
 // the slab and countPtr() needs no table. A magazine never straddles a count
 // block: a run that does not fit before it starts in the next group.
 
+import { DEBUG } from "./debug";
+
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
 @inline export const MAGIC: u32 = 0x41564f49;
@@ -59,20 +61,12 @@ export const ORDERS: u32 = 6;
 
 /** Depot policies; the numbers are part of the layout (stored in the header). */
 export enum Policy {
-  TREE_ONLY = 0,
-  LINUX_510 = 1,
-  CPU_FLUSH = 2,
-  SCALED_DEPOT = 3,
-  LINUX_64 = 4,
-  ADAPTIVE = 5,
+  TREE_ONLY, LINUX_510, CPU_FLUSH, SCALED_DEPOT, LINUX_64, ADAPTIVE,
 }
 
 /** Why the last failing operation failed; read by the host to build its error. */
 export enum Err {
-  NONE = 0,
-  NO_SPACE = 1,
-  NODE_SLAB_FULL = 2,
-  FAST_FAIL_32 = 5,
+  NONE, NO_SPACE, NODE_SLAB_FULL, FAST_FAIL_32,
 }
 
 /** Bits of Domain.flags: how this domain's tree is searched and counted. */
@@ -83,7 +77,7 @@ export enum Flag {
    * Keep subtree counts (tree/gap.ts) and count the kernel's walk length
    * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
    */
-  COUNT_WALK = 2,
+  COUNT_WALK,
 }
 
 // ╒═════════════════════════ Domain header ══════════════════════════════════╕
@@ -400,16 +394,54 @@ export function layoutIntact(d: Domain): bool {
 }
 // @ts-ignore: decorator
 @inline export function cpuCacheAt(d: Domain, cpu: u32, order: u32): CpuCache {
+  if (DEBUG) assert(cpu < d.cpus && order < ORDERS, "cpuCacheAt: a CPU and an order of the domain");
   return changetype<CpuCache>(changetype<usize>(d) + d.offCpuCaches + <usize>(cpu * ORDERS + order) * CACHE_LINE);
 }
 // @ts-ignore: decorator
 @inline export function depotAt(d: Domain, order: u32): Depot {
+  if (DEBUG) assert(order < ORDERS, "depotAt: a cached order");
   return changetype<Depot>(changetype<usize>(d) + d.offDepots + <usize>order * CACHE_LINE);
 }
 // @ts-ignore: decorator
 @inline export function cpuStateAt(d: Domain, cpu: u32): CpuState {
+  if (DEBUG) assert(cpu < d.cpus, "cpuStateAt: a CPU of the domain");
   return changetype<CpuState>(changetype<usize>(d) + d.offCpuState + <usize>cpu * CACHE_LINE);
 }
+// --- locks: every lock is reached through one of these ---
+// A lock is a holder word and, LOCK_WAITERS bytes after it, its waiter count
+// (lock.ts). Each accessor checks at compile time that its struct keeps the
+// two so: a layout change that moves them apart fails the build (ERROR)
+// instead of letting lock() count waiters in the neighbouring field.
+
+/** Bytes from a lock's holder word to its waiter count: the next u32. */
+// @ts-ignore: decorator
+@inline export const LOCK_WAITERS: usize = 4;
+
+/** iova_rbtree_lock: the tree, its cached nodes and the node free list. */
+// @ts-ignore: decorator
+@inline export function treeLockAddr(d: Domain): usize {
+  if (offsetof<Domain>("treeWaiters") != offsetof<Domain>("treeLock") + LOCK_WAITERS) ERROR("Domain.treeWaiters must follow treeLock");
+  return changetype<usize>(d) + offsetof<Domain>("treeLock");
+}
+/** The slab's lock: the bump index, the growth, the magazines' free list. */
+// @ts-ignore: decorator
+@inline export function slabLockAddr(d: Domain): usize {
+  if (offsetof<Domain>("slabWaiters") != offsetof<Domain>("slabLock") + LOCK_WAITERS) ERROR("Domain.slabWaiters must follow slabLock");
+  return changetype<usize>(d) + offsetof<Domain>("slabLock");
+}
+/** A CPU's rcache lock (cpu_rcache->lock) of one order. */
+// @ts-ignore: decorator
+@inline export function cpuCacheLockAddr(c: CpuCache): usize {
+  if (offsetof<CpuCache>("waiters") != offsetof<CpuCache>("lock") + LOCK_WAITERS) ERROR("CpuCache.waiters must follow lock");
+  return changetype<usize>(c) + offsetof<CpuCache>("lock");
+}
+/** An order's depot lock (rcache->lock). */
+// @ts-ignore: decorator
+@inline export function depotLockAddr(dp: Depot): usize {
+  if (offsetof<Depot>("waiters") != offsetof<Depot>("lock") + LOCK_WAITERS) ERROR("Depot.waiters must follow lock");
+  return changetype<usize>(dp) + offsetof<Depot>("lock");
+}
+
 /** The domain whose header starts at byte address base. */
 // @ts-ignore: decorator
 @inline export function domainAt(base: usize): Domain {

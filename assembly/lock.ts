@@ -1,6 +1,6 @@
 // Spinlocks over shared memory: spin briefly, then park with wait/notify.
 //
-// ╒════════════ Lock (two u32 words, always adjacent) ═════════════╕
+// ╒═══ Lock (two u32 words, adjacent: layout.ts's accessors check it) ═══╕
 // │ word: 0 free, else holder's CPU id + 1 │ waiters: parked count  │
 // └────────────────────────────────────────────────────────────────┘
 // With 2 cores and more workers than cores a holder can be preempted; pure
@@ -16,7 +16,9 @@
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 
-import { Domain, cpuStateAt } from "./layout";
+import { Domain, LOCK_WAITERS, cpuStateAt } from "./layout";
+import { selfId } from "./self";
+import { DEBUG } from "./debug";
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 128;
@@ -57,10 +59,17 @@ function lockContended(d: Domain, word: usize, who: u32): void {
   lockSlow(d, word, who);
 }
 
+/** Does this instance hold the lock at `word`? For debug-build preconditions ("the caller holds ..."). */
+// @ts-ignore: decorator
+@inline export function holds(word: usize): bool {
+  return atomic.load<u32>(word) == selfId;
+}
+
 // @ts-ignore: decorator
 @inline export function unlock(word: usize): void {
+  if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
   atomic.store<u32>(word, 0);
-  if (atomic.load<u32>(word + 4) != 0) atomic.notify(word, 1);
+  if (atomic.load<u32>(word + LOCK_WAITERS) != 0) atomic.notify(word, 1);
 }
 
 /**
@@ -73,7 +82,7 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 let parks: i32 = 0;
 
 function lockSlow(d: Domain, word: usize, who: u32): void {
-  atomic.add<u32>(word + 4, 1);
+  atomic.add<u32>(word + LOCK_WAITERS, 1);
   parks = 0;
   while (true) {
     let seen = atomic.cmpxchg<u32>(word, 0, who);
@@ -88,12 +97,12 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
         // A thread that traps here may itself hold other locks: poison the
         // domain so that whoever waits on those fails too instead of hanging.
         if (dead) atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
-        atomic.sub<u32>(word + 4, 1);
+        atomic.sub<u32>(word + LOCK_WAITERS, 1);
         deadHolder = dead ? holder : poisonedBy;
         deadLockAddr = word;
         unreachable();
       }
     }
   }
-  atomic.sub<u32>(word + 4, 1);
+  atomic.sub<u32>(word + LOCK_WAITERS, 1);
 }

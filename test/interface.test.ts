@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { CODE_CONSTANTS, CODE_SETS, codes, codesOf } from "../dist/src/wasm/codes.js";
+import { SCRATCH_BYTES } from "../dist/src/domain/iova-domain.js";
 
 const BUILDS = ["iova.wasm", "iova.debug.wasm"];
 const moduleOf = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../build/${file}`, import.meta.url)));
@@ -57,6 +58,15 @@ describe.each(BUILDS)("%s", (file) => {
     expect(arity).toEqual(want);
     const props = [...declared].filter(([, n]) => n === null).map(([k]) => k);
     for (const p of props) expect(exported.find((e) => e.name === p)?.kind, p).toBe("global");
+  });
+
+  it("the stats dump of the most CPUs a domain takes fits one scratch slot", () => {
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), abort() {}, flushIotlb() {} },
+    });
+    const statsBytes = inst.exports.statsBytes as (cpus: number) => number;
+    expect(statsBytes(1024)).toBeLessThanOrEqual(SCRATCH_BYTES);
+    expect(statsBytes(2)).toBeLessThan(statsBytes(3));
   });
 
   it("codes within a set are distinct, so each number names one member", () => {

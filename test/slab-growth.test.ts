@@ -16,7 +16,7 @@ const LIMIT44 = 2 ** 32 - 1;
 const L = layoutOf(new IovaDomain(4096, 1, { maxRanges: 1 }).ex);
 const GROUP = L.groupBytes;
 const USABLE = L.usableCells;
-const groups = (d: IovaDomain) => d.ex.treeStat(d.base, codes().TreeStat.groups);
+const groups = (d: IovaDomain) => d.ex.domainStat(d.base, codes().Stat.groups);
 const PROBE = new URL("./fixtures/slab-probe.mjs", import.meta.url).href;
 
 let pool: CpuPool | null = null;

@@ -35,12 +35,7 @@ export function fqDrain(addr: usize, cpu: u32): u32 {
 
 /** fqStat() selectors (per CPU). */
 export enum FqStat {
-  depth = 0,
-  maxDepth = 1,
-  queued = 2,
-  freed = 3,
-  fullFlushes = 4,
-  timerFirings = 5,
+  depth, maxDepth, queued, freed, fullFlushes, timerFirings,
 }
 
 /** One FqStat of CPU cpu's ring (maxDepth: since the last fqResetMaxDepth). */
@@ -60,14 +55,7 @@ export function fqStat(addr: usize, cpu: u32, which: u32): f64 {
 
 /** fqGlobal() selectors. */
 export enum FqGlobal {
-  pending = 0,
-  startCnt = 1,
-  finishCnt = 2,
-  flushes = 3,
-  invalidations = 4,
-  timerState = 5,
-  timerCpu = 6,
-  timerDueMs = 7,
+  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs,
 }
 
 /** One FqGlobal of the whole queue (timerState: a Timer.*; timerDueMs: ms of the domain clock). */

@@ -6,25 +6,9 @@ import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, CELL_BYTES, 
 
 /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
 export enum LayoutField {
-  cpus = 0,
-  magSize = 1,
-  magStride = 2,
-  offSlab = 3,
-  offCpuCaches = 4,
-  offDepots = 5,
-  treeLock = 6,
-  cpuCacheLoaded = 7,
-  cpuCachePrev = 8,
-  depotHead = 9,
-  depotSize = 10,
-  magNext = 11,
-  magHeader = 12,
-  cacheLine = 13,
-  magSizeField = 14,
-  cellBytes = 15,
-  groupBytes = 16,
-  usableCells = 17,
-  destroyed = 18,
+  cpus, magSize, magStride, offSlab, offCpuCaches, offDepots, treeLock, cpuCacheLoaded, cpuCachePrev,
+  depotHead, depotSize, magNext, magHeader, cacheLine, magSizeField, cellBytes, groupBytes,
+  usableCells, destroyed,
 }
 
 export function layoutField(which: u32): u32 {

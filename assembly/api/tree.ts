@@ -4,10 +4,10 @@
 
 import {
   Domain, Err, Flag, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
-  cpuStateAt, layoutIntact,
+  cpuStateAt, layoutIntact, treeLockAddr,
 } from "../layout";
 import { lock, unlock } from "../lock";
-import { selfId, setSelf, treeLockAddr } from "../self";
+import { selfId, setSelf } from "../self";
 import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps } from "../tree/domain";
 import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
@@ -169,58 +169,6 @@ export function check(base: usize): u32 {
   return r;
 }
 export function checkBadNode(): u32 { return badNode; }
-
-/** treeStat() selectors. */
-export enum TreeStat {
-  ranges = 0,
-  nodeCap = 1,
-  allocs = 2,
-  frees = 3,
-  allocFailures = 4,
-  freeMisses = 5,
-  slabFull = 6,
-  reserves = 7,
-  max32AllocSize = 8,
-  dma32Pfn = 9,
-  startPfn = 10,
-  cachedPfn = 11,
-  cached32Pfn = 12,
-  totalBytes = 13,
-  era = 14,
-  maxGroups = 15,
-  groups = 16,
-  growFailures = 17,
-  nodesMade = 18,
-  maxTotalBytes = 19,
-}
-
-/** One TreeStat of the domain. */
-export function treeStat(base: usize, which: u32): f64 {
-  let d = domainAt(base);
-  switch (which) {
-    case TreeStat.ranges: return <f64>(d.nodesUsed - 1);   // ranges (anchor left out)
-    case TreeStat.nodeCap: return <f64>d.nodeCap;
-    case TreeStat.allocs: return <f64>d.allocs;
-    case TreeStat.frees: return <f64>d.frees;
-    case TreeStat.allocFailures: return <f64>d.allocFailures;
-    case TreeStat.freeMisses: return <f64>d.freeMisses;
-    case TreeStat.slabFull: return <f64>d.slabFull;
-    case TreeStat.reserves: return <f64>d.reserves;
-    case TreeStat.max32AllocSize: return <f64>d.max32AllocSize;
-    case TreeStat.dma32Pfn: return <f64>d.dma32Pfn;
-    case TreeStat.startPfn: return <f64>d.startPfn;
-    case TreeStat.cachedPfn: return <f64>nodeAt(d, d.cachedNode).lo;
-    case TreeStat.cached32Pfn: return <f64>nodeAt(d, d.cached32Node).lo;
-    case TreeStat.totalBytes: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
-    case TreeStat.era: return <f64>d.era;
-    case TreeStat.maxGroups: return <f64>d.maxGroups;
-    case TreeStat.groups: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
-    case TreeStat.growFailures: return <f64>d.growFailures;
-    case TreeStat.nodesMade: return <f64>d.nodesMade;
-    case TreeStat.maxTotalBytes: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
-    default: return -1;
-  }
-}
 
 export function destroy(base: usize): void {
   let d = domainAt(base);

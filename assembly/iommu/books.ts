@@ -11,13 +11,13 @@ import { FlushQueue, fqPending } from "./flush-queue";
 
 /** What is wrong with the books (Books.*); the host turns it into words. */
 export enum Books {
-  OK = 0,
+  OK,
   /** Entries are still in a flush queue. */
-  FQ_PENDING = 1,
+  FQ_PENDING,
   /** The tree holds ranges that nobody accounts for (lost), or fewer than accounted (handed out twice). */
-  RANGES_UNACCOUNTED = 2,
+  RANGES_UNACCOUNTED,
   /** A tree invariant is broken (check() says which). */
-  TREE_INVALID = 3,
+  TREE_INVALID,
 }
 
 /** pfns held by every CPU's magazines and every depot. */

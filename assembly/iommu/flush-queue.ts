@@ -20,7 +20,7 @@
 // ├═══════ entries[cpus][size] (24 bytes: pfn, pages, counter) ═══════════╡
 // └────────────────────────────────────────────────────────────────────────┘
 
-import { Domain, CACHE_LINE, domainAt } from "../layout";
+import { Domain, CACHE_LINE, LOCK_WAITERS, domainAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { freeFast } from "../rcache/rcache";
@@ -40,9 +40,7 @@ declare function hostFlushIotlb(): void;
 
 /** fq_timer_on: off, being armed (due not written yet), armed. */
 export enum Timer {
-  OFF = 0,
-  ARMING = 1,
-  ARMED = 2,
+  OFF, ARMING, ARMED,
 }
 
 /** What queue_iova did, as bits of its result; the bits from FLUSHES_SHIFT up count the full-queue flushes. */
@@ -101,7 +99,10 @@ export function fqBytes(cpus: u32, size: u32): u32 {
   return changetype<usize>(fq) + FQ_HEADER + <usize>fq.cpus * CACHE_LINE + (<usize>(cpu * fq.size + idx)) * ENTRY_BYTES;
 }
 // @ts-ignore: decorator
-@inline function ringLockAddr(r: FqRing): usize { return changetype<usize>(r); }
+@inline function ringLockAddr(r: FqRing): usize {
+  if (offsetof<FqRing>("waiters") != offsetof<FqRing>("lock") + LOCK_WAITERS) ERROR("FqRing.waiters must follow lock");
+  return changetype<usize>(r) + offsetof<FqRing>("lock");
+}
 // @ts-ignore: decorator
 @inline function startCntAddr(fq: FlushQueue): usize { return changetype<usize>(fq) + offsetof<FlushQueue>("startCnt"); }
 // @ts-ignore: decorator

@@ -4,7 +4,7 @@
 // pfns go back to the tree; the empty magazines stay, ready for reuse.
 // The depot half is reclaimIdle() in depot.ts; docs/adaptive-policy.md.
 
-import { Domain, CpuCache, cpuCacheAt, depotAt } from "../layout";
+import { Domain, CpuCache, cpuCacheAt, cpuCacheLockAddr, depotAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magFreePfns, magEmpty } from "./magazine";
@@ -14,7 +14,7 @@ export function reclaimIdleCpuCaches(d: Domain, order: u32): u32 {
   let freed: u32 = 0;
   for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
     let c = cpuCacheAt(d, cpu, order);
-    let addr = changetype<usize>(c);
+    let addr = cpuCacheLockAddr(c);
     lock(d, addr, selfId);
     let ops = c.hits + c.misses + c.inserts + c.insertFails;
     if (ops == c.seenOps && (!magEmpty(d, c.loaded) || !magEmpty(d, c.prev))) {

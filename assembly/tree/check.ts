@@ -7,24 +7,10 @@ import { next } from "./rbtree";
 import { alignKey, countOf, ownGap, ownAlignKey } from "./gap";
 
 export enum Bad {
-  ROOT_RED = 1,
-  RED_RED = 2,
-  BLACK_HEIGHT = 3,
-  PARENT_LINK = 4,
-  ORDER = 5,
-  OVERLAP = 6,
-  GAP = 7,
-  MAX_GAP = 8,
-  SLAB_COUNT = 9,
-  ANCHOR_NOT_LAST = 10,
-  CACHED_NODE = 11,
-  SENTINEL = 12,
-  RANGE_INVERTED = 13,
-  CYCLE = 14,
-  COUNT = 15,
-  ALIGN = 16,
+  ROOT_RED = 1, RED_RED, BLACK_HEIGHT, PARENT_LINK, ORDER, OVERLAP, GAP, MAX_GAP, SLAB_COUNT,
+  ANCHOR_NOT_LAST, CACHED_NODE, SENTINEL, RANGE_INVERTED, CYCLE, COUNT, ALIGN,
   /** The header's region offsets are not what its geometry gives, or run past memory. */
-  LAYOUT = 17,
+  LAYOUT,
 }
 
 /** Index of the node at which the last failing check stopped. */

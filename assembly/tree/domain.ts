@@ -2,7 +2,8 @@
 // find_iova, free_iova, reserve_iova, with the cached-node bookkeeping that
 // decides where the next search starts. Callers hold the tree lock.
 
-import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodeAt } from "../layout";
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodeAt, treeLockAddr } from "../layout";
+import { holds } from "../lock";
 import { propagate, recompute, setGap, setCount, augmentLeaf } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
@@ -176,6 +177,7 @@ function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
  * treeError set.
  */
 export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64 {
+  if (DEBUG) assert(holds(treeLockAddr(d)), "allocRange: the caller holds the tree lock");
   let limitPfn = limit + 1;
   let mask: u64 = aligned ? ~(<u64>0) << (64 - clz<u64>(size - 1)) : ~(<u64>0);
   if (limitPfn <= d.dma32Pfn && size >= d.max32AllocSize) {
@@ -249,6 +251,7 @@ export function findNode(d: Domain, pfn: u64): u32 {
 /** private_free_iova (__free_iova given the node): cached-node update, unlink, back to the slab. */
 export function removeNode(d: Domain, z: u32): void {
   if (DEBUG) assert(z != NIL && z != ANCHOR);
+  if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
   let succ = next(d, z);
   let Z = N(d, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
@@ -299,6 +302,7 @@ function firstEndingAtOrAbove(d: Domain, pfn: u64): u32 {
  * Returns false (treeError set) only when a needed node could not be had.
  */
 export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
+  if (DEBUG) assert(holds(treeLockAddr(d)), "reserveRange: the caller holds the tree lock");
   let overlap = false;
   let i = firstEndingAtOrAbove(d, lo);
   while (i != NIL) {

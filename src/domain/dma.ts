@@ -73,9 +73,9 @@ export class DmaPath {
       this.segs[2 * i] = w.start;
       this.segs[2 * i + 1] = w.end;
     }
-    const before = d.ex.treeStat(d.base, codes().TreeStat.ranges);
+    const before = d.ex.domainStat(d.base, codes().Stat.ranges);
     if (!d.ex.reservePciWindows(d.base, d.scratch, n)) throw new InvalidArgumentError("windows", n, "did not fit the node slab");
-    this.reservedRanges += d.ex.treeStat(d.base, codes().TreeStat.ranges) - before;
+    this.reservedRanges += d.ex.domainStat(d.base, codes().Stat.ranges) - before;
   }
 
   /**
@@ -163,7 +163,7 @@ export class DmaPath {
     let problem = name ? BOOKS_TEXT[name] : `books code ${code}`;
     if (code === Books.TREE_INVALID) problem += `: ${d.checkProblem()}`;
     if (code === Books.RANGES_UNACCOUNTED) {
-      const ranges = d.ex.treeStat(d.base, codes().TreeStat.ranges);
+      const ranges = d.ex.domainStat(d.base, codes().Stat.ranges);
       problem += ` (tree ${ranges} ranges, cached ${d.ex.domainCachedPfns(d.base)}, mapped ${live}, reserved ${this.reservedRanges})`;
     }
     return { ok: false, problem };

@@ -15,7 +15,7 @@ import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, policyCode, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
-import { readCacheStats, type CacheStats } from "./stats.js";
+import { StatsDump, readCacheStats, type CacheStats } from "./stats.js";
 import { POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
 
 /**
@@ -216,7 +216,7 @@ export class IovaDomain implements DisposableView {
    * a worker exits). With `{ shareCpu: true }` the view claims nothing and
    * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
    * share its rcache in the kernel) and its scratch slot: the views of one
-   * CPU must then never make batch, ranges() or DMA calls at the same time.
+   * CPU must then never make batch, ranges(), stats(), cacheStats() or DMA calls at the same time.
    * @throws InvalidArgumentError for a handle that is not this package's
    *   (forged, from JSON, mixed from two domains) or a CPU already attached;
    *   DomainDestroyedError for a destroyed domain
@@ -233,10 +233,12 @@ export class IovaDomain implements DisposableView {
     }
     const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
     if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
-    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
-    const header = { cpus: ex.magStat(h.base, codes().MagStat.cpus), nodeCap: ex.treeStat(h.base, codes().TreeStat.nodeCap),
-      startPfn: ex.treeStat(h.base, codes().TreeStat.startPfn), policy: ex.magStat(h.base, codes().MagStat.policy) };
-    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== policyCode(h.policy)) {
+    // The handle's module, not this thread's: a worker may have none yet (a browser's), and adopts it only below.
+    const { Stat } = codes(h.module);
+    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base, h.module), 0) !== 0) throw new DomainDestroyedError("attach");
+    const header = { cpus: ex.domainStat(h.base, Stat.cpus), nodeCap: ex.domainStat(h.base, Stat.nodeCap),
+      startPfn: ex.domainStat(h.base, Stat.startPfn), policy: ex.domainStat(h.base, Stat.policy) };
+    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== policyCode(h.policy, h.module)) {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
@@ -253,7 +255,7 @@ export class IovaDomain implements DisposableView {
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
-      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, codes().TreeStat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
+      policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
@@ -273,7 +275,7 @@ export class IovaDomain implements DisposableView {
 
   /** The first pfn above the 32-bit DMA space (dma_32bit_pfn). */
   get dma32Pfn(): number {
-    return this.ex.treeStat(this.base, codes().TreeStat.dma32Pfn);
+    return this.ex.domainStat(this.base, codes().Stat.dma32Pfn);
   }
 
   // ---------------------------------------------------------------- tree API
@@ -389,7 +391,8 @@ export class IovaDomain implements DisposableView {
 
   stats(): TreeStats {
     this.live("stats");
-    const s = (k: MemberOf<"TreeStat">) => this.ex.treeStat(this.base, codes().TreeStat[k]);
+    const dump = this.statsDump();
+    const s = (k: Exclude<MemberOf<"Stat">, "COUNT">) => dump.stat(k);
     return {
       ranges: s("ranges"), maxRanges: s("nodeCap"), allocs: s("allocs"), frees: s("frees"),
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
@@ -557,7 +560,17 @@ export class IovaDomain implements DisposableView {
   /** Magazines, depots and counters, as the kernel thread's dumps show them. */
   cacheStats(): CacheStats {
     this.live("cacheStats");
-    return readCacheStats(this.ex, this.base);
+    return readCacheStats(this.statsDump());
+  }
+
+  /**
+   * @internal Every counter of the domain at once: one call into the core,
+   * through this view's scratch slot (as ranges() uses it), copied out
+   * before it returns.
+   */
+  statsDump(): StatsDump {
+    this.live("statsDump");
+    return new StatsDump(this.ex, this.memory, this.base, this.scratch);
   }
 
   /** Fault injection: at most `n` magazines may be out of the slab at once. */
@@ -651,7 +664,7 @@ export class IovaDomain implements DisposableView {
 
 /** Options of IovaDomain.attach. */
 export interface AttachOptions {
-  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges() and DMA calls apart. Default false. */
+  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges(), stats(), cacheStats() and DMA calls apart. Default false. */
   shareCpu?: boolean;
 }
 
@@ -663,8 +676,8 @@ function belowAnchor(pfn: number): number | null {
   return pfn > MAX_PFN ? null : pfn;
 }
 
-function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
-  return new Int32Array(memory.buffer, base + ex.layoutField(codes().LayoutField.destroyed), 1);
+function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number, module?: WasmModule): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes(module).LayoutField.destroyed), 1);
 }
 
 /** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */
@@ -744,5 +757,5 @@ function align(x: number, a: number): number {
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
 function memoryMaxBytes(base: number, ex: IovaExports): number {
-  return Math.ceil((base + ex.treeStat(base, codes().TreeStat.maxTotalBytes)) / 65536) * 65536;
+  return Math.ceil((base + ex.domainStat(base, codes().Stat.maxTotalBytes)) / 65536) * 65536;
 }

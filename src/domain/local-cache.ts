@@ -60,7 +60,7 @@ export class LocalCache implements DisposableView {
   /** A range of `size` pages (1..32, rounded up to a power of two), size-aligned; null if none. */
   alloc(size: number): number | null {
     if (this.closed || this.domain.isDestroyed) this.live("alloc");
-    const o = orderOf(size);
+    const o = orderOf(size, this.tops.length);
     let top = this.tops[o];
     if (top === 0) {
       this.refill(o);
@@ -74,7 +74,7 @@ export class LocalCache implements DisposableView {
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
     if (this.closed || this.domain.isDestroyed) this.live("free");
-    const o = orderOf(size);
+    const o = orderOf(size, this.tops.length);
     if (!(Number.isSafeInteger(pfn) && pfn >= this.domain.startPfn && pfn <= this.limitPfn)) {
       throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${this.domain.startPfn}..${this.limitPfn})`);
     }
@@ -141,8 +141,9 @@ export class LocalCache implements DisposableView {
   }
 }
 
-function orderOf(size: number): number {
-  const maxCached = 2 ** (codes().ORDERS - 1);  // the largest size the core's caches hold
+/** The order of `size` among `orders` cached orders (the core's ORDERS: tops has one per order). */
+function orderOf(size: number, orders: number): number {
+  const maxCached = 2 ** (orders - 1);  // the largest size the core's caches hold
   if (!(Number.isInteger(size) && size >= 1 && size <= maxCached)) {
     throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${maxCached} (larger sizes: use the domain's alloc)`);
   }

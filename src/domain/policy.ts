@@ -1,6 +1,7 @@
 // Depot policies and the cache geometry each one implies.
 import { InvalidArgumentError } from "../errors.js";
 import { codes, type MemberOf } from "../wasm/codes.js";
+import type { WasmModule } from "../wasm/types.js";
 
 export const POLICIES = ["linux-5.10", "cpu-flush", "scaled-depot", "linux-6.4", "adaptive"] as const;
 export type DepotPolicy = (typeof POLICIES)[number];
@@ -11,9 +12,9 @@ const POLICY_MEMBER: Record<DepotPolicy | "tree-only", MemberOf<"Policy">> = {
   "linux-6.4": "LINUX_64", adaptive: "ADAPTIVE",
 };
 
-/** The number the domain header stores for a policy. */
-export function policyCode(policy: DepotPolicy | "tree-only"): number {
-  return codes().Policy[POLICY_MEMBER[policy]];
+/** The number the domain header stores for a policy (as `module` numbers it; default: this thread's). */
+export function policyCode(policy: DepotPolicy | "tree-only", module?: WasmModule): number {
+  return codes(module).Policy[POLICY_MEMBER[policy]];
 }
 
 /** MAX_GLOBAL_MAGS of v5.10: the bounded depot's size per order. */

@@ -177,8 +177,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   });
 
   const walk0 = ex.walkSteps();
-  const allocs0 = ex.treeStat(base, codes().TreeStat.allocs);
-  const frees0 = ex.treeStat(base, codes().TreeStat.frees);
+  const allocs0 = ex.domainStat(base, codes().Stat.allocs);
+  const frees0 = ex.domainStat(base, codes().Stat.frees);
   const intervalNs = cfg.intervalMs * 1e6;
   let nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
   const sampler = new Sampler(domain, dma, sim, C, intervalNs, nSamples, reservedBelow32);

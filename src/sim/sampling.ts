@@ -94,12 +94,12 @@ export class Sampler {
     };
     const ex = domain.ex;
     this.walk = ex.walkSteps();
-    this.allocs = ex.treeStat(domain.base, codes().TreeStat.allocs);
+    this.allocs = ex.domainStat(domain.base, codes().Stat.allocs);
     this.timerByCpu = new Array<number>(cpus).fill(0);
     this.magSize = domain.cacheStats().magazines.size;
     this.dumpEvery = Math.max(1, Math.round(nSamples / DUMPS_PER_RUN));
-    const dma32 = ex.treeStat(domain.base, codes().TreeStat.dma32Pfn);
-    this.window32Pfns = Math.max(1, dma32 - ex.treeStat(domain.base, codes().TreeStat.startPfn) - reservedBelow32);
+    const dma32 = ex.domainStat(domain.base, codes().Stat.dma32Pfn);
+    this.window32Pfns = Math.max(1, dma32 - ex.domainStat(domain.base, codes().Stat.startPfn) - reservedBelow32);
   }
 
   get count(): number {
@@ -108,9 +108,9 @@ export class Sampler {
 
   /** Takes the sample that ends at tNs, then starts the next interval. */
   take(tNs: number): void {
-    const { ORDERS, CacheStat, DepotStat, TreeStat } = codes();
+    const { ORDERS } = codes();
     const ex = this.domain.ex;
-    const base = this.domain.base;
+    const st = this.domain.statsDump();
     const sim = this.sim;
     const secs = this.intervalNs / 1e9;
     const s = this.series;
@@ -121,8 +121,8 @@ export class Sampler {
       const loaded: number[] = [];
       const prev: number[] = [];
       for (let o = 0; o < ORDERS; o++) {
-        const l = ex.cacheStat(base, c, o, CacheStat.loaded);
-        const p = ex.cacheStat(base, c, o, CacheStat.prev);
+        const l = st.cell(c, o, "loaded");
+        const p = st.cell(c, o, "prev");
         held += l + p;
         if (dump) { loaded.push(l); prev.push(p); }
       }
@@ -133,12 +133,12 @@ export class Sampler {
     let fullEvents = 0;
     let toTree = 0;
     for (let o = 0; o < ORDERS; o++) {
-      const m = ex.depotStat(base, o, DepotStat.magazines);
+      const m = st.depot(o, "magazines");
       s.depotMags[o]!.push(m);
       if (dump) dump.depot.push(m);
       depotMags += m;
-      fullEvents += ex.depotStat(base, o, DepotStat.fullEvents);
-      toTree += ex.depotStat(base, o, DepotStat.magsToTree);
+      fullEvents += st.depot(o, "fullEvents");
+      toTree += st.depot(o, "magsToTree");
     }
     if (dump) this.dumps.push(dump);
     const depotTotal = depotMags * this.magSize;
@@ -147,7 +147,7 @@ export class Sampler {
     s.cpuTotal.push(cpuTotal);
     s.depotTotal.push(depotTotal);
     s.cachedTotal.push(cpuTotal + depotTotal);
-    s.treeSize.push(ex.treeStat(base, TreeStat.ranges));
+    s.treeSize.push(st.stat("ranges"));
     s.depotFullEvents.push(fullEvents);
     s.magsFreedToTree.push(toTree);
     // The flush queue, per CPU.
@@ -171,7 +171,7 @@ export class Sampler {
     m.timerFiringsByCpu.push(timer);
     // The tree and the 32-bit window.
     const w = ex.walkSteps();
-    const a = ex.treeStat(base, TreeStat.allocs);
+    const a = st.stat("allocs");
     const treeLock = sim.lock(sim.lockIndex("tree"));
     this.diagnostics.treeLockBusy.push(treeLock.iHeld / this.intervalNs);
     this.diagnostics.walkPerTreeAlloc.push(a > this.allocs ? (w - this.walk) / (a - this.allocs) : 0);

@@ -53,12 +53,19 @@ export const CODE_SETS = {
   Timer: ["OFF", "ARMING", "ARMED"],
   /** Bits of queue_iova's result (fqQueue, dmaUnmapIova). */
   Queued: ["FULL_FLUSH", "ARMED_TIMER", "FLUSHES_SHIFT", "FLAGS"],
-  TreeStat: ["ranges", "nodeCap", "allocs", "frees", "allocFailures", "freeMisses", "slabFull", "reserves",
-    "max32AllocSize", "dma32Pfn", "startPfn", "cachedPfn", "cached32Pfn", "totalBytes", "era", "maxGroups", "groups",
-    "growFailures", "nodesMade", "maxTotalBytes"],
-  CacheStat: ["loaded", "prev", "hits", "misses", "inserts", "insertFails", "hasLoaded", "hasPrev"],
-  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue"],
-  MagStat: ["used", "capacity", "allocFailures", "limit", "magazineSize", "policy", "cpus", "depotMax", "clockMs"],
+  /** The stats dump (assembly/api/stats.ts): domain-wide counters, and domainStat() selectors. */
+  Stat: ["ranges", "nodeCap", "allocs", "frees", "allocFailures", "freeMisses", "slabFull", "reserves", "max32AllocSize",
+    "dma32Pfn", "startPfn", "cachedPfn", "cached32Pfn", "era", "totalBytes", "maxTotalBytes", "maxGroups", "groups",
+    "growFailures", "nodesMade", "magsUsed", "magCap", "magAllocFailures", "magLimit", "magazineSize", "policy", "cpus",
+    "depotMax", "clockMs", "COUNT"],
+  /** The dump's per-order depot block. */
+  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue", "COUNT"],
+  /** The dump's per-CPU block (summed over orders). */
+  CpuStat: ["hits", "misses", "inserts", "insertFails", "COUNT"],
+  /** The dump's per-CPU-and-order block: magazine fills. */
+  CellStat: ["loaded", "prev", "COUNT"],
+  /** Byte offsets of the dump's blocks. */
+  StatsAt: ["DEPOTS", "CPUS"],
   FqStat: ["depth", "maxDepth", "queued", "freed", "fullFlushes", "timerFirings"],
   FqGlobal: ["pending", "startCnt", "finishCnt", "flushes", "invalidations", "timerState", "timerCpu", "timerDueMs"],
   /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
@@ -79,6 +86,8 @@ export type Codes = { readonly [S in CodeSet]: Readonly<Record<MemberOf<S>, numb
 };
 
 const cache = new WeakMap<object, Codes>();
+/** The last module asked for and its codes: one thread has one module, so most calls end here. */
+let last: { module: WasmModule | null; codes: Codes | null } = { module: null, codes: null };
 
 /**
  * The codes of a module (by default this thread's), read once from a probe
@@ -86,11 +95,13 @@ const cache = new WeakMap<object, Codes>();
  * @throws Error when the module's sets and the host's names differ
  */
 export function codes(module: WasmModule = compiledModule()): Codes {
+  if (module === last.module) return last.codes!;
   let c = cache.get(module);
   if (!c) {
     c = codesOf(instantiate(newSharedMemory(65536), module));
     cache.set(module, c);
   }
+  last = { module, codes: c };
   return c;
 }
 

@@ -23,7 +23,6 @@ export interface IovaExports {
   dumpRanges(base: number, fromPfn: number, out: number, max: number): number;
   check(base: number): number;
   checkBadNode(): number;
-  treeStat(base: number, which: number): number;
   destroy(base: number): void;
   /** Nodes the kernel's own walk would have visited, summed over this instance's allocs. */
   walkSteps(): number;
@@ -40,9 +39,6 @@ export interface IovaExports {
   flushAll(base: number): void;
   depotWork(base: number, order: number): number;
   depotTick(base: number, nowMs: number, intervalMs: number): number;
-  cacheStat(base: number, cpu: number, order: number, which: number): number;
-  depotStat(base: number, order: number, which: number): number;
-  magStat(base: number, which: number): number;
   setMagLimit(base: number, n: number): void;
   setCpuAlive(base: number, cpu: number, alive: number): void;
   claimCpu(base: number, cpu: number): number;
@@ -52,6 +48,12 @@ export interface IovaExports {
   deadLockAddr: WasmGlobal;
   clearDeadHolder(): void;
   layoutField(which: number): number;
+  // the stats dump (assembly/api/stats.ts)
+  /** One Stat of the domain (codes().Stat). */
+  domainStat(base: number, which: number): number;
+  /** Writes every counter into `out` (a scratch slot); returns the bytes written. */
+  statsDump(base: number, out: number): number;
+  statsBytes(cpus: number): number;
   // flush queue and dma-iommu (assembly/api/iommu.ts)
   fqBytes(cpus: number, size: number): number;
   fqInit(addr: number, base: number, cpus: number, size: number, timeoutMs: number, hz: number): void;

@@ -42,7 +42,7 @@ export function spareLockArea(domain: IovaDomain, spareCpu: number): LockArea {
   const scratchBase = domain.handle.scratchBase;
   const lockAddr = scratchBase + spareCpu * SCRATCH_BYTES;
   const counterAddr = lockAddr + 64;
-  const domainEnd = domain.base + domain.ex.treeStat(domain.base, codes().TreeStat.totalBytes);
+  const domainEnd = domain.base + domain.ex.domainStat(domain.base, codes().Stat.totalBytes);
   if (lockAddr + 128 > domain.base && lockAddr < domainEnd) {
     throw new Error(`lock area ${lockAddr} overlaps the domain [${domain.base}, ${domainEnd})`);
   }

@@ -127,9 +127,11 @@ const sharers = plan.cpuWorkers[cpu]!;
 const dma = new DmaPath(domain, sharers.indexOf(me.index), sharers.length);
 dma.hostInvalidation(iotlbFlush);
 
+const { FLUSHES_SHIFT } = codes().Queued;
+
 /** The full-queue flushes of a queue_iova result (Queued.* bits). */
 function countQueued(bits: number): void {
-  const flushes = bits >>> codes().Queued.FLUSHES_SHIFT;
+  const flushes = bits >>> FLUSHES_SHIFT;
   k.fullFlushes += flushes;
   k.domainFlushes += flushes;
 }
