@@ -360,7 +360,7 @@ export function layoutIntact(d: Domain): bool {
   let base = <u64>changetype<usize>(d);
   planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
   // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
-  let total = <u64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+  let total = <u64>atomic.load<u32>(totalBytesAddr(d));
   let slab = total - <u64>d.offNodes;
   return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
     && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups
@@ -441,6 +441,42 @@ export function layoutIntact(d: Domain): bool {
   if (offsetof<Depot>("waiters") != offsetof<Depot>("lock") + LOCK_WAITERS) ERROR("Depot.waiters must follow lock");
   return changetype<usize>(dp) + offsetof<Depot>("lock");
 }
+
+// --- fields other threads read or write without the lock that guards them
+// (atomic loads and stores): reached by address through one of these ---
+
+/** Domain.magic: set last by domainInit, so a domain is valid once it holds MAGIC. */
+// @ts-ignore: decorator
+@inline export function magicAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("magic"); }
+/** Domain.totalBytes: stored after the memory grew, read by check() and the stats. */
+// @ts-ignore: decorator
+@inline export function totalBytesAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("totalBytes"); }
+/** Domain.groups: the slab groups the memory covers. */
+// @ts-ignore: decorator
+@inline export function groupsAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("groups"); }
+/** Domain.destroyed: 1 once destroy() ran (the host's views read it). */
+// @ts-ignore: decorator
+@inline export function destroyedAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("destroyed"); }
+/** Domain.poisoned: the id of a dead lock holder, or 0. */
+// @ts-ignore: decorator
+@inline export function poisonedAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("poisoned"); }
+/** CpuState.alive: read by waiters to tell a dead holder. */
+// @ts-ignore: decorator
+@inline export function aliveAddr(st: CpuState): usize { return changetype<usize>(st) + offsetof<CpuState>("alive"); }
+/** CpuState.attached: claimed by one view's attach (cmpxchg). */
+// @ts-ignore: decorator
+@inline export function attachedAddr(st: CpuState): usize { return changetype<usize>(st) + offsetof<CpuState>("attached"); }
+/** CpuCache.loaded and .prev: read by the stats without the CPU's lock. */
+// @ts-ignore: decorator
+@inline export function loadedAddr(c: CpuCache): usize { return changetype<usize>(c) + offsetof<CpuCache>("loaded"); }
+// @ts-ignore: decorator
+@inline export function prevAddr(c: CpuCache): usize { return changetype<usize>(c) + offsetof<CpuCache>("prev"); }
+/** Depot.size: read by the stats without the depot lock. */
+// @ts-ignore: decorator
+@inline export function depotSizeAddr(dp: Depot): usize { return changetype<usize>(dp) + offsetof<Depot>("size"); }
+/** Depot.magsToTree: counted outside the depot lock. */
+// @ts-ignore: decorator
+@inline export function magsToTreeAddr(dp: Depot): usize { return changetype<usize>(dp) + offsetof<Depot>("magsToTree"); }
 
 /** The domain whose header starts at byte address base. */
 // @ts-ignore: decorator

@@ -16,7 +16,7 @@
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 
-import { Domain, LOCK_WAITERS, cpuStateAt } from "./layout";
+import { Domain, LOCK_WAITERS, cpuStateAt, aliveAddr, poisonedAddr } from "./layout";
 import { selfId } from "./self";
 import { DEBUG } from "./debug";
 
@@ -38,10 +38,6 @@ export function clearDeadHolder(): void {
   deadLockAddr = 0;
 }
 
-// @ts-ignore: decorator
-@inline function poisonAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("poisoned");
-}
 /** Address of the lock word that had a dead holder. */
 export let deadLockAddr: usize = 0;
 
@@ -91,12 +87,12 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
       let holder = atomic.load<u32>(word);
-      let poisonedBy = atomic.load<u32>(poisonAddr(d));
-      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(changetype<usize>(cpuStateAt(d, holder - 1))) == 0;
+      let poisonedBy = atomic.load<u32>(poisonedAddr(d));
+      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(aliveAddr(cpuStateAt(d, holder - 1))) == 0;
       if (dead || poisonedBy != 0) {
         // A thread that traps here may itself hold other locks: poison the
         // domain so that whoever waits on those fails too instead of hanging.
-        if (dead) atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
+        if (dead) atomic.cmpxchg<u32>(poisonedAddr(d), 0, holder);
         atomic.sub<u32>(word + LOCK_WAITERS, 1);
         deadHolder = dead ? holder : poisonedBy;
         deadLockAddr = word;

@@ -8,7 +8,7 @@
 // coordination beyond this lock; only host-side typed-array views can be
 // stale, and the host re-makes those (src/wasm/views.ts).
 
-import { Domain, GROUP_SHIFT, GROUP_CELLS, GROUP_BYTES, USABLE_CELLS, NIL, slabLockAddr } from "./layout";
+import { Domain, GROUP_SHIFT, GROUP_CELLS, GROUP_BYTES, USABLE_CELLS, NIL, slabLockAddr, totalBytesAddr } from "./layout";
 import { lock, unlock, holds } from "./lock";
 import { DEBUG } from "./debug";
 import { selfId } from "./self";
@@ -50,6 +50,6 @@ function mapGroups(d: Domain, groups: u32): bool {
     }
   }
   d.groups = groups;
-  atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"), d.offNodes + groups * GROUP_BYTES);
+  atomic.store<u32>(totalBytesAddr(d), d.offNodes + groups * GROUP_BYTES);
   return true;
 }

@@ -2,12 +2,11 @@
 // given CPU, the flush paths, the policy clock, stats and fault injection.
 
 import { treeError } from "../tree/domain";
-import { Domain, CpuCache, CpuState, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
+import { cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
-import { magSize } from "../rcache/magazine";
 import { depotWork as depotWorkIn, depotTick as depotTickIn } from "../rcache/depot";
 import { fastAllocRoundsSize } from "../era";
 
@@ -107,14 +106,14 @@ export function setMagLimit(base: usize, n: u32): void {
 }
 
 export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
-  let st = changetype<usize>(cpuStateAt(domainAt(base), cpu));
-  atomic.store<u32>(st, alive ? 1 : 0);
-  if (!alive) atomic.store<u32>(st + offsetof<CpuState>("attached"), 0);  // dead: its scratch slot is free again
+  let st = cpuStateAt(domainAt(base), cpu);
+  atomic.store<u32>(aliveAddr(st), alive ? 1 : 0);
+  if (!alive) atomic.store<u32>(attachedAddr(st), 0);  // dead: its scratch slot is free again
 }
 
 /** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */
 export function claimCpu(base: usize, cpu: u32): u32 {
-  return atomic.cmpxchg<u32>(changetype<usize>(cpuStateAt(domainAt(base), cpu)) + offsetof<CpuState>("attached"), 0, 1);
+  return atomic.cmpxchg<u32>(attachedAddr(cpuStateAt(domainAt(base), cpu)), 0, 1);
 }
 
 /** Err.* of the last failed tree allocation of this instance (allocFast's failures end in the tree). */

@@ -12,7 +12,10 @@
 // host's bound on magazineSize), so 1024 CPUs fit in the 64 KiB scratch
 // slot a view passes as `out` (test/interface.test.ts checks statsBytes(1024)).
 
-import { Domain, CpuCache, Depot, GROUP_BYTES, ORDERS, cpuCacheAt, depotAt, domainAt, nodeAt } from "../layout";
+import {
+  Domain, CpuCache, Depot, GROUP_BYTES, ORDERS, cpuCacheAt, depotAt, domainAt, nodeAt, totalBytesAddr, groupsAddr, depotSizeAddr,
+  loadedAddr, prevAddr,
+} from "../layout";
 import { magSize } from "../rcache/magazine";
 import { DEBUG } from "../debug";
 
@@ -63,11 +66,6 @@ export function statsBytes(cpus: u32): u32 {
   return cellsAt(cpus) + cpus * ORDERS * <u32>CellStat.COUNT * 2;
 }
 
-// @ts-ignore: decorator
-@inline function loadU32(d: Domain, field: usize): u32 {
-  return atomic.load<u32>(changetype<usize>(d) + field);
-}
-
 /** One Stat of domain d. The sums over the CPU caches cost cpus * ORDERS loads each. */
 function stat(d: Domain, which: i32): f64 {
   switch (which) {
@@ -85,10 +83,10 @@ function stat(d: Domain, which: i32): f64 {
     case Stat.cachedPfn: return <f64>nodeAt(d, d.cachedNode).lo;
     case Stat.cached32Pfn: return <f64>nodeAt(d, d.cached32Node).lo;
     case Stat.era: return <f64>d.era;
-    case Stat.totalBytes: return <f64>loadU32(d, offsetof<Domain>("totalBytes"));
+    case Stat.totalBytes: return <f64>atomic.load<u32>(totalBytesAddr(d));
     case Stat.maxTotalBytes: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     case Stat.maxGroups: return <f64>d.maxGroups;
-    case Stat.groups: return <f64>loadU32(d, offsetof<Domain>("groups"));
+    case Stat.groups: return <f64>atomic.load<u32>(groupsAddr(d));
     case Stat.growFailures: return <f64>d.growFailures;
     case Stat.nodesMade: return <f64>d.nodesMade;
     case Stat.magsUsed: return <f64>d.magsUsed;
@@ -116,7 +114,7 @@ function cacheStat(cc: CpuCache, which: i32): u64 {
 
 function depotStat(dp: Depot, which: i32): f64 {
   switch (which) {
-    case DepotStat.magazines: return <f64>atomic.load<u32>(changetype<usize>(dp) + offsetof<Depot>("size"));
+    case DepotStat.magazines: return <f64>atomic.load<u32>(depotSizeAddr(dp));
     case DepotStat.pushes: return <f64>dp.pushes;
     case DepotStat.pops: return <f64>dp.pops;
     case DepotStat.fullEvents: return <f64>dp.fullEvents;
@@ -149,10 +147,10 @@ export function statsDump(base: usize, out: usize): u32 {
       store<f64>(row + (<usize>i << 3), <f64>n);
     }
     for (let o: u32 = 0; o < ORDERS; o++) {
-      let cc = changetype<usize>(cpuCacheAt(d, c, o));
+      let cc = cpuCacheAt(d, c, o);
       let at = cells + (<usize>(c * ORDERS + o) * CellStat.COUNT << 1);
-      store<u16>(at + (CellStat.loaded << 1), magSize(d, atomic.load<u32>(cc + offsetof<CpuCache>("loaded"))));
-      store<u16>(at + (CellStat.prev << 1), magSize(d, atomic.load<u32>(cc + offsetof<CpuCache>("prev"))));
+      store<u16>(at + (CellStat.loaded << 1), magSize(d, atomic.load<u32>(loadedAddr(cc))));
+      store<u16>(at + (CellStat.prev << 1), magSize(d, atomic.load<u32>(prevAddr(cc))));
     }
   }
   return statsBytes(d.cpus);

@@ -3,8 +3,8 @@
 // domain's base address and holds the tree lock for its whole duration.
 
 import {
-  Domain, Err, Flag, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
-  cpuStateAt, layoutIntact, treeLockAddr,
+  Err, Flag, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, MAGIC, LAYOUT_VERSION,
+  cpuStateAt, layoutIntact, treeLockAddr, magicAddr, destroyedAddr,
 } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId, setSelf } from "../self";
@@ -54,13 +54,13 @@ export function domainInit(
   initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
   d.version = LAYOUT_VERSION;
-  atomic.store<u32>(base, MAGIC);  // last: a domain is valid once magic is set
+  atomic.store<u32>(magicAddr(d), MAGIC);  // last: a domain is valid once magic is set
 }
 
 /** Checks that base holds a domain of this layout version (0 if so). */
 export function domainProbe(base: usize): u32 {
   let d = domainAt(base);
-  if (atomic.load<u32>(base) != MAGIC) return 1;
+  if (atomic.load<u32>(magicAddr(d)) != MAGIC) return 1;
   if (d.version != LAYOUT_VERSION) return 2;
   return 0;
 }
@@ -172,7 +172,7 @@ export function checkBadNode(): u32 { return badNode; }
 
 export function destroy(base: usize): void {
   let d = domainAt(base);
-  atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("destroyed"), 1);
+  atomic.store<u32>(destroyedAddr(d), 1);
 }
 
 /** Nodes the kernel's node-by-node walk would have visited, over this instance's allocs. */

@@ -10,7 +10,7 @@
 //    100 ms while the depot holds more than one per CPU; adaptive: working-
 //    set reclaim, see docs/adaptive-policy.md).
 
-import { Domain, Depot, Policy, ORDERS, depotAt, depotLockAddr, magAt } from "../layout";
+import { Domain, Depot, Policy, ORDERS, depotAt, depotLockAddr, magAt, magsToTreeAddr } from "../layout";
 import { lock, unlock, holds } from "../lock";
 import { DEBUG } from "../debug";
 import { selfId } from "../self";
@@ -60,7 +60,7 @@ export function depotPop(d: Domain, dp: Depot): u32 {
 export function retireMagazine(d: Domain, dp: Depot, m: u32): void {
   magFreePfns(d, m);
   magFree(d, m);
-  atomic.add<u64>(changetype<usize>(dp) + offsetof<Depot>("magsToTree"), 1);
+  atomic.add<u64>(magsToTreeAddr(dp), 1);
 }
 
 /** One run of iova_depot_work_func for an order. True if it freed a magazine. */
