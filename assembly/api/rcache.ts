@@ -7,7 +7,8 @@ import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
-import { depotWork as depotWorkIn, depotTick as depotTickIn } from "../rcache/depot";
+import { depotWork as depotWorkIn } from "../rcache/depot";
+import { depotTick as depotTickIn } from "../rcache/tick";
 import { fastAllocRoundsSize } from "../era";
 
 /**
@@ -97,6 +98,11 @@ export function depotWork(base: usize, order: u32): bool {
 /** Advances the domain clock and runs the policy work that fell due; returns magazines freed. */
 export function depotTick(base: usize, nowMs: f64, intervalMs: f64): u32 {
   return depotTickIn(domainAt(base), <u64>nowMs, <u64>intervalMs);
+}
+
+/** adaptive: at most n pfns go back to the tree per hold of the tree lock (the policy's slice). */
+export function setReclaimSlice(base: usize, n: u32): void {
+  domainAt(base).reclaimSlice = n < 1 ? 1 : n;
 }
 
 /** Fault injection: at most n magazines may be out of the slab at once. */

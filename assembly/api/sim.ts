@@ -10,7 +10,7 @@ import {
   Sim, P, T, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
-import { heapPush } from "../sim/heap";
+import { queueInit, queuePush } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
 import { runUntil } from "../sim/loop";
@@ -75,11 +75,15 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   }
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
+  // Buckets about one event wide: a slot's round trip (the device's latency and the CPUs' work) over the slots.
+  let roundTrip = load<f64>(addr + P_OFF + (<usize>P.DEV_BASE_NS << 3)) + load<f64>(addr + P_OFF + (<usize>P.SUBMIT_NS << 3)) +
+    load<f64>(addr + P_OFF + (<usize>P.COMPLETE_NS << 3));
+  queueInit(s, roundTrip / <f64>s.slots);
   for (let k: u32 = 0; k < s.slots; k++) {
     let sp = slotPtr(s, k);
     store<u32>(sp, k / s.iodepth);
     store<u32>(sp, PH_SUBMIT, 4);
-    heapPush(s, 0, k);
+    queuePush(s, 0, k);
   }
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>P.TICK_NS << 3));
 }
@@ -131,7 +135,12 @@ export function simWindow32(addr: usize): f64 {
 }
 export function simLowest32(addr: usize): f64 { return simAt(addr).lowestPfn32; }
 
-/** Lock i (0 tree, 1.. depot per order, then flush queue per CPU): 0 held, 1 wait, 2 interval held, 3 interval wait, 4 acquisitions, 5 hand-offs. */
+/**
+ * Lock i (0 tree, 1.. depot per order, then flush queue per CPU): 0 held, 1
+ * wait, 2 interval held, 3 interval wait, 4 acquisitions, 5 hand-offs, 6
+ * longest hold; by the kworker (the domain clock's policy work): 7 holds,
+ * 8 held, 9 longest hold.
+ */
 export function simLockStat(addr: usize, i: u32, which: u32): f64 {
   let lk = lockAt(simAt(addr), i);
   switch (which) {
@@ -141,6 +150,10 @@ export function simLockStat(addr: usize, i: u32, which: u32): f64 {
     case 3: return lk.iWait;
     case 4: return lk.acquisitions;
     case 5: return lk.handoffs;
+    case 6: return lk.maxHeld;
+    case 7: return lk.kwHolds;
+    case 8: return lk.kwHeld;
+    case 9: return lk.kwMaxHeld;
     default: return -1;
   }
 }

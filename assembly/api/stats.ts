@@ -17,6 +17,7 @@ import {
   loadedAddr, prevAddr,
 } from "../layout";
 import { magSize } from "../rcache/magazine";
+import { reclaimingPfns } from "../rcache/reclaim";
 import { DEBUG } from "../debug";
 
 /** Domain-wide counters and geometry: the dump's first block, one f64 each. */
@@ -28,12 +29,18 @@ export enum Stat {
   totalBytes, maxTotalBytes, maxGroups, groups, growFailures, nodesMade,
   // the magazines and the cache geometry
   magsUsed, magCap, magAllocFailures, magLimit, magazineSize, policy, cpus, depotMax, clockMs,
+  // adaptive's reclaim: at most this many pfns go to the tree per hold of the tree lock
+  reclaimSlice,
   COUNT,
 }
 
-/** Per order: the depot's counters, the dump's second block. */
+/**
+ * Per order: the depot's counters, the dump's second block. reclaimingPfns:
+ * pfns adaptive's reclaim took from the depot and is returning slice by
+ * slice (still cached); reclaimDebt: magazines of its surplus not yet returned.
+ */
 export enum DepotStat {
-  magazines, pushes, pops, fullEvents, magsToTree, workDue,
+  magazines, pushes, pops, fullEvents, magsToTree, workDue, reclaimingPfns, reclaimDebt,
   COUNT,
 }
 
@@ -98,6 +105,7 @@ function stat(d: Domain, which: i32): f64 {
     case Stat.cpus: return <f64>d.cpus;
     case Stat.depotMax: return <f64>d.depotMax;
     case Stat.clockMs: return <f64>d.clockMs;
+    case Stat.reclaimSlice: return <f64>d.reclaimSlice;
     default: return -1;
   }
 }
@@ -112,7 +120,8 @@ function cacheStat(cc: CpuCache, which: i32): u64 {
   }
 }
 
-function depotStat(dp: Depot, which: i32): f64 {
+function depotStat(d: Domain, o: u32, which: i32): f64 {
+  let dp = depotAt(d, o);
   switch (which) {
     case DepotStat.magazines: return <f64>atomic.load<u32>(depotSizeAddr(dp));
     case DepotStat.pushes: return <f64>dp.pushes;
@@ -120,6 +129,8 @@ function depotStat(dp: Depot, which: i32): f64 {
     case DepotStat.fullEvents: return <f64>dp.fullEvents;
     case DepotStat.magsToTree: return <f64>dp.magsToTree;
     case DepotStat.workDue: return <f64>dp.workDue;
+    case DepotStat.reclaimingPfns: return <f64>reclaimingPfns(d, o);
+    case DepotStat.reclaimDebt: return <f64>dp.reclaimDebt;
     default: return -1;
   }
 }
@@ -136,7 +147,7 @@ export function statsDump(base: usize, out: usize): u32 {
   for (let i = 0; i < Stat.COUNT; i++) store<f64>(out + (<usize>i << 3), stat(d, i));
   for (let o: u32 = 0; o < ORDERS; o++) {
     let row = out + StatsAt.DEPOTS + <usize>o * DepotStat.COUNT * 8;
-    for (let i = 0; i < DepotStat.COUNT; i++) store<f64>(row + (<usize>i << 3), depotStat(depotAt(d, o), i));
+    for (let i = 0; i < DepotStat.COUNT; i++) store<f64>(row + (<usize>i << 3), depotStat(d, o, i));
   }
   let cells = out + cellsAt(d.cpus);
   for (let c: u32 = 0; c < d.cpus; c++) {

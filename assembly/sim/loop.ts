@@ -14,14 +14,15 @@
 import { Domain, ORDERS, Err, cpuCacheAt } from "../layout";
 import { orderOf } from "../rcache/rcache";
 import { magEmpty } from "../rcache/magazine";
-import { depotTick } from "../rcache/depot";
+import { depotTimers, depotSlicesDue } from "../rcache/tick";
+import { reclaimSlice } from "../rcache/reclaim";
 import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFree } from "../iommu/flush-queue";
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
 import {
   Sim, P, T, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { heapTopTime, heapTopId, heapReplaceTop, heapPop } from "./heap";
+import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
 import {
@@ -139,7 +140,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
     setCpuFreeAt(s, c, now);
     bump(s, T.MAP_FAILURES, 1);
-    heapReplaceTop(s, now + pAt(s, P.RETRY_NS), k);
+    queueReplaceFirst(s, now + pAt(s, P.RETRY_NS), k);
     return;
   }
   setCpuFreeAt(s, c, now);
@@ -162,7 +163,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   } else {
     done = now + xfer + lat;
   }
-  heapReplaceTop(s, done, k);
+  queueReplaceFirst(s, done, k);
 }
 
 function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
@@ -216,7 +217,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
   store<u32>(sp, 0, 16);
-  heapReplaceTop(s, now, k);
+  queueReplaceFirst(s, now, k);
 }
 
 /** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
@@ -239,13 +240,26 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   setCpuFreeAt(s, tc, now);
 }
 
-/** The domain clock's tick at `at`: policy work (depot timers, reclaim) on a kworker, charged to the locks only. */
+/**
+ * The domain clock's tick at `at`: policy work on a kworker, charged to the
+ * locks only. The timers' work is one hold; each of adaptive's reclaim
+ * slices is its own hold of the depot and tree locks, after the last.
+ */
 function tick(s: Sim, d: Domain, at: f64): void {
+  let ms = <u64>(at / 1e6);
+  let reclaimMs = <u64>pAt(s, P.RECLAIM_MS);
+  let kworker = s.cpus;
   snapTree(d);
   snapDepots(s, d);
-  depotTick(d, <u64>(at / 1e6), <u64>pAt(s, P.RECLAIM_MS));
-  let kworker = s.cpus;
-  chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  depotTimers(d, ms, reclaimMs);
+  let t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  let n = depotSlicesDue(d, ms, reclaimMs);
+  for (let i: u32 = 0; i < n; i++) {
+    snapTree(d);
+    snapDepots(s, d);
+    if (reclaimSlice(d) == 0) break;
+    t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, t), 0);
+  }
 }
 
 /**
@@ -256,12 +270,12 @@ export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let duration = pAt(s, P.DURATION_NS);
   let tickNs = pAt(s, P.TICK_NS);
   while (true) {
-    let hasEvent = s.heapSize > 0;
-    if (!hasEvent && s.timerOn == 0) {
+    let k = queueFirst(s);
+    if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    let t = hasEvent ? heapTopTime(s) : Infinity;
+    let t = k != NO_EVENT ? eventTime(s, k) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
@@ -273,10 +287,9 @@ export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       timer(s, d, fq);
       continue;
     }
-    let k = heapTopId(s);
     if (load<u32>(slotPtr(s, k), 4) == PH_SUBMIT) {
       if (t >= duration) {
-        heapPop(s);  // submission has stopped: the slot goes idle
+        queuePopFirst(s);  // submission has stopped: the slot goes idle
         continue;
       }
       submit(s, d, k, t);

@@ -56,7 +56,7 @@ export interface CacheStats {
   depot: number[];
   /** pfns held in CPU magazines. */
   cpuTotal: number;
-  /** pfns held in depots. */
+  /** pfns held in depots (with those adaptive's reclaim took out and is returning slice by slice). */
   depotTotal: number;
   total: number;
   treeRanges: number;
@@ -98,7 +98,7 @@ export function readCacheStats(dump: StatsDump): CacheStats {
   for (let o = 0; o < ORDERS; o++) {
     const mags = dump.depot(o, "magazines");
     s.depot.push(mags);
-    s.depotTotal += mags * magSize;
+    s.depotTotal += mags * magSize + dump.depot(o, "reclaimingPfns");
     s.depotPushes += dump.depot(o, "pushes");
     s.depotPops += dump.depot(o, "pops");
     s.depotFullEvents += dump.depot(o, "fullEvents");

@@ -57,9 +57,9 @@ export const CODE_SETS = {
   Stat: ["ranges", "nodeCap", "allocs", "frees", "allocFailures", "freeMisses", "slabFull", "reserves", "max32AllocSize",
     "dma32Pfn", "startPfn", "cachedPfn", "cached32Pfn", "era", "totalBytes", "maxTotalBytes", "maxGroups", "groups",
     "growFailures", "nodesMade", "magsUsed", "magCap", "magAllocFailures", "magLimit", "magazineSize", "policy", "cpus",
-    "depotMax", "clockMs", "COUNT"],
+    "depotMax", "clockMs", "reclaimSlice", "COUNT"],
   /** The dump's per-order depot block. */
-  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue", "COUNT"],
+  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue", "reclaimingPfns", "reclaimDebt", "COUNT"],
   /** The dump's per-CPU block (summed over orders). */
   CpuStat: ["hits", "misses", "inserts", "insertFails", "COUNT"],
   /** The dump's per-CPU-and-order block: magazine fills. */

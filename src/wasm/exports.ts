@@ -40,6 +40,7 @@ export interface IovaExports {
   depotWork(base: number, order: number): number;
   depotTick(base: number, nowMs: number, intervalMs: number): number;
   setMagLimit(base: number, n: number): void;
+  setReclaimSlice(base: number, n: number): void;
   setCpuAlive(base: number, cpu: number, alive: number): void;
   claimCpu(base: number, cpu: number): number;
   lastTreeError(): number;
