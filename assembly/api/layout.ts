@@ -8,7 +8,7 @@ import { Domain, CpuCache, Depot, Magazine, MAG_HEADER, CACHE_LINE, CELL_BYTES, 
 export enum LayoutField {
   cpus, magSize, magStride, offSlab, offCpuCaches, offDepots, treeLock, cpuCacheLoaded, cpuCachePrev,
   depotHead, depotSize, magNext, magHeader, cacheLine, magSizeField, cellBytes, groupBytes,
-  usableCells, destroyed,
+  usableCells, destroyed, poisoned,
 }
 
 export function layoutField(which: u32): u32 {
@@ -32,6 +32,7 @@ export function layoutField(which: u32): u32 {
     case LayoutField.groupBytes: return GROUP_BYTES;
     case LayoutField.usableCells: return USABLE_CELLS;
     case LayoutField.destroyed: return offsetof<Domain>("destroyed");
+    case LayoutField.poisoned: return offsetof<Domain>("poisoned");
     default: return 0xFFFFFFFF;
   }
 }

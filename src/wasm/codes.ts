@@ -71,7 +71,7 @@ export const CODE_SETS = {
   /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
   LayoutField: ["cpus", "magSize", "magStride", "offSlab", "offCpuCaches", "offDepots", "treeLock", "cpuCacheLoaded",
     "cpuCachePrev", "depotHead", "depotSize", "magNext", "magHeader", "cacheLine", "magSizeField",
-    "cellBytes", "groupBytes", "usableCells", "destroyed"],
+    "cellBytes", "groupBytes", "usableCells", "destroyed", "poisoned"],
 } as const;
 
 /** The constants the core exports as plain globals. */

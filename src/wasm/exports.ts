@@ -36,6 +36,11 @@ export interface IovaExports {
   freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
   fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
   freeCpuCached(base: number, cpu: number): void;
+  /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
+  checkDeadCpu(base: number, fqBase: number, cpu: number): void;
+  /** Debug build: park (stop: trap) this instance at its n-th lock event (assembly/fault.ts); 0 in the release build. */
+  armFault(flagAddr: number, n: number, stop: number): number;
+  faultEventCount(): number;
   flushAll(base: number): void;
   depotWork(base: number, order: number): number;
   depotTick(base: number, nowMs: number, intervalMs: number): number;
