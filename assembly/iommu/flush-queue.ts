@@ -99,7 +99,7 @@ export function fqBytes(cpus: u32, size: u32): u32 {
   return changetype<usize>(fq) + FQ_HEADER + <usize>fq.cpus * CACHE_LINE + (<usize>(cpu * fq.size + idx)) * ENTRY_BYTES;
 }
 // @ts-ignore: decorator
-@inline function ringLockAddr(r: FqRing): usize {
+@inline export function ringLockAddr(r: FqRing): usize {
   if (offsetof<FqRing>("waiters") != offsetof<FqRing>("lock") + LOCK_WAITERS) ERROR("FqRing.waiters must follow lock");
   return changetype<usize>(r) + offsetof<FqRing>("lock");
 }
