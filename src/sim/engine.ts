@@ -5,9 +5,8 @@
 // sample interval at a time (src/sim/sampling.ts reads each sample), then
 // drains it and checks the books. No call crosses into JS per I/O.
 // See docs/cost-model.md.
-import { ORDERS } from "../domain/stats.js";
 import { loadBooksProblems } from "../load/books.js";
-import { TREE_STAT } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 import { resolveSimOptions, type SimOptions } from "./options.js";
 import type { BooksCheck, LockTotals, SimCounters, SimResult } from "./result.js";
 import { Sampler } from "./sampling.js";
@@ -29,8 +28,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   const { domain, dma, sim } = run;
   const ex = domain.ex;
   const walk0 = ex.walkSteps();
-  const allocs0 = ex.treeStat(domain.base, TREE_STAT.allocs);
-  const frees0 = ex.treeStat(domain.base, TREE_STAT.frees);
+  const allocs0 = ex.domainStat(domain.base, codes().Stat.allocs);
+  const frees0 = ex.domainStat(domain.base, codes().Stat.frees);
 
   // The run, one sample interval at a time.
   const intervalNs = cfg.intervalMs * 1e6;
@@ -152,7 +151,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
   };
   return {
     counters,
-    locks: { tree: treeLock, depot: Array.from({ length: ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq },
+    locks: { tree: treeLock, depot: Array.from({ length: codes().ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq },
     latency: { map: sim.latency(0), unmap: sim.latency(1), clat: sim.latency(2) },
   };
 }

@@ -14,7 +14,7 @@
 // returns the job's histograms and counters (run.ts is the other side).
 import type { RunContext } from '../../workers/cpu-worker.js';
 import { DmaPath } from '../../domain/dma.js';
-import { QUEUED } from '../../wasm/exports.js';
+import { codes } from '../../wasm/codes.js';
 import { LatencyHistogram } from '../../load/latency.js';
 import { EventHeap } from '../../load/heap.js';
 import { Rng } from '../../load/rng.js';
@@ -135,9 +135,11 @@ export function runFioWorker(ctx: RunContext, init: WorkerInit): WorkerResult {
   const dma = new DmaPath(domain, sharers.indexOf(me.index), sharers.length);
   dma.hostInvalidation(iotlbFlush);
 
-  /** The full-queue flushes of a queue_iova result (QUEUED bits). */
+  const { FLUSHES_SHIFT } = codes().Queued;
+
+  /** The full-queue flushes of a queue_iova result (Queued.* bits). */
   function countQueued(bits: number): void {
-    const flushes = bits >>> QUEUED.flushesShift;
+    const flushes = bits >>> FLUSHES_SHIFT;
     k.fullFlushes += flushes;
     k.domainFlushes += flushes;
   }
