@@ -195,6 +195,7 @@ describe("use after destroy", () => {
     depotWork: ["depotWork", (d) => d.depotWork(0)],
     tick: ["tick", (d) => d.tick(1000)],
     cacheStats: ["cacheStats", (d) => d.cacheStats()],
+    statsDump: ["statsDump", (d) => d.statsDump()],
     limitMagazines: ["limitMagazines", (d) => d.limitMagazines(1)],
     kernelWalkSteps: ["kernelWalkSteps", (d) => d.kernelWalkSteps()],
     checkProblem: ["check", (d) => d.checkProblem()],
@@ -202,7 +203,7 @@ describe("use after destroy", () => {
     destroy: ["destroy", (d) => d.destroy()],
   };
   /** Prototype members that are implementation, not API (TypeScript `private`). */
-  const INTERNAL = new Set(["constructor", "live", "checkRequest", "checkFastRequest", "checkCpu", "call", "translate", "rangesFrom"]);
+  const INTERNAL = new Set(["constructor", "live", "usable", "checkRequest", "checkFastRequest", "checkCpu", "call", "translate", "rangesFrom"]);
 
   it("the table covers every public method of IovaDomain", () => {
     const methods = Object.getOwnPropertyNames(IovaDomain.prototype).filter((k) => {

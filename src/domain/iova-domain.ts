@@ -10,12 +10,13 @@ import {
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
-import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
+import { type IovaExports } from "../wasm/exports.js";
+import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
-import { readCacheStats, type CacheStats } from "./stats.js";
-import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
+import { ADAPTIVE_RECLAIM_MS, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
+import { StatsDump, readCacheStats, type CacheStats } from "./stats.js";
+import { POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
@@ -146,6 +147,12 @@ export class IovaDomain implements DisposableView {
   private destroyed = false;
   /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
   private readonly destroyedWord!: Int32Array;
+  /**
+   * The domain's shared poison word: 0, or the id (CPU + 1) of a CPU that
+   * died holding a lock. Once set, every call that needs a lock throws
+   * LockHolderDeadError naming that CPU (its structures may be half updated).
+   */
+  private readonly poisonWord!: Int32Array;
   /** True for the view that created the domain, false for attach()ed ones. */
   private readonly owner: boolean = true;
 
@@ -200,7 +207,7 @@ export class IovaDomain implements DisposableView {
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
-      maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+      maxMags, magSize, policyCode(this.policy), depotMax, eraCode(this.era));
     this.ex.setReclaimSlice(this.base, reclaimSlice);
     if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
@@ -208,6 +215,7 @@ export class IovaDomain implements DisposableView {
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
     this.destroyedWord = destroyedWordOf(this.ex, this.memory, this.base);
+    this.poisonWord = poisonWordOf(this.ex, this.memory, this.base);
   }
 
   /**
@@ -218,7 +226,7 @@ export class IovaDomain implements DisposableView {
    * a worker exits). With `{ shareCpu: true }` the view claims nothing and
    * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
    * share its rcache in the kernel) and its scratch slot: the views of one
-   * CPU must then never make batch, ranges() or DMA calls at the same time.
+   * CPU must then never make batch, ranges(), stats(), cacheStats() or DMA calls at the same time.
    * @throws InvalidArgumentError for a handle that is not this package's
    *   (forged, from JSON, mixed from two domains) or a CPU already attached;
    *   DomainDestroyedError for a destroyed domain
@@ -235,10 +243,12 @@ export class IovaDomain implements DisposableView {
     }
     const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
     if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
-    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
-    const header = { cpus: ex.magStat(h.base, MAG_STAT.cpus), nodeCap: ex.treeStat(h.base, TREE_STAT.nodeCap),
-      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy) };
-    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== POLICY_CODE[h.policy]) {
+    // The handle's module, not this thread's: a worker may have none yet (a browser's), and adopts it only below.
+    const { Stat } = codes(h.module);
+    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base, h.module), 0) !== 0) throw new DomainDestroyedError("attach");
+    const header = { cpus: ex.domainStat(h.base, Stat.cpus), nodeCap: ex.domainStat(h.base, Stat.nodeCap),
+      startPfn: ex.domainStat(h.base, Stat.startPfn), policy: ex.domainStat(h.base, Stat.policy) };
+    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== policyCode(h.policy, h.module)) {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
@@ -255,9 +265,10 @@ export class IovaDomain implements DisposableView {
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
-      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
+      policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      poisonWord: poisonWordOf(ex, h.memory, h.base, h.module),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
     ex.setCpuAlive(h.base, cpu, 1);
@@ -275,7 +286,7 @@ export class IovaDomain implements DisposableView {
 
   /** The first pfn above the 32-bit DMA space (dma_32bit_pfn). */
   get dma32Pfn(): number {
-    return this.ex.treeStat(this.base, TREE_STAT.dma32Pfn);
+    return this.ex.domainStat(this.base, codes().Stat.dma32Pfn);
   }
 
   // ---------------------------------------------------------------- tree API
@@ -372,7 +383,10 @@ export class IovaDomain implements DisposableView {
   check(): void {
     this.live("check");
     const code = this.call(() => this.ex.check(this.base));
-    if (code !== 0) throw new InvariantError(code, CHECK_CODES[code] ?? "unknown", this.ex.checkBadNode());
+    if (code !== 0) {
+      const name = memberOf("Bad", code);
+      throw new InvariantError(code, name ? CHECK_TEXT[name] : "unknown", this.ex.checkBadNode());
+    }
   }
 
   /** check() as a value: null when every invariant holds, else the InvariantError's message. */
@@ -388,7 +402,8 @@ export class IovaDomain implements DisposableView {
 
   stats(): TreeStats {
     this.live("stats");
-    const s = (k: keyof typeof TREE_STAT) => this.ex.treeStat(this.base, TREE_STAT[k]);
+    const dump = this.statsDump();
+    const s = (k: Exclude<MemberOf<"Stat">, "COUNT">) => dump.stat(k);
     return {
       ranges: s("ranges"), maxRanges: s("nodeCap"), allocs: s("allocs"), frees: s("frees"),
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
@@ -438,7 +453,7 @@ export class IovaDomain implements DisposableView {
   allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("allocFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("allocFast");
     if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
         limitPfn >= MAX_CACHED_PAGES - 1)) {
       this.checkFastRequest(size, limitPfn);
@@ -461,7 +476,7 @@ export class IovaDomain implements DisposableView {
 
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("freeFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("freeFast");
     if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && Number.isSafeInteger(size) && size >= 1)) {
       pfnArg("pfn", pfn);
       sizeArg("size", size);
@@ -521,11 +536,20 @@ export class IovaDomain implements DisposableView {
     return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
   }
 
-  /** free_cpu_cached_iovas: CPU `cpu`'s magazines back to the tree (the CPU-dead path). */
+  /**
+   * free_cpu_cached_iovas: CPU `cpu`'s magazines back to the tree (the
+   * CPU-dead path). For a CPU marked dead (setCpuAlive(cpu, false)) it first
+   * checks that the CPU holds no lock: if its worker was terminated inside a
+   * critical section, this throws LockHolderDeadError naming it at once
+   * (and every later call that needs a lock does too).
+   */
   freeCpuCached(cpu: number): void {
     this.live("freeCpuCached");
     this.checkCpu(cpu);
-    this.call(() => this.ex.freeCpuCached(this.base, cpu));
+    this.call(() => {
+      this.ex.checkDeadCpu(this.base, this.fqBase, cpu);
+      this.ex.freeCpuCached(this.base, cpu);
+    });
   }
 
   /** Every CPU's magazines, then every depot, back to the tree. */
@@ -556,7 +580,17 @@ export class IovaDomain implements DisposableView {
   /** Magazines, depots and counters, as the kernel thread's dumps show them. */
   cacheStats(): CacheStats {
     this.live("cacheStats");
-    return readCacheStats(this.ex, this.base);
+    return readCacheStats(this.statsDump());
+  }
+
+  /**
+   * @internal Every counter of the domain at once: one call into the core,
+   * through this view's scratch slot (as ranges() uses it), copied out
+   * before it returns.
+   */
+  statsDump(): StatsDump {
+    this.live("statsDump");
+    return new StatsDump(this.ex, this.memory, this.base, this.scratch);
   }
 
   /** Fault injection: at most `n` magazines may be out of the slab at once. */
@@ -599,6 +633,19 @@ export class IovaDomain implements DisposableView {
     if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) throw new DomainDestroyedError(op);
   }
 
+  /** live(), and the domain is not poisoned by a CPU that died holding a lock. */
+  private usable(op: string): void {
+    this.live(op);
+    const holder = Atomics.load(this.poisonWord, 0);
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
+  }
+
+  /** The CPU whose death poisoned the domain (it died holding a lock), or null. */
+  get poisonedBy(): number | null {
+    const holder = Atomics.load(this.poisonWord, 0);
+    return holder === 0 ? null : holder - 1;
+  }
+
   private checkRequest(size: unknown, limitPfn: unknown): number {
     sizeArg("size", size);
     pfnArg("limitPfn", limitPfn);
@@ -630,8 +677,13 @@ export class IovaDomain implements DisposableView {
     countArg("cpu", cpu, 0, this.cpus - 1);
   }
 
-  /** Runs a wasm call; a trap from a lock whose holder died becomes LockHolderDeadError. */
+  /**
+   * Runs a wasm call that may take a lock: refused on a poisoned domain; a
+   * trap from a lock whose holder died becomes LockHolderDeadError.
+   */
   private call<T>(fn: () => T): T {
+    const holder = Atomics.load(this.poisonWord, 0);
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
     try {
       return fn();
     } catch (e) {
@@ -639,8 +691,8 @@ export class IovaDomain implements DisposableView {
     }
   }
 
-  /** A trap from a lock whose holder died becomes LockHolderDeadError (reported once per trap). */
-  private translate(e: unknown): unknown {
+  /** @internal A trap from a lock whose holder died becomes LockHolderDeadError (reported once per trap). */
+  translate(e: unknown): unknown {
     const holder = this.ex.deadHolder.value;
     if (holder === 0) return e;
     this.ex.clearDeadHolder();
@@ -650,7 +702,7 @@ export class IovaDomain implements DisposableView {
 
 /** Options of IovaDomain.attach. */
 export interface AttachOptions {
-  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges() and DMA calls apart. Default false. */
+  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges(), stats(), cacheStats() and DMA calls apart. Default false. */
   shareCpu?: boolean;
 }
 
@@ -662,8 +714,12 @@ function belowAnchor(pfn: number): number | null {
   return pfn > MAX_PFN ? null : pfn;
 }
 
-function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
-  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.destroyed), 1);
+function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number, module?: WasmModule): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes(module).LayoutField.destroyed), 1);
+}
+
+function poisonWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number, module?: WasmModule): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes(module).LayoutField.poisoned), 1);
 }
 
 /** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */
@@ -690,8 +746,9 @@ function handleArg(h: unknown): DomainHandle {
 }
 
 function failureOf(code: number): AllocFailure {
-  if (code === ERR.NODE_SLAB_FULL) return "node-slab-full";
-  if (code === ERR.FAST_FAIL_32) return "fast-fail-32";
+  const { Err } = codes();
+  if (code === Err.NODE_SLAB_FULL) return "node-slab-full";
+  if (code === Err.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";
 }
 
@@ -741,5 +798,5 @@ function align(x: number, a: number): number {
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
 function memoryMaxBytes(base: number, ex: IovaExports): number {
-  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
+  return Math.ceil((base + ex.domainStat(base, codes().Stat.maxTotalBytes)) / 65536) * 65536;
 }
