@@ -22,6 +22,18 @@ export class DomainDestroyedError extends IovaError {
   }
 }
 
+/**
+ * Any call on a view that was closed: an attach()ed view that shared its
+ * CPU, after its [Symbol.dispose] or its CPU's dead path (setCpuAlive(cpu,
+ * false)) gave its scratch slot back. The domain itself lives on.
+ */
+export class ViewClosedError extends IovaError {
+  override name = "ViewClosedError";
+  constructor(readonly operation: string) {
+    super(`${operation}() called on a closed view (disposed, or its CPU's dead path ran); attach the domain again`);
+  }
+}
+
 /** Why an allocation failed, when the caller asked for an exception. */
 export type AllocFailure = "no-space" | "fast-fail-32" | "node-slab-full";
 
