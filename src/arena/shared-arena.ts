@@ -275,7 +275,7 @@ export class SharedArena implements DisposableView {
       throw new InvalidArgumentError("debug", debug, `needs at most 2^31 - 1 units; this arena has ${units}`);
     }
     const maxRanges = options.maxRanges ?? Math.min(units, DEFAULT_MAX_RANGES_CAP);
-    const domain = new IovaDomain(unit, basePfnOf(unit), { cpus: workers + 1, policy: options.policy, maxRanges });
+    const domain = new IovaDomain(unit, basePfnOf(unit), { cpus: workers + 1, policy: options.policy, maxRanges, sharedViews: 0 });
     const data = sharedBuffer("bytes", bytes);
     const slots = workers + 1;
     const meta = new SharedArrayBuffer(countersOffset(slots) + slots * SLOT_FIELDS * 8);
