@@ -2,6 +2,7 @@
 // Frees the arena can prove wrong are InvalidArgumentErrors about `offset`,
 // so code that catches bad input in general catches these too.
 import { InvalidArgumentError, IovaError } from "../errors.js";
+import { text } from "../util/describe.js";
 
 /**
  * `free(offset, bytes)` of something `alloc(bytes)` did not hand out, as far
@@ -35,7 +36,7 @@ export class DoubleFreeError extends InvalidFreeError {
    * @param bytes the size passed to free()
    */
   constructor(offset: number, bytes: number) {
-    super(offset, bytes, `was already freed (double free of ${bytes} bytes)`);
+    super(offset, bytes, `was already freed (double free of ${text(bytes)} bytes)`);
   }
 }
 
@@ -44,7 +45,7 @@ export class ArenaClosedError extends IovaError {
   override name = "ArenaClosedError";
   /** @param operation the method that was called */
   constructor(readonly operation: string) {
-    super(`${operation}() called on a closed SharedArena view`);
+    super(`${text(operation)}() called on a closed SharedArena view`);
   }
 }
 
@@ -62,6 +63,6 @@ export class ArenaOverlapError extends IovaError {
    * @param unitOffset byte offset of the first unit that was already live
    */
   constructor(readonly offset: number, readonly bytes: number, readonly unitOffset: number) {
-    super(`alloc(${bytes}) returned offset ${offset}, but the unit at offset ${unitOffset} belongs to a live allocation`);
+    super(`alloc(${text(bytes)}) returned offset ${text(offset)}, but the unit at offset ${text(unitOffset)} belongs to a live allocation`);
   }
 }

@@ -11,11 +11,12 @@ import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
-import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import { adoptModule, compiledModule, instantiate, moduleProblem, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
+import { ADAPTIVE_RECLAIM_MS, POLICIES, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
+import { describe } from "../util/describe.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
-import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
+import { ERAS, ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
@@ -481,7 +482,7 @@ export class IovaDomain implements DisposableView {
         limitPfn >= MAX_CACHED_PAGES - 1)) {
       this.checkFastRequest(size, limitPfn);
     }
-    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    if (!(typeof cpu === "number" && (cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     if (typeof flush !== "boolean") boolArg("flush", flush);
     let r: number;
     try {
@@ -506,7 +507,7 @@ export class IovaDomain implements DisposableView {
       // No range starts below startPfn: caching such a pfn would hand it out later.
       throw new InvalidArgumentError("pfn", pfn, `must be at least startPfn (${this.startPfn})`);
     }
-    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    if (!(typeof cpu === "number" && (cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     try {
       this.ex.freeFast(this.base, cpu, pfn, size);
     } catch (e) {
@@ -783,12 +784,15 @@ function handleArg(h: unknown): DomainHandle {
   const x = h as Record<string, unknown>;
   if (!(x.memory instanceof WebAssembly.Memory)) throw bad("has no WebAssembly.Memory (a handle does not survive JSON; post it with postMessage)");
   if (!(x.module instanceof WebAssembly.Module)) throw bad("has no WebAssembly.Module");
+  const foreign = moduleProblem(x.module);
+  if (foreign !== null) throw bad(`has a module that ${foreign}`);
   for (const k of ["base", "scratchBase", "granule", "startPfn", "maxRanges", "cpus", "fqBase", "hostBase", "hostBytes", "sharedViews"]) {
-    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}: ${String(x[k])}`);
+    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}: ${describe(x[k])}`);
   }
-  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad(`has a bad cpus: ${String(x.cpus)}`);
-  if ((x.sharedViews as number) > MAX_SHARED_VIEWS) throw bad(`has a bad sharedViews: ${String(x.sharedViews)}`);
-  if (x.policy !== "tree-only") policyArg(x.policy);
+  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad(`has a bad cpus: ${describe(x.cpus)}`);
+  if ((x.sharedViews as number) > MAX_SHARED_VIEWS) throw bad(`has a bad sharedViews: ${describe(x.sharedViews)}`);
+  if (x.policy !== "tree-only" && !(POLICIES as readonly unknown[]).includes(x.policy)) throw bad(`has a bad policy: ${describe(x.policy)}`);
+  if (!(ERAS as readonly unknown[]).includes(x.era)) throw bad(`has a bad era: ${describe(x.era)}`);
   return h as DomainHandle;
 }
 
