@@ -40,7 +40,7 @@
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 5;
+@inline export const LAYOUT_VERSION: u32 = 6;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
 // @ts-ignore: decorator
@@ -160,6 +160,18 @@ export namespace Err {
   cellsHigh: u32;     // next cell the bump hands out
   groups: u32;        // groups mapped (the memory covers them)
   growFailures: u64;  // memory.grow refused (the engine had no memory)
+  // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts), guarded by
+  // reclaimLock [304..360). Outermost lock: taken only by the domain clock's
+  // work, before any CPU cache, depot or tree lock.
+  reclaimLock: u32;
+  reclaimWaiters: u32;
+  reclaimSlice: u32;  // at most this many pfns go to the tree per hold of the tree lock
+  reclaimOrder: u32;  // the order the next slice serves first (round robin)
+  reclaimLastMs: u64; // the domain clock when slices were last paced
+  // Per order: the depot magazine being returned slice by slice (0: none),
+  // then the CPU the idle-cache sweep looks at next (cpus: sweep done).
+  reclaimMag0: u32; reclaimMag1: u32; reclaimMag2: u32; reclaimMag3: u32; reclaimMag4: u32; reclaimMag5: u32;
+  reclaimCpu0: u32; reclaimCpu1: u32; reclaimCpu2: u32; reclaimCpu3: u32; reclaimCpu4: u32; reclaimCpu5: u32;
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
@@ -255,7 +267,7 @@ export namespace Err {
   magsToTree: u64;    // magazines whose pfns went back to the tree
   workDue: u64;       // linux-6.4 delayed work / adaptive reclaim: next run (ms), 0 = none
   lowWater: u32;      // adaptive: fewest magazines the depot held since the last reclaim
-  pad0: u32;
+  reclaimDebt: u32;   // adaptive: magazines of the last interval's surplus not yet returned (reclaimLock)
 }
 
 // ╒══════════════ CpuState (one cache line per CPU) ═══════════════╕

@@ -1,14 +1,18 @@
 // Typed errors of the public API. Each carries the offending value so a
 // caller (or a test) can tell exactly what was refused. Every message is
-// built with text()/describe(), which never throw: a hostile value must not
-// turn the error about it into another error.
-import { describe, text } from "./util/describe.js";
+// built with text()/describe() below, which never throw: a hostile value
+// must not turn the error about it into another error.
 
 /** Base class of every error this package throws on purpose. */
 export class IovaError extends Error {
   override name = "IovaError";
   constructor(message?: unknown) {
     super(message === undefined ? undefined : text(message));
+  }
+
+  /** @internal For the messages of subclasses elsewhere: a value spliced into text, never throwing. */
+  protected static text(v: unknown): string {
+    return text(v);
   }
 }
 
@@ -81,4 +85,28 @@ function reasonText(r: AllocFailure): string {
     case "node-slab-full": return "the node slab is full; create the domain with a larger maxRanges";
     default: return text(r);
   }
+}
+
+/** The value as a message shows what was given: strings quoted, -0 and bigints marked. */
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number" && Object.is(v, -0)) return "-0";
+  if (typeof v === "symbol") return v.description === undefined ? "Symbol()" : `Symbol(${v.description})`;
+  if (typeof v !== "object" && typeof v !== "function") return String(v);
+  if (v === null) return "null";
+  try {
+    return String(v);
+  } catch {
+    try {
+      return Object.prototype.toString.call(v);
+    } catch {
+      return "(an object that cannot be shown)";
+    }
+  }
+}
+
+/** A value spliced into message text: a string as it is, anything else as describe() shows it. */
+function text(v: unknown): string {
+  return typeof v === "string" ? v : describe(v);
 }

@@ -14,7 +14,7 @@ const NEW_DEFAULTS = {
   clatPercentiles: true, latPercentiles: false, help: false, cmdhelp: '', version: false, parseOnly: false, showcmd: false,
   ignored: {},
 };
-import { parseSize, parseTime } from '../dist/src/fio/values.js';
+import { parseSize, parseTime } from '../dist/src/load/values.js';
 
 /** Run fn, demand a FioOptionError with these fields, and return it. */
 function optErr(

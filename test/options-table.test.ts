@@ -4,7 +4,7 @@
 // and the bad values of issue 13 are typed errors naming what was given.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FioOptionError } from '../dist/src/options/errors.js';
+import { FioOptionError } from '../dist/src/load/option-error.js';
 import { OPTION_ROWS, findRow, rowsOf } from '../dist/src/options/table.js';
 import { defaultValue, parseRowValue } from '../dist/src/options/row.js';
 import { OPTION_DOCS, markdownOptions, spliceDoc, cmdHelp } from '../dist/src/options/help.js';

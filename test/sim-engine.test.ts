@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { booksMessage, simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
-import { EventHeap } from "../dist/src/sim/heap.js";
-import { Rng } from "../dist/src/sim/rng.js";
-import { BlockSizeSampler, blockSizeArg } from "../dist/src/sim/block-size.js";
+import { EventHeap } from "../dist/src/load/heap.js";
+import { Rng } from "../dist/src/load/rng.js";
+import { BlockSizeSampler, blockSizeArg } from "../dist/src/load/block-size.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
 
 /** A tiny load that still exercises every path: uncached sizes, migration, queue-full flushes. */

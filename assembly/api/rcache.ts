@@ -8,7 +8,9 @@ import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
 import { magSize } from "../rcache/magazine";
-import { depotWork as depotWorkIn, depotTick as depotTickIn } from "../rcache/depot";
+import { depotWork as depotWorkIn } from "../rcache/depot";
+import { depotTick as depotTickIn } from "../rcache/tick";
+import { reclaimingPfns } from "../rcache/reclaim";
 import { fastAllocRoundsSize } from "../era";
 
 /**
@@ -117,7 +119,11 @@ export function cacheStat(base: usize, cpu: u32, order: u32, which: u32): f64 {
   }
 }
 
-/** Per order: 0 magazines, 1 pushes, 2 pops, 3 full events, 4 magazines freed to the tree, 5 timer due (ms). */
+/**
+ * Per order: 0 magazines, 1 pushes, 2 pops, 3 full events, 4 magazines freed
+ * to the tree, 5 timer due (ms), 6 pfns adaptive's reclaim has taken from the
+ * depot and is returning slice by slice (still cached), 7 its debt (magazines).
+ */
 export function depotStat(base: usize, order: u32, which: u32): f64 {
   let dp = depotAt(domainAt(base), order);
   switch (which) {
@@ -127,6 +133,8 @@ export function depotStat(base: usize, order: u32, which: u32): f64 {
     case 3: return <f64>dp.fullEvents;
     case 4: return <f64>dp.magsToTree;
     case 5: return <f64>dp.workDue;
+    case 6: return <f64>reclaimingPfns(domainAt(base), order);
+    case 7: return <f64>dp.reclaimDebt;
     default: return -1;
   }
 }
@@ -144,8 +152,14 @@ export function magStat(base: usize, which: u32): f64 {
     case 6: return <f64>d.cpus;
     case 7: return <f64>d.depotMax;
     case 8: return <f64>d.clockMs;
+    case 9: return <f64>d.reclaimSlice;
     default: return -1;
   }
+}
+
+/** adaptive: at most n pfns go back to the tree per hold of the tree lock (the policy's slice). */
+export function setReclaimSlice(base: usize, n: u32): void {
+  domainAt(base).reclaimSlice = n < 1 ? 1 : n;
 }
 
 /** Fault injection: at most n magazines may be out of the slab at once. */

@@ -131,7 +131,12 @@ export function simWindow32(addr: usize): f64 {
 }
 export function simLowest32(addr: usize): f64 { return simAt(addr).lowestPfn32; }
 
-/** Lock i (0 tree, 1.. depot per order, then flush queue per CPU): 0 held, 1 wait, 2 interval held, 3 interval wait, 4 acquisitions, 5 hand-offs. */
+/**
+ * Lock i (0 tree, 1.. depot per order, then flush queue per CPU): 0 held, 1
+ * wait, 2 interval held, 3 interval wait, 4 acquisitions, 5 hand-offs, 6
+ * longest hold; by the kworker (the domain clock's policy work): 7 holds,
+ * 8 held, 9 longest hold.
+ */
 export function simLockStat(addr: usize, i: u32, which: u32): f64 {
   let lk = lockAt(simAt(addr), i);
   switch (which) {
@@ -141,6 +146,10 @@ export function simLockStat(addr: usize, i: u32, which: u32): f64 {
     case 3: return lk.iWait;
     case 4: return lk.acquisitions;
     case 5: return lk.handoffs;
+    case 6: return lk.maxHeld;
+    case 7: return lk.kwHolds;
+    case 8: return lk.kwHeld;
+    case 9: return lk.kwMaxHeld;
     default: return -1;
   }
 }

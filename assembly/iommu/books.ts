@@ -6,6 +6,7 @@
 
 import { Domain, ORDERS, cpuCacheAt, depotAt, magAt } from "../layout";
 import { magSize } from "../rcache/magazine";
+import { reclaimingPfns } from "../rcache/reclaim";
 import { checkTree } from "../tree/check";
 import { FlushQueue, fqPending } from "./flush-queue";
 
@@ -24,7 +25,7 @@ export namespace Books {
   @inline export const TREE_INVALID: u32 = 3;
 }
 
-/** pfns held by every CPU's magazines and every depot. */
+/** pfns held by every CPU's magazines and every depot (with those adaptive's reclaim is returning). */
 export function cachedPfns(d: Domain): u64 {
   let n: u64 = 0;
   for (let c: u32 = 0; c < d.cpus; c++) {
@@ -34,6 +35,7 @@ export function cachedPfns(d: Domain): u64 {
     }
   }
   for (let o: u32 = 0; o < ORDERS; o++) {
+    n += <u64>reclaimingPfns(d, o);
     let m = depotAt(d, o).head;
     while (m != 0) {
       n += <u64>magSize(d, m);

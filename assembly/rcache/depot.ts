@@ -6,15 +6,14 @@
 //
 // Policies differ in two places:
 //  - full(): whether a full magazine may be pushed (bounded depots say no);
-//  - tick(): what the clock does (v6.4: delayed work returns one magazine per
-//    100 ms while the depot holds more than one per CPU; adaptive: working-
-//    set reclaim, see docs/adaptive-policy.md).
+//  - the clock (tick.ts): v6.4's delayed work returns one magazine per
+//    100 ms while the depot holds more than one per CPU (depotWork here);
+//    adaptive's working-set reclaim is reclaim.ts (docs/adaptive-policy.md).
 
 import { Domain, Depot, Policy, depotAt, magAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
-import { reclaimIdleCpuCaches } from "./idle";
 
 /** IOVA_DEPOT_DELAY: 100 ms between runs of the v6.4 depot work. */
 // @ts-ignore: decorator
@@ -75,66 +74,4 @@ export function depotWork(d: Domain, order: u32): bool {
   if (m == 0) return false;
   retireMagazine(d, dp, m);
   return true;
-}
-
-/**
- * Adaptive reclaim: free the magazines that sat unused for a whole interval
- * (the depot never dropped below lowWater, so that many were never needed).
- */
-function reclaimIdle(d: Domain, dp: Depot): u32 {
-  lock(d, depotLockAddr(dp), selfId);
-  let n = dp.lowWater < dp.size ? dp.lowWater : dp.size;
-  let chain: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    let m = depotPop(d, dp);
-    magAt(d, m).next = chain;
-    chain = m;
-  }
-  dp.lowWater = dp.size;   // the next interval starts from what is left
-  unlock(depotLockAddr(dp));
-  while (chain != 0) {
-    let m = chain;
-    chain = magAt(d, m).next;
-    retireMagazine(d, dp, m);
-  }
-  return n;
-}
-
-/** Claims the depot's timer if it is due: clears it and returns true. */
-function claimDue(d: Domain, dp: Depot, nowMs: u64): bool {
-  lock(d, depotLockAddr(dp), selfId);
-  let due = dp.workDue;
-  let claimed = due != 0 && nowMs >= due;
-  if (claimed) dp.workDue = 0;
-  unlock(depotLockAddr(dp));
-  return claimed;
-}
-
-/** Re-arms the depot's timer unless someone armed it meanwhile. */
-function rearm(d: Domain, dp: Depot, at: u64): void {
-  lock(d, depotLockAddr(dp), selfId);
-  if (dp.workDue == 0) dp.workDue = at;
-  unlock(depotLockAddr(dp));
-}
-
-/** Advances the domain clock to nowMs and runs whatever policy work fell due. */
-export function depotTick(d: Domain, nowMs: u64, intervalMs: u64): u32 {
-  if (nowMs > d.clockMs) d.clockMs = nowMs;
-  let freed: u32 = 0;
-  for (let o: u32 = 0; o < 6; o++) {
-    let dp = depotAt(d, o);
-    if (d.policy == Policy.LINUX_64) {
-      if (claimDue(d, dp, nowMs) && depotWork(d, o)) {
-        freed++;
-        rearm(d, dp, nowMs + DEPOT_DELAY_MS);  // the work re-queues itself after freeing one
-      }
-    } else if (d.policy == Policy.ADAPTIVE) {
-      if (claimDue(d, dp, nowMs)) {
-        freed += reclaimIdle(d, dp);
-        reclaimIdleCpuCaches(d, o);
-      }
-      rearm(d, dp, nowMs + intervalMs);
-    }
-  }
-  return freed;
 }

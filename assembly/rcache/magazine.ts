@@ -98,3 +98,31 @@ export function magFreePfns(d: Domain, m: u32): u32 {
   M.size = 0;
   return n;
 }
+
+/** Pops the top n pfns of m and frees each to the tree. Callers hold the tree lock. */
+function freeTopLocked(d: Domain, m: u32, n: u32): void {
+  let M = magAt(d, m);
+  for (let i: u32 = 0; i < n; i++) {
+    M.size--;
+    let z = findNode(d, load<u64>(magPfnPtr(d, m, M.size)));
+    if (z != NIL) removeNode(d, z);  // as magFreePfns: a missing one is skipped
+  }
+}
+
+/**
+ * At most max pfns back to the tree in one hold of the tree lock, from the
+ * top of m first, then of m2 (0 for none): a slice of adaptive's reclaim.
+ * Returns how many.
+ */
+export function magFreeTop(d: Domain, m: u32, m2: u32, max: u32): u32 {
+  let s1 = magSize(d, m);
+  let n1 = s1 < max ? s1 : max;
+  let s2 = magSize(d, m2);
+  let n2 = s2 < max - n1 ? s2 : max - n1;
+  if (n1 + n2 == 0) return 0;
+  lock(d, treeLockAddr(d), selfId);
+  freeTopLocked(d, m, n1);
+  freeTopLocked(d, m2, n2);
+  unlock(treeLockAddr(d));
+  return n1 + n2;
+}

@@ -9,6 +9,7 @@ import { allocRange, freePfn } from "../tree/domain";
 import { flushEmptiesDepots } from "../era";
 import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
 import { depotLockAddr, depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
+import { initReclaim, reclaimFlush } from "./reclaim";
 
 // @ts-ignore: decorator
 @inline function cpuLockAddr(c: CpuCache): usize {
@@ -23,6 +24,7 @@ import { depotLockAddr, depotPush, depotPop, depotFull, depotArm, retireMagazine
 
 /** Sets up every CPU's loaded and prev magazines, as init_iova_rcaches does. */
 export function initRcaches(d: Domain): void {
+  initReclaim(d);
   if (d.policy == Policy.TREE_ONLY) return;
   for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
     for (let o: u32 = 0; o < ORDERS; o++) {
@@ -123,11 +125,13 @@ export function freeAllCpuCached(d: Domain): void {
 }
 
 /**
- * free_global_cached_iovas: every depot magazine to the tree. v5.10's array
+ * free_global_cached_iovas: every depot magazine to the tree (and those
+ * adaptive's reclaim holds). v5.10's array
  * depot frees depot[0..n), oldest first; the v6.7 list pops newest first.
  * The order matters: each free moves the cached nodes.
  */
 export function freeGlobalCached(d: Domain): void {
+  reclaimFlush(d);  // adaptive: magazines its reclaim took from the depots but has not emptied yet
   let oldestFirst = d.policy != Policy.LINUX_64 && d.policy != Policy.ADAPTIVE;
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);

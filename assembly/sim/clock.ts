@@ -62,6 +62,12 @@ export function release(s: Sim, i: u32, until: f64): void {
   lk.heldNs += held;
   lk.iHeld += held;
   lk.busyUntil = until;
+  if (held > lk.maxHeld) lk.maxHeld = held;
+  if (lk.lastCpu == <i32>s.cpus) {
+    lk.kwHolds += 1;
+    lk.kwHeld += held;
+    if (held > lk.kwMaxHeld) lk.kwMaxHeld = held;
+  }
 }
 
 /** acquire, `work` ns of work, release: returns the release time. */

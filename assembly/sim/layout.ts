@@ -124,6 +124,10 @@ export namespace L {
   since: f64;        // when the current holder got it (between acquire and release)
   lastCpu: i32;      // -1: never held
   pad: u32;
+  maxHeld: f64;      // the longest single hold
+  kwHolds: f64;      // holds by the kworker (the domain clock's policy work: CPU index cpus)
+  kwHeld: f64;
+  kwMaxHeld: f64;
 }
 
 /** Histogram: fio's log-linear plat buckets, 6 bits (as src/sim/histogram.ts). */

@@ -14,7 +14,8 @@
 import { Domain, ORDERS, Err, cpuCacheAt } from "../layout";
 import { orderOf } from "../rcache/rcache";
 import { magEmpty } from "../rcache/magazine";
-import { depotTick } from "../rcache/depot";
+import { depotTimers, depotSlicesDue } from "../rcache/tick";
+import { reclaimSlice } from "../rcache/reclaim";
 import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFree } from "../iommu/flush-queue";
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
@@ -239,13 +240,26 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   setCpuFreeAt(s, tc, now);
 }
 
-/** The domain clock's tick at `at`: policy work (depot timers, reclaim) on a kworker, charged to the locks only. */
+/**
+ * The domain clock's tick at `at`: policy work on a kworker, charged to the
+ * locks only. The timers' work is one hold; each of adaptive's reclaim
+ * slices is its own hold of the depot and tree locks, after the last.
+ */
 function tick(s: Sim, d: Domain, at: f64): void {
+  let ms = <u64>(at / 1e6);
+  let reclaimMs = <u64>pAt(s, P.RECLAIM_MS);
+  let kworker = s.cpus;
   snapTree(d);
   snapDepots(s, d);
-  depotTick(d, <u64>(at / 1e6), <u64>pAt(s, P.RECLAIM_MS));
-  let kworker = s.cpus;
-  chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  depotTimers(d, ms, reclaimMs);
+  let t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  let n = depotSlicesDue(d, ms, reclaimMs);
+  for (let i: u32 = 0; i < n; i++) {
+    snapTree(d);
+    snapDepots(s, d);
+    if (reclaimSlice(d) == 0) break;
+    t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, t), 0);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { allocatorLine, statusLine } from '../fio/status.js';
 import { phasePlans, runCpus, runPhases } from '../fio/runner/phases.js';
 import { headerText, jsonDocument, normalText, VERSION } from '../fio/runner/report.js';
 import type { RunOutcome } from '../fio/runner/run.js';
-import { runVirtual, simOptionsFor } from '../fio/runner/virtual.js';
+import { runVirtual, simOptionsFor } from '../fio-virtual/run.js';
 import { InputFileError, readInputFile } from './input-file.js';
 import { OutputPathError, checkOutputFile } from './output-path.js';
 import { fitToWidth, terminalColumns } from './terminal.js';

@@ -13,8 +13,7 @@ import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } fro
 import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
 import { adoptModule, compiledModule, instantiate, moduleProblem, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, POLICIES, POLICY_CODE, geometryOf, policyArg, type DepotPolicy } from "./policy.js";
-import { describe } from "../util/describe.js";
+import { ADAPTIVE_RECLAIM_MS, POLICIES, POLICY_CODE, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
 import { readCacheStats, type CacheStats } from "./stats.js";
 import { ERAS, ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
 
@@ -56,6 +55,8 @@ export interface DomainOptions {
   depotMax?: number;
   /** Magazines the slab holds (every CPU needs 12, depots take the rest). */
   maxMagazines?: number;
+  /** adaptive: most pfns its reclaim frees per hold of the tree lock; default ADAPTIVE_SLICE_PFNS (32). */
+  reclaimSlicePfns?: number;
   /**
    * Count how many nodes the kernel's node-by-node walk would visit for each
    * tree allocation (read with kernelWalkSteps()). Costs two O(log n) rank
@@ -182,14 +183,14 @@ export class IovaDomain implements DisposableView {
     const policy = options.policy ?? "adaptive";
     this.policy = policy === "tree-only" ? policy : policyArg(policy);
     this.era = options.era === undefined ? POLICY_ERA[this.policy] : eraArg(options.era);
-    const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0 } : geometryOf(this.policy, this.cpus);
+    const geo = this.policy === "tree-only" ? { magazineSize: 0, depotMax: 0, reclaimSlicePfns: 1 } : geometryOf(this.policy, this.cpus);
+    const reclaimSlice = countArg("reclaimSlicePfns", options.reclaimSlicePfns ?? geo.reclaimSlicePfns, 1, 1 << 20);
     const magSize = this.policy === "tree-only" ? 0 : countArg("magazineSize", options.magazineSize ?? geo.magazineSize, 1, 4096);
     const depotMax = this.policy === "tree-only" ? 0
       : countArg("depotMax", options.depotMax ?? (Number.isFinite(geo.depotMax) ? geo.depotMax : 2 ** 31), 0, 2 ** 31);
-    const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : 256;
     const maxMags = this.policy === "tree-only" ? 0
       : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
-      : defaultMagazines(this.cpus, perOrder, options.depotMax);
+      : defaultMagazines(magazineBound(geo, this.cpus, depotMax), this.cpus, options.depotMax);
     this.module = compiledModule();
     // The layout is computed by the module itself; a one-page probe instance asks it.
     const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
@@ -226,6 +227,7 @@ export class IovaDomain implements DisposableView {
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
       maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+    this.ex.setReclaimSlice(this.base, reclaimSlice);
     if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
     this.cpu = 0;
@@ -779,7 +781,8 @@ function sizesArg(v: ArrayLike<number>, name = "sizes"): ArrayLike<number> {
 
 /** A handle as IovaDomain's `handle` getter makes it: checked field by field, never trusted. */
 function handleArg(h: unknown): DomainHandle {
-  const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
+  // The field's value, when there is one, is what the error shows (InvalidArgumentError describes it safely).
+  const bad = (why: string, value: unknown = "(domain handle)") => new InvalidArgumentError("handle", value, why);
   if (typeof h !== "object" || h === null) throw bad("must be a domain's handle (domain.handle)");
   const x = h as Record<string, unknown>;
   if (!(x.memory instanceof WebAssembly.Memory)) throw bad("has no WebAssembly.Memory (a handle does not survive JSON; post it with postMessage)");
@@ -787,12 +790,12 @@ function handleArg(h: unknown): DomainHandle {
   const foreign = moduleProblem(x.module);
   if (foreign !== null) throw bad(`has a module that ${foreign}`);
   for (const k of ["base", "scratchBase", "granule", "startPfn", "maxRanges", "cpus", "fqBase", "hostBase", "hostBytes", "sharedViews"]) {
-    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}: ${describe(x[k])}`);
+    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}`, x[k]);
   }
-  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad(`has a bad cpus: ${describe(x.cpus)}`);
-  if ((x.sharedViews as number) > MAX_SHARED_VIEWS) throw bad(`has a bad sharedViews: ${describe(x.sharedViews)}`);
-  if (x.policy !== "tree-only" && !(POLICIES as readonly unknown[]).includes(x.policy)) throw bad(`has a bad policy: ${describe(x.policy)}`);
-  if (!(ERAS as readonly unknown[]).includes(x.era)) throw bad(`has a bad era: ${describe(x.era)}`);
+  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad("has a bad cpus", x.cpus);
+  if ((x.sharedViews as number) > MAX_SHARED_VIEWS) throw bad("has a bad sharedViews", x.sharedViews);
+  if (x.policy !== "tree-only" && !(POLICIES as readonly unknown[]).includes(x.policy)) throw bad("has a bad policy", x.policy);
+  if (!(ERAS as readonly unknown[]).includes(x.era)) throw bad("has a bad era", x.era);
   return h as DomainHandle;
 }
 
@@ -806,12 +809,11 @@ function failureOf(code: number): AllocFailure {
 const MAX_MAGAZINES = 1 << 22;
 
 /**
- * Every CPU's 12 (loaded and prev per order), the depots' fill and a margin.
- * Past the slab's bound the blame goes to depotMax when the caller set it,
- * else to the CPU count, never to a maxMagazines the caller did not give.
+ * The default slab's magazines (magazineBound), if a slab holds them. Past
+ * the slab's bound the blame goes to depotMax when the caller set it, else
+ * to the CPU count, never to a maxMagazines the caller did not give.
  */
-function defaultMagazines(cpus: number, perOrder: number, depotMax: unknown): number {
-  const n = cpus * 12 + 6 * perOrder + 16;
+function defaultMagazines(n: number, cpus: number, depotMax: unknown): number {
   if (n <= MAX_MAGAZINES) return n;
   const [arg, value] = depotMax !== undefined ? ["depotMax", depotMax] : ["cpus", cpus];
   throw new InvalidArgumentError(arg, value, `needs ${n} magazines by default, more than a slab holds (${MAX_MAGAZINES}); pass a smaller maxMagazines`);

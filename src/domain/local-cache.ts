@@ -12,14 +12,13 @@ import { DomainDestroyedError, InvalidArgumentError, IovaError } from "../errors
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
-import { text } from "../util/describe.js";
 import type { IovaDomain } from "./iova-domain.js";
 
 /** Any call on a LocalCache after its close(). */
 export class CacheClosedError extends IovaError {
   override name = "CacheClosedError";
   constructor(readonly operation: string) {
-    super(`${text(operation)}() called on a closed LocalCache`);
+    super(`${IovaError.text(operation)}() called on a closed LocalCache`);
   }
 }
 

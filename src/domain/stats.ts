@@ -13,7 +13,7 @@ export interface CacheStats {
   depot: number[];
   /** pfns held in CPU magazines. */
   cpuTotal: number;
-  /** pfns held in depots. */
+  /** pfns held in depots (with those adaptive's reclaim took out and is returning slice by slice). */
   depotTotal: number;
   total: number;
   treeRanges: number;
@@ -58,7 +58,7 @@ export function readCacheStats(ex: IovaExports, base: number): CacheStats {
   for (let o = 0; o < ORDERS; o++) {
     const mags = ex.depotStat(base, o, DEPOT_STAT.magazines);
     s.depot.push(mags);
-    s.depotTotal += mags * magSize;
+    s.depotTotal += mags * magSize + ex.depotStat(base, o, DEPOT_STAT.reclaimingPfns);
     s.depotPushes += ex.depotStat(base, o, DEPOT_STAT.pushes);
     s.depotPops += ex.depotStat(base, o, DEPOT_STAT.pops);
     s.depotFullEvents += ex.depotStat(base, o, DEPOT_STAT.fullEvents);

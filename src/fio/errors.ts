@@ -1,7 +1,7 @@
 // Typed errors of the fio option layer. Callers branch on `code` rather than
 // on message text; the message is for the human at the terminal.
 
-export { FioOptionError, type FioOptionErrorCode } from '../options/errors.js';
+export { FioOptionError, type FioOptionErrorCode } from '../load/option-error.js';
 
 /** A job file problem, located by file name and 1-based line number. */
 export class FioJobFileError extends Error {

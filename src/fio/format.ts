@@ -1,11 +1,11 @@
 // Output of `iova fio`: the input shapes the runner fills in, and (re-exported
 // from one small module each) the functions that print them the way fio does.
 
-import type { LatencyStats } from './latency.js';
+import type { LatencyStats } from '../load/latency.js';
 import type { RwMode } from './options.js';
 
-export type { LatencyStats } from './latency.js';
-export { DEFAULT_PERCENTILES, LatencyHistogram, latencyStats, percentileKey, percentileRank } from './latency.js';
+export type { LatencyStats } from '../load/latency.js';
+export { DEFAULT_PERCENTILES, LatencyHistogram, latencyStats, percentileKey, percentileRank } from '../load/latency.js';
 export { num2str, cFixed, fmtFixed } from './num2str.js';
 export { allocatorLine, condensedRunString, etaString, jobStateChar, statusLine } from './status.js';
 export { ctime, groupSummary, jobSummary, normalReport, percentileBlock } from './summary.js';

@@ -3,9 +3,9 @@
 // line: globals, then one section per --name. Every option is a row of
 // src/options/table.ts; this file adds no option of its own.
 
-import type { BlockSize } from './values.js';
+import type { BlockSize } from '../load/values.js';
 import { readOption, setRow, unknownOption as unknownIn } from '../options/argv.js';
-import { FioOptionError } from '../options/errors.js';
+import { FioOptionError } from '../load/option-error.js';
 import { cmdHelp as cmdHelpOf, commandHelp, nearestName } from '../options/help.js';
 import { defaultsOf } from '../options/defaults.js';
 import { type OptionRow, valueText } from '../options/row.js';
@@ -13,7 +13,7 @@ import { RW_MODES, findRow, rowsOf } from '../options/table.js';
 import type { DepotPolicy } from '../domain/policy.js';
 import type { KernelEra } from '../domain/era.js';
 
-export type { BlockSize } from './values.js';
+export type { BlockSize } from '../load/values.js';
 export { RW_MODES } from '../options/table.js';
 export type RwMode = (typeof RW_MODES)[number];
 export type Policy = DepotPolicy;

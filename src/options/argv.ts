@@ -3,7 +3,7 @@
 // '_' alike. What a command does with the options (fio's --name sections,
 // the study's single record) is the command's own.
 
-import { FioOptionError } from './errors.js';
+import { FioOptionError } from '../load/option-error.js';
 import { nearestName } from './help.js';
 import { type OptionRow, landValue, parseRowValue } from './row.js';
 import { type Command, findRow } from './table.js';

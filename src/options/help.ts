@@ -2,7 +2,7 @@
 // --cmdhelp, and the option lists of the docs (docs/fio.md, docs/aging.md
 // hold them between markers; test/options-table.test.ts checks they match).
 
-import { editDistance } from '../fio/values.js';
+import { editDistance } from '../load/values.js';
 import { type Category, type OptionRow, type OptionType, boundText } from './row.js';
 import { type Command, findRow, normName, rowsOf } from './table.js';
 

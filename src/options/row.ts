@@ -4,7 +4,7 @@
 // grammar of each type is here, so the command line, job files, defaults and
 // range checks all go through one function: parseRowValue.
 
-import { FioOptionError } from './errors.js';
+import { FioOptionError } from '../load/option-error.js';
 import {
   type BlockSize,
   formatBlockSize,
@@ -14,7 +14,7 @@ import {
   parseInteger,
   parseSize,
   parseTime,
-} from '../fio/values.js';
+} from '../load/values.js';
 
 /**
  * Value grammars. int: integer with optional k/m/g suffix (fio's

@@ -8,14 +8,14 @@
 import { IovaDomain } from "../domain/iova-domain.js";
 import { DmaPath } from "../domain/dma.js";
 import type { KernelEra } from "../domain/era.js";
-import type { LatencyStats } from "../fio/latency.js";
+import type { LatencyStats } from "../load/latency.js";
 import type { PolicySeries } from "../report/types.js";
 import { TREE_STAT } from "../wasm/exports.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
-import { maxBytes, resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
+import { resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
 import { Sampler, type CacheDump, type SimDiagnostics, type SimSamples } from "./sampling.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
-import type { BlockSize } from "./block-size.js";
+import { largestBlockBytes, rangeSteps, type BlockSize } from "../load/block-size.js";
 import { ORDERS } from "../domain/stats.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
@@ -48,6 +48,16 @@ export interface SimCounters {
   /** Simulated ns the tree lock was held, and waited for (summed over CPUs). */
   treeLockHeldNs: number;
   treeLockWaitNs: number;
+  /** The longest single hold of the tree lock (simulated ns), by anyone. */
+  treeLockMaxHoldNs: number;
+  /**
+   * The tree-lock holds of the domain clock's policy work on the kworker
+   * (linux-6.4's depot work, adaptive's reclaim slices): how many, their
+   * total and the longest (simulated ns).
+   */
+  policyTreeHolds: number;
+  policyTreeHeldNs: number;
+  policyTreeMaxHoldNs: number;
   cacheHits: number;
   cacheMisses: number;
   magazineAllocFailures: number;
@@ -114,7 +124,7 @@ const RETRY_NS = 10_000;
 function bsGeometry(bs: BlockSize): SimGeometry["bs"] {
   switch (bs.kind) {
     case "fixed": return { kind: 0, bytes: bs.bytes };
-    case "range": return { kind: 1, min: bs.min, steps: Math.floor((bs.max - bs.min) / bs.min) + 1 };
+    case "range": return { kind: 1, min: bs.min, steps: rangeSteps(bs.min, bs.max) };
     case "split": {
       let acc = 0;
       const entries = bs.entries.filter((e) => e.percent > 0).map((e) => {
@@ -138,12 +148,13 @@ export function simulate(options: SimOptions = {}): SimResult {
   const shift = Math.log2(cfg.granule);
   const reserved = cfg.pciWindows.map((w) => ({ lo: Math.floor(w.start / cfg.granule), hi: Math.floor(w.end / cfg.granule) }));
   const g: SimGeometry = {
-    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(maxBytes(cfg.bs) / cfg.maxSegment),
+    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(largestBlockBytes(cfg.bs) / cfg.maxSegment),
     bs: bsGeometry(cfg.bs), reserved,
   };
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
+    reclaimSlicePfns: cfg.reclaimSlicePfns,
     flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
   });
   const ex = domain.ex;
@@ -242,6 +253,7 @@ export function simulate(options: SimOptions = {}): SimResult {
     timerFirings += f.timerFirings;
   }
   const treeLock = lockTotals(sim.lockIndex("tree"));
+  const treeHolds = sim.lock(sim.lockIndex("tree"));
   const counters: SimCounters = {
     ios: sim.total("ios"),
     drainedIos: sim.total("drainedIos"),
@@ -260,6 +272,10 @@ export function simulate(options: SimOptions = {}): SimResult {
     migrations: sim.total("migrations"),
     treeLockHeldNs: treeLock.heldNs,
     treeLockWaitNs: treeLock.waitNs,
+    treeLockMaxHoldNs: treeHolds.maxHeld,
+    policyTreeHolds: treeHolds.kworkerHolds,
+    policyTreeHeldNs: treeHolds.kworkerHeld,
+    policyTreeMaxHoldNs: treeHolds.kworkerMaxHeld,
     cacheHits: cs.hits,
     cacheMisses: cs.misses,
     magazineAllocFailures: cs.magazines.allocFailures,

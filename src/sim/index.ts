@@ -5,7 +5,7 @@ export {
   type SimOptions, type SimConfig, type SimProgress, type CompletionMode,
 } from "./options.js";
 export { DEFAULT_COSTS, resolveCosts, IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, type CostModel } from "./costs.js";
-export { Rng } from "./rng.js";
-export { EventHeap } from "./heap.js";
-export { BlockSizeSampler, blockSizeArg } from "./block-size.js";
+export { Rng } from "../load/rng.js";
+export { EventHeap } from "../load/heap.js";
+export { BlockSizeSampler, blockSizeArg } from "../load/block-size.js";
 export { simulateInWorker, simulateAll } from "./parallel.js";

@@ -1,9 +1,10 @@
 // Options of one simulated load run, their defaults and their checks.
 import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
-import { blockSizeArg, formatBlockSize, type BlockSize } from "./block-size.js";
+import { blockSizeArg, formatBlockSize, largestBlockBytes, type BlockSize } from "../load/block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 import { MAX_RANGES } from "../domain/iova-domain.js";
+import { loadSlabs } from "../load/slabs.js";
 import { POLICY_ERA, eraArg, type KernelEra } from "../domain/era.js";
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
@@ -55,8 +56,10 @@ export interface SimOptions {
   intervalMs?: number;
   /** The domain clock (domain.tick) advances in steps of this much simulated time. Default 1 ms. */
   tickMs?: number;
-  /** Reclaim interval handed to domain.tick (adaptive's working-set interval). Default 1000 ms. */
+  /** Reclaim interval handed to domain.tick (adaptive's working-set interval). Default ADAPTIVE_RECLAIM_MS. */
   reclaimIntervalMs?: number;
+  /** adaptive: most pfns a reclaim slice frees per hold of the tree lock. Default ADAPTIVE_SLICE_PFNS. */
+  reclaimSlicePfns?: number;
   /**
    * Mean time between scheduler migrations of each job to another idle CPU
    * (exponential). 0: jobs stay pinned. Default 0.
@@ -111,6 +114,8 @@ export interface SimConfig {
   intervalMs: number;
   tickMs: number;
   reclaimIntervalMs: number;
+  /** The policy's reclaim slice (pfns per tree-lock hold); see CacheGeometry.reclaimSlicePfns. */
+  reclaimSlicePfns: number;
   migrateMs: number;
   fqSize: number;
   fqTimeoutMs: number;
@@ -178,6 +183,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     intervalMs,
     tickMs: num("tickMs", o.tickMs ?? 1, 0.001, 1e6, false),
     reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? ADAPTIVE_RECLAIM_MS, 1, 1e9),
+    reclaimSlicePfns: int("reclaimSlicePfns", o.reclaimSlicePfns ?? geometryOf(policy, cpus).reclaimSlicePfns, 1, 1 << 20),
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
@@ -192,22 +198,16 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     maxMagazines: 0,
   };
   if (cpus % cfg.sockets !== 0) throw new RangeError(`sockets must divide cpus (${cpus}), got ${cfg.sockets}`);
-  // Slabs: room for every I/O in flight, every flush queue, and the most the
-  // caches can hold under this policy (unbounded depots: 1024 magazines per
-  // order, which the runs here never approach; running out is reported).
-  const geo = geometryOf(policy, cpus);
-  const depotCap = Number.isFinite(geo.depotMax) ? geo.depotMax : 1024;
-  const segsPerIo = Math.ceil(maxBytes(bs) / maxSegment);
+  const segsPerIo = Math.ceil(largestBlockBytes(bs) / maxSegment);
   // Every IOVA in flight needs a node of the slab: past its bound the run could not start (or its arrays not be made).
   if (jobs * iodepth * segsPerIo > MAX_RANGES) {
-    throw new RangeError(`bs: the largest block (${maxBytes(bs)} bytes) maps as ${segsPerIo} segments of ${maxSegment} bytes; ` +
+    throw new RangeError(`bs: the largest block (${largestBlockBytes(bs)} bytes) maps as ${segsPerIo} segments of ${maxSegment} bytes; ` +
       `${jobs} jobs x iodepth ${iodepth} would keep ${jobs * iodepth * segsPerIo} IOVAs in flight, more than a domain holds (${MAX_RANGES})`);
   }
-  cfg.maxMagazines = o.maxMagazines ?? cpus * 12 + 6 * depotCap + 16;
-  cfg.maxMagazines = int("maxMagazines", cfg.maxMagazines, 0, 1 << 22);
-  cfg.maxRanges = int("maxRanges",
-    o.maxRanges ?? Math.min(MAX_RANGES, jobs * iodepth * segsPerIo + cpus * fqSize + cfg.maxMagazines * geo.magazineSize + 4096),
-    16, MAX_RANGES);
+  if (o.maxMagazines !== undefined) int("maxMagazines", o.maxMagazines, 0, 1 << 22);
+  const slabs = loadSlabs(policy, cpus, jobs * iodepth * segsPerIo, fqSize, o.maxMagazines);
+  cfg.maxMagazines = slabs.maxMagazines;
+  cfg.maxRanges = int("maxRanges", o.maxRanges ?? slabs.maxRanges, 16, MAX_RANGES);
   return cfg;
 }
 
@@ -225,14 +225,6 @@ function windowsArg(v: unknown): Array<{ start: number; end: number }> {
     const end = int(`pciWindows[${i}].end`, (w as { end?: unknown })?.end, start, 2 ** 53 - 1);
     return { start, end };
   });
-}
-
-export function maxBytes(bs: BlockSize): number {
-  switch (bs.kind) {
-    case "fixed": return bs.bytes;
-    case "range": return bs.min * (Math.floor((bs.max - bs.min) / bs.min) + 1);
-    case "split": return Math.max(...bs.entries.filter((e) => e.percent > 0).map((e) => e.bytes));
-  }
 }
 
 /** The configuration as plain JSON (for reports). */

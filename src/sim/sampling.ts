@@ -130,6 +130,7 @@ export class Sampler {
       if (dump && held > 0) dump.cpus.push({ cpu: c, loaded, prev });
     }
     let depotMags = 0;
+    let reclaiming = 0;  // adaptive: pfns its reclaim took from a depot and is still returning
     let fullEvents = 0;
     let toTree = 0;
     for (let o = 0; o < ORDERS; o++) {
@@ -137,11 +138,12 @@ export class Sampler {
       s.depotMags[o]!.push(m);
       if (dump) dump.depot.push(m);
       depotMags += m;
+      reclaiming += ex.depotStat(base, o, DEPOT_STAT.reclaimingPfns);
       fullEvents += ex.depotStat(base, o, DEPOT_STAT.fullEvents);
       toTree += ex.depotStat(base, o, DEPOT_STAT.magsToTree);
     }
     if (dump) this.dumps.push(dump);
-    const depotTotal = depotMags * this.magSize;
+    const depotTotal = depotMags * this.magSize + reclaiming;
     s.t.push(tNs / 1e9);
     s.iops.push(sim.interval("ios") / secs);
     s.cpuTotal.push(cpuTotal);

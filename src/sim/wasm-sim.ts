@@ -2,9 +2,9 @@
 // in the domain's host bytes, writes its parameters and tables, runs it one
 // sample interval at a time and reads its counters, locks and histograms.
 import type { IovaDomain } from "../domain/iova-domain.js";
-import type { LatencyStats } from "../fio/latency.js";
+import type { LatencyStats } from "../load/latency.js";
 import type { IovaExports } from "../wasm/exports.js";
-import { SimHistogram } from "./histogram.js";
+import { LatencyHistogram } from "../load/latency.js";
 
 /** assembly/sim/layout.ts's P: the f64 parameters, in index order. */
 export const SIM_PARAMS = [
@@ -124,13 +124,22 @@ export class WasmSim {
     this.ex.simNextInterval(this.addr);
   }
 
-  /** Lock i (lockIndex): held and waited ns, whole run and this interval; acquisitions; hand-offs. */
-  lock(i: number): { held: number; wait: number; iHeld: number; iWait: number; acquisitions: number; handoffs: number } {
+  /**
+   * Lock i (lockIndex): held and waited ns, whole run and this interval;
+   * acquisitions; hand-offs; the longest hold; and the holds of the kworker
+   * (the domain clock's policy work): count, ns, longest.
+   */
+  lock(i: number): {
+    held: number; wait: number; iHeld: number; iWait: number; acquisitions: number; handoffs: number;
+    maxHeld: number; kworkerHolds: number; kworkerHeld: number; kworkerMaxHeld: number;
+  } {
     const ex = this.ex;
     const a = this.addr;
     return {
       held: ex.simLockStat(a, i, 0), wait: ex.simLockStat(a, i, 1), iHeld: ex.simLockStat(a, i, 2), iWait: ex.simLockStat(a, i, 3),
       acquisitions: ex.simLockStat(a, i, 4), handoffs: ex.simLockStat(a, i, 5),
+      maxHeld: ex.simLockStat(a, i, 6), kworkerHolds: ex.simLockStat(a, i, 7), kworkerHeld: ex.simLockStat(a, i, 8),
+      kworkerMaxHeld: ex.simLockStat(a, i, 9),
     };
   }
 
@@ -155,6 +164,6 @@ export class WasmSim {
     const head = this.ex.simOffset(this.addr, 11);
     const buckets = this.ex.simOffset(this.addr, 12);
     const f = this.f64;
-    return SimHistogram.fromParts(f.subarray(p + head, p + head + buckets), f[p]!, f[p + 1]!, f[p + 2]!, f[p + 3]!, f[p + 4]!).stats();
+    return LatencyHistogram.fromSums(f.subarray(p + head, p + head + buckets), f[p]!, f[p + 1]!, f[p + 2]!, f[p + 3]!, f[p + 4]!).stats();
   }
 }

@@ -42,6 +42,7 @@ export interface IovaExports {
   depotStat(base: number, order: number, which: number): number;
   magStat(base: number, which: number): number;
   setMagLimit(base: number, n: number): void;
+  setReclaimSlice(base: number, n: number): void;
   setCpuAlive(base: number, cpu: number, alive: number): void;
   claimCpu(base: number, cpu: number): number;
   lastTreeError(): number;
@@ -110,9 +111,9 @@ export const TREE_STAT = {
 /** cacheStat() selectors. */
 export const CACHE_STAT = { loaded: 0, prev: 1, hits: 2, misses: 3, inserts: 4, insertFails: 5, hasLoaded: 6, hasPrev: 7 } as const;
 /** depotStat() selectors. */
-export const DEPOT_STAT = { magazines: 0, pushes: 1, pops: 2, fullEvents: 3, magsToTree: 4, workDue: 5 } as const;
+export const DEPOT_STAT = { magazines: 0, pushes: 1, pops: 2, fullEvents: 3, magsToTree: 4, workDue: 5, reclaimingPfns: 6, reclaimDebt: 7 } as const;
 /** magStat() selectors. */
-export const MAG_STAT = { used: 0, capacity: 1, allocFailures: 2, limit: 3, magazineSize: 4, policy: 5, cpus: 6, depotMax: 7, clockMs: 8 } as const;
+export const MAG_STAT = { used: 0, capacity: 1, allocFailures: 2, limit: 3, magazineSize: 4, policy: 5, cpus: 6, depotMax: 7, clockMs: 8, reclaimSlice: 9 } as const;
 
 /** Bad.* of assembly/tree/check.ts. */
 export const CHECK_CODES: Record<number, string> = {

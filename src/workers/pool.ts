@@ -32,7 +32,6 @@ import { Worker } from "node:worker_threads";
 import { IovaDomain } from "../domain/iova-domain.js";
 import { boolArg, countArg } from "../validate.js";
 import { InvalidArgumentError, IovaError, LockHolderDeadError } from "../errors.js";
-import { text } from "../util/describe.js";
 import {
   CONTROL_PARKED, CONTROL_RUN, CONTROL_STOP, type Command, type CommandKind, type Reply, type Request,
   type ResultMap, type SerializedError, type WorkerInit,
@@ -45,7 +44,7 @@ export { Mailboxes, extentOf, splitmix32, CACHED_MAX } from "./workload.js";
 export class WorkerCommandError extends IovaError {
   override name = "WorkerCommandError";
   constructor(readonly cpu: number, readonly remote: SerializedError) {
-    super(`CPU ${text(cpu)}: ${text(fieldOf(remote, "name"))}: ${text(fieldOf(remote, "message"))}`);
+    super(`CPU ${IovaError.text(cpu)}: ${IovaError.text(fieldOf(remote, "name"))}: ${IovaError.text(fieldOf(remote, "message"))}`);
   }
 }
 
@@ -53,7 +52,7 @@ export class WorkerCommandError extends IovaError {
 export class WorkerExitedError extends IovaError {
   override name = "WorkerExitedError";
   constructor(readonly cpu: number, readonly exitCode: number, readonly partial?: unknown) {
-    super(`CPU ${text(cpu)}: the worker exited (code ${text(exitCode)}) before replying`);
+    super(`CPU ${IovaError.text(cpu)}: the worker exited (code ${IovaError.text(exitCode)}) before replying`);
   }
 }
 

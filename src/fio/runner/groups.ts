@@ -3,7 +3,7 @@
 // phases.ts) folded into one result, "jobs=N", their histograms merged,
 // their counts summed and their bandwidth samples added period by period.
 import type { DirResult, JobResult, LatencySummary, SampleStats } from '../format.js';
-import { LatencyHistogram } from '../latency.js';
+import { LatencyHistogram } from '../../load/latency.js';
 import { type JobOptions, optionText } from '../options.js';
 import type { WorkerHists } from './worker.js';
 

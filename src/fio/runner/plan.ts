@@ -3,10 +3,11 @@
 // completions but runs no job, the domain's slab sizes, and the offsets of
 // every shared block (shared.ts). The plan is plain data: every worker gets
 // a copy and finds the blocks of every other worker and CPU in it.
-import { geometryOf } from '../../domain/policy.js';
 import { FioOptionError } from '../errors.js';
-import { type BlockSize, type JobOptions, modelOf } from '../options.js';
-import { formatBlockSize, formatSize } from '../values.js';
+import { type JobOptions, modelOf } from '../options.js';
+import { largestBlockBytes } from '../../load/block-size.js';
+import { loadSlabs } from '../../load/slabs.js';
+import { formatBlockSize, formatSize } from '../../load/values.js';
 import { CTRL_WORDS, F_WORDS, HDR_WORDS, SEG_WORDS, SLOT_HDR, W_WORDS, WF_WORDS } from './shared.js';
 
 /** IOVA space of the 64-bit limit: 48 address bits, as an x86/arm64 IOMMU's usual aperture. */
@@ -68,15 +69,6 @@ export interface RunPlan {
   oversubscribed: boolean;
 }
 
-/** Largest I/O a block size can produce. */
-export function maxBlockBytes(bs: BlockSize): number {
-  switch (bs.kind) {
-    case 'fixed': return bs.bytes;
-    case 'range': return bs.max;
-    case 'split': return Math.max(...bs.entries.filter((e) => e.percent > 0).map((e) => e.bytes));
-  }
-}
-
 const line = (n: number, per: number): number => Math.ceil(n / per) * per;
 
 /** CPUs of a domain (the table's cpus row says the same). */
@@ -90,10 +82,10 @@ export const MAX_SEGMENTS_PER_IO = 16384;
 export const MAX_SEGMENTS_IN_FLIGHT = 1 << 22;
 
 function checkSegments(o: JobOptions): void {
-  const segs = Math.ceil(Math.max(maxBlockBytes(o.bs), maxBlockBytes(o.bsWrite)) / o.maxSegment);
+  const segs = Math.ceil(Math.max(largestBlockBytes(o.bs), largestBlockBytes(o.bsWrite)) / o.maxSegment);
   if (segs > MAX_SEGMENTS_PER_IO) {
     throw new FioOptionError('out-of-range', 'bs', formatBlockSize(o.bs),
-      `--bs: job '${o.name}': an I/O of up to ${formatSize(Math.max(maxBlockBytes(o.bs), maxBlockBytes(o.bsWrite)))} maps as ${segs} segments of --max_segment=${formatSize(o.maxSegment)}, more than ${MAX_SEGMENTS_PER_IO}`);
+      `--bs: job '${o.name}': an I/O of up to ${formatSize(Math.max(largestBlockBytes(o.bs), largestBlockBytes(o.bsWrite)))} maps as ${segs} segments of --max_segment=${formatSize(o.maxSegment)}, more than ${MAX_SEGMENTS_PER_IO}`);
   }
 }
 
@@ -172,7 +164,7 @@ export function makePlan(input: PlanInput): RunPlan {
       completionCpu: targetOf(cpu, c.opts),
       seed: (c.opts.seed + c.clone * 7919 + c.def * 104_729) >>> 0,
       opts: c.opts, iodepth: c.opts.iodepth,
-      maxSegs: Math.ceil(Math.max(maxBlockBytes(c.opts.bs), maxBlockBytes(c.opts.bsWrite)) / c.opts.maxSegment),
+      maxSegs: Math.ceil(Math.max(largestBlockBytes(c.opts.bs), largestBlockBytes(c.opts.bsWrite)) / c.opts.maxSegment),
       workerBase: 0, countersBase: 0, doneRingBase: 0, slotBase: 0, slotStride: 0,
     });
     cpuWorkers[cpu]!.push(w);
@@ -228,11 +220,7 @@ export function makePlan(input: PlanInput): RunPlan {
   const f64Words = f;
 
   // Slabs: every I/O in flight, every flush queue, and the most the caches can hold.
-  const geo = geometryOf(g.policy, cpus);
-  const depotCap = Number.isFinite(geo.depotMax) ? geo.depotMax : 1024;
-  const maxMagazines = cpus * 12 + 6 * depotCap + 16;
-  const inFlight = workers.reduce((a, w) => a + w.iodepth * w.maxSegs, 0);
-  const maxRanges = Math.min(50_000_000, inFlight + cpus * g.fqSize + maxMagazines * geo.magazineSize + 4096);
+  const { maxRanges, maxMagazines } = loadSlabs(g.policy, cpus, inFlightSegs, g.fqSize);
 
   return {
     cpus, policy: g.policy, era: g.era, strict: g.mode === 'strict', granule: g.granule, fqSize: g.fqSize,

@@ -6,7 +6,7 @@ import { fmtFixed } from '../num2str.js';
 import { jsonReport } from '../json.js';
 import { normalReport } from '../summary.js';
 import type { JobOptions } from '../options.js';
-import { formatBlockSize, formatSize } from '../values.js';
+import { formatBlockSize, formatSize } from '../../load/values.js';
 import type { Books, DomainSummary, RunOutcome } from './run.js';
 import { groupIds } from './phases.js';
 

@@ -12,11 +12,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { IovaDomain, type DomainHandle } from '../../domain/iova-domain.js';
 import { DmaPath } from '../../domain/dma.js';
 import { QUEUED } from '../../wasm/exports.js';
-import { LatencyHistogram } from '../latency.js';
-import { EventHeap } from '../../sim/heap.js';
-import { Rng } from '../../sim/rng.js';
-import { BlockSizeSampler } from '../../sim/block-size.js';
-import { formatBlockSize } from '../values.js';
+import { LatencyHistogram } from '../../load/latency.js';
+import { EventHeap } from '../../load/heap.js';
+import { Rng } from '../../load/rng.js';
+import { BlockSizeSampler } from '../../load/block-size.js';
+import { formatBlockSize } from '../../load/values.js';
 import type { RunPlan, WorkerPlan } from './plan.js';
 import {
   CTRL_DRAINED, CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS,

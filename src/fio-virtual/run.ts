@@ -14,18 +14,18 @@
 //  - no byte counter: bytes = I/Os x the block size's mean;
 //  - one latency from submission to unmapped (clat and lat are the same
 //    figure; slat is the map time); map/unmap latencies are per I/O.
-import { formatBlockSize } from '../values.js';
-import { FioOptionError } from '../errors.js';
-import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../format.js';
-import { FIO_OPTIONS, type JobOptions, changedRows, modelOf, optionText } from '../options.js';
-import { booksMessage } from '../../sim/engine.js';
-import { simulateInWorker } from '../../sim/parallel.js';
-import { configJson, type SimOptions, type SimProgress } from '../../sim/options.js';
-import { BlockSizeSampler } from '../../sim/block-size.js';
-import { Rng } from '../../sim/rng.js';
-import { ADDRESS_BITS, checkJobBounds } from './plan.js';
-import type { RunOutcome } from './run.js';
-import { sampleStats } from './groups.js';
+import { formatBlockSize } from '../load/values.js';
+import { FioOptionError } from '../fio/errors.js';
+import type { AllocatorState, DirResult, JobResult, StatusJob, StatusSnapshot } from '../fio/format.js';
+import { FIO_OPTIONS, type JobOptions, changedRows, modelOf, optionText } from '../fio/options.js';
+import { booksMessage } from '../sim/engine.js';
+import { simulateInWorker } from '../sim/parallel.js';
+import { configJson, type SimOptions, type SimProgress } from '../sim/options.js';
+import { BlockSizeSampler } from '../load/block-size.js';
+import { Rng } from '../load/rng.js';
+import { ADDRESS_BITS, checkJobBounds } from '../fio/runner/plan.js';
+import type { RunOutcome } from '../fio/runner/run.js';
+import { sampleStats } from '../fio/runner/groups.js';
 
 export interface VirtualInput {
   jobs: readonly JobOptions[];

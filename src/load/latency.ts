@@ -90,6 +90,21 @@ export class LatencyHistogram {
     this.counts = new Float64Array(groups << bits);
   }
 
+  /**
+   * A histogram of these buckets and moments, as another counter kept them
+   * (the wasm event loop of assembly/sim/ keeps sum and sum of squares).
+   */
+  static fromSums(counts: ArrayLike<number>, n: number, lo: number, hi: number, sum: number, sumSq: number): LatencyHistogram {
+    const h = new LatencyHistogram();
+    h.counts.set(counts);
+    h.n = n;
+    h.lo = lo;
+    h.hi = hi;
+    h.mu = n > 0 ? sum / n : 0;
+    h.m2 = Math.max(0, sumSq - n * h.mu * h.mu);
+    return h;
+  }
+
   get samples(): number {
     return this.n;
   }

@@ -2,7 +2,7 @@
 // integers, booleans and block sizes. Each parser names the option it parses
 // for, so the error it throws already says which option was wrong.
 
-import { FioOptionError } from './errors.js';
+import { FioOptionError } from './option-error.js';
 
 export type BlockSize =
   | { kind: 'fixed'; bytes: number }
