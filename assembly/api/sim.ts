@@ -10,7 +10,7 @@ import {
   Sim, P, T, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
-import { heapPush } from "../sim/heap";
+import { queueInit, queuePush } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
 import { runUntil } from "../sim/loop";
@@ -75,11 +75,15 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   }
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
+  // Buckets about one event wide: a slot's round trip (the device's latency and the CPUs' work) over the slots.
+  let roundTrip = load<f64>(addr + P_OFF + (<usize>P.DEV_BASE_NS << 3)) + load<f64>(addr + P_OFF + (<usize>P.SUBMIT_NS << 3)) +
+    load<f64>(addr + P_OFF + (<usize>P.COMPLETE_NS << 3));
+  queueInit(s, roundTrip / <f64>s.slots);
   for (let k: u32 = 0; k < s.slots; k++) {
     let sp = slotPtr(s, k);
     store<u32>(sp, k / s.iodepth);
     store<u32>(sp, PH_SUBMIT, 4);
-    heapPush(s, 0, k);
+    queuePush(s, 0, k);
   }
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>P.TICK_NS << 3));
 }

@@ -10,13 +10,14 @@
 // ├═ per job: CPU u32, next migration f64, device free-at f64             │
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32,        │
 // │            segments (pfn u64, pages u64) x segsMax                    │
-// ├═ event heap: times f64 x (slots + 4), then ids u32 x (slots + 4)      │
+// ├═ event queue: the calendar of queue.ts (a time and a link per slot)   │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
 // ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │
 // └═ reserved ranges: (lo u64, hi u64) x reserved                        ┘
 
 import { ORDERS, CACHE_LINE } from "../layout";
+import { queueBytes } from "./queue";
 
 /** f64 parameters, by index into Sim's P array (the host's table in src/sim/wasm-engine.ts must match). */
 export namespace P {
@@ -169,14 +170,14 @@ export namespace H {
   bsKind: u32;       // 0 fixed, 1 range, 2 table
   bsEntries: u32;
   nReserved: u32;
-  heapSize: u32;
+  queued: u32;       // events in the queue
   timerOn: u32;      // the model's copy of "a TIMER event is pending"
   finished: u32;
   offCpu: u32;
   offJob: u32;
   offSlot: u32;
   offSegs: u32;
-  offHeap: u32;
+  offQueue: u32;
   offLocks: u32;
   offHists: u32;
   offBs: u32;
@@ -224,7 +225,7 @@ export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEnt
   n += line(jobs * JOB_BYTES);
   n += line(slots * SLOT_BYTES);
   n += line(slots * segsMax * 16);
-  n += line((slots + 4) * 12);
+  n += line(queueBytes(slots));
   n += (1 + ORDERS + cpus) * LOCK_BYTES;
   n += 3 * line(HIST_BYTES);
   n += line(bsEntries * 16);
@@ -241,7 +242,7 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
   s.offJob = n; n += line(jobs * JOB_BYTES);
   s.offSlot = n; n += line(slots * SLOT_BYTES);
   s.offSegs = n; n += line(slots * segsMax * 16);
-  s.offHeap = n; n += line((slots + 4) * 12);
+  s.offQueue = n; n += line(queueBytes(slots));
   s.offLocks = n; n += (1 + ORDERS + cpus) * LOCK_BYTES;
   s.offHists = n; n += 3 * line(HIST_BYTES);
   s.offBs = n; n += line(bsEntries * 16);

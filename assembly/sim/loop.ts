@@ -22,7 +22,7 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, P, T, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { heapTopTime, heapTopId, heapReplaceTop, heapPop } from "./heap";
+import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
 import {
@@ -140,7 +140,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
     setCpuFreeAt(s, c, now);
     bump(s, T.MAP_FAILURES, 1);
-    heapReplaceTop(s, now + pAt(s, P.RETRY_NS), k);
+    queueReplaceFirst(s, now + pAt(s, P.RETRY_NS), k);
     return;
   }
   setCpuFreeAt(s, c, now);
@@ -163,7 +163,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   } else {
     done = now + xfer + lat;
   }
-  heapReplaceTop(s, done, k);
+  queueReplaceFirst(s, done, k);
 }
 
 function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
@@ -217,7 +217,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
   store<u32>(sp, 0, 16);
-  heapReplaceTop(s, now, k);
+  queueReplaceFirst(s, now, k);
 }
 
 /** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
@@ -270,12 +270,12 @@ export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let duration = pAt(s, P.DURATION_NS);
   let tickNs = pAt(s, P.TICK_NS);
   while (true) {
-    let hasEvent = s.heapSize > 0;
-    if (!hasEvent && s.timerOn == 0) {
+    let k = queueFirst(s);
+    if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    let t = hasEvent ? heapTopTime(s) : Infinity;
+    let t = k != NO_EVENT ? eventTime(s, k) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
@@ -287,10 +287,9 @@ export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       timer(s, d, fq);
       continue;
     }
-    let k = heapTopId(s);
     if (load<u32>(slotPtr(s, k), 4) == PH_SUBMIT) {
       if (t >= duration) {
-        heapPop(s);  // submission has stopped: the slot goes idle
+        queuePopFirst(s);  // submission has stopped: the slot goes idle
         continue;
       }
       submit(s, d, k, t);
