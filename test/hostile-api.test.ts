@@ -107,7 +107,7 @@ const domainMethods: Record<string, Method<Domain>> = {
   [DISPOSE]: { slots: NO_ARGS, call: (d) => d[Symbol.dispose]() },
 };
 /** Prototype members that are implementation (TypeScript private or @internal), not API. */
-const DOMAIN_INTERNAL = new Set(["constructor", "live", "checkRequest", "checkFastRequest", "checkCpu", "call", "translate", "rangesFrom", "scratchOf"]);
+const DOMAIN_INTERNAL = new Set(["constructor", "live", "usable", "checkRequest", "checkFastRequest", "checkCpu", "call", "translate", "rangesFrom", "scratchOf"]);
 
 // ------------------------------------------------------------------ the property
 
@@ -477,7 +477,7 @@ describe("CpuPool: every public method under hostile arguments", () => {
     terminateAll: { slots: NO_ARGS, call: (p) => p.terminateAll(), hostileOnly: true },
   };
   it("the table covers every public method", () => {
-    const own = publicMethods(CpuPool, new Set(["constructor", "spawn", "launch", "slot"]));
+    const own = publicMethods(CpuPool, new Set(["constructor", "spawn", "launch", "slot", "markDead"]));
     expect(own).toEqual(tableNames(poolMethods));
   });
   for (const [name, m] of Object.entries(poolMethods)) {
