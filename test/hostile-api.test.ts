@@ -101,6 +101,7 @@ const domainMethods: Record<string, Method<Domain>> = {
   depotWork: { slots: [slot("order", () => 0)], call: (d, [o]) => d.depotWork(o as number) },
   tick: { slots: [slot("nowMs", () => 1000), slot("intervalMs", () => 200)], call: (d, [n, i]) => d.tick(n as number, i as number) },
   cacheStats: { slots: NO_ARGS, call: (d) => d.cacheStats() },
+  statsDump: { slots: NO_ARGS, call: (d) => d.statsDump() },
   limitMagazines: { slots: [slot("n", () => 64)], call: (d, [n]) => d.limitMagazines(n as number) },
   setCpuAlive: { slots: [slot("cpu", () => 1), slot("alive", () => true)], call: (d, [c, a]) => d.setCpuAlive(c as number, a as boolean) },
   destroy: { slots: NO_ARGS, call: (d) => d.destroy() },
