@@ -3,5 +3,6 @@ export * from "./api/tree";
 export * from "./api/rcache";
 export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
+export { armFault, faultEventCount } from "./fault";
 export * from "./api/iommu";
 export * from "./api/sim";

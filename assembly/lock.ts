@@ -17,6 +17,7 @@
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 
 import { Domain, cpuStateAt } from "./layout";
+import { faultPoint } from "./fault";
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 128;
@@ -43,11 +44,26 @@ export function clearDeadHolder(): void {
 /** Address of the lock word that had a dead holder. */
 export let deadLockAddr: usize = 0;
 
+/**
+ * Gives up on the lock at `word`, whose holder `holder` (CPU + 1) is dead:
+ * poisons the domain (first reporter wins) and traps; the host turns the
+ * trap into LockHolderDeadError naming the holder's CPU. The caller may
+ * itself hold other locks: the poison makes whoever waits on those fail
+ * too instead of hanging, and the host refuses every later call.
+ */
+export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
+  atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
+  deadHolder = holder;
+  deadLockAddr = word;
+  unreachable();
+}
+
 /** Takes the lock at `word` for CPU id `who - 1`. Traps if its holder's worker is gone. */
 // @ts-ignore: decorator
 @inline export function lock(d: Domain, word: usize, who: u32): void {
   // The uncontended case is one cmpxchg, inlined into every caller.
   if (atomic.cmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
+  faultPoint(word, true);  // debug build only (fault.ts)
 }
 
 function lockContended(d: Domain, word: usize, who: u32): void {
@@ -61,6 +77,7 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 @inline export function unlock(word: usize): void {
   atomic.store<u32>(word, 0);
   if (atomic.load<u32>(word + 4) != 0) atomic.notify(word, 1);
+  faultPoint(word, false);  // debug build only (fault.ts)
 }
 
 /**
@@ -79,19 +96,20 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
     let seen = atomic.cmpxchg<u32>(word, 0, who);
     if (seen == 0) break;
     memory.atomic.wait32(word, seen, PARK_NS);
+    // A poisoned domain (a CPU died holding a lock and the CPU-dead path or
+    // another waiter said so) fails every waiter at its next wake-up.
+    let poisonedBy = atomic.load<u32>(poisonAddr(d));
+    if (poisonedBy != 0) {
+      atomic.sub<u32>(word + 4, 1);
+      failOnDeadHolder(d, word, poisonedBy);
+    }
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
       let holder = atomic.load<u32>(word);
-      let poisonedBy = atomic.load<u32>(poisonAddr(d));
       let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(changetype<usize>(cpuStateAt(d, holder - 1))) == 0;
-      if (dead || poisonedBy != 0) {
-        // A thread that traps here may itself hold other locks: poison the
-        // domain so that whoever waits on those fails too instead of hanging.
-        if (dead) atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
+      if (dead) {
         atomic.sub<u32>(word + 4, 1);
-        deadHolder = dead ? holder : poisonedBy;
-        deadLockAddr = word;
-        unreachable();
+        failOnDeadHolder(d, word, holder);
       }
     }
   }

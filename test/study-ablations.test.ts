@@ -13,6 +13,13 @@ describe("ablations", () => {
     const strict = runs.find((r) => r.ablation.name === "strict")!;
     expect(strict.study.result.meta.config).toMatchObject({ strict: true });
     expect(runs[0]!.study.result.meta.config).toMatchObject({ strict: false, dma32First: true });
+    const run = (name: string) => runs.find((r) => r.ablation.name === name)!.study.result;
+    expect(run("v6.x tree").policies[0]!.era).toBe("v6.x");
+    expect(run("v5.10 tree").policies[0]!.era).toBe("v5.10");
+    // The window-full experiment leaves 4,096 pfns of the 32-bit space, and they fill.
+    expect(run("window full").reading.compression.join(" ")).toContain("4.1K pfns");
+    expect(Math.max(...run("window full").policies[0]!.instruments!.window32Used!)).toBeGreaterThan(
+      Math.max(...runs[0]!.study.result.policies[0]!.instruments!.window32Used!));
     const table = ablationTable(runs);
     expect(table.rows).toHaveLength(ABLATIONS.length);
     table.rows.forEach((row, i) => {

@@ -26,7 +26,14 @@ describe("runTreeBench (quick)", () => {
     expect(r.churn[0].ratioToSmallest).toBe(1);
     expect(r.churn[1].ratioToSmallest).toBeCloseTo(r.churn[1].ours / r.churn[0].ours, 10);
     expect(r.churnRatio.aligned).toBeCloseTo(r.churn[1].ours / r.churn[0].ours, 10);
-    for (const c of r.churn) expect(c.walkPerAlloc).toBeGreaterThan(1);
+    for (const c of r.churn) {
+      expect(c.walkPerAlloc).toBeGreaterThan(1);
+      expect(c.findRandom).toBeGreaterThan(0);
+      expect(c.oursLessFind).toBeCloseTo(c.ours - c.findRandom, 10);
+    }
+    expect(r.churn[0].lessFindRatio).toBe(1);
+    expect(r.churnRatio.find).toBeCloseTo(r.churn[1].findRandom / r.churn[0].findRandom, 10);
+    expect(r.churnRatio.lessFind).toBeCloseTo(r.churn[1].oursLessFind / r.churn[0].oursLessFind, 10);
     expect(r.failing.length).toBe(3);
   });
 
@@ -65,6 +72,7 @@ describe("runTreeBench (quick)", () => {
     expect(text).toContain("(b) size-2 aligned");
     expect(text).toMatch(/ratio 100,000 \/ 1,000: wasm loop 1p \d+\.\d\dx/);
     expect(text).toMatch(/aligned churn ratio 10,000 \/ 1,000: \d+\.\d\dx/);
+    expect(text).toMatch(/the free's find of a random range grows \d+\.\d\dx, the rest \(search, link, unlink\) -?\d+\.\d\dx/);
     // The kernel's figures sit next to ours: 40 ns at 1e3 (../shared/anchors.md).
     expect(text).toMatch(/1,000 +\d+ +40 +\d+\.\d\dx/);
     for (const f of r.failing) expect(text).toContain(f.name);

@@ -26,6 +26,7 @@ export function layoutField(which: u32): u32 {
     case 17: return GROUP_BYTES;
     case 18: return USABLE_CELLS;
     case 19: return offsetof<Domain>("destroyed");
+    case 20: return offsetof<Domain>("poisoned");
     default: return 0xFFFFFFFF;
   }
 }

@@ -1,6 +1,7 @@
 // Exported range-cache entry points: alloc_iova_fast / free_iova_fast on a
 // given CPU, the flush paths, the policy clock, stats and fault injection.
 
+import { checkDeadCpu as checkDeadCpuIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
 import { Domain, CpuCache, CpuState, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
@@ -80,6 +81,11 @@ export function fastLoop(base: usize, cpu: u32, size: f64, limit: f64, rounds: u
     freeFastIn(d, cpu, pfn, s);
   }
   return fails;
+}
+
+/** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock (dead-cpu.ts). */
+export function checkDeadCpu(base: usize, fqBase: usize, cpu: u32): void {
+  checkDeadCpuIn(domainAt(base), fqBase, cpu);
 }
 
 export function freeCpuCached(base: usize, cpu: u32): void {

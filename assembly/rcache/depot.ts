@@ -70,8 +70,10 @@ export function depotWork(d: Domain, order: u32): bool {
   lock(d, depotLockAddr(dp), selfId);
   let m: u32 = 0;
   if (dp.size > d.cpus) m = depotPop(d, dp);
+  // The kernel frees the magazine after unlocking; here it is freed under the
+  // depot lock, so that a worker terminated mid-work cannot lose it (see
+  // rcacheInsert in rcache.ts).
+  if (m != 0) retireMagazine(d, dp, m);
   unlock(depotLockAddr(dp));
-  if (m == 0) return false;
-  retireMagazine(d, dp, m);
-  return true;
+  return m != 0;
 }

@@ -94,8 +94,11 @@ export function magFreePfns(d: Domain, m: u32): u32 {
     let z = findNode(d, load<u64>(magPfnPtr(d, m, i)));
     if (z != NIL) removeNode(d, z);  // the kernel WARNs and skips a missing one
   }
-  unlock(treeLockAddr(d));
+  // Emptied inside the tree lock: a worker terminated just after the unlock
+  // must not leave pfns listed that are free in the tree (or already someone
+  // else's), for the CPU-dead path would free them again.
   M.size = 0;
+  unlock(treeLockAddr(d));
   return n;
 }
 

@@ -102,8 +102,13 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
     }
   }
   if (can) { magPush(d, c.loaded, pfn); c.inserts++; } else c.insertFails++;
-  unlock(cpuLockAddr(c));
+  // The kernel frees mag_to_free after dropping the CPU lock. Here a worker
+  // can be terminated between any two statements, and a magazine that is in
+  // no cache and under no lock would then be lost with its pfns; retired
+  // under the lock, a kill either leaves the lock held (the CPU-dead path
+  // reports it) or finds the magazine freed. Placements are the same.
   if (toRetire != 0) retireMagazine(d, dp, toRetire);
+  unlock(cpuLockAddr(c));
   // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
   if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
   return can;
@@ -136,13 +141,10 @@ export function freeGlobalCached(d: Domain): void {
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);
     if (!oldestFirst) {
-      while (true) {
-        lock(d, depotLockAddr(dp), selfId);
-        let m: u32 = dp.size > 0 ? depotPop(d, dp) : 0;
-        unlock(depotLockAddr(dp));
-        if (m == 0) break;
-        retireMagazine(d, dp, m);
-      }
+      // v6.7: pop and free every magazine under the depot lock.
+      lock(d, depotLockAddr(dp), selfId);
+      while (dp.size > 0) retireMagazine(d, dp, depotPop(d, dp));
+      unlock(depotLockAddr(dp));
       continue;
     }
     // Empty the depot under its lock (as the kernel holds it throughout),

@@ -3,7 +3,7 @@
 // decides where the next search starts. Callers hold the tree lock.
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, recompute, setGap, setCount, augmentLeaf, FLAG_COUNTS } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey, FLAG_COUNTS } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -271,9 +271,14 @@ export function removeNode(d: Domain, z: u32): void {
     setGap(N(d, succ), floor);
     erase(d, z);
   } else {
+    // The gap only grows here, so the maxima above succ can only rise
+    // (propagateOwnGap), unless succ became the lowest node.
     erase(d, z);
-    setGap(N(d, succ), floor);
-    propagate(d, succ);
+    let S = N(d, succ);
+    let g0 = ownGap(S);
+    let a0 = ownAlignKey(S);
+    setGap(S, floor);
+    propagateOwnGap(d, succ, g0, a0);
   }
   giveNode(d, z);
   d.frees++;

@@ -171,6 +171,32 @@ export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
   }
 }
 
+/**
+ * Node i's own gap was just set, in a tree whose maxima were right for its
+ * old one (`g0`, `a0`: ownGap and ownAlignKey before). If neither fell, the subtree maxima
+ * can only rise: each ancestor takes the larger of its maximum and the new
+ * value, without reading its other child (the plain propagate recomputes
+ * from both children, and on a large tree the child off the path is usually
+ * a cache miss). It stops at the first node whose maxima already reach the
+ * new values. Otherwise, and while counting, it is the plain propagate.
+ */
+export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
+  let x = nodeAt(d, i);
+  let g = ownGap(x);
+  let a = ownAlignKey(x);
+  if (g < g0 || a < a0 || (d.flags & FLAG_COUNTS)) {
+    propagate(d, i);
+    return;
+  }
+  while (i != NIL) {
+    x = nodeAt(d, i);
+    if (x.maxGap >= g && x.maxAlignKey >= a) return;
+    if (x.maxGap < g) x.maxGap = g;
+    if (x.maxAlignKey < a) x.maxAlignKey = a;
+    i = x.parent;
+  }
+}
+
 /** `to` takes `from`'s place in the tree (erase's successor): it takes its subtree values. */
 // @ts-ignore: decorator
 @inline export function augmentCopy(d: Domain, from: u32, to: u32): void {

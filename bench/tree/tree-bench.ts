@@ -58,6 +58,15 @@ export interface ChurnRow {
   oracle: number | null;
   /** Mean nodes the kernel's loop visits per alloc. */
   walkPerAlloc: number;
+  /**
+   * ns per find() of a random live range on the same tree, from JS: the
+   * descent from the root that each churn step's free(pfn) starts with.
+   */
+  findRandom: number;
+  /** ours - findRandom: the alloc's search and link, and the free's unlink. */
+  oursLessFind: number;
+  /** oursLessFind / its value at the smallest N. */
+  lessFindRatio: number;
 }
 
 export interface FailRow {
@@ -85,7 +94,7 @@ export interface TreeBenchResult {
   pairRatio: { from: number; to: number; wasmLoop1: number; wasmLoop8a: number; js1: number; js8a: number; jsRandom: number };
   churn: ChurnRow[];
   /** Aligned churn at the largest N over the smallest (target: <= 2). */
-  churnRatio: { from: number; to: number; aligned: number; unaligned: number };
+  churnRatio: { from: number; to: number; aligned: number; unaligned: number; find: number; lessFind: number };
   failing: FailRow[];
   seconds: number;
 }
@@ -161,7 +170,7 @@ function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, lo
  * The timed steps run without walk counting; then `walkOps` more steps count
  * the kernel's walk (the oracle's walk is exact, ours is from ranks).
  */
-function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true): { ns: number; walk: number } {
+function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true): { ns: number; walk: number; findNs: number } {
   const { d, limit, live } = buildFragmented(n, seed);
   if (oracle) d.useOracleWalk(true);
   const r = prng(seed ^ 0x51ed270b);
@@ -183,9 +192,14 @@ function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps
     for (let i = 0; i < walkOps; i++) step();
     walk = (walkSteps(d) - w0) / walkOps;
   }
+  // The free's share that depends on N: its find, on the tree the steps left.
+  const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
+  const t1 = cpuNs();
+  for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
+  const findNs = (cpuNs() - t1) / ops;
   d.check();
   d.destroy();
-  return { ns, walk };
+  return { ns, walk, findNs };
 }
 
 /** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
@@ -289,14 +303,19 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
     const unaligned = churnRun(n, seed, false, ops, 0, false);
     // The oracle runs the identical op stream on an identical tree: same placements.
     const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 1_000 : 5_000, 0) : null;
+    const lessFind = ours.ns - ours.findNs;
     churn.push({
       live: n, ours: ours.ns, ratioToSmallest: churn.length ? ours.ns / churn[0].ours : 1,
       oursUnaligned: unaligned.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk,
+      findRandom: ours.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
     });
   }
   const c0 = churn[0];
   const cz = churn[churn.length - 1];
-  const churnRatio = { from: c0.live, to: cz.live, aligned: cz.ours / c0.ours, unaligned: cz.oursUnaligned / c0.oursUnaligned };
+  const churnRatio = {
+    from: c0.live, to: cz.live, aligned: cz.ours / c0.ours, unaligned: cz.oursUnaligned / c0.oursUnaligned,
+    find: cz.findRandom / c0.findRandom, lessFind: cz.oursLessFind / c0.oursLessFind,
+  };
   const failing: FailRow[] = [];
   log("(b) failing size-2 aligned requests");
   const A = KERNEL_ANCHORS;
@@ -343,13 +362,16 @@ export function formatTreeBench(r: TreeBenchResult): string {
   out.push("(a') churn: alloc 1..64 pages aligned, then free a random other live range (N fixed); ns per alloc+free, from JS (CPU time)");
   const KC = KERNEL_ANCHORS.churnUs;
   out.push(table(
-    ["live N", "ours", "ratio to 1e3", "kernel C", "ours/kernel", "kernel walk (wasm)", "speedup", "walk nodes/alloc", "ours, unaligned"],
+    ["live N", "ours", "ratio to 1e3", "kernel C", "ours/kernel", "kernel walk (wasm)", "speedup", "walk nodes/alloc", "ours, unaligned", "find random", "ours - find", "ratio to 1e3"],
     r.churn.map((c) => [fmt(c.live), fmt(c.ours), `${c.ratioToSmallest.toFixed(2)}x`, KC[c.live] === undefined ? "-" : fmt(KC[c.live] * 1000),
       vsKernel(c.ours, KC[c.live] === undefined ? undefined : KC[c.live] * 1000),
-      fmt(c.oracle), c.oracle === null ? "-" : `${(c.oracle / c.ours).toFixed(1)}x`, fmt(c.walkPerAlloc, 0), fmt(c.oursUnaligned)]),
+      fmt(c.oracle), c.oracle === null ? "-" : `${(c.oracle / c.ours).toFixed(1)}x`, fmt(c.walkPerAlloc, 0), fmt(c.oursUnaligned),
+      fmt(c.findRandom), fmt(c.oursLessFind), `${c.lessFindRatio.toFixed(2)}x`]),
   ));
   const cr = r.churnRatio;
   out.push(`aligned churn ratio ${fmt(cr.to)} / ${fmt(cr.from)}: ${cr.aligned.toFixed(2)}x (target <= 2x); unaligned ${cr.unaligned.toFixed(2)}x`);
+  out.push(`  of which the free's find of a random range grows ${cr.find.toFixed(2)}x, the rest (search, link, unlink) ${cr.lessFind.toFixed(2)}x`);
+  out.push("('find random': find() of a random live range on the same tree, the descent each step's free(pfn) starts with; 'ours - find': the rest of the step)");
   out.push("(kernel C: the kernel's own code replaying this op stream, ../shared/anchors.md; 'kernel walk (wasm)': our oracle walk, the kernel's loop in wasm)");
   out.push("");
   out.push("(b) size-2 aligned request that cannot fit; microseconds per call (wall clock)");

@@ -90,7 +90,12 @@ export class DmaPath {
     if (!(need <= this.maxSegments)) {
       throw new InvalidArgumentError("bytes", bytes, `needs ${need} segments of ${segBytes} bytes; this path holds ${this.maxSegments}`);
     }
-    const n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, this.out);
+    let n: number;
+    try {
+      n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, this.out);
+    } catch (e) {
+      throw d.translate(e);
+    }
     const u = this.u64;
     for (let i = 0; i < n; i++) {
       out[at + 2 * i] = Number(u[2 * i]!);
@@ -106,12 +111,20 @@ export class DmaPath {
 
   /** Unmaps one IOVA on `cpu` (strict: invalidate and free; else queue_iova). Returns QUEUED bits. */
   unmapIova(cpu: number, pfn: number, pages: number, strict: boolean, nowMs: number): number {
-    return this.domain.ex.dmaUnmapIova(this.domain.fqBase, cpu, pfn, pages, strict ? 1 : 0, nowMs);
+    try {
+      return this.domain.ex.dmaUnmapIova(this.domain.fqBase, cpu, pfn, pages, strict ? 1 : 0, nowMs);
+    } catch (e) {
+      throw this.domain.translate(e);
+    }
   }
 
   /** fq_flush_timeout on `cpu` if it is due at nowMs and this caller wins it: entries freed, or -1. */
   pollTimer(cpu: number, nowMs: number): number {
-    return this.domain.ex.fqPollTimer(this.domain.fqBase, cpu, nowMs);
+    try {
+      return this.domain.ex.fqPollTimer(this.domain.fqBase, cpu, nowMs);
+    } catch (e) {
+      throw this.domain.translate(e);
+    }
   }
 
   /** Whether the timer is armed, and when it is due (ms on the caller's clock). */
@@ -122,7 +135,11 @@ export class DmaPath {
 
   /** Flushes and frees every queued entry on `cpu` (the end of a run). */
   drain(cpu: number): number {
-    return this.domain.ex.fqDrain(this.domain.fqBase, cpu);
+    try {
+      return this.domain.ex.fqDrain(this.domain.fqBase, cpu);
+    } catch (e) {
+      throw this.domain.translate(e);
+    }
   }
 
   pending(): number {

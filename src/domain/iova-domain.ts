@@ -146,6 +146,12 @@ export class IovaDomain implements DisposableView {
   private destroyed = false;
   /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
   private readonly destroyedWord!: Int32Array;
+  /**
+   * The domain's shared poison word: 0, or the id (CPU + 1) of a CPU that
+   * died holding a lock. Once set, every call that needs a lock throws
+   * LockHolderDeadError naming that CPU (its structures may be half updated).
+   */
+  private readonly poisonWord!: Int32Array;
   /** True for the view that created the domain, false for attach()ed ones. */
   private readonly owner: boolean = true;
 
@@ -208,6 +214,7 @@ export class IovaDomain implements DisposableView {
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
     this.destroyedWord = destroyedWordOf(this.ex, this.memory, this.base);
+    this.poisonWord = poisonWordOf(this.ex, this.memory, this.base);
   }
 
   /**
@@ -258,6 +265,7 @@ export class IovaDomain implements DisposableView {
       policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      poisonWord: poisonWordOf(ex, h.memory, h.base),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
     ex.setCpuAlive(h.base, cpu, 1);
@@ -438,7 +446,7 @@ export class IovaDomain implements DisposableView {
   allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("allocFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("allocFast");
     if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
         limitPfn >= MAX_CACHED_PAGES - 1)) {
       this.checkFastRequest(size, limitPfn);
@@ -461,7 +469,7 @@ export class IovaDomain implements DisposableView {
 
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) this.live("freeFast");
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("freeFast");
     if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && Number.isSafeInteger(size) && size >= 1)) {
       pfnArg("pfn", pfn);
       sizeArg("size", size);
@@ -521,11 +529,20 @@ export class IovaDomain implements DisposableView {
     return this.call(() => this.ex.fastLoop(this.base, cpu, size, limitPfn, rounds));
   }
 
-  /** free_cpu_cached_iovas: CPU `cpu`'s magazines back to the tree (the CPU-dead path). */
+  /**
+   * free_cpu_cached_iovas: CPU `cpu`'s magazines back to the tree (the
+   * CPU-dead path). For a CPU marked dead (setCpuAlive(cpu, false)) it first
+   * checks that the CPU holds no lock: if its worker was terminated inside a
+   * critical section, this throws LockHolderDeadError naming it at once
+   * (and every later call that needs a lock does too).
+   */
   freeCpuCached(cpu: number): void {
     this.live("freeCpuCached");
     this.checkCpu(cpu);
-    this.call(() => this.ex.freeCpuCached(this.base, cpu));
+    this.call(() => {
+      this.ex.checkDeadCpu(this.base, this.fqBase, cpu);
+      this.ex.freeCpuCached(this.base, cpu);
+    });
   }
 
   /** Every CPU's magazines, then every depot, back to the tree. */
@@ -599,6 +616,19 @@ export class IovaDomain implements DisposableView {
     if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) throw new DomainDestroyedError(op);
   }
 
+  /** live(), and the domain is not poisoned by a CPU that died holding a lock. */
+  private usable(op: string): void {
+    this.live(op);
+    const holder = Atomics.load(this.poisonWord, 0);
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
+  }
+
+  /** The CPU whose death poisoned the domain (it died holding a lock), or null. */
+  get poisonedBy(): number | null {
+    const holder = Atomics.load(this.poisonWord, 0);
+    return holder === 0 ? null : holder - 1;
+  }
+
   private checkRequest(size: unknown, limitPfn: unknown): number {
     sizeArg("size", size);
     pfnArg("limitPfn", limitPfn);
@@ -630,8 +660,13 @@ export class IovaDomain implements DisposableView {
     countArg("cpu", cpu, 0, this.cpus - 1);
   }
 
-  /** Runs a wasm call; a trap from a lock whose holder died becomes LockHolderDeadError. */
+  /**
+   * Runs a wasm call that may take a lock: refused on a poisoned domain; a
+   * trap from a lock whose holder died becomes LockHolderDeadError.
+   */
   private call<T>(fn: () => T): T {
+    const holder = Atomics.load(this.poisonWord, 0);
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
     try {
       return fn();
     } catch (e) {
@@ -639,8 +674,8 @@ export class IovaDomain implements DisposableView {
     }
   }
 
-  /** A trap from a lock whose holder died becomes LockHolderDeadError (reported once per trap). */
-  private translate(e: unknown): unknown {
+  /** @internal A trap from a lock whose holder died becomes LockHolderDeadError (reported once per trap). */
+  translate(e: unknown): unknown {
     const holder = this.ex.deadHolder.value;
     if (holder === 0) return e;
     this.ex.clearDeadHolder();
@@ -664,6 +699,10 @@ function belowAnchor(pfn: number): number | null {
 
 function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
   return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.destroyed), 1);
+}
+
+function poisonWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.poisoned), 1);
 }
 
 /** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */

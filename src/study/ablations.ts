@@ -33,6 +33,12 @@ export const ABLATIONS: readonly Ablation[] = [
     : []),
   { name: "hot tree", change: "hot-cache tree costs instead of cold-tree ones", options: { costs: HOT_TREE } },
   { name: "migration 1 s", change: "jobs migrate every 1 s (mean)", options: { migrateMs: 1000 } },
+  // The era's tree and flush path for every policy: the v5.10 search (no retry from the top) or the v6.x one.
+  { name: "v5.10 tree", change: "every policy on the v5.10 tree and flush path", options: { era: "v5.10" } },
+  { name: "v6.x tree", change: "every policy on the v6.x tree and flush path", options: { era: "v6.x" } },
+  // An experiment, not the thread: 4,096 pfns are fewer than the model's own footprint below 4 GiB
+  // (about 6.4K pfns: caches, flush queues, I/Os in flight), so the window is full from the start.
+  { name: "window full", change: "32-bit space of 4,096 pfns (16 MiB), below the model's footprint: full from the start", options: { dma32Pfns: 4096 } },
 ];
 
 export interface AblationRun {

@@ -108,7 +108,7 @@ export function calibrationTable(v: CalibrationValues, timeScale = 1): ReportTab
       `${k(r.cpuTotal)} / ${k(r.depotTotal)} / ${k(r.total)}${at(r)}`,
     ]);
   });
-  rows.push(["depot bins fill", "all six by 83,483 s (24,476 of 24,576 pfns)", fillText(v)]);
+  rows.push(["depot bins fill", "all six by 83,483 s (24,476 of 24,576 IOVAs)", fillText(v)]);
   rows.push(["onset of the fall", o.onset,
     v.onsetAt === null ? "none: the 10 s mean never fell below half the start" : `${formatSeconds(v.onsetAt)} (10 s mean below half the start)`]);
   const notes = [

@@ -10,7 +10,7 @@ import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 import { threadCosts } from "./costs.js";
-import { THREAD_HZ, THREAD_PCI_WINDOWS, threadLayout } from "./thread.js";
+import { THREAD_HZ, threadLayout } from "./thread.js";
 
 /**
  * The default load: the thread's machine and test (src/study/thread.ts gives
@@ -46,6 +46,12 @@ export interface StudyOptions {
   intervalMs?: number;
   reclaimIntervalMs?: number;
   dma32First?: boolean;
+  /**
+   * Pfns of the 32-bit space left to allocate (the rest reserved): an
+   * experiment. Default: the compression's (compression.ts), or the whole
+   * space when faithful.
+   */
+  dma32Pfns?: number;
   costs?: Partial<CostModel>;
   /**
    * Policies simulated at once, each in a worker thread (runStudyParallel
@@ -74,6 +80,8 @@ export interface StudyPlan {
   faithful: boolean;
   /** What this run compresses relative to the thread's system (empty when faithful). */
   compression: CompressionItem[];
+  /** How many of the thread's seconds one simulated second stands for (1 when the run length is not compressed). */
+  timeScale: number;
 }
 
 /**
@@ -90,13 +98,14 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const cpus = o.cpus ?? d.cpus;
   const jobs = o.jobs ?? d.jobs;
   const layout = threadLayout(cpus, jobs);
+  const compression = compressionOf(seconds, faithful, o.dma32Pfns);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
     sockets: layout.sockets,
     jobCpus: layout.jobCpus,
     // The controller's queues decide the completion CPU, unless --completion says otherwise.
     ...(o.completion === undefined ? { completionCpus: layout.completionCpus } : {}),
-    pciWindows: THREAD_PCI_WINDOWS.map((w) => ({ ...w })),
+    pciWindows: compression.pciWindows.map((w) => ({ ...w })),
     hz: THREAD_HZ,
     era: o.era,
     seed: o.seed ?? d.seed,
@@ -113,5 +122,5 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     dma32First: o.dma32First ?? d.dma32First,
     costs: { ...threadCosts(), ...o.costs },
   }));
-  return { policies, era: o.era ?? null, configs, faithful, compression: compressionOf(configs[0]!.durationMs / 1000, faithful) };
+  return { policies, era: o.era ?? null, configs, faithful, compression: compression.items, timeScale: compression.timeScale };
 }

@@ -98,10 +98,10 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, inter
   const { policy: _p, era: _e, ...shared } = configJson(cfg);
   const policies = sims.map((r, i) => policyResult(plan.policies[i]!, r));
   const calib = policies.find((p) => p.policy === CALIBRATION_POLICY);
-  const calibration = calib ? calibrationValues(calib, cfg.cpus) : null;
+  const calibration = calib ? calibrationValues(calib, cfg.cpus, plan.timeScale) : null;
   const reading: StudyReading = {
     verdict: verdict({ policies }),
-    tables: calibration ? [calibrationTable(calibration)] : [],
+    tables: calibration ? [calibrationTable(calibration, plan.timeScale)] : [],
     compression: compressionLines(plan.compression),
   };
   const ios = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);

@@ -33,8 +33,8 @@ export const THREAD_OBSERVED = {
     { t: 83_483, cpuTotal: 62_532, depotTotal: 24_476, total: 87_008 },
   ],
   /**
-   * The v5.10 depot holds 32 magazines of 128 pfns per order, 6 orders:
-   * 24,576 pfns. 24,476 at 83,483 s is 99.6% of that, so every bin was full
+   * The v5.10 depot holds 32 magazines of 128 IOVAs per order, 6 orders:
+   * 24,576 IOVAs. 24,476 at 83,483 s is 99.6% of that, so every bin was full
    * (or one magazine short) by then; 3,866 at 13,175 s is 16%.
    */
   depotCapacityPfns: 6 * 32 * 128,

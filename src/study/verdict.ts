@@ -66,6 +66,11 @@ export function verdict(result: { policies: Array<PolicyResult & { era?: string 
       const us = (ns: number) => (ns / 1000).toFixed(ns < 10_000 ? 2 : 0);
       parts.push(`; mean map ${us(tenth(ins.mapLatencyMean, false))} -> ${us(tenth(ins.mapLatencyMean, true))} us`);
     }
+    if (ins?.window32Used?.length) {
+      const fb = ins.fallbacks64?.length ? tenth(ins.fallbacks64, true) : 0;
+      parts.push(`; 32-bit space ${pct(Math.max(...ins.window32Used))} used at most` +
+        (fb > 0 ? `, ${formatNumber(fb)} 64-bit fallbacks/s at the end` : ", no 64-bit fallback at the end"));
+    }
     lines.push(...block(p.policy, parts.join("")));
   }
   return lines;

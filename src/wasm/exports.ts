@@ -35,6 +35,11 @@ export interface IovaExports {
   freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
   fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
   freeCpuCached(base: number, cpu: number): void;
+  /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
+  checkDeadCpu(base: number, fqBase: number, cpu: number): void;
+  /** Debug build: park (stop: trap) this instance at its n-th lock event (assembly/fault.ts); 0 in the release build. */
+  armFault(flagAddr: number, n: number, stop: number): number;
+  faultEventCount(): number;
   flushAll(base: number): void;
   depotWork(base: number, order: number): number;
   depotTick(base: number, nowMs: number, intervalMs: number): number;
@@ -141,6 +146,7 @@ export const LAYOUT_FIELD = {
   cpus: 0, magSize: 1, magStride: 2, offSlab: 3, offCpuCaches: 4, offDepots: 5, treeLock: 6,
   cpuCacheLoaded: 7, cpuCachePrev: 8, depotHead: 9, depotSize: 10, magNext: 11, magHeader: 12,
   cacheLine: 13, orders: 14, magSizeField: 15, cellBytes: 16, groupBytes: 17, usableCells: 18, destroyed: 19,
+  poisoned: 20,
 } as const;
 
 /** Every layoutField() value, by name. */

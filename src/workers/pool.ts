@@ -284,9 +284,26 @@ export class CpuPool extends EventEmitter {
         if (Date.now() > until) throw new Error(`CPU ${cpu} did not reach a safe point in ${opts.timeoutMs ?? 30_000} ms`);
         await sleep(1);
       }
+    } else {
+      this.markDead(cpu);
     }
     await s.worker.terminate();
     return s.exited;
+  }
+
+  /**
+   * Marks a CPU dead before its worker is terminated anywhere: a thread of
+   * this process that waits on a lock the worker holds (this one too, inside
+   * a synchronous domain call, when it cannot see the exit event) then
+   * reports LockHolderDeadError instead of waiting for a liveness change
+   * that only the exit event would make.
+   */
+  private markDead(cpu: number): void {
+    try {
+      this.domain.setCpuAlive(cpu, false);
+    } catch {
+      // A destroyed domain: nothing waits on it.
+    }
   }
 
   /** Resolves when CPU `cpu`'s worker has exited and its CPU-dead path ran. */
@@ -303,7 +320,9 @@ export class CpuPool extends EventEmitter {
 
   /** Terminates every live worker at once (no safe point). */
   async terminateAll(): Promise<CpuDeath[]> {
-    await Promise.all(this.slots.filter((s) => s && s.alive).map((s) => s.worker.terminate()));
+    const live = this.slots.filter((s) => s && s.alive);
+    for (const s of live) this.markDead(s.cpu);
+    await Promise.all(live.map((s) => s.worker.terminate()));
     return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
   }
 

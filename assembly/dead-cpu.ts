@@ -1,0 +1,45 @@
+// The CPU-dead path's first question: does the dead CPU still hold a lock?
+//
+// A worker terminated inside a critical section leaves the lock word holding
+// its id and the structure behind it possibly half updated. Waiters would
+// notice after about a second (lock.ts), but only if they need that lock;
+// the CPU-dead path knows the CPU is gone, so it looks at every lock the
+// domain has and, if one is held by the dead CPU, fails at once: the domain
+// is poisoned and the host reports LockHolderDeadError naming that CPU.
+
+import { Domain, ORDERS, cpuCacheAt, cpuStateAt, depotAt } from "./layout";
+import { failOnDeadHolder } from "./lock";
+import { treeLockAddr } from "./self";
+import { slabLockAddr } from "./slab";
+import { FlushQueue, ringAt } from "./iommu/flush-queue";
+
+/** The address of a lock word held by id `who` (CPU + 1), or 0. `fqBase` 0: the domain has no flush queue. */
+export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
+  if (atomic.load<u32>(treeLockAddr(d)) == who) return treeLockAddr(d);
+  if (atomic.load<u32>(slabLockAddr(d)) == who) return slabLockAddr(d);
+  let reclaim = changetype<usize>(d) + offsetof<Domain>("reclaimLock");
+  if (atomic.load<u32>(reclaim) == who) return reclaim;
+  for (let o: u32 = 0; o < ORDERS; o++) {
+    let dp = changetype<usize>(depotAt(d, o));
+    if (atomic.load<u32>(dp) == who) return dp;
+    for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
+      let c = changetype<usize>(cpuCacheAt(d, cpu, o));
+      if (atomic.load<u32>(c) == who) return c;
+    }
+  }
+  if (fqBase != 0) {
+    let fq = changetype<FlushQueue>(fqBase);
+    for (let q: u32 = 0; q < fq.cpus; q++) {
+      let r = changetype<usize>(ringAt(fq, q));
+      if (atomic.load<u32>(r) == who) return r;
+    }
+  }
+  return 0;
+}
+
+/** Traps (poisoning the domain) if CPU `cpu` is marked dead and still holds a lock. */
+export function checkDeadCpu(d: Domain, fqBase: usize, cpu: u32): void {
+  if (atomic.load<u32>(changetype<usize>(cpuStateAt(d, cpu))) != 0) return;
+  let word = lockHeldBy(d, fqBase, cpu + 1);
+  if (word != 0) failOnDeadHolder(d, word, cpu + 1);
+}
