@@ -12,18 +12,19 @@
 import { Domain } from "./layout";
 
 /** Era codes, stored in Domain.era; ordered by release. */
-export namespace Era {
-  // @ts-ignore: decorator
-  @inline export const V5_10: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const V5_11: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const V6_X: u32 = 3;
+export enum Era {
+  V5_10 = 1, V5_11, V6_X,
 }
 
 /** Is `era` one of the codes above? */
 export function eraValid(era: u32): bool {
-  return era >= Era.V5_10 && era <= Era.V6_X;
+  return <i32>era >= Era.V5_10 && <i32>era <= Era.V6_X;
+}
+
+/** The domain's era, as the signed type enums have (the header stores a u32). */
+// @ts-ignore: decorator
+@inline function eraOf(d: Domain): i32 {
+  return <i32>d.era;
 }
 
 /**
@@ -33,7 +34,7 @@ export function eraValid(era: u32): bool {
  */
 // @ts-ignore: decorator
 @inline export function retriesFromTop(d: Domain): bool {
-  return d.era >= Era.V5_11;
+  return eraOf(d) >= Era.V5_11;
 }
 
 /**
@@ -44,7 +45,7 @@ export function eraValid(era: u32): bool {
  */
 // @ts-ignore: decorator
 @inline export function retryBoundWraps(d: Domain): bool {
-  return d.era < Era.V6_X;
+  return eraOf(d) < Era.V6_X;
 }
 
 /**
@@ -54,7 +55,7 @@ export function eraValid(era: u32): bool {
  */
 // @ts-ignore: decorator
 @inline export function resetsOnAnyFree32(d: Domain): bool {
-  return d.era >= Era.V6_X;
+  return eraOf(d) >= Era.V6_X;
 }
 
 /**
@@ -65,7 +66,7 @@ export function eraValid(era: u32): bool {
  */
 // @ts-ignore: decorator
 @inline export function fastAllocRoundsSize(d: Domain): bool {
-  return d.era >= Era.V6_X;
+  return eraOf(d) >= Era.V6_X;
 }
 
 /**
@@ -75,5 +76,5 @@ export function eraValid(era: u32): bool {
  */
 // @ts-ignore: decorator
 @inline export function flushEmptiesDepots(d: Domain): bool {
-  return d.era >= Era.V5_11;
+  return eraOf(d) >= Era.V5_11;
 }

@@ -6,3 +6,5 @@ export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
 export { armFault, faultEventCount } from "./fault";
 export * from "./api/iommu";
 export * from "./api/sim";
+export * from "./api/codes";
+export * from "./api/stats";

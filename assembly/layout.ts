@@ -35,6 +35,8 @@
 // the slab and countPtr() needs no table. A magazine never straddles a count
 // block: a run that does not fit before it starts in the next group.
 
+import { DEBUG } from "./debug";
+
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
 @inline export const MAGIC: u32 = 0x41564f49;
@@ -42,9 +44,8 @@
 // @ts-ignore: decorator
 @inline export const LAYOUT_VERSION: u32 = 6;
 
-/** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE. */
-// @ts-ignore: decorator
-@inline export const ORDERS: u32 = 6;
+/** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE (exported: the host reads it). */
+export const ORDERS: u32 = 6;
 // @ts-ignore: decorator
 @inline export const CACHE_LINE: u32 = 64;
 // @ts-ignore: decorator
@@ -59,35 +60,24 @@
 @inline export const ANCHOR: u32 = 1;
 
 /** Depot policies; the numbers are part of the layout (stored in the header). */
-export namespace Policy {
-  // @ts-ignore: decorator
-  @inline export const TREE_ONLY: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const LINUX_510: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const CPU_FLUSH: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const SCALED_DEPOT: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const LINUX_64: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const ADAPTIVE: u32 = 5;
+export enum Policy {
+  TREE_ONLY, LINUX_510, CPU_FLUSH, SCALED_DEPOT, LINUX_64, ADAPTIVE,
 }
 
 /** Why the last failing operation failed; read by the host to build its error. */
-export namespace Err {
-  // @ts-ignore: decorator
-  @inline export const NONE: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const NO_SPACE: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const NODE_SLAB_FULL: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const DESTROYED: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const LOCK_HOLDER_DEAD: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const FAST_FAIL_32: u32 = 5;
+export enum Err {
+  NONE, NO_SPACE, NODE_SLAB_FULL, FAST_FAIL_32,
+}
+
+/** Bits of Domain.flags: how this domain's tree is searched and counted. */
+export enum Flag {
+  /** Place with the node-by-node oracle walk (placement.ts walkDown) instead of seekDown. */
+  ORACLE_WALK = 1,
+  /**
+   * Keep subtree counts (tree/gap.ts) and count the kernel's walk length
+   * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
+   */
+  COUNT_WALK,
 }
 
 // ╒═════════════════════════ Domain header ══════════════════════════════════╕
@@ -100,7 +90,7 @@ export namespace Err {
   magic: u32;
   version: u32;
   totalBytes: u32;    // bytes from base to the end of the slab's last group (grows)
-  flags: u32;
+  flags: u32;        // Flag.* bits
   granuleShift: u32;
   cpus: u32;
   policy: u32;
@@ -133,8 +123,8 @@ export namespace Err {
   freeNode: u32;      // head of the node free list (linked through Node.left)
   nodesUsed: u32;     // nodes out of the slab, the anchor included
   nodesMade: u32;     // cells ever made nodes (the anchor included): nodesUsed + free list
-  destroyed: u32;
-  lastError: u32;
+  destroyed: u32;    // 1 once destroy() ran: the host's views refuse every later call
+  pad10: u32;
   max32AllocSize: u64;
   allocs: u64;
   frees: u64;
@@ -382,7 +372,7 @@ export function layoutIntact(d: Domain): bool {
   let base = <u64>changetype<usize>(d);
   planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
   // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
-  let total = <u64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
+  let total = <u64>atomic.load<u32>(totalBytesAddr(d));
   let slab = total - <u64>d.offNodes;
   return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
     && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups
@@ -416,16 +406,96 @@ export function layoutIntact(d: Domain): bool {
 }
 // @ts-ignore: decorator
 @inline export function cpuCacheAt(d: Domain, cpu: u32, order: u32): CpuCache {
+  if (DEBUG) assert(cpu < d.cpus && order < ORDERS, "cpuCacheAt: a CPU and an order of the domain");
   return changetype<CpuCache>(changetype<usize>(d) + d.offCpuCaches + <usize>(cpu * ORDERS + order) * CACHE_LINE);
 }
 // @ts-ignore: decorator
 @inline export function depotAt(d: Domain, order: u32): Depot {
+  if (DEBUG) assert(order < ORDERS, "depotAt: a cached order");
   return changetype<Depot>(changetype<usize>(d) + d.offDepots + <usize>order * CACHE_LINE);
 }
 // @ts-ignore: decorator
 @inline export function cpuStateAt(d: Domain, cpu: u32): CpuState {
+  if (DEBUG) assert(cpu < d.cpus, "cpuStateAt: a CPU of the domain");
   return changetype<CpuState>(changetype<usize>(d) + d.offCpuState + <usize>cpu * CACHE_LINE);
 }
+// --- locks: every lock is reached through one of these ---
+// A lock is a holder word and, LOCK_WAITERS bytes after it, its waiter count
+// (lock.ts). Each accessor checks at compile time that its struct keeps the
+// two so: a layout change that moves them apart fails the build (ERROR)
+// instead of letting lock() count waiters in the neighbouring field.
+
+/** Bytes from a lock's holder word to its waiter count: the next u32. */
+// @ts-ignore: decorator
+@inline export const LOCK_WAITERS: usize = 4;
+
+/** iova_rbtree_lock: the tree, its cached nodes and the node free list. */
+// @ts-ignore: decorator
+@inline export function treeLockAddr(d: Domain): usize {
+  if (offsetof<Domain>("treeWaiters") != offsetof<Domain>("treeLock") + LOCK_WAITERS) ERROR("Domain.treeWaiters must follow treeLock");
+  return changetype<usize>(d) + offsetof<Domain>("treeLock");
+}
+/** The slab's lock: the bump index, the growth, the magazines' free list. */
+// @ts-ignore: decorator
+@inline export function slabLockAddr(d: Domain): usize {
+  if (offsetof<Domain>("slabWaiters") != offsetof<Domain>("slabLock") + LOCK_WAITERS) ERROR("Domain.slabWaiters must follow slabLock");
+  return changetype<usize>(d) + offsetof<Domain>("slabLock");
+}
+/** adaptive's reclaim lock (rcache/reclaim.ts): outermost, taken only by the domain clock's work. */
+// @ts-ignore: decorator
+@inline export function reclaimLockAddr(d: Domain): usize {
+  if (offsetof<Domain>("reclaimWaiters") != offsetof<Domain>("reclaimLock") + LOCK_WAITERS) ERROR("Domain.reclaimWaiters must follow reclaimLock");
+  return changetype<usize>(d) + offsetof<Domain>("reclaimLock");
+}
+/** A CPU's rcache lock (cpu_rcache->lock) of one order. */
+// @ts-ignore: decorator
+@inline export function cpuCacheLockAddr(c: CpuCache): usize {
+  if (offsetof<CpuCache>("waiters") != offsetof<CpuCache>("lock") + LOCK_WAITERS) ERROR("CpuCache.waiters must follow lock");
+  return changetype<usize>(c) + offsetof<CpuCache>("lock");
+}
+/** An order's depot lock (rcache->lock). */
+// @ts-ignore: decorator
+@inline export function depotLockAddr(dp: Depot): usize {
+  if (offsetof<Depot>("waiters") != offsetof<Depot>("lock") + LOCK_WAITERS) ERROR("Depot.waiters must follow lock");
+  return changetype<usize>(dp) + offsetof<Depot>("lock");
+}
+
+// --- fields other threads read or write without the lock that guards them
+// (atomic loads and stores): reached by address through one of these ---
+
+/** Domain.magic: set last by domainInit, so a domain is valid once it holds MAGIC. */
+// @ts-ignore: decorator
+@inline export function magicAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("magic"); }
+/** Domain.totalBytes: stored after the memory grew, read by check() and the stats. */
+// @ts-ignore: decorator
+@inline export function totalBytesAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("totalBytes"); }
+/** Domain.groups: the slab groups the memory covers. */
+// @ts-ignore: decorator
+@inline export function groupsAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("groups"); }
+/** Domain.destroyed: 1 once destroy() ran (the host's views read it). */
+// @ts-ignore: decorator
+@inline export function destroyedAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("destroyed"); }
+/** Domain.poisoned: the id of a dead lock holder, or 0. */
+// @ts-ignore: decorator
+@inline export function poisonedAddr(d: Domain): usize { return changetype<usize>(d) + offsetof<Domain>("poisoned"); }
+/** CpuState.alive: read by waiters to tell a dead holder. */
+// @ts-ignore: decorator
+@inline export function aliveAddr(st: CpuState): usize { return changetype<usize>(st) + offsetof<CpuState>("alive"); }
+/** CpuState.attached: claimed by one view's attach (cmpxchg). */
+// @ts-ignore: decorator
+@inline export function attachedAddr(st: CpuState): usize { return changetype<usize>(st) + offsetof<CpuState>("attached"); }
+/** CpuCache.loaded and .prev: read by the stats without the CPU's lock. */
+// @ts-ignore: decorator
+@inline export function loadedAddr(c: CpuCache): usize { return changetype<usize>(c) + offsetof<CpuCache>("loaded"); }
+// @ts-ignore: decorator
+@inline export function prevAddr(c: CpuCache): usize { return changetype<usize>(c) + offsetof<CpuCache>("prev"); }
+/** Depot.size: read by the stats without the depot lock. */
+// @ts-ignore: decorator
+@inline export function depotSizeAddr(dp: Depot): usize { return changetype<usize>(dp) + offsetof<Depot>("size"); }
+/** Depot.magsToTree: counted outside the depot lock. */
+// @ts-ignore: decorator
+@inline export function magsToTreeAddr(dp: Depot): usize { return changetype<usize>(dp) + offsetof<Depot>("magsToTree"); }
+
 /** The domain whose header starts at byte address base. */
 // @ts-ignore: decorator
 @inline export function domainAt(base: usize): Domain {

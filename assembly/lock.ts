@@ -1,6 +1,6 @@
 // Spinlocks over shared memory: spin briefly, then park with wait/notify.
 //
-// ╒════════════ Lock (two u32 words, always adjacent) ═════════════╕
+// ╒═══ Lock (two u32 words, adjacent: layout.ts's accessors check it) ═══╕
 // │ word: 0 free, else holder's CPU id + 1 │ waiters: parked count  │
 // └────────────────────────────────────────────────────────────────┘
 // With 2 cores and more workers than cores a holder can be preempted; pure
@@ -16,8 +16,10 @@
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 
-import { Domain, cpuStateAt } from "./layout";
+import { Domain, LOCK_WAITERS, cpuStateAt, aliveAddr, poisonedAddr } from "./layout";
 import { faultPoint } from "./fault";
+import { selfId } from "./self";
+import { DEBUG } from "./debug";
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 128;
@@ -37,10 +39,6 @@ export function clearDeadHolder(): void {
   deadLockAddr = 0;
 }
 
-// @ts-ignore: decorator
-@inline function poisonAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("poisoned");
-}
 /** Address of the lock word that had a dead holder. */
 export let deadLockAddr: usize = 0;
 
@@ -52,7 +50,7 @@ export let deadLockAddr: usize = 0;
  * too instead of hanging, and the host refuses every later call.
  */
 export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
-  atomic.cmpxchg<u32>(poisonAddr(d), 0, holder);
+  atomic.cmpxchg<u32>(poisonedAddr(d), 0, holder);
   deadHolder = holder;
   deadLockAddr = word;
   unreachable();
@@ -73,10 +71,17 @@ function lockContended(d: Domain, word: usize, who: u32): void {
   lockSlow(d, word, who);
 }
 
+/** Does this instance hold the lock at `word`? For debug-build preconditions ("the caller holds ..."). */
+// @ts-ignore: decorator
+@inline export function holds(word: usize): bool {
+  return atomic.load<u32>(word) == selfId;
+}
+
 // @ts-ignore: decorator
 @inline export function unlock(word: usize): void {
+  if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
   atomic.store<u32>(word, 0);
-  if (atomic.load<u32>(word + 4) != 0) atomic.notify(word, 1);
+  if (atomic.load<u32>(word + LOCK_WAITERS) != 0) atomic.notify(word, 1);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
@@ -90,7 +95,7 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 let parks: i32 = 0;
 
 function lockSlow(d: Domain, word: usize, who: u32): void {
-  atomic.add<u32>(word + 4, 1);
+  atomic.add<u32>(word + LOCK_WAITERS, 1);
   parks = 0;
   while (true) {
     let seen = atomic.cmpxchg<u32>(word, 0, who);
@@ -98,20 +103,20 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
     memory.atomic.wait32(word, seen, PARK_NS);
     // A poisoned domain (a CPU died holding a lock and the CPU-dead path or
     // another waiter said so) fails every waiter at its next wake-up.
-    let poisonedBy = atomic.load<u32>(poisonAddr(d));
+    let poisonedBy = atomic.load<u32>(poisonedAddr(d));
     if (poisonedBy != 0) {
-      atomic.sub<u32>(word + 4, 1);
+      atomic.sub<u32>(word + LOCK_WAITERS, 1);
       failOnDeadHolder(d, word, poisonedBy);
     }
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
       let holder = atomic.load<u32>(word);
-      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(changetype<usize>(cpuStateAt(d, holder - 1))) == 0;
+      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(aliveAddr(cpuStateAt(d, holder - 1))) == 0;
       if (dead) {
-        atomic.sub<u32>(word + 4, 1);
+        atomic.sub<u32>(word + LOCK_WAITERS, 1);
         failOnDeadHolder(d, word, holder);
       }
     }
   }
-  atomic.sub<u32>(word + 4, 1);
+  atomic.sub<u32>(word + LOCK_WAITERS, 1);
 }

@@ -2,16 +2,9 @@
 // the holder id in every lock word it takes. Per-instance globals are the
 // right home for it precisely because they are not shared.
 
-import { Domain } from "./layout";
-
 /** Lock-holder id of this instance: its CPU + 1 (0 would mean "free"). */
 export let selfId: u32 = 1;
 
 export function setSelf(cpu: u32): void {
   selfId = cpu + 1;
-}
-
-// @ts-ignore: decorator
-@inline export function treeLockAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("treeLock");
 }

@@ -8,14 +8,10 @@
 // coordination beyond this lock; only host-side typed-array views can be
 // stale, and the host re-makes those (src/wasm/views.ts).
 
-import { Domain, GROUP_SHIFT, GROUP_CELLS, GROUP_BYTES, USABLE_CELLS, NIL } from "./layout";
-import { lock, unlock } from "./lock";
+import { Domain, GROUP_SHIFT, GROUP_CELLS, GROUP_BYTES, USABLE_CELLS, NIL, slabLockAddr, totalBytesAddr } from "./layout";
+import { lock, unlock, holds } from "./lock";
+import { DEBUG } from "./debug";
 import { selfId } from "./self";
-
-// @ts-ignore: decorator
-@inline export function slabLockAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("slabLock");
-}
 
 /**
  * The first of n fresh consecutive cells (n <= USABLE_CELLS), or NIL when
@@ -23,6 +19,7 @@ import { selfId } from "./self";
  * The caller holds the slab lock.
  */
 export function takeCellsLocked(d: Domain, n: u32): u32 {
+  if (DEBUG) assert(holds(slabLockAddr(d)) && n >= 1 && n <= USABLE_CELLS, "takeCellsLocked: under the slab lock, a run that fits a group");
   let i = d.cellsHigh;
   // A run must end before its group's count block: else start the next group.
   if ((i & (GROUP_CELLS - 1)) + n > USABLE_CELLS) i = (i | (GROUP_CELLS - 1)) + 1;
@@ -53,6 +50,6 @@ function mapGroups(d: Domain, groups: u32): bool {
     }
   }
   d.groups = groups;
-  atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"), d.offNodes + groups * GROUP_BYTES);
+  atomic.store<u32>(totalBytesAddr(d), d.offNodes + groups * GROUP_BYTES);
   return true;
 }

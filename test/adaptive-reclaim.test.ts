@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { IovaDomain, InvalidArgumentError } from "../dist/src/index.js";
 import { ADAPTIVE_SLICE_PFNS, geometryOf } from "../dist/src/domain/policy.js";
 import { simulate } from "../dist/src/sim/engine.js";
-import { DEPOT_STAT, MAG_STAT } from "../dist/src/wasm/exports.js";
+import { codes } from "../dist/src/wasm/codes.js";
 
 const LIMIT = 2 ** 32 - 1;
 const INTERVAL = 100;
@@ -29,7 +29,7 @@ function expectBooks(d: IovaDomain): void {
 describe("adaptive: reclaim in slices", () => {
   it("each tick 1 ms later frees at most one slice to the tree, and the idle surplus all goes back", () => {
     const d = quietAfterBurst(8);
-    const slice = d.ex.magStat(d.base, MAG_STAT.reclaimSlice);
+    const slice = d.statsDump().stat("reclaimSlice");
     expect(slice).toBe(ADAPTIVE_SLICE_PFNS);
     const start = d.stats().ranges;
     expect(start).toBeGreaterThan(6 * 127);  // most in the depot, the rest in CPU 0's magazines
@@ -48,7 +48,8 @@ describe("adaptive: reclaim in slices", () => {
       const now = d.stats().ranges;
       expect(ranges - now).toBeLessThanOrEqual(slice);
       expectBooks(d);
-      for (let o = 0; o < 6; o++) if (d.ex.depotStat(d.base, o, DEPOT_STAT.reclaimingPfns) > 0) sawPartial = true;
+      const st = d.statsDump();
+      for (let o = 0; o < codes().ORDERS; o++) if (st.depot(o, "reclaimingPfns") > 0) sawPartial = true;
       ranges = now;
     }
     expect(ranges).toBe(0);
@@ -93,7 +94,8 @@ describe("adaptive: reclaim in slices", () => {
     d.tick(2 * INTERVAL - 1, INTERVAL);
     d.tick(2 * INTERVAL, INTERVAL);
     let inHand = 0;
-    for (let o = 0; o < 6; o++) inHand += d.ex.depotStat(d.base, o, DEPOT_STAT.reclaimingPfns);
+    const st = d.statsDump();
+    for (let o = 0; o < codes().ORDERS; o++) inHand += st.depot(o, "reclaimingPfns");
     expect(inHand).toBe(127 - ADAPTIVE_SLICE_PFNS);
     d.flushAll();
     expect(d.cacheStats().total).toBe(0);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { IovaDomain } from "../dist/src/domain/iova-domain.js";
 import { DmaPath } from "../dist/src/domain/dma.js";
-import { QUEUED } from "../dist/src/wasm/exports.js";
+import { codes } from "../dist/src/wasm/codes.js";
 
 function make(cpus = 4, granule = 4096, hz = 250): { d: IovaDomain; dma: DmaPath } {
   const d = new IovaDomain(granule, 1, { cpus, policy: "linux-5.10", maxRanges: 200_000, flushQueue: { size: 256, timeoutMs: 10, hz } });
@@ -22,11 +22,11 @@ describe("flush queue (iova.c v5.10)", () => {
     }
     let bits = 0;
     for (let i = 0; i < 255; i++) bits |= dma.unmapIova(0, pfns[i]!, 1, false, 0);
-    expect(bits & QUEUED.fullFlush).toBe(0);
+    expect(bits & codes().Queued.FULL_FLUSH).toBe(0);
     expect(dma.cpuStats(0).depth).toBe(255);
     const last = dma.unmapIova(0, pfns[255]!, 1, false, 0);
-    expect(last & QUEUED.fullFlush).toBe(QUEUED.fullFlush);
-    expect(last >>> QUEUED.flushesShift).toBe(1);
+    expect(last & codes().Queued.FULL_FLUSH).toBe(codes().Queued.FULL_FLUSH);
+    expect(last >>> codes().Queued.FLUSHES_SHIFT).toBe(1);
     expect(dma.cpuStats(0).depth).toBe(1);
     expect(dma.cpuStats(0).freed).toBe(255);
     // The 255 went into CPU 0's magazines (128 + 127), none to the tree.
@@ -41,7 +41,7 @@ describe("flush queue (iova.c v5.10)", () => {
     for (let c = 0; c < 4; c++) {
       for (let i = 0; i < 10; i++) {
         dma.mapIo(c, 4096, 1 << 20, 2 ** 36 - 1, true, out, 0);
-        armed += (dma.unmapIova(c, out[0]!, 1, false, 1.5) & QUEUED.armedTimer) !== 0 ? 1 : 0;
+        armed += (dma.unmapIova(c, out[0]!, 1, false, 1.5) & codes().Queued.ARMED_TIMER) !== 0 ? 1 : 0;
       }
     }
     expect(armed).toBe(1);

@@ -195,6 +195,7 @@ describe("use after destroy", () => {
     depotWork: ["depotWork", (d) => d.depotWork(0)],
     tick: ["tick", (d) => d.tick(1000)],
     cacheStats: ["cacheStats", (d) => d.cacheStats()],
+    statsDump: ["statsDump", (d) => d.statsDump()],
     limitMagazines: ["limitMagazines", (d) => d.limitMagazines(1)],
     kernelWalkSteps: ["kernelWalkSteps", (d) => d.kernelWalkSteps()],
     checkProblem: ["check", (d) => d.checkProblem()],

@@ -8,6 +8,7 @@ import {
   CacheClosedError, DomainDestroyedError, InvalidArgumentError, InvariantError, IovaDomain, LocalCache, LockHolderDeadError, SharedArena,
 } from "../dist/src/index.js";
 import { layoutOf } from "../dist/src/wasm/exports.js";
+import { codes } from "../dist/src/wasm/codes.js";
 
 function refused(fn: () => unknown, argument: string): InvalidArgumentError {
   let caught: unknown;
@@ -68,7 +69,7 @@ describe("hangs", () => {
     const L = layoutOf(d.ex);
     const u32 = new Uint32Array(d.memory.buffer);
     const offCaches = u32[(d.base + L.offCpuCaches) >>> 2];
-    const lockWord = (d.base + offCaches + (0 * L.orders + 0) * L.cacheLine) >>> 2;
+    const lockWord = (d.base + offCaches + (0 * codes().ORDERS + 0) * L.cacheLine) >>> 2;
     Atomics.store(u32, lockWord, 1);
     const t0 = Date.now();
     let caught: unknown;

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain, SharedArena } from "../dist/src/index.js";
 import { auditBooks, cachedPfns } from "../dist/src/workers/audit.js";
 import { CpuPool, Mailboxes, type WorkloadSpec } from "../dist/src/workers/pool.js";
-import { TREE_STAT, layoutOf } from "../dist/src/wasm/exports.js";
+import { layoutOf } from "../dist/src/wasm/exports.js";
+import { codes } from "../dist/src/wasm/codes.js";
 import { MEMORY_CASES, formatArenaMemory, measureArenaMemory } from "../dist/bench/memory/arena-memory.js";
 
 const LIMIT44 = 2 ** 32 - 1;
@@ -15,7 +16,7 @@ const LIMIT44 = 2 ** 32 - 1;
 const L = layoutOf(new IovaDomain(4096, 1, { maxRanges: 1 }).ex);
 const GROUP = L.groupBytes;
 const USABLE = L.usableCells;
-const groups = (d: IovaDomain) => d.ex.treeStat(d.base, TREE_STAT.groups);
+const groups = (d: IovaDomain) => d.ex.domainStat(d.base, codes().Stat.groups);
 const PROBE = new URL("./fixtures/slab-probe.mjs", import.meta.url).href;
 
 let pool: CpuPool | null = null;

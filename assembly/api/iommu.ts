@@ -33,33 +33,43 @@ export function fqDrain(addr: usize, cpu: u32): u32 {
   return fqDrainIn(fqAt(addr), cpu);
 }
 
-/** Per CPU: 0 depth, 1 max depth since reset, 2 queued, 3 freed here, 4 full flushes, 5 timer firings here. */
+/** fqStat() selectors (per CPU). */
+export enum FqStat {
+  depth, maxDepth, queued, freed, fullFlushes, timerFirings,
+}
+
+/** One FqStat of CPU cpu's ring (maxDepth: since the last fqResetMaxDepth). */
 export function fqStat(addr: usize, cpu: u32, which: u32): f64 {
   let fq = fqAt(addr);
   let r = ringAt(fq, cpu);
   switch (which) {
-    case 0: return <f64>fqDepth(fq, cpu);
-    case 1: return <f64>r.maxDepth;
-    case 2: return <f64>r.queued;
-    case 3: return <f64>r.freed;
-    case 4: return <f64>r.fullFlushes;
-    case 5: return <f64>r.timerFirings;
+    case FqStat.depth: return <f64>fqDepth(fq, cpu);
+    case FqStat.maxDepth: return <f64>r.maxDepth;
+    case FqStat.queued: return <f64>r.queued;
+    case FqStat.freed: return <f64>r.freed;
+    case FqStat.fullFlushes: return <f64>r.fullFlushes;
+    case FqStat.timerFirings: return <f64>r.timerFirings;
     default: return -1;
   }
 }
 
-/** Whole queue: 0 pending, 1 start_cnt, 2 finish_cnt, 3 domain flushes, 4 invalidations, 5 timer state, 6 timer CPU, 7 timer due (ms). */
+/** fqGlobal() selectors. */
+export enum FqGlobal {
+  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs,
+}
+
+/** One FqGlobal of the whole queue (timerState: a Timer.*; timerDueMs: ms of the domain clock). */
 export function fqGlobal(addr: usize, which: u32): f64 {
   let fq: FlushQueue = fqAt(addr);
   switch (which) {
-    case 0: return <f64>fqPending(fq);
-    case 1: return <f64>fq.startCnt;
-    case 2: return <f64>fq.finishCnt;
-    case 3: return <f64>fq.flushes;
-    case 4: return <f64>fq.invalidations;
-    case 5: return <f64>fq.timerOn;
-    case 6: return <f64>fq.timerCpu;
-    case 7: return fq.timerDueMs;
+    case FqGlobal.pending: return <f64>fqPending(fq);
+    case FqGlobal.startCnt: return <f64>fq.startCnt;
+    case FqGlobal.finishCnt: return <f64>fq.finishCnt;
+    case FqGlobal.flushes: return <f64>fq.flushes;
+    case FqGlobal.invalidations: return <f64>fq.invalidations;
+    case FqGlobal.timerState: return <f64>fq.timerOn;
+    case FqGlobal.timerCpu: return <f64>fq.timerCpu;
+    case FqGlobal.timerDueMs: return fq.timerDueMs;
     default: return -1;
   }
 }

@@ -3,15 +3,13 @@
 
 import { checkDeadCpu as checkDeadCpuIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
-import { Domain, CpuCache, CpuState, Depot, cpuCacheAt, depotAt, cpuStateAt, domainAt, ORDERS } from "../layout";
+import { cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
-import { magSize } from "../rcache/magazine";
 import { depotWork as depotWorkIn } from "../rcache/depot";
 import { depotTick as depotTickIn } from "../rcache/tick";
-import { reclaimingPfns } from "../rcache/reclaim";
 import { fastAllocRoundsSize } from "../era";
 
 /**
@@ -108,61 +106,6 @@ export function depotTick(base: usize, nowMs: f64, intervalMs: f64): u32 {
   return depotTickIn(domainAt(base), <u64>nowMs, <u64>intervalMs);
 }
 
-/** Per CPU and order: 0 loaded size, 1 prev size, 2 hits, 3 misses, 4 inserts, 5 insert fails. */
-export function cacheStat(base: usize, cpu: u32, order: u32, which: u32): f64 {
-  let d = domainAt(base);
-  let c = cpuCacheAt(d, cpu, order);
-  switch (which) {
-    case 0: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("loaded")));
-    case 1: return <f64>magSize(d, atomic.load<u32>(changetype<usize>(c) + offsetof<CpuCache>("prev")));
-    case 2: return <f64>c.hits;
-    case 3: return <f64>c.misses;
-    case 4: return <f64>c.inserts;
-    case 5: return <f64>c.insertFails;
-    case 6: return c.loaded == 0 ? 0 : 1;
-    case 7: return c.prev == 0 ? 0 : 1;
-    default: return -1;
-  }
-}
-
-/**
- * Per order: 0 magazines, 1 pushes, 2 pops, 3 full events, 4 magazines freed
- * to the tree, 5 timer due (ms), 6 pfns adaptive's reclaim has taken from the
- * depot and is returning slice by slice (still cached), 7 its debt (magazines).
- */
-export function depotStat(base: usize, order: u32, which: u32): f64 {
-  let dp = depotAt(domainAt(base), order);
-  switch (which) {
-    case 0: return <f64>atomic.load<u32>(changetype<usize>(dp) + offsetof<Depot>("size"));
-    case 1: return <f64>dp.pushes;
-    case 2: return <f64>dp.pops;
-    case 3: return <f64>dp.fullEvents;
-    case 4: return <f64>dp.magsToTree;
-    case 5: return <f64>dp.workDue;
-    case 6: return <f64>reclaimingPfns(domainAt(base), order);
-    case 7: return <f64>dp.reclaimDebt;
-    default: return -1;
-  }
-}
-
-/** Magazine slab: 0 in use, 1 capacity, 2 allocation failures, 3 injected limit, 4 magazine size. */
-export function magStat(base: usize, which: u32): f64 {
-  let d = domainAt(base);
-  switch (which) {
-    case 0: return <f64>d.magsUsed;
-    case 1: return <f64>d.magCap;
-    case 2: return <f64>d.magAllocFailures;
-    case 3: return <f64>d.magLimit;
-    case 4: return <f64>d.magSize;
-    case 5: return <f64>d.policy;
-    case 6: return <f64>d.cpus;
-    case 7: return <f64>d.depotMax;
-    case 8: return <f64>d.clockMs;
-    case 9: return <f64>d.reclaimSlice;
-    default: return -1;
-  }
-}
-
 /** adaptive: at most n pfns go back to the tree per hold of the tree lock (the policy's slice). */
 export function setReclaimSlice(base: usize, n: u32): void {
   domainAt(base).reclaimSlice = n < 1 ? 1 : n;
@@ -175,14 +118,14 @@ export function setMagLimit(base: usize, n: u32): void {
 }
 
 export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
-  let st = changetype<usize>(cpuStateAt(domainAt(base), cpu));
-  atomic.store<u32>(st, alive ? 1 : 0);
-  if (!alive) atomic.store<u32>(st + offsetof<CpuState>("attached"), 0);  // dead: its scratch slot is free again
+  let st = cpuStateAt(domainAt(base), cpu);
+  atomic.store<u32>(aliveAddr(st), alive ? 1 : 0);
+  if (!alive) atomic.store<u32>(attachedAddr(st), 0);  // dead: its scratch slot is free again
 }
 
 /** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */
 export function claimCpu(base: usize, cpu: u32): u32 {
-  return atomic.cmpxchg<u32>(changetype<usize>(cpuStateAt(domainAt(base), cpu)) + offsetof<CpuState>("attached"), 0, 1);
+  return atomic.cmpxchg<u32>(attachedAddr(cpuStateAt(domainAt(base), cpu)), 0, 1);
 }
 
 /** Err.* of the last failed tree allocation of this instance (allocFast's failures end in the tree). */

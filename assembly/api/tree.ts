@@ -3,12 +3,12 @@
 // domain's base address and holds the tree lock for its whole duration.
 
 import {
-  Domain, Err, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, GROUP_BYTES, MAGIC, LAYOUT_VERSION,
-  cpuStateAt, layoutIntact,
+  Err, Flag, NIL, ANCHOR, domainAt, nodeAt, layoutDomain, domainBytes, domainMaxBytes, MAGIC, LAYOUT_VERSION,
+  cpuStateAt, layoutIntact, treeLockAddr, magicAddr, destroyedAddr,
 } from "../layout";
 import { lock, unlock } from "../lock";
-import { selfId, setSelf, treeLockAddr } from "../self";
-import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps, FLAG_ORACLE_WALK, FLAG_COUNT_WALK } from "../tree/domain";
+import { selfId, setSelf } from "../self";
+import { initTree, allocRange, freePfn, findNode, removeNode, reserveRange, treeError, allocatedNode, kernelWalkSteps } from "../tree/domain";
 import { checkTree, badNode, Bad } from "../tree/check";
 import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
@@ -54,13 +54,13 @@ export function domainInit(
   initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
   d.version = LAYOUT_VERSION;
-  atomic.store<u32>(base, MAGIC);  // last: a domain is valid once magic is set
+  atomic.store<u32>(magicAddr(d), MAGIC);  // last: a domain is valid once magic is set
 }
 
 /** Checks that base holds a domain of this layout version (0 if so). */
 export function domainProbe(base: usize): u32 {
   let d = domainAt(base);
-  if (atomic.load<u32>(base) != MAGIC) return 1;
+  if (atomic.load<u32>(magicAddr(d)) != MAGIC) return 1;
   if (d.version != LAYOUT_VERSION) return 2;
   return 0;
 }
@@ -70,7 +70,7 @@ export function lastError(): u32 { return lastErr; }
 
 export function setOracleWalk(base: usize, on: bool): void {
   let d = domainAt(base);
-  if (on) d.flags |= FLAG_ORACLE_WALK; else d.flags &= ~FLAG_ORACLE_WALK;
+  if (on) d.flags |= Flag.ORACLE_WALK; else d.flags &= ~Flag.ORACLE_WALK;
 }
 
 export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
@@ -170,37 +170,9 @@ export function check(base: usize): u32 {
 }
 export function checkBadNode(): u32 { return badNode; }
 
-/** Tree counters by number (see src/stats); read under the tree lock. */
-export function treeStat(base: usize, which: u32): f64 {
-  let d = domainAt(base);
-  switch (which) {
-    case 0: return <f64>(d.nodesUsed - 1);   // ranges (anchor left out)
-    case 1: return <f64>d.nodeCap;
-    case 2: return <f64>d.allocs;
-    case 3: return <f64>d.frees;
-    case 4: return <f64>d.allocFailures;
-    case 5: return <f64>d.freeMisses;
-    case 6: return <f64>d.slabFull;
-    case 7: return <f64>d.reserves;
-    case 8: return <f64>d.max32AllocSize;
-    case 9: return <f64>d.dma32Pfn;
-    case 10: return <f64>d.startPfn;
-    case 11: return <f64>nodeAt(d, d.cachedNode).lo;
-    case 12: return <f64>nodeAt(d, d.cached32Node).lo;
-    case 13: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("totalBytes"));
-    case 14: return <f64>d.era;
-    case 15: return <f64>d.maxGroups;
-    case 16: return <f64>atomic.load<u32>(changetype<usize>(d) + offsetof<Domain>("groups"));
-    case 17: return <f64>d.growFailures;
-    case 18: return <f64>d.nodesMade;
-    case 19: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
-    default: return -1;
-  }
-}
-
 export function destroy(base: usize): void {
   let d = domainAt(base);
-  atomic.store<u32>(changetype<usize>(d) + offsetof<Domain>("destroyed"), 1);
+  atomic.store<u32>(destroyedAddr(d), 1);
 }
 
 /** Nodes the kernel's node-by-node walk would have visited, over this instance's allocs. */
@@ -210,7 +182,7 @@ export function walkSteps(): f64 { return kernelWalkSteps; }
 export function setWalkCounting(base: usize, on: bool): void {
   let d = domainAt(base);
   lock(d, treeLockAddr(d), selfId);
-  if (on && (d.flags & FLAG_COUNT_WALK) == 0) recount(d, d.root);  // counts were not kept while off
-  if (on) d.flags |= FLAG_COUNT_WALK; else d.flags &= ~FLAG_COUNT_WALK;
+  if (on && (d.flags & Flag.COUNT_WALK) == 0) recount(d, d.root);  // counts were not kept while off
+  if (on) d.flags |= Flag.COUNT_WALK; else d.flags &= ~Flag.COUNT_WALK;
   unlock(treeLockAddr(d));
 }

@@ -11,18 +11,14 @@ import { checkTree } from "../tree/check";
 import { FlushQueue, fqPending } from "./flush-queue";
 
 /** What is wrong with the books (Books.*); the host turns it into words. */
-export namespace Books {
-  // @ts-ignore: decorator
-  @inline export const OK: u32 = 0;
+export enum Books {
+  OK,
   /** Entries are still in a flush queue. */
-  // @ts-ignore: decorator
-  @inline export const FQ_PENDING: u32 = 1;
+  FQ_PENDING,
   /** The tree holds ranges that nobody accounts for (lost), or fewer than accounted (handed out twice). */
-  // @ts-ignore: decorator
-  @inline export const RANGES_UNACCOUNTED: u32 = 2;
+  RANGES_UNACCOUNTED,
   /** A tree invariant is broken (check() says which). */
-  // @ts-ignore: decorator
-  @inline export const TREE_INVALID: u32 = 3;
+  TREE_INVALID,
 }
 
 /** pfns held by every CPU's magazines and every depot (with those adaptive's reclaim is returning). */

@@ -10,11 +10,11 @@
 // after the IOTLB invalidation. iova_reserve_pci_windows takes the host
 // bridge's memory windows out of the space when the domain is set up.
 
-import { Domain, ORDERS, Err } from "../layout";
+import { Domain, ORDERS, Err, treeLockAddr } from "../layout";
 import { allocFast, freeFast } from "../rcache/rcache";
 import { reserveRange, treeError, kernelWalkSteps } from "../tree/domain";
 import { lock, unlock } from "../lock";
-import { selfId, treeLockAddr } from "../self";
+import { selfId } from "../self";
 import { FlushQueue, Queued, fqDomain, queueIova, iotlbSync } from "./flush-queue";
 
 /** IOVA_RANGE_CACHE_MAX_SIZE - 1: lengths below 2^this are rounded up to a power of two. */

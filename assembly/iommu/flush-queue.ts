@@ -20,7 +20,7 @@
 // ├═══════ entries[cpus][size] (24 bytes: pfn, pages, counter) ═══════════╡
 // └────────────────────────────────────────────────────────────────────────┘
 
-import { Domain, CACHE_LINE, domainAt } from "../layout";
+import { Domain, CACHE_LINE, LOCK_WAITERS, domainAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { freeFast } from "../rcache/rcache";
@@ -39,25 +39,16 @@ declare function hostFlushIotlb(): void;
 @inline const FQ_HEADER: u32 = 128;
 
 /** fq_timer_on: off, being armed (due not written yet), armed. */
-export namespace Timer {
-  // @ts-ignore: decorator
-  @inline export const OFF: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const ARMING: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const ARMED: u32 = 2;
+export enum Timer {
+  OFF, ARMING, ARMED,
 }
 
 /** What queue_iova did, as bits of its result; the bits from FLUSHES_SHIFT up count the full-queue flushes. */
-export namespace Queued {
-  // @ts-ignore: decorator
-  @inline export const FULL_FLUSH: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const ARMED_TIMER: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const FLUSHES_SHIFT: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const FLAGS: u32 = 3;
+export enum Queued {
+  FULL_FLUSH = 1,
+  ARMED_TIMER = 2,
+  FLUSHES_SHIFT = 2,
+  FLAGS = 3,
 }
 
 @unmanaged export class FlushQueue {
@@ -108,7 +99,10 @@ export function fqBytes(cpus: u32, size: u32): u32 {
   return changetype<usize>(fq) + FQ_HEADER + <usize>fq.cpus * CACHE_LINE + (<usize>(cpu * fq.size + idx)) * ENTRY_BYTES;
 }
 // @ts-ignore: decorator
-@inline function ringLockAddr(r: FqRing): usize { return changetype<usize>(r); }
+@inline export function ringLockAddr(r: FqRing): usize {
+  if (offsetof<FqRing>("waiters") != offsetof<FqRing>("lock") + LOCK_WAITERS) ERROR("FqRing.waiters must follow lock");
+  return changetype<usize>(r) + offsetof<FqRing>("lock");
+}
 // @ts-ignore: decorator
 @inline function startCntAddr(fq: FlushQueue): usize { return changetype<usize>(fq) + offsetof<FlushQueue>("startCnt"); }
 // @ts-ignore: decorator

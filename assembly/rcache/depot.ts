@@ -10,8 +10,9 @@
 //    100 ms while the depot holds more than one per CPU (depotWork here);
 //    adaptive's working-set reclaim is reclaim.ts (docs/adaptive-policy.md).
 
-import { Domain, Depot, Policy, depotAt, magAt } from "../layout";
-import { lock, unlock } from "../lock";
+import { Domain, Depot, Policy, depotAt, depotLockAddr, magAt, magsToTreeAddr } from "../layout";
+import { lock, unlock, holds } from "../lock";
+import { DEBUG } from "../debug";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
 
@@ -19,13 +20,9 @@ import { magFree, magFreePfns } from "./magazine";
 // @ts-ignore: decorator
 @inline export const DEPOT_DELAY_MS: u64 = 100;
 
-// @ts-ignore: decorator
-@inline export function depotLockAddr(dp: Depot): usize {
-  return changetype<usize>(dp);
-}
-
 /** Callers hold the depot lock. */
 export function depotPush(d: Domain, dp: Depot, m: u32): void {
+  if (DEBUG) assert(holds(depotLockAddr(dp)) && m != 0, "depotPush: a real magazine, under the depot lock");
   magAt(d, m).next = dp.head;
   dp.head = m;
   dp.size++;
@@ -34,6 +31,7 @@ export function depotPush(d: Domain, dp: Depot, m: u32): void {
 
 /** Callers hold the depot lock; the depot is not empty. */
 export function depotPop(d: Domain, dp: Depot): u32 {
+  if (DEBUG) assert(holds(depotLockAddr(dp)) && dp.size > 0, "depotPop: a non-empty depot, under its lock");
   let m = dp.head;
   dp.head = magAt(d, m).next;
   magAt(d, m).next = 0;
@@ -61,7 +59,7 @@ export function depotPop(d: Domain, dp: Depot): u32 {
 export function retireMagazine(d: Domain, dp: Depot, m: u32): void {
   magFreePfns(d, m);
   magFree(d, m);
-  atomic.add<u64>(changetype<usize>(dp) + offsetof<Depot>("magsToTree"), 1);
+  atomic.add<u64>(magsToTreeAddr(dp), 1);
 }
 
 /** One run of iova_depot_work_func for an order. True if it freed a magazine. */

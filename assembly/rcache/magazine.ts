@@ -3,11 +3,12 @@
 // ran dry (or fault injection limited it), and every helper here treats 0 as
 // an empty magazine that cannot take a pfn, so that case never crashes.
 
-import { Domain, Magazine, NIL, magAt, magPfnPtr } from "../layout";
+import { Domain, Magazine, NIL, magAt, magPfnPtr, slabLockAddr, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
+import { DEBUG } from "../debug";
 import { findNode, removeNode } from "../tree/domain";
-import { selfId, treeLockAddr } from "../self";
-import { slabLockAddr, takeCellsLocked } from "../slab";
+import { selfId } from "../self";
+import { takeCellsLocked } from "../slab";
 
 /**
  * A new empty magazine, or 0 when magCap magazines are made (or the injected
@@ -62,6 +63,7 @@ export function magFree(d: Domain, m: u32): void {
 // @ts-ignore: decorator
 @inline export function magPush(d: Domain, m: u32, pfn: u64): void {
   let M = magAt(d, m);
+  if (DEBUG) assert(m != 0 && M.size < d.magSize, "magPush: a real magazine with room");
   store<u64>(magPfnPtr(d, m, M.size), pfn);
   M.size++;
 }
@@ -72,6 +74,7 @@ export function magFree(d: Domain, m: u32): void {
  */
 export function magPop(d: Domain, m: u32, limit: u64): u64 {
   let M = magAt(d, m);
+  if (DEBUG) assert(m != 0 && M.size > 0, "magPop: a non-empty magazine");
   let i = <i32>M.size - 1;
   while (load<u64>(magPfnPtr(d, m, i)) > limit) {
     if (i == 0) return 0;

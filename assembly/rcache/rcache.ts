@@ -2,19 +2,14 @@
 // paths, over shared memory. Lock order, as in the kernel: CPU cache lock,
 // then depot lock, then tree lock; the magazine slab lock is innermost.
 
-import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, depotAt, magAt } from "../layout";
+import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
-import { selfId, treeLockAddr } from "../self";
+import { selfId } from "../self";
 import { allocRange, freePfn } from "../tree/domain";
 import { flushEmptiesDepots } from "../era";
 import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
-import { depotLockAddr, depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
+import { depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
 import { initReclaim, reclaimFlush } from "./reclaim";
-
-// @ts-ignore: decorator
-@inline function cpuLockAddr(c: CpuCache): usize {
-  return changetype<usize>(c);
-}
 
 /** order_base_2(size): the cache a size belongs to (>= ORDERS: not cached). */
 // @ts-ignore: decorator
@@ -38,7 +33,7 @@ export function initRcaches(d: Domain): void {
 /** __iova_rcache_get: a cached pfn at or below limit, or 0. */
 function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
   let c = cpuCacheAt(d, cpu, order);
-  lock(d, cpuLockAddr(c), selfId);
+  lock(d, cpuCacheLockAddr(c), selfId);
   let has = false;
   if (!magEmpty(d, c.loaded)) {
     has = true;
@@ -57,7 +52,7 @@ function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
   }
   let pfn: u64 = has ? magPop(d, c.loaded, limit) : 0;
   if (pfn != 0) c.hits++; else c.misses++;
-  unlock(cpuLockAddr(c));
+  unlock(cpuCacheLockAddr(c));
   return pfn;
 }
 
@@ -65,7 +60,7 @@ function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
 function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   let c = cpuCacheAt(d, cpu, order);
   let dp = depotAt(d, order);
-  lock(d, cpuLockAddr(c), selfId);
+  lock(d, cpuCacheLockAddr(c), selfId);
   let can = false;
   let toRetire: u32 = 0;
   if (c.loaded != 0 && !magFull(d, c.loaded)) {
@@ -108,7 +103,7 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   // under the lock, a kill either leaves the lock held (the CPU-dead path
   // reports it) or finds the magazine freed. Placements are the same.
   if (toRetire != 0) retireMagazine(d, dp, toRetire);
-  unlock(cpuLockAddr(c));
+  unlock(cpuCacheLockAddr(c));
   // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
   if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
   return can;
@@ -118,10 +113,10 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
 export function freeCpuCached(d: Domain, cpu: u32): void {
   for (let o: u32 = 0; o < ORDERS; o++) {
     let c = cpuCacheAt(d, cpu, o);
-    lock(d, cpuLockAddr(c), selfId);
+    lock(d, cpuCacheLockAddr(c), selfId);
     magFreePfns(d, c.loaded);
     magFreePfns(d, c.prev);
-    unlock(cpuLockAddr(c));
+    unlock(cpuCacheLockAddr(c));
   }
 }
 

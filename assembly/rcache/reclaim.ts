@@ -15,16 +15,12 @@
 // Lock order: reclaimLock (outermost, only the clock's work takes it), then
 // a CPU cache lock, then the depot lock, then the tree lock.
 
-import { Domain, ORDERS, cpuCacheAt, depotAt } from "../layout";
+import { Domain, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magFreeTop, magEmpty, magSize } from "./magazine";
-import { depotLockAddr, depotPop, retireMagazine } from "./depot";
+import { depotPop, retireMagazine } from "./depot";
 
-// @ts-ignore: decorator
-@inline function reclaimLockAddr(d: Domain): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimLock");
-}
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
   return changetype<usize>(d) + offsetof<Domain>("reclaimMag0") + (<usize>o << 2);
@@ -92,7 +88,7 @@ function cpuSlice(d: Domain, o: u32): u32 {
   let n: u32 = 0;
   while (cpu < d.cpus && n == 0) {
     let c = cpuCacheAt(d, cpu, o);
-    let addr = changetype<usize>(c);
+    let addr = cpuCacheLockAddr(c);
     lock(d, addr, selfId);
     let ops = c.hits + c.misses + c.inserts + c.insertFails;
     if (ops == c.seenOps) n = magFreeTop(d, c.loaded, c.prev, d.reclaimSlice);

@@ -6,10 +6,10 @@
 //    (reclaimInterval), then returned to the tree in slices (reclaimSlice),
 //    one per ms of the clock (reclaimBudget).
 
-import { Domain, Depot, Policy, ORDERS, depotAt } from "../layout";
+import { Domain, Depot, Policy, ORDERS, depotAt, depotLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
-import { DEPOT_DELAY_MS, depotLockAddr, depotWork } from "./depot";
+import { DEPOT_DELAY_MS, depotWork } from "./depot";
 import { reclaimInterval, reclaimBudget, reclaimSlice, slicesRetired } from "./reclaim";
 
 /** Claims the depot's timer if it is due: clears it and returns true. */

@@ -2,46 +2,15 @@
 // checker does for its augmented tree. Returns 0, or the Bad.* code of the
 // first violation found (the host turns codes into messages).
 
-import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, nodeAt } from "../layout";
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Flag, nodeAt } from "../layout";
 import { next } from "./rbtree";
-import { alignKey, countOf, ownGap, ownAlignKey, FLAG_COUNTS } from "./gap";
+import { alignKey, countOf, ownGap, ownAlignKey } from "./gap";
 
-export namespace Bad {
-  // @ts-ignore: decorator
-  @inline export const ROOT_RED: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const RED_RED: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const BLACK_HEIGHT: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const PARENT_LINK: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const ORDER: u32 = 5;
-  // @ts-ignore: decorator
-  @inline export const OVERLAP: u32 = 6;
-  // @ts-ignore: decorator
-  @inline export const GAP: u32 = 7;
-  // @ts-ignore: decorator
-  @inline export const MAX_GAP: u32 = 8;
-  // @ts-ignore: decorator
-  @inline export const SLAB_COUNT: u32 = 9;
-  // @ts-ignore: decorator
-  @inline export const ANCHOR_NOT_LAST: u32 = 10;
-  // @ts-ignore: decorator
-  @inline export const CACHED_NODE: u32 = 11;
-  // @ts-ignore: decorator
-  @inline export const SENTINEL: u32 = 12;
-  // @ts-ignore: decorator
-  @inline export const RANGE_INVERTED: u32 = 13;
-  // @ts-ignore: decorator
-  @inline export const CYCLE: u32 = 14;
-  // @ts-ignore: decorator
-  @inline export const COUNT: u32 = 15;
-  // @ts-ignore: decorator
-  @inline export const ALIGN: u32 = 16;
+export enum Bad {
+  ROOT_RED = 1, RED_RED, BLACK_HEIGHT, PARENT_LINK, ORDER, OVERLAP, GAP, MAX_GAP, SLAB_COUNT,
+  ANCHOR_NOT_LAST, CACHED_NODE, SENTINEL, RANGE_INVERTED, CYCLE, COUNT, ALIGN,
   /** The header's region offsets are not what its geometry gives, or run past memory. */
-  // @ts-ignore: decorator
-  @inline export const LAYOUT: u32 = 17;
+  LAYOUT,
 }
 
 /** Index of the node at which the last failing check stopped. */
@@ -72,7 +41,7 @@ function walk(d: Domain, t: u32, parent: u32, budget: u32): i32 {
   if (l > m) m = l;
   if (r > m) m = r;
   if (T.maxGap != m) return fail(Bad.MAX_GAP, t);
-  if ((d.flags & FLAG_COUNTS) != 0 && countOf(d, t) != 1 + countOf(d, T.left) + countOf(d, T.right)) return fail(Bad.COUNT, t);
+  if ((d.flags & Flag.COUNT_WALK) != 0 && countOf(d, t) != 1 + countOf(d, T.left) + countOf(d, T.right)) return fail(Bad.COUNT, t);
   let a = ownAlignKey(T);
   if (nodeAt(d, T.left).maxAlignKey > a) a = nodeAt(d, T.left).maxAlignKey;
   if (nodeAt(d, T.right).maxAlignKey > a) a = nodeAt(d, T.right).maxAlignKey;

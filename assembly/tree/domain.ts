@@ -2,24 +2,15 @@
 // find_iova, free_iova, reserve_iova, with the cached-node bookkeeping that
 // decides where the next search starts. Callers hold the tree lock.
 
-import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, nodeAt } from "../layout";
-import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey, FLAG_COUNTS } from "./gap";
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodeAt, treeLockAddr } from "../layout";
+import { holds } from "../lock";
+import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
 import { takeCell } from "../slab";
 import { DEBUG } from "../debug";
 import { retriesFromTop, retryBoundWraps, resetsOnAnyFree32 } from "../era";
-
-/** Domain flag: place with the node-by-node oracle walk instead of seekDown. */
-// @ts-ignore: decorator
-@inline export const FLAG_ORACLE_WALK: u32 = 1;
-/**
- * Domain flag: keep subtree counts and count the kernel's walk length
- * (kernelWalkSteps). Costs full-path propagation and two ranks per alloc.
- */
-// @ts-ignore: decorator
-@inline export const FLAG_COUNT_WALK: u32 = FLAG_COUNTS;
 
 /** Why the last tree operation of this instance failed (Err.*). */
 export let treeError: u32 = Err.NONE;
@@ -186,6 +177,7 @@ function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
  * treeError set.
  */
 export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64 {
+  if (DEBUG) assert(holds(treeLockAddr(d)), "allocRange: the caller holds the tree lock");
   let limitPfn = limit + 1;
   let mask: u64 = aligned ? ~(<u64>0) << (64 - clz<u64>(size - 1)) : ~(<u64>0);
   if (limitPfn <= d.dma32Pfn && size >= d.max32AllocSize) {
@@ -202,7 +194,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   }
   let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
   let retryLow = N(d, start).hi + 1;   // wraps to 0 when start is the anchor
-  let oracle = (d.flags & FLAG_ORACLE_WALK) != 0;
+  let oracle = (d.flags & Flag.ORACLE_WALK) != 0;
   // v5.10's loop has no `new_pfn >= low_pfn` stop: it walks on below
   // start_pfn and tests new_pfn against start_pfn once, after the loop.
   // Same outcome, a longer walk; walking with low 0 and testing after is
@@ -212,7 +204,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     ? walkDown(d, start, limitPfn, size, mask, stopLow)
     : seekDown(d, start, limitPfn, size, mask, stopLow);
   if (ok && foundPfn < d.startPfn) ok = false;
-  let counting = (d.flags & FLAG_COUNT_WALK) != 0;
+  let counting = (d.flags & Flag.COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
   else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, stopLow);
   // The retry (v5.11 on; none in v5.10): the space above the start node,
@@ -259,6 +251,7 @@ export function findNode(d: Domain, pfn: u64): u32 {
 /** private_free_iova (__free_iova given the node): cached-node update, unlink, back to the slab. */
 export function removeNode(d: Domain, z: u32): void {
   if (DEBUG) assert(z != NIL && z != ANCHOR);
+  if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
   let succ = next(d, z);
   let Z = N(d, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
@@ -314,6 +307,7 @@ function firstEndingAtOrAbove(d: Domain, pfn: u64): u32 {
  * Returns false (treeError set) only when a needed node could not be had.
  */
 export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
+  if (DEBUG) assert(holds(treeLockAddr(d)), "reserveRange: the caller holds the tree lock");
   let overlap = false;
   let i = firstEndingAtOrAbove(d, lo);
   while (i != NIL) {

@@ -5,7 +5,7 @@
 // through the callbacks at the bottom (propagate, copy, rotate), the way
 // include/linux/rbtree_augmented.h keeps rb_erase ignorant of them.
 
-import { Domain, Node, NIL, NODE_BYTES, nodeAt, countPtr } from "../layout";
+import { Domain, Node, NIL, NODE_BYTES, Flag, nodeAt, countPtr } from "../layout";
 import { DEBUG } from "../debug";
 
 /**
@@ -71,7 +71,7 @@ import { DEBUG } from "../debug";
   x.alignKey = alignKey(floor, x.lo);
 }
 
-/** Subtree count of node i (nil: 0). Only meaningful while FLAG_COUNTS is set. */
+/** Subtree count of node i (nil: 0). Only meaningful while Flag.COUNT_WALK is set. */
 // @ts-ignore: decorator
 @inline export function countOf(d: Domain, i: u32): u32 {
   return i == NIL ? 0 : load<u32>(countPtr(d, i));
@@ -112,7 +112,7 @@ import { DEBUG } from "../debug";
   if (L.maxAlignKey > a) a = L.maxAlignKey;
   if (R.maxAlignKey > a) a = R.maxAlignKey;
   x.maxAlignKey = a;
-  if (d.flags & FLAG_COUNTS) {
+  if (d.flags & Flag.COUNT_WALK) {
     setCount(d, indexOf(d, x), 1 + countOf(d, x.left) + countOf(d, x.right));
   }
 }
@@ -137,10 +137,6 @@ export function rank(d: Domain, i: u32): u32 {
   return r;
 }
 
-/** Domain flag: subtree counts are kept (for ranks); see tree/domain.ts. */
-// @ts-ignore: decorator
-@inline export const FLAG_COUNTS: u32 = 2;
-
 // --- the callbacks rbtree.ts calls (include/linux/rbtree_augmented.h's
 // propagate, copy and rotate), plus the leaf initialisation of an insert ---
 
@@ -153,7 +149,7 @@ export function rank(d: Domain, i: u32): u32 {
  * changes, so the whole path is redone.
  */
 export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
-  if (d.flags & FLAG_COUNTS) {
+  if (d.flags & Flag.COUNT_WALK) {
     while (i != stop) {
       let x = nodeAt(d, i);
       recompute(d, x);
@@ -184,7 +180,7 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
   let x = nodeAt(d, i);
   let g = ownGap(x);
   let a = ownAlignKey(x);
-  if (g < g0 || a < a0 || (d.flags & FLAG_COUNTS)) {
+  if (g < g0 || a < a0 || (d.flags & Flag.COUNT_WALK)) {
     propagate(d, i);
     return;
   }
@@ -204,7 +200,7 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
   let T = nodeAt(d, to);
   T.maxGap = F.maxGap;
   T.maxAlignKey = F.maxAlignKey;
-  if (d.flags & FLAG_COUNTS) setCount(d, to, countOf(d, from));
+  if (d.flags & Flag.COUNT_WALK) setCount(d, to, countOf(d, from));
 }
 
 /**
@@ -227,7 +223,7 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
   let x = nodeAt(d, i);
   x.maxGap = ownGap(x);
   x.maxAlignKey = ownAlignKey(x);
-  if (d.flags & FLAG_COUNTS) setCount(d, i, 1);  // recount() rebuilds them when counting starts
+  if (d.flags & Flag.COUNT_WALK) setCount(d, i, 1);  // recount() rebuilds them when counting starts
 }
 
 /** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */

@@ -5,7 +5,7 @@
 // the real-clock fio runner per I/O, the simulator for its setup and books.
 import { InvalidArgumentError } from "../errors.js";
 import { countArg } from "../validate.js";
-import { BOOKS_CODES, FQ_GLOBAL, FQ_STAT, QUEUED, TREE_STAT } from "../wasm/exports.js";
+import { BOOKS_TEXT, codes, memberOf } from "../wasm/codes.js";
 import { setIotlbFlushHook } from "../wasm/module.js";
 import { MAX_BATCH, type IovaDomain } from "./iova-domain.js";
 
@@ -73,9 +73,9 @@ export class DmaPath {
       this.segs[2 * i] = w.start;
       this.segs[2 * i + 1] = w.end;
     }
-    const before = d.ex.treeStat(d.base, TREE_STAT.ranges);
+    const before = d.ex.domainStat(d.base, codes().Stat.ranges);
     if (!d.ex.reservePciWindows(d.base, d.scratch, n)) throw new InvalidArgumentError("windows", n, "did not fit the node slab");
-    this.reservedRanges += d.ex.treeStat(d.base, TREE_STAT.ranges) - before;
+    this.reservedRanges += d.ex.domainStat(d.base, codes().Stat.ranges) - before;
   }
 
   /**
@@ -109,7 +109,7 @@ export class DmaPath {
     return this.domain.ex.dmaLastFellBack() !== 0;
   }
 
-  /** Unmaps one IOVA on `cpu` (strict: invalidate and free; else queue_iova). Returns QUEUED bits. */
+  /** Unmaps one IOVA on `cpu` (strict: invalidate and free; else queue_iova). Returns Queued.* bits (codes().Queued). */
   unmapIova(cpu: number, pfn: number, pages: number, strict: boolean, nowMs: number): number {
     try {
       return this.domain.ex.dmaUnmapIova(this.domain.fqBase, cpu, pfn, pages, strict ? 1 : 0, nowMs);
@@ -130,7 +130,7 @@ export class DmaPath {
   /** Whether the timer is armed, and when it is due (ms on the caller's clock). */
   timerDueMs(): number | null {
     const ex = this.domain.ex;
-    return ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.timerState) === 2 ? ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.timerDueMs) : null;
+    return ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.timerState) === codes().Timer.ARMED ? ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.timerDueMs) : null;
   }
 
   /** Flushes and frees every queued entry on `cpu` (the end of a run). */
@@ -143,22 +143,22 @@ export class DmaPath {
   }
 
   pending(): number {
-    return this.domain.ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.pending);
+    return this.domain.ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.pending);
   }
 
   /** Domain flushes (iova_domain_flush) and IOTLB invalidations so far. */
   flushCounts(): { flushes: number; invalidations: number } {
     const ex = this.domain.ex;
-    return { flushes: ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.flushes), invalidations: ex.fqGlobal(this.domain.fqBase, FQ_GLOBAL.invalidations) };
+    return { flushes: ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.flushes), invalidations: ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.invalidations) };
   }
 
   cpuStats(cpu: number): FlushQueueCpuStats {
     const ex = this.domain.ex;
     const a = this.domain.fqBase;
     return {
-      depth: ex.fqStat(a, cpu, FQ_STAT.depth), maxDepth: ex.fqStat(a, cpu, FQ_STAT.maxDepth),
-      queued: ex.fqStat(a, cpu, FQ_STAT.queued), freed: ex.fqStat(a, cpu, FQ_STAT.freed),
-      fullFlushes: ex.fqStat(a, cpu, FQ_STAT.fullFlushes), timerFirings: ex.fqStat(a, cpu, FQ_STAT.timerFirings),
+      depth: ex.fqStat(a, cpu, codes().FqStat.depth), maxDepth: ex.fqStat(a, cpu, codes().FqStat.maxDepth),
+      queued: ex.fqStat(a, cpu, codes().FqStat.queued), freed: ex.fqStat(a, cpu, codes().FqStat.freed),
+      fullFlushes: ex.fqStat(a, cpu, codes().FqStat.fullFlushes), timerFirings: ex.fqStat(a, cpu, codes().FqStat.timerFirings),
     };
   }
 
@@ -174,15 +174,16 @@ export class DmaPath {
   books(live: number): BooksVerdict {
     const d = this.domain;
     const code = d.ex.booksProblem(d.base, d.fqBase, live, this.reservedRanges);
-    if (code === 0) return { ok: true, problem: null };
-    let problem = BOOKS_CODES[code] ?? `books code ${code}`;
-    if (code === 3) problem += `: ${d.checkProblem()}`;
-    if (code === 2) {
-      const ranges = d.ex.treeStat(d.base, TREE_STAT.ranges);
+    const { Books } = codes();
+    if (code === Books.OK) return { ok: true, problem: null };
+    const name = memberOf("Books", code);
+    let problem = name ? BOOKS_TEXT[name] : `books code ${code}`;
+    if (code === Books.TREE_INVALID) problem += `: ${d.checkProblem()}`;
+    if (code === Books.RANGES_UNACCOUNTED) {
+      const ranges = d.ex.domainStat(d.base, codes().Stat.ranges);
       problem += ` (tree ${ranges} ranges, cached ${d.ex.domainCachedPfns(d.base)}, mapped ${live}, reserved ${this.reservedRanges})`;
     }
     return { ok: false, problem };
   }
 }
 
-export { QUEUED };

@@ -3,13 +3,19 @@
 // The behaviour lives in the core (assembly/era.ts); here are the names,
 // the codes stored in the domain header, and each policy's own era.
 import { InvalidArgumentError } from "../errors.js";
+import { codes, type MemberOf } from "../wasm/codes.js";
 import type { DepotPolicy } from "./policy.js";
 
 export const ERAS = ["v5.10", "v5.11", "v6.x"] as const;
 export type KernelEra = (typeof ERAS)[number];
 
-/** Era.* of assembly/era.ts. */
-export const ERA_CODE: Record<KernelEra, number> = { "v5.10": 1, "v5.11": 2, "v6.x": 3 };
+/** Each era's member of the core's Era enum (assembly/era.ts), whose number the domain header stores. */
+const ERA_MEMBER: Record<KernelEra, MemberOf<"Era">> = { "v5.10": "V5_10", "v5.11": "V5_11", "v6.x": "V6_X" };
+
+/** The number the domain header stores for an era. */
+export function eraCode(era: KernelEra): number {
+  return codes().Era[ERA_MEMBER[era]];
+}
 
 /**
  * The kernel each policy comes from: linux-5.10 is v5.10's iova.c, and
@@ -31,7 +37,7 @@ export function eraArg(v: unknown): KernelEra {
 
 /** The era a code read back from the domain header stands for. */
 export function eraOfCode(code: number): KernelEra {
-  const era = ERAS.find((e) => ERA_CODE[e] === code);
+  const era = ERAS.find((e) => eraCode(e) === code);
   if (!era) throw new Error(`iova-wasm: the domain header holds unknown era code ${code}`);
   return era;
 }

@@ -10,12 +10,13 @@ import {
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
-import { CHECK_CODES, ERR, LAYOUT_FIELD, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
+import { type IovaExports } from "../wasm/exports.js";
+import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
 import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, POLICY_CODE, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
-import { readCacheStats, type CacheStats } from "./stats.js";
-import { ERA_CODE, POLICY_ERA, eraArg, eraOfCode, type KernelEra } from "./era.js";
+import { ADAPTIVE_RECLAIM_MS, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
+import { StatsDump, readCacheStats, type CacheStats } from "./stats.js";
+import { POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
@@ -206,7 +207,7 @@ export class IovaDomain implements DisposableView {
     }
     this.ex = instantiate(this.memory, this.module);
     this.ex.domainInit(this.base, Math.log2(this.granule), this.startPfn, this.cpus, this.maxRanges,
-      maxMags, magSize, POLICY_CODE[this.policy], depotMax, ERA_CODE[this.era]);
+      maxMags, magSize, policyCode(this.policy), depotMax, eraCode(this.era));
     this.ex.setReclaimSlice(this.base, reclaimSlice);
     if (fq !== undefined) this.ex.fqInit(this.fqBase, this.base, this.cpus, fq.size, fq.timeoutMs, fq.hz ?? 0);
     if (options.countKernelWalk) this.ex.setWalkCounting(this.base, 1);
@@ -225,7 +226,7 @@ export class IovaDomain implements DisposableView {
    * a worker exits). With `{ shareCpu: true }` the view claims nothing and
    * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
    * share its rcache in the kernel) and its scratch slot: the views of one
-   * CPU must then never make batch, ranges() or DMA calls at the same time.
+   * CPU must then never make batch, ranges(), stats(), cacheStats() or DMA calls at the same time.
    * @throws InvalidArgumentError for a handle that is not this package's
    *   (forged, from JSON, mixed from two domains) or a CPU already attached;
    *   DomainDestroyedError for a destroyed domain
@@ -242,10 +243,12 @@ export class IovaDomain implements DisposableView {
     }
     const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
     if (h.base + HEADER_PROBE_BYTES > h.memory.buffer.byteLength || ex.domainProbe(h.base) !== 0) throw bad("does not point at an initialised domain");
-    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base), 0) !== 0) throw new DomainDestroyedError("attach");
-    const header = { cpus: ex.magStat(h.base, MAG_STAT.cpus), nodeCap: ex.treeStat(h.base, TREE_STAT.nodeCap),
-      startPfn: ex.treeStat(h.base, TREE_STAT.startPfn), policy: ex.magStat(h.base, MAG_STAT.policy) };
-    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== POLICY_CODE[h.policy]) {
+    // The handle's module, not this thread's: a worker may have none yet (a browser's), and adopts it only below.
+    const { Stat } = codes(h.module);
+    if (Atomics.load(destroyedWordOf(ex, h.memory, h.base, h.module), 0) !== 0) throw new DomainDestroyedError("attach");
+    const header = { cpus: ex.domainStat(h.base, Stat.cpus), nodeCap: ex.domainStat(h.base, Stat.nodeCap),
+      startPfn: ex.domainStat(h.base, Stat.startPfn), policy: ex.domainStat(h.base, Stat.policy) };
+    if (header.cpus !== h.cpus || header.nodeCap !== h.maxRanges || header.startPfn !== h.startPfn || header.policy !== policyCode(h.policy, h.module)) {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
@@ -262,10 +265,10 @@ export class IovaDomain implements DisposableView {
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
-      policy: h.policy, era: eraOfCode(ex.treeStat(h.base, TREE_STAT.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
+      policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
       destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
-      poisonWord: poisonWordOf(ex, h.memory, h.base),
+      poisonWord: poisonWordOf(ex, h.memory, h.base, h.module),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
     });
     ex.setCpuAlive(h.base, cpu, 1);
@@ -283,7 +286,7 @@ export class IovaDomain implements DisposableView {
 
   /** The first pfn above the 32-bit DMA space (dma_32bit_pfn). */
   get dma32Pfn(): number {
-    return this.ex.treeStat(this.base, TREE_STAT.dma32Pfn);
+    return this.ex.domainStat(this.base, codes().Stat.dma32Pfn);
   }
 
   // ---------------------------------------------------------------- tree API
@@ -380,7 +383,10 @@ export class IovaDomain implements DisposableView {
   check(): void {
     this.live("check");
     const code = this.call(() => this.ex.check(this.base));
-    if (code !== 0) throw new InvariantError(code, CHECK_CODES[code] ?? "unknown", this.ex.checkBadNode());
+    if (code !== 0) {
+      const name = memberOf("Bad", code);
+      throw new InvariantError(code, name ? CHECK_TEXT[name] : "unknown", this.ex.checkBadNode());
+    }
   }
 
   /** check() as a value: null when every invariant holds, else the InvariantError's message. */
@@ -396,7 +402,8 @@ export class IovaDomain implements DisposableView {
 
   stats(): TreeStats {
     this.live("stats");
-    const s = (k: keyof typeof TREE_STAT) => this.ex.treeStat(this.base, TREE_STAT[k]);
+    const dump = this.statsDump();
+    const s = (k: Exclude<MemberOf<"Stat">, "COUNT">) => dump.stat(k);
     return {
       ranges: s("ranges"), maxRanges: s("nodeCap"), allocs: s("allocs"), frees: s("frees"),
       allocFailures: s("allocFailures"), freeMisses: s("freeMisses"), slabFull: s("slabFull"),
@@ -573,7 +580,17 @@ export class IovaDomain implements DisposableView {
   /** Magazines, depots and counters, as the kernel thread's dumps show them. */
   cacheStats(): CacheStats {
     this.live("cacheStats");
-    return readCacheStats(this.ex, this.base);
+    return readCacheStats(this.statsDump());
+  }
+
+  /**
+   * @internal Every counter of the domain at once: one call into the core,
+   * through this view's scratch slot (as ranges() uses it), copied out
+   * before it returns.
+   */
+  statsDump(): StatsDump {
+    this.live("statsDump");
+    return new StatsDump(this.ex, this.memory, this.base, this.scratch);
   }
 
   /** Fault injection: at most `n` magazines may be out of the slab at once. */
@@ -685,7 +702,7 @@ export class IovaDomain implements DisposableView {
 
 /** Options of IovaDomain.attach. */
 export interface AttachOptions {
-  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges() and DMA calls apart. Default false. */
+  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges(), stats(), cacheStats() and DMA calls apart. Default false. */
   shareCpu?: boolean;
 }
 
@@ -697,12 +714,12 @@ function belowAnchor(pfn: number): number | null {
   return pfn > MAX_PFN ? null : pfn;
 }
 
-function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
-  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.destroyed), 1);
+function destroyedWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number, module?: WasmModule): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes(module).LayoutField.destroyed), 1);
 }
 
-function poisonWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number): Int32Array {
-  return new Int32Array(memory.buffer, base + ex.layoutField(LAYOUT_FIELD.poisoned), 1);
+function poisonWordOf(ex: IovaExports, memory: WebAssembly.Memory, base: number, module?: WasmModule): Int32Array {
+  return new Int32Array(memory.buffer, base + ex.layoutField(codes(module).LayoutField.poisoned), 1);
 }
 
 /** An array-like of numbers (a plain array or a typed array), else a typed error naming it. */
@@ -729,8 +746,9 @@ function handleArg(h: unknown): DomainHandle {
 }
 
 function failureOf(code: number): AllocFailure {
-  if (code === ERR.NODE_SLAB_FULL) return "node-slab-full";
-  if (code === ERR.FAST_FAIL_32) return "fast-fail-32";
+  const { Err } = codes();
+  if (code === Err.NODE_SLAB_FULL) return "node-slab-full";
+  if (code === Err.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";
 }
 
@@ -780,5 +798,5 @@ function align(x: number, a: number): number {
 
 /** Bytes of the memory when the domain's slab has grown to its limit (whole wasm pages). */
 function memoryMaxBytes(base: number, ex: IovaExports): number {
-  return Math.ceil((base + ex.treeStat(base, TREE_STAT.maxTotalBytes)) / 65536) * 65536;
+  return Math.ceil((base + ex.domainStat(base, codes().Stat.maxTotalBytes)) / 65536) * 65536;
 }

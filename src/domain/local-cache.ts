@@ -12,6 +12,7 @@ import { DomainDestroyedError, InvalidArgumentError, IovaError } from "../errors
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
+import { codes } from "../wasm/codes.js";
 import type { IovaDomain } from "./iova-domain.js";
 
 /** Any call on a LocalCache after its close(). */
@@ -21,9 +22,6 @@ export class CacheClosedError extends IovaError {
     super(`${operation}() called on a closed LocalCache`);
   }
 }
-
-const ORDERS = 6;
-const MAX_CACHED = 1 << (ORDERS - 1);
 
 export interface LocalCacheOptions {
   /** Highest pfn any range may end at: fixed per cache, so cached pfns always fit. */
@@ -36,7 +34,7 @@ export class LocalCache implements DisposableView {
   readonly limitPfn: number;
   readonly batch: number;
   private readonly stacks: Float64Array[] = [];
-  private readonly tops = new Int32Array(ORDERS);
+  private readonly tops = new Int32Array(codes().ORDERS);
   private readonly sizes: Float64Array[] = [];
   private closed = false;
 
@@ -53,7 +51,7 @@ export class LocalCache implements DisposableView {
       throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
     }
     this.batch = countArg("batch", options.batch ?? 64, 1, 2048);
-    for (let o = 0; o < ORDERS; o++) {
+    for (let o = 0; o < codes().ORDERS; o++) {
       this.stacks.push(new Float64Array(2 * this.batch));
       this.sizes.push(new Float64Array(this.batch).fill(1 << o));
     }
@@ -62,7 +60,7 @@ export class LocalCache implements DisposableView {
   /** A range of `size` pages (1..32, rounded up to a power of two), size-aligned; null if none. */
   alloc(size: number): number | null {
     if (this.closed || this.domain.isDestroyed) this.live("alloc");
-    const o = orderOf(size);
+    const o = orderOf(size, this.tops.length);
     let top = this.tops[o];
     if (top === 0) {
       this.refill(o);
@@ -76,7 +74,7 @@ export class LocalCache implements DisposableView {
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
     if (this.closed || this.domain.isDestroyed) this.live("free");
-    const o = orderOf(size);
+    const o = orderOf(size, this.tops.length);
     if (!(Number.isSafeInteger(pfn) && pfn >= this.domain.startPfn && pfn <= this.limitPfn)) {
       throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${this.domain.startPfn}..${this.limitPfn})`);
     }
@@ -98,7 +96,7 @@ export class LocalCache implements DisposableView {
   /** Returns every cached range to the domain. */
   flush(): void {
     this.live("flush");
-    for (let o = 0; o < ORDERS; o++) {
+    for (let o = 0; o < codes().ORDERS; o++) {
       while (this.tops[o] > 0) this.spill(o, Math.min(this.tops[o], this.batch));
     }
   }
@@ -143,9 +141,11 @@ export class LocalCache implements DisposableView {
   }
 }
 
-function orderOf(size: number): number {
-  if (!(Number.isInteger(size) && size >= 1 && size <= MAX_CACHED)) {
-    throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${MAX_CACHED} (larger sizes: use the domain's alloc)`);
+/** The order of `size` among `orders` cached orders (the core's ORDERS: tops has one per order). */
+function orderOf(size: number, orders: number): number {
+  const maxCached = 2 ** (orders - 1);  // the largest size the core's caches hold
+  if (!(Number.isInteger(size) && size >= 1 && size <= maxCached)) {
+    throw new InvalidArgumentError("size", size, `must be an integer from 1 to ${maxCached} (larger sizes: use the domain's alloc)`);
   }
   return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
 }

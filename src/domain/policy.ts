@@ -1,14 +1,21 @@
 // Depot policies and the cache geometry each one implies.
 import { InvalidArgumentError } from "../errors.js";
-import { ORDERS } from "./stats.js";
+import { codes, type MemberOf } from "../wasm/codes.js";
+import type { WasmModule } from "../wasm/types.js";
 
 export const POLICIES = ["linux-5.10", "cpu-flush", "scaled-depot", "linux-6.4", "adaptive"] as const;
 export type DepotPolicy = (typeof POLICIES)[number];
 
-/** Numbers stored in the domain header (Policy.* of assembly/layout.ts). */
-export const POLICY_CODE: Record<DepotPolicy | "tree-only", number> = {
-  "tree-only": 0, "linux-5.10": 1, "cpu-flush": 2, "scaled-depot": 3, "linux-6.4": 4, adaptive: 5,
+/** Each policy's member of the core's Policy enum (assembly/layout.ts), whose number the domain header stores. */
+const POLICY_MEMBER: Record<DepotPolicy | "tree-only", MemberOf<"Policy">> = {
+  "tree-only": "TREE_ONLY", "linux-5.10": "LINUX_510", "cpu-flush": "CPU_FLUSH", "scaled-depot": "SCALED_DEPOT",
+  "linux-6.4": "LINUX_64", adaptive: "ADAPTIVE",
 };
+
+/** The number the domain header stores for a policy (as `module` numbers it; default: this thread's). */
+export function policyCode(policy: DepotPolicy | "tree-only", module?: WasmModule): number {
+  return codes(module).Policy[POLICY_MEMBER[policy]];
+}
 
 /** MAX_GLOBAL_MAGS of v5.10: the bounded depot's size per order. */
 export const MAX_GLOBAL_MAGS = 32;
@@ -67,6 +74,7 @@ export const UNBOUNDED_DEPOT_ROOM = 1024;
  */
 export function magazineBound(geo: CacheGeometry, cpus: number, depotMax = geo.depotMax): number {
   const perOrder = Number.isFinite(geo.depotMax) ? Math.min(depotMax, 1 << 20) : UNBOUNDED_DEPOT_ROOM;
+  const { ORDERS } = codes();
   return cpus * 2 * ORDERS + ORDERS * perOrder + 16;
 }
 

@@ -1,9 +1,52 @@
-// The cache-state view: per CPU and order the loaded/prev magazine sizes,
-// per order the depot, and the totals the kernel thread printed
+// The core's counters as the host reads them: one statsDump call writes all
+// of them into a scratch slot (assembly/api/stats.ts draws the layout), and
+// StatsDump copies them out at once, so later calls may reuse the slot.
+// From it, the cache-state view: per CPU and order the loaded/prev magazine
+// sizes, per order the depot, and the totals the kernel thread printed
 // (cpu_total, depot_total, total).
-import { CACHE_STAT, DEPOT_STAT, MAG_STAT, TREE_STAT, type IovaExports } from "../wasm/exports.js";
+import type { IovaExports } from "../wasm/exports.js";
+import type { WasmMemory } from "../wasm/types.js";
+import { codes, type MemberOf } from "../wasm/codes.js";
 
-export const ORDERS = 6;
+/** Every counter of a domain at one moment. */
+export class StatsDump {
+  readonly cpus: number;
+  private readonly f64: Float64Array;
+  private readonly cells: Uint16Array;
+
+  /** Dumps the domain at `base` into the scratch bytes at `out` and copies them. */
+  constructor(ex: IovaExports, memory: WasmMemory, base: number, out: number) {
+    const c = codes();
+    const bytes = ex.statsDump(base, out);
+    this.cpus = ex.domainStat(base, c.Stat.cpus);
+    const cellsAt = c.StatsAt.CPUS + this.cpus * c.CpuStat.COUNT * 8;
+    this.f64 = new Float64Array(memory.buffer, out, cellsAt / 8).slice();
+    this.cells = new Uint16Array(memory.buffer, out + cellsAt, (bytes - cellsAt) / 2).slice();
+  }
+
+  /** One domain-wide Stat. */
+  stat(k: Exclude<MemberOf<"Stat">, "COUNT">): number {
+    return this.f64[codes().Stat[k]]!;
+  }
+
+  /** One DepotStat of an order's depot. */
+  depot(order: number, k: Exclude<MemberOf<"DepotStat">, "COUNT">): number {
+    const c = codes();
+    return this.f64[c.StatsAt.DEPOTS / 8 + order * c.DepotStat.COUNT + c.DepotStat[k]]!;
+  }
+
+  /** One CpuStat of a CPU (summed over its orders). */
+  cpu(cpu: number, k: Exclude<MemberOf<"CpuStat">, "COUNT">): number {
+    const c = codes();
+    return this.f64[c.StatsAt.CPUS / 8 + cpu * c.CpuStat.COUNT + c.CpuStat[k]]!;
+  }
+
+  /** pfns in a CPU's loaded or prev magazine of one order. */
+  cell(cpu: number, order: number, k: Exclude<MemberOf<"CellStat">, "COUNT">): number {
+    const c = codes();
+    return this.cells[(cpu * c.ORDERS + order) * c.CellStat.COUNT + c.CellStat[k]]!;
+  }
+}
 
 export interface CacheStats {
   /** loaded[cpu][order]: pfns in that CPU's loaded magazine. */
@@ -28,41 +71,38 @@ export interface CacheStats {
   magsFreedToTree: number;
 }
 
-export function readCacheStats(ex: IovaExports, base: number): CacheStats {
-  const cpus = ex.magStat(base, MAG_STAT.cpus);
-  const magSize = ex.magStat(base, MAG_STAT.magazineSize);
+export function readCacheStats(dump: StatsDump): CacheStats {
+  const { ORDERS } = codes();
+  const magSize = dump.stat("magazineSize");
   const s: CacheStats = {
     loaded: [], prev: [], depot: [], cpuTotal: 0, depotTotal: 0, total: 0,
-    treeRanges: ex.treeStat(base, TREE_STAT.ranges),
-    magazines: {
-      used: ex.magStat(base, MAG_STAT.used), capacity: ex.magStat(base, MAG_STAT.capacity),
-      allocFailures: ex.magStat(base, MAG_STAT.allocFailures), size: magSize,
-    },
+    treeRanges: dump.stat("ranges"),
+    magazines: { used: dump.stat("magsUsed"), capacity: dump.stat("magCap"), allocFailures: dump.stat("magAllocFailures"), size: magSize },
     hits: 0, misses: 0, inserts: 0, insertFails: 0, depotPushes: 0, depotPops: 0, depotFullEvents: 0, magsFreedToTree: 0,
   };
-  for (let c = 0; c < cpus; c++) {
+  for (let c = 0; c < dump.cpus; c++) {
     const l: number[] = [];
     const p: number[] = [];
     for (let o = 0; o < ORDERS; o++) {
-      l.push(ex.cacheStat(base, c, o, CACHE_STAT.loaded));
-      p.push(ex.cacheStat(base, c, o, CACHE_STAT.prev));
-      s.hits += ex.cacheStat(base, c, o, CACHE_STAT.hits);
-      s.misses += ex.cacheStat(base, c, o, CACHE_STAT.misses);
-      s.inserts += ex.cacheStat(base, c, o, CACHE_STAT.inserts);
-      s.insertFails += ex.cacheStat(base, c, o, CACHE_STAT.insertFails);
+      l.push(dump.cell(c, o, "loaded"));
+      p.push(dump.cell(c, o, "prev"));
       s.cpuTotal += l[o] + p[o];
     }
     s.loaded.push(l);
     s.prev.push(p);
+    s.hits += dump.cpu(c, "hits");
+    s.misses += dump.cpu(c, "misses");
+    s.inserts += dump.cpu(c, "inserts");
+    s.insertFails += dump.cpu(c, "insertFails");
   }
   for (let o = 0; o < ORDERS; o++) {
-    const mags = ex.depotStat(base, o, DEPOT_STAT.magazines);
+    const mags = dump.depot(o, "magazines");
     s.depot.push(mags);
-    s.depotTotal += mags * magSize + ex.depotStat(base, o, DEPOT_STAT.reclaimingPfns);
-    s.depotPushes += ex.depotStat(base, o, DEPOT_STAT.pushes);
-    s.depotPops += ex.depotStat(base, o, DEPOT_STAT.pops);
-    s.depotFullEvents += ex.depotStat(base, o, DEPOT_STAT.fullEvents);
-    s.magsFreedToTree += ex.depotStat(base, o, DEPOT_STAT.magsToTree);
+    s.depotTotal += mags * magSize + dump.depot(o, "reclaimingPfns");
+    s.depotPushes += dump.depot(o, "pushes");
+    s.depotPops += dump.depot(o, "pops");
+    s.depotFullEvents += dump.depot(o, "fullEvents");
+    s.magsFreedToTree += dump.depot(o, "magsToTree");
   }
   s.total = s.cpuTotal + s.depotTotal;
   return s;

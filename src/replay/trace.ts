@@ -7,6 +7,7 @@
 // its `expect`, a second header or a file with no ops is a TraceFormatError
 // naming the file and the line.
 import { readFileSync } from "node:fs";
+import { codes } from "../wasm/codes.js";
 
 export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4" | "v5.10-rbtree" | "v5.10";
 
@@ -50,8 +51,6 @@ export class TraceFormatError extends Error {
   }
 }
 
-/** Size orders the range caches have (IOVA_RANGE_CACHE_MAX_SIZE). */
-const ORDERS = 6;
 const MAX_PFN = 2 ** 53;
 
 /**
@@ -65,19 +64,19 @@ const uint: Check = (v) => (isUint(v) ? null : "an integer in [0, 2^53)");
 const pages: Check = (v) => (isUint(v) && v >= 1 ? null : "a page count: an integer in [1, 2^53)");
 const bool: Check = (v) => (typeof v === "boolean" ? null : "true or false");
 const cpu: Check = (v, c) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < c.cpus ? null : `a CPU id in [0, ${c.cpus - 1}] (the header's cpus)`);
-const order: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < ORDERS ? null : `a size order in [0, ${ORDERS - 1}]`);
+const order: Check = (v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < codes().ORDERS ? null : `a size order in [0, ${codes().ORDERS - 1}]`);
 const orNull = (c: Check, what: string): Check => (v, ctx) => (v === null || c(v, ctx) === null ? null : what);
 const isRange = (v: unknown) => Array.isArray(v) && v.length === 2 && isUint(v[0]) && isUint(v[1]);
 const range: Check = (v) => (isRange(v) ? null : "[pfn_lo, pfn_hi]");
 const ranges: Check = (v) => (Array.isArray(v) && v.every(isRange) ? null : "a list of [pfn_lo, pfn_hi]");
 const perCpuOrder = (v: unknown, cpus: number) =>
-  Array.isArray(v) && v.length === cpus && v.every((row) => Array.isArray(row) && row.length === ORDERS && row.every(isUint));
+  Array.isArray(v) && v.length === cpus && v.every((row) => Array.isArray(row) && row.length === codes().ORDERS && row.every(isUint));
 const rcache: Check = (v, c) => {
   const o = v as Record<string, unknown>;
   const ok = typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(o).sort().join() === "depot,loaded,prev" &&
     perCpuOrder(o.loaded, c.cpus) && perCpuOrder(o.prev, c.cpus) &&
-    Array.isArray(o.depot) && o.depot.length === ORDERS && o.depot.every(isUint);
-  return ok ? null : `{"loaded": cpus x ${ORDERS} counts, "prev": cpus x ${ORDERS} counts, "depot": ${ORDERS} counts}`;
+    Array.isArray(o.depot) && o.depot.length === codes().ORDERS && o.depot.every(isUint);
+  return ok ? null : `{"loaded": cpus x ${codes().ORDERS} counts, "prev": cpus x ${codes().ORDERS} counts, "depot": ${codes().ORDERS} counts}`;
 };
 
 /** Every op of FORMAT.md's table: its fields, each with its check. `expect` marks a checkpoint. */

@@ -10,13 +10,12 @@ import { DmaPath } from "../domain/dma.js";
 import type { KernelEra } from "../domain/era.js";
 import type { LatencyStats } from "../load/latency.js";
 import type { PolicySeries } from "../report/types.js";
-import { TREE_STAT } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
 import { resolveSimOptions, type SimConfig, type SimOptions } from "./options.js";
 import { Sampler, type CacheDump, type SimDiagnostics, type SimSamples } from "./sampling.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
 import { largestBlockBytes, rangeSteps, type BlockSize } from "../load/block-size.js";
-import { ORDERS } from "../domain/stats.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
 export { DUMPS_PER_RUN, type CacheDump, type SimSamples, type SimDiagnostics, type LockSeries } from "./sampling.js";
@@ -189,8 +188,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   });
 
   const walk0 = ex.walkSteps();
-  const allocs0 = ex.treeStat(base, TREE_STAT.allocs);
-  const frees0 = ex.treeStat(base, TREE_STAT.frees);
+  const allocs0 = ex.domainStat(base, codes().Stat.allocs);
+  const frees0 = ex.domainStat(base, codes().Stat.frees);
   const intervalNs = cfg.intervalMs * 1e6;
   let nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
   const sampler = new Sampler(domain, dma, sim, C, intervalNs, nSamples, reservedBelow32);
@@ -284,7 +283,7 @@ export function simulate(options: SimOptions = {}): SimResult {
   };
   const latency = { map: sim.latency(0), unmap: sim.latency(1), clat: sim.latency(2) };
   const locks = {
-    tree: treeLock, depot: Array.from({ length: ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq,
+    tree: treeLock, depot: Array.from({ length: codes().ORDERS }, (_, o) => lockTotals(sim.lockIndex("depot", o))), fq,
   };
   domain.destroy();
   const wallSeconds = (performance.now() - wall0) / 1000;

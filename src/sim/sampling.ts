@@ -3,9 +3,8 @@
 // of the aging study), and print_iova1/print_iova2-style cache dumps.
 import type { IovaDomain } from "../domain/iova-domain.js";
 import type { DmaPath } from "../domain/dma.js";
-import { ORDERS } from "../domain/stats.js";
 import type { PolicySeries } from "../report/types.js";
-import { CACHE_STAT, DEPOT_STAT, TREE_STAT } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 import type { WasmSim } from "./wasm-sim.js";
 
 /**
@@ -84,23 +83,23 @@ export class Sampler {
   ) {
     this.series = {
       t: [], iops: [], cachedTotal: [], cpuTotal: [], depotTotal: [], treeSize: [],
-      depotMags: Array.from({ length: ORDERS }, () => [] as number[]),
+      depotMags: Array.from({ length: codes().ORDERS }, () => [] as number[]),
       depotFullEvents: [], magsFreedToTree: [], fqTimerFirings: [], fqDepthMax: [],
     };
     const lock = (): LockSeries => ({ busy: [], wait: [] });
     this.samples = {
       window32Used: [], lowestPfn32: [], fastFails: [], failedWalks: [], failedWalkNodes: [], fallbacks64: [],
       fqDepthByCpu: [], timerFiringsByCpu: [], depotMags: this.series.depotMags, walkPerTreeAlloc: this.diagnostics.walkPerTreeAlloc,
-      locks: { tree: lock(), depot: Array.from({ length: ORDERS }, lock), fq: lock() },
+      locks: { tree: lock(), depot: Array.from({ length: codes().ORDERS }, lock), fq: lock() },
     };
     const ex = domain.ex;
     this.walk = ex.walkSteps();
-    this.allocs = ex.treeStat(domain.base, TREE_STAT.allocs);
+    this.allocs = ex.domainStat(domain.base, codes().Stat.allocs);
     this.timerByCpu = new Array<number>(cpus).fill(0);
     this.magSize = domain.cacheStats().magazines.size;
     this.dumpEvery = Math.max(1, Math.round(nSamples / DUMPS_PER_RUN));
-    const dma32 = ex.treeStat(domain.base, TREE_STAT.dma32Pfn);
-    this.window32Pfns = Math.max(1, dma32 - ex.treeStat(domain.base, TREE_STAT.startPfn) - reservedBelow32);
+    const dma32 = ex.domainStat(domain.base, codes().Stat.dma32Pfn);
+    this.window32Pfns = Math.max(1, dma32 - ex.domainStat(domain.base, codes().Stat.startPfn) - reservedBelow32);
   }
 
   get count(): number {
@@ -109,8 +108,9 @@ export class Sampler {
 
   /** Takes the sample that ends at tNs, then starts the next interval. */
   take(tNs: number): void {
+    const { ORDERS } = codes();
     const ex = this.domain.ex;
-    const base = this.domain.base;
+    const st = this.domain.statsDump();
     const sim = this.sim;
     const secs = this.intervalNs / 1e9;
     const s = this.series;
@@ -121,8 +121,8 @@ export class Sampler {
       const loaded: number[] = [];
       const prev: number[] = [];
       for (let o = 0; o < ORDERS; o++) {
-        const l = ex.cacheStat(base, c, o, CACHE_STAT.loaded);
-        const p = ex.cacheStat(base, c, o, CACHE_STAT.prev);
+        const l = st.cell(c, o, "loaded");
+        const p = st.cell(c, o, "prev");
         held += l + p;
         if (dump) { loaded.push(l); prev.push(p); }
       }
@@ -134,13 +134,13 @@ export class Sampler {
     let fullEvents = 0;
     let toTree = 0;
     for (let o = 0; o < ORDERS; o++) {
-      const m = ex.depotStat(base, o, DEPOT_STAT.magazines);
+      const m = st.depot(o, "magazines");
       s.depotMags[o]!.push(m);
       if (dump) dump.depot.push(m);
       depotMags += m;
-      reclaiming += ex.depotStat(base, o, DEPOT_STAT.reclaimingPfns);
-      fullEvents += ex.depotStat(base, o, DEPOT_STAT.fullEvents);
-      toTree += ex.depotStat(base, o, DEPOT_STAT.magsToTree);
+      reclaiming += st.depot(o, "reclaimingPfns");
+      fullEvents += st.depot(o, "fullEvents");
+      toTree += st.depot(o, "magsToTree");
     }
     if (dump) this.dumps.push(dump);
     const depotTotal = depotMags * this.magSize + reclaiming;
@@ -149,7 +149,7 @@ export class Sampler {
     s.cpuTotal.push(cpuTotal);
     s.depotTotal.push(depotTotal);
     s.cachedTotal.push(cpuTotal + depotTotal);
-    s.treeSize.push(ex.treeStat(base, TREE_STAT.ranges));
+    s.treeSize.push(st.stat("ranges"));
     s.depotFullEvents.push(fullEvents);
     s.magsFreedToTree.push(toTree);
     // The flush queue, per CPU.
@@ -173,7 +173,7 @@ export class Sampler {
     m.timerFiringsByCpu.push(timer);
     // The tree and the 32-bit window.
     const w = ex.walkSteps();
-    const a = ex.treeStat(base, TREE_STAT.allocs);
+    const a = st.stat("allocs");
     const treeLock = sim.lock(sim.lockIndex("tree"));
     this.diagnostics.treeLockBusy.push(treeLock.iHeld / this.intervalNs);
     this.diagnostics.walkPerTreeAlloc.push(a > this.allocs ? (w - this.walk) / (a - this.allocs) : 0);

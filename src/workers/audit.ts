@@ -13,11 +13,12 @@
 // Call only while no worker touches the domain.
 import type { IovaDomain, Range } from "../domain/iova-domain.js";
 import { extentOf } from "./workload.js";
-import { LAYOUT_FIELD, layoutOf } from "../wasm/exports.js";
+import { layoutOf } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 
 /** Byte offset of Domain.treeLock (the tree's lock word) from the domain's base. */
 export function treeLockOffset(d: IovaDomain): number {
-  return d.ex.layoutField(LAYOUT_FIELD.treeLock);
+  return d.ex.layoutField(codes().LayoutField.treeLock);
 }
 
 export interface CachedPfn {
@@ -37,7 +38,7 @@ export function cachedPfns(d: IovaDomain): { pfns: CachedPfn[]; magazines: numbe
   const magSize = u32(L.magSize);
   // Magazine m is the run of slab cells from cell m (assembly/layout.ts).
   const magAt = (m: number) => base + u32(L.offSlab) + m * L.cellBytes;
-  const ORDERS = L.orders;
+  const ORDERS = codes().ORDERS;
   const CACHE_LINE = L.cacheLine;
   const pfns: CachedPfn[] = [];
   let magazines = 0;

@@ -19,7 +19,7 @@
 import { fileURLToPath } from "node:url";
 import { IovaDomain, SCRATCH_BYTES } from "../domain/iova-domain.js";
 import { LockHolderDeadError } from "../errors.js";
-import { TREE_STAT } from "../wasm/exports.js";
+import { codes } from "../wasm/codes.js";
 import { assertDisjoint, auditBooks } from "./audit.js";
 import { CpuPool } from "./pool.js";
 import { Mailboxes } from "./workload.js";
@@ -42,7 +42,7 @@ export function spareLockArea(domain: IovaDomain, spareCpu: number): LockArea {
   const scratchBase = domain.handle.scratchBase;
   const lockAddr = scratchBase + spareCpu * SCRATCH_BYTES;
   const counterAddr = lockAddr + 64;
-  const domainEnd = domain.base + domain.ex.treeStat(domain.base, TREE_STAT.totalBytes);
+  const domainEnd = domain.base + domain.ex.domainStat(domain.base, codes().Stat.totalBytes);
   if (lockAddr + 128 > domain.base && lockAddr < domainEnd) {
     throw new Error(`lock area ${lockAddr} overlaps the domain [${domain.base}, ${domainEnd})`);
   }

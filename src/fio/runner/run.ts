@@ -9,8 +9,6 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DmaPath } from '../../domain/dma.js';
 import { IovaDomain } from '../../domain/iova-domain.js';
-import { ORDERS } from '../../domain/stats.js';
-import { CACHE_STAT } from '../../wasm/exports.js';
 import type { AllocatorState, JobResult, StatusJob, StatusSnapshot } from '../format.js';
 import { type JobOptions, type ModelOptions, modelOf, optionText } from '../options.js';
 import { makePlan, type RunPlan } from './plan.js';
@@ -440,16 +438,12 @@ interface DomainCounters {
 }
 
 function domainCounters(domain: IovaDomain, cpus: number): DomainCounters {
+  const dump = domain.statsDump();
   const cpuHits: number[] = [];
   const cpuMisses: number[] = [];
   for (let c = 0; c < cpus; c++) {
-    let h = 0, m = 0;
-    for (let o = 0; o < ORDERS; o++) {
-      h += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.hits);
-      m += domain.ex.cacheStat(domain.base, c, o, CACHE_STAT.misses);
-    }
-    cpuHits.push(h);
-    cpuMisses.push(m);
+    cpuHits.push(dump.cpu(c, "hits"));
+    cpuMisses.push(dump.cpu(c, "misses"));
   }
   const cs = domain.cacheStats();
   const t = domain.stats();

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { IovaDomain, type DomainHandle } from '../../domain/iova-domain.js';
 import { DmaPath } from '../../domain/dma.js';
-import { QUEUED } from '../../wasm/exports.js';
+import { codes } from '../../wasm/codes.js';
 import { LatencyHistogram } from '../../load/latency.js';
 import { EventHeap } from '../../load/heap.js';
 import { Rng } from '../../load/rng.js';
@@ -127,9 +127,11 @@ const sharers = plan.cpuWorkers[cpu]!;
 const dma = new DmaPath(domain, sharers.indexOf(me.index), sharers.length);
 dma.hostInvalidation(iotlbFlush);
 
-/** The full-queue flushes of a queue_iova result (QUEUED bits). */
+const { FLUSHES_SHIFT } = codes().Queued;
+
+/** The full-queue flushes of a queue_iova result (Queued.* bits). */
 function countQueued(bits: number): void {
-  const flushes = bits >>> QUEUED.flushesShift;
+  const flushes = bits >>> FLUSHES_SHIFT;
   k.fullFlushes += flushes;
   k.domainFlushes += flushes;
 }
