@@ -110,7 +110,7 @@ function verdictSection(r: StudyResult): string {
   return [
     `<section><h2>Verdict</h2>`,
     v.length ? `<ul class="verdict">${v.map((l) => `<li>${esc(l.trim())}</li>`).join("")}</ul>` : "",
-    c.length ? `<p class="note"><b>Compressed time.</b> ${c.map(esc).join(" ")}</p>` : "",
+    c.length ? `<p class="note"><b>Compressed (--faithful or --hours runs the thread's system as it was).</b> ${c.map(esc).join(" ")}</p>` : "",
     `</section>`,
   ].join("\n");
 }

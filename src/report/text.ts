@@ -20,7 +20,7 @@ export function studyText(result: StudyResult): string {
   out.push("");
   const r = result.reading;
   if (r && r.compression.length) {
-    out.push("compressed time (iova aging --faithful runs the thread's system as it was):");
+    out.push("compressed (--faithful or --hours runs the thread's system as it was):");
     for (const c of r.compression) wrap(`  ${c}`, "    ");
     out.push("");
   }
