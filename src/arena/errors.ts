@@ -35,7 +35,7 @@ export class DoubleFreeError extends InvalidFreeError {
    * @param bytes the size passed to free()
    */
   constructor(offset: number, bytes: number) {
-    super(offset, bytes, `was already freed (double free of ${bytes} bytes)`);
+    super(offset, bytes, `was already freed (double free of ${IovaError.text(bytes)} bytes)`);
   }
 }
 
@@ -44,7 +44,7 @@ export class ArenaClosedError extends IovaError {
   override name = "ArenaClosedError";
   /** @param operation the method that was called */
   constructor(readonly operation: string) {
-    super(`${operation}() called on a closed SharedArena view`);
+    super(`${IovaError.text(operation)}() called on a closed SharedArena view`);
   }
 }
 
@@ -62,6 +62,6 @@ export class ArenaOverlapError extends IovaError {
    * @param unitOffset byte offset of the first unit that was already live
    */
   constructor(readonly offset: number, readonly bytes: number, readonly unitOffset: number) {
-    super(`alloc(${bytes}) returned offset ${offset}, but the unit at offset ${unitOffset} belongs to a live allocation`);
+    super(`alloc(${IovaError.text(bytes)}) returned offset ${IovaError.text(offset)}, but the unit at offset ${IovaError.text(unitOffset)} belongs to a live allocation`);
   }
 }

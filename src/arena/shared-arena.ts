@@ -275,7 +275,7 @@ export class SharedArena implements DisposableView {
       throw new InvalidArgumentError("debug", debug, `needs at most 2^31 - 1 units; this arena has ${units}`);
     }
     const maxRanges = options.maxRanges ?? Math.min(units, DEFAULT_MAX_RANGES_CAP);
-    const domain = new IovaDomain(unit, basePfnOf(unit), { cpus: workers + 1, policy: options.policy, maxRanges });
+    const domain = new IovaDomain(unit, basePfnOf(unit), { cpus: workers + 1, policy: options.policy, maxRanges, sharedViews: 0 });
     const data = sharedBuffer("bytes", bytes);
     const slots = workers + 1;
     const meta = new SharedArrayBuffer(countersOffset(slots) + slots * SLOT_FIELDS * 8);
@@ -299,10 +299,9 @@ export class SharedArena implements DisposableView {
    *   index out of range, or an index that already has an open view
    */
   static attach(handle: SharedArenaHandle, workerIndex: number): SharedArena {
-    if (typeof handle !== "object" || handle === null || !(handle.data instanceof SharedArrayBuffer)
-      || !(handle.meta instanceof SharedArrayBuffer) || typeof handle.domain !== "object" || handle.domain === null
-      || typeof handle.workers !== "number" || typeof handle.unit !== "number" || typeof handle.bytes !== "number") {
-      throw new InvalidArgumentError("handle", "(arena handle)", "is not a SharedArena handle (pass arena.handle)");
+    const problem = handleProblem(handle);
+    if (problem !== null) {
+      throw new InvalidArgumentError("handle", "(arena handle)", `is not a SharedArena handle (pass arena.handle): ${problem}`);
     }
     countArg("workerIndex", workerIndex, 0, handle.workers - 1);
     const attached = new Int32Array(handle.meta, 0, handle.workers + 1);
@@ -633,6 +632,30 @@ export class SharedArena implements DisposableView {
     if (old < 0) throw new DoubleFreeError(offset, bytes);
     throw new InvalidFreeError(offset, bytes, "was never returned by alloc()");
   }
+}
+
+/** What is wrong with a handle, field by field, or null when it is one `handle` could have made. */
+function handleProblem(h: unknown): string | null {
+  if (typeof h !== "object" || h === null) return "not an object";
+  const x = h as Record<string, unknown>;
+  const { workers, unit, bytes, data, meta, domain, debugStarts, debugLive } = x;
+  if (!(data instanceof SharedArrayBuffer) || !(meta instanceof SharedArrayBuffer)) return "data and meta must be SharedArrayBuffers";
+  if (!(Number.isInteger(workers) && (workers as number) >= 1 && (workers as number) <= MAX_ARENA_WORKERS)) return "a bad workers";
+  if (!(Number.isInteger(unit) && (unit as number) >= 1 && (unit as number) <= 65536 && ((unit as number) & ((unit as number) - 1)) === 0)) return "a bad unit";
+  if (!(Number.isSafeInteger(bytes) && (bytes as number) > 0 && (bytes as number) % (unit as number) === 0 && bytes === data.byteLength)) {
+    return "bytes does not match its data";
+  }
+  const slots = (workers as number) + 1;
+  if (meta.byteLength < countersOffset(slots) + slots * SLOT_FIELDS * 8) return "meta is too small for its workers";
+  const units = (bytes as number) / (unit as number);
+  const debugOk = (debugStarts === null && debugLive === null)
+    || (debugStarts instanceof SharedArrayBuffer && debugLive instanceof SharedArrayBuffer
+      && debugStarts.byteLength === units * 4 && debugLive.byteLength === Math.ceil(units / 32) * 4);
+  if (!debugOk) return "bad debug bitmaps";
+  if (typeof domain !== "object" || domain === null) return "no domain handle";
+  const dh = domain as Record<string, unknown>;
+  if (dh.cpus !== slots || dh.granule !== unit) return "its domain handle is not this arena's";
+  return null;
 }
 
 /** The pfn of offset 0: 2^33 / unit, above the 32-bit DMA space (see the file's header). */

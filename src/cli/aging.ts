@@ -112,28 +112,49 @@ function latencyLine(policy: string, r: SimResult): string {
   return `  ${policy.padEnd(12)} usec: map avg ${us(m.mean)} p99 ${p99(m)} max ${us(m.max)}; clat avg ${us(c.mean)} p99 ${p99(c)}`;
 }
 
-/** `iova aging [options]`. */
-export async function agingCommand(argv: string[]): Promise<number> {
+/** Where `iova aging` writes: the terminal's streams, or a test's. */
+export interface AgingIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * Everything `iova aging` checks before it runs: the options (each by its
+ * row of the option table), the plan, and the output folder (made and
+ * proved writable). An exit code when it stops there (0 for --help, 2 with
+ * the message on stderr for a refusal), else what the run needs. The
+ * in-process entry of the hostile-input suite (test/hostile-cli.test.ts).
+ */
+export function agingPreflight(argv: string[], io: AgingIo = process):
+  { code: number } | { o: ReturnType<typeof parseAgingArgs>; plan: StudyPlan; dir: string } {
   let o: ReturnType<typeof parseAgingArgs>;
   let plan: StudyPlan;
   try {
     o = parseAgingArgs(argv);
     if (o.help) {
-      process.stdout.write(agingHelp());
-      return 0;
+      io.stdout.write(agingHelp());
+      return { code: 0 };
     }
     plan = planStudy(o);
   } catch (e) {
-    process.stderr.write(`iova aging: ${(e as Error).message}\n\n${agingHelp()}`);
-    return 2;
+    io.stderr.write(`iova aging: ${(e as Error).message}\n\n${agingHelp()}`);
+    return { code: 2 };
   }
   const dir = o.out ?? join("reports", `aging-${stamp(new Date())}`);
   try {
     prepareOutputDir("out", dir);  // before the run: an hour-long study never ends in a path it cannot write
   } catch (e) {
-    process.stderr.write(`iova aging: ${(e as Error).message}\n`);
-    return 2;
+    io.stderr.write(`iova aging: ${(e as Error).message}\n`);
+    return { code: 2 };
   }
+  return { o, plan, dir };
+}
+
+/** `iova aging [options]`. */
+export async function agingCommand(argv: string[]): Promise<number> {
+  const pre = agingPreflight(argv);
+  if ("code" in pre) return pre.code;
+  const { o, plan, dir } = pre;
   const parallel = o.parallel ?? Math.max(1, Math.min(availableParallelism(), plan.policies.length));
   const progress = new Progress(process.stderr, plan.policies);
   const interrupt = onInterrupt("iova aging");

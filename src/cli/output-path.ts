@@ -17,6 +17,12 @@ export class OutputPathError extends RangeError {
   }
 }
 
+/** An empty path, or one with a NUL byte (no file system takes it; stat() only says it does not exist). */
+function unusable(flag: string, path: string): void {
+  if (path === "") throw new OutputPathError(flag, path, "the path is empty");
+  if (path.includes("\0")) throw new OutputPathError(flag, path.replace(/\0/g, "\\0"), "a path cannot hold a NUL byte");
+}
+
 function statOrNull(p: string): ReturnType<typeof statSync> | null {
   try {
     return statSync(p);
@@ -37,7 +43,7 @@ function why(e: unknown): string {
  * or not writable.
  */
 export function prepareOutputDir(flag: string, dir: string): string {
-  if (dir === "") throw new OutputPathError(flag, dir, "the path is empty");
+  unusable(flag, dir);
   const abs = resolve(dir);
   const missing: string[] = [];
   let at = abs;
@@ -69,7 +75,7 @@ export function prepareOutputDir(flag: string, dir: string): string {
  * created or truncated here.
  */
 export function checkOutputFile(flag: string, file: string): void {
-  if (file === "") throw new OutputPathError(flag, file, "the path is empty");
+  unusable(flag, file);
   const s = statOrNull(file);
   if (s?.isDirectory()) throw new OutputPathError(flag, file, "it is a directory");
   if (s) {

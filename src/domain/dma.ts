@@ -35,24 +35,18 @@ export class DmaPath {
   reservedRanges = 0;
   private readonly segs: Float64Array;
   private readonly u64: BigUint64Array;
-  /** Byte address of this path's part of the thread's scratch slot. */
-  private readonly out: number;
-  /** (pfn, pages) pairs that part holds: the most segments one mapIo may write. */
-  readonly maxSegments: number;
+  /** (pfn, pages) pairs the view's scratch slot holds: the most segments one mapIo may write. */
+  readonly maxSegments = MAX_BATCH;
 
   /**
-   * `part` of `parts`: views that share a CPU (attach's shareCpu) share its
-   * scratch slot, and two threads mapping at once would overwrite each
-   * other's segments there. Each of them takes its own slice of the slot.
+   * Over the view's own scratch slot: views that share a CPU (attach's
+   * shareCpu) each have one, so their DMA calls never overwrite each other's segments.
    */
-  constructor(readonly domain: IovaDomain, part = 0, parts = 1) {
+  constructor(readonly domain: IovaDomain) {
     if (domain.fqBase === 0) throw new InvalidArgumentError("domain", "(IovaDomain)", "was made without a flushQueue option");
-    countArg("parts", parts, 1, MAX_BATCH);
-    countArg("part", part, 0, parts - 1);
-    this.maxSegments = Math.floor(MAX_BATCH / parts);
-    this.out = domain.scratch + part * this.maxSegments * 16;
-    this.segs = new Float64Array(domain.memory.buffer, domain.scratch, 2 * MAX_BATCH);
-    this.u64 = new BigUint64Array(domain.memory.buffer, this.out, 2 * this.maxSegments);
+    const scratch = domain.scratchOf("DmaPath");
+    this.segs = new Float64Array(domain.memory.buffer, scratch, 2 * MAX_BATCH);
+    this.u64 = new BigUint64Array(domain.memory.buffer, scratch, 2 * MAX_BATCH);
   }
 
   /** Every IOTLB invalidation of this thread runs `fn` (a real clock's modelled wait); null: none. */
@@ -74,7 +68,7 @@ export class DmaPath {
       this.segs[2 * i + 1] = w.end;
     }
     const before = d.ex.domainStat(d.base, codes().Stat.ranges);
-    if (!d.ex.reservePciWindows(d.base, d.scratch, n)) throw new InvalidArgumentError("windows", n, "did not fit the node slab");
+    if (!d.ex.reservePciWindows(d.base, d.scratchOf("reservePciWindows"), n)) throw new InvalidArgumentError("windows", n, "did not fit the node slab");
     this.reservedRanges += d.ex.domainStat(d.base, codes().Stat.ranges) - before;
   }
 
@@ -92,7 +86,7 @@ export class DmaPath {
     }
     let n: number;
     try {
-      n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, this.out);
+      n = d.ex.dmaMapIo(d.base, cpu, bytes, segBytes, dmaLimitPfn, pci ? 1 : 0, d.scratchOf("mapIo"));
     } catch (e) {
       throw d.translate(e);
     }

@@ -112,7 +112,7 @@ export class IdAllocator implements DisposableView {
   }
 
   private fresh(): IovaDomain {
-    return new IovaDomain(1, BASE_PFN, { policy: "tree-only", maxRanges: this.maxLive });
+    return new IovaDomain(1, BASE_PFN, { policy: "tree-only", maxRanges: this.maxLive, sharedViews: 0 });
   }
 
   private idOf(pfn: number): number {

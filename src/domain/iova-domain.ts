@@ -5,22 +5,23 @@
 // `domain.handle` and call `IovaDomain.attach(handle, cpu)` in each.
 import {
   AllocationError, DomainDestroyedError, InvalidArgumentError, InvariantError, LockHolderDeadError,
-  NodeSlabFullError, type AllocFailure,
+  NodeSlabFullError, ViewClosedError, type AllocFailure,
 } from "../errors.js";
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { type IovaExports } from "../wasm/exports.js";
 import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
-import { adoptModule, compiledModule, instantiate, newSharedMemory } from "../wasm/module.js";
+import { adoptModule, compiledModule, instantiate, moduleProblem, newSharedMemory } from "../wasm/module.js";
 import type { WasmMemory, WasmModule } from "../wasm/types.js";
-import { ADAPTIVE_RECLAIM_MS, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
+import { ADAPTIVE_RECLAIM_MS, POLICIES, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
 import { StatsDump, readCacheStats, type CacheStats } from "./stats.js";
-import { POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
+import { ERAS, POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
 
 /**
  * The module's static data (which every instance rewrites) lies below this.
- * Above it: one scratch slot per CPU and one for the creating thread, then
+ * Above it: the scratch slots (one per CPU, one for the creating thread, one
+ * per shared view), the view table, the host's bytes, the flush queues, then
  * the domain, last, so that its slab can grow at the end of the memory.
  */
 export const STATIC_BYTES = 65536;
@@ -32,6 +33,10 @@ const MAX_CACHED_PAGES = 32;
 export const MAX_RANGES = 50_000_000;
 /** Largest batch one allocFastBatch/freeFastBatch call moves through scratch. */
 export const MAX_BATCH = SCRATCH_BYTES / 16;
+/** Scratch slots for views that share a CPU (attach's shareCpu) when DomainOptions.sharedViews is left out. */
+export const DEFAULT_SHARED_VIEWS = 4;
+/** The most shared views a domain may be made for (each costs one SCRATCH_BYTES slot). */
+export const MAX_SHARED_VIEWS = 4096;
 
 export interface DomainOptions {
   /** Most ranges the tree can hold at once (the node slab's size). Default 65536. */
@@ -68,6 +73,13 @@ export interface DomainOptions {
   flushQueue?: { size: number; timeoutMs: number; hz?: number };
   /** Shared bytes reserved after the domain for the host's own structures (hostBase). Default 0. */
   hostBytes?: number;
+  /**
+   * Views that may share a CPU at once (attach's shareCpu), over all CPUs:
+   * each has its own scratch slot (SCRATCH_BYTES) for batch, ranges() and
+   * DMA calls, so sharers never see each other's data. Default
+   * DEFAULT_SHARED_VIEWS; 0 for a domain whose CPUs are never shared.
+   */
+  sharedViews?: number;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -85,6 +97,7 @@ export interface DomainHandle {
   fqBase: number;
   hostBase: number;
   hostBytes: number;
+  sharedViews: number;
 }
 
 export interface Range {
@@ -136,6 +149,8 @@ export class IovaDomain implements DisposableView {
   /** Byte address and size of the host's reserved shared bytes (options.hostBytes). */
   readonly hostBase: number;
   readonly hostBytes: number;
+  /** Scratch slots for views that share a CPU (DomainOptions.sharedViews). */
+  readonly sharedViews: number;
   /** Why the last failed alloc()/allocFast() failed, or null after a success. */
   lastFailure: AllocFailure | null = null;
 
@@ -144,7 +159,16 @@ export class IovaDomain implements DisposableView {
   readonly scratch: number;
   private readonly module: WasmModule;
   private readonly scratchBase: number;
+  /** This view's slot in the view table (1..sharedViews) when it shares its CPU; 0 otherwise. */
+  private readonly viewSlot: number = 0;
+  /** What this view wrote into its view-table word: the slot is its own while the word still holds it. */
+  private readonly viewToken: number = 0;
+  /** The view table (word 0: claims so far; word k: the token of shared view k, 0 when free). */
+  private readonly viewTable!: Int32Array;
+  /** destroy() ran on this view, or this view was closed ([Symbol.dispose] of a sharer). */
   private destroyed = false;
+  /** This view was closed: its calls throw ViewClosedError. */
+  private closed = false;
   /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
   private readonly destroyedWord!: Int32Array;
   /**
@@ -178,12 +202,14 @@ export class IovaDomain implements DisposableView {
     // The layout is computed by the module itself; a one-page probe instance asks it.
     const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
     if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
-    // Below the domain, in this order: the scratch slots (one per CPU, one for
-    // the creating thread), the host's bytes, the flush queues. The domain
-    // comes last, so that its slab can grow at the end of the memory.
+    // Below the domain, in this order: the scratch slots and the view table
+    // (belowHost), the host's bytes, the flush queues. The domain comes
+    // last, so that its slab can grow at the end of the memory.
     this.scratchBase = STATIC_BYTES;
     this.hostBytes = countArg("hostBytes", options.hostBytes ?? 0, 0, 2 ** 31);
-    this.hostBase = this.scratchBase + (this.cpus + 1) * SCRATCH_BYTES;
+    this.sharedViews = countArg("sharedViews", options.sharedViews ?? DEFAULT_SHARED_VIEWS, 0, MAX_SHARED_VIEWS);
+    const below = belowHost(this.scratchBase, this.cpus, this.sharedViews);
+    this.hostBase = below.hostBase;
     const fq = options.flushQueue;
     if (fq !== undefined) {
       countArg("flushQueue.size", fq.size, 2, 1 << 16);
@@ -215,6 +241,7 @@ export class IovaDomain implements DisposableView {
     this.scratch = this.scratchBase + this.cpus * SCRATCH_BYTES;
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
     this.destroyedWord = destroyedWordOf(this.ex, this.memory, this.base);
+    this.viewTable = new Int32Array(this.memory.buffer, below.viewTable, this.sharedViews + 1);
     this.poisonWord = poisonWordOf(this.ex, this.memory, this.base);
   }
 
@@ -223,13 +250,17 @@ export class IovaDomain implements DisposableView {
    * one scratch slot for batch calls and ranges(), so it may have one live
    * view: a second attach of a CPU is refused until the first one's CPU-dead
    * path ran (setCpuAlive(cpu, false), which CpuPool and SharedArena run when
-   * a worker exits). With `{ shareCpu: true }` the view claims nothing and
-   * shares the CPU's caches (their locks keep that safe, as tasks on one CPU
-   * share its rcache in the kernel) and its scratch slot: the views of one
-   * CPU must then never make batch, ranges(), stats(), cacheStats() or DMA calls at the same time.
+   * a worker exits). With `{ shareCpu: true }` the view shares the CPU's
+   * caches (their locks keep that safe, as tasks on one CPU share its rcache
+   * in the kernel) and takes a scratch slot of its own from the domain's
+   * sharedViews, so sharers may make batch, ranges(), stats() and DMA
+   * calls at the same time. A sharer gives its slot back at [Symbol.dispose], or when its
+   * CPU's dead path runs (setCpuAlive(cpu, false)); its calls then throw
+   * ViewClosedError.
    * @throws InvalidArgumentError for a handle that is not this package's
-   *   (forged, from JSON, mixed from two domains) or a CPU already attached;
-   *   DomainDestroyedError for a destroyed domain
+   *   (forged, from JSON, mixed from two domains), a CPU already attached,
+   *   or (shareCpu) no free shared-view slot; DomainDestroyedError for a
+   *   destroyed domain
    */
   static attach(handle: DomainHandle, cpu: number, options: AttachOptions = {}): IovaDomain {
     const h = handleArg(handle);
@@ -252,24 +283,32 @@ export class IovaDomain implements DisposableView {
       throw bad(`does not match the domain in its memory (cpus ${h.cpus} vs ${header.cpus}, maxRanges ${h.maxRanges} vs ${header.nodeCap}, ` +
         `startPfn ${h.startPfn} vs ${header.startPfn}, policy ${h.policy})`);
     }
-    // The order of the regions: scratch slots, the host's bytes, (flush queues,) then the domain.
-    if (h.hostBase !== h.scratchBase + (h.cpus + 1) * SCRATCH_BYTES || h.hostBase + h.hostBytes > h.base) {
+    // The order of the regions: scratch slots, the view table, the host's bytes, (flush queues,) then the domain.
+    const below = belowHost(h.scratchBase, h.cpus, h.sharedViews);
+    if (h.hostBase !== below.hostBase || h.hostBase + h.hostBytes > h.base) {
       throw bad("has scratch or host offsets outside its memory");
     }
-    if (!share && ex.claimCpu(h.base, cpu) !== 0) {
+    const viewTable = new Int32Array(h.memory.buffer, below.viewTable, h.sharedViews + 1);
+    let view = { slot: 0, token: 0 };
+    if (share) {
+      view = claimView(viewTable, cpu);
+    } else if (ex.claimCpu(h.base, cpu) !== 0) {
       throw new InvalidArgumentError("cpu", cpu, "already has a live view: two views of one CPU would share its scratch slot " +
         "(its worker's exit, or setCpuAlive(cpu, false), frees it; see attach's shareCpu)");
     }
     adoptModule(h.module);  // only now: a bad handle never replaces this thread's module
     ex.attach(cpu);
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
+    // A sharer's scratch slot follows the CPUs' and the creating thread's: slot cpus + k for view k.
+    const slot = share ? h.cpus + view.slot : cpu;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
       policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
-      module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + cpu * SCRATCH_BYTES,
-      destroyed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + slot * SCRATCH_BYTES,
+      viewSlot: view.slot, viewToken: view.token, viewTable,
+      destroyed: false, closed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       poisonWord: poisonWordOf(ex, h.memory, h.base, h.module),
-      fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes,
+      fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes, sharedViews: h.sharedViews,
     });
     ex.setCpuAlive(h.base, cpu, 1);
     return d;
@@ -280,7 +319,7 @@ export class IovaDomain implements DisposableView {
     return {
       memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
       granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,
-      era: this.era, fqBase: this.fqBase, hostBase: this.hostBase, hostBytes: this.hostBytes,
+      era: this.era, fqBase: this.fqBase, hostBase: this.hostBase, hostBytes: this.hostBytes, sharedViews: this.sharedViews,
     };
   }
 
@@ -361,14 +400,16 @@ export class IovaDomain implements DisposableView {
   iterRanges(fromPfn = 0): Generator<Range> {
     this.live("ranges");
     pfnArg("fromPfn", fromPfn);
-    return this.rangesFrom(fromPfn, this.scratch);
+    this.scratchOf("ranges");
+    return this.rangesFrom(fromPfn);
   }
 
-  private *rangesFrom(fromPfn: number, scratch: number): Generator<Range> {
+  private *rangesFrom(fromPfn: number): Generator<Range> {
     const max = SCRATCH_BYTES / 16;
     let from = fromPfn;
     for (;;) {
       this.live("ranges");
+      const scratch = this.scratchOf("ranges");
       const n = this.call(() => this.ex.dumpRanges(this.base, from, scratch, max));
       const f64 = new Float64Array(this.memory.buffer, scratch, n * 2);
       const chunk: Range[] = [];
@@ -458,7 +499,7 @@ export class IovaDomain implements DisposableView {
         limitPfn >= MAX_CACHED_PAGES - 1)) {
       this.checkFastRequest(size, limitPfn);
     }
-    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    if (!(typeof cpu === "number" && (cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     if (typeof flush !== "boolean") boolArg("flush", flush);
     let r: number;
     try {
@@ -483,7 +524,7 @@ export class IovaDomain implements DisposableView {
       // No range starts below startPfn: caching such a pfn would hand it out later.
       throw new InvalidArgumentError("pfn", pfn, `must be at least startPfn (${this.startPfn})`);
     }
-    if (!((cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
+    if (!(typeof cpu === "number" && (cpu >>> 0) === cpu && cpu < this.cpus)) this.checkCpu(cpu);
     try {
       this.ex.freeFast(this.base, cpu, pfn, size);
     } catch (e) {
@@ -500,7 +541,7 @@ export class IovaDomain implements DisposableView {
     pfnArg("limitPfn", limitPfn);
     this.checkCpu(cpu);
     boolArg("flush", flush);
-    const scratch = this.scratch;
+    const scratch = this.scratchOf("allocFastBatch");
     const n = countArg("sizes.length", sizesArg(sizes).length, 0, MAX_BATCH);
     const buf = new Float64Array(this.memory.buffer, scratch, n);
     for (let i = 0; i < n; i++) buf[i] = this.checkFastRequest(sizes[i], limitPfn);
@@ -514,7 +555,7 @@ export class IovaDomain implements DisposableView {
   freeFastBatch(pfns: ArrayLike<number>, sizes: ArrayLike<number>, cpu = this.cpu): void {
     this.live("freeFastBatch");
     this.checkCpu(cpu);
-    const scratch = this.scratch;
+    const scratch = this.scratchOf("freeFastBatch");
     const n = countArg("pfns.length", sizesArg(pfns, "pfns").length, 0, MAX_BATCH);
     if (sizesArg(sizes).length !== n) throw new InvalidArgumentError("sizes.length", sizes.length, `must equal pfns.length (${n})`);
     const buf = new Float64Array(this.memory.buffer, scratch, 2 * n);
@@ -590,7 +631,7 @@ export class IovaDomain implements DisposableView {
    */
   statsDump(): StatsDump {
     this.live("statsDump");
-    return new StatsDump(this.ex, this.memory, this.base, this.scratch);
+    return new StatsDump(this.ex, this.memory, this.base, this.scratchOf("stats"));
   }
 
   /** Fault injection: at most `n` magazines may be out of the slab at once. */
@@ -599,11 +640,17 @@ export class IovaDomain implements DisposableView {
     this.ex.setMagLimit(this.base, countArg("n", n, 0, 2 ** 31));
   }
 
-  /** Marks CPU `cpu`'s worker gone (or back): locks it holds are then reported, not waited on. */
+  /**
+   * Marks CPU `cpu`'s worker gone (or back): locks it holds are then
+   * reported, not waited on. Gone also frees the CPU for a new attach and
+   * ends the CPU's shared views (their scratch slots are free again).
+   */
   setCpuAlive(cpu: number, alive: boolean): void {
     this.live("setCpuAlive");
     this.checkCpu(cpu);
-    this.ex.setCpuAlive(this.base, cpu, boolArg("alive", alive) ? 1 : 0);
+    const on = boolArg("alive", alive);
+    this.ex.setCpuAlive(this.base, cpu, on ? 1 : 0);
+    if (!on) releaseViews(this.viewTable, (token) => tokenCpu(token) === cpu);
   }
 
   /** put_iova_domain: every later call on this view throws DomainDestroyedError. */
@@ -619,18 +666,43 @@ export class IovaDomain implements DisposableView {
    * the tree (free_cpu_cached_iovas) and leaves the shared domain alone.
    */
   [Symbol.dispose](): void {
-    if (this.isDestroyed) return;
-    if (this.owner) this.destroy();
-    else this.freeCpuCached(this.cpu);
+    if (this.destroyed || this.isDestroyed) return;
+    if (this.owner) {
+      this.destroy();
+      return;
+    }
+    this.freeCpuCached(this.cpu);
+    if (this.viewSlot !== 0) {
+      // A sharer gives its scratch slot back and ends: a later call could otherwise write into another view's slot.
+      releaseViews(this.viewTable, (token) => token === this.viewToken);
+      this.closed = true;
+      this.destroyed = true;
+    }
   }
 
   /** True once destroy() ran on this domain, in any thread. */
   get isDestroyed(): boolean {
-    return this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0;
+    return (this.destroyed && !this.closed) || Atomics.load(this.destroyedWord, 0) !== 0;
   }
 
   private live(op: string): void {
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) throw new DomainDestroyedError(op);
+    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) {
+      throw this.closed ? new ViewClosedError(op) : new DomainDestroyedError(op);
+    }
+  }
+
+  /**
+   * @internal This view's scratch slot, for a call that moves data through
+   * it. A sharer's slot is its own while its view-table word holds its
+   * token: after its CPU's dead path ran, another view may hold it.
+   */
+  scratchOf(op: string): number {
+    if (this.viewSlot !== 0 && Atomics.load(this.viewTable, this.viewSlot) !== this.viewToken) {
+      this.closed = true;
+      this.destroyed = true;
+      throw new ViewClosedError(op);
+    }
+    return this.scratch;
   }
 
   /** live(), and the domain is not poisoned by a CPU that died holding a lock. */
@@ -702,8 +774,41 @@ export class IovaDomain implements DisposableView {
 
 /** Options of IovaDomain.attach. */
 export interface AttachOptions {
-  /** Share the CPU (and its scratch slot) with other live views; the caller keeps their batch, ranges(), stats(), cacheStats() and DMA calls apart. Default false. */
+  /** Share the CPU's caches with other live views, with a scratch slot of this view's own (DomainOptions.sharedViews). Default false. */
   shareCpu?: boolean;
+}
+
+/**
+ * Where the scratch slots end: slot k at scratchBase + k * SCRATCH_BYTES for
+ * the CPUs (0..cpus-1), the creating thread (cpus) and the shared views
+ * (cpus + 1..cpus + views); then the view table, one word per shared view
+ * after a counter word, padded to a cache line; then the host's bytes.
+ */
+function belowHost(scratchBase: number, cpus: number, views: number): { viewTable: number; hostBase: number } {
+  const viewTable = scratchBase + (cpus + 1 + views) * SCRATCH_BYTES;
+  return { viewTable, hostBase: viewTable + align(4 * (views + 1), 64) };
+}
+
+/** A token holds the CPU + 1 in its low bits (cpus <= 1024 < 2^11) and a claim count above, so a stale view never matches. */
+const TOKEN_CPU_BITS = 11;
+const tokenCpu = (token: number): number => (token & ((1 << TOKEN_CPU_BITS) - 1)) - 1;
+
+/** Takes a free word of the view table for a sharer of `cpu`: the slot and the token written there. */
+function claimView(table: Int32Array, cpu: number): { slot: number; token: number } {
+  const token = (((Atomics.add(table, 0, 1) + 1) & 0xfffff) << TOKEN_CPU_BITS) | (cpu + 1);
+  for (let slot = 1; slot < table.length; slot++) {
+    if (Atomics.compareExchange(table, slot, 0, token) === 0) return { slot, token };
+  }
+  throw new InvalidArgumentError("shareCpu", true, `finds no free scratch slot: all ${table.length - 1} of the domain's sharedViews ` +
+    "are held by live views (a view gives its slot back at [Symbol.dispose] or when its CPU's dead path runs)");
+}
+
+/** Frees every view-table word whose token `which` picks. */
+function releaseViews(table: Int32Array, which: (token: number) => boolean): void {
+  for (let slot = 1; slot < table.length; slot++) {
+    const t = Atomics.load(table, slot);
+    if (t !== 0 && which(t)) Atomics.compareExchange(table, slot, t, 0);
+  }
 }
 
 /** Bytes of header domainProbe reads: the memory must hold at least these past base. */
@@ -732,16 +837,21 @@ function sizesArg(v: ArrayLike<number>, name = "sizes"): ArrayLike<number> {
 
 /** A handle as IovaDomain's `handle` getter makes it: checked field by field, never trusted. */
 function handleArg(h: unknown): DomainHandle {
-  const bad = (why: string) => new InvalidArgumentError("handle", "(domain handle)", why);
+  // The field's value, when there is one, is what the error shows (InvalidArgumentError describes it safely).
+  const bad = (why: string, value: unknown = "(domain handle)") => new InvalidArgumentError("handle", value, why);
   if (typeof h !== "object" || h === null) throw bad("must be a domain's handle (domain.handle)");
   const x = h as Record<string, unknown>;
   if (!(x.memory instanceof WebAssembly.Memory)) throw bad("has no WebAssembly.Memory (a handle does not survive JSON; post it with postMessage)");
   if (!(x.module instanceof WebAssembly.Module)) throw bad("has no WebAssembly.Module");
-  for (const k of ["base", "scratchBase", "granule", "startPfn", "maxRanges", "cpus", "fqBase", "hostBase", "hostBytes"]) {
-    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}: ${String(x[k])}`);
+  const foreign = moduleProblem(x.module);
+  if (foreign !== null) throw bad(`has a module that ${foreign}`);
+  for (const k of ["base", "scratchBase", "granule", "startPfn", "maxRanges", "cpus", "fqBase", "hostBase", "hostBytes", "sharedViews"]) {
+    if (!Number.isSafeInteger(x[k]) || (x[k] as number) < 0) throw bad(`has a bad ${k}`, x[k]);
   }
-  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad(`has a bad cpus: ${String(x.cpus)}`);
-  if (x.policy !== "tree-only") policyArg(x.policy);
+  if ((x.cpus as number) < 1 || (x.cpus as number) > 1024) throw bad("has a bad cpus", x.cpus);
+  if ((x.sharedViews as number) > MAX_SHARED_VIEWS) throw bad("has a bad sharedViews", x.sharedViews);
+  if (x.policy !== "tree-only" && !(POLICIES as readonly unknown[]).includes(x.policy)) throw bad("has a bad policy", x.policy);
+  if (!(ERAS as readonly unknown[]).includes(x.era)) throw bad("has a bad era", x.era);
   return h as DomainHandle;
 }
 
@@ -784,6 +894,7 @@ function tooLarge(probe: IovaExports, options: DomainOptions, total: number, cpu
     ["magazineSize", mags],
     ["depotMax", mags],
     ["cpus", probe.layoutMaxBytes(cpus, 1, 0, 0) + (cpus + 1) * SCRATCH_BYTES],
+    ["sharedViews", (options.sharedViews ?? DEFAULT_SHARED_VIEWS) * SCRATCH_BYTES],
   ];
   const given = shares.filter(([k]) => options[k] !== undefined).sort((a, b) => b[1] - a[1]);
   const reason = `would make a domain that grows to ${total} bytes (maxRanges ${maxRanges}, ${maxMags} magazines of ${magSize} pfns); at most ${MAX_MEMORY_BYTES} bytes (4 GiB) fit one memory`;

@@ -19,7 +19,7 @@ import type { IovaDomain } from "./iova-domain.js";
 export class CacheClosedError extends IovaError {
   override name = "CacheClosedError";
   constructor(readonly operation: string) {
-    super(`${operation}() called on a closed LocalCache`);
+    super(`${IovaError.text(operation)}() called on a closed LocalCache`);
   }
 }
 

@@ -2,8 +2,15 @@
 // time, but neither lib.es2022 nor @types/node declares it. Compile-time only:
 // the public .d.ts use src/wasm/types.ts instead, so that they need no lib.
 declare namespace WebAssembly {
+  interface ModuleEntry {
+    module?: string;
+    name: string;
+    kind: string;
+  }
   class Module {
     constructor(bytes: ArrayBufferView | ArrayBuffer);
+    static exports(module: Module): ModuleEntry[];
+    static imports(module: Module): (ModuleEntry & { module: string })[];
   }
   interface MemoryDescriptor {
     initial: number;

@@ -4,7 +4,7 @@
 // WebAssembly.Module compiled elsewhere. Workers need not call it: the
 // module travels to them inside every domain and arena handle.
 import { InvalidArgumentError } from "../errors.js";
-import { adoptModule } from "./module.js";
+import { adoptModule, moduleProblem } from "./module.js";
 import type { WasmModule } from "./types.js";
 
 /** Where the module comes from: a URL (string or URL object), its bytes, or the compiled module. */
@@ -42,7 +42,14 @@ export async function loadWasm(source: WasmSource): Promise<WasmModule> {
   if (source instanceof WebAssembly.Module) {
     module = source;
   } else if (typeof source === "string" || (typeof source === "object" && source !== null && "href" in source)) {
-    module = await fetchModule(typeof source === "string" ? source : String(source.href));
+    const href = typeof source === "string" ? source : (source as { href: unknown }).href;
+    if (typeof href !== "string") throw new InvalidArgumentError("source", source, "has an href that is not a string");
+    try {
+      module = await fetchModule(href);
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw e;
+      throw new InvalidArgumentError("source", href, `could not be fetched and compiled (${(e as Error)?.message ?? String(e)})`);
+    }
   } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     try {
       module = await WebAssembly.compile(source);
@@ -52,6 +59,8 @@ export async function loadWasm(source: WasmSource): Promise<WasmModule> {
   } else {
     throw new InvalidArgumentError("source", source, "must be a URL, an ArrayBuffer or typed array of the module's bytes, or a WebAssembly.Module");
   }
+  const problem = moduleProblem(module);
+  if (problem !== null) throw new InvalidArgumentError("source", "(a WebAssembly module)", problem);
   adoptModule(module);
   return module;
 }

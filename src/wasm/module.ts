@@ -61,6 +61,26 @@ export function hasModule(): boolean {
   return cached !== undefined;
 }
 
+/**
+ * Why `m` is not an iova-wasm module, or null when it is: it must import
+ * only what instantiate() supplies and export the entry points a domain
+ * calls first. Checked before a module is installed, so a foreign one is
+ * refused instead of breaking every later domain of the thread.
+ */
+export function moduleProblem(m: WebAssembly.Module): string | null {
+  const exports = new Set(WebAssembly.Module.exports(m).map((e) => e.name));
+  const missing = CORE_ENTRY_POINTS.filter((n) => !exports.has(n));
+  if (missing.length > 0) return `is not iova-wasm's (it exports no ${missing.join(", ")})`;
+  const unknown = WebAssembly.Module.imports(m).filter((i) => i.module !== "env" || !SUPPLIED_IMPORTS.has(i.name));
+  if (unknown.length > 0) return `is not iova-wasm's (it imports ${unknown.map((i) => `${i.module}.${i.name}`).join(", ")})`;
+  return null;
+}
+
+/** What instantiate() gives the module (env.*). */
+const SUPPLIED_IMPORTS = new Set(["memory", "flushIotlb", "abort"]);
+/** The exports a domain calls before anything else (IovaDomain's constructor and attach). */
+const CORE_ENTRY_POINTS = ["heapBase", "layoutBytes", "layoutMaxBytes", "domainInit", "domainProbe", "attach", "layoutField"];
+
 /** Installs a compiled module: from loadWasm(), or passed from another thread (Modules are transferable). */
 export function adoptModule(m: WasmModule): void {
   cached = m as WebAssembly.Module;

@@ -29,8 +29,9 @@
 // wherever the worker is (that is how a lock with a dead holder arises).
 import { EventEmitter } from "node:events";
 import { Worker } from "node:worker_threads";
-import type { IovaDomain } from "../domain/iova-domain.js";
-import { IovaError, LockHolderDeadError } from "../errors.js";
+import { IovaDomain } from "../domain/iova-domain.js";
+import { boolArg, countArg } from "../validate.js";
+import { InvalidArgumentError, IovaError, LockHolderDeadError } from "../errors.js";
 import {
   CONTROL_PARKED, CONTROL_RUN, CONTROL_STOP, type Command, type CommandKind, type Reply, type Request,
   type ResultMap, type SerializedError, type WorkerInit,
@@ -43,7 +44,7 @@ export { Mailboxes, extentOf, splitmix32, CACHED_MAX } from "./workload.js";
 export class WorkerCommandError extends IovaError {
   override name = "WorkerCommandError";
   constructor(readonly cpu: number, readonly remote: SerializedError) {
-    super(`CPU ${cpu}: ${remote.name}: ${remote.message}`);
+    super(`CPU ${IovaError.text(cpu)}: ${IovaError.text(fieldOf(remote, "name"))}: ${IovaError.text(fieldOf(remote, "message"))}`);
   }
 }
 
@@ -51,7 +52,7 @@ export class WorkerCommandError extends IovaError {
 export class WorkerExitedError extends IovaError {
   override name = "WorkerExitedError";
   constructor(readonly cpu: number, readonly exitCode: number, readonly partial?: unknown) {
-    super(`CPU ${cpu}: the worker exited (code ${exitCode}) before replying`);
+    super(`CPU ${IovaError.text(cpu)}: the worker exited (code ${IovaError.text(exitCode)}) before replying`);
   }
 }
 
@@ -115,14 +116,27 @@ export class CpuPool extends EventEmitter {
 
   /** Starts the workers and resolves once every one has attached. */
   static async start(domain: IovaDomain, options: CpuPoolOptions = {}): Promise<CpuPool> {
-    const n = options.workers ?? domain.cpus;
-    if (!Number.isInteger(n) || n < 1 || n > domain.cpus) {
-      throw new RangeError(`workers must be an integer from 1 to the domain's cpus (${domain.cpus}): got ${n}`);
+    if (!(domain instanceof IovaDomain)) throw new InvalidArgumentError("domain", domain, "must be an IovaDomain");
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("options", options, "must be an object");
+    const n = countArg("workers", options.workers ?? domain.cpus, 1, domain.cpus);
+    if (options.cpuDeadPath !== undefined) boolArg("cpuDeadPath", options.cpuDeadPath);
+    if (options.script !== undefined && typeof options.script !== "string" && !(options.script instanceof URL)) {
+      throw new InvalidArgumentError("script", options.script, "must be a path or a URL of a worker script");
+    }
+    if (options.workerOptions !== undefined && (typeof options.workerOptions !== "object" || options.workerOptions === null)) {
+      throw new InvalidArgumentError("workerOptions", options.workerOptions, "must be an object");
     }
     const pool = new CpuPool(domain);
     const script = options.script ?? new URL("./cpu-worker.js", import.meta.url);
     const ready: Promise<void>[] = [];
-    for (let cpu = 0; cpu < n; cpu++) ready.push(pool.spawn(cpu, script, options));
+    try {
+      for (let cpu = 0; cpu < n; cpu++) ready.push(pool.spawn(cpu, script, options));
+    } catch (e) {
+      // new Worker() refused the script or its options: end the workers already started.
+      for (const r of ready) r.catch(() => {});
+      await pool.terminateAll();
+      throw new InvalidArgumentError("script", options.script ?? script, `cannot start a worker (${(e as Error).message})`);
+    }
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -187,7 +201,11 @@ export class CpuPool extends EventEmitter {
       for (const [, p] of slot.pending) p.reject(p.kind === "exit" && code === 0 ? new WorkerExitedError(cpu, code) : new WorkerExitedError(cpu, code, slot.partial));
       slot.pending.clear();
       this.deaths.push(death);
-      if (!readyDone) onFail(slot.crash ?? new WorkerExitedError(cpu, code));
+      // A worker that died before it was ready (its attach refused, its script threw): typed, with the worker's reason.
+      if (!readyDone) {
+        onFail(slot.crash ? new WorkerCommandError(cpu, { name: slot.crash.name, message: slot.crash.message, stack: slot.crash.stack })
+          : new WorkerExitedError(cpu, code));
+      }
       resolveExit(death);
       this.emit("cpu-dead", death);
     });
@@ -211,13 +229,24 @@ export class CpuPool extends EventEmitter {
 
   /** Sends one command to CPU `cpu`'s worker; resolves with its result. */
   send<K extends CommandKind>(cpu: number, cmd: Extract<Command, { kind: K }>): Promise<ResultMap[K]> {
-    const s = this.slot(cpu);
+    let s: Slot;
+    try {
+      s = this.slot(cpu);
+      commandArg(cmd);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (!s.alive) return Promise.reject(new WorkerExitedError(cpu, -1));
     const id = this.nextId++;
     return new Promise<ResultMap[K]>((resolve, reject) => {
-      s.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: cmd.kind });
       const req: Request = { id, cmd };
-      s.worker.postMessage(req);
+      try {
+        s.worker.postMessage(req);
+      } catch (e) {
+        reject(new InvalidArgumentError("cmd", cmd, `cannot be posted to a worker (${(e as Error).message})`));
+        return;
+      }
+      s.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: cmd.kind });
     });
   }
 
@@ -244,10 +273,22 @@ export class CpuPool extends EventEmitter {
   private async launch<K extends CommandKind>(
     make: (cpu: number) => Extract<Command, { kind: K }>, opts: { cpus?: number[]; gate?: boolean },
   ): Promise<Promise<ResultMap[K]>[]> {
+    if (typeof make !== "function") throw new InvalidArgumentError("make", make, "must be a function from a CPU to its command");
+    if (typeof opts !== "object" || opts === null) throw new InvalidArgumentError("opts", opts, "must be an object");
+    if (opts.gate !== undefined) boolArg("opts.gate", opts.gate);
+    if (opts.cpus !== undefined && !Array.isArray(opts.cpus)) throw new InvalidArgumentError("opts.cpus", opts.cpus, "must be an array of CPUs");
     const cpus = opts.cpus ?? this.liveCpus;
+    for (const cpu of cpus) {
+      try {
+        this.slot(cpu);
+      } catch {
+        throw new InvalidArgumentError("opts.cpus", cpus, `holds ${typeof cpu === "number" ? cpu : typeof cpu}, not a CPU of this pool (0 to ${this.slots.length - 1})`);
+      }
+    }
+    const cmds = cpus.map((cpu) => commandArg(make(cpu)));
     const gate = opts.gate ? new Gate(cpus.length) : null;
-    const runs = cpus.map((cpu) => {
-      const cmd = make(cpu);
+    const runs = cpus.map((cpu, i) => {
+      const cmd = cmds[i]!;
       if (gate) (cmd as { gate?: SharedArrayBuffer }).gate = gate.buffer;
       return this.send<K>(cpu, cmd);
     });
@@ -263,6 +304,7 @@ export class CpuPool extends EventEmitter {
 
   /** Asks CPU `cpu`'s worker to stop at its next safe point (it parks there until killed). */
   requestStop(cpu: number): void {
+    this.slot(cpu);
     Atomics.store(this.control, cpu, CONTROL_STOP);
   }
 
@@ -275,6 +317,9 @@ export class CpuPool extends EventEmitter {
    */
   async kill(cpu: number, opts: { now?: boolean; timeoutMs?: number } = {}): Promise<CpuDeath> {
     const s = this.slot(cpu);
+    if (typeof opts !== "object" || opts === null) throw new InvalidArgumentError("opts", opts, "must be an object");
+    if (opts.now !== undefined) boolArg("opts.now", opts.now);
+    if (opts.timeoutMs !== undefined) countArg("opts.timeoutMs", opts.timeoutMs, 0, 2 ** 31);
     if (!s.alive) return s.exited;
     if (!opts.now) {
       this.requestStop(cpu);
@@ -327,8 +372,9 @@ export class CpuPool extends EventEmitter {
   }
 
   private slot(cpu: number): Slot {
+    countArg("cpu", cpu, 0, this.domain.cpus - 1);
     const s = this.slots[cpu];
-    if (!s) throw new RangeError(`no worker for CPU ${cpu} (pool has ${this.slots.length})`);
+    if (!s) throw new InvalidArgumentError("cpu", cpu, `has no worker (this pool started ${this.slots.length})`);
     return s;
   }
 }
@@ -352,6 +398,26 @@ export class Gate {
     Atomics.notify(this.i32, 1);
     return t;
   }
+}
+
+/** A field of what a worker posted, or undefined when it is not an object (or reading it throws). */
+function fieldOf(o: unknown, k: string): unknown {
+  try {
+    return typeof o === "object" && o !== null ? (o as Record<string, unknown>)[k] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kinds of command a CPU worker runs (protocol.ts Command; cpu-worker.ts execute). */
+const COMMAND_KINDS: ReadonlySet<unknown> = new Set<CommandKind>(["workload", "lockedCount", "fastLoop", "freeRanges", "holdLock", "run", "ping", "exit"]);
+
+/** A command as send() posts it: an object whose kind the worker knows (anything else would crash or mislead it). */
+function commandArg<C>(cmd: C): C {
+  if (typeof cmd !== "object" || cmd === null) throw new InvalidArgumentError("cmd", cmd, "must be a command object ({ kind, ... })");
+  const kind = (cmd as { kind?: unknown }).kind;
+  if (!COMMAND_KINDS.has(kind)) throw new InvalidArgumentError("cmd.kind", kind, `must be one of ${[...COMMAND_KINDS].join(", ")}`);
+  return cmd;
 }
 
 function reviveError(cpu: number, e: SerializedError): Error {

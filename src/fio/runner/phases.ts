@@ -74,6 +74,7 @@ export async function runPhases(input: RunInput): Promise<RunOutcome> {
   const plans = phasePlans({ ...input, cpus, hostCores });
   const domain = openDomain(plans[0]!, {
     maxRanges: Math.max(...plans.map((p) => p.maxRanges)), maxMagazines: Math.max(...plans.map((p) => p.maxMagazines)),
+    workers: Math.max(...plans.map((p) => p.workers.length)),
   });
   const used = new Set<number>();
   let total: RunOutcome | undefined;

@@ -285,6 +285,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     if (error && !cutoff) cutoff = setTimeout(() => { for (const w of workers) void w.terminate(); }, 5000);
   }, 50);
   await Promise.all(exited);
+  // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
+  plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
   clearInterval(watchdog);
   if (cutoff) clearTimeout(cutoff);
   clearInterval(tickTimer);
@@ -415,11 +417,14 @@ function jobEta(o: JobOptions, elapsed: number, submitted: number, bytes: number
   return eta;
 }
 
-/** The domain a run's plan asks for (a multi-phase run passes the largest phase's slabs). */
-export function openDomain(plan: RunPlan, slabs: { maxRanges: number; maxMagazines: number } = plan): IovaDomain {
+/** The domain a run's plan asks for (a multi-phase run passes the largest phase's slabs and worker count). */
+export function openDomain(plan: RunPlan, slabs: { maxRanges: number; maxMagazines: number; workers: number } =
+  { ...plan, workers: plan.workers.length }): IovaDomain {
   return new IovaDomain(plan.granule, 1, {
     cpus: plan.cpus, policy: plan.policy, era: plan.era, maxRanges: slabs.maxRanges, maxMagazines: slabs.maxMagazines,
     flushQueue: { size: plan.fqSize, timeoutMs: plan.fqTimeoutMs },
+    // Every worker attaches as a sharer of its CPU (worker.ts), each with a scratch slot of its own.
+    sharedViews: slabs.workers,
   });
 }
 

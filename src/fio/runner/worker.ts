@@ -83,8 +83,8 @@ const me: WorkerPlan = plan.workers[init.index]!;
 const i32 = new Int32Array(init.i32);
 const f64 = new Float64Array(init.f64);
 const now = runClock(init.hrBase);
-// Several jobs may run on one CPU, as tasks share a CPU's rcache in the kernel: share it. They also share its
-// scratch slot, so each takes its own slice of it for the DMA calls (DmaPath's part of parts).
+// Several jobs may run on one CPU, as tasks share a CPU's rcache in the kernel: share it. Each sharer has a
+// scratch slot of its own for the DMA calls (the domain is made with a shared view per worker).
 const domain = IovaDomain.attach(init.handle, me.cpu, { shareCpu: true });
 const cpu = me.cpu;
 const strict = plan.strict;
@@ -123,8 +123,7 @@ function iotlbFlush(): void {
 // The flush queue, its timer and the dma-iommu map and unmap are the core's
 // (assembly/iommu/, through DmaPath); every IOTLB invalidation it makes
 // calls iotlbFlush above, on this thread.
-const sharers = plan.cpuWorkers[cpu]!;
-const dma = new DmaPath(domain, sharers.indexOf(me.index), sharers.length);
+const dma = new DmaPath(domain);
 dma.hostInvalidation(iotlbFlush);
 
 const { FLUSHES_SHIFT } = codes().Queued;
