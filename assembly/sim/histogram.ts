@@ -16,7 +16,9 @@ export function histAdd(s: Sim, h: u32, ns: f64): void {
   let v = ns > 0 ? ns : 0;
   let idx: u32;
   if (v < 2147483648.0) {
-    let x = <u32>v;
+    // floor(v) + 2^52 holds floor(v) in its low mantissa bits: the integer
+    // without V8's saturating conversion (four dependent instructions).
+    let x = <u32>reinterpret<u64>(Math.floor(v) + 4503599627370496.0);
     if (x < 128) idx = x;
     else {
       let errorBits: u32 = 31 - clz<u32>(x) - HIST_BITS;
