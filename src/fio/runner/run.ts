@@ -18,6 +18,7 @@ import {
 } from './shared.js';
 import { WORKER_READY, type WorkerCounters, type WorkerHists, type WorkerInit, type WorkerResult } from './worker.js';
 import { CpuPool, WorkerCommandError, WorkerExitedError } from '../../workers/pool.js';
+import { recoverSlots } from './recover.js';
 import { loadBooksProblems } from '../../load/books.js';
 import { type JobRaw, foldGroups, jobResult, reviveAll } from './groups.js';
 
@@ -46,6 +47,12 @@ export interface RunInput {
   groupIds?: readonly number[];
   /** Domain clock at this run's start (a later phase of a shared domain continues the clock). Default 0. */
   domainTimeMs?: number;
+  /**
+   * Called once every worker is set up, before the run starts, with the run's
+   * pool (worker w of the plan is pool worker w): the fault suite uses it to
+   * terminate a worker mid-run (test/faults-fio.test.ts).
+   */
+  onPool?: (pool: CpuPool) => void;
 }
 
 /** Domain-wide figures of a run. */
@@ -95,6 +102,8 @@ export interface Books {
   /** Ranges in the tree after the CPU-dead path and flushAll (must be 0); -1 for a phase of a shared domain (checked after the last). */
   rangesAfterFlush: number;
   checkError: string | null;
+  /** After a worker died (recover.ts): segments the host unmapped for I/Os left in flight, and in-doubt ranges it freed. */
+  recovered?: { unmapped: number; settled: number };
 }
 
 export interface RunOutcome {
@@ -149,6 +158,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   // ---- start the workers on a CpuPool (worker w attached as its CPU), and wait until every one is set up
   const results: Array<{ hists: WorkerHists | null; counters: WorkerCounters } | undefined> = new Array(W);
   let error: string | null = null;
+  const dead = new Set<number>();
+  const failed = new Set<number>();
   let readyCount = 0;
   let onAllReady!: () => void;
   const allReady = new Promise<void>((r) => { onAllReady = r; });
@@ -174,8 +185,16 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     return pool.send(wp.index, { kind: 'run', module, fn: 'runFioWorker', args }).then(
       (r) => { results[wp.index] = r as WorkerResult; },
       (e: Error) => {
-        if (e instanceof WorkerExitedError) abortAll(`worker ${wp.index} (${wp.name}) exited with code ${e.exitCode}`);
+        if (e instanceof WorkerExitedError) {
+          // A dead worker: what it posted at its safe point counts; what it left in flight is recovered below.
+          dead.add(wp.index);
+          const partial = e.partial as { counters?: WorkerCounters } | undefined;
+          if (partial?.counters) results[wp.index] = { hists: null, counters: partial.counters };
+          abortAll(`worker ${wp.index} (${wp.name}) exited with code ${e.exitCode}`);
+        }
         else {
+          // A failed worker left the run at its last call, which may be half done: in doubt, like a dead one's.
+          failed.add(wp.index);
           const why = e instanceof WorkerCommandError ? `${e.remote.name}: ${e.remote.message}` : `${e.name}: ${e.message}`;
           abortAll(`worker ${wp.index} (${wp.name}, CPU ${wp.cpu}): ${why}`);
         }
@@ -183,6 +202,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     ).finally(() => Atomics.store(i32, wp.workerBase + W_STATE, STATE_EXITED));
   });
   await allReady;
+  input.onPool?.(pool);
 
   // ---- go
   let interrupted = false;
@@ -285,14 +305,18 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   }, 50);
   await Promise.all(finished);
   await pool.close();
-  // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
-  plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
   clearInterval(watchdog);
   if (cutoff) clearTimeout(cutoff);
   clearInterval(tickTimer);
   clearInterval(sampleTimer);
   if (statusTimer) clearInterval(statusTimer);
   input.signal?.removeEventListener('abort', stop);
+  // A worker died or failed: the host gives back what the run still holds (recover.ts), on a CPU none of them ran on.
+  const inDoubt = new Set([...dead, ...failed]);
+  const survivor = plan.workers.find((w) => !inDoubt.has(w.index));
+  const recovery = inDoubt.size > 0 ? recoverSlots(plan, f64, domain, dma, inDoubt, survivor?.cpu ?? 0, clock()) : null;
+  // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
+  plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
   const endMs = clock();
 
   // ---- domain figures before anything is handed back (this run's share of a shared domain)
@@ -308,16 +332,20 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   // ---- the books: nothing in flight, no queue or ring holding anything, every map unmapped
   const problems: string[] = [];
   const counters = plan.workers.map((w) => results[w.index]?.counters);
-  if (counters.some((c) => !c)) problems.push(`${counters.filter((c) => !c).length} worker(s) posted no result`);
+  // With a dead worker, the job-level counts cannot balance (its I/Os in flight were unmapped by the host,
+  // not completed): the books are the recovery's and the core's.
+  const jobBooks = recovery === null;
+  if (recovery) problems.push(...recovery.problems);
+  if (jobBooks && counters.some((c) => !c)) problems.push(`${counters.filter((c) => !c).length} worker(s) posted no result`);
   const sum = (f: (c: WorkerCounters) => number): number => counters.reduce((a, c) => a + (c ? f(c) : 0), 0);
   for (let c = 0; c < plan.cpus; c++) {
     const rb = plan.ringBase[c]!;
     const inRing = i32[rb + R_TAIL]! - i32[rb + R_HEAD]!;
-    if (inRing !== 0) problems.push(`CPU ${c}'s completion ring still holds ${inRing} I/Os`);
+    if (jobBooks && inRing !== 0) problems.push(`CPU ${c}'s completion ring still holds ${inRing} I/Os`);
     const inFq = dma.cpuStats(c).depth;
     if (inFq !== 0) problems.push(`CPU ${c}'s flush queue still holds ${inFq} entries`);
   }
-  for (const w of jobWorkers) {
+  for (const w of jobBooks ? jobWorkers : []) {
     const c = counters[w.index];
     if (!c) continue;
     if (c.inflightAtEnd !== 0) problems.push(`${w.name} (worker ${w.index}) ended with ${c.inflightAtEnd} I/Os in flight`);
@@ -332,7 +360,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const maps = sum((c) => c.maps);
   const unmapCalls = sum((c) => c.unmapCalls);
   const unmaps = sum((c) => c.unmaps);
-  if (maps !== unmapCalls || maps !== unmaps) problems.push(`${maps} maps but ${unmapCalls} unmap calls (${unmaps} accounted to jobs)`);
+  if (jobBooks && (maps !== unmapCalls || maps !== unmaps)) problems.push(`${maps} maps but ${unmapCalls} unmap calls (${unmaps} accounted to jobs)`);
 
   // The core's books, before anything is handed back: every range cached, none queued, the tree sound.
   problems.push(...loadBooksProblems(domain, dma, 0, before.slabFull));
@@ -392,10 +420,15 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     },
     allocFailures: sum((c) => c.allocFailures),
   };
-  if (error) problems.unshift(error);
+  // An error without a dead or failed worker (a crash event) leaves the books unknown: the error is the first problem.
+  // After a recovery the books are the recovery's: exact or not, whatever the error was.
+  if (error && recovery === null) problems.unshift(error);
   return {
     results: out, domain: summary,
-    books: { ok: problems.length === 0, problems, rangesAfterFlush, checkError },
+    books: {
+      ok: problems.length === 0, problems, rangesAfterFlush, checkError,
+      ...(recovery ? { recovered: { unmapped: recovery.unmapped, settled: recovery.settled } } : {}),
+    },
     interrupted, error, plan, model,
   };
 }

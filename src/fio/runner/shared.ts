@@ -69,7 +69,22 @@ export const S_NSEG = 2;
 export const S_MAP_MS = 3; // run-clock ms when mapping began
 export const S_ISSUE_MS = 4; // ... when the I/O went to the device (mapped)
 export const S_DONE_MS = 5; // ... when its completion finished unmapping
-export const SLOT_HDR = 6;
+/**
+ * Where the slot's I/O is, for the host's recovery after a worker died
+ * (run.ts, recoverSlots): SLOT_FREE, SLOT_MAPPING (inside mapIo: its
+ * segments are not written yet), SLOT_LIVE (mapped, every segment written),
+ * SLOT_UNMAPPING (S_UNMAPPED of its segments are unmapped; the next one may
+ * be half done; S_UNMAPPER is the worker unmapping it, the completion CPU's,
+ * not always the slot's owner).
+ */
+export const S_STATE = 6;
+export const S_UNMAPPED = 7;
+export const S_UNMAPPER = 8;
+export const SLOT_HDR = 9;
+export const SLOT_FREE = 0;
+export const SLOT_LIVE = 1;
+export const SLOT_MAPPING = 2;
+export const SLOT_UNMAPPING = 3;
 export const SEG_WORDS = 3;
 
 /**

@@ -24,7 +24,7 @@ import type { RunPlan, WorkerPlan } from './plan.js';
 import {
   CTRL_DRAINED, CTRL_ERROR, CTRL_PHASE, CTRL_STOP, F_START_MS,
   PHASE_EXIT, PHASE_SETUP, S_BYTES, S_DIR, S_DONE_MS, S_ISSUE_MS,
-  S_MAP_MS, S_NSEG, SEG_WORDS, SharedRing, SLOT_HDR, STATE_DONE, STATE_FINISHING, STATE_RUNNING, W_DOORBELL,
+  S_MAP_MS, S_NSEG, S_STATE, S_UNMAPPED, S_UNMAPPER, SEG_WORDS, SharedRing, SLOT_FREE, SLOT_HDR, SLOT_LIVE, SLOT_MAPPING, SLOT_UNMAPPING, STATE_DONE, STATE_FINISHING, STATE_RUNNING, W_DOORBELL,
   W_SLEEPING, W_STATE, WF_BYTES_R, WF_BYTES_W, WF_END_MS, WF_IOS_R, WF_IOS_W, WF_SUBMITTED, WF_SUBMITTED_BYTES,
   ringBell, runClock,
 } from './shared.js';
@@ -197,9 +197,11 @@ export function runFioWorker(ctx: RunContext, init: WorkerInit): WorkerResult {
     nextDir = -1;
     const t0 = now();
     // iommu_dma_alloc_iova per segment (below 4 GiB first for a PCI device, then anywhere), in the core.
+    f64[sb + S_STATE] = SLOT_MAPPING;
     const nseg = dma.mapIo(cpu, bytes, segBytes, limit64, dma32First, segBuf, 0);
     const tPrev = now();
     if (nseg === 0) {
+      f64[sb + S_STATE] = SLOT_FREE;
       k.allocFailures++;
       freeSlots.push(s);
       return false;
@@ -220,6 +222,7 @@ export function runFioWorker(ctx: RunContext, init: WorkerInit): WorkerResult {
     f64[sb + S_NSEG] = nseg;
     f64[sb + S_MAP_MS] = t0;
     f64[sb + S_ISSUE_MS] = tPrev;
+    f64[sb + S_STATE] = SLOT_LIVE;
     heap.push(tPrev + devLatMs + bytes * msPerByte, s);
     issuedIos[dir]++;
     issuedBytes[dir] += bytes;
@@ -260,14 +263,19 @@ export function runFioWorker(ctx: RunContext, init: WorkerInit): WorkerResult {
   function complete(owner: WorkerPlan, s: number): void {
     const sb = owner.slotBase + s * owner.slotStride;
     const nseg = f64[sb + S_NSEG]!;
+    f64[sb + S_UNMAPPED] = 0;
+    f64[sb + S_UNMAPPER] = me.index;
+    f64[sb + S_STATE] = SLOT_UNMAPPING;
     for (let i = 0; i < nseg; i++) {
       const e = sb + SLOT_HDR + SEG_WORDS * i;
       const t0 = now();
       // Strict: the invalidation (iotlbFlush, from the core) and free_iova_fast; else queue_iova.
       countQueued(dma.unmapIova(cpu, f64[e]!, f64[e + 1]!, strict, t0));
+      f64[sb + S_UNMAPPED] = i + 1;
       f64[e + 2] = (now() - t0) * 1e6;
       k.unmapCalls++;
     }
+    f64[sb + S_STATE] = SLOT_FREE;
     f64[sb + S_DONE_MS] = now();
     if (owner === me) {
       account(s);

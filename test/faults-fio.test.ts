@@ -1,0 +1,92 @@
+// The fault suite's fio part: a worker of the real-clock fio runner
+// terminated mid-run at a seeded time, either at once (wherever it is: in
+// wasm, between two domain calls, inside a lock) or at its next safe point
+// (pool.kill without `now`). Every case must end within a bounded time,
+// name the dead worker in the run's error (or a worker sharing its CPU,
+// whose next call found the CPU gone), and then either
+//  - leave exact books: the host unmapped what was left in flight, drained
+//    every flush queue and freed the in-doubt call's ranges (recover.ts); the
+//    tree is empty after flushAll and check() passes; or
+//  - throw LockHolderDeadError naming the dead worker's CPU (killed inside a
+//    lock: nothing can be settled behind a lock whose holder is gone).
+// A kill at a safe point can leave no call in doubt: nothing is settled.
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../dist/src/fio/options.js";
+import { runReal } from "../dist/src/fio/runner/run.js";
+import { LockHolderDeadError } from "../dist/src/index.js";
+import { splitmix32 } from "../dist/src/util/splitmix32.js";
+
+const SEED = Number(process.env.FAULT_FIO_SEED ?? 0xf10); // FAULT_FIO_SEED=n replays another seed
+const CASES = 12;
+/** A run must end this long after the kill: the runner's cutoff is 5 s, plus the recovery and the books. */
+const BOUND_MS = 15_000;
+
+/** Loads that route completions differently: on the job's CPU, over the other CPU's ring, three jobs on two CPUs, strict. */
+const LOADS = [
+  ["--numjobs=2", "--cpus=2", "--completion=same", "--mode=non-strict"],
+  ["--numjobs=2", "--cpus=2", "--completion=other", "--mode=non-strict"],
+  ["--numjobs=3", "--cpus=2", "--completion=other", "--mode=non-strict", "--bs=4k/80:64k/20"],
+  ["--numjobs=2", "--cpus=2", "--completion=other", "--mode=strict"],
+] as const;
+
+interface Case { name: string; argv: readonly string[]; delayMs: number; victim: number; now: boolean }
+
+function cases(): Case[] {
+  const next = splitmix32(SEED);
+  return Array.from({ length: CASES }, (_, i) => {
+    const load = i % LOADS.length;
+    const argv = LOADS[load]!;
+    const jobs = Number(argv[0]!.split("=")[1]);
+    const delayMs = 30 + (next() % 500);
+    const victim = next() % jobs;
+    const now = Math.floor(i / LOADS.length) % 2 === 0;
+    return {
+      name: `seed ${SEED} case ${i}: load ${load} (${argv.join(" ")}), worker ${victim} killed ${now ? "at once" : "at its next safe point"} after ${delayMs} ms`,
+      argv, delayMs, victim, now,
+    };
+  });
+}
+
+describe("a real-clock fio worker terminated mid-run", () => {
+  for (const c of cases()) {
+    it(c.name, async () => {
+      const a = parseArgs(["--status-interval=0", "--name=a", "--runtime=3s", "--time_based", "--iodepth=8", ...c.argv]);
+      let killedAt = 0;
+      let killError: unknown = null;
+      let victimCpu = -1;
+      let out: Awaited<ReturnType<typeof runReal>> | unknown;
+      try {
+        out = await runReal({
+          jobs: a.jobs, global: a.global, cpus: 2,
+          onPool: (pool) => {
+            victimCpu = pool.cpuOf[c.victim]!;
+            setTimeout(() => {
+              killedAt = Date.now();
+              pool.kill(c.victim, { now: c.now }).catch((e: unknown) => { killError = e; });
+            }, c.delayMs);
+          },
+        });
+      } catch (e) {
+        out = e;
+      }
+      expect(killError).toBeNull();
+      expect(killedAt).toBeGreaterThan(0);
+      expect(Date.now() - killedAt).toBeLessThan(BOUND_MS);
+      if (out instanceof LockHolderDeadError) {
+        expect(c.now).toBe(true);
+        expect(out.holderCpu).toBe(victimCpu);
+        return;
+      }
+      if (out instanceof Error) throw out;
+      const o = out as Awaited<ReturnType<typeof runReal>>;
+      // The dead worker, or a sharer of its CPU that found the CPU gone (its next call refused: ViewClosedError).
+      expect(o.error).toMatch(new RegExp(`^worker ${c.victim} \\(a\\) exited|^worker \\d+ \\(a, CPU ${victimCpu}\\): ViewClosedError`));
+      expect(o.books.problems).toEqual([]);
+      expect(o.books.ok).toBe(true);
+      expect(o.books.rangesAfterFlush).toBe(0);
+      expect(o.books.checkError).toBeNull();
+      expect(o.books.recovered).toBeDefined();
+      if (!c.now) expect(o.books.recovered!.settled).toBe(0);
+    }, BOUND_MS + 20_000);
+  }
+});
