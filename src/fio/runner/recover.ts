@@ -40,9 +40,9 @@ export function recoverSlots(plan: RunPlan, f64: Float64Array, domain: IovaDomai
   dead: ReadonlySet<number>, cpu: number, nowMs: number): Recovery {
   const problems: string[] = [];
   let unmapped = 0;
-  let inDoubtMaps = 0;
   const inDoubtPfns = new Set<number>();
-  let maxSegs = 0;
+  /** Ranges the in-doubt maps may have taken: at most each one's largest I/O in segments. */
+  let mapBudget = 0;
   for (const w of plan.workers) {
     for (let s = 0; s < w.iodepth; s++) {
       const sb = w.slotBase + s * w.slotStride;
@@ -58,8 +58,7 @@ export function recoverSlots(plan: RunPlan, f64: Float64Array, domain: IovaDomai
           continue;
         }
         if (state === SLOT_MAPPING) {
-          inDoubtMaps++;
-          maxSegs += w.maxSegs;
+          mapBudget += w.maxSegs;
           f64[sb + S_STATE] = SLOT_FREE;
           continue;
         }
@@ -81,17 +80,19 @@ export function recoverSlots(plan: RunPlan, f64: Float64Array, domain: IovaDomai
   if (!plan.strict) for (let c = 0; c < plan.cpus; c++) dma.drain(c);
 
   let settled = 0;
-  if (inDoubtMaps > 0 || inDoubtPfns.size > 0) {
+  if (mapBudget > 0 || inDoubtPfns.size > 0) {
     domain.flushAll();
-    let mapBudget = maxSegs;
     for (const r of domain.ranges()) {
-      const ours = inDoubtPfns.delete(r.lo) || (mapBudget > 0 && mapBudget-- > 0);
-      if (ours) {
-        domain.free(r.lo);
-        settled++;
+      if (inDoubtPfns.delete(r.lo)) {
+        // the in-doubt unmap had not freed it
+      } else if (mapBudget > 0) {
+        mapBudget--; // taken by the in-doubt map
       } else {
         problems.push(`range [${r.lo}, ${r.hi}] is held by no one after the recovery (lost)`);
+        continue;
       }
+      domain.free(r.lo);
+      settled++;
     }
   }
   return { unmapped, settled, problems };
