@@ -7,7 +7,7 @@ import { ORDERS, NIL, ANCHOR, domainAt, nodeAt } from "../layout";
 import { first, next } from "../tree/rbtree";
 import { fqAt } from "../iommu/flush-queue";
 import {
-  Sim, P, T, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
+  Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
 import { queueInit, queuePush } from "../sim/queue";
@@ -25,28 +25,41 @@ export function simLayout(addr: usize, cpus: u32, jobs: u32, iodepth: u32, segsM
   layoutSim(simAt(addr), cpus, jobs, iodepth, segsMax, bsEntries, nReserved);
 }
 
-/**
- * Where the host writes and reads: 0 P (f64 x P.COUNT), 1 T (totals, then
- * the interval's copy: f64 x 2 T.COUNT), 2 CPU table, 3 job table, 4 block
- * sizes, 5 reserved ranges, 6 CPU record bytes, 7 job record bytes,
- * 8 P.COUNT, 9 T.COUNT, 10 locks, 11 histograms' head f64s, 12 buckets.
- */
-export function simOffset(addr: usize, which: u32): u32 {
+/** What simOffset() returns; the host reads these names from the module (src/wasm/codes.ts). */
+export enum SimAt {
+  /** Byte offset of P (f64 x SimParam.COUNT). */
+  params = 0,
+  /** Byte offset of T: the totals, then the interval's copy (f64 x 2 SimTotal.COUNT). */
+  totals,
+  cpuTable,
+  jobTable,
+  blockSizes,
+  reserved,
+  /** Bytes of one CPU record and of one job record. */
+  cpuBytes,
+  jobBytes,
+  /** Number of locks: tree, depot per order, flush queue per CPU. */
+  locks,
+  /** f64s at the head of each histogram, and its buckets. */
+  histHead,
+  histBuckets,
+}
+
+/** Where the host writes and reads in the Sim at addr (SimAt). */
+export function simOffset(addr: usize, which: SimAt): u32 {
   let s = simAt(addr);
   switch (which) {
-    case 0: return P_OFF;
-    case 1: return T_OFF;
-    case 2: return s.offCpu;
-    case 3: return s.offJob;
-    case 4: return s.offBs;
-    case 5: return s.offReserved;
-    case 6: return CPU_BYTES;
-    case 7: return JOB_BYTES;
-    case 8: return P.COUNT;
-    case 9: return T.COUNT;
-    case 10: return 1 + ORDERS + s.cpus;
-    case 11: return HIST_HEAD;
-    case 12: return HIST_BUCKETS;
+    case SimAt.params: return P_OFF;
+    case SimAt.totals: return T_OFF;
+    case SimAt.cpuTable: return s.offCpu;
+    case SimAt.jobTable: return s.offJob;
+    case SimAt.blockSizes: return s.offBs;
+    case SimAt.reserved: return s.offReserved;
+    case SimAt.cpuBytes: return CPU_BYTES;
+    case SimAt.jobBytes: return JOB_BYTES;
+    case SimAt.locks: return 1 + ORDERS + s.cpus;
+    case SimAt.histHead: return HIST_HEAD;
+    case SimAt.histBuckets: return HIST_BUCKETS;
     default: return 0xFFFFFFFF;
   }
 }
@@ -65,7 +78,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   s.bsMin = bsMin;
   s.bsSteps = bsSteps;
   seedRng(s, <u64>seed);
-  let migrateNs = load<f64>(addr + P_OFF + (<usize>P.MIGRATE_NS << 3));
+  let migrateNs = load<f64>(addr + P_OFF + (<usize>SimParam.migrateNs << 3));
   for (let j: u32 = 0; j < s.jobs; j++) {
     let jp = jobPtr(s, j);
     let c = load<u32>(jp);
@@ -76,8 +89,8 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
   // Buckets about one event wide: a slot's round trip (the device's latency and the CPUs' work) over the slots.
-  let roundTrip = load<f64>(addr + P_OFF + (<usize>P.DEV_BASE_NS << 3)) + load<f64>(addr + P_OFF + (<usize>P.SUBMIT_NS << 3)) +
-    load<f64>(addr + P_OFF + (<usize>P.COMPLETE_NS << 3));
+  let roundTrip = load<f64>(addr + P_OFF + (<usize>SimParam.deviceBaseNs << 3)) + load<f64>(addr + P_OFF + (<usize>SimParam.submitNs << 3)) +
+    load<f64>(addr + P_OFF + (<usize>SimParam.completeNs << 3));
   queueInit(s, roundTrip / <f64>s.slots);
   for (let k: u32 = 0; k < s.slots; k++) {
     let sp = slotPtr(s, k);
@@ -85,7 +98,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
     store<u32>(sp, PH_SUBMIT, 4);
     queuePush(s, 0, k);
   }
-  s.nextTickNs = load<f64>(addr + P_OFF + (<usize>P.TICK_NS << 3));
+  s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));
 }
 
 /** Runs every event before untilNs; 1 if events remain, 0 when the run is over. */
@@ -136,24 +149,37 @@ export function simWindow32(addr: usize): f64 {
 export function simLowest32(addr: usize): f64 { return simAt(addr).lowestPfn32; }
 
 /**
- * Lock i (0 tree, 1.. depot per order, then flush queue per CPU): 0 held, 1
- * wait, 2 interval held, 3 interval wait, 4 acquisitions, 5 hand-offs, 6
- * longest hold; by the kworker (the domain clock's policy work): 7 holds,
- * 8 held, 9 longest hold.
+ * What simLockStat() returns of a lock: held and waited ns (whole run, then
+ * this interval), acquisitions, hand-offs, the longest hold; and the holds of
+ * the kworker (the domain clock's policy work): count, ns, longest.
  */
-export function simLockStat(addr: usize, i: u32, which: u32): f64 {
+export enum SimLockStat {
+  held = 0,
+  wait,
+  iHeld,
+  iWait,
+  acquisitions,
+  handoffs,
+  maxHeld,
+  kworkerHolds,
+  kworkerHeld,
+  kworkerMaxHeld,
+}
+
+/** Lock i (0 tree, 1.. depot per order, then flush queue per CPU): the figure `which` (SimLockStat). */
+export function simLockStat(addr: usize, i: u32, which: SimLockStat): f64 {
   let lk = lockAt(simAt(addr), i);
   switch (which) {
-    case 0: return lk.heldNs;
-    case 1: return lk.waitNs;
-    case 2: return lk.iHeld;
-    case 3: return lk.iWait;
-    case 4: return lk.acquisitions;
-    case 5: return lk.handoffs;
-    case 6: return lk.maxHeld;
-    case 7: return lk.kwHolds;
-    case 8: return lk.kwHeld;
-    case 9: return lk.kwMaxHeld;
+    case SimLockStat.held: return lk.heldNs;
+    case SimLockStat.wait: return lk.waitNs;
+    case SimLockStat.iHeld: return lk.iHeld;
+    case SimLockStat.iWait: return lk.iWait;
+    case SimLockStat.acquisitions: return lk.acquisitions;
+    case SimLockStat.handoffs: return lk.handoffs;
+    case SimLockStat.maxHeld: return lk.maxHeld;
+    case SimLockStat.kworkerHolds: return lk.kwHolds;
+    case SimLockStat.kworkerHeld: return lk.kwHeld;
+    case SimLockStat.kworkerMaxHeld: return lk.kwMaxHeld;
     default: return -1;
   }
 }
@@ -161,7 +187,7 @@ export function simLockStat(addr: usize, i: u32, which: u32): f64 {
 /** Starts a new sampling interval: the interval's counts and every lock's interval figures back to 0. */
 export function simNextInterval(addr: usize): void {
   let s = simAt(addr);
-  memory.fill(addr + T_OFF + (<usize>T.COUNT << 3), 0, T.COUNT << 3);
+  memory.fill(addr + T_OFF + (<usize>SimTotal.COUNT << 3), 0, SimTotal.COUNT << 3);
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) {
     let lk = lockAt(s, i);
     lk.iHeld = 0;

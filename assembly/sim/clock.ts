@@ -16,7 +16,7 @@
 
 import { Domain, ORDERS, depotAt } from "../layout";
 import { kernelWalkSteps } from "../tree/domain";
-import { Sim, Lock, P, T, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
+import { Sim, Lock, SimParam, SimTotal, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
 
 // @ts-ignore: decorator
 @inline export function cpuFreeAt(s: Sim, c: u32): f64 { return load<f64>(cpuPtr(s, c)); }
@@ -44,10 +44,10 @@ export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
     start = busy;
   }
   lk.since = start;
-  let cost = pAt(s, P.LOCK_NS);
+  let cost = pAt(s, SimParam.lockNs);
   let last = lk.lastCpu;
   if (last >= 0 && <u32>last != c) {
-    cost += socketOf(s, <u32>last) == socketOf(s, c) ? pAt(s, P.HANDOFF_NS) : pAt(s, P.HANDOFF_REMOTE_NS);
+    cost += socketOf(s, <u32>last) == socketOf(s, c) ? pAt(s, SimParam.lockHandoffNs) : pAt(s, SimParam.lockHandoffRemoteNs);
     lk.handoffs += 1;
   }
   lk.lastCpu = <i32>c;
@@ -105,9 +105,9 @@ export function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): 
   let fl = d.allocFailures - sFails;
   if ((a | f | fl) == 0) return at;
   let failedWalks = fl - <u64>fastFails;
-  let work = <f64>fastFails * pAt(s, P.FAST_FAIL_NS) + <f64>(a + failedWalks) * pAt(s, P.TREE_ALLOC_NS) +
-    (kernelWalkSteps - sWalk) * pAt(s, P.WALK_NODE_NS) + <f64>f * pAt(s, P.TREE_FREE_NS);
-  if (failedWalks > 0) bump(s, T.FAILED_WALKS, <f64>failedWalks);
+  let work = <f64>fastFails * pAt(s, SimParam.fastFailNs) + <f64>(a + failedWalks) * pAt(s, SimParam.treeAllocNs) +
+    (kernelWalkSteps - sWalk) * pAt(s, SimParam.walkNodeNs) + <f64>f * pAt(s, SimParam.treeFreeNs);
+  if (failedWalks > 0) bump(s, SimTotal.failedWalks, <f64>failedWalks);
   return hold(s, L.TREE, c, at, work);
 }
 
@@ -138,10 +138,10 @@ export function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: 
   let ops = depotOps(d, o) - load<u64>(snapPtr(s, o));
   if (ops == 0 && looked) {
     ops = 1;
-    bump(s, T.DEPOT_LOOKS, 1);
+    bump(s, SimTotal.depotLooks, 1);
   }
   if (ops == 0) return at;
-  return hold(s, L.DEPOT + o, c, at, <f64>ops * pAt(s, P.DEPOT_NS));
+  return hold(s, L.DEPOT + o, c, at, <f64>ops * pAt(s, SimParam.depotNs));
 }
 
 /** chargeDepot for every order since snapDepots, one after another. */

@@ -19,86 +19,55 @@
 import { ORDERS, CACHE_LINE } from "../layout";
 import { queueBytes } from "./queue";
 
-/** f64 parameters, by index into Sim's P array (the host's table in src/sim/wasm-engine.ts must match). */
-export namespace P {
-  // @ts-ignore: decorator
-  @inline export const SEG_BYTES: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const DMA_LIMIT_PFN: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const DURATION_NS: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const TICK_NS: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const RECLAIM_MS: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const MIGRATE_NS: u32 = 5;
-  // @ts-ignore: decorator
-  @inline export const SUBMIT_NS: u32 = 6;
-  // @ts-ignore: decorator
-  @inline export const COMPLETE_NS: u32 = 7;
-  // @ts-ignore: decorator
-  @inline export const MAG_NS: u32 = 8;
-  // @ts-ignore: decorator
-  @inline export const TREE_ALLOC_NS: u32 = 9;
-  // @ts-ignore: decorator
-  @inline export const WALK_NODE_NS: u32 = 10;
-  // @ts-ignore: decorator
-  @inline export const TREE_FREE_NS: u32 = 11;
-  // @ts-ignore: decorator
-  @inline export const FAST_FAIL_NS: u32 = 12;
-  // @ts-ignore: decorator
-  @inline export const LOCK_NS: u32 = 13;
-  // @ts-ignore: decorator
-  @inline export const HANDOFF_NS: u32 = 14;
-  // @ts-ignore: decorator
-  @inline export const HANDOFF_REMOTE_NS: u32 = 15;
-  // @ts-ignore: decorator
-  @inline export const DEPOT_NS: u32 = 16;
-  // @ts-ignore: decorator
-  @inline export const IOTLB_NS: u32 = 17;
-  // @ts-ignore: decorator
-  @inline export const DEV_BASE_NS: u32 = 18;
-  // @ts-ignore: decorator
-  @inline export const NS_PER_BYTE: u32 = 19;
-  // @ts-ignore: decorator
-  @inline export const JITTER: u32 = 20;
-  // @ts-ignore: decorator
-  @inline export const FQ_ENTRY_NS: u32 = 21;
-  // @ts-ignore: decorator
-  @inline export const RETRY_NS: u32 = 22;
-  // @ts-ignore: decorator
-  @inline export const COUNT: u32 = 23;
+/**
+ * f64 parameters, by index into Sim's P array. The host writes them by these
+ * names, read from the module's exports (src/wasm/codes.ts: SimParam).
+ */
+export enum SimParam {
+  segBytes = 0,
+  dmaLimitPfn,
+  durationNs,
+  tickNs,
+  reclaimMs,
+  migrateNs,
+  submitNs,
+  completeNs,
+  magazineNs,
+  treeAllocNs,
+  walkNodeNs,
+  treeFreeNs,
+  fastFailNs,
+  lockNs,
+  lockHandoffNs,
+  lockHandoffRemoteNs,
+  depotNs,
+  iotlbFlushNs,
+  deviceBaseNs,
+  nsPerByte,
+  deviceJitter,
+  fqEntryNs,
+  retryNs,
+  COUNT,
 }
 
-/** Per-run totals and per-interval counts, by index into Sim's T array. */
-export namespace T {
-  // @ts-ignore: decorator
-  @inline export const IOS: u32 = 0;
-  // @ts-ignore: decorator
-  @inline export const DRAINED_IOS: u32 = 1;
-  // @ts-ignore: decorator
-  @inline export const MAPS: u32 = 2;
-  // @ts-ignore: decorator
-  @inline export const MAP_FAILURES: u32 = 3;
-  // @ts-ignore: decorator
-  @inline export const MIGRATIONS: u32 = 4;
-  // @ts-ignore: decorator
-  @inline export const FAST_FAILS: u32 = 5;
-  // @ts-ignore: decorator
-  @inline export const FAILED_WALKS: u32 = 6;
-  // @ts-ignore: decorator
-  @inline export const FAILED_WALK_NODES: u32 = 7;
-  // @ts-ignore: decorator
-  @inline export const FALLBACKS: u32 = 8;
-  // @ts-ignore: decorator
-  @inline export const STRICT_INVALIDATIONS: u32 = 9;
-  // @ts-ignore: decorator
-  @inline export const MAP_NS: u32 = 10;
-  // @ts-ignore: decorator
-  @inline export const DEPOT_LOOKS: u32 = 11;
-  // @ts-ignore: decorator
-  @inline export const COUNT: u32 = 12;
+/**
+ * Per-run totals and per-interval counts, by index into Sim's T array; the
+ * host reads them by these names (src/wasm/codes.ts: SimTotal).
+ */
+export enum SimTotal {
+  ios = 0,
+  drainedIos,
+  maps,
+  mapFailures,
+  migrations,
+  fastFails,
+  failedWalks,
+  failedWalkNodes,
+  fallbacks64,
+  strictInvalidations,
+  mapNs,
+  depotLooks,
+  COUNT,
 }
 
 /** Locks of the model: their index in the lock array. */
@@ -259,7 +228,7 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
 @inline export function tPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + T_OFF + (<usize>i << 3); }
 /** The interval's copy of total i. */
 // @ts-ignore: decorator
-@inline export function iPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + T_OFF + ((<usize>(T.COUNT + i)) << 3); }
+@inline export function iPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + T_OFF + ((<usize>(SimTotal.COUNT + i)) << 3); }
 // @ts-ignore: decorator
 @inline export function bump(s: Sim, i: u32, by: f64): void {
   let p = tPtr(s, i);

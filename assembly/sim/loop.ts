@@ -20,7 +20,7 @@ import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFr
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
 import {
-  Sim, P, T, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
+  Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
 import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
@@ -61,8 +61,8 @@ function migrate(s: Sim, j: u32, t: f64): void {
   store<u32>(cpuPtr(s, from), load<u32>(cpuPtr(s, from), 16) - 1, 16);
   store<u32>(cpuPtr(s, to), load<u32>(cpuPtr(s, to), 16) + 1, 16);
   store<u32>(jp, to);
-  bump(s, T.MIGRATIONS, 1);
-  store<f64>(jp, t + exponential(s, pAt(s, P.MIGRATE_NS)), 8);
+  bump(s, SimTotal.migrations, 1);
+  store<f64>(jp, t + exponential(s, pAt(s, SimParam.migrateNs)), 8);
 }
 
 /** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
@@ -71,7 +71,7 @@ function freeCharged(s: Sim, d: Domain, c: u32, pfn: u64, pages: u64, now: f64):
   snapTree(d);
   if (o < ORDERS) snapDepot(s, d, o);
   freeFast(d, c, pfn, pages);
-  now += pAt(s, P.MAG_NS);
+  now += pAt(s, SimParam.magazineNs);
   if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
   return chargeTree(s, d, c, now, 0);
 }
@@ -83,7 +83,7 @@ function freeCharged(s: Sim, d: Domain, c: u32, pfn: u64, pages: u64, now: f64):
  */
 function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
   if (freed == 0) return at;
-  let t = at + <f64>freed * pAt(s, P.MAG_NS);
+  let t = at + <f64>freed * pAt(s, SimParam.magazineNs);
   return chargeTree(s, d, c, chargeDepots(s, d, c, t), 0);
 }
 
@@ -93,10 +93,10 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   let jp = jobPtr(s, j);
   if (t >= load<f64>(jp, 8)) migrate(s, j, t);
   let c = load<u32>(jp);
-  let now = startOn(s, c, t) + pAt(s, P.SUBMIT_NS);
+  let now = startOn(s, c, t) + pAt(s, SimParam.submitNs);
   let bytes = drawBytes(s);
-  let segBytes = pAt(s, P.SEG_BYTES);
-  let limit = <u64>pAt(s, P.DMA_LIMIT_PFN);
+  let segBytes = pAt(s, SimParam.segBytes);
+  let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
   let granule = <f64>(<u64>1 << shift);
   let pci = s.pci != 0;
@@ -117,15 +117,15 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
       snapDepot(s, d, o);
     }
     let pfn = mapIova(d, c, pages, limit, pci);
-    now += pAt(s, P.MAG_NS);
+    now += pAt(s, SimParam.magazineNs);
     let fastFail: u32 = 0;
     if (lastFellBack) {
-      bump(s, T.FALLBACKS, 1);
+      bump(s, SimTotal.fallbacks64, 1);
       if (lastFirstError == Err.FAST_FAIL_32) {
         fastFail = 1;
-        bump(s, T.FAST_FAILS, 1);
+        bump(s, SimTotal.fastFails, 1);
       } else {
-        bump(s, T.FAILED_WALK_NODES, lastFirstWalk);
+        bump(s, SimTotal.failedWalkNodes, lastFirstWalk);
       }
     }
     if (o < ORDERS) now = chargeDepot(s, d, o, c, now, looked);
@@ -139,8 +139,8 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     // The driver unwinds what it mapped and the I/O is retried later.
     for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
     setCpuFreeAt(s, c, now);
-    bump(s, T.MAP_FAILURES, 1);
-    queueReplaceFirst(s, now + pAt(s, P.RETRY_NS), k);
+    bump(s, SimTotal.mapFailures, 1);
+    queueReplaceFirst(s, now + pAt(s, SimParam.retryNs), k);
     return;
   }
   setCpuFreeAt(s, c, now);
@@ -149,11 +149,11 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   store<u32>(sp, n, 16);
   let mapNs = now - t;
   histAdd(s, H.MAP, mapNs);
-  bump(s, T.MAP_NS, mapNs);
-  bump(s, T.MAPS, <f64>n);
+  bump(s, SimTotal.mapNs, mapNs);
+  bump(s, SimTotal.maps, <f64>n);
   // The device: the transfer (behind the job's earlier ones when serial), then its latency.
-  let xfer = bytes * pAt(s, P.NS_PER_BYTE);
-  let lat = pAt(s, P.DEV_BASE_NS) * (1 + pAt(s, P.JITTER) * (uniform(s) - 0.5));
+  let xfer = bytes * pAt(s, SimParam.nsPerByte);
+  let lat = pAt(s, SimParam.deviceBaseNs) * (1 + pAt(s, SimParam.deviceJitter) * (uniform(s) - 0.5));
   let done: f64;
   if (s.serial != 0) {
     let free = load<f64>(jp, 16);
@@ -170,7 +170,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let c = load<u32>(cpuPtr(s, load<u32>(jobPtr(s, j))), 12);  // the interrupt CPU of the job's CPU
-  let now = startOn(s, c, t) + pAt(s, P.COMPLETE_NS);
+  let now = startOn(s, c, t) + pAt(s, SimParam.completeNs);
   let n = load<u32>(sp, 16);
   let segs = segPtr(s, k);
   let strict = s.strict != 0;
@@ -178,13 +178,13 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     let pfn = load<u64>(segs + (<usize>i << 4));
     let pages = load<u64>(segs + (<usize>i << 4), 8);
     if (strict) {
-      now += pAt(s, P.IOTLB_NS);
-      bump(s, T.STRICT_INVALIDATIONS, 1);
+      now += pAt(s, SimParam.iotlbFlushNs);
+      bump(s, SimTotal.strictInvalidations, 1);
       let o = orderOf(pages);
       snapTree(d);
       if (o < ORDERS) snapDepot(s, d, o);
       unmapIova(fq, c, pfn, pages, true, now / 1e6);
-      now += pAt(s, P.MAG_NS);
+      now += pAt(s, SimParam.magazineNs);
       if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
       now = chargeTree(s, d, c, now, 0);
       continue;
@@ -201,7 +201,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     }
     let bits = unmapIova(fq, c, pfn, pages, false, held / 1e6);
     let freed = frees ? ring.freed - freed0 : 0;
-    held += pAt(s, P.FQ_ENTRY_NS) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, P.IOTLB_NS);
+    held += pAt(s, SimParam.fqEntryNs) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, SimParam.iotlbFlushNs);
     held = chargeRingFree(s, d, c, held, freed);
     release(s, L.FQ + c, held);
     now = held;
@@ -211,8 +211,8 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     }
   }
   setCpuFreeAt(s, c, now);
-  if (t < pAt(s, P.DURATION_NS)) bump(s, T.IOS, 1);
-  else bump(s, T.DRAINED_IOS, 1);
+  if (t < pAt(s, SimParam.durationNs)) bump(s, SimTotal.ios, 1);
+  else bump(s, SimTotal.drainedIos, 1);
   histAdd(s, H.UNMAP, now - t);
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
@@ -226,7 +226,7 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   s.timerOn = 0;
   let now = startOn(s, tc, s.timerAt);
   if (!timerExpire(fq, tc, fq.timerDueMs)) return;
-  now += pAt(s, P.IOTLB_NS);
+  now += pAt(s, SimParam.iotlbFlushNs);
   for (let q: u32 = 0; q < s.cpus; q++) {
     if (fqDepth(fq, q) == 0) continue;
     let held = acquire(s, L.FQ + q, tc, now);
@@ -247,7 +247,7 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
  */
 function tick(s: Sim, d: Domain, at: f64): void {
   let ms = <u64>(at / 1e6);
-  let reclaimMs = <u64>pAt(s, P.RECLAIM_MS);
+  let reclaimMs = <u64>pAt(s, SimParam.reclaimMs);
   let kworker = s.cpus;
   snapTree(d);
   snapDepots(s, d);
@@ -274,8 +274,8 @@ function tick(s: Sim, d: Domain, at: f64): void {
 
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
-  let duration = pAt(s, P.DURATION_NS);
-  let tickNs = pAt(s, P.TICK_NS);
+  let duration = pAt(s, SimParam.durationNs);
+  let tickNs = pAt(s, SimParam.tickNs);
   for (let n: u32 = 0; n < BATCH; n++) {
     let k = queueFirst(s);
     if (k == NO_EVENT && s.timerOn == 0) {

@@ -5,21 +5,15 @@ import type { IovaDomain } from "../domain/iova-domain.js";
 import type { LatencyStats } from "../load/latency.js";
 import type { IovaExports } from "../wasm/exports.js";
 import { LatencyHistogram } from "../load/latency.js";
+import { CODE_SETS, codes, type Codes } from "../wasm/codes.js";
 
-/** assembly/sim/layout.ts's P: the f64 parameters, in index order. */
-export const SIM_PARAMS = [
-  "segBytes", "dmaLimitPfn", "durationNs", "tickNs", "reclaimMs", "migrateNs", "submitNs", "completeNs", "magazineNs",
-  "treeAllocNs", "walkNodeNs", "treeFreeNs", "fastFailNs", "lockNs", "lockHandoffNs", "lockHandoffRemoteNs", "depotNs",
-  "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs",
-] as const;
-export type SimParam = (typeof SIM_PARAMS)[number];
+type Member<S extends "SimParam" | "SimTotal"> = Exclude<(typeof CODE_SETS)[S][number], "COUNT">;
+/** The simulator's f64 parameters (SimParam of assembly/sim/layout.ts); their indexes come from the module. */
+export const SIM_PARAMS = CODE_SETS.SimParam.filter((n): n is Member<"SimParam"> => n !== "COUNT");
+export type SimParam = Member<"SimParam">;
 
-/** assembly/sim/layout.ts's T: the totals (and each interval's copy), in index order. */
-export const SIM_TOTALS = [
-  "ios", "drainedIos", "maps", "mapFailures", "migrations", "fastFails", "failedWalks", "failedWalkNodes", "fallbacks64",
-  "strictInvalidations", "mapNs", "depotLooks",
-] as const;
-export type SimTotal = (typeof SIM_TOTALS)[number];
+/** The simulator's totals (SimTotal); their indexes come from the module. */
+export type SimTotal = Member<"SimTotal">;
 
 export interface SimGeometry {
   cpus: number;
@@ -60,7 +54,13 @@ export class WasmSim {
   private readonly ex: IovaExports;
   private readonly f64: Float64Array;
   private readonly u32: Uint32Array;
+  private readonly pOff: number;
   private readonly tOff: number;
+  /** The module's numbers for the Sim's code sets (src/wasm/codes.ts). */
+  private readonly at: Codes["SimAt"];
+  private readonly paramIndex: Codes["SimParam"];
+  private readonly totalIndex: Codes["SimTotal"];
+  private readonly lockStat: Codes["SimLockStat"];
   readonly locks: number;
 
   constructor(readonly domain: IovaDomain, readonly g: SimGeometry, t: SimTables) {
@@ -70,31 +70,34 @@ export class WasmSim {
     if (domain.hostBytes < simBytesFor(ex, g)) throw new Error("iova sim: the domain's hostBytes are too few for its Sim");
     const a = this.addr;
     ex.simLayout(a, g.cpus, g.jobs, g.iodepth, g.segsMax, bsEntries(g), g.reserved.length);
-    if (ex.simOffset(a, 8) !== SIM_PARAMS.length || ex.simOffset(a, 9) !== SIM_TOTALS.length) {
-      throw new Error("iova sim: the module's parameter or total tables differ from src/sim/wasm-sim.ts");
-    }
+    const c = codes();
+    this.at = c.SimAt;
+    this.paramIndex = c.SimParam;
+    this.totalIndex = c.SimTotal;
+    this.lockStat = c.SimLockStat;
+    const at = this.at;
     this.f64 = new Float64Array(domain.memory.buffer);
     this.u32 = new Uint32Array(domain.memory.buffer);
-    const pOff = (a + ex.simOffset(a, 0)) / 8;
-    SIM_PARAMS.forEach((name, i) => { this.f64[pOff + i] = t.params[name]; });
-    this.tOff = (a + ex.simOffset(a, 1)) / 8;
-    const cpuOff = a + ex.simOffset(a, 2);
-    const cpuBytes = ex.simOffset(a, 6);
+    this.pOff = (a + ex.simOffset(a, at.params)) / 8;
+    for (const name of SIM_PARAMS) this.f64[this.pOff + this.paramIndex[name]] = t.params[name];
+    this.tOff = (a + ex.simOffset(a, at.totals)) / 8;
+    const cpuOff = a + ex.simOffset(a, at.cpuTable);
+    const cpuBytes = ex.simOffset(a, at.cpuBytes);
     for (let c = 0; c < g.cpus; c++) {
       this.u32[(cpuOff + c * cpuBytes + 8) / 4] = t.socketOf[c]!;
       this.u32[(cpuOff + c * cpuBytes + 12) / 4] = t.irqCpuOf[c]!;
     }
-    const jobOff = a + ex.simOffset(a, 3);
-    const jobBytes = ex.simOffset(a, 7);
+    const jobOff = a + ex.simOffset(a, at.jobTable);
+    const jobBytes = ex.simOffset(a, at.jobBytes);
     for (let j = 0; j < g.jobs; j++) this.u32[(jobOff + j * jobBytes) / 4] = t.jobCpu[j]!;
     if (g.bs.kind === 2) {
-      const bsOff = (a + ex.simOffset(a, 4)) / 8;
+      const bsOff = (a + ex.simOffset(a, at.blockSizes)) / 8;
       g.bs.entries.forEach((e, i) => { this.f64[bsOff + 2 * i] = e.bytes; this.f64[bsOff + 2 * i + 1] = e.cum; });
     }
-    const resOff = a + ex.simOffset(a, 5);
+    const resOff = a + ex.simOffset(a, at.reserved);
     const u64 = new BigUint64Array(domain.memory.buffer);
     g.reserved.forEach((r, i) => { u64[resOff / 8 + 2 * i] = BigInt(r.lo); u64[resOff / 8 + 2 * i + 1] = BigInt(r.hi); });
-    this.locks = ex.simOffset(a, 10);
+    this.locks = ex.simOffset(a, at.locks);
     const bs = g.bs;
     ex.simStart(a, domain.base, domain.fqBase, t.strict ? 1 : 0, t.pci ? 1 : 0, t.serialTransfers ? 1 : 0, bs.kind,
       bs.kind === 0 ? bs.bytes : 0, bs.kind === 1 ? bs.min : 0, bs.kind === 1 ? bs.steps : 0, t.seed);
@@ -102,7 +105,7 @@ export class WasmSim {
 
   /** Submission stops at tNs (instead of the configured duration): the run drains from there. */
   endSubmissionAt(tNs: number): void {
-    this.f64[(this.addr + this.ex.simOffset(this.addr, 0)) / 8 + SIM_PARAMS.indexOf("durationNs")] = tNs;
+    this.f64[this.pOff + this.paramIndex.durationNs] = tNs;
   }
 
   /** Runs every event before untilNs; false once the run is over. */
@@ -111,12 +114,12 @@ export class WasmSim {
   }
 
   total(name: SimTotal): number {
-    return this.f64[this.tOff + SIM_TOTALS.indexOf(name)]!;
+    return this.f64[this.tOff + this.totalIndex[name]]!;
   }
 
   /** This interval's count of a total. */
   interval(name: SimTotal): number {
-    return this.f64[this.tOff + SIM_TOTALS.length + SIM_TOTALS.indexOf(name)]!;
+    return this.f64[this.tOff + this.totalIndex.COUNT + this.totalIndex[name]]!;
   }
 
   /** Starts the next interval's counts. */
@@ -135,11 +138,12 @@ export class WasmSim {
   } {
     const ex = this.ex;
     const a = this.addr;
+    const k = this.lockStat;
     return {
-      held: ex.simLockStat(a, i, 0), wait: ex.simLockStat(a, i, 1), iHeld: ex.simLockStat(a, i, 2), iWait: ex.simLockStat(a, i, 3),
-      acquisitions: ex.simLockStat(a, i, 4), handoffs: ex.simLockStat(a, i, 5),
-      maxHeld: ex.simLockStat(a, i, 6), kworkerHolds: ex.simLockStat(a, i, 7), kworkerHeld: ex.simLockStat(a, i, 8),
-      kworkerMaxHeld: ex.simLockStat(a, i, 9),
+      held: ex.simLockStat(a, i, k.held), wait: ex.simLockStat(a, i, k.wait), iHeld: ex.simLockStat(a, i, k.iHeld),
+      iWait: ex.simLockStat(a, i, k.iWait), acquisitions: ex.simLockStat(a, i, k.acquisitions), handoffs: ex.simLockStat(a, i, k.handoffs),
+      maxHeld: ex.simLockStat(a, i, k.maxHeld), kworkerHolds: ex.simLockStat(a, i, k.kworkerHolds),
+      kworkerHeld: ex.simLockStat(a, i, k.kworkerHeld), kworkerMaxHeld: ex.simLockStat(a, i, k.kworkerMaxHeld),
     };
   }
 
@@ -161,8 +165,8 @@ export class WasmSim {
   /** Histogram h (0 map, 1 unmap, 2 clat) as fio-style statistics. */
   latency(h: 0 | 1 | 2): LatencyStats {
     const p = this.ex.simHist(this.addr, h) / 8;
-    const head = this.ex.simOffset(this.addr, 11);
-    const buckets = this.ex.simOffset(this.addr, 12);
+    const head = this.ex.simOffset(this.addr, this.at.histHead);
+    const buckets = this.ex.simOffset(this.addr, this.at.histBuckets);
     const f = this.f64;
     return LatencyHistogram.fromSums(f.subarray(p + head, p + head + buckets), f[p]!, f[p + 1]!, f[p + 2]!, f[p + 3]!, f[p + 4]!).stats();
   }

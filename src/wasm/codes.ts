@@ -72,6 +72,19 @@ export const CODE_SETS = {
   LayoutField: ["cpus", "magSize", "magStride", "offSlab", "offCpuCaches", "offDepots", "treeLock", "cpuCacheLoaded",
     "cpuCachePrev", "depotHead", "depotSize", "magNext", "magHeader", "cacheLine", "magSizeField",
     "cellBytes", "groupBytes", "usableCells", "destroyed", "poisoned"],
+  /** The simulator's f64 parameters (assembly/sim/layout.ts), by index into its P array. */
+  SimParam: ["segBytes", "dmaLimitPfn", "durationNs", "tickNs", "reclaimMs", "migrateNs", "submitNs", "completeNs", "magazineNs",
+    "treeAllocNs", "walkNodeNs", "treeFreeNs", "fastFailNs", "lockNs", "lockHandoffNs", "lockHandoffRemoteNs", "depotNs",
+    "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs", "COUNT"],
+  /** The simulator's totals (and each interval's copy, SimTotal.COUNT further on). */
+  SimTotal: ["ios", "drainedIos", "maps", "mapFailures", "migrations", "fastFails", "failedWalks", "failedWalkNodes", "fallbacks64",
+    "strictInvalidations", "mapNs", "depotLooks", "COUNT"],
+  /** simOffset() selectors (assembly/api/sim.ts). */
+  SimAt: ["params", "totals", "cpuTable", "jobTable", "blockSizes", "reserved", "cpuBytes", "jobBytes", "locks", "histHead",
+    "histBuckets"],
+  /** simLockStat() selectors. */
+  SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
+    "kworkerMaxHeld"],
 } as const;
 
 /** The constants the core exports as plain globals. */
