@@ -73,8 +73,18 @@ describe("iova aging: SIGINT", () => {
       err += b.toString();
     });
     child.stdout.resume();
-    // Interrupt once the first policy has run a while (its first progress line or a second).
-    await new Promise((r) => setTimeout(r, 2500));
+    // Interrupt while the first policy runs: at its first progress line, not after a fixed time (on an
+    // idle machine the simulator finishes a 5 s --quick policy in under 2 s, and a timed SIGINT can land
+    // in the second one).
+    await new Promise<void>((r, reject) => {
+      const seen = (): void => {
+        if (!/\[1\/2\] linux-6\.4 +\d+%/.test(err)) return;
+        child.stderr.off("data", seen);
+        r();
+      };
+      child.stderr.on("data", seen);
+      child.on("exit", () => reject(new Error(`iova aging exited before its first progress line: ${err}`)));
+    });
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
     expect(code).toBe(130);
