@@ -8,8 +8,8 @@
 // │ geometry, region offsets, P (f64 parameters), totals, interval counts │
 // ├═ per CPU: busy-until f64, socket u32, interrupt CPU u32, jobs u32      │
 // ├═ per job: CPU u32, next migration f64, device free-at f64             │
-// ├═ per slot: job u32, phase u32, submitted-at f64, segments u32,        │
-// │            segments (pfn u64, pages u64) x segsMax                    │
+// ├═ per slot: job u32, phase u32, submitted-at f64, segments u32, I/Os   │
+// │            u32, segments (pfn u64, pages u64) x segsMax               │
 // ├═ event queue: the calendar of queue.ts (a time and a link per slot)   │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
@@ -47,6 +47,8 @@ export enum SimParam {
   deviceJitter,
   fqEntryNs,
   retryNs,
+  /** Merged requests (bsKind 3): ln of the chance that one more I/O joins a request. */
+  mergeLogP,
   COUNT,
 }
 
@@ -124,6 +126,9 @@ export namespace H {
 @inline export const PH_SUBMIT: u32 = 0;
 // @ts-ignore: decorator
 @inline export const PH_COMPLETE: u32 = 1;
+/** A merged request (bsKind 3) whose reads are submitted: it maps at this event. */
+// @ts-ignore: decorator
+@inline export const PH_MAP: u32 = 2;
 
 @unmanaged export class Sim {
   domain: u32;
@@ -136,7 +141,7 @@ export namespace H {
   strict: u32;
   pci: u32;
   serial: u32;       // a job's device moves one transfer at a time
-  bsKind: u32;       // 0 fixed, 1 range, 2 table
+  bsKind: u32;       // 0 fixed, 1 range, 2 table, 3 merged requests (bsFixed a unit, bsSteps the most units)
   bsEntries: u32;
   nReserved: u32;
   queued: u32;       // events in the queue
@@ -168,7 +173,7 @@ export namespace H {
 // Per-job record: CPU u32, pad, next migration f64, device free-at f64.
 // @ts-ignore: decorator
 @inline export const JOB_BYTES: u32 = 24;
-// Per-slot record: job u32, phase u32, submitted-at f64, segments u32, pad.
+// Per-slot record: job u32, phase u32, submitted-at f64, segments u32, I/Os it stands for u32.
 // @ts-ignore: decorator
 @inline export const SLOT_BYTES: u32 = 24;
 // @ts-ignore: decorator

@@ -3,7 +3,9 @@
 //
 // Each I/O slot cycles through two events:
 //   SUBMIT   on its job's CPU: draw a block size, map it (dma-iommu in the
-//            core, per segment), hand it to the device;
+//            core, per segment), hand it to the device (a merged request,
+//            bsKind 3: its reads' submissions, then a MAP event that maps
+//            and hands it over);
 //   COMPLETE on the interrupt CPU of the job's CPU: unmap it (strict: the
 //            invalidation and free_iova_fast; else queue_iova), then the job
 //            submits the slot again when that is done.
@@ -20,7 +22,7 @@ import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFr
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
 import {
-  Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
+  Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
 import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
@@ -29,9 +31,18 @@ import {
   startOn, setCpuFreeAt, acquire, release, snapTree, chargeTree, snapDepot, snapDepots, chargeDepot, chargeDepots,
 } from "./clock";
 
-/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
+/**
+ * One block size, as fio draws it: fixed, a multiple of the minimum (range),
+ * or from the table (split); or a merged request (kind 3): 1 + a geometric
+ * number of further I/Os of bsFixed bytes, each joining with chance p
+ * (P[more than n] = p^n), at most bsSteps of them.
+ */
 function drawBytes(s: Sim): f64 {
   if (s.bsKind == 0) return s.bsFixed;
+  if (s.bsKind == 3) {
+    let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
+    return s.bsFixed * (k < s.bsSteps ? k : s.bsSteps);
+  }
   if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(s) * s.bsSteps));
   let u = uniform(s);
   let n = s.bsEntries;
@@ -93,8 +104,46 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   let jp = jobPtr(s, j);
   if (t >= load<f64>(jp, 8)) migrate(s, j, t);
   let c = load<u32>(jp);
-  let now = startOn(s, c, t) + pAt(s, SimParam.submitNs);
   let bytes = drawBytes(s);
+  if (s.bsKind == 3) {
+    // A merged request: its reads are submitted one by one (submitNs each) and
+    // it maps once the last has joined, at an event of its own, so that its map
+    // takes the locks in time order with the other CPUs'.
+    let ios = <u32>(bytes / s.bsFixed);
+    let at = startOn(s, c, t) + pAt(s, SimParam.submitNs) * <f64>ios;
+    setCpuFreeAt(s, c, at);
+    store<u32>(sp, PH_MAP, 4);
+    store<f64>(sp, t, 8);
+    store<u32>(sp, ios, 20);
+    queueReplaceFirst(s, at, k);
+    return;
+  }
+  store<f64>(sp, t, 8);
+  store<u32>(sp, 1, 20);
+  mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
+}
+
+/**
+ * The map of a merged request whose reads were submitted (PH_MAP), on its
+ * job's CPU at t. It follows its last read at once: work another slot put on
+ * the CPU after t (its own reads, booked while these waited) moves later by
+ * the map's time instead of delaying the map.
+ */
+function mapRequest(s: Sim, d: Domain, k: u32, t: f64): void {
+  let sp = slotPtr(s, k);
+  let c = load<u32>(jobPtr(s, load<u32>(sp)));
+  let booked = load<f64>(cpuPtr(s, c));
+  mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
+  if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
+}
+
+/**
+ * dma-iommu's map of one request of `bytes` on CPU c from `now` (the event at
+ * t), then the device. A map that finds no space unwinds and retries later.
+ */
+function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): void {
+  let sp = slotPtr(s, k);
+  let jp = jobPtr(s, load<u32>(sp));
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
@@ -140,12 +189,12 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
     setCpuFreeAt(s, c, now);
     bump(s, SimTotal.mapFailures, 1);
+    // A merged request retries its map (its reads stay submitted); a lone I/O is submitted again.
     queueReplaceFirst(s, now + pAt(s, SimParam.retryNs), k);
     return;
   }
   setCpuFreeAt(s, c, now);
   store<u32>(sp, PH_COMPLETE, 4);
-  store<f64>(sp, t, 8);
   store<u32>(sp, n, 16);
   let mapNs = now - t;
   histAdd(s, H.MAP, mapNs);
@@ -211,8 +260,9 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     }
   }
   setCpuFreeAt(s, c, now);
-  if (t < pAt(s, SimParam.durationNs)) bump(s, SimTotal.ios, 1);
-  else bump(s, SimTotal.drainedIos, 1);
+  let ios = <f64>load<u32>(sp, 20);
+  if (t < pAt(s, SimParam.durationNs)) bump(s, SimTotal.ios, ios);
+  else bump(s, SimTotal.drainedIos, ios);
   histAdd(s, H.UNMAP, now - t);
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
@@ -294,12 +344,15 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       timer(s, d, fq);
       continue;
     }
-    if (load<u32>(slotPtr(s, k), 4) == PH_SUBMIT) {
+    let phase = load<u32>(slotPtr(s, k), 4);
+    if (phase == PH_SUBMIT) {
       if (t >= duration) {
         queuePopFirst(s);  // submission has stopped: the slot goes idle
         continue;
       }
       submit(s, d, k, t);
+    } else if (phase == PH_MAP) {
+      mapRequest(s, d, k, t);
     } else {
       complete(s, d, fq, k, t);
     }

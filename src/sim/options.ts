@@ -6,6 +6,7 @@ import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 import { MAX_RANGES } from "../domain/iova-domain.js";
 import { loadSlabs } from "../load/slabs.js";
 import { POLICY_ERA, eraArg, type KernelEra } from "../domain/era.js";
+import type { RequestMerge } from "../load/merge.js";
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
 export type CompletionMode = "same" | "other" | "single";
@@ -38,6 +39,13 @@ export interface SimOptions {
   iodepth?: number;
   /** fio-style block size: "4k", "4k-64k" or "4k/90:256k/10". Default "4k". */
   bs?: string | BlockSize;
+  /**
+   * Merged requests (src/load/merge.ts): each request, one map and one IOVA,
+   * is 1 + a geometric number of further I/Os of the fixed `bs`, each joining
+   * with chance p, at most maxIos; IOPS count the I/Os. Default none: each
+   * I/O its own request.
+   */
+  merge?: RequestMerge | null;
   /** IOMMU page size in bytes. Default 4096. */
   granule?: number;
   /** Largest DMA segment in bytes: an I/O maps as ceil(bytes / maxSegment) IOVAs. Default 1 MiB. */
@@ -104,6 +112,8 @@ export interface SimConfig {
   iodepth: number;
   bs: BlockSize;
   bsText: string;
+  /** Merged requests of the fixed bs, or null (each I/O its own request). */
+  merge: RequestMerge | null;
   granule: number;
   maxSegment: number;
   dma32First: boolean;
@@ -173,6 +183,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     iodepth,
     bs,
     bsText: formatBlockSize(bs),
+    merge: mergeArg(o.merge, bs),
     granule,
     maxSegment,
     dma32First: bool("dma32First", o.dma32First ?? true),
@@ -198,10 +209,10 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     maxMagazines: 0,
   };
   if (cpus % cfg.sockets !== 0) throw new RangeError(`sockets must divide cpus (${cpus}), got ${cfg.sockets}`);
-  const segsPerIo = Math.ceil(largestBlockBytes(bs) / maxSegment);
+  const segsPerIo = Math.ceil(largestRequestBytes(cfg) / maxSegment);
   // Every IOVA in flight needs a node of the slab: past its bound the run could not start (or its arrays not be made).
   if (jobs * iodepth * segsPerIo > MAX_RANGES) {
-    throw new RangeError(`bs: the largest block (${largestBlockBytes(bs)} bytes) maps as ${segsPerIo} segments of ${maxSegment} bytes; ` +
+    throw new RangeError(`bs: the largest block (${largestRequestBytes(cfg)} bytes) maps as ${segsPerIo} segments of ${maxSegment} bytes; ` +
       `${jobs} jobs x iodepth ${iodepth} would keep ${jobs * iodepth * segsPerIo} IOVAs in flight, more than a domain holds (${MAX_RANGES})`);
   }
   if (o.maxMagazines !== undefined) int("maxMagazines", o.maxMagazines, 0, 1 << 22);
@@ -209,6 +220,21 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   cfg.maxMagazines = slabs.maxMagazines;
   cfg.maxRanges = int("maxRanges", o.maxRanges ?? slabs.maxRanges, 16, MAX_RANGES);
   return cfg;
+}
+
+/** The largest request a run maps: the largest block, or a merged request of maxIos blocks. */
+export function largestRequestBytes(c: Pick<SimConfig, "bs" | "merge">): number {
+  return largestBlockBytes(c.bs) * (c.merge ? c.merge.maxIos : 1);
+}
+
+function mergeArg(v: unknown, bs: BlockSize): RequestMerge | null {
+  if (v === undefined || v === null) return null;
+  const m = v as Partial<RequestMerge> | null;
+  const p = num("merge.p", m?.p, 0, 1);
+  if (p === 1) throw new RangeError("merge.p must be below 1 (a request must end), got 1");
+  const maxIos = int("merge.maxIos", m?.maxIos, 1, 65536);
+  if (bs.kind !== "fixed") throw new RangeError(`merge needs a fixed bs (requests of whole I/Os), got ${formatBlockSize(bs)}`);
+  return { p, maxIos };
 }
 
 function cpuList(name: string, v: unknown, length: number, cpus: number): number[] | undefined {

@@ -4,8 +4,9 @@
 import { IovaDomain } from "../domain/iova-domain.js";
 import { DmaPath } from "../domain/dma.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
-import { largestBlockBytes, rangeSteps, type BlockSize } from "../load/block-size.js";
-import type { SimConfig } from "./options.js";
+import { rangeSteps, type BlockSize } from "../load/block-size.js";
+import type { RequestMerge } from "../load/merge.js";
+import { largestRequestBytes, type SimConfig } from "./options.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
 
 /** Retry delay of an I/O that found no IOVA space. */
@@ -20,7 +21,8 @@ export interface SimRun {
   reservedBelow32: number;
 }
 
-function bsGeometry(bs: BlockSize): SimGeometry["bs"] {
+function bsGeometry(bs: BlockSize, merge: RequestMerge | null): SimGeometry["bs"] {
+  if (merge && merge.p > 0 && merge.maxIos > 1 && bs.kind === "fixed") return { kind: 3, bytes: bs.bytes, maxIos: merge.maxIos };
   switch (bs.kind) {
     case "fixed": return { kind: 0, bytes: bs.bytes };
     case "range": return { kind: 1, min: bs.min, steps: rangeSteps(bs.min, bs.max) };
@@ -40,8 +42,8 @@ export function setUpRun(cfg: SimConfig): SimRun {
   const shift = Math.log2(cfg.granule);
   const reserved = cfg.pciWindows.map((w) => ({ lo: Math.floor(w.start / cfg.granule), hi: Math.floor(w.end / cfg.granule) }));
   const g: SimGeometry = {
-    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(largestBlockBytes(cfg.bs) / cfg.maxSegment),
-    bs: bsGeometry(cfg.bs), reserved,
+    cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(largestRequestBytes(cfg) / cfg.maxSegment),
+    bs: bsGeometry(cfg.bs, cfg.merge), reserved,
   };
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
@@ -64,6 +66,7 @@ export function setUpRun(cfg: SimConfig): SimRun {
     lockHandoffNs: c.lockHandoffNs, lockHandoffRemoteNs: c.lockHandoffRemoteNs, depotNs: c.depotNs,
     iotlbFlushNs: c.iotlbFlushNs, deviceBaseNs: c.deviceBaseNs, nsPerByte: 1e9 / c.deviceBytesPerSec,
     deviceJitter: c.deviceJitter, fqEntryNs: c.fqEntryNs, retryNs: RETRY_NS,
+    mergeLogP: g.bs.kind === 3 ? Math.log(cfg.merge!.p) : 0,
   };
   if (SIM_PARAMS.some((p) => !Number.isFinite(params[p]))) throw new RangeError("iova sim: a parameter is not finite");
   const perSocket = C / cfg.sockets;

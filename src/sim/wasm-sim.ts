@@ -20,8 +20,13 @@ export interface SimGeometry {
   jobs: number;
   iodepth: number;
   segsMax: number;
-  /** Block sizes: fixed, a range (min x 1..steps), or a table of (bytes, cumulative probability). */
-  bs: { kind: 0; bytes: number } | { kind: 1; min: number; steps: number } | { kind: 2; entries: Array<{ bytes: number; cum: number }> };
+  /**
+   * Block sizes: fixed, a range (min x 1..steps), a table of (bytes,
+   * cumulative probability), or merged requests of up to maxIos I/Os of
+   * `bytes` (the chance that one more joins is P's mergeLogP).
+   */
+  bs: { kind: 0; bytes: number } | { kind: 1; min: number; steps: number } | { kind: 2; entries: Array<{ bytes: number; cum: number }> } |
+    { kind: 3; bytes: number; maxIos: number };
   /** Reserved pfn ranges (inclusive), to leave out of the 32-bit window's figures. */
   reserved: Array<{ lo: number; hi: number }>;
 }
@@ -100,7 +105,7 @@ export class WasmSim {
     this.locks = ex.simOffset(a, at.locks);
     const bs = g.bs;
     ex.simStart(a, domain.base, domain.fqBase, t.strict ? 1 : 0, t.pci ? 1 : 0, t.serialTransfers ? 1 : 0, bs.kind,
-      bs.kind === 0 ? bs.bytes : 0, bs.kind === 1 ? bs.min : 0, bs.kind === 1 ? bs.steps : 0, t.seed);
+      bs.kind === 0 || bs.kind === 3 ? bs.bytes : 0, bs.kind === 1 ? bs.min : 0, bs.kind === 1 ? bs.steps : bs.kind === 3 ? bs.maxIos : 0, t.seed);
   }
 
   /** Submission stops at tNs (instead of the configured duration): the run drains from there. */

@@ -26,7 +26,7 @@ export const ABLATIONS: readonly Ablation[] = [
   { name: "strict", change: "no flush queue: strict unmap", options: { strict: true } },
   { name: "no dma32", change: "no 32-bit-first try: 64-bit space only", options: { dma32First: false } },
   { name: "same-CPU completion", change: "completions on the submitting CPU", options: { completion: "same" } },
-  { name: "no too-big", change: "no sizes above the cached orders (all 4 KiB)", options: { bs: "4k" } },
+  { name: "no too-big", change: "requests of at most 32 reads (128 KiB, the largest cached size): nothing above the cached orders", options: { mergeMaxIos: 32 } },
   // Only where the engine models lock hand-offs.
   ...("lockHandoffNs" in DEFAULT_COSTS
     ? [{ name: "no hand-off cost", change: "lock hand-offs free (same and other socket)", options: { costs: { lockHandoffNs: 0, lockHandoffRemoteNs: 0 } as StudyOptions["costs"] } }]

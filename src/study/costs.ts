@@ -17,9 +17,9 @@ const A = "anchors.md";
 
 export const THREAD_COST_ROWS: readonly CostRow[] = [
   { field: "submitNs", ns: 7_400, guess: false,
-    source: "the thread's CPU-bound rate: 12 jobs at 1616K IOPS is 7.43 us of a job's CPU per I/O (fio, libaio, block, SCSI, hisi_sas delivery); the map work the model adds on top is a few tens of ns" },
+    source: "per fio I/O (a 4 KiB read), charged once for each read a request holds: the thread's CPU-bound rate, 12 jobs at 1616K IOPS, is 7.43 us of a job's CPU per read (fio, io_submit and io_getevents, the bio, its share of the request, SCSI and hisi_sas delivery); the map the model charges per request on top is tens of ns" },
   { field: "completeNs", ns: 2_000, guess: true,
-    source: "not measured: the interrupt thread, SCSI/block completion and the aio event on the completion CPU, without the unmap" },
+    source: "per request, not measured: the interrupt thread, SCSI/block completion and the aio events of its reads on the completion CPU, without the unmap" },
   { field: "magazineNs", ns: 12, guess: false,
     source: `${A}: alloc_iova_fast + free_iova_fast freed on the other core, v5.10: 15.2/14.9 ns a pair (7.5 each), plus the irq save/restore the stand-in lock leaves out (pushf+popf 4.9 ns)` },
   { field: "treeAllocNs", ns: 800, guess: false,

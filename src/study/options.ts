@@ -10,7 +10,9 @@ import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 import { threadCosts } from "./costs.js";
-import { THREAD_HZ, threadLayout } from "./thread.js";
+import { THREAD_HZ, THREAD_MERGE, threadLayout, threadMerge } from "./thread.js";
+import { meanIosPerRequest, type RequestMerge } from "../load/merge.js";
+import { blockSizeArg } from "../load/block-size.js";
 
 /**
  * The default load: the thread's machine and test (src/study/thread.ts gives
@@ -38,8 +40,17 @@ export interface StudyOptions {
   seed?: number;
   cpus?: number;
   jobs?: number;
+  /** fio I/Os in flight per job (with merging: requests of them, iodepth / mean reads per request, rounded). */
   iodepth?: number;
   bs?: string;
+  /**
+   * The block layer's merging of sequential reads into requests (thread.ts
+   * THREAD_MERGE). Default true; false maps each I/O as its own request.
+   * Only a fixed bs merges.
+   */
+  merge?: boolean;
+  /** The most reads one request holds (default THREAD_MERGE.maxIos, 124). */
+  mergeMaxIos?: number;
   completion?: CompletionMode;
   strict?: boolean;
   migrateMs?: number;
@@ -84,6 +95,18 @@ export interface StudyPlan {
   timeScale: number;
 }
 
+/** The study's merged requests: the thread's, unless turned off or the block size is not fixed. */
+function requestMerge(o: StudyOptions, bs: string): RequestMerge | null {
+  if (o.merge === false) return null;
+  if (blockSizeArg(bs).kind !== "fixed") {
+    if (o.merge === true) throw new RangeError(`merge needs a fixed bs (requests of whole I/Os), got ${bs}`);
+    return null;
+  }
+  const cap = o.mergeMaxIos ?? THREAD_MERGE.maxIos;
+  if (!Number.isInteger(cap) || cap < 1 || cap > 65536) throw new RangeError(`mergeMaxIos must be an integer in [1, 65536], got ${String(cap)}`);
+  return cap === 1 ? null : threadMerge(cap);
+}
+
 /**
  * Resolves every policy's simulator options, checking all of them before
  * any run starts (a bad option throws RangeError naming it). The configs go
@@ -99,6 +122,9 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const jobs = o.jobs ?? d.jobs;
   const layout = threadLayout(cpus, jobs);
   const compression = compressionOf(seconds, faithful, o.dma32Pfns);
+  const bs = o.bs ?? d.bs;
+  const merge = requestMerge(o, bs);
+  const iodepth = o.iodepth ?? d.iodepth;
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
     sockets: layout.sockets,
@@ -111,8 +137,9 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     seed: o.seed ?? d.seed,
     cpus,
     jobs,
-    iodepth: o.iodepth ?? d.iodepth,
-    bs: o.bs ?? d.bs,
+    iodepth: merge ? Math.max(1, Math.round(iodepth / meanIosPerRequest(merge))) : iodepth,
+    bs,
+    merge,
     completion: o.completion ?? d.completion,
     strict: o.strict ?? d.strict,
     migrateMs: o.migrateMs ?? d.migrateMs,

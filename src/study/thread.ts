@@ -2,6 +2,7 @@
 // what it measured, and the machine and load it ran. The study's defaults
 // come from here, and docs/aging.md prints the same rows with their sources.
 // Where the thread does not say, the row is marked a guess.
+import { mergeChanceFor, type RequestMerge } from "../load/merge.js";
 
 /** Where each figure comes from. */
 export const SOURCES = {
@@ -15,6 +16,11 @@ export const SOURCES = {
   hisiSas510: "Linux v5.10 drivers/scsi/hisi_sas/hisi_sas_v3_hw.c",
   anchors: "../shared/anchors.md (the kernel's C measured on this machine kind)",
   kconfig: "Linux kernel/Kconfig.hz (HZ_250 is the default choice)",
+  fio: "fio, eta.c check_str_update and HOWTO.rst (https://github.com/axboe/fio): 'R' is \"Running, doing sequential reads\", 'r' random reads",
+  aio: "Linux v5.10 fs/aio.c: io_submit plugs the block layer (blk_start_plug) when it submits more than AIO_PLUG_THRESHOLD (2) iocbs, so sequential bios of one call merge into one request",
+  mapSg: "Linux v5.10 drivers/iommu/dma-iommu.c iommu_dma_map_sg: the segments of a scatterlist are mapped into one contiguous IOVA allocation (one iommu_dma_alloc_iova per request, its length rounded up to a power of two below 32 pages)",
+  scsiLimits: "Linux v5.10 hisi_sas_v3_hw.c sht_v3_hw: .max_sectors = SCSI_DEFAULT_MAX_SECTORS (1024 sectors of 512 B, include/scsi/scsi_host.h), .sg_tablesize = HISI_SAS_SGE_PAGE_CNT (124, hisi_sas.h)",
+  garry2022: "John Garry, [PATCH v3 0/4] DMA mapping changes for SCSI core (Jun 2022), https://lkml.iu.edu/hypermail/linux/kernel/2206.0/10111.html: \"As reported in [0], DMA mappings whose size exceeds the IOMMU IOVA caching limit may see a big performance hit\" ([0] is leizhen's longterm IOVA post); the series caps a SCSI host's max_sectors at that limit",
 } as const;
 
 /**
@@ -42,6 +48,36 @@ export const THREAD_OBSERVED = {
   onset: "hours into the run (the status lines carry no time)",
 } as const;
 
+/**
+ * How the thread's 4 KiB reads reach dma-iommu. fio's jobs read sequentially
+ * ('R'), so the block layer merges a job's consecutive reads into requests
+ * of several pages, and each request is one dma_map_sg: one IOVA. The
+ * thread's print_iova2 line counts those IOVAs: too_big=47036 of
+ * iova_allocs=5000000 were above IOVA_RANGE_CACHE_MAX_SIZE (32 pages), so
+ * 0.94% of requests held more than 32 reads of 4 KiB. No source gives the
+ * rest of the distribution: the study draws 1 + a geometric number of
+ * further reads per request (each joining with the same chance p), with p
+ * set by that one figure, p^32 = 0.94% (a guess constrained by it), capped
+ * at what one request can carry.
+ */
+export const THREAD_MERGE = {
+  /** print_iova2: too_big / iova_allocs. */
+  tooBigShare: 47_036 / 5_000_000,
+  /** The largest cached IOVA: 2^(IOVA_RANGE_CACHE_MAX_SIZE - 1) = 32 pages, 32 reads of 4 KiB. */
+  cachedMaxIos: 32,
+  /**
+   * The most 4 KiB reads one request holds: max_sectors 1024 x 512 B = 128
+   * pages, and sg_tablesize 124 segments (each read its own page of fio's
+   * buffer): 124.
+   */
+  maxIos: Math.min((1024 * 512) / 4096, 124),
+} as const;
+
+/** The thread's merged-request load, with its cap (the study's --no-merge and ablations change the cap). */
+export function threadMerge(maxIos: number = THREAD_MERGE.maxIos): RequestMerge {
+  return { p: mergeChanceFor(THREAD_MERGE.tooBigShare, THREAD_MERGE.cachedMaxIos), maxIos };
+}
+
 /** One row of the thread's system: the parameter, the value the study uses, and where it comes from. */
 export interface ThreadParameter {
   parameter: string;
@@ -63,10 +99,15 @@ export const THREAD_SYSTEM: readonly ThreadParameter[] = [
     source: "not in the thread, which does not say where fio's jobs ran: the scheduler spreads 12 busy threads over 96 idle CPUs" },
   { parameter: "migration", value: "none (jobs stay on their CPU)", guess: true,
     source: "not in the thread: a busy fio thread with iodepth > 1 rarely sleeps, and idle balancing does not move a lone running task; --migrate-ms turns it on" },
-  { parameter: "I/O", value: "4 KiB reads (R in fio's status line; 6314 MB/s / 1616K IOPS = 3.9 KB)", guess: false, source: SOURCES.v1 },
-  { parameter: "I/Os in flight per job", value: "32", guess: true, source: "not in the thread; enough that the CPUs, not the queue depth, set the rate" },
-  { parameter: "sizes above the cached orders", value: "1% of I/Os map 64 pages (256 KiB)", guess: true,
-    source: `${SOURCES.issue}: print_iova2 iova_allocs(=5000000 ... too_big=47036, which John explains as the IOVAs above IOVA_RANGE_CACHE_MAX_SIZE: 47,036 of 5,000,000 allocations = 0.94%, rounded to 1% (fio's bssplit takes whole percents). The size of those IOVAs is not given: 64 pages is our choice (any size over 32 pages is too big to cache)` },
+  { parameter: "I/O", value: "4 KiB sequential reads: IOPS count these (6314 MB/s / 1616K IOPS = 3.9 KB)", guess: false,
+    source: `${SOURCES.v1}: "Jobs: 12 (f=12): [RRRRRRRRRRRR]"; ${SOURCES.fio}` },
+  { parameter: "requests", value: "a job's consecutive reads merged into one request, one IOVA per request (its length rounded up to a power of two below 32 pages)", guess: false,
+    source: `${SOURCES.aio}; ${SOURCES.mapSg}` },
+  { parameter: "reads per request", value: "1 + geometric: each further read joins with p = 0.94%^(1/32) = 0.864 (mean 7.37 reads, 29 KiB); 0.94% above 32 (too big to cache)", guess: true,
+    source: `the share above 32 is the thread's: ${SOURCES.issue}: print_iova2 iova_allocs(=5000000 ... too_big=47036, which John explains as the IOVAs above IOVA_RANGE_CACHE_MAX_SIZE: 47,036 of 5,000,000 IOVA allocations (requests) = 0.94%; ${SOURCES.garry2022}. The shape is our guess: no source gives the sizes of the requests, the geometric is the run length of reads each joining with the same chance` },
+  { parameter: "largest request", value: "124 reads (496 KiB)", guess: false,
+    source: `${SOURCES.scsiLimits}: max_sectors 128 pages, 124 segments of one page` },
+  { parameter: "I/Os in flight per job", value: "32 reads: 4 requests (32 / 7.37, rounded)", guess: true, source: "not in the thread; enough that the CPUs, not the queue depth, set the rate" },
   { parameter: "completion CPUs", value: "16 queues, each serving 6 CPUs; an I/O from CPU c completes on CPU 6 floor(c/6) (--completion replaces this)", guess: true,
     source: `${SOURCES.hisiSas510}: 32 MSI vectors, 16 of them pre-vectors (BASE_VECTORS_V3_HW), so 16 completion queues with managed affinity (PCI_IRQ_AFFINITY) spread over 96 CPUs, one threaded handler (cq_thread_v3_hw) each; which CPU of the 6 takes the interrupt is the GIC's choice, the first is a guess` },
   { parameter: "unmap", value: "non-strict: per-CPU flush queue of 256 entries (holds 255), 10 ms timer", guess: false,
