@@ -42,7 +42,8 @@ describe("aging study (library)", () => {
     }
     expect(study.result.meta.simulatedSeconds).toBe(3);
     expect(study.result.meta.seed).toBe(3);
-    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, strict: false, completion: "other", era: null });
+    // iodepth 8 reads, merged into requests of 7.37 reads on average: 1 request in flight per job.
+    expect(study.result.meta.config).toMatchObject({ cpus: 8, jobs: 4, iodepth: 1, bs: "4k", strict: false, completion: "other", era: null });
     // Each policy on its own kernel's era, recorded per policy and run on it.
     for (const [i, p] of study.result.policies.entries()) {
       expect(p.era).toBe(POLICY_ERA[p.policy as keyof typeof POLICY_ERA]);
@@ -102,7 +103,7 @@ describe("study plan", () => {
     const plan = planStudy({ ...small, policies: ["linux-5.10", "adaptive"] });
     expect(plan.policies).toEqual(["linux-5.10", "adaptive"]);
     expect(plan.configs.map((c) => c.policy)).toEqual(["linux-5.10", "adaptive"]);
-    for (const c of plan.configs) expect(c).toMatchObject({ cpus: 8, jobs: 4, iodepth: 8, seed: 3, durationMs: 3000, migrateMs: 200 });
+    for (const c of plan.configs) expect(c).toMatchObject({ cpus: 8, jobs: 4, iodepth: 1, seed: 3, durationMs: 3000, migrateMs: 200, merge: { maxIos: 124 } });
     expect(() => planStudy({ policies: [] })).toThrow(/no policies/);
     expect(() => planStudy({ cpus: 0 })).toThrow(/cpus/);
   });

@@ -228,7 +228,7 @@ describe("study.html in headless Chromium", { timeout: 120_000 }, () => {
     expect(ds).toHaveLength(expected);
     expect(ds.every((d) => d.length > 0)).toBe(true);
     expect(dom.match(/<figure>/g)).toHaveLength(3 + POLICIES.length);
-    for (const label of ["simulated time", "IOPS", "cached pfns", "ranges in tree", "depot magazines"]) {
+    for (const label of ["simulated time", "IOPS", "cached IOVAs", "ranges in tree", "depot magazines"]) {
       expect(dom).toContain(`>${label}</text>`);
     }
     for (const tick of ["10m", "30m", "1h", "300K", "1.5M"]) expect(dom).toContain(`>${tick}</text>`);

@@ -192,7 +192,7 @@ const STUDY_ROWS: OptionRow[] = [
   { name: 'reclaim-ms', type: 'float', category: 'study', takers: STUDY, lands: 'reclaimIntervalMs', def: String(ADAPTIVE_RECLAIM_MS), min: 1, max: 1e9,
     help: "adaptive's reclaim interval, ms (ADAPTIVE_RECLAIM_MS, docs/adaptive-policy.md)" },
   { name: 'dma32-pfns', type: 'int', category: 'study', takers: STUDY, lands: 'dma32Pfns', min: 1, max: 983_039,
-    defHelp: "the compression's (15,360; --faithful: 983,039)",
+    defHelp: "the compression's (580,608; --faithful: 983,039)",
     help: 'pfns of the 32-bit space left to allocate, the rest reserved (an experiment; src/study/compression.ts)' },
   { name: 'no-dma32', type: 'flag', category: 'study', takers: STUDY, cb: (o) => { o.dma32First = false; },
     help: 'allocate in the 64-bit space only (no 32-bit first try)' },

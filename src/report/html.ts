@@ -138,7 +138,7 @@ function summarySection(r: StudyResult): string {
     `<table class="summary"><thead><tr>${SUMMARY_HEADER.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead>`,
     `<tbody>\n${body}\n</tbody></table>`,
     `<p class="note">iops start/end: mean over the first/last 10% of samples. worst 10s: lowest mean over any 10 simulated seconds. ` +
-      `end vs start, worst vs start: the change from the start. peak cached: pfns in CPU magazines and depots; peak tree: ranges in the rbtree.</p>`,
+      `end vs start, worst vs start: the change from the start. peak cached: IOVAs in CPU magazines and depots (an IOVA of order o is 2^o pages); peak tree: ranges in the rbtree.</p>`,
     `</section>`,
   ].join("\n");
 }
@@ -224,7 +224,7 @@ export function renderHtml(result: StudyResult): string {
     `<section><h2>Throughput</h2>`,
     perPolicy(result, "iops", "IOPS over time", "IOPS", "I/O operations per second in each sampling interval, per policy."),
     `</section><section><h2>Cached IOVA space</h2>`,
-    perPolicy(result, "cachedTotal", "Cached pfns over time", "cached pfns", "Pfns held in all CPU magazines plus depots; steady growth means cached ranges are not returned to the tree."),
+    perPolicy(result, "cachedTotal", "Cached IOVAs over time", "cached IOVAs", "IOVAs held in all CPU magazines plus depots; steady growth means cached ranges are not returned to the tree."),
     `</section><section><h2>Tree size</h2>`,
     perPolicy(result, "treeSize", "rbtree size over time", "ranges in tree", "Ranges in the rbtree: a growing tree makes every uncached allocation slower."),
     `</section>`,

@@ -22,11 +22,11 @@ export interface PolicySeries {
   /** simulated seconds */
   t: number[];
   iops: number[];
-  /** pfns held in all CPU magazines + depots */
+  /** IOVAs (magazine entries, one pfn each) held in all CPU magazines + depots */
   cachedTotal: number[];
-  /** pfns in CPU magazines */
+  /** IOVAs in CPU magazines */
   cpuTotal: number[];
-  /** pfns in depots */
+  /** IOVAs in depots */
   depotTotal: number[];
   /** ranges in the rbtree */
   treeSize: number[];

@@ -79,7 +79,7 @@ export function ablationTable(runs: readonly AblationRun[]): ReportTable {
     header: ["run", "policy", "iops", "end", "worst", "cached", "walk", "lock"],
     rows,
     notes: [
-      "iops: at the start; end, worst: the change from the start (last tenth, worst 10 s); cached: peak pfns; " +
+      "iops: at the start; end, worst: the change from the start (last tenth, worst 10 s); cached: peak IOVAs; " +
         "walk: nodes per tree allocation and lock: tree lock busy, both over the last tenth",
       ...runs.map(({ ablation }) => `${ablation.name}: ${ablation.change}`),
     ],

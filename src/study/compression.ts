@@ -42,16 +42,17 @@ export const THREAD_CACHED_PFNS_MIN = 4096 * (1 + 2 + 4 + 8 + 16) + (4096 - 100)
 
 /**
  * The faithful model's caches on the same machine: the mean pfns cached over
- * the 20 samples of a 600 s run of linux-5.10 (`iova aging --faithful
- * --seconds 600 --policies linux-5.10 --interval-ms 5000`, measured for
- * docs/aging.md: 4,945, flat from 30 s to 600 s).
+ * the 15 cache dumps (every 20 s) of a 300 s run of linux-5.10 (`iova aging
+ * --faithful --seconds 300 --policies linux-5.10 --interval-ms 5000`, seed 1,
+ * measured for docs/aging.md: 187,378 pfns in 16.6K-18.0K IOVAs of all six
+ * orders, each IOVA of order o 2^o pfns; flat from 20 s to 300 s).
  */
-export const MODEL_CACHED_PFNS = 4_945;
+export const MODEL_CACHED_PFNS = 187_378;
 
 /**
  * The compressed 32-bit space: the model's caches take the thread's share of
  * it (MODEL_CACHED_PFNS / (THREAD_CACHED_PFNS_MIN / FAITHFUL_USABLE32) =
- * 15,317 pfns), rounded up to whole MiB: 15,360 pfns, 60 MiB.
+ * 580,386 pfns), rounded up to whole MiB: 580,608 pfns, 2,268 MiB.
  */
 export const COMPRESSED_USABLE32 = Math.ceil((MODEL_CACHED_PFNS * FAITHFUL_USABLE32 / THREAD_CACHED_PFNS_MIN) / 256) * 256;
 
@@ -135,7 +136,7 @@ export function compressionOf(seconds: number, faithful: boolean, dma32Pfns?: nu
         ? "chosen on the command line (--dma32-pfns): an experiment, not the thread's system"
         : `the thread's caches held at least ${formatNumber(THREAD_CACHED_PFNS_MIN)} pfns at its last dump ` +
           `(${(100 * THREAD_CACHED_PFNS_MIN / FAITHFUL_USABLE32).toFixed(1)}% of the space: its depot full in all six orders); ` +
-          `the faithful model's hold ${formatNumber(MODEL_CACHED_PFNS)}, flat from 30 s to 600 s, so the space is cut until ` +
+          `the faithful model's hold ${formatNumber(MODEL_CACHED_PFNS)}, flat from 20 s to 300 s, so the space is cut until ` +
           `they take the same share`,
     });
   }

@@ -53,7 +53,7 @@ export function verdict(result: { policies: Array<PolicyResult & { era?: string 
     const parts = [
       `${p.era ? `(${p.era}) ` : ""}IOPS ${formatNumber(s.iopsStart)} -> ${formatNumber(s.iopsEnd)} (${formatChange(s.iopsEnd, s.iopsStart)}), ` +
         `worst 10 s ${formatNumber(s.worst10s)} (${formatChange(s.worst10s, s.iopsStart)}); `,
-      `cached ${formatNumber(p.series.cachedTotal.at(-1) ?? 0)} pfns at the end (peak ${formatNumber(s.peakCached)})`,
+      `cached ${formatNumber(p.series.cachedTotal.at(-1) ?? 0)} IOVAs at the end (peak ${formatNumber(s.peakCached)})`,
     ];
     const ins = p.instruments;
     if (ins?.walkPerTreeAlloc?.length) {
