@@ -3,7 +3,7 @@
 // "no too-big" ablation as stated.
 import { describe, expect, it } from "vitest";
 import { parseAgingArgs } from "../dist/src/cli/aging.js";
-import { ABLATIONS, planStudy, THREAD_MERGE } from "../dist/src/study/index.js";
+import { ABLATIONS, planStudy, runStudy, tenth, THREAD_MERGE } from "../dist/src/study/index.js";
 import { meanIosPerRequest, shareAbove } from "../dist/src/load/merge.js";
 
 describe("the study's load", () => {
@@ -36,5 +36,25 @@ describe("the study's load", () => {
     const cfg = planStudy({ ...a.options, policies: ["linux-5.10"] }).configs[0]!;
     expect(cfg.merge!.maxIos).toBe(32);
     expect(shareAbove(cfg.merge!, 32)).toBe(0);
+  });
+
+  it("the calibration counts IOPS in reads and reports requests a second, both from the run's own samples", () => {
+    const study = runStudy({ policies: ["linux-5.10"], seconds: 2, intervalMs: 250, cpus: 8, jobs: 4, iodepth: 32, seed: 3 });
+    const p = study.result.policies[0]!;
+    const v = study.result.calibration!;
+    const req = p.instruments!.requestsPerSecond!;
+    expect(req).toHaveLength(p.series.t.length);
+    expect(v.requestsStart).toBeCloseTo(tenth(req, false), 6);
+    // Requests a second x the interval add up to the maps; IOPS x the interval to the reads.
+    const c = p.engine.counters;
+    // (requests whose reads were submitted before the end map in the drain, after the last sample: at most one per slot)
+    const sampled = req.reduce((a, b) => a + b, 0) * 0.25;
+    expect(sampled).toBeLessThanOrEqual(c.maps);
+    expect(c.maps - sampled).toBeLessThanOrEqual(4 * study.sims[0]!.config.iodepth);
+    expect(p.series.iops.reduce((a, b) => a + b, 0) * 0.25).toBeCloseTo(c.ios, 6);
+    expect(v.iosPerRequest!).toBeGreaterThan(6);
+    expect(v.iosPerRequest!).toBeLessThan(9);
+    const row = study.result.reading.tables[0]!.rows.find((r) => r[0] === "requests (IOVAs) a second")!;
+    expect(row[2]).toContain(`${v.iosPerRequest!.toFixed(2)} reads each`);
   });
 });

@@ -77,6 +77,8 @@ export interface PolicyInstruments {
   fastFails?: number[];
   failedWalks?: number[];
   fallbacks64?: number[];
+  /** Requests mapped per second (IOVA allocations); IOPS count the I/Os, several per merged request. */
+  requestsPerSecond?: number[];
 }
 
 export interface PolicyResult {

@@ -50,6 +50,8 @@ export interface SimSamples {
   failedWalks: number[];
   failedWalkNodes: number[];
   fallbacks64: number[];
+  /** In the interval: requests mapped (dma_map_sg calls: IOVA allocations); a merged request holds several I/Os. */
+  requests: number[];
   /** Per sample, per CPU: flush-queue depth at the sample, timer firings on that CPU in the interval. */
   fqDepthByCpu: number[][];
   timerFiringsByCpu: number[][];
@@ -88,7 +90,7 @@ export class Sampler {
     };
     const lock = (): LockSeries => ({ busy: [], wait: [] });
     this.samples = {
-      window32Used: [], lowestPfn32: [], fastFails: [], failedWalks: [], failedWalkNodes: [], fallbacks64: [],
+      window32Used: [], lowestPfn32: [], fastFails: [], failedWalks: [], failedWalkNodes: [], fallbacks64: [], requests: [],
       fqDepthByCpu: [], timerFiringsByCpu: [], depotMags: this.series.depotMags, walkPerTreeAlloc: this.diagnostics.walkPerTreeAlloc,
       locks: { tree: lock(), depot: Array.from({ length: codes().ORDERS }, lock), fq: lock() },
     };
@@ -179,6 +181,7 @@ export class Sampler {
     this.diagnostics.walkPerTreeAlloc.push(a > this.allocs ? (w - this.walk) / (a - this.allocs) : 0);
     this.diagnostics.treeAllocRate.push((a - this.allocs) / secs);
     const maps = sim.interval("maps");
+    this.samples.requests.push(maps);
     this.diagnostics.mapLatencyMean.push(maps > 0 ? sim.interval("mapNs") / maps : 0);
     this.walk = w;
     this.allocs = a;

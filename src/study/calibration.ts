@@ -6,12 +6,16 @@ import { formatNumber, formatSeconds } from "../report/format.js";
 import { formatChange } from "../report/table.js";
 import type { PolicyResult, ReportTable } from "../report/types.js";
 import { THREAD_OBSERVED } from "./thread.js";
+import { tenth } from "./verdict.js";
 
 /** The figures of the table as numbers (what the test and study.json read). */
 export interface CalibrationValues {
   policy: string;
   iopsStart: number;
   iopsEnd: number;
+  /** Requests mapped per second (IOVA allocations) over the first tenth, and I/Os per request; null if not recorded. */
+  requestsStart: number | null;
+  iosPerRequest: number | null;
   worst10s: number;
   /** One per thread dump: the sample the run compares with it. */
   dumps: Array<{
@@ -66,8 +70,12 @@ export function calibrationValues(p: PolicyResult, cpus: number, timeScale = 1):
     const i = mags.findIndex((m) => m >= bound!);
     return i < 0 ? null : s.t[i]!;
   });
+  const req = p.instruments?.requestsPerSecond;
+  const requestsStart = req?.length ? tenth(req, false) : null;
   return {
     policy: p.policy,
+    requestsStart,
+    iosPerRequest: requestsStart ? tenth(s.iops, false) / requestsStart : null,
     iopsStart: p.summary.iopsStart,
     iopsEnd: p.summary.iopsEnd,
     worst10s: p.summary.worst10s,
@@ -96,7 +104,9 @@ export function calibrationTable(v: CalibrationValues, timeScale = 1): ReportTab
   const at = (d: CalibrationValues["dumps"][number]): string =>
     d.reached ? (timeScale === 1 ? "" : ` (at ${formatSeconds(d.runT)})`) : ` (run ends at ${formatSeconds(d.runT)})`;
   const rows: string[][] = [
-    ["IOPS before", `${k(o.iopsBefore.lo)}-${k(o.iopsBefore.hi)}`, k(v.iopsStart)],
+    ["IOPS before (4 KiB reads)", `${k(o.iopsBefore.lo)}-${k(o.iopsBefore.hi)}`, k(v.iopsStart)],
+    ["requests (IOVAs) a second", "-",
+      v.requestsStart === null ? "-" : `${k(v.requestsStart)} (${v.iosPerRequest!.toFixed(2)} reads each)`],
     ["IOPS after", `${k(o.iopsAfter.lo)}-${k(o.iopsAfter.hi)}`, `${k(v.iopsEnd)} (${formatChange(v.iopsEnd, v.iopsStart)})`],
     ["worst 10 s", "-", `${k(v.worst10s)} (${formatChange(v.worst10s, v.iopsStart)})`],
   ];

@@ -66,6 +66,7 @@ function instrumentsOf(r: SimResult): PolicyInstruments {
     treeLockWait: sm.locks.tree.wait, depotLockBusy: depotBusy, fqLockBusy: sm.locks.fq.busy,
     window32Used: sm.window32Used, lowestPfn32: sm.lowestPfn32,
     fastFails: perSec(sm.fastFails), failedWalks: perSec(sm.failedWalks), fallbacks64: perSec(sm.fallbacks64),
+    requestsPerSecond: perSec(sm.requests),
   };
 }
 
