@@ -85,6 +85,8 @@ export const CODE_SETS = {
   /** simLockStat() selectors. */
   SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
     "kworkerMaxHeld"],
+  /** simLockIndex() kinds: the tree lock, a depot lock (by order), a flush-queue lock (by CPU). */
+  SimLock: ["tree", "depot", "fq"],
 } as const;
 
 /** The constants the core exports as plain globals. */
