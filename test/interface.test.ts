@@ -69,6 +69,16 @@ describe.each(BUILDS)("%s", (file) => {
     expect(statsBytes(2)).toBeLessThan(statsBytes(3));
   });
 
+  it("the flush-queue dump is its two blocks as the module's FqGlobal and FqStat count them, and 1024 CPUs fit one scratch slot", () => {
+    const c = codes(module);
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), abort() {}, flushIotlb() {} },
+    });
+    const fqStatsBytes = inst.exports.fqStatsBytes as (cpus: number) => number;
+    for (const cpus of [1, 3, 1024]) expect(fqStatsBytes(cpus)).toBe((c.FqGlobal.COUNT + cpus * c.FqStat.COUNT) * 8);
+    expect(fqStatsBytes(1024)).toBeLessThanOrEqual(SCRATCH_BYTES);
+  });
+
   it("simLockIndex, asked by the module's SimLock kinds, gives every lock of the model its own index", () => {
     const c = codes(module);
     const inst = new WebAssembly.Instance(module, {
