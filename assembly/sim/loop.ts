@@ -24,12 +24,10 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
+import { NO_EVENT, queueAt, eventTime, queueFirst, queueReplaceFirst, queuePopFirst, queueTune } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
-import {
-  startOn, setCpuFreeAt, acquire, release, snapTree, chargeTree, snapDepot, snapDepots, chargeDepot, chargeDepots,
-} from "./clock";
+import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
 
 /**
  * One block size, as fio draws it: fixed, a multiple of the minimum (range),
@@ -79,26 +77,23 @@ function migrate(s: Sim, j: u32, t: f64): void {
 /** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
 function freeCharged(s: Sim, d: Domain, c: u32, pfn: u64, pages: u64, now: f64): f64 {
   let o = orderOf(pages);
-  snapTree(d);
-  if (o < ORDERS) snapDepot(s, d, o);
+  snapWork(s, d, o);
   freeFast(d, c, pfn, pages);
-  now += pAt(s, SimParam.magazineNs);
-  if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
-  return chargeTree(s, d, c, now, 0);
+  return chargeWork(s, d, o, c, now + pAt(s, SimParam.magazineNs), false, 0);
 }
 
 /**
  * fq_ring_free's cost on CPU c from `at`, under a flush-queue lock: each
  * freed entry a free_iova_fast, and the depot and tree work they did (since
- * snapDepots and snapTree).
+ * snapWork(s, d, EVERY_ORDER)).
  */
 function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
   if (freed == 0) return at;
-  let t = at + <f64>freed * pAt(s, SimParam.magazineNs);
-  return chargeTree(s, d, c, chargeDepots(s, d, c, t), 0);
+  return chargeWork(s, d, EVERY_ORDER, c, at + <f64>freed * pAt(s, SimParam.magazineNs), false, 0);
 }
 
-function submit(s: Sim, d: Domain, k: u32, t: f64): void {
+/** Slot k's SUBMIT at t. Returns the time of its next event: the completion, the retry of a failed map, or (merged) its MAP. */
+function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let jp = jobPtr(s, j);
@@ -115,12 +110,11 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     store<u32>(sp, PH_MAP, 4);
     store<f64>(sp, t, 8);
     store<u32>(sp, ios, 20);
-    queueReplaceFirst(s, at, k);
-    return;
+    return at;
   }
   store<f64>(sp, t, 8);
   store<u32>(sp, 1, 20);
-  mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
+  return mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
 }
 
 /**
@@ -129,25 +123,28 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
  * the CPU after t (its own reads, booked while these waited) moves later by
  * the map's time instead of delaying the map.
  */
-function mapRequest(s: Sim, d: Domain, k: u32, t: f64): void {
+function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let c = load<u32>(jobPtr(s, load<u32>(sp)));
   let booked = load<f64>(cpuPtr(s, c));
-  mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
+  let next = mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
   if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
+  return next;
 }
 
 /**
  * dma-iommu's map of one request of `bytes` on CPU c from `now` (the event at
  * t), then the device. A map that finds no space unwinds and retries later.
+ * Returns the time of the slot's next event: the completion, or the retry.
  */
-function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): void {
+function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): f64 {
   let sp = slotPtr(s, k);
   let jp = jobPtr(s, load<u32>(sp));
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
-  let granule = <f64>(<u64>1 << shift);
+  // 1 / 2^shift is exact, so sb * perGranule is sb / granule to the bit.
+  let perGranule = 1.0 / <f64>(<u64>1 << shift);
   let pci = s.pci != 0;
   let out = segPtr(s, k);
   let n: u32 = 0;
@@ -156,15 +153,14 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
   while (rem > 0) {
     let sb = rem < segBytes ? rem : segBytes;
     rem -= sb;
-    let pages = <u64>Math.ceil(sb / granule);
+    let pages = <u64>Math.ceil(sb * perGranule);
     let o = orderOf(iovaLen(pages));
     let looked = false;
-    snapTree(d);
     if (o < ORDERS) {
       let cc = cpuCacheAt(d, c, o);
       looked = magEmpty(d, cc.loaded) && magEmpty(d, cc.prev);
-      snapDepot(s, d, o);
     }
+    snapWork(s, d, o);
     let pfn = mapIova(d, c, pages, limit, pci);
     now += pAt(s, SimParam.magazineNs);
     let fastFail: u32 = 0;
@@ -177,8 +173,7 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
         bump(s, SimTotal.failedWalkNodes, lastFirstWalk);
       }
     }
-    if (o < ORDERS) now = chargeDepot(s, d, o, c, now, looked);
-    now = chargeTree(s, d, c, now, fastFail);
+    now = chargeWork(s, d, o, c, now, looked, fastFail);
     if (pfn == 0) { failed = true; break; }
     store<u64>(out + (<usize>n << 4), pfn);
     store<u64>(out + (<usize>n << 4), pages, 8);
@@ -190,8 +185,7 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
     setCpuFreeAt(s, c, now);
     bump(s, SimTotal.mapFailures, 1);
     // A merged request retries its map (its reads stay submitted); a lone I/O is submitted again.
-    queueReplaceFirst(s, now + pAt(s, SimParam.retryNs), k);
-    return;
+    return now + pAt(s, SimParam.retryNs);
   }
   setCpuFreeAt(s, c, now);
   store<u32>(sp, PH_COMPLETE, 4);
@@ -212,10 +206,11 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
   } else {
     done = now + xfer + lat;
   }
-  queueReplaceFirst(s, done, k);
+  return done;
 }
 
-function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
+/** Slot k's COMPLETE at t. Returns the time of its next event: the job submits the slot again. */
+function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let c = load<u32>(cpuPtr(s, load<u32>(jobPtr(s, j))), 12);  // the interrupt CPU of the job's CPU
@@ -230,12 +225,9 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
       now += pAt(s, SimParam.iotlbFlushNs);
       bump(s, SimTotal.strictInvalidations, 1);
       let o = orderOf(pages);
-      snapTree(d);
-      if (o < ORDERS) snapDepot(s, d, o);
+      snapWork(s, d, o);
       unmapIova(fq, c, pfn, pages, true, now / 1e6);
-      now += pAt(s, SimParam.magazineNs);
-      if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
-      now = chargeTree(s, d, c, now, 0);
+      now = chargeWork(s, d, o, c, now + pAt(s, SimParam.magazineNs), false, 0);
       continue;
     }
     // queue_iova: under this CPU's flush-queue lock, free what earlier flushes covered, flush if full, add.
@@ -244,10 +236,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     let freed0 = ring.freed;
     // Only a queue_iova that frees entries touches the caches or the tree.
     let frees = ringWillFree(fq, c);
-    if (frees) {
-      snapTree(d);
-      snapDepots(s, d);
-    }
+    if (frees) snapWork(s, d, EVERY_ORDER);
     let bits = unmapIova(fq, c, pfn, pages, false, held / 1e6);
     let freed = frees ? ring.freed - freed0 : 0;
     held += pAt(s, SimParam.fqEntryNs) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, SimParam.iotlbFlushNs);
@@ -267,7 +256,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
   store<u32>(sp, 0, 16);
-  queueReplaceFirst(s, now, k);
+  return now;
 }
 
 /** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
@@ -280,8 +269,7 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   for (let q: u32 = 0; q < s.cpus; q++) {
     if (fqDepth(fq, q) == 0) continue;
     let held = acquire(s, L.FQ + q, tc, now);
-    snapTree(d);
-    snapDepots(s, d);
+    snapWork(s, d, EVERY_ORDER);
     let freed = <u64>drainRing(fq, q, tc);
     held = chargeRingFree(s, d, tc, held, freed);
     release(s, L.FQ + q, held);
@@ -299,16 +287,14 @@ function tick(s: Sim, d: Domain, at: f64): void {
   let ms = <u64>(at / 1e6);
   let reclaimMs = <u64>pAt(s, SimParam.reclaimMs);
   let kworker = s.cpus;
-  snapTree(d);
-  snapDepots(s, d);
+  snapWork(s, d, EVERY_ORDER);
   depotTimers(d, ms, reclaimMs);
-  let t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  let t = chargeWork(s, d, EVERY_ORDER, kworker, at, false, 0);
   let n = depotSlicesDue(d, ms, reclaimMs);
   for (let i: u32 = 0; i < n; i++) {
-    snapTree(d);
-    snapDepots(s, d);
+    snapWork(s, d, EVERY_ORDER);
     if (reclaimSlice(d) == 0) break;
-    t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, t), 0);
+    t = chargeWork(s, d, EVERY_ORDER, kworker, t, false, 0);
   }
 }
 
@@ -322,20 +308,31 @@ function tick(s: Sim, d: Domain, at: f64): void {
 // @ts-ignore: decorator
 @inline const MORE: u32 = 2;
 
+/**
+ * The calendar's bucket width over the measured spacing of events: about
+ * one event per bucket. Only the speed depends on it (queue.ts).
+ */
+// @ts-ignore: decorator
+@inline const WIDTH_PER_GAP: f64 = 1.0;
+
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
+  let q = queueAt(s);
   let duration = pAt(s, SimParam.durationNs);
   let tickNs = pAt(s, SimParam.tickNs);
+  let t0: f64 = -1;
+  let t: f64 = 0;
   for (let n: u32 = 0; n < BATCH; n++) {
-    let k = queueFirst(s);
+    let k = queueFirst(q);
     if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    let t = k != NO_EVENT ? eventTime(s, k) : Infinity;
+    t = k != NO_EVENT ? eventTime(q, k) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
+    if (t0 < 0) t0 = t;
     while (s.nextTickNs <= t) {
       tick(s, d, s.nextTickNs);
       s.nextTickNs += tickNs;
@@ -344,19 +341,22 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       timer(s, d, fq);
       continue;
     }
+    let next: f64;
     let phase = load<u32>(slotPtr(s, k), 4);
     if (phase == PH_SUBMIT) {
       if (t >= duration) {
-        queuePopFirst(s);  // submission has stopped: the slot goes idle
+        queuePopFirst(q);  // submission has stopped: the slot goes idle
         continue;
       }
-      submit(s, d, k, t);
+      next = submit(s, d, k, t);
     } else if (phase == PH_MAP) {
-      mapRequest(s, d, k, t);
+      next = mapRequest(s, d, k, t);
     } else {
-      complete(s, d, fq, k, t);
+      next = complete(s, d, fq, k, t);
     }
+    queueReplaceFirst(q, next, k);
   }
+  queueTune(q, (t - t0) / <f64>BATCH * WIDTH_PER_GAP);
   return MORE;
 }
 
