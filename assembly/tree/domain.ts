@@ -147,13 +147,25 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
 function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
   let nb = nodesBase(d);
   let Z = N(nb, z);
+  let S = N(nb, s);
+  // s was the lowest node: z, its new left child, is the lowest now.
+  let belowAll = floor == 0;
   setGap(Z, floor);
   augmentLeaf(d, nb, z);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  setGap(N(nb, s), Z.hi + 1);
-  propagate(d, Z.parent);   // the deeper of the two
-  // When s is z's parent, that first step recomputed it already.
-  if (s != Z.parent) propagate(d, s);
+  setGap(S, Z.hi + 1);
+  if (belowAll) {
+    // As the lowest, neither z nor s (before) took part in the maxima
+    // (ownGap): s's own values rose from 0 and z adds 0, so the maxima
+    // above s can only rise. Below all ranges top-down, s's gap is
+    // usually 0 and this reads s alone.
+    if (DEBUG) assert(Z.parent == s);
+    propagateOwnGap(d, s, 0, 0);
+  } else {
+    propagate(d, Z.parent);   // the deeper of the two
+    // When s is z's parent, that first step recomputed it already.
+    if (s != Z.parent) propagate(d, s);
+  }
   insertFixup(d, z);
 }
 
@@ -273,8 +285,16 @@ export function removeNode(d: Domain, z: u32): void {
   // succ (its splice point), so the new gap is set first and rides along;
   // otherwise it is set and propagated after.
   if (Z.right == NIL && Z.parent == succ) {
-    setGap(N(nb, succ), floor);
-    erase(d, z);
+    let S = N(nb, succ);
+    let g0 = ownGap(S);
+    let a0 = ownAlignKey(S);
+    setGap(S, floor);
+    // A leaf holding no maxima leaves every subtree value as it was if
+    // succ's own values stayed too: the free of the lowest range right
+    // below its successor (the tree pair's) propagates nothing.
+    let same = Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
+      && ownGap(S) == g0 && ownAlignKey(S) == a0 && (d.flags & Flag.COUNT_WALK) == 0;
+    erase(d, z, !same);
   } else {
     // The gap only grows here, so the maxima above succ can only rise
     // (propagateOwnGap), unless succ became the lowest node.

@@ -124,9 +124,11 @@ function transplant(d: Domain, u: u32, v: u32): void {
  * without it (through the augmentation's copy and propagate callbacks, as
  * __rb_erase_augmented does), then restores the red-black rules. When z has
  * at most one child, propagation starts at z's parent (the splice point):
- * a caller may change that node's own values first and let them ride along.
+ * a caller may change that node's own values first and let them ride along,
+ * or, when it knows the splice changes no subtree value, pass
+ * `spliceChanges` false to skip it.
  */
-export function erase(d: Domain, z: u32): void {
+export function erase(d: Domain, z: u32, spliceChanges: bool = true): void {
   let nb = nodesBase(d);
   if (DEBUG) assert(z != NIL && (N(nb, z).parent != NIL || d.root == z));
   let Z = N(nb, z);
@@ -137,7 +139,7 @@ export function erase(d: Domain, z: u32): void {
     x = Z.left == NIL ? Z.right : Z.left;
     let p = Z.parent;
     transplant(d, z, x);
-    propagate(d, p);
+    if (spliceChanges) propagate(d, p);
   } else {
     // Two children: z's successor y (leftmost of z.right) takes z's place,
     // colour and subtree values (the copy callback); y's own right child
