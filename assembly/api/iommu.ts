@@ -35,7 +35,7 @@ export function fqDrain(addr: usize, cpu: u32): u32 {
 
 /** fqStat() selectors (per CPU). */
 export enum FqStat {
-  depth, maxDepth, queued, freed, fullFlushes, timerFirings,
+  depth, maxDepth, queued, freed, fullFlushes, timerFirings, freedForeign,
 }
 
 /** One FqStat of CPU cpu's ring (maxDepth: since the last fqResetMaxDepth). */
@@ -49,6 +49,7 @@ export function fqStat(addr: usize, cpu: u32, which: u32): f64 {
     case FqStat.freed: return <f64>r.freed;
     case FqStat.fullFlushes: return <f64>r.fullFlushes;
     case FqStat.timerFirings: return <f64>r.timerFirings;
+    case FqStat.freedForeign: return <f64>r.freedForeign;
     default: return -1;
   }
 }

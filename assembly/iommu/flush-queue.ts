@@ -79,7 +79,7 @@ export enum Queued {
   freed: u64;         // entries freed by this CPU (from any CPU's ring)
   fullFlushes: u64;   // domain flushes from this CPU's full ring
   timerFirings: u64;  // fq_flush_timeout runs on this CPU
-  pad1: u64;
+  freedForeign: u64;  // of `freed`, entries from another CPU's ring (the timer's drain moves them here)
 }
 
 export function fqBytes(cpus: u32, size: u32): u32 {
@@ -164,7 +164,9 @@ export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
     n++;
   }
   atomic.store<u32>(changetype<usize>(r) + offsetof<FqRing>("head"), h);
-  ringAt(fq, on).freed += n;
+  let mine = ringAt(fq, on);
+  mine.freed += n;
+  if (q != on) mine.freedForeign += n;
   return n;
 }
 

@@ -22,6 +22,8 @@ export interface FlushQueueCpuStats {
   freed: number;
   fullFlushes: number;
   timerFirings: number;
+  /** Of `freed`, the entries that came from another CPU's ring (the timer's one-CPU drain moves them). */
+  freedForeign: number;
 }
 
 export interface BooksVerdict {
@@ -153,6 +155,7 @@ export class DmaPath {
       depth: ex.fqStat(a, cpu, codes().FqStat.depth), maxDepth: ex.fqStat(a, cpu, codes().FqStat.maxDepth),
       queued: ex.fqStat(a, cpu, codes().FqStat.queued), freed: ex.fqStat(a, cpu, codes().FqStat.freed),
       fullFlushes: ex.fqStat(a, cpu, codes().FqStat.fullFlushes), timerFirings: ex.fqStat(a, cpu, codes().FqStat.timerFirings),
+      freedForeign: ex.fqStat(a, cpu, codes().FqStat.freedForeign),
     };
   }
 

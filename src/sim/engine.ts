@@ -109,6 +109,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
   const fq: LockTotals = { heldNs: 0, waitNs: 0, acquisitions: 0, handoffs: 0 };
   let fullFlushes = 0;
   let timerFirings = 0;
+  let foreign = 0;
   for (let q = 0; q < domain.cpus; q++) {
     const l = lockTotals(sim.lockIndex("fq", q));
     fq.heldNs += l.heldNs;
@@ -118,6 +119,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     const f = dma.cpuStats(q);
     fullFlushes += f.fullFlushes;
     timerFirings += f.timerFirings;
+    foreign += f.freedForeign;
   }
   const treeLock = lockTotals(sim.lockIndex("tree"));
   const treeHolds = sim.lock(sim.lockIndex("tree"));
@@ -134,6 +136,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     failedWalkNodes: sim.total("failedWalkNodes"),
     fallbacks64: sim.total("fallbacks64"),
     fqFullFlushes: fullFlushes,
+    fqForeignFrees: foreign,
     fqTimerFirings: timerFirings,
     iotlbFlushes: dma.flushCounts().invalidations,
     migrations: sim.total("migrations"),
