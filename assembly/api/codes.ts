@@ -10,4 +10,4 @@ export { Bad } from "../tree/check";
 export { Books } from "../iommu/books";
 export { Timer, Queued } from "../iommu/flush-queue";
 export { SimParam, SimTotal, LockClass } from "../sim/layout";
-export { SimAt, SimLockStat } from "./sim";
+export { SimAt, SimLockStat, SimLock } from "./sim";

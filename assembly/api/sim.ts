@@ -198,7 +198,14 @@ export function simNextInterval(addr: usize): void {
 /** Byte address of histogram h (0 map, 1 unmap, 2 clat): n, min, max, sum, sumSq, then the buckets. */
 export function simHist(addr: usize, h: u32): usize { return histPtr(simAt(addr), h); }
 
-/** The lock index of the tree lock, the depot lock of order o, the flush-queue lock of CPU c. */
-export function simLockIndex(kind: u32, n: u32): u32 {
-  return kind == 0 ? L.TREE : kind == 1 ? L.DEPOT + n : L.FQ + n;
+/** simLockIndex()'s kinds of lock: the tree lock, a depot lock (of order n), a flush-queue lock (of CPU n). */
+export enum SimLock {
+  tree = 0,
+  depot,
+  fq,
+}
+
+/** The lock index of the tree lock, the depot lock of order n, the flush-queue lock of CPU n. */
+export function simLockIndex(kind: SimLock, n: u32): u32 {
+  return kind == SimLock.tree ? L.TREE : kind == SimLock.depot ? L.DEPOT + n : L.FQ + n;
 }

@@ -66,6 +66,7 @@ export enum Queued {
   hostFlush: u32;     // 1: each domain flush calls the host's flushIotlb
   flushes: u64;       // iova_domain_flush calls
   invalidations: u64; // IOTLB invalidations (strict unmaps and domain flushes)
+  freedForeign: u64;  // entries freed on another CPU than the one whose ring held them (the timer's one-CPU drain)
 }
 
 @unmanaged export class FqRing {
@@ -79,7 +80,7 @@ export enum Queued {
   freed: u64;         // entries freed by this CPU (from any CPU's ring)
   fullFlushes: u64;   // domain flushes from this CPU's full ring
   timerFirings: u64;  // fq_flush_timeout runs on this CPU
-  freedForeign: u64;  // of `freed`, entries from another CPU's ring (the timer's drain moves them here)
+  pad1: u64;
 }
 
 export function fqBytes(cpus: u32, size: u32): u32 {
@@ -164,9 +165,8 @@ export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
     n++;
   }
   atomic.store<u32>(changetype<usize>(r) + offsetof<FqRing>("head"), h);
-  let mine = ringAt(fq, on);
-  mine.freed += n;
-  if (q != on) mine.freedForeign += n;
+  ringAt(fq, on).freed += n;
+  if (q != on && n != 0) atomic.add<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("freedForeign"), n);
   return n;
 }
 

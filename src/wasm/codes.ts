@@ -66,8 +66,11 @@ export const CODE_SETS = {
   CellStat: ["loaded", "prev", "COUNT"],
   /** Byte offsets of the dump's blocks. */
   StatsAt: ["DEPOTS", "CPUS"],
-  FqStat: ["depth", "maxDepth", "queued", "freed", "fullFlushes", "timerFirings", "freedForeign"],
-  FqGlobal: ["pending", "startCnt", "finishCnt", "flushes", "invalidations", "timerState", "timerCpu", "timerDueMs"],
+  /** The flush-queue dump (assembly/api/iommu.ts): per CPU, a ring's counters. */
+  FqStat: ["depth", "maxDepth", "queued", "freed", "fullFlushes", "timerFirings", "COUNT"],
+  /** The flush-queue dump's first block: the whole queue's counters and its timer. */
+  FqGlobal: ["pending", "startCnt", "finishCnt", "flushes", "invalidations", "timerState", "timerCpu", "timerDueMs", "freedForeign",
+    "COUNT"],
   /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
   LayoutField: ["cpus", "magSize", "magStride", "offSlab", "offCpuCaches", "offDepots", "treeLock", "cpuCacheLoaded",
     "cpuCachePrev", "depotHead", "depotSize", "magNext", "magHeader", "cacheLine", "magSizeField",
@@ -87,6 +90,8 @@ export const CODE_SETS = {
   /** simLockStat() selectors. */
   SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
     "kworkerMaxHeld"],
+  /** simLockIndex() kinds: the tree lock, a depot lock (by order), a flush-queue lock (by CPU). */
+  SimLock: ["tree", "depot", "fq"],
 } as const;
 
 /** The constants the core exports as plain globals. */

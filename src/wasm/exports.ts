@@ -67,8 +67,11 @@ export interface IovaExports {
   fqQueue(addr: number, cpu: number, pfn: number, pages: number, nowMs: number): number;
   fqPollTimer(addr: number, cpu: number, nowMs: number): number;
   fqDrain(addr: number, cpu: number): number;
-  fqStat(addr: number, cpu: number, which: number): number;
-  fqGlobal(addr: number, which: number): number;
+  /** Writes every flush-queue counter into `out` (a scratch slot); returns the bytes written. */
+  fqStatsDump(addr: number, out: number): number;
+  fqStatsBytes(cpus: number): number;
+  /** The timer's due time (ms), or -1 while it is not armed. */
+  fqTimerDueMs(addr: number): number;
   fqResetMaxDepth(addr: number, cpu: number): void;
   dmaMapIova(base: number, cpu: number, pages: number, dmaLimitPfn: number, pci: number): number;
   dmaUnmapIova(fqAddr: number, cpu: number, pfn: number, pages: number, strict: number, nowMs: number): number;
