@@ -729,6 +729,7 @@ export class IovaDomain implements DisposableView {
    * ViewClosedError. The view's CPU and its other sharers stay up.
    */
   markViewDead(view: { slot: number; token: number }): void {
+    this.live("markViewDead");
     const v = viewArg(view, this.sharedViews);
     Atomics.compareExchange(this.viewTable, v.slot, v.token, v.token | codes().VIEW_DEAD);
   }
@@ -740,11 +741,12 @@ export class IovaDomain implements DisposableView {
    * closed (its word then belongs to no one, or to a newer view).
    */
   endView(view: { slot: number; token: number }): void {
+    this.live("endView");
     const v = viewArg(view, this.sharedViews);
     const word = Atomics.load(this.viewTable, v.slot);
     if (word !== v.token && word !== (v.token | codes().VIEW_DEAD)) return;
     try {
-      if (Atomics.load(this.destroyedWord, 0) === 0) this.call(() => this.ex.checkDeadView(this.base, this.fqBase, v.slot));
+      this.call(() => this.ex.checkDeadView(this.base, this.fqBase, v.slot));
     } finally {
       Atomics.compareExchange(this.viewTable, v.slot, word, 0);
     }
