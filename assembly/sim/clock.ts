@@ -11,8 +11,8 @@
 //
 // The allocator's work is known after the fact: the core's own counters
 // (tree allocs, frees, failures; the kernel walk's length; depot pushes,
-// pops and full events) are read before a call (snap*) and after it
-// (charge*), and the difference is charged as one hold of the lock.
+// pops and full events) are read before a call (snapWork) and after it
+// (chargeWork), and the difference is charged as one hold of each lock.
 
 import { Domain, ORDERS, depotAt } from "../layout";
 import { kernelWalkSteps } from "../tree/domain";
@@ -149,4 +149,36 @@ export function chargeDepots(s: Sim, d: Domain, c: u32, at: f64): f64 {
   let t = at;
   for (let o: u32 = 0; o < ORDERS; o++) t = chargeDepot(s, d, o, c, t, false);
   return t;
+}
+
+// ---- the pair every caller uses
+
+/** snapWork's and chargeWork's order for "every order's depot" (a ring's frees, the timer, the domain clock). */
+// @ts-ignore: decorator
+@inline export const EVERY_ORDER: u32 = 0xFFFFFFFF;
+
+/**
+ * Reads the counters before a call into the core whose work will be charged:
+ * the tree's, and the depot of order o (o >= ORDERS: an uncached size, no
+ * depot; EVERY_ORDER: every depot).
+ */
+// @ts-ignore: decorator
+@inline export function snapWork(s: Sim, d: Domain, o: u32): void {
+  snapTree(d);
+  if (o < ORDERS) snapDepot(s, d, o);
+  else if (o == EVERY_ORDER) snapDepots(s, d);
+}
+
+/**
+ * The work since snapWork(s, d, o) by CPU c from `at`: the depot's hold (or
+ * each depot's, one after another), then the tree lock's. `looked`: the
+ * call looked at an empty depot of order o; fastFails: max32_alloc_size
+ * fast-fails among the tree's failures. Returns when the work ends.
+ */
+// @ts-ignore: decorator
+@inline export function chargeWork(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool, fastFails: u32): f64 {
+  let t = at;
+  if (o < ORDERS) t = chargeDepot(s, d, o, c, t, looked);
+  else if (o == EVERY_ORDER) t = chargeDepots(s, d, c, t);
+  return chargeTree(s, d, c, t, fastFails);
 }

@@ -139,7 +139,6 @@ export namespace H {
   bsKind: u32;       // 0 fixed, 1 range, 2 table
   bsEntries: u32;
   nReserved: u32;
-  queued: u32;       // events in the queue
   timerOn: u32;      // the model's copy of "a TIMER event is pending"
   finished: u32;
   offCpu: u32;

@@ -110,6 +110,11 @@ export class WasmSim {
     this.f64[this.pOff + this.paramIndex.durationNs] = tNs;
   }
 
+  /** Rebuilds the event queue with buckets widthNs wide: only the speed depends on it, never the order of events. */
+  queueWidth(widthNs: number): void {
+    this.ex.simQueueWidth(this.addr, widthNs);
+  }
+
   /** Runs every event before untilNs; false once the run is over. */
   runUntil(untilNs: number): boolean {
     return this.ex.simRun(this.addr, untilNs) !== 0;
