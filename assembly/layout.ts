@@ -133,7 +133,8 @@ export enum Flag {
   freeMisses: u64;    // free of a pfn no range holds: a no-op, but counted
   slabFull: u64;
   reserves: u64;
-  pad6: u64;
+  viewTable: u32;     // byte address of the host's view table (assembly/holder.ts), 0: none
+  sharedViews: u32;   // its words after the first: one per view that shares a CPU
   pad7: u64;
   pad8: u64;
   pad9: u64;
