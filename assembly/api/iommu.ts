@@ -53,7 +53,7 @@ export enum FqStat {
 
 /** The whole queue's counters, the dump's first block (timerState: a Timer.*; timerDueMs: ms of the domain clock). */
 export enum FqGlobal {
-  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs,
+  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs, freedForeign,
   COUNT,
 }
 
@@ -73,6 +73,7 @@ export function fqStatsDump(addr: usize, out: usize): u32 {
   store<f64>(out + (<usize>FqGlobal.timerState << 3), <f64>fq.timerOn);
   store<f64>(out + (<usize>FqGlobal.timerCpu << 3), <f64>fq.timerCpu);
   store<f64>(out + (<usize>FqGlobal.timerDueMs << 3), fq.timerDueMs);
+  store<f64>(out + (<usize>FqGlobal.freedForeign << 3), <f64>fq.freedForeign);
   for (let c: u32 = 0; c < fq.cpus; c++) {
     let r = ringAt(fq, c);
     let row = out + ((<usize>FqGlobal.COUNT + <usize>c * FqStat.COUNT) << 3);

@@ -16,7 +16,7 @@
 
 import { Domain, ORDERS, depotAt } from "../layout";
 import { kernelWalkSteps } from "../tree/domain";
-import { Sim, Lock, SimParam, SimTotal, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
+import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
 
 // @ts-ignore: decorator
 @inline export function cpuFreeAt(s: Sim, c: u32): f64 { return load<f64>(cpuPtr(s, c)); }
@@ -32,13 +32,24 @@ import { Sim, Lock, SimParam, SimTotal, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OF
 // @ts-ignore: decorator
 @inline function socketOf(s: Sim, c: u32): u32 { return c >= s.cpus ? 0 : load<u32>(cpuPtr(s, c), 8); }
 
+/**
+ * Whether waits for lock i are modelled (SimParam.contendedLocks: the
+ * default models them for every lock; an ablation may clear a class, so
+ * that its holds overlap and only their own cost remains).
+ */
+// @ts-ignore: decorator
+@inline function contended(s: Sim, i: u32): bool {
+  let cls = i == L.TREE ? LockClass.TREE : i < L.FQ ? LockClass.DEPOT : LockClass.FQ;
+  return (<u32>pAt(s, SimParam.contendedLocks) & cls) != 0;
+}
+
 /** CPU c takes lock i no earlier than `at`: returns when it holds it (after waiting, and the lock's own cost). */
 // @ts-ignore: decorator
 @inline export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
   let lk = lockAt(s, i);
   let start = at;
   let busy = lk.busyUntil;
-  if (start < busy) {
+  if (start < busy && contended(s, i)) {
     let w = busy - start;
     lk.waitNs += w;
     lk.iWait += w;

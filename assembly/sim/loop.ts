@@ -208,21 +208,33 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): f64 {
   return now;
 }
 
-/** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
+/**
+ * fq_flush_timeout on the CPU that armed the timer: one flush, then every
+ * CPU's ring drained there (v5.10 drivers/iommu/iova.c: for_each_possible_cpu
+ * fq_ring_free, whose free_iova_fast puts every IOVA into the timer CPU's
+ * magazines). With SimParam.timerDrainAll 0 (an ablation, not a kernel) each
+ * ring is drained on its own CPU, into its own caches, as a per-CPU timer would.
+ */
 function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   let tc = fq.timerCpu;
   s.timerOn = 0;
   let now = startOn(s, tc, s.timerAt);
   if (!timerExpire(fq, tc, fq.timerDueMs)) return;
   now += pAt(s, SimParam.iotlbFlushNs);
+  let oneCpu = pAt(s, SimParam.timerDrainAll) != 0;
+  let flushed = now;
   for (let q: u32 = 0; q < s.cpus; q++) {
     if (fqDepth(fq, q) == 0) continue;
-    let held = acquire(s, L.FQ + q, tc, now);
+    let on = oneCpu ? tc : q;
+    // Ring q's drain starts on its CPU: the timer's, or (per CPU) its own once the flush is done.
+    let at = on == tc ? now : startOn(s, q, flushed);
+    let held = acquire(s, L.FQ + q, on, at);
     snapWork(s, d, EVERY_ORDER);
-    let freed = <u64>drainRing(fq, q, tc);
-    held = chargeRingFree(s, d, tc, held, freed);
+    let freed = <u64>drainRing(fq, q, on);
+    held = chargeRingFree(s, d, on, held, freed);
     release(s, L.FQ + q, held);
-    now = held;
+    if (on == tc) now = held;
+    else setCpuFreeAt(s, q, held);
   }
   setCpuFreeAt(s, tc, now);
 }

@@ -135,6 +135,7 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     failedWalkNodes: sim.total("failedWalkNodes"),
     fallbacks64: sim.total("fallbacks64"),
     fqFullFlushes: fullFlushes,
+    fqForeignFrees: fqStats.global("freedForeign"),
     fqTimerFirings: timerFirings,
     iotlbFlushes: fqStats.global("invalidations"),
     migrations: sim.total("migrations"),
