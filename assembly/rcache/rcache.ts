@@ -7,7 +7,7 @@ import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocRange, freePfn } from "../tree/domain";
 import { flushEmptiesDepots } from "../era";
-import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
+import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magPopTop, magPushRoom, magFreePfns } from "./magazine";
 import { depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
 import { initReclaim, reclaimFlush } from "./reclaim";
 
@@ -30,10 +30,28 @@ export function initRcaches(d: Domain): void {
   }
 }
 
-/** __iova_rcache_get: a cached pfn at or below limit, or 0. */
-function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
+/**
+ * __iova_rcache_get: a cached pfn at or below limit, or 0.
+ *
+ * The common case (the loaded magazine's top pfn fits) is written out here,
+ * inline in allocFast: it is what iova_magazine_pop does when its loop stops
+ * at the top entry. On the warm size-1 pair the calls into the general body
+ * cost more than the lock's four atomics did (issue 15: 25 -> 18 ns a pair
+ * on a loaded machine, against 13 ns with no atomics at all).
+ */
+// @ts-ignore: decorator
+@inline function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
   let c = cpuCacheAt(d, cpu, order);
   lock(d, cpuCacheLockAddr(c), selfId);
+  let pfn = magPopTop(d, c.loaded, limit);
+  if (pfn != 0) c.hits++;
+  else pfn = cacheTake(d, c, order, limit);
+  unlock(cpuCacheLockAddr(c));
+  return pfn;
+}
+
+/** The body of __iova_rcache_get. Callers hold c's lock. */
+function cacheTake(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
   let has = false;
   if (!magEmpty(d, c.loaded)) {
     has = true;
@@ -52,15 +70,34 @@ function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
   }
   let pfn: u64 = has ? magPop(d, c.loaded, limit) : 0;
   if (pfn != 0) c.hits++; else c.misses++;
-  unlock(cpuCacheLockAddr(c));
   return pfn;
 }
 
-/** __iova_rcache_insert under the domain's policy. False: the caller frees to the tree. */
-function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
+/**
+ * __iova_rcache_insert under the domain's policy. False: the caller frees to
+ * the tree. The common case (room in the loaded magazine) is written out,
+ * as in rcacheGet.
+ */
+// @ts-ignore: decorator
+@inline function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   let c = cpuCacheAt(d, cpu, order);
-  let dp = depotAt(d, order);
   lock(d, cpuCacheLockAddr(c), selfId);
+  let can = true;
+  if (magPushRoom(d, c.loaded, pfn)) c.inserts++;
+  else can = cacheGive(d, c, order, pfn);
+  unlock(cpuCacheLockAddr(c));
+  // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
+  if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
+  return can;
+}
+
+/**
+ * The body of __iova_rcache_insert. Callers hold c's lock; on false they
+ * drop it, flush every CPU's cache under the cpu-flush policy, and free pfn
+ * to the tree.
+ */
+function cacheGive(d: Domain, c: CpuCache, order: u32, pfn: u64): bool {
+  let dp = depotAt(d, order);
   let can = false;
   let toRetire: u32 = 0;
   if (c.loaded != 0 && !magFull(d, c.loaded)) {
@@ -103,9 +140,6 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   // under the lock, a kill either leaves the lock held (the CPU-dead path
   // reports it) or finds the magazine freed. Placements are the same.
   if (toRetire != 0) retireMagazine(d, dp, toRetire);
-  unlock(cpuCacheLockAddr(c));
-  // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
-  if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
   return can;
 }
 
