@@ -33,7 +33,8 @@ export interface LocalCacheOptions {
 export class LocalCache implements DisposableView {
   readonly limitPfn: number;
   readonly batch: number;
-  private readonly stacks: Float64Array[] = [];
+  /** Every order's stack in one array: order o's pfns are [o * capacity, o * capacity + tops[o]). */
+  private readonly pfns: Float64Array;
   private readonly tops = new Int32Array(codes().ORDERS);
   private readonly sizes: Float64Array[] = [];
   /** The largest size the core's caches hold (2^(ORDERS-1)), computed once: `2 ** n` with a variable n cost ~100 ns a call on Node 20. */
@@ -60,8 +61,8 @@ export class LocalCache implements DisposableView {
     this.maxCached = 1 << (codes().ORDERS - 1);
     this.capacity = 2 * this.batch;
     this.startPfn = domain.startPfn;
+    this.pfns = new Float64Array(codes().ORDERS * this.capacity);
     for (let o = 0; o < codes().ORDERS; o++) {
-      this.stacks.push(new Float64Array(this.capacity));
       this.sizes.push(new Float64Array(this.batch).fill(1 << o));
     }
   }
@@ -76,22 +77,18 @@ export class LocalCache implements DisposableView {
     if (top === 0) top = this.refill(o);
     if (top === 0) return null;
     this.tops[o] = --top;
-    return this.stacks[o][top];
+    return this.pfns[o * this.capacity + top];
   }
 
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
     if (this.closed || this.domain.isDestroyed) this.live("free");
     const o = orderOf(size, this.maxCached);
-    if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) this.badPfn(pfn);
+    if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) badPfn(pfn, this.startPfn, this.limitPfn);
     let top = this.tops[o];
     if (top === this.capacity) top = this.spill(o);
-    this.stacks[o][top] = pfn;
+    this.pfns[o * this.capacity + top] = pfn;
     this.tops[o] = top + 1;
-  }
-
-  private badPfn(pfn: number): never {
-    throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${this.startPfn}..${this.limitPfn})`);
   }
 
   /** pfns held here per order (for stats and tests). */
@@ -134,9 +131,9 @@ export class LocalCache implements DisposableView {
   /** Refills order o's empty stack with one batch; returns its new top. */
   private refill(o: number): number {
     const got = this.domain.allocFastBatch(this.sizes[o], this.limitPfn, true);
-    const stack = this.stacks[o];
+    const base = o * this.capacity;
     let top = this.tops[o];
-    for (let i = 0; i < got.length; i++) if (got[i] !== 0) stack[top++] = got[i];
+    for (let i = 0; i < got.length; i++) if (got[i] !== 0) this.pfns[base + top++] = got[i];
     this.tops[o] = top;
     return top;
   }
@@ -145,7 +142,8 @@ export class LocalCache implements DisposableView {
   private spill(o: number, n = this.batch): number {
     const top = this.tops[o];
     const from = top - n;
-    this.domain.freeFastBatch(this.stacks[o].subarray(from, top), this.sizes[o].subarray(0, n));
+    const base = o * this.capacity;
+    this.domain.freeFastBatch(this.pfns.subarray(base + from, base + top), this.sizes[o].subarray(0, n));
     this.tops[o] = from;
     return from;
   }
@@ -155,6 +153,10 @@ export class LocalCache implements DisposableView {
 function orderOf(size: number, maxCached: number): number {
   if (!(Number.isInteger(size) && size >= 1 && size <= maxCached)) badSize(size, maxCached);
   return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
+}
+
+function badPfn(pfn: number, startPfn: number, limitPfn: number): never {
+  throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${startPfn}..${limitPfn})`);
 }
 
 function badSize(size: number, maxCached: number): never {
