@@ -23,12 +23,12 @@ describe("flush queue (iova.c v5.10)", () => {
     let bits = 0;
     for (let i = 0; i < 255; i++) bits |= dma.unmapIova(0, pfns[i]!, 1, false, 0);
     expect(bits & codes().Queued.FULL_FLUSH).toBe(0);
-    expect(dma.cpuStats(0).depth).toBe(255);
+    expect(dma.statsDump().cpu(0).depth).toBe(255);
     const last = dma.unmapIova(0, pfns[255]!, 1, false, 0);
     expect(last & codes().Queued.FULL_FLUSH).toBe(codes().Queued.FULL_FLUSH);
     expect(last >>> codes().Queued.FLUSHES_SHIFT).toBe(1);
-    expect(dma.cpuStats(0).depth).toBe(1);
-    expect(dma.cpuStats(0).freed).toBe(255);
+    expect(dma.statsDump().cpu(0).depth).toBe(1);
+    expect(dma.statsDump().cpu(0).freed).toBe(255);
     // The 255 went into CPU 0's magazines (128 + 127), none to the tree.
     expect(d.cacheStats().cpuTotal).toBe(255);
     d.destroy();
@@ -53,7 +53,7 @@ describe("flush queue (iova.c v5.10)", () => {
     expect(dma.pollTimer(2, 13)).toBe(-1);  // fired once
     const after = d.cacheStats();
     expect(after.loaded[2]![0]! + after.prev[2]![0]! - (before.loaded[2]![0]! + before.prev[2]![0]!)).toBe(40);
-    expect(dma.cpuStats(2).timerFirings).toBe(1);
+    expect(dma.statsDump().cpu(2).timerFirings).toBe(1);
     expect(dma.pending()).toBe(0);
     d.destroy();
   });

@@ -69,6 +69,30 @@ describe.each(BUILDS)("%s", (file) => {
     expect(statsBytes(2)).toBeLessThan(statsBytes(3));
   });
 
+  it("the flush-queue dump is its two blocks as the module's FqGlobal and FqStat count them, and 1024 CPUs fit one scratch slot", () => {
+    const c = codes(module);
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), abort() {}, flushIotlb() {} },
+    });
+    const fqStatsBytes = inst.exports.fqStatsBytes as (cpus: number) => number;
+    for (const cpus of [1, 3, 1024]) expect(fqStatsBytes(cpus)).toBe((c.FqGlobal.COUNT + cpus * c.FqStat.COUNT) * 8);
+    expect(fqStatsBytes(1024)).toBeLessThanOrEqual(SCRATCH_BYTES);
+  });
+
+  it("simLockIndex, asked by the module's SimLock kinds, gives every lock of the model its own index", () => {
+    const c = codes(module);
+    const inst = new WebAssembly.Instance(module, {
+      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }), abort() {}, flushIotlb() {} },
+    });
+    const simLockIndex = inst.exports.simLockIndex as (kind: number, n: number) => number;
+    const cpus = 4;
+    const all = [simLockIndex(c.SimLock.tree, 0)];
+    for (let o = 0; o < c.ORDERS; o++) all.push(simLockIndex(c.SimLock.depot, o));
+    for (let q = 0; q < cpus; q++) all.push(simLockIndex(c.SimLock.fq, q));
+    // the tree lock, then one per order, then one per CPU: 0 .. 1 + ORDERS + cpus - 1, each once
+    expect(all).toEqual(Array.from({ length: 1 + c.ORDERS + cpus }, (_, i) => i));
+  });
+
   it("codes within a set are distinct, so each number names one member", () => {
     const c = codes(module);
     for (const set of Object.keys(CODE_SETS) as (keyof typeof CODE_SETS)[]) {

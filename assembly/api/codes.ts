@@ -9,5 +9,6 @@ export { Era } from "../era";
 export { Bad } from "../tree/check";
 export { Books } from "../iommu/books";
 export { Timer, Queued } from "../iommu/flush-queue";
-export { SimParam, SimTotal } from "../sim/layout";
-export { SimAt, SimLockStat } from "./sim";
+export { SimParam, SimTotal, LockClass } from "../sim/layout";
+export { SimAt, SimLockStat, SimLock } from "./sim";
+export { VIEW_CPU_BITS, VIEW_DEAD } from "../holder";

@@ -2,7 +2,7 @@
 // flush queue is addressed by its own base; pfns and sizes cross as f64.
 
 import { domainAt } from "../layout";
-import { FlushQueue, fqAt, fqBytes as fqBytesIn, fqInit as fqInitIn, queueIova, pollTimer, fqDrain as fqDrainIn,
+import { FlushQueue, Timer, fqAt, fqBytes as fqBytesIn, fqInit as fqInitIn, queueIova, pollTimer, fqDrain as fqDrainIn,
   fqDepth, fqPending, ringAt } from "../iommu/flush-queue";
 import { mapIova, mapIo, unmapIova, unmapIo, reservePciWindows as reserveIn, lastFellBack } from "../iommu/dma";
 import { booksProblem as booksIn, cachedPfns } from "../iommu/books";
@@ -33,45 +33,68 @@ export function fqDrain(addr: usize, cpu: u32): u32 {
   return fqDrainIn(fqAt(addr), cpu);
 }
 
-/** fqStat() selectors (per CPU). */
+// The flush queue's counters for the host: one call, fqStatsDump, writes all
+// of them into a buffer the host reads once (src/domain/stats.ts
+// FqStatsDump), as statsDump does for the domain. Read without the ring
+// locks, as the domain's counters are; each is a single aligned load.
+//
+// ╒═══════ the dump at `out` (fqStatsBytes(cpus) bytes) ════╕
+// │ f64[FqGlobal.COUNT] │ f64[cpus][FqStat.COUNT]            │
+// ├─ 0 ─────────────────┼─ FqGlobal.COUNT * 8 ──────────────┤
+// └──────────────────────────────────────────────────────────┘
+// 1024 CPUs take 49 KiB, inside the 64 KiB scratch slot a view passes as
+// `out` (test/interface.test.ts checks fqStatsBytes(1024)).
+
+/** Per CPU: its ring's counters, the dump's second block (maxDepth: since the last fqResetMaxDepth). */
 export enum FqStat {
   depth, maxDepth, queued, freed, fullFlushes, timerFirings,
+  COUNT,
 }
 
-/** One FqStat of CPU cpu's ring (maxDepth: since the last fqResetMaxDepth). */
-export function fqStat(addr: usize, cpu: u32, which: u32): f64 {
-  let fq = fqAt(addr);
-  let r = ringAt(fq, cpu);
-  switch (which) {
-    case FqStat.depth: return <f64>fqDepth(fq, cpu);
-    case FqStat.maxDepth: return <f64>r.maxDepth;
-    case FqStat.queued: return <f64>r.queued;
-    case FqStat.freed: return <f64>r.freed;
-    case FqStat.fullFlushes: return <f64>r.fullFlushes;
-    case FqStat.timerFirings: return <f64>r.timerFirings;
-    default: return -1;
-  }
-}
-
-/** fqGlobal() selectors. */
+/** The whole queue's counters, the dump's first block (timerState: a Timer.*; timerDueMs: ms of the domain clock). */
 export enum FqGlobal {
-  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs,
+  pending, startCnt, finishCnt, flushes, invalidations, timerState, timerCpu, timerDueMs, freedForeign,
+  COUNT,
 }
 
-/** One FqGlobal of the whole queue (timerState: a Timer.*; timerDueMs: ms of the domain clock). */
-export function fqGlobal(addr: usize, which: u32): f64 {
+/** Bytes fqStatsDump writes for a queue of `cpus` CPUs. */
+export function fqStatsBytes(cpus: u32): u32 {
+  return (<u32>FqGlobal.COUNT + cpus * <u32>FqStat.COUNT) * 8;
+}
+
+/** Writes every counter of the flush queue at addr into `out` (the layout above); returns the bytes written. */
+export function fqStatsDump(addr: usize, out: usize): u32 {
   let fq: FlushQueue = fqAt(addr);
-  switch (which) {
-    case FqGlobal.pending: return <f64>fqPending(fq);
-    case FqGlobal.startCnt: return <f64>fq.startCnt;
-    case FqGlobal.finishCnt: return <f64>fq.finishCnt;
-    case FqGlobal.flushes: return <f64>fq.flushes;
-    case FqGlobal.invalidations: return <f64>fq.invalidations;
-    case FqGlobal.timerState: return <f64>fq.timerOn;
-    case FqGlobal.timerCpu: return <f64>fq.timerCpu;
-    case FqGlobal.timerDueMs: return fq.timerDueMs;
-    default: return -1;
+  store<f64>(out + (<usize>FqGlobal.pending << 3), <f64>fqPending(fq));
+  store<f64>(out + (<usize>FqGlobal.startCnt << 3), <f64>fq.startCnt);
+  store<f64>(out + (<usize>FqGlobal.finishCnt << 3), <f64>fq.finishCnt);
+  store<f64>(out + (<usize>FqGlobal.flushes << 3), <f64>fq.flushes);
+  store<f64>(out + (<usize>FqGlobal.invalidations << 3), <f64>fq.invalidations);
+  store<f64>(out + (<usize>FqGlobal.timerState << 3), <f64>fq.timerOn);
+  store<f64>(out + (<usize>FqGlobal.timerCpu << 3), <f64>fq.timerCpu);
+  store<f64>(out + (<usize>FqGlobal.timerDueMs << 3), fq.timerDueMs);
+  store<f64>(out + (<usize>FqGlobal.freedForeign << 3), <f64>fq.freedForeign);
+  for (let c: u32 = 0; c < fq.cpus; c++) {
+    let r = ringAt(fq, c);
+    let row = out + ((<usize>FqGlobal.COUNT + <usize>c * FqStat.COUNT) << 3);
+    store<f64>(row + (<usize>FqStat.depth << 3), <f64>fqDepth(fq, c));
+    store<f64>(row + (<usize>FqStat.maxDepth << 3), <f64>r.maxDepth);
+    store<f64>(row + (<usize>FqStat.queued << 3), <f64>r.queued);
+    store<f64>(row + (<usize>FqStat.freed << 3), <f64>r.freed);
+    store<f64>(row + (<usize>FqStat.fullFlushes << 3), <f64>r.fullFlushes);
+    store<f64>(row + (<usize>FqStat.timerFirings << 3), <f64>r.timerFirings);
   }
+  return fqStatsBytes(fq.cpus);
+}
+
+/**
+ * When the timer is due (ms of the domain clock), or -1 while it is not
+ * armed: the one figure a real-clock worker reads before it sleeps, so it
+ * is its own call rather than a whole dump.
+ */
+export function fqTimerDueMs(addr: usize): f64 {
+  let fq: FlushQueue = fqAt(addr);
+  return atomic.load<u32>(changetype<usize>(fq) + offsetof<FlushQueue>("timerOn")) == Timer.ARMED ? fq.timerDueMs : -1;
 }
 
 export function fqResetMaxDepth(addr: usize, cpu: u32): void {

@@ -10,7 +10,7 @@ import {
   Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
-import { queueInit, queuePush } from "../sim/queue";
+import { queueInit, queuePush, queueAt, queueRebuild } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
 import { runUntil } from "../sim/loop";
@@ -92,13 +92,19 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   let roundTrip = load<f64>(addr + P_OFF + (<usize>SimParam.deviceBaseNs << 3)) + load<f64>(addr + P_OFF + (<usize>SimParam.submitNs << 3)) +
     load<f64>(addr + P_OFF + (<usize>SimParam.completeNs << 3));
   queueInit(s, roundTrip / <f64>s.slots);
+  let q = queueAt(s);
   for (let k: u32 = 0; k < s.slots; k++) {
     let sp = slotPtr(s, k);
     store<u32>(sp, k / s.iodepth);
     store<u32>(sp, PH_SUBMIT, 4);
-    queuePush(s, 0, k);
+    queuePush(q, 0, k);
   }
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));
+}
+
+/** Rebuilds the event queue with buckets widthNs wide (the order of events does not depend on it: a test checks that). */
+export function simQueueWidth(addr: usize, widthNs: f64): void {
+  queueRebuild(queueAt(simAt(addr)), widthNs);
 }
 
 /** Runs every event before untilNs; 1 if events remain, 0 when the run is over. */
@@ -198,7 +204,14 @@ export function simNextInterval(addr: usize): void {
 /** Byte address of histogram h (0 map, 1 unmap, 2 clat): n, min, max, sum, sumSq, then the buckets. */
 export function simHist(addr: usize, h: u32): usize { return histPtr(simAt(addr), h); }
 
-/** The lock index of the tree lock, the depot lock of order o, the flush-queue lock of CPU c. */
-export function simLockIndex(kind: u32, n: u32): u32 {
-  return kind == 0 ? L.TREE : kind == 1 ? L.DEPOT + n : L.FQ + n;
+/** simLockIndex()'s kinds of lock: the tree lock, a depot lock (of order n), a flush-queue lock (of CPU n). */
+export enum SimLock {
+  tree = 0,
+  depot,
+  fq,
+}
+
+/** The lock index of the tree lock, the depot lock of order n, the flush-queue lock of CPU n. */
+export function simLockIndex(kind: SimLock, n: u32): u32 {
+  return kind == SimLock.tree ? L.TREE : kind == SimLock.depot ? L.DEPOT + n : L.FQ + n;
 }

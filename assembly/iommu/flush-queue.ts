@@ -66,6 +66,7 @@ export enum Queued {
   hostFlush: u32;     // 1: each domain flush calls the host's flushIotlb
   flushes: u64;       // iova_domain_flush calls
   invalidations: u64; // IOTLB invalidations (strict unmaps and domain flushes)
+  freedForeign: u64;  // entries freed on another CPU than the one whose ring held them (the timer's one-CPU drain)
 }
 
 @unmanaged export class FqRing {
@@ -165,6 +166,7 @@ export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
   }
   atomic.store<u32>(changetype<usize>(r) + offsetof<FqRing>("head"), h);
   ringAt(fq, on).freed += n;
+  if (q != on && n != 0) atomic.add<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("freedForeign"), n);
   return n;
 }
 

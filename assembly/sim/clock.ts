@@ -11,12 +11,12 @@
 //
 // The allocator's work is known after the fact: the core's own counters
 // (tree allocs, frees, failures; the kernel walk's length; depot pushes,
-// pops and full events) are read before a call (snap*) and after it
-// (charge*), and the difference is charged as one hold of the lock.
+// pops and full events) are read before a call (snapWork) and after it
+// (chargeWork), and the difference is charged as one hold of each lock.
 
 import { Domain, ORDERS, depotAt } from "../layout";
 import { kernelWalkSteps } from "../tree/domain";
-import { Sim, Lock, SimParam, SimTotal, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
+import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
 
 // @ts-ignore: decorator
 @inline export function cpuFreeAt(s: Sim, c: u32): f64 { return load<f64>(cpuPtr(s, c)); }
@@ -32,12 +32,23 @@ import { Sim, Lock, SimParam, SimTotal, L, lockAt, pAt, bump, cpuPtr, SCRATCH_OF
 // @ts-ignore: decorator
 @inline function socketOf(s: Sim, c: u32): u32 { return c >= s.cpus ? 0 : load<u32>(cpuPtr(s, c), 8); }
 
+/**
+ * Whether waits for lock i are modelled (SimParam.contendedLocks: the
+ * default models them for every lock; an ablation may clear a class, so
+ * that its holds overlap and only their own cost remains).
+ */
+// @ts-ignore: decorator
+@inline function contended(s: Sim, i: u32): bool {
+  let cls = i == L.TREE ? LockClass.TREE : i < L.FQ ? LockClass.DEPOT : LockClass.FQ;
+  return (<u32>pAt(s, SimParam.contendedLocks) & cls) != 0;
+}
+
 /** CPU c takes lock i no earlier than `at`: returns when it holds it (after waiting, and the lock's own cost). */
 export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
   let lk = lockAt(s, i);
   let start = at;
   let busy = lk.busyUntil;
-  if (start < busy) {
+  if (start < busy && contended(s, i)) {
     let w = busy - start;
     lk.waitNs += w;
     lk.iWait += w;
@@ -149,4 +160,36 @@ export function chargeDepots(s: Sim, d: Domain, c: u32, at: f64): f64 {
   let t = at;
   for (let o: u32 = 0; o < ORDERS; o++) t = chargeDepot(s, d, o, c, t, false);
   return t;
+}
+
+// ---- the pair every caller uses
+
+/** snapWork's and chargeWork's order for "every order's depot" (a ring's frees, the timer, the domain clock). */
+// @ts-ignore: decorator
+@inline export const EVERY_ORDER: u32 = 0xFFFFFFFF;
+
+/**
+ * Reads the counters before a call into the core whose work will be charged:
+ * the tree's, and the depot of order o (o >= ORDERS: an uncached size, no
+ * depot; EVERY_ORDER: every depot).
+ */
+// @ts-ignore: decorator
+@inline export function snapWork(s: Sim, d: Domain, o: u32): void {
+  snapTree(d);
+  if (o < ORDERS) snapDepot(s, d, o);
+  else if (o == EVERY_ORDER) snapDepots(s, d);
+}
+
+/**
+ * The work since snapWork(s, d, o) by CPU c from `at`: the depot's hold (or
+ * each depot's, one after another), then the tree lock's. `looked`: the
+ * call looked at an empty depot of order o; fastFails: max32_alloc_size
+ * fast-fails among the tree's failures. Returns when the work ends.
+ */
+// @ts-ignore: decorator
+@inline export function chargeWork(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool, fastFails: u32): f64 {
+  let t = at;
+  if (o < ORDERS) t = chargeDepot(s, d, o, c, t, looked);
+  else if (o == EVERY_ORDER) t = chargeDepots(s, d, c, t);
+  return chargeTree(s, d, c, t, fastFails);
 }

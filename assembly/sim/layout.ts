@@ -47,7 +47,22 @@ export enum SimParam {
   deviceJitter,
   fqEntryNs,
   retryNs,
+  /**
+   * Mechanism switches (ablations), 1 the kernel's behaviour. timerDrainAll:
+   * fq_flush_timeout drains every CPU's ring on the timer's CPU (v5.10
+   * iova.c); 0: each ring is drained on its own CPU, into its own caches.
+   */
+  timerDrainAll,
+  /** Lock waits modelled, a bit per lock class (LockClass): all set is the default; a clear bit lets that class's holds overlap. */
+  contendedLocks,
   COUNT,
+}
+
+/** Bits of SimParam.contendedLocks, one per lock class (the host reads them: src/wasm/codes.ts). */
+export enum LockClass {
+  TREE = 1,
+  DEPOT = 2,
+  FQ = 4,
 }
 
 /**
@@ -139,7 +154,6 @@ export namespace H {
   bsKind: u32;       // 0 fixed, 1 range, 2 table
   bsEntries: u32;
   nReserved: u32;
-  queued: u32;       // events in the queue
   timerOn: u32;      // the model's copy of "a TIMER event is pending"
   finished: u32;
   offCpu: u32;
@@ -174,20 +188,25 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const LOCK_BYTES: u32 = 128;
 // @ts-ignore: decorator
-@inline export const SIM_HEADER: u32 = 640;  // the fields, then P at P_OFF and T at T_OFF (24 f64 each)
+@inline export const SIM_HEADER: u32 = 704;  // the fields, then P at P_OFF (32 f64), T at T_OFF (24 f64), the scratch
 // @ts-ignore: decorator
 @inline export const P_OFF: u32 = 192;        // P array inside the header
 // @ts-ignore: decorator
-@inline export const T_OFF: u32 = P_OFF + 8 * 24;  // T array: totals (whole run), then the interval's copy
+@inline const P_SLOTS: u32 = 32;
+// @ts-ignore: decorator
+@inline const T_SLOTS: u32 = 24;
+// @ts-ignore: decorator
+@inline export const T_OFF: u32 = P_OFF + 8 * P_SLOTS;  // T array: totals (whole run), then the interval's copy
 /** Scratch u64 x 8 for the clock's snapshots (per-order depot counts). */
 // @ts-ignore: decorator
-@inline export const SCRATCH_OFF: u32 = T_OFF + 8 * 24;
+@inline export const SCRATCH_OFF: u32 = T_OFF + 8 * T_SLOTS;
 
 // @ts-ignore: decorator
 @inline function line(x: u32): u32 { return (x + CACHE_LINE - 1) & ~(CACHE_LINE - 1); }
 
 /** Bytes of a Sim for this geometry. */
 export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): u32 {
+  if (<u32>SimParam.COUNT > P_SLOTS || <u32>(2 * SimTotal.COUNT) > T_SLOTS || SCRATCH_OFF + 64 > SIM_HEADER) ERROR("Sim header: P, T or the scratch overflow");
   let slots = jobs * iodepth;
   let n: u32 = SIM_HEADER;
   n += line(cpus * CPU_BYTES);

@@ -22,12 +22,10 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, eventTime, queueFirst, queueReplaceFirst, queuePopFirst } from "./queue";
+import { NO_EVENT, queueAt, eventTime, queueFirst, queueReplaceFirst, queuePopFirst, queueTune } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
-import {
-  startOn, setCpuFreeAt, acquire, release, snapTree, chargeTree, snapDepot, snapDepots, chargeDepot, chargeDepots,
-} from "./clock";
+import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
 
 /** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
 function drawBytes(s: Sim): f64 {
@@ -68,26 +66,23 @@ function migrate(s: Sim, j: u32, t: f64): void {
 /** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
 function freeCharged(s: Sim, d: Domain, c: u32, pfn: u64, pages: u64, now: f64): f64 {
   let o = orderOf(pages);
-  snapTree(d);
-  if (o < ORDERS) snapDepot(s, d, o);
+  snapWork(s, d, o);
   freeFast(d, c, pfn, pages);
-  now += pAt(s, SimParam.magazineNs);
-  if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
-  return chargeTree(s, d, c, now, 0);
+  return chargeWork(s, d, o, c, now + pAt(s, SimParam.magazineNs), false, 0);
 }
 
 /**
  * fq_ring_free's cost on CPU c from `at`, under a flush-queue lock: each
  * freed entry a free_iova_fast, and the depot and tree work they did (since
- * snapDepots and snapTree).
+ * snapWork(s, d, EVERY_ORDER)).
  */
 function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
   if (freed == 0) return at;
-  let t = at + <f64>freed * pAt(s, SimParam.magazineNs);
-  return chargeTree(s, d, c, chargeDepots(s, d, c, t), 0);
+  return chargeWork(s, d, EVERY_ORDER, c, at + <f64>freed * pAt(s, SimParam.magazineNs), false, 0);
 }
 
-function submit(s: Sim, d: Domain, k: u32, t: f64): void {
+/** Slot k's SUBMIT at t. Returns the time of its next event: the completion, or the retry of a failed map. */
+function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let jp = jobPtr(s, j);
@@ -98,7 +93,8 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
-  let granule = <f64>(<u64>1 << shift);
+  // 1 / 2^shift is exact, so sb * perGranule is sb / granule to the bit.
+  let perGranule = 1.0 / <f64>(<u64>1 << shift);
   let pci = s.pci != 0;
   let out = segPtr(s, k);
   let n: u32 = 0;
@@ -107,15 +103,14 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   while (rem > 0) {
     let sb = rem < segBytes ? rem : segBytes;
     rem -= sb;
-    let pages = <u64>Math.ceil(sb / granule);
+    let pages = <u64>Math.ceil(sb * perGranule);
     let o = orderOf(iovaLen(pages));
     let looked = false;
-    snapTree(d);
     if (o < ORDERS) {
       let cc = cpuCacheAt(d, c, o);
       looked = magEmpty(d, cc.loaded) && magEmpty(d, cc.prev);
-      snapDepot(s, d, o);
     }
+    snapWork(s, d, o);
     let pfn = mapIova(d, c, pages, limit, pci);
     now += pAt(s, SimParam.magazineNs);
     let fastFail: u32 = 0;
@@ -128,8 +123,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
         bump(s, SimTotal.failedWalkNodes, lastFirstWalk);
       }
     }
-    if (o < ORDERS) now = chargeDepot(s, d, o, c, now, looked);
-    now = chargeTree(s, d, c, now, fastFail);
+    now = chargeWork(s, d, o, c, now, looked, fastFail);
     if (pfn == 0) { failed = true; break; }
     store<u64>(out + (<usize>n << 4), pfn);
     store<u64>(out + (<usize>n << 4), pages, 8);
@@ -140,8 +134,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
     for (let i: u32 = 0; i < n; i++) now = freeCharged(s, d, c, load<u64>(out + (<usize>i << 4)), load<u64>(out + (<usize>i << 4), 8), now);
     setCpuFreeAt(s, c, now);
     bump(s, SimTotal.mapFailures, 1);
-    queueReplaceFirst(s, now + pAt(s, SimParam.retryNs), k);
-    return;
+    return now + pAt(s, SimParam.retryNs);
   }
   setCpuFreeAt(s, c, now);
   store<u32>(sp, PH_COMPLETE, 4);
@@ -163,10 +156,11 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): void {
   } else {
     done = now + xfer + lat;
   }
-  queueReplaceFirst(s, done, k);
+  return done;
 }
 
-function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
+/** Slot k's COMPLETE at t. Returns the time of its next event: the job submits the slot again. */
+function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let c = load<u32>(cpuPtr(s, load<u32>(jobPtr(s, j))), 12);  // the interrupt CPU of the job's CPU
@@ -181,12 +175,9 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
       now += pAt(s, SimParam.iotlbFlushNs);
       bump(s, SimTotal.strictInvalidations, 1);
       let o = orderOf(pages);
-      snapTree(d);
-      if (o < ORDERS) snapDepot(s, d, o);
+      snapWork(s, d, o);
       unmapIova(fq, c, pfn, pages, true, now / 1e6);
-      now += pAt(s, SimParam.magazineNs);
-      if (o < ORDERS) now = chargeDepot(s, d, o, c, now, false);
-      now = chargeTree(s, d, c, now, 0);
+      now = chargeWork(s, d, o, c, now + pAt(s, SimParam.magazineNs), false, 0);
       continue;
     }
     // queue_iova: under this CPU's flush-queue lock, free what earlier flushes covered, flush if full, add.
@@ -195,10 +186,7 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
     let freed0 = ring.freed;
     // Only a queue_iova that frees entries touches the caches or the tree.
     let frees = ringWillFree(fq, c);
-    if (frees) {
-      snapTree(d);
-      snapDepots(s, d);
-    }
+    if (frees) snapWork(s, d, EVERY_ORDER);
     let bits = unmapIova(fq, c, pfn, pages, false, held / 1e6);
     let freed = frees ? ring.freed - freed0 : 0;
     held += pAt(s, SimParam.fqEntryNs) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, SimParam.iotlbFlushNs);
@@ -217,25 +205,36 @@ function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): void {
   histAdd(s, H.CLAT, now - load<f64>(sp, 8));
   store<u32>(sp, PH_SUBMIT, 4);
   store<u32>(sp, 0, 16);
-  queueReplaceFirst(s, now, k);
+  return now;
 }
 
-/** fq_flush_timeout on the CPU that armed the timer: one flush, then every CPU's ring drained there. */
+/**
+ * fq_flush_timeout on the CPU that armed the timer: one flush, then every
+ * CPU's ring drained there (v5.10 drivers/iommu/iova.c: for_each_possible_cpu
+ * fq_ring_free, whose free_iova_fast puts every IOVA into the timer CPU's
+ * magazines). With SimParam.timerDrainAll 0 (an ablation, not a kernel) each
+ * ring is drained on its own CPU, into its own caches, as a per-CPU timer would.
+ */
 function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   let tc = fq.timerCpu;
   s.timerOn = 0;
   let now = startOn(s, tc, s.timerAt);
   if (!timerExpire(fq, tc, fq.timerDueMs)) return;
   now += pAt(s, SimParam.iotlbFlushNs);
+  let oneCpu = pAt(s, SimParam.timerDrainAll) != 0;
+  let flushed = now;
   for (let q: u32 = 0; q < s.cpus; q++) {
     if (fqDepth(fq, q) == 0) continue;
-    let held = acquire(s, L.FQ + q, tc, now);
-    snapTree(d);
-    snapDepots(s, d);
-    let freed = <u64>drainRing(fq, q, tc);
-    held = chargeRingFree(s, d, tc, held, freed);
+    let on = oneCpu ? tc : q;
+    // Ring q's drain starts on its CPU: the timer's, or (per CPU) its own once the flush is done.
+    let at = on == tc ? now : startOn(s, q, flushed);
+    let held = acquire(s, L.FQ + q, on, at);
+    snapWork(s, d, EVERY_ORDER);
+    let freed = <u64>drainRing(fq, q, on);
+    held = chargeRingFree(s, d, on, held, freed);
     release(s, L.FQ + q, held);
-    now = held;
+    if (on == tc) now = held;
+    else setCpuFreeAt(s, q, held);
   }
   setCpuFreeAt(s, tc, now);
 }
@@ -249,16 +248,14 @@ function tick(s: Sim, d: Domain, at: f64): void {
   let ms = <u64>(at / 1e6);
   let reclaimMs = <u64>pAt(s, SimParam.reclaimMs);
   let kworker = s.cpus;
-  snapTree(d);
-  snapDepots(s, d);
+  snapWork(s, d, EVERY_ORDER);
   depotTimers(d, ms, reclaimMs);
-  let t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, at), 0);
+  let t = chargeWork(s, d, EVERY_ORDER, kworker, at, false, 0);
   let n = depotSlicesDue(d, ms, reclaimMs);
   for (let i: u32 = 0; i < n; i++) {
-    snapTree(d);
-    snapDepots(s, d);
+    snapWork(s, d, EVERY_ORDER);
     if (reclaimSlice(d) == 0) break;
-    t = chargeTree(s, d, kworker, chargeDepots(s, d, kworker, t), 0);
+    t = chargeWork(s, d, EVERY_ORDER, kworker, t, false, 0);
   }
 }
 
@@ -272,20 +269,31 @@ function tick(s: Sim, d: Domain, at: f64): void {
 // @ts-ignore: decorator
 @inline const MORE: u32 = 2;
 
+/**
+ * The calendar's bucket width over the measured spacing of events: about
+ * one event per bucket. Only the speed depends on it (queue.ts).
+ */
+// @ts-ignore: decorator
+@inline const WIDTH_PER_GAP: f64 = 1.0;
+
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
+  let q = queueAt(s);
   let duration = pAt(s, SimParam.durationNs);
   let tickNs = pAt(s, SimParam.tickNs);
+  let t0: f64 = -1;
+  let t: f64 = 0;
   for (let n: u32 = 0; n < BATCH; n++) {
-    let k = queueFirst(s);
+    let k = queueFirst(q);
     if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    let t = k != NO_EVENT ? eventTime(s, k) : Infinity;
+    t = k != NO_EVENT ? eventTime(q, k) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
+    if (t0 < 0) t0 = t;
     while (s.nextTickNs <= t) {
       tick(s, d, s.nextTickNs);
       s.nextTickNs += tickNs;
@@ -294,16 +302,19 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       timer(s, d, fq);
       continue;
     }
+    let next: f64;
     if (load<u32>(slotPtr(s, k), 4) == PH_SUBMIT) {
       if (t >= duration) {
-        queuePopFirst(s);  // submission has stopped: the slot goes idle
+        queuePopFirst(q);  // submission has stopped: the slot goes idle
         continue;
       }
-      submit(s, d, k, t);
+      next = submit(s, d, k, t);
     } else {
-      complete(s, d, fq, k, t);
+      next = complete(s, d, fq, k, t);
     }
+    queueReplaceFirst(q, next, k);
   }
+  queueTune(q, (t - t0) / <f64>BATCH * WIDTH_PER_GAP);
   return MORE;
 }
 

@@ -16,7 +16,11 @@ import type { SimResult } from "../sim/engine.js";
 import { reportTableText } from "../report/table.js";
 import { EXIT_INTERRUPTED, onInterrupt } from "./interrupt.js";
 import { prepareOutputDir } from "./output-path.js";
-import { ABLATIONS, ablationTable, planStudy, runAblations, runStudyToDir, STUDY_DEFAULTS, type StudyOptions, type StudyPlan } from "../study/index.js";
+import { writeReport } from "../report/write.js";
+import {
+  ABLATIONS, ablationLegend, ablationRecords, ablationTables, planStudy, runAblations, runStudyToDir, STUDY_DEFAULTS,
+  type StudyOptions, type StudyPlan,
+} from "../study/index.js";
 
 // ---------------------------------------------------------------- command line
 
@@ -192,13 +196,20 @@ export async function agingCommand(argv: string[]): Promise<number> {
   if (o.ablations && !interrupt.requested) {
     const policies = o.policies ? [...o.policies] : ["linux-5.10", "adaptive"] as DepotPolicy[];
     process.stderr.write(`ablations: ${ABLATIONS.length} runs of ${policies.join(", ")}\n`);
-    const runs = await runAblations({ ...o }, policies, parallel, (name) => process.stderr.write(`  ${name} done\n`));
-    const text = reportTableText(ablationTable(runs));
+    const runs = await runAblations({ ...o }, policies, parallel, (name) => process.stderr.write(`  ${name} done\n`), study);
+    const records = ablationRecords(runs, policies);
+    const tables = ablationTables(records);
+    const text = tables.map((t) => reportTableText(t)).join("\n") + "\n" +
+      ablationLegend(records).flatMap((l) => wrapCell(l, 78).map((x, i) => (i === 0 ? "  " : "    ") + x)).join("\n") + "\n";
     const file = join(dir, "ablations.txt");
     await writeFile(file, text);
+    // study.json, the HTML and summary.txt carry them too.
+    result.ablations = records;
+    result.reading?.tables.push(...tables);
+    await writeReport(result, dir);
     w("");
     process.stdout.write(text);
-    w(`ablations: ${file}`);
+    w(`ablations: ${file} (and in ${paths.json})`);
   }
   if (booksFailures.length > 0) {
     process.stderr.write(`\niova aging: BOOKS DO NOT BALANCE for ${booksFailures.length} polic${booksFailures.length === 1 ? "y" : "ies"}:\n` +

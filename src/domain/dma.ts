@@ -8,20 +8,14 @@ import { countArg } from "../validate.js";
 import { BOOKS_TEXT, codes, memberOf } from "../wasm/codes.js";
 import { setIotlbFlushHook } from "../wasm/module.js";
 import { MAX_BATCH, type IovaDomain } from "./iova-domain.js";
+import { FqStatsDump } from "./stats.js";
+
+export type { FlushQueueCpuStats } from "./stats.js";
 
 /** A host bridge memory window: bus addresses, inclusive (struct resource's start and end). */
 export interface PciWindow {
   start: number;
   end: number;
-}
-
-export interface FlushQueueCpuStats {
-  depth: number;
-  maxDepth: number;
-  queued: number;
-  freed: number;
-  fullFlushes: number;
-  timerFirings: number;
 }
 
 export interface BooksVerdict {
@@ -121,10 +115,10 @@ export class DmaPath {
     }
   }
 
-  /** Whether the timer is armed, and when it is due (ms on the caller's clock). */
+  /** When the timer is due (ms on the caller's clock), or null while it is not armed. */
   timerDueMs(): number | null {
-    const ex = this.domain.ex;
-    return ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.timerState) === codes().Timer.ARMED ? ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.timerDueMs) : null;
+    const due = this.domain.ex.fqTimerDueMs(this.domain.fqBase);
+    return due < 0 ? null : due;
   }
 
   /** Flushes and frees every queued entry on `cpu` (the end of a run). */
@@ -136,24 +130,24 @@ export class DmaPath {
     }
   }
 
+  /**
+   * Every counter of the flush queue at once: one call into the core,
+   * through the view's scratch slot, copied out before it returns.
+   */
+  statsDump(): FqStatsDump {
+    const d = this.domain;
+    return new FqStatsDump(d.ex, d.memory, d.fqBase, d.scratchOf("fqStatsDump"));
+  }
+
+  /** Entries queued on every CPU and not yet freed. */
   pending(): number {
-    return this.domain.ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.pending);
+    return this.statsDump().global("pending");
   }
 
   /** Domain flushes (iova_domain_flush) and IOTLB invalidations so far. */
   flushCounts(): { flushes: number; invalidations: number } {
-    const ex = this.domain.ex;
-    return { flushes: ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.flushes), invalidations: ex.fqGlobal(this.domain.fqBase, codes().FqGlobal.invalidations) };
-  }
-
-  cpuStats(cpu: number): FlushQueueCpuStats {
-    const ex = this.domain.ex;
-    const a = this.domain.fqBase;
-    return {
-      depth: ex.fqStat(a, cpu, codes().FqStat.depth), maxDepth: ex.fqStat(a, cpu, codes().FqStat.maxDepth),
-      queued: ex.fqStat(a, cpu, codes().FqStat.queued), freed: ex.fqStat(a, cpu, codes().FqStat.freed),
-      fullFlushes: ex.fqStat(a, cpu, codes().FqStat.fullFlushes), timerFirings: ex.fqStat(a, cpu, codes().FqStat.timerFirings),
-    };
+    const f = this.statsDump();
+    return { flushes: f.global("flushes"), invalidations: f.global("invalidations") };
   }
 
   resetMaxDepth(cpu: number): void {

@@ -48,6 +48,46 @@ export class StatsDump {
   }
 }
 
+/** One CPU's flush-queue ring (FqStat): entries now, the deepest since the last reset, and its counts. */
+export interface FlushQueueCpuStats {
+  depth: number;
+  maxDepth: number;
+  queued: number;
+  freed: number;
+  fullFlushes: number;
+  timerFirings: number;
+}
+
+/** Every counter of a flush queue at one moment (assembly/api/iommu.ts draws the layout). */
+export class FqStatsDump {
+  readonly cpus: number;
+  private readonly f64: Float64Array;
+
+  /** Dumps the flush queue at `fqBase` into the scratch bytes at `out` and copies them. */
+  constructor(ex: IovaExports, memory: WasmMemory, fqBase: number, out: number) {
+    const c = codes();
+    const bytes = ex.fqStatsDump(fqBase, out);
+    this.cpus = (bytes / 8 - c.FqGlobal.COUNT) / c.FqStat.COUNT;
+    this.f64 = new Float64Array(memory.buffer, out, bytes / 8).slice();
+  }
+
+  /** One figure of the whole queue. */
+  global(k: Exclude<MemberOf<"FqGlobal">, "COUNT">): number {
+    return this.f64[codes().FqGlobal[k]]!;
+  }
+
+  /** One CPU's ring. */
+  cpu(cpu: number): FlushQueueCpuStats {
+    const { FqGlobal, FqStat } = codes();
+    const at = FqGlobal.COUNT + cpu * FqStat.COUNT;
+    const f = this.f64;
+    return {
+      depth: f[at + FqStat.depth]!, maxDepth: f[at + FqStat.maxDepth]!, queued: f[at + FqStat.queued]!,
+      freed: f[at + FqStat.freed]!, fullFlushes: f[at + FqStat.fullFlushes]!, timerFirings: f[at + FqStat.timerFirings]!,
+    };
+  }
+}
+
 export interface CacheStats {
   /** loaded[cpu][order]: pfns in that CPU's loaded magazine. */
   loaded: number[][];

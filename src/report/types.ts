@@ -108,4 +108,10 @@ export interface StudyResult {
   meta: StudyMeta;
   policies: PolicyResult[];
   reading?: StudyReading;
+  /**
+   * `iova aging --ablations`: per ablation (one mechanism changed), its
+   * options and each policy's figures against the baseline's
+   * (src/study/ablations.ts, AblationRecord).
+   */
+  ablations?: ReadonlyArray<{ name: string; change: string; policies: ReadonlyArray<{ policy: string; figures: Record<string, number | null> }> }>;
 }

@@ -109,13 +109,14 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
   const fq: LockTotals = { heldNs: 0, waitNs: 0, acquisitions: 0, handoffs: 0 };
   let fullFlushes = 0;
   let timerFirings = 0;
+  const fqStats = dma.statsDump();
   for (let q = 0; q < domain.cpus; q++) {
     const l = lockTotals(sim.lockIndex("fq", q));
     fq.heldNs += l.heldNs;
     fq.waitNs += l.waitNs;
     fq.acquisitions += l.acquisitions;
     fq.handoffs += l.handoffs;
-    const f = dma.cpuStats(q);
+    const f = fqStats.cpu(q);
     fullFlushes += f.fullFlushes;
     timerFirings += f.timerFirings;
   }
@@ -134,8 +135,9 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     failedWalkNodes: sim.total("failedWalkNodes"),
     fallbacks64: sim.total("fallbacks64"),
     fqFullFlushes: fullFlushes,
+    fqForeignFrees: fqStats.global("freedForeign"),
     fqTimerFirings: timerFirings,
-    iotlbFlushes: dma.flushCounts().invalidations,
+    iotlbFlushes: fqStats.global("invalidations"),
     migrations: sim.total("migrations"),
     treeLockHeldNs: treeLock.heldNs,
     treeLockWaitNs: treeLock.waitNs,

@@ -1,11 +1,25 @@
 // Options of one simulated load run, their defaults and their checks.
-import { geometryOf, policyArg, type DepotPolicy } from "../domain/policy.js";
+import { geometryOf, magazineBound, policyArg, UNBOUNDED_DEPOT_ROOM, type DepotPolicy } from "../domain/policy.js";
 import { blockSizeArg, formatBlockSize, largestBlockBytes, type BlockSize } from "../load/block-size.js";
 import { IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT_MS, resolveCosts, type CostModel } from "./costs.js";
 import { ADAPTIVE_RECLAIM_MS } from "../domain/policy.js";
 import { MAX_RANGES } from "../domain/iova-domain.js";
 import { loadSlabs } from "../load/slabs.js";
 import { POLICY_ERA, eraArg, type KernelEra } from "../domain/era.js";
+
+/**
+ * Where fq_flush_timeout frees the entries of every CPU's ring. "timer-cpu":
+ * all on the CPU the timer fires on, into its caches (v5.10 and v6.x
+ * drivers/iommu/iova.c, for_each_possible_cpu fq_ring_free; the thread's
+ * explanation of the growth). "own-cpu": an ablation, no kernel's: each ring
+ * on its own CPU, into its own caches, as a per-CPU timer would.
+ */
+export type TimerDrain = "timer-cpu" | "own-cpu";
+export const TIMER_DRAINS: readonly TimerDrain[] = ["timer-cpu", "own-cpu"];
+
+/** The locks of the model, by class: iova_rbtree_lock, each order's rcache->lock, each CPU's fq->lock. */
+export type LockClassName = "tree" | "depot" | "fq";
+export const LOCK_CLASSES: readonly LockClassName[] = ["tree", "depot", "fq"];
 
 /** Where an I/O's completion (and so its unmap) runs, given its job's CPU c of C. */
 export type CompletionMode = "same" | "other" | "single";
@@ -69,6 +83,20 @@ export interface SimOptions {
   fqSize?: number;
   /** Flush-queue timer (IOVA_FQ_TIMEOUT). Default 10 ms. */
   fqTimeoutMs?: number;
+  /** Where the flush-queue timer frees every ring's entries (TimerDrain). Default "timer-cpu", the kernel's. */
+  fqTimerDrain?: TimerDrain;
+  /**
+   * Lock classes whose waits are modelled (a CPU that wants a held lock
+   * spins until it is free). Default all three; leaving one out is an
+   * ablation: its holds may overlap, each still costs its own time.
+   */
+  contendedLocks?: LockClassName[];
+  /**
+   * Full magazines per order's depot for the bounded policies (linux-5.10,
+   * cpu-flush, scaled-depot). Default the policy's (MAX_GLOBAL_MAGS 32 for
+   * v5.10). A bound the run never reaches switches the depot-full path off.
+   */
+  depotMax?: number;
   /** Kernel HZ: the flush-queue timer expires on a jiffy boundary (msecs_to_jiffies rounds up). 0: none. Default 250. */
   hz?: number;
   /** CPUs are split into this many equal, contiguous sockets (a lock hand-off across them costs lockHandoffRemoteNs). Default 1. */
@@ -119,6 +147,10 @@ export interface SimConfig {
   migrateMs: number;
   fqSize: number;
   fqTimeoutMs: number;
+  fqTimerDrain: TimerDrain;
+  contendedLocks: LockClassName[];
+  /** The bounded depot's magazines per order (the policy's unless set; unbounded policies ignore it). */
+  depotMax: number;
   hz: number;
   sockets: number;
   jobCpus: number[];
@@ -187,6 +219,9 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
+    fqTimerDrain: oneOf("fqTimerDrain", o.fqTimerDrain ?? "timer-cpu", TIMER_DRAINS),
+    contendedLocks: lockClasses(o.contendedLocks),
+    depotMax: 0,
     hz: int("hz", o.hz ?? 250, 0, 100_000),
     sockets: int("sockets", o.sockets ?? 1, 1, cpus),
     jobCpus: cpuList("jobCpus", o.jobCpus, jobs, cpus) ?? Array.from({ length: jobs }, (_, j) => j % cpus),
@@ -205,10 +240,26 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
       `${jobs} jobs x iodepth ${iodepth} would keep ${jobs * iodepth * segsPerIo} IOVAs in flight, more than a domain holds (${MAX_RANGES})`);
   }
   if (o.maxMagazines !== undefined) int("maxMagazines", o.maxMagazines, 0, 1 << 22);
-  const slabs = loadSlabs(policy, cpus, jobs * iodepth * segsPerIo, fqSize, o.maxMagazines);
+  const geo = geometryOf(policy, cpus);
+  // Unbounded policies keep their room (UNBOUNDED_DEPOT_ROOM); a bounded one's slab follows its bound.
+  cfg.depotMax = Number.isFinite(geo.depotMax) ? int("depotMax", o.depotMax ?? geo.depotMax, 1, UNBOUNDED_DEPOT_ROOM) : geo.depotMax;
+  const slabs = loadSlabs(policy, cpus, jobs * iodepth * segsPerIo, fqSize,
+    o.maxMagazines ?? magazineBound(geo, cpus, cfg.depotMax));
   cfg.maxMagazines = slabs.maxMagazines;
   cfg.maxRanges = int("maxRanges", o.maxRanges ?? slabs.maxRanges, 16, MAX_RANGES);
   return cfg;
+}
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(v)) throw new RangeError(`${name} must be one of ${allowed.join(", ")}, got ${String(v)}`);
+  return v as T;
+}
+
+function lockClasses(v: unknown): LockClassName[] {
+  if (v === undefined) return [...LOCK_CLASSES];
+  if (!Array.isArray(v)) throw new RangeError(`contendedLocks must be an array of ${LOCK_CLASSES.join(", ")}, got ${JSON.stringify(v)}`);
+  const out = v.map((c, i) => oneOf(`contendedLocks[${i}]`, c, LOCK_CLASSES));
+  return LOCK_CLASSES.filter((c) => out.includes(c));
 }
 
 function cpuList(name: string, v: unknown, length: number, cpus: number): number[] | undefined {
@@ -230,5 +281,8 @@ function windowsArg(v: unknown): Array<{ start: number; end: number }> {
 /** The configuration as plain JSON (for reports). */
 export function configJson(c: SimConfig): Record<string, unknown> {
   const { bs: _bs, ...rest } = c;
-  return { ...rest, bs: c.bsText, costs: { ...c.costs }, jobCpus: [...c.jobCpus], completionCpus: [...c.completionCpus] };
+  return {
+    ...rest, bs: c.bsText, costs: { ...c.costs }, jobCpus: [...c.jobCpus], completionCpus: [...c.completionCpus],
+    contendedLocks: [...c.contendedLocks], depotMax: Number.isFinite(c.depotMax) ? c.depotMax : null,
+  };
 }

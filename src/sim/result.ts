@@ -26,6 +26,8 @@ export interface SimCounters {
   fallbacks64: number;
   /** Domain flushes from a full flush queue. */
   fqFullFlushes: number;
+  /** Flush-queue entries freed on a CPU other than the one that queued them (the timer's one-CPU drain). */
+  fqForeignFrees: number;
   fqTimerFirings: number;
   /** IOTLB invalidations: one per strict unmap, one per domain flush. */
   iotlbFlushes: number;

@@ -157,8 +157,9 @@ export class Sampler {
     let firings = 0;
     const depths: number[] = [];
     const timer: number[] = [];
+    const fq = this.dma.statsDump();
     for (let c = 0; c < this.cpus; c++) {
-      const f = this.dma.cpuStats(c);
+      const f = fq.cpu(c);
       depths.push(f.depth);
       if (f.maxDepth > depthMax) depthMax = f.maxDepth;
       this.dma.resetMaxDepth(c);

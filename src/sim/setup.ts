@@ -5,8 +5,12 @@ import { IovaDomain } from "../domain/iova-domain.js";
 import { DmaPath } from "../domain/dma.js";
 import { instantiate, newSharedMemory } from "../wasm/module.js";
 import { largestBlockBytes, rangeSteps, type BlockSize } from "../load/block-size.js";
-import type { SimConfig } from "./options.js";
+import type { LockClassName, SimConfig } from "./options.js";
+import { codes } from "../wasm/codes.js";
 import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
+
+/** The member of LockClass (assembly/sim/layout.ts: bits of SimParam.contendedLocks) of each lock class. */
+const LOCK_CLASS_MEMBER: Record<LockClassName, "TREE" | "DEPOT" | "FQ"> = { tree: "TREE", depot: "DEPOT", fq: "FQ" };
 
 /** Retry delay of an I/O that found no IOVA space. */
 const RETRY_NS = 10_000;
@@ -46,7 +50,7 @@ export function setUpRun(cfg: SimConfig): SimRun {
   const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
-    reclaimSlicePfns: cfg.reclaimSlicePfns,
+    reclaimSlicePfns: cfg.reclaimSlicePfns, ...(Number.isFinite(cfg.depotMax) ? { depotMax: cfg.depotMax } : {}),
     flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
   });
   const dma = new DmaPath(domain);
@@ -64,6 +68,8 @@ export function setUpRun(cfg: SimConfig): SimRun {
     lockHandoffNs: c.lockHandoffNs, lockHandoffRemoteNs: c.lockHandoffRemoteNs, depotNs: c.depotNs,
     iotlbFlushNs: c.iotlbFlushNs, deviceBaseNs: c.deviceBaseNs, nsPerByte: 1e9 / c.deviceBytesPerSec,
     deviceJitter: c.deviceJitter, fqEntryNs: c.fqEntryNs, retryNs: RETRY_NS,
+    timerDrainAll: cfg.fqTimerDrain === "timer-cpu" ? 1 : 0,
+    contendedLocks: cfg.contendedLocks.reduce((bits, k) => bits | codes().LockClass[LOCK_CLASS_MEMBER[k]], 0),
   };
   if (SIM_PARAMS.some((p) => !Number.isFinite(params[p]))) throw new RangeError("iova sim: a parameter is not finite");
   const perSocket = C / cfg.sockets;

@@ -5,7 +5,7 @@ import type { IovaDomain } from "../domain/iova-domain.js";
 import type { LatencyStats } from "../load/latency.js";
 import type { IovaExports } from "../wasm/exports.js";
 import { LatencyHistogram } from "../load/latency.js";
-import { CODE_SETS, codes, type Codes } from "../wasm/codes.js";
+import { CODE_SETS, codes, type Codes, type MemberOf } from "../wasm/codes.js";
 
 type Member<S extends "SimParam" | "SimTotal"> = Exclude<(typeof CODE_SETS)[S][number], "COUNT">;
 /** The simulator's f64 parameters (SimParam of assembly/sim/layout.ts); their indexes come from the module. */
@@ -61,6 +61,7 @@ export class WasmSim {
   private readonly paramIndex: Codes["SimParam"];
   private readonly totalIndex: Codes["SimTotal"];
   private readonly lockStat: Codes["SimLockStat"];
+  private readonly lockKind: Codes["SimLock"];
   readonly locks: number;
 
   constructor(readonly domain: IovaDomain, readonly g: SimGeometry, t: SimTables) {
@@ -75,6 +76,7 @@ export class WasmSim {
     this.paramIndex = c.SimParam;
     this.totalIndex = c.SimTotal;
     this.lockStat = c.SimLockStat;
+    this.lockKind = c.SimLock;
     const at = this.at;
     this.f64 = new Float64Array(domain.memory.buffer);
     this.u32 = new Uint32Array(domain.memory.buffer);
@@ -106,6 +108,11 @@ export class WasmSim {
   /** Submission stops at tNs (instead of the configured duration): the run drains from there. */
   endSubmissionAt(tNs: number): void {
     this.f64[this.pOff + this.paramIndex.durationNs] = tNs;
+  }
+
+  /** Rebuilds the event queue with buckets widthNs wide: only the speed depends on it, never the order of events. */
+  queueWidth(widthNs: number): void {
+    this.ex.simQueueWidth(this.addr, widthNs);
   }
 
   /** Runs every event before untilNs; false once the run is over. */
@@ -147,8 +154,8 @@ export class WasmSim {
     };
   }
 
-  lockIndex(kind: "tree" | "depot" | "fq", n = 0): number {
-    return this.ex.simLockIndex(kind === "tree" ? 0 : kind === "depot" ? 1 : 2, n);
+  lockIndex(kind: MemberOf<"SimLock">, n = 0): number {
+    return this.ex.simLockIndex(this.lockKind[kind], n);
   }
 
   /** pfns allocated below 4 GiB (reserved ranges left out) and the lowest of them (-1: none). */

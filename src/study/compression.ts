@@ -109,10 +109,13 @@ export interface Compression {
  * `faithful`. `dma32Pfns` (the caller's own choice of the 32-bit space, an
  * experiment) replaces the compressed space and is reported as such.
  */
-export function compressionOf(seconds: number, faithful: boolean, dma32Pfns?: number): Compression {
+export function compressionOf(seconds: number, faithful: boolean, dma32Pfns?: number,
+  windows: ReadonlyArray<{ start: number; end: number }> = THREAD_PCI_WINDOWS): Compression {
   const items: CompressionItem[] = [];
-  const usable = dma32Pfns ?? (faithful ? FAITHFUL_USABLE32 : COMPRESSED_USABLE32);
-  const pciWindows = usable === FAITHFUL_USABLE32 ? THREAD_PCI_WINDOWS.map((w) => ({ ...w })) : windowsLeaving(usable);
+  // Faithful: the whole space less `windows` (the thread's host bridge window, or none in the ablation).
+  const whole = usable32(windows);
+  const usable = dma32Pfns ?? (faithful ? whole : COMPRESSED_USABLE32);
+  const pciWindows = usable === whole ? windows.map((w) => ({ ...w })) : windowsLeaving(usable, windows);
   const timeScale = faithful || seconds >= FAITHFUL_SECONDS ? 1 : FAITHFUL_SECONDS / seconds;
   if (timeScale !== 1) {
     items.push({
@@ -124,13 +127,13 @@ export function compressionOf(seconds: number, faithful: boolean, dma32Pfns?: nu
         `83,483 s are read at ${formatSeconds(THREAD_OBSERVED.dumps[0]!.t / timeScale)} and ${formatSeconds(seconds)}`,
     });
   }
-  if (usable !== FAITHFUL_USABLE32) {
+  if (usable !== whole) {
     const mib = (p: number) => `${formatNumber((p * GRANULE) / 2 ** 20)} MiB`;
     items.push({
       what: "32-bit IOVA space",
-      faithful: `${formatNumber(FAITHFUL_USABLE32)} pfns (${mib(FAITHFUL_USABLE32)}, below 4 GiB less the host bridge window)`,
+      faithful: `${formatNumber(whole)} pfns (${mib(whole)}, below 4 GiB ${windows.length ? "less the host bridge window" : "with no host bridge window reserved"})`,
       run: `${formatNumber(usable)} pfns (${mib(usable)}, the top of it; the rest reserved)`,
-      factor: FAITHFUL_USABLE32 / usable,
+      factor: whole / usable,
       why: dma32Pfns !== undefined
         ? "chosen on the command line (--dma32-pfns): an experiment, not the thread's system"
         : `the thread's caches held at least ${formatNumber(THREAD_CACHED_PFNS_MIN)} pfns at its last dump ` +

@@ -7,5 +7,5 @@ export { verdict, tenth, outcomeOf, FALL, type Outcome } from "./verdict.js";
 export { calibrationValues, calibrationTable, type CalibrationValues } from "./calibration.js";
 export { compressionOf, compressionLines, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 export { THREAD_OBSERVED, THREAD_SYSTEM, SOURCES, type ThreadParameter } from "./thread.js";
-export { ABLATIONS, runAblations, ablationTable, type Ablation, type AblationRun } from "./ablations.js";
+export { ABLATIONS, BASELINE, runAblations, ablationRecords, ablationTables, ablationLegend, type Ablation, type AblationRun, type AblationRecord, type AblationFigures } from "./ablations.js";
 export { THREAD_COST_ROWS, threadCosts, type CostRow } from "./costs.js";

@@ -5,12 +5,12 @@ import { POLICIES, policyArg, type DepotPolicy } from "../domain/policy.js";
 import { studyDefaults } from "../options/defaults.js";
 import { STUDY_QUICK_SECONDS } from "../options/table.js";
 import type { CostModel } from "../sim/costs.js";
-import { resolveSimOptions, type CompletionMode, type SimConfig, type SimProgress } from "../sim/options.js";
+import { resolveSimOptions, type CompletionMode, type LockClassName, type SimConfig, type SimProgress, type TimerDrain } from "../sim/options.js";
 import type { SimResult } from "../sim/engine.js";
 import type { KernelEra } from "../domain/era.js";
 import { compressionOf, FAITHFUL_SECONDS, type CompressionItem } from "./compression.js";
 import { threadCosts } from "./costs.js";
-import { THREAD_HZ, threadLayout } from "./thread.js";
+import { THREAD_HZ, THREAD_PCI_WINDOWS, threadLayout } from "./thread.js";
 
 /**
  * The default load: the thread's machine and test (src/study/thread.ts gives
@@ -46,6 +46,18 @@ export interface StudyOptions {
   intervalMs?: number;
   reclaimIntervalMs?: number;
   dma32First?: boolean;
+  /**
+   * Reserve the thread's host bridge window (iova_reserve_pci_windows).
+   * Default true; false (an ablation) leaves the 32-bit space without it,
+   * the same number of pfns usable (the compressed space keeps its size).
+   */
+  pciWindow?: boolean;
+  /** Where the flush-queue timer frees every ring's entries; default the kernel's ("timer-cpu"). */
+  fqTimerDrain?: TimerDrain;
+  /** Lock classes whose waits are modelled; default all (an ablation leaves one out). */
+  contendedLocks?: LockClassName[];
+  /** Magazines per order's bounded depot (v5.10's MAX_GLOBAL_MAGS by default; an ablation raises it). */
+  depotMax?: number;
   /**
    * Pfns of the 32-bit space left to allocate (the rest reserved): an
    * experiment. Default: the compression's (compression.ts), or the whole
@@ -98,7 +110,7 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
   const cpus = o.cpus ?? d.cpus;
   const jobs = o.jobs ?? d.jobs;
   const layout = threadLayout(cpus, jobs);
-  const compression = compressionOf(seconds, faithful, o.dma32Pfns);
+  const compression = compressionOf(seconds, faithful, o.dma32Pfns, (o.pciWindow ?? true) ? THREAD_PCI_WINDOWS : []);
   const configs = policies.map((policy) => resolveSimOptions({
     policy,
     sockets: layout.sockets,
@@ -120,6 +132,9 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     intervalMs: o.intervalMs ?? d.intervalMs,
     reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,
     dma32First: o.dma32First ?? d.dma32First,
+    ...(o.fqTimerDrain !== undefined ? { fqTimerDrain: o.fqTimerDrain } : {}),
+    ...(o.contendedLocks !== undefined ? { contendedLocks: o.contendedLocks } : {}),
+    ...(o.depotMax !== undefined ? { depotMax: o.depotMax } : {}),
     costs: { ...threadCosts(), ...o.costs },
   }));
   return { policies, era: o.era ?? null, configs, faithful, compression: compression.items, timeScale: compression.timeScale };

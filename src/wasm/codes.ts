@@ -66,8 +66,11 @@ export const CODE_SETS = {
   CellStat: ["loaded", "prev", "COUNT"],
   /** Byte offsets of the dump's blocks. */
   StatsAt: ["DEPOTS", "CPUS"],
-  FqStat: ["depth", "maxDepth", "queued", "freed", "fullFlushes", "timerFirings"],
-  FqGlobal: ["pending", "startCnt", "finishCnt", "flushes", "invalidations", "timerState", "timerCpu", "timerDueMs"],
+  /** The flush-queue dump (assembly/api/iommu.ts): per CPU, a ring's counters. */
+  FqStat: ["depth", "maxDepth", "queued", "freed", "fullFlushes", "timerFirings", "COUNT"],
+  /** The flush-queue dump's first block: the whole queue's counters and its timer. */
+  FqGlobal: ["pending", "startCnt", "finishCnt", "flushes", "invalidations", "timerState", "timerCpu", "timerDueMs", "freedForeign",
+    "COUNT"],
   /** layoutField() selectors: byte offsets and sizes of assembly/layout.ts. */
   LayoutField: ["cpus", "magSize", "magStride", "offSlab", "offCpuCaches", "offDepots", "treeLock", "cpuCacheLoaded",
     "cpuCachePrev", "depotHead", "depotSize", "magNext", "magHeader", "cacheLine", "magSizeField",
@@ -75,20 +78,24 @@ export const CODE_SETS = {
   /** The simulator's f64 parameters (assembly/sim/layout.ts), by index into its P array. */
   SimParam: ["segBytes", "dmaLimitPfn", "durationNs", "tickNs", "reclaimMs", "migrateNs", "submitNs", "completeNs", "magazineNs",
     "treeAllocNs", "walkNodeNs", "treeFreeNs", "fastFailNs", "lockNs", "lockHandoffNs", "lockHandoffRemoteNs", "depotNs",
-    "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs", "COUNT"],
+    "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs", "timerDrainAll", "contendedLocks", "COUNT"],
   /** The simulator's totals (and each interval's copy, SimTotal.COUNT further on). */
   SimTotal: ["ios", "drainedIos", "maps", "mapFailures", "migrations", "fastFails", "failedWalks", "failedWalkNodes", "fallbacks64",
     "strictInvalidations", "mapNs", "depotLooks", "COUNT"],
+  /** Bits of SimParam.contendedLocks: the lock classes whose waits are modelled. */
+  LockClass: ["TREE", "DEPOT", "FQ"],
   /** simOffset() selectors (assembly/api/sim.ts). */
   SimAt: ["params", "totals", "cpuTable", "jobTable", "blockSizes", "reserved", "cpuBytes", "jobBytes", "locks", "histHead",
     "histBuckets"],
   /** simLockStat() selectors. */
   SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
     "kworkerMaxHeld"],
+  /** simLockIndex() kinds: the tree lock, a depot lock (by order), a flush-queue lock (by CPU). */
+  SimLock: ["tree", "depot", "fq"],
 } as const;
 
 /** The constants the core exports as plain globals. */
-export const CODE_CONSTANTS = ["ORDERS"] as const;
+export const CODE_CONSTANTS = ["ORDERS", "VIEW_CPU_BITS", "VIEW_DEAD"] as const;
 
 export type CodeSet = keyof typeof CODE_SETS;
 /** The member names of one set. */

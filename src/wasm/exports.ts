@@ -38,6 +38,10 @@ export interface IovaExports {
   freeCpuCached(base: number, cpu: number): void;
   /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;
+  /** Traps (poisoning the domain) if shared view k, whose worker is gone, still holds a lock. */
+  checkDeadView(base: number, fqBase: number, k: number): void;
+  /** The host's view table: its address and its shared views (assembly/holder.ts). */
+  setViewTable(base: number, addr: number, sharedViews: number): void;
   /** Debug build: park (stop: trap) this instance at its n-th lock event (assembly/fault.ts); 0 in the release build. */
   armFault(flagAddr: number, n: number, stop: number): number;
   faultEventCount(): number;
@@ -67,8 +71,11 @@ export interface IovaExports {
   fqQueue(addr: number, cpu: number, pfn: number, pages: number, nowMs: number): number;
   fqPollTimer(addr: number, cpu: number, nowMs: number): number;
   fqDrain(addr: number, cpu: number): number;
-  fqStat(addr: number, cpu: number, which: number): number;
-  fqGlobal(addr: number, which: number): number;
+  /** Writes every flush-queue counter into `out` (a scratch slot); returns the bytes written. */
+  fqStatsDump(addr: number, out: number): number;
+  fqStatsBytes(cpus: number): number;
+  /** The timer's due time (ms), or -1 while it is not armed. */
+  fqTimerDueMs(addr: number): number;
   fqResetMaxDepth(addr: number, cpu: number): void;
   dmaMapIova(base: number, cpu: number, pages: number, dmaLimitPfn: number, pci: number): number;
   dmaUnmapIova(fqAddr: number, cpu: number, pfn: number, pages: number, strict: number, nowMs: number): number;
@@ -85,6 +92,7 @@ export interface IovaExports {
   simStart(addr: number, domain: number, fq: number, strict: number, pci: number, serial: number,
     bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
   simRun(addr: number, untilNs: number): number;
+  simQueueWidth(addr: number, widthNs: number): void;
   simLive(addr: number): number;
   simWindow32(addr: number): number;
   simLowest32(addr: number): number;

@@ -327,7 +327,8 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const cs = domain.cacheStats();
   const treeEnd = domain.stats();
   let fqMaxDepth = 0;
-  for (let c = 0; c < plan.cpus; c++) fqMaxDepth = Math.max(fqMaxDepth, dma.cpuStats(c).maxDepth);
+  const fqEnd = dma.statsDump();
+  for (let c = 0; c < plan.cpus; c++) fqMaxDepth = Math.max(fqMaxDepth, fqEnd.cpu(c).maxDepth);
 
   // ---- the books: nothing in flight, no queue or ring holding anything, every map unmapped
   const problems: string[] = [];
@@ -342,7 +343,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
     const rb = plan.ringBase[c]!;
     const inRing = i32[rb + R_TAIL]! - i32[rb + R_HEAD]!;
     if (jobBooks && inRing !== 0) problems.push(`CPU ${c}'s completion ring still holds ${inRing} I/Os`);
-    const inFq = dma.cpuStats(c).depth;
+    const inFq = fqEnd.cpu(c).depth;
     if (inFq !== 0) problems.push(`CPU ${c}'s flush queue still holds ${inFq} entries`);
   }
   for (const w of jobBooks ? jobWorkers : []) {
