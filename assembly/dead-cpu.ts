@@ -12,6 +12,7 @@ import {
   cpuCacheLockAddr,
 } from "./layout";
 import { failOnDeadHolder } from "./lock";
+import { holderCpuId } from "./holder";
 import { FlushQueue, ringAt, ringLockAddr } from "./iommu/flush-queue";
 
 /** The address of a lock word held by id `who` (CPU + 1), or 0. `fqBase` 0: the domain has no flush queue. */
@@ -42,4 +43,15 @@ export function checkDeadCpu(d: Domain, fqBase: usize, cpu: u32): void {
   if (atomic.load<u32>(aliveAddr(cpuStateAt(d, cpu))) != 0) return;
   let word = lockHeldBy(d, fqBase, cpu + 1);
   if (word != 0) failOnDeadHolder(d, word, cpu + 1);
+}
+
+/**
+ * Traps (poisoning the domain) if shared view k, whose worker is gone,
+ * still holds a lock; the poison names the view's CPU. The host runs it at
+ * each sharer's exit, before it frees the view's word.
+ */
+export function checkDeadView(d: Domain, fqBase: usize, k: u32): void {
+  let id = d.cpus + 1 + k;
+  let word = lockHeldBy(d, fqBase, id);
+  if (word != 0) failOnDeadHolder(d, word, holderCpuId(d, id));
 }

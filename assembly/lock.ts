@@ -16,7 +16,8 @@
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 
-import { Domain, LOCK_WAITERS, cpuStateAt, aliveAddr, poisonedAddr } from "./layout";
+import { Domain, LOCK_WAITERS, poisonedAddr } from "./layout";
+import { holderDead, holderCpuId } from "./holder";
 import { faultPoint } from "./fault";
 import { selfId } from "./self";
 import { DEBUG } from "./debug";
@@ -111,10 +112,9 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
       let holder = atomic.load<u32>(word);
-      let dead = holder != 0 && holder <= d.cpus && atomic.load<u32>(aliveAddr(cpuStateAt(d, holder - 1))) == 0;
-      if (dead) {
+      if (holderDead(d, holder)) {  // its CPU marked dead, or (a sharer) its view
         atomic.sub<u32>(word + LOCK_WAITERS, 1);
-        failOnDeadHolder(d, word, holder);
+        failOnDeadHolder(d, word, holderCpuId(d, holder));
       }
     }
   }

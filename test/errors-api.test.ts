@@ -200,6 +200,8 @@ describe("use after destroy", () => {
     kernelWalkSteps: ["kernelWalkSteps", (d) => d.kernelWalkSteps()],
     checkProblem: ["check", (d) => d.checkProblem()],
     setCpuAlive: ["setCpuAlive", (d) => d.setCpuAlive(0, true)],
+    markViewDead: ["markViewDead", (d) => d.markViewDead({ slot: 1, token: 7 })],
+    endView: ["endView", (d) => d.endView({ slot: 1, token: 7 })],
     destroy: ["destroy", (d) => d.destroy()],
   };
   /** Prototype members that are implementation, not API (TypeScript `private`). */

@@ -104,6 +104,9 @@ const domainMethods: Record<string, Method<Domain>> = {
   statsDump: { slots: NO_ARGS, call: (d) => d.statsDump() },
   limitMagazines: { slots: [slot("n", () => 64)], call: (d, [n]) => d.limitMagazines(n as number) },
   setCpuAlive: { slots: [slot("cpu", () => 1), slot("alive", () => true)], call: (d, [c, a]) => d.setCpuAlive(c as number, a as boolean) },
+  // CpuPool's calls for a sharer's death; a token no view holds changes nothing.
+  markViewDead: { slots: [slot(["view", "view.slot", "view.token"], () => ({ slot: 1, token: 7 }))], call: (d, [v]) => d.markViewDead(v as never) },
+  endView: { slots: [slot(["view", "view.slot", "view.token"], () => ({ slot: 1, token: 7 }))], call: (d, [v]) => d.endView(v as never) },
   destroy: { slots: NO_ARGS, call: (d) => d.destroy() },
   [DISPOSE]: { slots: NO_ARGS, call: (d) => d[Symbol.dispose]() },
 };

@@ -81,6 +81,11 @@ describe('layers of src/', () => {
     expect(bad.map(where)).toEqual([]);
   });
 
+  it('worker threads are started one way: only src/workers/thread.ts calls new Worker()', () => {
+    const starters = sources(SRC).filter((f) => /\bnew\s+Worker\s*\(/.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
+    expect(starters).toEqual([join('workers', 'thread.ts')]);
+  });
+
   it('docs/architecture.md shows the same layers', () => {
     const doc = readFileSync(join(__dirname, '..', 'docs', 'architecture.md'), 'utf8');
     LAYERS.forEach((parts, r) => {

@@ -11,3 +11,4 @@ export { Books } from "../iommu/books";
 export { Timer, Queued } from "../iommu/flush-queue";
 export { SimParam, SimTotal, LockClass } from "../sim/layout";
 export { SimAt, SimLockStat, SimLock } from "./sim";
+export { VIEW_CPU_BITS, VIEW_DEAD } from "../holder";

@@ -1,7 +1,7 @@
 // Exported range-cache entry points: alloc_iova_fast / free_iova_fast on a
 // given CPU, the flush paths, the policy clock, stats and fault injection.
 
-import { checkDeadCpu as checkDeadCpuIn } from "../dead-cpu";
+import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
 import { cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
@@ -121,6 +121,18 @@ export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
   let st = cpuStateAt(domainAt(base), cpu);
   atomic.store<u32>(aliveAddr(st), alive ? 1 : 0);
   if (!alive) atomic.store<u32>(attachedAddr(st), 0);  // dead: its scratch slot is free again
+}
+
+/** Where the host's view table is and how many shared views it has (assembly/holder.ts); once, at domain setup. */
+export function setViewTable(base: usize, addr: usize, sharedViews: u32): void {
+  let d = domainAt(base);
+  d.viewTable = <u32>addr;
+  d.sharedViews = sharedViews;
+}
+
+/** Traps (LockHolderDeadError on the host) if shared view k, whose worker is gone, holds a lock. */
+export function checkDeadView(base: usize, fqBase: usize, k: u32): void {
+  checkDeadViewIn(domainAt(base), fqBase, k);
 }
 
 /** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */

@@ -171,6 +171,13 @@ export class IovaDomain implements DisposableView {
   private closed = false;
   /** The domain's shared destroyed flag: destroy() in any thread ends every view. */
   private readonly destroyedWord!: Int32Array;
+  // The per-call checks below read destroyedWord and poisonWord with plain
+  // reads: Atomics.load is a builtin call on Node 20 (about 10 ns, against
+  // 0.4 ns for a plain read of the same word), which was half of a
+  // LocalCache pair. A call that must see another thread's destroy() or
+  // poison is ordered after it by whatever told it so (a message, an
+  // Atomics wait), and the plain read then sees the word; the writers still
+  // store with Atomics, and the core checks the poison word under its locks.
   /**
    * The domain's shared poison word: 0, or the id (CPU + 1) of a CPU that
    * died holding a lock. Once set, every call that needs a lock throws
@@ -242,6 +249,7 @@ export class IovaDomain implements DisposableView {
     this.ex.attach(this.cpus);  // lock holder id of the creating thread: past the worker CPUs
     this.destroyedWord = destroyedWordOf(this.ex, this.memory, this.base);
     this.viewTable = new Int32Array(this.memory.buffer, below.viewTable, this.sharedViews + 1);
+    this.ex.setViewTable(this.base, below.viewTable, this.sharedViews);  // the core reads a sharer's liveness there
     this.poisonWord = poisonWordOf(this.ex, this.memory, this.base);
   }
 
@@ -297,7 +305,9 @@ export class IovaDomain implements DisposableView {
         "(its worker's exit, or setCpuAlive(cpu, false), frees it; see attach's shareCpu)");
     }
     adoptModule(h.module);  // only now: a bad handle never replaces this thread's module
-    ex.attach(cpu);
+    // The lock-holder id: the CPU's own, or (a sharer) one of the view's own past the CPUs and the creating thread
+    // (assembly/holder.ts), so a sharer that dies holding a lock is told apart from its CPU's live sharers.
+    ex.attach(share ? h.cpus + view.slot : cpu);
     const d = Object.create(IovaDomain.prototype) as IovaDomain;
     // A sharer's scratch slot follows the CPUs' and the creating thread's: slot cpus + k for view k.
     const slot = share ? h.cpus + view.slot : cpu;
@@ -494,7 +504,7 @@ export class IovaDomain implements DisposableView {
   allocFast(size: number, limitPfn: number, flush = true, cpu = this.cpu): number | null {
     // The hot path: the common case is checked inline; the full checks run
     // only to build the error when something is off.
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("allocFast");
+    if (this.destroyed || this.destroyedWord[0] !== 0 || this.poisonWord[0] !== 0) this.usable("allocFast");
     if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn &&
         limitPfn >= MAX_CACHED_PAGES - 1)) {
       this.checkFastRequest(size, limitPfn);
@@ -517,7 +527,7 @@ export class IovaDomain implements DisposableView {
 
   /** free_iova_fast: back into CPU `cpu`'s magazine, or to the tree. Pass the size given to allocFast. */
   freeFast(pfn: number, size: number, cpu = this.cpu): void {
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0 || Atomics.load(this.poisonWord, 0) !== 0) this.usable("freeFast");
+    if (this.destroyed || this.destroyedWord[0] !== 0 || this.poisonWord[0] !== 0) this.usable("freeFast");
     if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && Number.isSafeInteger(size) && size >= 1)) {
       pfnArg("pfn", pfn);
       sizeArg("size", size);
@@ -682,11 +692,11 @@ export class IovaDomain implements DisposableView {
 
   /** True once destroy() ran on this domain, in any thread. */
   get isDestroyed(): boolean {
-    return (this.destroyed && !this.closed) || Atomics.load(this.destroyedWord, 0) !== 0;
+    return (this.destroyed && !this.closed) || this.destroyedWord[0] !== 0;
   }
 
   private live(op: string): void {
-    if (this.destroyed || Atomics.load(this.destroyedWord, 0) !== 0) {
+    if (this.destroyed || this.destroyedWord[0] !== 0) {
       throw this.closed ? new ViewClosedError(op) : new DomainDestroyedError(op);
     }
   }
@@ -703,6 +713,50 @@ export class IovaDomain implements DisposableView {
       throw new ViewClosedError(op);
     }
     return this.scratch;
+  }
+
+  /**
+   * @internal This view's place in the view table when it shares its CPU:
+   * slot (1..sharedViews) and token; null for a view that owns its CPU.
+   * CpuPool reads it so that a dying sharer's view alone ends (endView).
+   */
+  get sharedView(): { slot: number; token: number } | null {
+    return this.viewSlot === 0 ? null : { slot: this.viewSlot, token: this.viewToken };
+  }
+
+  /** @internal The id this view writes into the lock words it takes (assembly/holder.ts). */
+  get holderId(): number {
+    return this.viewSlot !== 0 ? this.cpus + 1 + this.viewSlot : this.owner ? this.cpus + 1 : this.cpu + 1;
+  }
+
+  /**
+   * @internal Marks a sharer's view dead before its worker is terminated
+   * anywhere: waiters on a lock it holds then report LockHolderDeadError
+   * (assembly/holder.ts) instead of waiting, and its own later calls throw
+   * ViewClosedError. The view's CPU and its other sharers stay up.
+   */
+  markViewDead(view: { slot: number; token: number }): void {
+    this.live("markViewDead");
+    const v = viewArg(view, this.sharedViews);
+    Atomics.compareExchange(this.viewTable, v.slot, v.token, v.token | codes().VIEW_DEAD);
+  }
+
+  /**
+   * @internal A sharer's worker is gone: if it died holding a lock, throws
+   * LockHolderDeadError naming its CPU (and the domain is poisoned, as for
+   * a CPU); then frees its view-table word. Nothing if the view was already
+   * closed (its word then belongs to no one, or to a newer view).
+   */
+  endView(view: { slot: number; token: number }): void {
+    this.live("endView");
+    const v = viewArg(view, this.sharedViews);
+    const word = Atomics.load(this.viewTable, v.slot);
+    if (word !== v.token && word !== (v.token | codes().VIEW_DEAD)) return;
+    try {
+      this.call(() => this.ex.checkDeadView(this.base, this.fqBase, v.slot));
+    } finally {
+      Atomics.compareExchange(this.viewTable, v.slot, word, 0);
+    }
   }
 
   /** live(), and the domain is not poisoned by a CPU that died holding a lock. */
@@ -789,18 +843,32 @@ function belowHost(scratchBase: number, cpus: number, views: number): { viewTabl
   return { viewTable, hostBase: viewTable + align(4 * (views + 1), 64) };
 }
 
-/** A token holds the CPU + 1 in its low bits (cpus <= 1024 < 2^11) and a claim count above, so a stale view never matches. */
-const TOKEN_CPU_BITS = 11;
-const tokenCpu = (token: number): number => (token & ((1 << TOKEN_CPU_BITS) - 1)) - 1;
+/**
+ * A token holds the CPU + 1 in its low bits (VIEW_CPU_BITS of assembly/holder.ts: cpus <= 1024 fit) and a
+ * claim count above, so a stale view never matches; the top bit (VIEW_DEAD) is left for markViewDead.
+ */
+const tokenCpu = (token: number): number => (token & ((1 << codes().VIEW_CPU_BITS) - 1)) - 1;
 
 /** Takes a free word of the view table for a sharer of `cpu`: the slot and the token written there. */
 function claimView(table: Int32Array, cpu: number): { slot: number; token: number } {
-  const token = (((Atomics.add(table, 0, 1) + 1) & 0xfffff) << TOKEN_CPU_BITS) | (cpu + 1);
+  const bits = codes().VIEW_CPU_BITS;
+  const token = (((Atomics.add(table, 0, 1) + 1) & ((1 << (31 - bits)) - 1)) << bits) | (cpu + 1);
   for (let slot = 1; slot < table.length; slot++) {
     if (Atomics.compareExchange(table, slot, 0, token) === 0) return { slot, token };
   }
   throw new InvalidArgumentError("shareCpu", true, `finds no free scratch slot: all ${table.length - 1} of the domain's sharedViews ` +
     "are held by live views (a view gives its slot back at [Symbol.dispose] or when its CPU's dead path runs)");
+}
+
+/** A sharer's place in the view table, as IovaDomain.sharedView gives it: slot 1..views, a non-zero int32 token. */
+function viewArg(view: unknown, views: number): { slot: number; token: number } {
+  if (typeof view !== "object" || view === null) throw new InvalidArgumentError("view", view, "must be { slot, token } (IovaDomain.sharedView)");
+  const { slot, token } = view as { slot?: unknown; token?: unknown };
+  countArg("view.slot", slot, 1, Math.max(1, views));
+  if (!(Number.isInteger(token) && (token as number) !== 0 && (token as number) >= 1 && (token as number) <= 2 ** 31 - 1)) {
+    throw new InvalidArgumentError("view.token", token, "must be a view-table token (an integer from 1 to 2^31 - 1)");
+  }
+  return { slot: slot as number, token: token as number };
 }
 
 /** Frees every view-table word whose token `which` picks. */

@@ -1,7 +1,9 @@
 // Runs simulations in worker threads, at most `parallel` at a time, so the
 // policies of a study share the machine's cores. Each run is the same
-// deterministic simulation as simulate() in this thread.
-import { Worker } from "node:worker_threads";
+// deterministic simulation as simulate() in this thread. The threads start
+// as CpuPool's do (src/workers/thread.ts); a simulation needs no shared
+// domain, so it is not a pool CPU.
+import { startThread } from "../workers/thread.js";
 import type { SimResult } from "./engine.js";
 import type { SimOptions, SimProgress } from "./options.js";
 import type { WorkerMessage } from "./worker.js";
@@ -10,7 +12,6 @@ import type { WorkerMessage } from "./worker.js";
 export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgress) => void): Promise<SimResult> {
   const { onProgress: _ignored, ...opts } = options;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./worker.js", import.meta.url));
     let settled = false;
     const finish = (fn: () => void): void => {
       if (settled) return;
@@ -18,13 +19,15 @@ export function simulateInWorker(options: SimOptions, onProgress?: (p: SimProgre
       fn();
       void worker.terminate();
     };
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.kind === "progress") onProgress?.(m.progress);
-      else if (m.kind === "done") finish(() => resolve(m.result));
-      else finish(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
+    const worker = startThread<WorkerMessage>(new URL("./worker.js", import.meta.url), {}, {
+      onMessage: (m) => {
+        if (m.kind === "progress") onProgress?.(m.progress);
+        else if (m.kind === "done") finish(() => resolve(m.result));
+        else finish(() => reject(Object.assign(new Error(m.message), { stack: m.stack })));
+      },
+      onError: (e) => finish(() => reject(e)),
+      onExit: ({ code }) => finish(() => reject(new Error(`simulation worker exited with code ${code}`))),
     });
-    worker.on("error", (e) => finish(() => reject(e)));
-    worker.on("exit", (code) => finish(() => reject(new Error(`simulation worker exited with code ${code}`))));
     worker.postMessage(opts);
   });
 }

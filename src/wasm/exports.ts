@@ -38,6 +38,10 @@ export interface IovaExports {
   freeCpuCached(base: number, cpu: number): void;
   /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;
+  /** Traps (poisoning the domain) if shared view k, whose worker is gone, still holds a lock. */
+  checkDeadView(base: number, fqBase: number, k: number): void;
+  /** The host's view table: its address and its shared views (assembly/holder.ts). */
+  setViewTable(base: number, addr: number, sharedViews: number): void;
   /** Debug build: park (stop: trap) this instance at its n-th lock event (assembly/fault.ts); 0 in the release build. */
   armFault(flagAddr: number, n: number, stop: number): number;
   faultEventCount(): number;

@@ -129,7 +129,7 @@ async function execute(id: number, cmd: Command): Promise<unknown> {
     }
     case "holdLock": {
       const i32 = new Int32Array(domain.memory.buffer);
-      const who = cpu + 1;
+      const who = domain.holderId;
       // The lock protocol of assembly/lock.ts: cmpxchg 0 -> holder id.
       while (Atomics.compareExchange(i32, cmd.addr >>> 2, 0, who) !== 0) Atomics.wait(i32, cmd.addr >>> 2, Atomics.load(i32, cmd.addr >>> 2), 1);
       return { cpu, addr: cmd.addr, holder: who };
@@ -178,4 +178,4 @@ port.on("message", (req: Request) => {
   });
 });
 
-post({ type: "ready", cpu });
+post({ type: "ready", cpu, view: domain.sharedView });

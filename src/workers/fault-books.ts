@@ -30,9 +30,10 @@ export function arenaEntries(unit: number, basePfn: number): EntryMap {
 }
 
 /**
- * Settles the books of a quiescent domain. `journals[i].dead` marks the
- * worker that was terminated: only its pending call may be in doubt; every
- * other worker must have ended between calls.
+ * Settles the books of a quiescent domain. `journals[i].dead` marks a
+ * worker that was terminated (several may be, killed at once): only their
+ * pending calls may be in doubt; every other worker must have ended
+ * between calls.
  */
 export function settleBooks(d: IovaDomain, journals: { journal: Journal; dead: boolean }[], map: EntryMap = identity): Settlement {
   const problems: string[] = [];
@@ -43,7 +44,8 @@ export function settleBooks(d: IovaDomain, journals: { journal: Journal; dead: b
     else want.set(lo, { hi, what });
   };
   const live: number[] = [];
-  let doubt: { kind: number; entries: [number, number][] } = { kind: PENDING_NONE, entries: [] };
+  /** The dead workers' pending entries: (pfn, size), and whether the call was an alloc (its pfn unknown). */
+  const doubt: { alloc: boolean; pfn: number; size: number }[] = [];
   journals.forEach(({ journal, dead }, w) => {
     const l = journal.live();
     for (let i = 0; i < l.length; i += 2) {
@@ -57,9 +59,15 @@ export function settleBooks(d: IovaDomain, journals: { journal: Journal; dead: b
       problems.push(`worker ${w} is alive but its journal has a call pending`);
       return;
     }
-    const entries: [number, number][] = [];
-    for (let i = 0; i < p.entries.length; i += 2) entries.push(p.kind === PENDING_ALLOC ? [0, map(1, p.entries[i + 1])[1]] : map(p.entries[i], p.entries[i + 1]));
-    doubt = { kind: p.kind, entries };
+    if (p.kind !== PENDING_FREE && p.kind !== PENDING_ALLOC) {
+      problems.push(`worker ${w}: unknown pending kind ${p.kind}`);
+      return;
+    }
+    for (let i = 0; i < p.entries.length; i += 2) {
+      const alloc = p.kind === PENDING_ALLOC;
+      const [pfn, size] = alloc ? [0, map(1, p.entries[i + 1])[1]] : map(p.entries[i], p.entries[i + 1]);
+      doubt.push({ alloc, pfn, size });
+    }
   });
   const { pfns } = cachedPfns(d);
   for (const c of pfns) add(c.pfn, c.pfn + (1 << c.order) - 1, c.where);
@@ -73,17 +81,18 @@ export function settleBooks(d: IovaDomain, journals: { journal: Journal; dead: b
       want.delete(r.lo);
       continue;
     }
-    // Not live, not cached: it must be one of the dead worker's pending ranges.
+    // Not live, not cached: it must be one of a dead worker's pending ranges (a free names its pfn, first).
     const extent = r.hi - r.lo + 1;
-    const k = doubt.entries.findIndex(([pfn, size], i) => !used.has(i) && extentOf(size) === extent && (doubt.kind === PENDING_ALLOC || pfn === r.lo));
+    const fits = (e: (typeof doubt)[number], i: number) => !used.has(i) && extentOf(e.size) === extent;
+    let k = doubt.findIndex((e, i) => fits(e, i) && !e.alloc && e.pfn === r.lo);
+    if (k < 0) k = doubt.findIndex((e, i) => fits(e, i) && e.alloc);
     if (k < 0) {
-      problems.push(`tree range [${r.lo}, ${r.hi}] is neither live, cached, nor part of the dead worker's pending call (lost)`);
+      problems.push(`tree range [${r.lo}, ${r.hi}] is neither live, cached, nor part of a dead worker's pending call (lost)`);
       continue;
     }
     used.add(k);
-    settled.push(r.lo, doubt.entries[k][1]);
+    settled.push(r.lo, doubt[k]!.size);
   }
   for (const [lo, w] of want) problems.push(`${w.what} at ${lo} is not in the tree`);
-  if (doubt.kind !== PENDING_FREE && doubt.kind !== PENDING_ALLOC && doubt.kind !== PENDING_NONE) problems.push(`unknown pending kind ${doubt.kind}`);
   return { live: [...live, ...settled], settled, problems };
 }

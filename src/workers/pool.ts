@@ -16,10 +16,13 @@
 // terminate()), the pool marks its CPU dead (setCpuAlive(cpu, false)) and
 // runs free_cpu_cached_iovas for it (domain.freeCpuCached(cpu)), as the
 // kernel's iova_cpuhp_dead does: the pfns in its magazines go back to the
-// tree. (With `cpuOf`, several workers may be one CPU, as tasks share a CPU
-// in the kernel: the path runs when the last of them exits.) The ranges the worker still held as allocated are the caller's: they
-// are in the results (and, for a killed worker, in the partial result it
-// posts before it is terminated).
+// tree. With `cpuOf`, several workers may be one CPU, as tasks share a CPU
+// in the kernel: each locks with an id of its own (assembly/holder.ts), so
+// a dying one ends only its own view (domain.endView: a lock it died holding
+// is reported, its view slot is freed) and the CPU-dead path runs when the
+// last of them exits. The ranges the worker still held as allocated are the
+// caller's: they are in the results (and, for a killed worker, in the
+// partial result it posts before it is terminated).
 //
 // kill(cpu) takes a CPU offline at a safe point: a CPU in the kernel never
 // goes offline in the middle of a spinlocked section, and a worker
@@ -27,9 +30,12 @@
 // half-rotated. So kill first asks the worker to stop (shared control word),
 // the worker parks between two domain calls after posting what it did so far,
 // and only then is it terminated. kill(cpu, { now: true }) terminates at once,
-// wherever the worker is (that is how a lock with a dead holder arises).
+// wherever the worker is (that is how a lock with a dead holder arises); it
+// first marks the worker dead (its CPU, or a sharer's view alone), so that
+// waiters on its locks report it instead of waiting.
 import { EventEmitter } from "node:events";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startThread } from "./thread.js";
 import { IovaDomain } from "../domain/iova-domain.js";
 import { boolArg, countArg } from "../validate.js";
 import { InvalidArgumentError, IovaError, LockHolderDeadError } from "../errors.js";
@@ -104,6 +110,8 @@ interface Slot {
   cpu: number;
   thread: Worker;
   alive: boolean;
+  /** The worker's view-table place when it shares its CPU (from its ready message), else null. */
+  view: { slot: number; token: number } | null;
   pending: Map<number, Pending>;
   partial?: unknown;
   crash?: Error;
@@ -154,7 +162,7 @@ export class CpuPool extends EventEmitter {
     try {
       for (let w = 0; w < n; w++) ready.push(pool.spawn(w, options.shareCpu === true || shared.has(cpuOf[w]!), script, options));
     } catch (e) {
-      // new Worker() refused the script or its options: end the workers already started.
+      // startThread refused the script or its options: end the workers already started.
       for (const r of ready) r.catch(() => {});
       await pool.terminateAll();
       throw new InvalidArgumentError("script", options.script ?? script, `cannot start a worker (${(e as Error).message})`);
@@ -172,20 +180,16 @@ export class CpuPool extends EventEmitter {
   private spawn(w: number, shareCpu: boolean, script: URL | string, options: CpuPoolOptions): Promise<void> {
     const cpu = this.cpuOf[w]!;
     const init: WorkerInit = { handle: this.domain.handle, cpu, worker: w, shareCpu, control: this.control.buffer as SharedArrayBuffer };
-    const worker = new Worker(script, { workerData: init, ...options.workerOptions });
     let onReady!: () => void;
     let onFail!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => { onReady = res; onFail = rej; });
     let readyDone = false;
     let resolveExit!: (d: CpuDeath) => void;
-    const slot: Slot = {
-      worker: w, cpu, thread: worker, alive: true, pending: new Map(),
-      exited: new Promise<CpuDeath>((r) => { resolveExit = r; }),
-    };
-    Atomics.store(this.control, w, CONTROL_RUN);
-    worker.on("message", (m: Reply) => {
+    // The hooks run only after startThread has returned, when `slot` (below) is set.
+    const onMessage = (m: Reply): void => {
       switch (m.type) {
         case "ready":
+          slot.view = m.view;
           readyDone = true;
           onReady();
           return;
@@ -204,15 +208,23 @@ export class CpuPool extends EventEmitter {
           else p.reject(reviveError(w, m.error));
         }
       }
-    });
-    worker.on("error", (e) => {
+    };
+    const onError = (e: Error): void => {
       slot.crash = e;
       this.emit("crash", w, e);
-    });
-    worker.on("exit", (code) => {
-      // Node delivers every message the worker posted before this event.
+    };
+    const onExit = ({ code }: { code: number }): void => {
+      // Every message the worker posted has been delivered (thread.ts).
       slot.alive = false;
       const death: CpuDeath = { cpu, exitCode: code, crash: slot.crash, partial: slot.partial, cpuDeadPath: false };
+      // A sharer's view ends alone: a lock it died holding is reported (the domain is poisoned), its slot is freed.
+      if (slot.view) {
+        try {
+          this.domain.endView(slot.view);
+        } catch (e) {
+          death.cpuDeadPathError = e as Error;
+        }
+      }
       // The CPU goes offline with the last of its workers.
       const lastOfCpu = !this.slots.some((o) => o !== slot && o.alive && o.cpu === cpu);
       if (options.cpuDeadPath !== false && lastOfCpu) {
@@ -221,7 +233,7 @@ export class CpuPool extends EventEmitter {
           this.domain.setCpuAlive(cpu, false);
           this.domain.freeCpuCached(cpu);
         } catch (e) {
-          death.cpuDeadPathError = e as Error;
+          death.cpuDeadPathError ??= e as Error;
         }
       }
       for (const [, p] of slot.pending) p.reject(p.kind === "exit" && code === 0 ? new WorkerExitedError(w, code) : new WorkerExitedError(w, code, slot.partial));
@@ -234,7 +246,13 @@ export class CpuPool extends EventEmitter {
       }
       resolveExit(death);
       this.emit("cpu-dead", death);
-    });
+    };
+    Atomics.store(this.control, w, CONTROL_RUN);
+    const slot: Slot = {
+      worker: w, cpu, alive: true, view: null, pending: new Map(),
+      exited: new Promise<CpuDeath>((r) => { resolveExit = r; }),
+      thread: startThread<Reply>(script, { workerData: init, ...options.workerOptions }, { onMessage, onError, onExit }),
+    };
     this.slots[w] = slot;
     return ready;
   }
@@ -356,22 +374,25 @@ export class CpuPool extends EventEmitter {
         await sleep(1);
       }
     } else {
-      this.markDead(s.cpu);
+      this.markDead(s);
     }
     await s.thread.terminate();
     return s.exited;
   }
 
   /**
-   * Marks a CPU dead before its worker is terminated anywhere: a thread of
-   * this process that waits on a lock the worker holds (this one too, inside
-   * a synchronous domain call, when it cannot see the exit event) then
+   * Marks a worker dead before it is terminated anywhere: a thread of this
+   * process that waits on a lock the worker holds (this one too, inside a
+   * synchronous domain call, when it cannot see the exit event) then
    * reports LockHolderDeadError instead of waiting for a liveness change
-   * that only the exit event would make.
+   * that only the exit event would make. A worker that shares its CPU has
+   * its own lock-holder id, so only its view is marked: the CPU's other
+   * sharers keep running, and the CPU-dead path waits for the last of them.
    */
-  private markDead(cpu: number): void {
+  private markDead(s: Slot): void {
     try {
-      this.domain.setCpuAlive(cpu, false);
+      if (s.view) this.domain.markViewDead(s.view);
+      else this.domain.setCpuAlive(s.cpu, false);
     } catch {
       // A destroyed domain: nothing waits on it.
     }
@@ -392,7 +413,7 @@ export class CpuPool extends EventEmitter {
   /** Terminates every live worker at once (no safe point). */
   async terminateAll(): Promise<CpuDeath[]> {
     const live = this.slots.filter((s) => s && s.alive);
-    for (const s of live) this.markDead(s.cpu);
+    for (const s of live) this.markDead(s);
     await Promise.all(live.map((s) => s.thread.terminate()));
     return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
   }

@@ -5,7 +5,8 @@
 // event loop while one runs).
 //
 // Worker → host:
-//   { type: "ready", cpu }                  once, after IovaDomain.attach
+//   { type: "ready", cpu, view }            once, after IovaDomain.attach (view:
+//                                           a sharer's view-table slot and token)
 //   { type: "reply", id, ok: true, result } the command finished
 //   { type: "reply", id, ok: false, error } it threw (error is serialised)
 //   { type: "partial", id, result }         sent at a safe point just before the
@@ -165,7 +166,7 @@ export interface SerializedError {
 }
 
 export type Reply =
-  | { type: "ready"; cpu: number }
+  | { type: "ready"; cpu: number; view: { slot: number; token: number } | null }
   | { type: "reply"; id: number; ok: true; result: unknown }
   | { type: "reply"; id: number; ok: false; error: SerializedError }
   | { type: "partial"; id: number; result: unknown }
