@@ -2,11 +2,12 @@
 // paths, over shared memory. Lock order, as in the kernel: CPU cache lock,
 // then depot lock, then tree lock; the magazine slab lock is innermost.
 
-import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
+import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocRange, freePfn } from "../tree/domain";
 import { flushEmptiesDepots } from "../era";
+import { cachesRanges, refusesWhenFull, arrayDepot } from "./policy";
 import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magFreePfns } from "./magazine";
 import { depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
 import { initReclaim, reclaimFlush } from "./reclaim";
@@ -20,7 +21,7 @@ import { initReclaim, reclaimFlush } from "./reclaim";
 /** Sets up every CPU's loaded and prev magazines, as init_iova_rcaches does. */
 export function initRcaches(d: Domain): void {
   initReclaim(d);
-  if (d.policy == Policy.TREE_ONLY) return;
+  if (!cachesRanges(d)) return;
   for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
     for (let o: u32 = 0; o < ORDERS; o++) {
       let c = cpuCacheAt(d, cpu, o);
@@ -84,7 +85,7 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
           can = true;
         } else {
           dp.fullEvents++;
-          if (d.policy != Policy.CPU_FLUSH) {
+          if (!refusesWhenFull(d)) {
             // v5.10 (and scaled-depot): the full loaded magazine goes back to the tree.
             toRetire = c.loaded;
             c.loaded = fresh;
@@ -105,7 +106,7 @@ function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   if (toRetire != 0) retireMagazine(d, dp, toRetire);
   unlock(cpuCacheLockAddr(c));
   // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
-  if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
+  if (!can && refusesWhenFull(d)) freeAllCpuCached(d);
   return can;
 }
 
@@ -132,7 +133,7 @@ export function freeAllCpuCached(d: Domain): void {
  */
 export function freeGlobalCached(d: Domain): void {
   reclaimFlush(d);  // adaptive: magazines its reclaim took from the depots but has not emptied yet
-  let oldestFirst = d.policy != Policy.LINUX_64 && d.policy != Policy.ADAPTIVE;
+  let oldestFirst = arrayDepot(d);
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);
     if (!oldestFirst) {
@@ -163,7 +164,7 @@ export function freeGlobalCached(d: Domain): void {
 /** alloc_iova_fast. Returns pfn_lo, or 0 on failure (pfn 0 is never handed out: start_pfn >= 1). */
 export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: bool): u64 {
   let order = orderOf(size);
-  if (order < ORDERS && d.policy != Policy.TREE_ONLY) {
+  if (order < ORDERS && cachesRanges(d)) {
     let pfn = rcacheGet(d, cpu, order, limit + 1 - size);
     if (pfn != 0) return pfn;
   }
@@ -182,7 +183,7 @@ export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: boo
 /** free_iova_fast: into this CPU's cache if it takes it, else to the tree. */
 export function freeFast(d: Domain, cpu: u32, pfn: u64, size: u64): void {
   let order = orderOf(size);
-  if (order < ORDERS && d.policy != Policy.TREE_ONLY && rcacheInsert(d, cpu, order, pfn)) return;
+  if (order < ORDERS && cachesRanges(d) && rcacheInsert(d, cpu, order, pfn)) return;
   lock(d, treeLockAddr(d), selfId);
   freePfn(d, pfn);
   unlock(treeLockAddr(d));
