@@ -389,6 +389,21 @@ export function layoutIntact(d: Domain): bool {
 @inline export function nodeAt(d: Domain, i: u32): Node {
   return changetype<Node>(changetype<usize>(d) + d.offNodes + <usize>i * NODE_BYTES);
 }
+/**
+ * Address of node 0 (nil, the slab's first cell). The tree code takes it
+ * once per function and reaches node i as nodeIn(nb, i): nodeAt() re-reads
+ * d.offNodes after every store to memory (wasm cannot tell that the
+ * header's offset did not change), one extra load on each node access.
+ */
+// @ts-ignore: decorator
+@inline export function nodesBase(d: Domain): usize {
+  return changetype<usize>(d) + d.offNodes;
+}
+/** Node i of the slab whose node 0 is at nb (nodesBase): nodeAt(d, i) with the base known. */
+// @ts-ignore: decorator
+@inline export function nodeIn(nb: usize, i: u32): Node {
+  return changetype<Node>(nb + <usize>i * NODE_BYTES);
+}
 /** Address of cell i's subtree count, in its group's count block (only meaningful while counts are kept). */
 // @ts-ignore: decorator
 @inline export function countPtr(d: Domain, i: u32): usize {

@@ -1,12 +1,21 @@
 // Hot path: allocFast+freeFast of one page on one CPU with warm magazines,
-// three ways: the loop inside wasm, single calls from JS, and the batch API.
-import { IovaDomain, POLICIES, type DepotPolicy } from '../src/index.js';
+// three ways: the loop inside wasm, single calls from JS, and the batch API;
+// then a LocalCache (the JS-side magazine) in front of the same CPU, with
+// and without crossings into wasm.
+import { IovaDomain, LocalCache, POLICIES, type DepotPolicy } from '../src/index.js';
 
 export interface HotPathFigure {
   policy: DepotPolicy;
   inWasmNs: number;
   perCallNs: number;
   batchedNs: number;
+  /** LocalCache alloc(1) + free(1) from JS, warm: never crosses into wasm. */
+  localCacheNs: number;
+  /**
+   * LocalCache, 4 batches of 256 allocs then 256 frees: half of the ranges
+   * go through a refill (allocFastBatch of 64) or a spill (freeFastBatch of 64).
+   */
+  localCacheCrossingNs: number;
   /** Allocations that failed in any of the three loops (must be 0: the space is nearly empty). */
   failures: number;
   /** Ranges left in the tree after everything was freed and flushed (must be 0). */
@@ -60,11 +69,33 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
         }
       }
     }, batches * batch, reps);
+    const cache = new LocalCache(d, { limitPfn: limit });
+    const localCacheNs = timeNs(() => {
+      for (let i = 0; i < rounds; i++) {
+        const pfn = cache.alloc(1);
+        if (pfn === null) failures++;
+        else cache.free(pfn, 1);
+      }
+    }, rounds, reps);
+    const held = new Float64Array(256);
+    const waves = Math.max(1, Math.floor(rounds / held.length));
+    const localCacheCrossingNs = timeNs(() => {
+      for (let w = 0; w < waves; w++) {
+        let n = 0;
+        for (let i = 0; i < held.length; i++) {
+          const pfn = cache.alloc(1);
+          if (pfn === null) failures++;
+          else held[n++] = pfn;
+        }
+        for (let i = 0; i < n; i++) cache.free(held[i], 1);
+      }
+    }, waves * held.length, reps);
+    cache.close();
     d.flushAll();
     const leftover = d.stats().ranges;
     d.check();
     d.destroy();
-    out.push({ policy, inWasmNs, perCallNs, batchedNs, failures, leftover });
+    out.push({ policy, inWasmNs, perCallNs, batchedNs, localCacheNs, localCacheCrossingNs, failures, leftover });
   }
   return out;
 }

@@ -45,11 +45,14 @@ async function main(): Promise<void> {
   console.log('\nhot path: allocFast+freeFast pair, size 1, one CPU (ns per pair)');
   const K = KERNEL_ANCHORS.hotPairNs;
   console.log(`kernel C (${KERNEL_ANCHORS.source}): ${K.inlineCas} ns with inline CAS locks, ${K.pthreadSpin} ns with pthread spinlocks`);
-  console.log('policy'.padEnd(14) + 'in wasm'.padStart(10) + 'per call'.padStart(10) + 'batched'.padStart(10) + '  in wasm / kernel C (inline CAS, pthread)');
+  console.log('policy'.padEnd(14) + 'in wasm'.padStart(10) + 'per call'.padStart(10) + 'batched'.padStart(10)
+    + 'LocalCache'.padStart(12) + 'LC+batches'.padStart(12) + '  in wasm / kernel C (inline CAS, pthread)');
   for (const h of hot) {
     console.log(h.policy.padEnd(14) + h.inWasmNs.toFixed(1).padStart(10) + h.perCallNs.toFixed(1).padStart(10)
-      + h.batchedNs.toFixed(1).padStart(10) + `  ${(h.inWasmNs / K.inlineCas).toFixed(2)}x, ${(h.inWasmNs / K.pthreadSpin).toFixed(2)}x`);
+      + h.batchedNs.toFixed(1).padStart(10) + h.localCacheNs.toFixed(1).padStart(12) + h.localCacheCrossingNs.toFixed(1).padStart(12)
+      + `  ${(h.inWasmNs / K.inlineCas).toFixed(2)}x, ${(h.inWasmNs / K.pthreadSpin).toFixed(2)}x`);
   }
+  console.log('(LocalCache: warm, no crossing into wasm; LC+batches: half the ranges through its 64-range refills and spills)');
 
   console.log('\ntinybench suite (median per pair, 8192 pairs per task call)');
   const suite = runTinybenchSuite(quick);
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
   console.log(formatScaling(scaling));
 
   const comparisons: Comparison[] = [];
+  /** What bounds the emptyPool ratio: the replay loop by itself and a bare JS stack (bench/peers/harness-floor.ts). */
+  let emptyPoolFloor: Record<string, number> | null = null;
   const peerRuns: Record<string, Measurement> = {};
   if (!quick) {
     for (const id of Object.keys(CASES)) peerRuns[id] = isolated(peersScript, id);
@@ -94,6 +99,12 @@ async function main(): Promise<void> {
       console.log(c.workload.padEnd(16) + c.ours.padEnd(18) + c.peer.padEnd(18) + c.peerNs.toFixed(1).padStart(10) + c.oursNs.toFixed(1).padStart(10)
         + `${c.ratio.toFixed(2)}x`.padStart(9) + `  ${c.target}`);
     }
+    const thing = peerRuns['thi.ng-malloc/emptyPool'].medianNs;
+    const nullNs = peerRuns['null/emptyPool'].medianNs;
+    const stackNs = peerRuns['js-stack/emptyPool'].medianNs;
+    emptyPoolFloor = { nullNs, jsStackNs: stackNs, thingNs: thing, thingOverNull: thing / nullNs, thingOverJsStack: thing / stackNs };
+    console.log(`emptyPool floor (bench/peers/harness-floor.ts): the replay loop alone ${nullNs.toFixed(1)} ns, a bare JS stack ${stackNs.toFixed(1)} ns;`
+      + ` so no allocator replayed there beats @thi.ng/malloc by more than ${(thing / nullNs).toFixed(2)}x, none that keeps a stack by more than ${(thing / stackNs).toFixed(2)}x`);
   }
 
   const results = {
@@ -133,6 +144,7 @@ async function main(): Promise<void> {
     })),
     scaling,
     comparisons,
+    emptyPoolFloor,
     measurements: peerRuns,
   };
   const file = fileURLToPath(new URL('../../bench/results.json', import.meta.url));

@@ -86,6 +86,35 @@ export function magPop(d: Domain, m: u32, limit: u64): u64 {
   return pfn;
 }
 
+/**
+ * iova_magazine_pop's first step alone: the top pfn of m if m (0: none) is
+ * not empty and the top is at or below limit, else 0 and m unchanged (the
+ * caller then takes the general path, which pops the same pfn if any).
+ */
+// @ts-ignore: decorator
+@inline export function magPopTop(d: Domain, m: u32, limit: u64): u64 {
+  if (m == 0) return 0;
+  let M = magAt(d, m);
+  let n = M.size;
+  if (n == 0) return 0;
+  let pfn = load<u64>(magPfnPtr(d, m, n - 1));
+  if (pfn > limit) return 0;
+  M.size = n - 1;
+  return pfn;
+}
+
+/** magPush if m (0: none) has room; false (m unchanged) if it is full or absent. */
+// @ts-ignore: decorator
+@inline export function magPushRoom(d: Domain, m: u32, pfn: u64): bool {
+  if (m == 0) return false;
+  let M = magAt(d, m);
+  let n = M.size;
+  if (n == d.magSize) return false;
+  store<u64>(magPfnPtr(d, m, n), pfn);
+  M.size = n + 1;
+  return true;
+}
+
 /** iova_magazine_free_pfns: every pfn back to the tree, under the tree lock. */
 export function magFreePfns(d: Domain, m: u32): u32 {
   if (m == 0) return 0;

@@ -79,7 +79,7 @@ export function checkTree(d: Domain): u32 {
   while (i != NIL) {
     let X = nodeAt(d, i);
     if (last != NIL && X.lo <= nodeAt(d, last).hi) { badNode = i; return Bad.OVERLAP; }
-    if (X.gap != X.lo - floor || X.alignKey != alignKey(floor, X.lo)) { badNode = i; return Bad.GAP; }
+    if (X.gap != X.lo - floor || X.alignKey != (floor == 0 ? 0 : alignKey(floor, X.lo))) { badNode = i; return Bad.GAP; }
     floor = X.hi + 1;
     last = i;
     i = next(d, i);

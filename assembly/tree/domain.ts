@@ -2,7 +2,7 @@
 // find_iova, free_iova, reserve_iova, with the cached-node bookkeeping that
 // decides where the next search starts. Callers hold the tree lock.
 
-import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodeAt, treeLockAddr } from "../layout";
+import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
 import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
@@ -39,19 +39,20 @@ function failedRounds(d: Domain, from: u32, low: u64): f64 {
 }
 
 // @ts-ignore: decorator
-@inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
+@inline function N(nb: usize, i: u32): Node { return nodeIn(nb, i); }
 
 /** Sets up the empty tree: the anchor alone, both cached nodes on it. */
 export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
+  let nb = nodesBase(d);
   d.granuleShift = granuleShift;
   d.startPfn = startPfn;
   d.dma32Pfn = <u64>1 << (32 - granuleShift);
   d.max32AllocSize = d.dma32Pfn;
-  let A = N(d, ANCHOR);
+  let A = N(nb, ANCHOR);
   A.lo = IOVA_ANCHOR;
   A.hi = IOVA_ANCHOR;
   setGap(A, 0);          // everything below the anchor is free
-  recompute(d, A);
+  recompute(d, nb, A);
   A.left = NIL; A.right = NIL; A.parent = NIL; A.red = 0;
   setCount(d, ANCHOR, 1);
   d.root = ANCHOR;
@@ -66,9 +67,10 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
 
 /** A node, or NIL when nodeCap ranges (plus the anchor) are made or the memory cannot grow. */
 function takeNode(d: Domain): u32 {
+  let nb = nodesBase(d);
   let i = d.freeNode;
   if (i != NIL) {
-    d.freeNode = N(d, i).left;
+    d.freeNode = N(nb, i).left;
   } else {
     if (d.nodesMade > d.nodeCap) return NIL;
     i = takeCell(d);
@@ -80,7 +82,8 @@ function takeNode(d: Domain): u32 {
 }
 
 function giveNode(d: Domain, i: u32): void {
-  let X = N(d, i);
+  let nb = nodesBase(d);
+  let X = N(nb, i);
   X.left = d.freeNode;
   X.parent = NIL;
   X.right = NIL;
@@ -91,18 +94,19 @@ function giveNode(d: Domain, i: u32): void {
 
 /** Links node z holding [lo, hi] into the tree, searching from the root (reserve). */
 function link(d: Domain, z: u32, lo: u64, hi: u64): void {
+  let nb = nodesBase(d);
   let p: u32 = NIL;
   let t = d.root;
   let goLeft = false;
   while (t != NIL) {
     p = t;
-    goLeft = lo < N(d, t).lo;
-    t = goLeft ? N(d, t).left : N(d, t).right;
+    goLeft = lo < N(nb, t).lo;
+    t = goLeft ? N(nb, t).left : N(nb, t).right;
   }
   attach(d, z, lo, hi, p, goLeft);
   // The neighbours by walking: reserve is rare, and may land anywhere.
   let pr = prev(d, z);
-  finishLink(d, z, pr == NIL ? 0 : N(d, pr).hi + 1, next(d, z));
+  finishLink(d, z, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
 }
 
 /**
@@ -113,13 +117,14 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
  * the rightmost node of upper's left subtree (upper's predecessor).
  */
 function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
-  let U = N(d, upper);
+  let nb = nodesBase(d);
+  let U = N(nb, upper);
   let floor = U.lo - U.gap;   // predecessor's hi + 1, before z takes its place
   let t = U.left;
   if (t == NIL) {
     attach(d, z, lo, hi, upper, true);
   } else {
-    while (N(d, t).right != NIL) t = N(d, t).right;
+    while (N(nb, t).right != NIL) t = N(nb, t).right;
     attach(d, z, lo, hi, t, false);
   }
   finishLink(d, z, floor, upper);
@@ -128,32 +133,47 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
 /** Makes z a red leaf under p. */
 // @ts-ignore: decorator
 @inline function attach(d: Domain, z: u32, lo: u64, hi: u64, p: u32, asLeft: bool): void {
-  let Z = N(d, z);
+  let nb = nodesBase(d);
+  let Z = N(nb, z);
   Z.lo = lo; Z.hi = hi;
   Z.left = NIL; Z.right = NIL; Z.red = 1;
   Z.parent = p;
   if (p == NIL) d.root = z;
-  else if (asLeft) N(d, p).left = z;
-  else N(d, p).right = z;
+  else if (asLeft) N(nb, p).left = z;
+  else N(nb, p).right = z;
 }
 
 /** Gaps of z (above `floor`) and of its successor s, then augmentation and colours. */
 function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
-  let Z = N(d, z);
+  let nb = nodesBase(d);
+  let Z = N(nb, z);
+  let S = N(nb, s);
+  // s was the lowest node: z, its new left child, is the lowest now.
+  let belowAll = floor == 0;
   setGap(Z, floor);
-  augmentLeaf(d, z);
+  augmentLeaf(d, nb, z);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  setGap(N(d, s), Z.hi + 1);
-  propagate(d, Z.parent);   // the deeper of the two
-  // When s is z's parent, that first step recomputed it already.
-  if (s != Z.parent) propagate(d, s);
+  setGap(S, Z.hi + 1);
+  if (belowAll) {
+    // As the lowest, neither z nor s (before) took part in the maxima
+    // (ownGap): s's own values rose from 0 and z adds 0, so the maxima
+    // above s can only rise. Below all ranges top-down, s's gap is
+    // usually 0 and this reads s alone.
+    if (DEBUG) assert(Z.parent == s);
+    propagateOwnGap(d, s, 0, 0);
+  } else {
+    propagate(d, Z.parent);   // the deeper of the two
+    // When s is z's parent, that first step recomputed it already.
+    if (s != Z.parent) propagate(d, s);
+  }
   insertFixup(d, z);
 }
 
 /** __cached_rbnode_insert_update */
 // @ts-ignore: decorator
 @inline function cachedInsertUpdate(d: Domain, z: u32): void {
-  if (N(d, z).hi < d.dma32Pfn) d.cached32Node = z;
+  let nb = nodesBase(d);
+  if (N(nb, z).hi < d.dma32Pfn) d.cached32Node = z;
   else d.cachedNode = z;
 }
 
@@ -162,12 +182,13 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
  * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
  */
 function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
-  let Z = N(d, z);
-  let c32 = N(d, d.cached32Node);
+  let nb = nodesBase(d);
+  let Z = N(nb, z);
+  let c32 = N(nb, d.cached32Node);
   let moves32 = z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo);
   if (moves32) d.cached32Node = succ;
   if (resetsOnAnyFree32(d) ? Z.lo < d.dma32Pfn : moves32) d.max32AllocSize = d.dma32Pfn;
-  let c = N(d, d.cachedNode);
+  let c = N(nb, d.cachedNode);
   if (Z.lo >= c.lo) d.cachedNode = succ;
 }
 
@@ -177,6 +198,7 @@ function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
  * treeError set.
  */
 export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64 {
+  let nb = nodesBase(d);
   if (DEBUG) assert(holds(treeLockAddr(d)), "allocRange: the caller holds the tree lock");
   let limitPfn = limit + 1;
   let mask: u64 = aligned ? ~(<u64>0) << (64 - clz<u64>(size - 1)) : ~(<u64>0);
@@ -193,7 +215,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     return -1;
   }
   let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
-  let retryLow = N(d, start).hi + 1;   // wraps to 0 when start is the anchor
+  let retryLow = N(nb, start).hi + 1;   // wraps to 0 when start is the anchor
   let oracle = (d.flags & Flag.ORACLE_WALK) != 0;
   // v5.10's loop has no `new_pfn >= low_pfn` stop: it walks on below
   // start_pfn and tests new_pfn against start_pfn once, after the loop.
@@ -238,9 +260,10 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
 
 /** private_find_iova: the node whose range holds pfn, or nil. */
 export function findNode(d: Domain, pfn: u64): u32 {
+  let nb = nodesBase(d);
   let t = d.root;
   while (t != NIL) {
-    let T = N(d, t);
+    let T = N(nb, t);
     if (pfn < T.lo) t = T.left;
     else if (pfn > T.hi) t = T.right;
     else return t;
@@ -250,10 +273,11 @@ export function findNode(d: Domain, pfn: u64): u32 {
 
 /** private_free_iova (__free_iova given the node): cached-node update, unlink, back to the slab. */
 export function removeNode(d: Domain, z: u32): void {
+  let nb = nodesBase(d);
   if (DEBUG) assert(z != NIL && z != ANCHOR);
   if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
   let succ = next(d, z);
-  let Z = N(d, z);
+  let Z = N(nb, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
   cachedDeleteUpdate(d, z, succ);
   // z's range and the gap below it join its successor's gap. When succ is
@@ -261,13 +285,21 @@ export function removeNode(d: Domain, z: u32): void {
   // succ (its splice point), so the new gap is set first and rides along;
   // otherwise it is set and propagated after.
   if (Z.right == NIL && Z.parent == succ) {
-    setGap(N(d, succ), floor);
-    erase(d, z);
+    let S = N(nb, succ);
+    let g0 = ownGap(S);
+    let a0 = ownAlignKey(S);
+    setGap(S, floor);
+    // A leaf holding no maxima leaves every subtree value as it was if
+    // succ's own values stayed too: the free of the lowest range right
+    // below its successor (the tree pair's) propagates nothing.
+    let same = Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
+      && ownGap(S) == g0 && ownAlignKey(S) == a0 && (d.flags & Flag.COUNT_WALK) == 0;
+    erase(d, z, !same);
   } else {
     // The gap only grows here, so the maxima above succ can only rise
     // (propagateOwnGap), unless succ became the lowest node.
     erase(d, z);
-    let S = N(d, succ);
+    let S = N(nb, succ);
     let g0 = ownGap(S);
     let a0 = ownAlignKey(S);
     setGap(S, floor);
@@ -290,10 +322,11 @@ export function freePfn(d: Domain, pfn: u64): bool {
 
 /** Lowest node whose hi >= pfn (the first that can overlap a range starting at pfn). */
 function firstEndingAtOrAbove(d: Domain, pfn: u64): u32 {
+  let nb = nodesBase(d);
   let t = d.root;
   let best: u32 = NIL;
   while (t != NIL) {
-    let T = N(d, t);
+    let T = N(nb, t);
     if (T.hi >= pfn) { best = t; t = T.left; } else t = T.right;
   }
   return best;
@@ -307,11 +340,12 @@ function firstEndingAtOrAbove(d: Domain, pfn: u64): u32 {
  * Returns false (treeError set) only when a needed node could not be had.
  */
 export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
+  let nb = nodesBase(d);
   if (DEBUG) assert(holds(treeLockAddr(d)), "reserveRange: the caller holds the tree lock");
   let overlap = false;
   let i = firstEndingAtOrAbove(d, lo);
   while (i != NIL) {
-    let X = N(d, i);
+    let X = N(nb, i);
     if (lo <= X.hi && hi >= X.lo) {
       if (lo < X.lo) {
         let floor = X.lo - X.gap;

@@ -5,7 +5,7 @@
 // through the callbacks at the bottom (propagate, copy, rotate), the way
 // include/linux/rbtree_augmented.h keeps rb_erase ignorant of them.
 
-import { Domain, Node, NIL, NODE_BYTES, Flag, nodeAt, countPtr } from "../layout";
+import { Domain, Node, NIL, NODE_BYTES, Flag, nodesBase, nodeIn, countPtr } from "../layout";
 import { DEBUG } from "../debug";
 
 /**
@@ -63,12 +63,18 @@ import { DEBUG } from "../debug";
   return (~mask + 1) + size;
 }
 
-/** Sets x's gap below it, given floor = pred.hi + 1 (0 when x is the lowest). */
+/**
+ * Sets x's gap below it, given floor = pred.hi + 1 (0 when x is the lowest).
+ * The lowest node's alignKey is stored as 0: like its gap it takes no part
+ * in the maxima (ownAlignKey), and the search tests that node by its gap
+ * (placement.ts, fitsBelow). It is also the node every top-down allocation
+ * below all ranges re-keys, twice per alloc+free pair.
+ */
 // @ts-ignore: decorator
 @inline export function setGap(x: Node, floor: u64): void {
   if (DEBUG) assert(floor <= x.lo);  // ranges never overlap their predecessor
   x.gap = x.lo - floor;
-  x.alignKey = alignKey(floor, x.lo);
+  x.alignKey = floor == 0 ? 0 : alignKey(floor, x.lo);
 }
 
 /** Subtree count of node i (nil: 0). Only meaningful while Flag.COUNT_WALK is set. */
@@ -96,14 +102,14 @@ import { DEBUG } from "../debug";
 }
 // @ts-ignore: decorator
 @inline export function ownAlignKey(x: Node): u64 {
-  return x.gap == x.lo ? 0 : x.alignKey;
+  return x.alignKey;  // 0 for the lowest node (setGap)
 }
 
 /** maxGap (and, while counting, the count) of x from its own gap and its children's. */
 // @ts-ignore: decorator
-@inline export function recompute(d: Domain, x: Node): void {
-  let L = nodeAt(d, x.left);   // nil's maxGap and count are always 0
-  let R = nodeAt(d, x.right);
+@inline export function recompute(d: Domain, nb: usize, x: Node): void {
+  let L = nodeIn(nb, x.left);   // nil's maxGap and count are always 0
+  let R = nodeIn(nb, x.right);
   let m = ownGap(x);
   if (L.maxGap > m) m = L.maxGap;
   if (R.maxGap > m) m = R.maxGap;
@@ -125,11 +131,12 @@ import { DEBUG } from "../debug";
 
 /** In-order position of node i (0 for the lowest range). */
 export function rank(d: Domain, i: u32): u32 {
-  let X = nodeAt(d, i);
+  let nb = nodesBase(d);
+  let X = nodeIn(nb, i);
   let r = countOf(d, X.left);
   let p = X.parent;
   while (p != NIL) {
-    let P = nodeAt(d, p);
+    let P = nodeIn(nb, p);
     if (P.right == i) r += countOf(d, P.left) + 1;
     i = p;
     p = P.parent;
@@ -149,19 +156,20 @@ export function rank(d: Domain, i: u32): u32 {
  * changes, so the whole path is redone.
  */
 export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
+  let nb = nodesBase(d);
   if (d.flags & Flag.COUNT_WALK) {
     while (i != stop) {
-      let x = nodeAt(d, i);
-      recompute(d, x);
+      let x = nodeIn(nb, i);
+      recompute(d, nb, x);
       i = x.parent;
     }
     return;
   }
   while (i != stop) {
-    let x = nodeAt(d, i);
+    let x = nodeIn(nb, i);
     let g = x.maxGap;
     let a = x.maxAlignKey;
-    recompute(d, x);
+    recompute(d, nb, x);
     if (x.maxGap == g && x.maxAlignKey == a) return;
     i = x.parent;
   }
@@ -177,7 +185,8 @@ export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
  * new values. Otherwise, and while counting, it is the plain propagate.
  */
 export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
-  let x = nodeAt(d, i);
+  let nb = nodesBase(d);
+  let x = nodeIn(nb, i);
   let g = ownGap(x);
   let a = ownAlignKey(x);
   if (g < g0 || a < a0 || (d.flags & Flag.COUNT_WALK)) {
@@ -185,7 +194,7 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
     return;
   }
   while (i != NIL) {
-    x = nodeAt(d, i);
+    x = nodeIn(nb, i);
     if (x.maxGap >= g && x.maxAlignKey >= a) return;
     if (x.maxGap < g) x.maxGap = g;
     if (x.maxAlignKey < a) x.maxAlignKey = a;
@@ -195,9 +204,9 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
 
 /** `to` takes `from`'s place in the tree (erase's successor): it takes its subtree values. */
 // @ts-ignore: decorator
-@inline export function augmentCopy(d: Domain, from: u32, to: u32): void {
-  let F = nodeAt(d, from);
-  let T = nodeAt(d, to);
+@inline export function augmentCopy(d: Domain, nb: usize, from: u32, to: u32): void {
+  let F = nodeIn(nb, from);
+  let T = nodeIn(nb, to);
   T.maxGap = F.maxGap;
   T.maxAlignKey = F.maxAlignKey;
   if (d.flags & Flag.COUNT_WALK) setCount(d, to, countOf(d, from));
@@ -208,9 +217,9 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
  * is old's former one (same node set, same values); old's is recomputed.
  */
 // @ts-ignore: decorator
-@inline export function augmentRotate(d: Domain, old: u32, top: u32): void {
-  augmentCopy(d, old, top);
-  recompute(d, nodeAt(d, old));
+@inline export function augmentRotate(d: Domain, nb: usize, old: u32, top: u32): void {
+  augmentCopy(d, nb, old, top);
+  recompute(d, nb, nodeIn(nb, old));
 }
 
 /**
@@ -219,8 +228,8 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
  * propagation early.
  */
 // @ts-ignore: decorator
-@inline export function augmentLeaf(d: Domain, i: u32): void {
-  let x = nodeAt(d, i);
+@inline export function augmentLeaf(d: Domain, nb: usize, i: u32): void {
+  let x = nodeIn(nb, i);
   x.maxGap = ownGap(x);
   x.maxAlignKey = ownAlignKey(x);
   if (d.flags & Flag.COUNT_WALK) setCount(d, i, 1);  // recount() rebuilds them when counting starts
@@ -228,8 +237,9 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
 
 /** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */
 export function recount(d: Domain, t: u32): u32 {
+  let nb = nodesBase(d);
   if (t == NIL) return 0;
-  let x = nodeAt(d, t);
+  let x = nodeIn(nb, t);
   let n = 1 + recount(d, x.left) + recount(d, x.right);
   setCount(d, t, n);
   return n;

@@ -27,7 +27,7 @@
 //    kernel's walk meets them in; as the test is exact, it enters only
 //    subtrees that hold a fit, so it finds the first in O(log n).
 
-import { Domain, Node, NIL, nodeAt } from "../layout";
+import { Domain, Node, NIL, nodesBase, nodeIn } from "../layout";
 import { DEBUG } from "../debug";
 import { prev, first } from "./rbtree";
 import { alignQuery } from "./gap";
@@ -39,7 +39,7 @@ export let foundPfn: u64 = 0;
 export let walkRounds: u32 = 0;
 
 // @ts-ignore: decorator
-@inline function N(d: Domain, i: u32): Node { return nodeAt(d, i); }
+@inline function N(nb: usize, i: u32): Node { return nodeIn(nb, i); }
 
 /** pred.hi + 1 of node X, or 0 if X is the lowest: X.lo - X.gap either way. */
 // @ts-ignore: decorator
@@ -50,6 +50,7 @@ export let walkRounds: u32 = 0;
  * sets foundUpper/foundPfn on success.
  */
 export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+  let nb = nodesBase(d);
   let high = limit;
   let curr = start;
   let cand: u64 = 0;
@@ -57,12 +58,12 @@ export function walkDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
   walkRounds = 0;
   do {
     walkRounds++;
-    let C = N(d, curr);
+    let C = N(nb, curr);
     if (C.lo < high) high = C.lo;
     cand = (high - size) & mask;
     upper = curr;
     curr = prev(d, curr);
-  } while (curr != NIL && cand <= N(d, curr).hi && cand >= low);
+  } while (curr != NIL && cand <= N(nb, curr).hi && cand >= low);
   if (high < size || cand < low) return false;
   foundUpper = upper;
   foundPfn = cand;
@@ -79,15 +80,17 @@ let sKey: u64 = 0;
 // @ts-ignore: decorator
 @inline function fitsBelow(X: Node): bool {
   let fits = X.lo >= sSize && X.gap >= sSize && ((X.lo - sSize) & sMask) >= floorOf(X);
-  // The key decides the same (gap.ts, alignKey): the pruning is exact.
-  if (DEBUG) assert(sKey == 0 || fits == (X.alignKey >= sKey));
+  // The key decides the same (gap.ts, alignKey): the pruning is exact. The
+  // lowest node (floor 0) keeps no key: it is tested by its gap alone.
+  if (DEBUG) assert(sKey == 0 || floorOf(X) == 0 || fits == (X.alignKey >= sKey));
   return fits;
 }
 
 /** Highest fitting node in subtree t, or nil. */
 function highestFit(d: Domain, t: u32): u32 {
+  let nb = nodesBase(d);
   while (t != NIL) {
-    let T = N(d, t);
+    let T = N(nb, t);
     // Exact: a subtree that passes holds a fitting node (placement's head).
     if (T.maxGap < sSize || T.maxAlignKey < sKey) return NIL;
     let r = highestFit(d, T.right);
@@ -101,10 +104,11 @@ function highestFit(d: Domain, t: u32): u32 {
 
 /** Lowest node with lo >= limit (the anchor guarantees one exists). */
 export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
+  let nb = nodesBase(d);
   let t = d.root;
   let best: u32 = NIL;
   while (t != NIL) {
-    let T = N(d, t);
+    let T = N(nb, t);
     if (T.lo >= limit) { best = t; t = T.left; } else t = T.right;
   }
   return best;
@@ -112,14 +116,15 @@ export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
 
 /** Same contract as walkDown, in O(log n) for the cases that matter. */
 export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+  let nb = nodesBase(d);
   if (DEBUG) assert(size >= 1 && start != NIL);
   // A matters only when the start node is at or above the limit.
   let x0 = start;
-  if (N(d, start).lo >= limit) {
+  if (N(nb, start).lo >= limit) {
     let a = lowestAtOrAbove(d, limit);
-    if (N(d, a).lo < N(d, start).lo) x0 = a;
+    if (N(nb, a).lo < N(nb, start).lo) x0 = a;
   }
-  let X0 = N(d, x0);
+  let X0 = N(nb, x0);
   // First candidate: x0 itself, with high clipped to the limit.
   let high = X0.lo < limit ? X0.lo : limit;
   let cand = (high - size) & mask;
@@ -134,7 +139,7 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
     let x = x0;
     let p = X0.parent;
     while (p != NIL) {
-      let P = N(d, p);
+      let P = N(nb, p);
       if (P.right == x) {
         if (fitsBelow(P)) { u = p; break; }
         u = highestFit(d, P.left);
@@ -147,11 +152,11 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
     // stays out of the maxima and so out of the descent (gap.ts, ownGap).
     if (u == NIL) {
       let lowest = first(d);
-      if (lowest == x0 || !fitsBelow(N(d, lowest))) return false;
+      if (lowest == x0 || !fitsBelow(N(nb, lowest))) return false;
       u = lowest;
     }
   }
-  let U = N(d, u);
+  let U = N(nb, u);
   return accept(u, (U.lo - size) & mask, low);
 }
 

@@ -8,6 +8,7 @@ import { measure, type Measurement } from './measure.js';
 import { NumberAllocatorPeer } from './number-allocator.js';
 import { SortedFreeList } from './sorted-free-list.js';
 import { ThingMalloc } from './thing-malloc.js';
+import { JsStack, NullAllocator } from './harness-floor.js';
 import type { IdAllocator, RangeAllocator } from './types.js';
 import { emptyPool, idChurn, mixedSizes, suggestedArena, type OpSequence } from './workloads.js';
 
@@ -35,6 +36,9 @@ export const CASES: Record<string, Case> = {
   'sorted-free-list/mixedSizes-1k': { seq: mixed1k, make: byteList },
   'thi.ng-malloc/mixedSizes-10k': { seq: mixed10k, make: thing },
   'sorted-free-list/mixedSizes-10k': { seq: mixed10k, make: byteList },
+  // Not peers: the floor of every emptyPool figure (harness-floor.ts).
+  'null/emptyPool': { seq: empty, make: () => () => new NullAllocator() },
+  'js-stack/emptyPool': { seq: empty, make: () => () => new JsStack(64, 64) },
 };
 
 export function runCase(id: string): Measurement {
