@@ -44,7 +44,8 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
 }
 
 /** CPU c takes lock i no earlier than `at`: returns when it holds it (after waiting, and the lock's own cost). */
-export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
+// @ts-ignore: decorator
+@inline export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
   let lk = lockAt(s, i);
   let start = at;
   let busy = lk.busyUntil;
@@ -67,7 +68,8 @@ export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
 }
 
 /** The holder of lock i releases it at `until`. */
-export function release(s: Sim, i: u32, until: f64): void {
+// @ts-ignore: decorator
+@inline export function release(s: Sim, i: u32, until: f64): void {
   let lk = lockAt(s, i);
   let held = until - lk.since;
   lk.heldNs += held;
@@ -110,7 +112,8 @@ export function snapTree(d: Domain): void {
  * free TREE_FREE_NS, each max32_alloc_size fast-fail FAST_FAIL_NS (a lock
  * round trip that walks nothing). Returns when it ends (at, if none).
  */
-export function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): f64 {
+// @ts-ignore: decorator
+@inline export function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): f64 {
   let a = d.allocs - sAllocs;
   let f = d.frees - sFrees;
   let fl = d.allocFailures - sFails;
@@ -145,7 +148,8 @@ export function snapDepots(s: Sim, d: Domain): void {
  * plus one look at an empty depot when `looked`), as a hold of its lock by
  * CPU c from `at`. Returns when it ends.
  */
-export function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool): f64 {
+// @ts-ignore: decorator
+@inline export function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool): f64 {
   let ops = depotOps(d, o) - load<u64>(snapPtr(s, o));
   if (ops == 0 && looked) {
     ops = 1;

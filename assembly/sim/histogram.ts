@@ -11,7 +11,8 @@ export function histClear(s: Sim, h: u32): void {
   store<f64>(p, -Infinity, 16);  // max
 }
 
-export function histAdd(s: Sim, h: u32, ns: f64): void {
+// @ts-ignore: decorator
+@inline export function histAdd(s: Sim, h: u32, ns: f64): void {
   let p = histPtr(s, h);
   let v = ns > 0 ? ns : 0;
   let idx: u32;
