@@ -126,9 +126,11 @@ function transplant(d: Domain, u: u32, v: u32): void {
  * at most one child, propagation starts at z's parent (the splice point):
  * a caller may change that node's own values first and let them ride along,
  * or, when it knows the splice changes no subtree value, pass
- * `spliceChanges` false to skip it.
+ * `spliceChanges` false to skip it. Inlined into removeNode, its only
+ * caller (both branches): the call was a measurable part of the tree pair.
  */
-export function erase(d: Domain, z: u32, spliceChanges: bool = true): void {
+// @ts-ignore: decorator
+@inline export function erase(d: Domain, z: u32, spliceChanges: bool = true): void {
   let nb = nodesBase(d);
   if (DEBUG) assert(z != NIL && (N(nb, z).parent != NIL || d.root == z));
   let Z = N(nb, z);
