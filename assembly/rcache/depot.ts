@@ -4,17 +4,20 @@
 // Magazine.next. The v5.10 bounded array pushed and popped at its end, the
 // v6.7+ list at its head; both are LIFO, so the order of pops is the same.
 //
-// Policies differ in two places:
-//  - full(): whether a full magazine may be pushed (bounded depots say no);
-//  - the clock (tick.ts): v6.4's delayed work returns one magazine per
-//    100 ms while the depot holds more than one per CPU (depotWork here);
-//    adaptive's working-set reclaim is reclaim.ts (docs/adaptive-policy.md).
+// What each policy does differently is the table of policy.ts; here it
+// shows in two places:
+//  - depotFull(): whether a full magazine may be pushed (bounded depots say no);
+//  - depotArm() and the clock (tick.ts): v6.4's delayed work returns one
+//    magazine per 100 ms while the depot holds more than one per CPU
+//    (depotWork here); adaptive's working-set reclaim is reclaim.ts
+//    (docs/adaptive-policy.md).
 
-import { Domain, Depot, Policy, depotAt, depotLockAddr, magAt, magsToTreeAddr } from "../layout";
+import { Domain, Depot, depotAt, depotLockAddr, magAt, magsToTreeAddr } from "../layout";
 import { lock, unlock, holds } from "../lock";
 import { DEBUG } from "../debug";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
+import { boundedDepot, hasDelayedWork } from "./policy";
 
 /** IOVA_DEPOT_DELAY: 100 ms between runs of the v6.4 depot work. */
 // @ts-ignore: decorator
@@ -44,15 +47,13 @@ export function depotPop(d: Domain, dp: Depot): u32 {
 /** Does this policy refuse a push now? (Callers hold the depot lock.) */
 // @ts-ignore: decorator
 @inline export function depotFull(d: Domain, dp: Depot): bool {
-  let p = d.policy;
-  if (p == Policy.LINUX_64 || p == Policy.ADAPTIVE) return false;
-  return dp.size >= d.depotMax;
+  return boundedDepot(d) && dp.size >= d.depotMax;
 }
 
 /** After a push: arm the policy's timer if it has one and it is idle. */
 // @ts-ignore: decorator
 @inline export function depotArm(d: Domain, dp: Depot): void {
-  if (d.policy == Policy.LINUX_64 && dp.workDue == 0) dp.workDue = d.clockMs + DEPOT_DELAY_MS;
+  if (hasDelayedWork(d) && dp.workDue == 0) dp.workDue = d.clockMs + DEPOT_DELAY_MS;
 }
 
 /** Frees a magazine that left the depot: its pfns to the tree, itself to the slab. */

@@ -18,11 +18,12 @@
 // allocFast and freeFast down to the magazine's top (25 -> 14 ns a pair in
 // the same run, against 12.5 with no atomics at all, on a loaded machine).
 
-import { Domain, CpuCache, Policy, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
+import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocRange, freePfn } from "../tree/domain";
 import { flushEmptiesDepots } from "../era";
+import { cachesRanges, refusesWhenFull, arrayDepot } from "./policy";
 import { magAlloc, magFree, magFull, magEmpty, magPush, magPop, magPopTop, magPushRoom, magFreePfns } from "./magazine";
 import { depotPush, depotPop, depotFull, depotArm, retireMagazine } from "./depot";
 import { initReclaim, reclaimFlush } from "./reclaim";
@@ -36,7 +37,7 @@ import { initReclaim, reclaimFlush } from "./reclaim";
 /** Sets up every CPU's loaded and prev magazines, as init_iova_rcaches does. */
 export function initRcaches(d: Domain): void {
   initReclaim(d);
-  if (d.policy == Policy.TREE_ONLY) return;
+  if (!cachesRanges(d)) return;
   for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
     for (let o: u32 = 0; o < ORDERS; o++) {
       let c = cpuCacheAt(d, cpu, o);
@@ -101,7 +102,7 @@ function cacheTake(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
   else can = cacheGive(d, c, order, pfn);
   unlock(cpuCacheLockAddr(c));
   // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
-  if (!can && d.policy == Policy.CPU_FLUSH) freeAllCpuCached(d);
+  if (!can && refusesWhenFull(d)) freeAllCpuCached(d);
   return can;
 }
 
@@ -135,7 +136,7 @@ function cacheGive(d: Domain, c: CpuCache, order: u32, pfn: u64): bool {
           can = true;
         } else {
           dp.fullEvents++;
-          if (d.policy != Policy.CPU_FLUSH) {
+          if (!refusesWhenFull(d)) {
             // v5.10 (and scaled-depot): the full loaded magazine goes back to the tree.
             toRetire = c.loaded;
             c.loaded = fresh;
@@ -180,7 +181,7 @@ export function freeAllCpuCached(d: Domain): void {
  */
 export function freeGlobalCached(d: Domain): void {
   reclaimFlush(d);  // adaptive: magazines its reclaim took from the depots but has not emptied yet
-  let oldestFirst = d.policy != Policy.LINUX_64 && d.policy != Policy.ADAPTIVE;
+  let oldestFirst = arrayDepot(d);
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);
     if (!oldestFirst) {
@@ -216,7 +217,7 @@ export function freeGlobalCached(d: Domain): void {
 @inline export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: bool): u64 {
   let order = orderOf(size);
   let pfn: u64 = 0;
-  if (order < ORDERS && d.policy != Policy.TREE_ONLY) pfn = rcacheGet(d, cpu, order, limit + 1 - size);
+  if (order < ORDERS && cachesRanges(d)) pfn = rcacheGet(d, cpu, order, limit + 1 - size);
   return pfn != 0 ? pfn : allocFromTree(d, size, limit, flush);
 }
 
@@ -238,7 +239,7 @@ function allocFromTree(d: Domain, size: u64, limit: u64, flush: bool): u64 {
 // @ts-ignore: decorator
 @inline export function freeFast(d: Domain, cpu: u32, pfn: u64, size: u64): void {
   let order = orderOf(size);
-  if (!(order < ORDERS && d.policy != Policy.TREE_ONLY && rcacheInsert(d, cpu, order, pfn))) freeToTree(d, pfn);
+  if (!(order < ORDERS && cachesRanges(d) && rcacheInsert(d, cpu, order, pfn))) freeToTree(d, pfn);
 }
 
 function freeToTree(d: Domain, pfn: u64): void {

@@ -6,11 +6,12 @@
 //    (reclaimInterval), then returned to the tree in slices (reclaimSlice),
 //    one per ms of the clock (reclaimBudget).
 
-import { Domain, Depot, Policy, ORDERS, depotAt, depotLockAddr } from "../layout";
+import { Domain, Depot, ORDERS, depotAt, depotLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { DEPOT_DELAY_MS, depotWork } from "./depot";
 import { reclaimInterval, reclaimBudget, reclaimSlice, slicesRetired } from "./reclaim";
+import { hasDelayedWork, reclaimsWorkingSet } from "./policy";
 
 /** Claims the depot's timer if it is due: clears it and returns true. */
 function claimDue(d: Domain, dp: Depot, nowMs: u64): bool {
@@ -39,12 +40,12 @@ export function depotTimers(d: Domain, nowMs: u64, intervalMs: u64): u32 {
   let freed: u32 = 0;
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotAt(d, o);
-    if (d.policy == Policy.LINUX_64) {
+    if (hasDelayedWork(d)) {
       if (claimDue(d, dp, nowMs) && depotWork(d, o)) {
         freed++;
         rearm(d, dp, nowMs + DEPOT_DELAY_MS);  // the work re-queues itself after freeing one
       }
-    } else if (d.policy == Policy.ADAPTIVE) {
+    } else if (reclaimsWorkingSet(d)) {
       if (claimDue(d, dp, nowMs)) reclaimInterval(d, o);
       rearm(d, dp, nowMs + intervalMs);
     }
@@ -54,7 +55,7 @@ export function depotTimers(d: Domain, nowMs: u64, intervalMs: u64): u32 {
 
 /** Slices the clock allows now (adaptive; 0 under other policies). */
 export function depotSlicesDue(d: Domain, nowMs: u64, intervalMs: u64): u32 {
-  return d.policy == Policy.ADAPTIVE ? reclaimBudget(d, nowMs, intervalMs) : 0;
+  return reclaimsWorkingSet(d) ? reclaimBudget(d, nowMs, intervalMs) : 0;
 }
 
 /** The timers, then the slices that are due, each its own hold of the tree lock. Returns depot magazines freed to the tree. */
