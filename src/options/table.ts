@@ -165,7 +165,7 @@ const STUDY_ROWS: OptionRow[] = [
   { name: 'hours', type: 'float', category: 'study', takers: STUDY, above: 0, max: 1e6,
     cb: (o, v) => { o.seconds = (v as number) * 3600; o.faithful = true; },
     help: 'simulated hours per policy (fractions allowed), uncompressed as with --faithful' },
-  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '30', above: 0, max: 3.6e9,
+  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '300', above: 0, max: 3.6e9,
     help: 'simulated seconds per policy' },
   { name: 'policies', type: 'list', category: 'study', takers: STUDY, lands: 'policies', def: POLICIES.join(','),
     values: POLICIES, help: 'policies to run, in this order' },
