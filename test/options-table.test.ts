@@ -68,7 +68,7 @@ describe('the table', () => {
     for (const k of ['cpus', 'jobs', 'iodepth', 'bs', 'completion', 'seconds', 'seed', 'migrateMs', 'intervalMs', 'reclaimIntervalMs']) {
       expect(d[k], k).toBe((AGING_DEFAULTS as Record<string, unknown>)[k]);
     }
-    expect(AGING_DEFAULTS).toMatchObject({ cpus: 96, jobs: 12, iodepth: 32, seconds: 30, completion: 'other', reclaimIntervalMs: 250 });
+    expect(AGING_DEFAULTS).toMatchObject({ cpus: 96, jobs: 12, iodepth: 32, seconds: 300, completion: 'other', reclaimIntervalMs: 250 });
   });
 
   it('--help of each command lists each of its own rows', () => {
