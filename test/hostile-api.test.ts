@@ -190,17 +190,27 @@ function publicMethods(cls: { prototype: object }, internal: ReadonlySet<string>
 }
 const tableNames = (t: Record<string, unknown>): string[] => Object.keys(t).map((k) => k).sort();
 
+/**
+ * The two tests every class's table gets: the table names every public
+ * method of `cls` (less `internal`), and each method's generated cases.
+ */
+function everyMethod<T>(label: string, cls: { prototype: object }, internal: ReadonlySet<string>, table: Record<string, Method<T>>,
+  fresh: () => T, after: (target: T, before: unknown) => void, snap: (t: T) => unknown, detail = ""): void {
+  it("the table covers every public method", () => {
+    expect(publicMethods(cls, internal)).toEqual(tableNames(table));
+  });
+  for (const [name, m] of Object.entries(table)) {
+    it(`${name}: ${m.slots.length ? RUNS : 1} generated cases${detail}`, () => {
+      propertyOf(`${label}.${name}`, m, fresh, after, snap);
+    });
+  }
+}
+
 // ------------------------------------------------------------------ IovaDomain
 
 describe("IovaDomain: every public method under hostile arguments", () => {
-  it("the table covers every public method", () => {
-    expect(publicMethods(IovaDomain, DOMAIN_INTERNAL)).toEqual(tableNames(domainMethods));
-  });
-  for (const [name, m] of Object.entries(domainMethods)) {
-    it(`${name}: ${m.slots.length ? RUNS : 1} generated cases; typed errors naming the argument, books intact`, () => {
-      propertyOf(`IovaDomain.${name}`, m, domainFixture, (d) => { if (!d.isDestroyed) d.check(); }, snapshot);
-    });
-  }
+  everyMethod("IovaDomain", IovaDomain, DOMAIN_INTERNAL, domainMethods, domainFixture, (d) => { if (!d.isDestroyed) d.check(); }, snapshot,
+    "; typed errors naming the argument, books intact");
 
   const ctorMethod: Method<null> = {
     slots: [slot("granule", () => 4096), slot("startPfn", () => 1),
@@ -269,14 +279,8 @@ const cacheMethods: Record<string, Method<Cache>> = {
   [DISPOSE]: { slots: NO_ARGS, call: (c) => c[Symbol.dispose]() },
 };
 describe("LocalCache: every public method under hostile arguments", () => {
-  it("the table covers every public method", () => {
-    expect(publicMethods(LocalCache, new Set(["constructor", "live", "refill", "spill"]))).toEqual(tableNames(cacheMethods));
-  });
-  for (const [name, m] of Object.entries(cacheMethods)) {
-    it(`${name}: ${m.slots.length ? RUNS : 1} generated cases`, () => {
-      propertyOf(`LocalCache.${name}`, m, cacheFixture, (c) => domainOf(c).check(), cacheSnap);
-    });
-  }
+  everyMethod("LocalCache", LocalCache, new Set(["constructor", "live", "refill", "spill"]), cacheMethods, cacheFixture,
+    (c) => domainOf(c).check(), cacheSnap);
   const ctor: Method<Domain> = {
     slots: [slot("domain", () => undefined), slot(["options", "limitPfn", "batch"], () => ({ limitPfn: LIMIT }),
       { hostile: hostileOptions(["limitPfn", "batch"]) })],
@@ -315,15 +319,8 @@ const arenaMethods: Record<string, Method<Arena>> = {
   [DISPOSE]: { slots: NO_ARGS, call: (a) => a[Symbol.dispose]() },
 };
 describe("SharedArena: every public method under hostile arguments", () => {
-  it("the table covers every public method", () => {
-    expect(publicMethods(SharedArena, new Set(["constructor", "live", "unitsOf", "rangeArg", "debugMark", "debugRelease"])))
-      .toEqual(tableNames(arenaMethods));
-  });
-  for (const [name, m] of Object.entries(arenaMethods)) {
-    it(`${name}: ${m.slots.length ? RUNS : 1} generated cases`, () => {
-      propertyOf(`SharedArena.${name}`, m, arenaFixture, (a) => a.domain.check(), arenaSnap);
-    });
-  }
+  everyMethod("SharedArena", SharedArena, new Set(["constructor", "live", "unitsOf", "rangeArg", "debugMark", "debugRelease"]), arenaMethods,
+    arenaFixture, (a) => a.domain.check(), arenaSnap);
   const create: Method<null> = {
     slots: [slot(["options", "bytes", "unit", "workers", "policy", "maxRanges", "debug"], () => ({ bytes: 4096 }),
       { hostile: hostileOptions(["bytes", "unit", "workers", "policy", "maxRanges", "debug"]) })],
@@ -383,14 +380,7 @@ const idsMethods: Record<string, Method<Ids>> = {
   [DISPOSE]: { slots: NO_ARGS, call: (x) => x[Symbol.dispose]() },
 };
 describe("IdAllocator: every public method under hostile arguments", () => {
-  it("the table covers every public method", () => {
-    expect(publicMethods(IdAllocator, new Set(["constructor", "fresh", "idOf", "pfnOf"]))).toEqual(tableNames(idsMethods));
-  });
-  for (const [name, m] of Object.entries(idsMethods)) {
-    it(`${name}: ${m.slots.length ? RUNS : 1} generated cases`, () => {
-      propertyOf(`IdAllocator.${name}`, m, idsFixture, () => {}, idsSnap);
-    });
-  }
+  everyMethod("IdAllocator", IdAllocator, new Set(["constructor", "fresh", "idOf", "pfnOf"]), idsMethods, idsFixture, () => {}, idsSnap);
   const ctor: Method<null> = {
     slots: [slot("min", () => 0), slot(["max", "min"], () => 100)],
     call: (_t, [a, b]) => {
