@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { simulate, type SimOptions } from '../src/sim/engine.js';
 import { POLICIES, type DepotPolicy } from '../src/domain/policy.js';
 import { adoptModule } from '../src/wasm/module.js';
+import { median } from './tree/util.js';
 
 const THREAD_IOPS = 1.6e6;
 const THREAD_HOURS = 16;
@@ -61,12 +62,6 @@ function printOne(label: string, f: SimSpeedFigure): void {
     `  ${(f.iosPerWallSecond / 1e6).toFixed(2).padStart(13)}  ${(f.iosPerCpuSecond / 1e6).toFixed(2).padStart(12)}  ${hoursFor16(f).toFixed(1).padStart(6)} h` +
     (f.booksOk ? '' : '  BOOKS DO NOT BALANCE'),
   );
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Each policy on each build in turn, `rounds` times: medians and bests per build, and the ratios to the first build. */

@@ -98,7 +98,7 @@ let sFrees: u64 = 0;
 let sFails: u64 = 0;
 let sWalk: f64 = 0;
 
-export function snapTree(d: Domain): void {
+function snapTree(d: Domain): void {
   sAllocs = d.allocs;
   sFrees = d.frees;
   sFails = d.allocFailures;
@@ -113,7 +113,7 @@ export function snapTree(d: Domain): void {
  * round trip that walks nothing). Returns when it ends (at, if none).
  */
 // @ts-ignore: decorator
-@inline export function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): f64 {
+@inline function chargeTree(s: Sim, d: Domain, c: u32, at: f64, fastFails: u32): f64 {
   let a = d.allocs - sAllocs;
   let f = d.frees - sFrees;
   let fl = d.allocFailures - sFails;
@@ -135,11 +135,11 @@ export function snapTree(d: Domain): void {
 // @ts-ignore: decorator
 @inline function snapPtr(s: Sim, o: u32): usize { return changetype<usize>(s) + SCRATCH_OFF + (<usize>o << 3); }
 
-export function snapDepot(s: Sim, d: Domain, o: u32): void {
+function snapDepot(s: Sim, d: Domain, o: u32): void {
   store<u64>(snapPtr(s, o), depotOps(d, o));
 }
 
-export function snapDepots(s: Sim, d: Domain): void {
+function snapDepots(s: Sim, d: Domain): void {
   for (let o: u32 = 0; o < ORDERS; o++) store<u64>(snapPtr(s, o), depotOps(d, o));
 }
 
@@ -149,7 +149,7 @@ export function snapDepots(s: Sim, d: Domain): void {
  * CPU c from `at`. Returns when it ends.
  */
 // @ts-ignore: decorator
-@inline export function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool): f64 {
+@inline function chargeDepot(s: Sim, d: Domain, o: u32, c: u32, at: f64, looked: bool): f64 {
   let ops = depotOps(d, o) - load<u64>(snapPtr(s, o));
   if (ops == 0 && looked) {
     ops = 1;
@@ -160,7 +160,7 @@ export function snapDepots(s: Sim, d: Domain): void {
 }
 
 /** chargeDepot for every order since snapDepots, one after another. */
-export function chargeDepots(s: Sim, d: Domain, c: u32, at: f64): f64 {
+function chargeDepots(s: Sim, d: Domain, c: u32, at: f64): f64 {
   let t = at;
   for (let o: u32 = 0; o < ORDERS; o++) t = chargeDepot(s, d, o, c, t, false);
   return t;

@@ -203,8 +203,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   const maxSegment = int("maxSegment", o.maxSegment ?? 1 << 20, granule, 2 ** 40);
   const intervalMs = num("intervalMs", o.intervalMs ?? 1000, 1, 3.6e6);
   const durationMs = Math.ceil(num("durationMs", o.durationMs ?? 10_000, 0, 1e10, true) / intervalMs - 1e-9) * intervalMs;
-  const completion = o.completion ?? "other";
-  if (!COMPLETION_MODES.includes(completion)) throw new RangeError(`completion must be one of ${COMPLETION_MODES.join(", ")}, got ${String(completion)}`);
+  const completion = oneOf("completion", o.completion ?? "other", COMPLETION_MODES);
   const fqSize = int("fqSize", o.fqSize ?? IOVA_FQ_SIZE, 2, 1 << 16);
   const cfg: SimConfig = {
     policy,
