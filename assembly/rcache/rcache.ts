@@ -107,17 +107,16 @@ function cacheTake(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
 }
 
 /**
- * The body of __iova_rcache_insert. Callers hold c's lock; on false they
- * drop it, flush every CPU's cache under the cpu-flush policy, and free pfn
- * to the tree.
+ * The body of __iova_rcache_insert once the loaded magazine has no room
+ * (missing or full: rcacheInsert's written-out case took every other one).
+ * Callers hold c's lock; on false they drop it, flush every CPU's cache
+ * under the cpu-flush policy, and free pfn to the tree.
  */
 function cacheGive(d: Domain, c: CpuCache, order: u32, pfn: u64): bool {
   let dp = depotAt(d, order);
   let can = false;
   let toRetire: u32 = 0;
-  if (c.loaded != 0 && !magFull(d, c.loaded)) {
-    can = true;
-  } else if (c.prev != 0 && !magFull(d, c.prev)) {
+  if (c.prev != 0 && !magFull(d, c.prev)) {
     let t = c.loaded; c.loaded = c.prev; c.prev = t;
     can = true;
   } else {
