@@ -305,12 +305,12 @@ export class IovaDomain implements DisposableView {
         "(its worker's exit, or setCpuAlive(cpu, false), frees it; see attach's shareCpu)");
     }
     adoptModule(h.module);  // only now: a bad handle never replaces this thread's module
-    // The lock-holder id: the CPU's own, or (a sharer) one of the view's own past the CPUs and the creating thread
-    // (assembly/holder.ts), so a sharer that dies holding a lock is told apart from its CPU's live sharers.
-    ex.attach(share ? h.cpus + view.slot : cpu);
-    const d = Object.create(IovaDomain.prototype) as IovaDomain;
-    // A sharer's scratch slot follows the CPUs' and the creating thread's: slot cpus + k for view k.
+    // A sharer's scratch slot follows the CPUs' and the creating thread's: slot cpus + k for view k. The same
+    // number is its lock-holder id (assembly/holder.ts), so a sharer that dies holding a lock is told apart
+    // from its CPU's live sharers.
     const slot = share ? h.cpus + view.slot : cpu;
+    ex.attach(slot);
+    const d = Object.create(IovaDomain.prototype) as IovaDomain;
     Object.assign(d, {
       granule: h.granule, startPfn: h.startPfn, maxRanges: h.maxRanges, cpus: h.cpus,
       policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
