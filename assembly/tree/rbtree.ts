@@ -32,7 +32,7 @@ function rotateLeft(d: Domain, x: u32): void {
   let Y = N(nb, y);
   X.right = Y.left;
   if (Y.left != NIL) N(nb, Y.left).parent = x;
-  replaceChild(d, X.parent, x, y);
+  replaceChild(d, nb, X.parent, x, y);
   Y.parent = X.parent;
   Y.left = x;
   X.parent = y;
@@ -48,7 +48,7 @@ function rotateRight(d: Domain, x: u32): void {
   let Y = N(nb, y);
   X.left = Y.right;
   if (Y.right != NIL) N(nb, Y.right).parent = x;
-  replaceChild(d, X.parent, x, y);
+  replaceChild(d, nb, X.parent, x, y);
   Y.parent = X.parent;
   Y.right = x;
   X.parent = y;
@@ -57,8 +57,7 @@ function rotateRight(d: Domain, x: u32): void {
 
 /** Makes `to` take `from`'s place under parent p (or as the root). */
 // @ts-ignore: decorator
-@inline function replaceChild(d: Domain, p: u32, from: u32, to: u32): void {
-  let nb = nodesBase(d);
+@inline function replaceChild(d: Domain, nb: usize, p: u32, from: u32, to: u32): void {
   if (p == NIL) d.root = to;
   else {
     let P = N(nb, p);
@@ -115,7 +114,7 @@ export function insertFixup(d: Domain, z: u32): void {
 function transplant(d: Domain, u: u32, v: u32): void {
   let nb = nodesBase(d);
   let up = N(nb, u).parent;
-  replaceChild(d, up, u, v);
+  replaceChild(d, nb, up, u, v);
   N(nb, v).parent = up;
 }
 
