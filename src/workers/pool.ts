@@ -35,7 +35,7 @@
 // waiters on its locks report it instead of waiting.
 import { EventEmitter } from "node:events";
 import type { Worker } from "node:worker_threads";
-import { startThread } from "./thread.js";
+import { startThread, type ThreadEnd } from "./thread.js";
 import { IovaDomain } from "../domain/iova-domain.js";
 import { boolArg, countArg } from "../validate.js";
 import { InvalidArgumentError, IovaError, LockHolderDeadError } from "../errors.js";
@@ -114,7 +114,6 @@ interface Slot {
   view: { slot: number; token: number } | null;
   pending: Map<number, Pending>;
   partial?: unknown;
-  crash?: Error;
   exited: Promise<CpuDeath>;
 }
 
@@ -210,13 +209,12 @@ export class CpuPool extends EventEmitter {
       }
     };
     const onError = (e: Error): void => {
-      slot.crash = e;
       this.emit("crash", w, e);
     };
-    const onExit = ({ code }: { code: number }): void => {
+    const onExit = ({ code, crash }: ThreadEnd): void => {
       // Every message the worker posted has been delivered (thread.ts).
       slot.alive = false;
-      const death: CpuDeath = { cpu, exitCode: code, crash: slot.crash, partial: slot.partial, cpuDeadPath: false };
+      const death: CpuDeath = { cpu, exitCode: code, crash, partial: slot.partial, cpuDeadPath: false };
       // A sharer's view ends alone: a lock it died holding is reported (the domain is poisoned), its slot is freed.
       if (slot.view) {
         try {
@@ -241,7 +239,7 @@ export class CpuPool extends EventEmitter {
       this.deaths.push(death);
       // A worker that died before it was ready (its attach refused, its script threw): typed, with the worker's reason.
       if (!readyDone) {
-        onFail(slot.crash ? new WorkerCommandError(w, { name: slot.crash.name, message: slot.crash.message, stack: slot.crash.stack })
+        onFail(crash ? new WorkerCommandError(w, { name: crash.name, message: crash.message, stack: crash.stack })
           : new WorkerExitedError(w, code));
       }
       resolveExit(death);
