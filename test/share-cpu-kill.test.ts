@@ -174,6 +174,28 @@ function cases(seed: number): Case[] {
 describe("sharers of a CPU killed at once: only their views end", () => {
   for (const c of cases(0x5ca7)) it(c.name, () => shareCase(c), 60_000);
 
+  it("a sharer killed while it calls: its command ends in WorkerExitedError, never in the ViewClosedError its own kill causes", async () => {
+    // kill({ now: true }) marks the view dead, then terminates the thread. If the killing
+    // thread is slow to terminate (a loaded machine: seen in CI), the worker's next call
+    // fails with ViewClosedError and it posts that first. The 'marked-dead' listener holds
+    // the main thread in that window for 30 ms, so the worker always posts it here.
+    const probe = new URL("./fixtures/kill-probe.mjs", import.meta.url).href;
+    const d = new IovaDomain(4096, 1, { cpus: 1, policy: "linux-6.4", sharedViews: 2 });
+    pool = await CpuPool.start(d, { cpuOf: [0, 0] });
+    const run = pool.send(1, { kind: "run", module: probe, fn: "callUntilClosed", args: { limitPfn: LIMIT } });
+    await sleep(5);
+    pool.once("marked-dead", () => {
+      const until = Date.now() + 30;
+      while (Date.now() < until) { /* the window between markDead and terminate */ }
+    });
+    await pool.kill(1, { now: true });
+    const e = await run.then(() => null, (x: unknown) => x);
+    expect(e, String(e)).toBeInstanceOf(WorkerExitedError);
+    // Its sibling's view is intact.
+    const r = await pool.send(0, { kind: "workload", spec: { seed: 3, ops: 200, limits: [LIMIT] } });
+    expect(r.ops).toBe(200);
+  });
+
   it("a sharer's view ends alone: its siblings keep their views and scratch, and a new sharer may take its slot", async () => {
     const d = new IovaDomain(4096, 1, { cpus: 1, policy: "linux-6.4", sharedViews: 3 });
     pool = await CpuPool.start(d, { cpuOf: [0, 0] });

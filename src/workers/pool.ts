@@ -32,7 +32,14 @@
 // and only then is it terminated. kill(cpu, { now: true }) terminates at once,
 // wherever the worker is (that is how a lock with a dead holder arises); it
 // first marks the worker dead (its CPU, or a sharer's view alone), so that
-// waiters on its locks report it instead of waiting.
+// waiters on its locks report it instead of waiting. The command it was
+// running always ends in WorkerExitedError, even when the worker saw its
+// own mark and posted the failure (ViewClosedError) before it stopped.
+//
+// Events: "partial" (w, result) and "progress" (w, data) from a worker's
+// run; "crash" (w, error); "cpu-dead" (CpuDeath) once a worker's exit is
+// handled; "marked-dead" (w) inside kill({ now: true }), after the mark and
+// before terminate() (a test holds the thread there to widen that window).
 import { EventEmitter } from "node:events";
 import type { Worker } from "node:worker_threads";
 import { startThread, type ThreadEnd } from "./thread.js";
@@ -114,6 +121,15 @@ interface Slot {
   view: { slot: number; token: number } | null;
   pending: Map<number, Pending>;
   partial?: unknown;
+  /**
+   * Set by kill({ now: true }) when it marks the worker dead, before the
+   * thread is terminated. The worker may still run a few instructions: its
+   * next domain call then fails (ViewClosedError, or LockHolderDeadError
+   * naming its own CPU) and it may post that failure before it stops. Such
+   * a reply is the kill, not the command's outcome: it is held back, and
+   * the exit rejects the command with WorkerExitedError.
+   */
+  killed?: boolean;
   exited: Promise<CpuDeath>;
 }
 
@@ -201,7 +217,7 @@ export class CpuPool extends EventEmitter {
           return;
         case "reply": {
           const p = slot.pending.get(m.id);
-          if (!p) return;
+          if (!p || (slot.killed && !m.ok)) return;
           slot.pending.delete(m.id);
           if (m.ok) p.resolve(m.result);
           else p.reject(reviveError(w, m.error));
@@ -372,7 +388,10 @@ export class CpuPool extends EventEmitter {
         await sleep(1);
       }
     } else {
+      s.killed = true;
       this.markDead(s);
+      // Marked dead, not yet terminated: the worker may still post a reply (see Slot.killed).
+      this.emit("marked-dead", cpu);
     }
     await s.thread.terminate();
     return s.exited;
@@ -411,7 +430,10 @@ export class CpuPool extends EventEmitter {
   /** Terminates every live worker at once (no safe point). */
   async terminateAll(): Promise<CpuDeath[]> {
     const live = this.slots.filter((s) => s && s.alive);
-    for (const s of live) this.markDead(s);
+    for (const s of live) {
+      s.killed = true;
+      this.markDead(s);
+    }
     await Promise.all(live.map((s) => s.thread.terminate()));
     return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
   }
