@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -110,7 +110,7 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
   attach(d, z, lo, hi, p, goLeft);
   // The neighbours by walking: reserve is rare, and may land anywhere.
   let pr = prev(d, z);
-  finishLink(d, z, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
+  finishLink(d, z, lo, hi, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
 }
 
 /**
@@ -131,7 +131,7 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
     while (N(nb, t).right != NIL) t = N(nb, t).right;
     attach(d, z, lo, hi, t, false);
   }
-  finishLink(d, z, floor, upper);
+  finishLink(d, z, lo, hi, floor, upper);
 }
 
 /** Makes z a red leaf under p. */
@@ -147,24 +147,29 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
   else N(nb, p).right = z;
 }
 
-/** Gaps of z (above `floor`) and of its successor s, then augmentation and colours. */
-function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
+/**
+ * Gaps of z (holding [lo, hi], above `floor`) and of its successor s, then
+ * augmentation and colours. lo and hi come as values: attach has just
+ * stored them, and reading them back is a store-to-load round trip.
+ */
+function finishLink(d: Domain, z: u32, lo: u64, hi: u64, floor: u64, s: u32): void {
   let nb = nodesBase(d);
   let Z = N(nb, z);
   let S = N(nb, s);
   // s was the lowest node: z, its new left child, is the lowest now.
   let belowAll = floor == 0;
-  setGap(Z, floor);
+  setGapAt(Z, lo, floor);
   augmentLeaf(d, nb, z);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  setGap(S, Z.hi + 1);
+  setGap(S, hi + 1);
   if (belowAll) {
     // As the lowest, neither z nor s (before) took part in the maxima
     // (ownGap): s's own values rose from 0 and z adds 0, so the maxima
     // above s can only rise. Below all ranges top-down, s's gap is
-    // usually 0 and this reads s alone.
+    // usually 0 (z took the top of it): then nothing rises, and unless
+    // subtree counts (which z changed) are kept, the call is skipped.
     if (DEBUG) assert(Z.parent == s);
-    propagateOwnGap(d, s, 0, 0);
+    if (S.gap != 0 || (d.flags & Flag.COUNT_WALK)) propagateOwnGap(d, s, 0, 0);
   } else {
     propagate(d, Z.parent);   // the deeper of the two
     // When s is z's parent, that first step recomputed it already.
