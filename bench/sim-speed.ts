@@ -63,14 +63,15 @@ export function measureSimSpeed(policy: DepotPolicy, seconds: number): SimSpeedF
   };
 }
 
-function hoursFor16(f: SimSpeedFigure): number {
-  return (THREAD_IOPS * THREAD_HOURS * 3600) / f.iosPerWallSecond / 3600;
+/** Hours of `iova aging --hours 16` at the thread's 1.6M IOPS (92G I/Os), computed at this many I/Os a second. */
+function hoursFor16(iosPerSecond: number): number {
+  return (THREAD_IOPS * THREAD_HOURS * 3600) / iosPerSecond / 3600;
 }
 
 // Columns of printOne: [heading line 1, heading line 2, width].
 const COLUMNS: Array<[string, string, number]> = [
   ['', 'policy', 12], ['', 'era', 5], ['M I/Os', '(reads)', 7], ['M req.', 'done', 6], ['wall', 's', 6], ['cpu', 's', 6],
-  ['M I/Os', '/wall s', 7], ['M I/Os', '/cpu s', 7], ['M req.', '/wall s', 7], ['ns per', 'req.', 6], ['16 h at 1.6M', 'IOPS (computed)', 15],
+  ['M I/Os', '/wall s', 7], ['M I/Os', '/cpu s', 7], ['M req.', '/wall s', 7], ['ns per', 'req.', 6], ['16 h at 1.6M IOPS', '(computed) wall cpu', 19],
 ];
 
 function row(cells: string[]): string {
@@ -86,7 +87,8 @@ function printOne(label: string, f: SimSpeedFigure): void {
   console.log(row([
     label, f.era, (f.ios / 1e6).toFixed(1), (f.requests / 1e6).toFixed(2), f.wallSeconds.toFixed(2), f.cpuSeconds.toFixed(2),
     (f.iosPerWallSecond / 1e6).toFixed(2), (f.iosPerCpuSecond / 1e6).toFixed(2), (f.requestsPerWallSecond / 1e6).toFixed(2),
-    (1e9 / f.requestsPerWallSecond).toFixed(0), `${hoursFor16(f).toFixed(1)} h`,
+    (1e9 / f.requestsPerWallSecond).toFixed(0),
+    `${hoursFor16(f.iosPerWallSecond).toFixed(1)} h ${hoursFor16(f.iosPerCpuSecond).toFixed(1)} h`,
   ]) + (f.booksOk ? '' : '  BOOKS DO NOT BALANCE'));
 }
 
