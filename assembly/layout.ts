@@ -163,6 +163,12 @@ export enum Flag {
   // then the CPU the idle-cache sweep looks at next (cpus: sweep done).
   reclaimMag0: u32; reclaimMag1: u32; reclaimMag2: u32; reclaimMag3: u32; reclaimMag4: u32; reclaimMag5: u32;
   reclaimCpu0: u32; reclaimCpu1: u32; reclaimCpu2: u32; reclaimCpu3: u32; reclaimCpu4: u32; reclaimCpu5: u32;
+  // Per order: the depot's pops counter (low 32 bits) at the last interval's end, then
+  // RECLAIM_HORIZON - 1 slots: the pops of the intervals before the last, newest first.
+  reclaimMark0: u32; reclaimMark1: u32; reclaimMark2: u32; reclaimMark3: u32; reclaimMark4: u32; reclaimMark5: u32;
+  reclaimPops0: u32; reclaimPops1: u32; reclaimPops2: u32; reclaimPops3: u32; reclaimPops4: u32; reclaimPops5: u32;
+  reclaimPops6: u32; reclaimPops7: u32; reclaimPops8: u32; reclaimPops9: u32; reclaimPops10: u32; reclaimPops11: u32;
+  reclaimPops12: u32; reclaimPops13: u32; reclaimPops14: u32; reclaimPops15: u32; reclaimPops16: u32; reclaimPops17: u32;
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
@@ -241,7 +247,7 @@ export enum Flag {
   inserts: u64;       // free kept in a magazine
   insertFails: u64;   // free that went to the tree
   seenOps: u64;       // adaptive: hits + misses + inserts + insertFails at the last reclaim
-  idleReclaims: u64;  // adaptive: times this cache sat idle a whole interval and was emptied
+  idleSweeps: u64;    // adaptive: reclaim sweeps running that found this cache idle (reclaim.ts)
 }
 
 // ╒══════════════ Depot (one cache line per order) ════════════════╕
