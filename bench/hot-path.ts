@@ -35,6 +35,8 @@ export interface HotPathFigure {
   failures: number;
   /** Ranges left in the tree after everything was freed and flushed (must be 0). */
   leftover: number;
+  /** Interleaved samples behind each median. */
+  samples: number;
 }
 
 /** One timed loop: `run` does `pairs` pairs; its samples are CPU ns per pair. */
@@ -124,7 +126,7 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
     return {
       policy, inWasmNs: ns(loops.inWasmNs), inWasmLockPerOpNs: ns(loops.inWasmLockPerOpNs), perCallNs: ns(loops.perCallNs),
       batchedNs: ns(loops.batchedNs), localCacheNs: ns(loops.localCacheNs), localCacheCrossingNs: ns(loops.localCacheCrossingNs),
-      failures: tally.failures, leftover,
+      failures: tally.failures, leftover, samples: reps,
     };
   });
 }

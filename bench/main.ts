@@ -53,7 +53,8 @@ async function main(): Promise<void> {
       + h.batchedNs.toFixed(1).padStart(10) + h.localCacheNs.toFixed(1).padStart(12) + h.localCacheCrossingNs.toFixed(1).padStart(12)
       + `  ${(h.inWasmNs / K.inlineCas).toFixed(2)}x, ${(h.inWasmNs / K.pthreadSpin).toFixed(2)}x; ${(h.inWasmLockPerOpNs / K.inlineCas).toFixed(2)}x`);
   }
-  console.log('(process CPU time, median of 15 interleaved samples; in wasm: one batch, the CPU cache lock held across up to 16 operations;'
+  console.log(`(process CPU time, median of ${hot[0]?.samples} interleaved samples; in wasm:`
+    + ' one batch, the CPU cache lock held across up to 16 operations;'
     + ' lock/op: the same loop locking per operation, as single calls do; LocalCache: warm, no crossing into wasm;'
     + ' LC+batches: half the ranges through its 64-range refills and spills)');
   console.log(`load average at the end of the hot path: ${hotLoad.map((v) => v.toFixed(2)).join(' ')}`);
