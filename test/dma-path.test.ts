@@ -29,6 +29,9 @@ describe("flush queue (iova.c v5.10)", () => {
     expect(last >>> codes().Queued.FLUSHES_SHIFT).toBe(1);
     expect(dma.statsDump().cpu(0).depth).toBe(1);
     expect(dma.statsDump().cpu(0).freed).toBe(255);
+    // The dump holds the domain's 4 CPUs and refuses any other.
+    expect(dma.statsDump().cpus).toBe(4);
+    for (const bad of [4, -1, 1.5]) expect(() => dma.statsDump().cpu(bad)).toThrow(/cpu/);
     // The 255 went into CPU 0's magazines (128 + 127), none to the tree.
     expect(d.cacheStats().cpuTotal).toBe(255);
     d.destroy();

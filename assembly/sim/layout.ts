@@ -9,7 +9,8 @@
 // ├═ per CPU: busy-until f64, socket u32, interrupt CPU u32, jobs u32      │
 // ├═ per job: CPU u32, next migration f64, device free-at f64             │
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32, I/Os   │
-// │            u32, segments (pfn u64, pages u64) x segsMax               │
+// │            u32, completion CPU u32; segments (pfn u64, pages u64) x   │
+// │            segsMax                                                    │
 // ├═ event queue: the calendar of queue.ts (a time and a link per slot)   │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
@@ -187,9 +188,10 @@ export namespace H {
 // Per-job record: CPU u32, pad, next migration f64, device free-at f64.
 // @ts-ignore: decorator
 @inline export const JOB_BYTES: u32 = 24;
-// Per-slot record: job u32, phase u32, submitted-at f64, segments u32, I/Os it stands for u32.
+// Per-slot record: job u32, phase u32, submitted-at f64, segments u32, I/Os it stands for u32,
+// completion CPU u32 (the interrupt CPU of the CPU that mapped it), pad.
 // @ts-ignore: decorator
-@inline export const SLOT_BYTES: u32 = 24;
+@inline export const SLOT_BYTES: u32 = 32;
 // @ts-ignore: decorator
 @inline export const LOCK_BYTES: u32 = 128;
 // @ts-ignore: decorator

@@ -190,6 +190,11 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
   setCpuFreeAt(s, c, now);
   store<u32>(sp, PH_COMPLETE, 4);
   store<u32>(sp, n, 16);
+  // The request completes on the interrupt CPU of the hardware queue it was
+  // mapped and delivered on, wherever its job runs by then (hisi_sas_task_prep
+  // picks the delivery queue from the request's blk-mq hctx, and its
+  // completion queue's cq_thread_v3_hw unmaps it).
+  store<u32>(sp, load<u32>(cpuPtr(s, c), 12), 24);
   let mapNs = now - t;
   histAdd(s, H.MAP, mapNs);
   bump(s, SimTotal.mapNs, mapNs);
@@ -213,7 +218,7 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
 function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
-  let c = load<u32>(cpuPtr(s, load<u32>(jobPtr(s, j))), 12);  // the interrupt CPU of the job's CPU
+  let c = load<u32>(sp, 24);  // the interrupt CPU of the CPU that mapped it (mapAndIssue)
   let now = startOn(s, c, t) + pAt(s, SimParam.completeNs);
   let n = load<u32>(sp, 16);
   let segs = segPtr(s, k);

@@ -180,7 +180,7 @@ export async function agingCommand(argv: string[]): Promise<number> {
   const c = result.meta.config as Record<string, unknown>;
   w("");
   for (const l of wrapCell(`load: ${c.jobs} jobs on ${c.cpus} CPUs, iodepth ${c.iodepth}, bs ${c.bs}, ${c.strict ? "strict" : "non-strict"}, ` +
-    `${Array.isArray(c.completionCpus) && c.completionCpus.length ? "completions on the controller's queue CPUs" : `completion ${c.completion}`}, ${Number(c.migrateMs) > 0 ? `migrate every ${c.migrateMs} ms (mean)` : "jobs pinned"}; ` +
+    `${Array.isArray(c.completionCpus) && c.completionCpus.length ? "completions on the controller's queue CPUs" : `completion ${c.completion}`}, ${Number(c.migrateMs) > 0 ? `migrate every ${c.migrateMs} ms (mean; an experiment)` : "jobs pinned"}; ` +
     `${names.length} policies, ${parallel} at a time`, 80)) w(l);
   for (const l of wrapCell(`kernel eras: ${sims.map((r) => `${r.config.policy} ${r.config.era}`).join(", ")}${plan.era ? " (--era)" : ""}`, 80)) w(l);
   process.stdout.write(studyText(result));

@@ -7,6 +7,7 @@
 import type { IovaExports } from "../wasm/exports.js";
 import type { WasmMemory } from "../wasm/types.js";
 import { codes, type MemberOf } from "../wasm/codes.js";
+import { countArg } from "../validate.js";
 
 /** Every counter of a domain at one moment. */
 export class StatsDump {
@@ -76,8 +77,9 @@ export class FqStatsDump {
     return this.f64[codes().FqGlobal[k]]!;
   }
 
-  /** One CPU's ring. */
+  /** One CPU's ring (a CPU the dump does not hold is refused, not read as NaN). */
   cpu(cpu: number): FlushQueueCpuStats {
+    countArg("cpu", cpu, 0, this.cpus - 1);
     const { FqGlobal, FqStat } = codes();
     const at = FqGlobal.COUNT + cpu * FqStat.COUNT;
     const f = this.f64;

@@ -186,7 +186,7 @@ const STUDY_ROWS: OptionRow[] = [
   { name: 'strict', type: 'flag', category: 'study', takers: STUDY, lands: 'strict', def: '0',
     help: 'strict unmap (free at once) instead of the flush queue' },
   { name: 'migrate-ms', type: 'float', category: 'study', takers: STUDY, lands: 'migrateMs', def: '0', min: 0, max: 1e12,
-    help: 'mean time between migrations of a job to another CPU, ms; 0 pins jobs' },
+    help: 'experiment: mean time between migrations of a job to another idle CPU, ms (no source gives the thread\'s rate); 0 pins jobs' },
   { name: 'interval-ms', type: 'float', category: 'study', takers: STUDY, lands: 'intervalMs', def: '1000', min: 1, max: 3.6e6,
     help: 'sampling interval, ms' },
   { name: 'reclaim-ms', type: 'float', category: 'study', takers: STUDY, lands: 'reclaimIntervalMs', def: String(ADAPTIVE_RECLAIM_MS), min: 1, max: 1e9,
