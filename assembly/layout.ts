@@ -152,17 +152,28 @@ export enum Flag {
   groups: u32;        // groups mapped (the memory covers them)
   growFailures: u64;  // memory.grow refused (the engine had no memory)
   // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts), guarded by
-  // reclaimLock [304..360). Outermost lock: taken only by the domain clock's
+  // reclaimLock (to 480 of HEADER_BYTES). Outermost lock: taken only by the domain clock's
   // work, before any CPU cache, depot or tree lock.
   reclaimLock: u32;
   reclaimWaiters: u32;
   reclaimSlice: u32;  // at most this many pfns go to the tree per hold of the tree lock
   reclaimOrder: u32;  // the order the next slice serves first (round robin)
   reclaimLastMs: u64; // the domain clock when slices were last paced
+  reclaimHandoffs: u64; // magazines the idle-cache sweep handed to a depot
   // Per order: the depot magazine being returned slice by slice (0: none),
   // then the CPU the idle-cache sweep looks at next (cpus: sweep done).
   reclaimMag0: u32; reclaimMag1: u32; reclaimMag2: u32; reclaimMag3: u32; reclaimMag4: u32; reclaimMag5: u32;
   reclaimCpu0: u32; reclaimCpu1: u32; reclaimCpu2: u32; reclaimCpu3: u32; reclaimCpu4: u32; reclaimCpu5: u32;
+  // Per order, for the interval's end (reclaimInterval): the depot's low water of the
+  // interval before the last (kmem's ml_reaplimit); its pops counter (low 32 bits) when
+  // the last interval began, moved past the reclaim's own pops; the load's pops in the
+  // interval before the last.
+  reclaimLow0: u32; reclaimLow1: u32; reclaimLow2: u32; reclaimLow3: u32; reclaimLow4: u32; reclaimLow5: u32;
+  reclaimMark0: u32; reclaimMark1: u32; reclaimMark2: u32; reclaimMark3: u32; reclaimMark4: u32; reclaimMark5: u32;
+  reclaimPops0: u32; reclaimPops1: u32; reclaimPops2: u32; reclaimPops3: u32; reclaimPops4: u32; reclaimPops5: u32;
+  // Per order: the pfns the depot's magazines lack to be full (depotShortAddr: adaptive's
+  // sweep pushes an idle cache's part-filled magazines), under the depot lock.
+  depotShort0: u32; depotShort1: u32; depotShort2: u32; depotShort3: u32; depotShort4: u32; depotShort5: u32;
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
@@ -240,8 +251,8 @@ export enum Flag {
   misses: u64;        // alloc that went to the tree
   inserts: u64;       // free kept in a magazine
   insertFails: u64;   // free that went to the tree
-  seenOps: u64;       // adaptive: hits + misses + inserts + insertFails at the last reclaim
-  idleReclaims: u64;  // adaptive: times this cache sat idle a whole interval and was emptied
+  seenOps: u64;       // adaptive: hits + misses + inserts + insertFails at the last sweep
+  busyMs: u64;        // adaptive: the domain clock at the last sweep that found seenOps changed (reclaim.ts)
 }
 
 // ╒══════════════ Depot (one cache line per order) ════════════════╕
@@ -360,6 +371,10 @@ export function layoutDomain(d: Domain, cpus: u32, nodeCap: u32, magCap: u32, ma
   planLayout(d, <u64>changetype<usize>(d), cpus, nodeCap, magCap, magSize);
 }
 
+// The header's fields must fit the bytes the layout gives it.
+// @ts-ignore: compile-time check
+if (offsetof<Domain>() > HEADER_BYTES) ERROR("Domain header is larger than HEADER_BYTES");
+
 /** Per-instance scratch header that layoutIntact() plans into, to compare with a domain's. */
 const planned = changetype<Domain>(memory.data(HEADER_BYTES, CACHE_LINE));
 
@@ -470,6 +485,15 @@ export function layoutIntact(d: Domain): bool {
   return changetype<usize>(c) + offsetof<CpuCache>("lock");
 }
 /** An order's depot lock (rcache->lock). */
+/**
+ * pfns the magazines in this depot lack to be full (Domain.depotShort*):
+ * 0 but under adaptive, whose idle-cache sweep pushes part-filled ones.
+ */
+// @ts-ignore: decorator
+@inline export function depotShortAddr(d: Domain, dp: Depot): usize {
+  let order = (changetype<usize>(dp) - changetype<usize>(d) - <usize>d.offDepots) / CACHE_LINE;
+  return changetype<usize>(d) + offsetof<Domain>("depotShort0") + (order << 2);
+}
 // @ts-ignore: decorator
 @inline export function depotLockAddr(dp: Depot): usize {
   if (offsetof<Depot>("waiters") != offsetof<Depot>("lock") + LOCK_WAITERS) ERROR("Depot.waiters must follow lock");

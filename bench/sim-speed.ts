@@ -1,18 +1,27 @@
-// The simulator's speed: simulated I/Os per wall second (and per CPU second
-// of this thread) of the wasm event loop, on a CPU-bound load shaped like
-// the thread's (12 jobs of 4 KiB reads, iodepth 32, a device fast enough
-// that CPUs and locks set the IOPS), per policy on its own era. Prints how
-// long `iova aging --hours 16` at 1.6M IOPS would take at that speed.
+// The simulator's speed: simulated I/Os and requests per wall second (and
+// per CPU second of this thread) of the wasm event loop on the study's own
+// load (`iova aging`: the thread's 96 CPUs, 12 jobs of 4 KiB reads merged
+// into requests of 7.37 reads on average, src/study/options.ts planStudy),
+// per policy on its own era. An I/O is one fio 4 KiB read; a request is one
+// map, one IOVA, one completion. Each run is one thread, so the figures are
+// per core. Prints how long `iova aging --hours 16` at the thread's 1.6M
+// IOPS would take per policy at that speed (computed from the measured rate).
 //
-//   npm run bench:sim [-- --seconds 5 --policy linux-5.10]
+//   npm run bench:sim [-- --seconds 20 --policy linux-5.10]
+//
+// Run it as npm does, with node --no-liftoff (wasm has no on-stack
+// replacement). --seconds changes the study's compression along with the
+// run's length (src/study/compression.ts), as `iova aging --seconds` does.
 //
 // --wasm A.wasm,B.wasm runs each policy on each build in turn, --rounds
 // times (default 3), in this one process: a before/after comparison on the
 // same machine state (the builds must share this host's interface). It
 // prints each build's median and best, and each build's median over the first's.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { simulate, type SimOptions } from '../src/sim/engine.js';
+import { simulate } from '../src/sim/engine.js';
+import { planStudy } from '../src/study/options.js';
 import { POLICIES, type DepotPolicy } from '../src/domain/policy.js';
 import { adoptModule } from '../src/wasm/module.js';
 import { median } from './tree/util.js';
@@ -28,40 +37,59 @@ function arg(name: string, fallback: string): string {
 export interface SimSpeedFigure {
   policy: DepotPolicy;
   era: string;
+  /** I/Os: fio blocks of the study's bs (one 4 KiB read by default), drain included. */
   ios: number;
+  /** Requests: one map, one IOVA, one completion each; a merged request carries several I/Os. */
+  requests: number;
   wallSeconds: number;
   cpuSeconds: number;
   iosPerWallSecond: number;
   iosPerCpuSecond: number;
+  requestsPerWallSecond: number;
   booksOk: boolean;
 }
 
+/** One policy's study run of `seconds` simulated seconds (the study's load and compression for that length), timed. */
 export function measureSimSpeed(policy: DepotPolicy, seconds: number): SimSpeedFigure {
-  const o: SimOptions = {
-    policy, cpus: 96, jobs: 12, iodepth: 32, bs: '4k', durationMs: seconds * 1000, intervalMs: 1000,
-    completion: 'other', costs: { deviceBaseNs: 20_000, deviceBytesPerSec: 1e11, deviceSerialTransfers: 0 },
-  };
+  const cfg = planStudy({ policies: [policy], seconds }).configs[0]!;
   const c0 = process.cpuUsage();
-  const r = simulate(o);
+  const r = simulate(cfg);
   const c = process.cpuUsage(c0);
   const ios = r.counters.ios + r.counters.drainedIos;
   const cpuSeconds = (c.user + c.system) / 1e6;
   return {
-    policy, era: r.era, ios, wallSeconds: r.wallSeconds, cpuSeconds, iosPerWallSecond: r.simIosPerWallSecond,
-    iosPerCpuSecond: ios / cpuSeconds, booksOk: r.books.ok,
+    policy, era: r.era, ios, requests: r.requests, wallSeconds: r.wallSeconds, cpuSeconds, iosPerWallSecond: r.simIosPerWallSecond,
+    iosPerCpuSecond: ios / cpuSeconds, requestsPerWallSecond: r.simRequestsPerWallSecond, booksOk: r.books.ok,
   };
 }
 
-function hoursFor16(f: SimSpeedFigure): number {
-  return (THREAD_IOPS * THREAD_HOURS * 3600) / f.iosPerWallSecond / 3600;
+/** Hours of `iova aging --hours 16` at the thread's 1.6M IOPS (92G I/Os), computed at this many I/Os a second. */
+function hoursFor16(iosPerSecond: number): number {
+  return (THREAD_IOPS * THREAD_HOURS * 3600) / iosPerSecond / 3600;
+}
+
+// Columns of printOne: [heading line 1, heading line 2, width].
+const COLUMNS: Array<[string, string, number]> = [
+  ['', 'policy', 12], ['', 'era', 5], ['M I/Os', '(reads)', 7], ['M req.', 'done', 6], ['wall', 's', 6], ['cpu', 's', 6],
+  ['M I/Os', '/wall s', 7], ['M I/Os', '/cpu s', 7], ['M req.', '/wall s', 7], ['ns per', 'req.', 6], ['16 h at 1.6M IOPS', '(computed) wall cpu', 19],
+];
+
+function row(cells: string[]): string {
+  return cells.map((c, i) => (i < 2 ? c.padEnd(COLUMNS[i]![2]) : c.padStart(COLUMNS[i]![2]))).join(' ');
+}
+
+function printHeader(): void {
+  console.log(row(COLUMNS.map((c) => c[0])));
+  console.log(row(COLUMNS.map((c) => c[1])));
 }
 
 function printOne(label: string, f: SimSpeedFigure): void {
-  console.log(
-    `${label.padEnd(13)} ${f.era.padEnd(6)} ${String(f.ios).padStart(9)}  ${f.wallSeconds.toFixed(2).padStart(6)} ${f.cpuSeconds.toFixed(2).padStart(6)}` +
-    `  ${(f.iosPerWallSecond / 1e6).toFixed(2).padStart(13)}  ${(f.iosPerCpuSecond / 1e6).toFixed(2).padStart(12)}  ${hoursFor16(f).toFixed(1).padStart(6)} h` +
-    (f.booksOk ? '' : '  BOOKS DO NOT BALANCE'),
-  );
+  console.log(row([
+    label, f.era, (f.ios / 1e6).toFixed(1), (f.requests / 1e6).toFixed(2), f.wallSeconds.toFixed(2), f.cpuSeconds.toFixed(2),
+    (f.iosPerWallSecond / 1e6).toFixed(2), (f.iosPerCpuSecond / 1e6).toFixed(2), (f.requestsPerWallSecond / 1e6).toFixed(2),
+    (1e9 / f.requestsPerWallSecond).toFixed(0),
+    `${hoursFor16(f.iosPerWallSecond).toFixed(1)} h ${hoursFor16(f.iosPerCpuSecond).toFixed(1)} h`,
+  ]) + (f.booksOk ? '' : '  BOOKS DO NOT BALANCE'));
 }
 
 /** Each policy on each build in turn, `rounds` times: medians and bests per build, and the ratios to the first build. */
@@ -91,17 +119,19 @@ function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number
 }
 
 function main(): void {
-  const seconds = Number(arg('seconds', '3'));
+  const seconds = Number(arg('seconds', '10'));
   const only = arg('policy', '');
   const policies = (only ? only.split(',') : POLICIES) as DepotPolicy[];
   const wasm = arg('wasm', '');
-  console.log(`simulator speed: ${seconds} simulated s per policy, 96 CPUs, 12 jobs x iodepth 32, 4 KiB, CPU-bound device`);
+  console.log(`simulator speed: the study's load (iova aging --seconds ${seconds}), one thread per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log('an I/O is one 4 KiB read; a request carries several (7.37 on average): one map, one IOVA, one completion');
   if (wasm) {
     compareBuilds(wasm.split(','), policies, seconds, Number(arg('rounds', '3')));
     return;
   }
-  console.log('policy        era    sim I/Os   wall s  cpu s   M I/Os/wall s  M I/Os/cpu s  16 h at 1.6M IOPS');
+  printHeader();
   for (const p of policies) printOne(p, measureSimSpeed(p, seconds));
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

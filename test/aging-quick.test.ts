@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { POLICY_ERA } from "../dist/src/domain/era.js";
 import { formatNumber, formatSeconds } from "../dist/src/report/format.js";
 import { formatChange, summarize, summaryRows, summaryTable } from "../dist/src/report/table.js";
 import type { StudyResult } from "../dist/src/report/types.js";
+import { meanIosPerRequest } from "../dist/src/load/merge.js";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -28,6 +29,19 @@ describe("aging study (library)", () => {
     dir = await mkdtemp(join(tmpdir(), "iova-aging-"));
     dirs.push(dir);
     study = await runStudyToDir(small, dir);
+  });
+
+  it("states its speed in I/Os and in requests per wall second of one core", () => {
+    const sp = study.result.meta.speed!;
+    const merge = planStudy(small).configs[0]!.merge!;
+    // Requests are counted apart from I/Os (one completion each): their ratio is the load's mean reads per request.
+    expect(sp.requests).toBe(study.sims.reduce((a, r) => a + r.latency.clat.samples, 0));
+    expect(sp.ios / sp.requests!).toBeGreaterThan(0.9 * meanIosPerRequest(merge));
+    expect(sp.ios / sp.requests!).toBeLessThan(1.1 * meanIosPerRequest(merge));
+    expect(sp.simRequestsPerWallSecond! * sp.runWallSeconds).toBeCloseTo(sp.requests!, 0);
+    expect(sp.ioSize).toBe("4k");
+    const text = readFileSync(study.paths.summary, "utf8");
+    expect(text).toMatch(/per wall second of one core \(an I\/O is\s+one 4k read\), \S+ requests per wall\s+second/);
   });
 
   it("runs every policy to the end with balanced books", () => {

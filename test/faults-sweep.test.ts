@@ -223,9 +223,10 @@ const SCRIPTS: Script[] = [
     tookPath: (r) => r === 1,
   },
   {
-    // A depot that stayed full for a whole interval: the working-set reclaim frees its magazines.
+    // A depot that stayed full through two whole intervals (interval ends at 200, 250 and 300):
+    // the working-set reclaim frees its magazines.
     name: "the adaptive reclaim freeing idle magazines", policies: ["adaptive"],
-    build(c) { c.alloc(VICTIM, 1, 11); c.free(VICTIM, VICTIM, 10); c.d.tick(100, 50); c.d.tick(200, 50); },
+    build(c) { c.alloc(VICTIM, 1, 11); c.free(VICTIM, VICTIM, 10); c.d.tick(100, 50); c.d.tick(200, 50); c.d.tick(250, 50); },
     target: (c) => c.v.tick(300, 50),
     tookPath: (r) => r > 0,
   },

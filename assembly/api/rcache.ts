@@ -3,11 +3,12 @@
 
 import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
-import { cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
+import { Domain, cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
+import { beginBatch, dropHold, batchCache, allocFastHeld, freeFastHeld } from "../rcache/batch";
 import { depotWork as depotWorkIn } from "../rcache/depot";
 import { depotTick as depotTickIn } from "../rcache/tick";
 import { fastAllocRoundsSize } from "../era";
@@ -49,35 +50,63 @@ export function allocFastBatch(base: usize, cpu: u32, ptr: usize, n: u32, limit:
   let d = domainAt(base);
   let ok: u32 = 0;
   let lim = <u64>limit;
+  beginBatch();
   for (let i: u32 = 0; i < n; i++) {
     let p = ptr + (<usize>i << 3);
-    let pfn = allocFastIn(d, cpu, cachedSize(<u64>load<f64>(p)), lim, flush);
+    let size = cachedSize(<u64>load<f64>(p));
+    let pfn = allocFastHeld(d, batchCache(d, cpu, size), size, lim, flush);
     store<f64>(p, <f64>pfn);
     if (pfn != 0) ok++;
   }
+  dropHold();
   return ok;
 }
 
 /** Batched free: n (pfn, size) f64 pairs at ptr. */
 export function freeFastBatch(base: usize, cpu: u32, ptr: usize, n: u32): void {
   let d = domainAt(base);
+  beginBatch();
   for (let i: u32 = 0; i < n; i++) {
     let p = ptr + (<usize>i << 4);
-    freeFastIn(d, cpu, <u64>load<f64>(p), <u64>load<f64>(p + 8));
+    let size = <u64>load<f64>(p + 8);
+    freeFastHeld(d, batchCache(d, cpu, size), <u64>load<f64>(p), size);
   }
+  dropHold();
 }
 
-/** `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark). Returns failures. */
+/**
+ * `rounds` allocFast+freeFast pairs inside wasm (the hot-path benchmark), as
+ * one batch: the CPU cache lock is held across up to HOLD_OPS operations
+ * (rcache/batch.ts). Returns failures.
+ */
 export function fastLoop(base: usize, cpu: u32, size: f64, limit: f64, rounds: u32): u32 {
-  let d = domainAt(base);
-  let s = cachedSize(<u64>size);
-  let lim = <u64>limit;
+  return pairLoop(domainAt(base), cpu, cachedSize(<u64>size), <u64>limit, rounds, false);
+}
+
+/** fastLoop with the lock taken per operation, as single calls take it: the benchmark's reference. */
+export function fastLoopLockPerOp(base: usize, cpu: u32, size: f64, limit: f64, rounds: u32): u32 {
+  return pairLoop(domainAt(base), cpu, cachedSize(<u64>size), <u64>limit, rounds, true);
+}
+
+// @ts-ignore: decorator
+@inline function pairLoop(d: Domain, cpu: u32, s: u64, lim: u64, rounds: u32, perOp: bool): u32 {
   let fails: u32 = 0;
-  for (let i: u32 = 0; i < rounds; i++) {
-    let pfn = allocFastIn(d, cpu, s, lim, true);
-    if (pfn == 0) { fails++; continue; }
-    freeFastIn(d, cpu, pfn, s);
+  if (perOp) {
+    for (let i: u32 = 0; i < rounds; i++) {
+      let pfn = allocFastIn(d, cpu, s, lim, true);
+      if (pfn == 0) { fails++; continue; }
+      freeFastIn(d, cpu, pfn, s);
+    }
+    return fails;
   }
+  let cache = batchCache(d, cpu, s);
+  beginBatch();
+  for (let i: u32 = 0; i < rounds; i++) {
+    let pfn = allocFastHeld(d, cache, s, lim, true);
+    if (pfn == 0) { fails++; continue; }
+    freeFastHeld(d, cache, pfn, s);
+  }
+  dropHold();
   return fails;
 }
 
@@ -155,3 +184,4 @@ export function lockedCount(base: usize, lockAddr: usize, counterAddr: usize, it
     unlock(lockAddr);
   }
 }
+

@@ -13,7 +13,7 @@
 // slot a view passes as `out` (test/interface.test.ts checks statsBytes(1024)).
 
 import {
-  Domain, CpuCache, Depot, GROUP_BYTES, ORDERS, cpuCacheAt, depotAt, domainAt, nodeAt, totalBytesAddr, groupsAddr, depotSizeAddr,
+  Domain, CpuCache, Depot, GROUP_BYTES, ORDERS, cpuCacheAt, depotAt, domainAt, nodeAt, totalBytesAddr, groupsAddr, depotSizeAddr, depotShortAddr,
   loadedAddr, prevAddr,
 } from "../layout";
 import { magSize } from "../rcache/magazine";
@@ -29,18 +29,20 @@ export enum Stat {
   totalBytes, maxTotalBytes, maxGroups, groups, growFailures, nodesMade,
   // the magazines and the cache geometry
   magsUsed, magCap, magAllocFailures, magLimit, magazineSize, policy, cpus, depotMax, clockMs,
-  // adaptive's reclaim: at most this many pfns go to the tree per hold of the tree lock
-  reclaimSlice,
+  // adaptive's reclaim: at most this many pfns go to the tree per hold of the tree lock;
+  // magazines its sweep handed from idle CPU caches to the depots
+  reclaimSlice, reclaimHandoffs,
   COUNT,
 }
 
 /**
  * Per order: the depot's counters, the dump's second block. reclaimingPfns:
  * pfns adaptive's reclaim took from the depot and is returning slice by
- * slice (still cached); reclaimDebt: magazines of its surplus not yet returned.
+ * slice (still cached); reclaimDebt: magazines of its surplus not yet returned;
+ * pfns: the pfns its magazines hold (adaptive may push part-filled ones).
  */
 export enum DepotStat {
-  magazines, pushes, pops, fullEvents, magsToTree, workDue, reclaimingPfns, reclaimDebt,
+  magazines, pushes, pops, fullEvents, magsToTree, workDue, reclaimingPfns, reclaimDebt, pfns,
   COUNT,
 }
 
@@ -106,6 +108,7 @@ function stat(d: Domain, which: i32): f64 {
     case Stat.depotMax: return <f64>d.depotMax;
     case Stat.clockMs: return <f64>d.clockMs;
     case Stat.reclaimSlice: return <f64>d.reclaimSlice;
+    case Stat.reclaimHandoffs: return <f64>d.reclaimHandoffs;
     default: return -1;
   }
 }
@@ -131,6 +134,7 @@ function depotStat(d: Domain, o: u32, which: i32): f64 {
     case DepotStat.workDue: return <f64>dp.workDue;
     case DepotStat.reclaimingPfns: return <f64>reclaimingPfns(d, o);
     case DepotStat.reclaimDebt: return <f64>dp.reclaimDebt;
+    case DepotStat.pfns: return <f64>atomic.load<u32>(depotSizeAddr(dp)) * <f64>d.magSize - <f64>atomic.load<u32>(depotShortAddr(d, dp));
     default: return -1;
   }
 }

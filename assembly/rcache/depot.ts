@@ -12,7 +12,7 @@
 //    (depotWork here); adaptive's working-set reclaim is reclaim.ts
 //    (docs/adaptive-policy.md).
 
-import { Domain, Depot, depotAt, depotLockAddr, magAt, magsToTreeAddr } from "../layout";
+import { Domain, Depot, depotAt, depotLockAddr, depotShortAddr, magAt, magsToTreeAddr } from "../layout";
 import { lock, unlock, holds } from "../lock";
 import { DEBUG } from "../debug";
 import { selfId } from "../self";
@@ -26,20 +26,24 @@ import { boundedDepot, hasDelayedWork } from "./policy";
 /** Callers hold the depot lock. */
 export function depotPush(d: Domain, dp: Depot, m: u32): void {
   if (DEBUG) assert(holds(depotLockAddr(dp)) && m != 0, "depotPush: a real magazine, under the depot lock");
-  magAt(d, m).next = dp.head;
+  let M = magAt(d, m);
+  M.next = dp.head;
   dp.head = m;
   dp.size++;
   dp.pushes++;
+  if (M.size != d.magSize) atomic.add<u32>(depotShortAddr(d, dp), d.magSize - M.size);
 }
 
 /** Callers hold the depot lock; the depot is not empty. */
 export function depotPop(d: Domain, dp: Depot): u32 {
   if (DEBUG) assert(holds(depotLockAddr(dp)) && dp.size > 0, "depotPop: a non-empty depot, under its lock");
   let m = dp.head;
-  dp.head = magAt(d, m).next;
-  magAt(d, m).next = 0;
+  let M = magAt(d, m);
+  dp.head = M.next;
+  M.next = 0;
   dp.size--;
   dp.pops++;
+  if (M.size != d.magSize) atomic.sub<u32>(depotShortAddr(d, dp), d.magSize - M.size);
   if (dp.size < dp.lowWater) dp.lowWater = dp.size;
   return m;
 }

@@ -2,7 +2,7 @@
 // paths, over shared memory. Lock order, as in the kernel: CPU cache lock,
 // then depot lock, then tree lock; the magazine slab lock is innermost.
 //
-// Why every operation takes its CPU cache lock, as the kernel does (issue 15
+// Why every single call takes its CPU cache lock, as the kernel does (issue 15
 // measured the alternatives on the warm size-1 pair): other threads flush a
 // CPU's magazines at any time (free_cpu_cached_iovas from the host, the
 // flush-and-retry of a failed allocFast on any CPU, cpu-flush's refused
@@ -11,12 +11,12 @@
 // sequentially consistent, so an owner that publishes its magazines after
 // each operation and announces the next one pays two seq-cst accesses per
 // operation whatever the protocol (a Dekker-style owner flag measured no
-// cheaper than the lock); only holding across operations (a lock per pair
-// or per batch) saves them, and then a flusher waits for, and a terminated
-// worker poisons the domain from, the whole batch. The lock costs ~3-5 ns a
-// pair here; the calls around it cost more, so the common case is inline:
-// allocFast and freeFast down to the magazine's top (25 -> 14 ns a pair in
-// the same run, against 12.5 with no atomics at all, on a loaded machine).
+// cheaper than the lock). Only holding across operations saves them: the
+// calls that group operations (the batch entry points and the benchmark's
+// loop in wasm) do, in batch.ts, up to 16 operations per hold and letting go
+// as soon as someone waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's
+// figures in that commit). The common case of a single call is inline:
+// allocFast and freeFast down to the magazine's top.
 
 import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
@@ -58,10 +58,17 @@ export function initRcaches(d: Domain): void {
 @inline function rcacheGet(d: Domain, cpu: u32, order: u32, limit: u64): u64 {
   let c = cpuCacheAt(d, cpu, order);
   lock(d, cpuCacheLockAddr(c), selfId);
+  let pfn = cacheGetLocked(d, c, order, limit);
+  unlock(cpuCacheLockAddr(c));
+  return pfn;
+}
+
+/** rcacheGet's body: callers hold c's lock (rcacheGet, or a batch's hold: batch.ts). */
+// @ts-ignore: decorator
+@inline export function cacheGetLocked(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
   let pfn = magPopTop(d, c.loaded, limit);
   if (pfn != 0) c.hits++;
   else pfn = cacheTake(d, c, order, limit);
-  unlock(cpuCacheLockAddr(c));
   return pfn;
 }
 
@@ -97,13 +104,18 @@ function cacheTake(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
 @inline function rcacheInsert(d: Domain, cpu: u32, order: u32, pfn: u64): bool {
   let c = cpuCacheAt(d, cpu, order);
   lock(d, cpuCacheLockAddr(c), selfId);
-  let can = true;
-  if (magPushRoom(d, c.loaded, pfn)) c.inserts++;
-  else can = cacheGive(d, c, order, pfn);
+  let can = cacheInsertLocked(d, c, order, pfn);
   unlock(cpuCacheLockAddr(c));
   // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
   if (!can && refusesWhenFull(d)) freeAllCpuCached(d);
   return can;
+}
+
+/** rcacheInsert's body up to the flush: callers hold c's lock (rcacheInsert, or a batch's hold). */
+// @ts-ignore: decorator
+@inline export function cacheInsertLocked(d: Domain, c: CpuCache, order: u32, pfn: u64): bool {
+  if (magPushRoom(d, c.loaded, pfn)) { c.inserts++; return true; }
+  return cacheGive(d, c, order, pfn);
 }
 
 /**
@@ -221,7 +233,7 @@ export function freeGlobalCached(d: Domain): void {
 }
 
 /** alloc_iova_fast's tree part: alloc_iova, and with flush, the flush of every cache and one retry. */
-function allocFromTree(d: Domain, size: u64, limit: u64, flush: bool): u64 {
+export function allocFromTree(d: Domain, size: u64, limit: u64, flush: bool): u64 {
   while (true) {
     lock(d, treeLockAddr(d), selfId);
     let r = allocRange(d, size, limit, true);
@@ -241,7 +253,7 @@ function allocFromTree(d: Domain, size: u64, limit: u64, flush: bool): u64 {
   if (!(order < ORDERS && cachesRanges(d) && rcacheInsert(d, cpu, order, pfn))) freeToTree(d, pfn);
 }
 
-function freeToTree(d: Domain, pfn: u64): void {
+export function freeToTree(d: Domain, pfn: u64): void {
   lock(d, treeLockAddr(d), selfId);
   freePfn(d, pfn);
   unlock(treeLockAddr(d));

@@ -2,12 +2,14 @@
 // (docs/adaptive-policy.md).
 //
 // Every reclaim interval, per order (reclaimInterval):
-//  - the depot's surplus is the fewest magazines it held during the interval
-//    (lowWater): that many were never needed; they become its debt;
+//  - the depot's surplus is what it kept unused through the interval that
+//    just ended and the one before: the lesser of the two intervals' fewest
+//    magazines (lowWater). That is Solaris kmem's working-set reap
+//    (kmem_depot_ws_reap: MIN(ml_reaplimit, ml_min)); it becomes the debt;
 //  - a sweep of the CPU caches starts: a cache that saw no allocation or
-//    free since the sweep last looked at it holds pfns nobody uses (a job
-//    moved to another CPU and left its magazines behind).
-// The pfns then go back a slice at a time (reclaimSlice): at most
+//    free for CPU_IDLE_MS (mm/slab.c's REAPTIMEOUT_AC) hands its magazines to the depot
+//    (cpuSlice), where the depot's rule sees them like any other.
+// The depot's debt then goes back a slice at a time (reclaimSlice): at most
 // d.reclaimSlice pfns per hold of the tree lock, so that no map waits
 // behind a whole reclaim, only behind one slice. The clock paces the slices
 // (reclaimBudget): one per ms of the domain clock.
@@ -15,11 +17,11 @@
 // Lock order: reclaimLock (outermost, only the clock's work takes it), then
 // a CPU cache lock, then the depot lock, then the tree lock.
 
-import { Domain, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, reclaimLockAddr } from "../layout";
+import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
-import { magFreeTop, magEmpty, magSize } from "./magazine";
-import { depotPop, retireMagazine } from "./depot";
+import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
+import { depotPop, depotPush, retireMagazine } from "./depot";
 
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
@@ -30,13 +32,43 @@ import { depotPop, retireMagazine } from "./depot";
   return changetype<usize>(d) + offsetof<Domain>("reclaimCpu0") + (<usize>o << 2);
 }
 
+// @ts-ignore: decorator
+@inline function markSlot(d: Domain, o: u32): usize {
+  return changetype<usize>(d) + offsetof<Domain>("reclaimMark0") + (<usize>o << 2);
+}
+// @ts-ignore: decorator
+@inline function popsSlot(d: Domain, o: u32): usize {
+  return changetype<usize>(d) + offsetof<Domain>("reclaimPops0") + (<usize>o << 2);
+}
+// @ts-ignore: decorator
+@inline function lowSlot(d: Domain, o: u32): usize {
+  return changetype<usize>(d) + offsetof<Domain>("reclaimLow0") + (<usize>o << 2);
+}
+
+/**
+ * How long a CPU cache must see no allocation or free before the sweep
+ * hands its magazines to the depot: REAPTIMEOUT_AC (2 * HZ), the period
+ * after which mm/slab.c's cache_reap drains a per-CPU array cache that was
+ * not touched since it last looked ("fewer reaps means less probability
+ * for unnecessary cpucache drain/refill cycles").
+ */
+// @ts-ignore: decorator
+@inline const CPU_IDLE_MS: u64 = 2000;
+
 /** Depot magazines this instance's slices emptied and retired (per thread: only for counting a call's work). */
 export let slicesRetired: u32 = 0;
 
 /** No slice pending at start: every order's sweep is done, no magazine in hand. */
 export function initReclaim(d: Domain): void {
   d.reclaimSlice = d.magSize;  // the host sets the policy's slice (setReclaimSlice)
-  for (let o: u32 = 0; o < ORDERS; o++) store<u32>(cpuSlot(d, o), d.cpus);
+  d.reclaimHandoffs = 0;
+  for (let o: u32 = 0; o < ORDERS; o++) {
+    store<u32>(cpuSlot(d, o), d.cpus);
+    store<u32>(lowSlot(d, o), 0);  // no interval before the first: nothing is surplus at its end
+    store<u32>(markSlot(d, o), 0);
+    store<u32>(popsSlot(d, o), 0);
+    store<u32>(depotShortAddr(d, depotAt(d, o)), 0);
+  }
 }
 
 /** pfns of order o on their way back: the depot magazine being returned slice by slice. */
@@ -49,8 +81,30 @@ export function reclaimInterval(d: Domain, o: u32): void {
   lock(d, reclaimLockAddr(d), selfId);
   let dp = depotAt(d, o);
   lock(d, depotLockAddr(dp), selfId);
-  // Replaces, not adds: magazines still owed sat in the depot all along, so lowWater counts them again.
-  dp.reclaimDebt = dp.lowWater < dp.size ? dp.lowWater : dp.size;
+  // kmem_depot_ws_update and kmem_depot_ws_reap at once: reaplimit is the
+  // interval before's low water, min this one's; only the lesser was never
+  // needed across both. Replaces, not adds: magazines still owed sat in the
+  // depot all along, so the low waters count them again.
+  let low = dp.lowWater < dp.size ? dp.lowWater : dp.size;
+  let before = load<u32>(lowSlot(d, o));
+  let unused = low < before ? low : before;
+  store<u32>(lowSlot(d, o), low);
+  // Of those, a reserve stays: the most magazines the load took from the
+  // depot in one of the same two intervals. kmem reaps only under memory
+  // pressure; this reaps every interval, so it keeps what one interval's
+  // demand takes. Gross demand (pops), not the net draw: the pushes come in
+  // bursts (a completion CPU frees only when it runs the flush queue's
+  // timer), so between two bursts the depot alone serves the CPUs that
+  // allocate. Returned, those magazines would come back as tree
+  // allocations, and every cached pfn freed above the tree's cached node
+  // sends the next too-big walk through the cached nodes
+  // (docs/adaptive-policy.md).
+  let pops = <u32>dp.pops - load<u32>(markSlot(d, o));  // wraps as the counter's low bits do
+  store<u32>(markSlot(d, o), <u32>dp.pops);
+  let popsBefore = load<u32>(popsSlot(d, o));
+  store<u32>(popsSlot(d, o), pops);
+  let reserve = pops > popsBefore ? pops : popsBefore;
+  dp.reclaimDebt = unused > reserve ? unused - reserve : 0;
   dp.lowWater = dp.size;   // the next interval starts from what is there
   unlock(depotLockAddr(dp));
   if (load<u32>(cpuSlot(d, o)) >= d.cpus) store<u32>(cpuSlot(d, o), 0);  // an unfinished sweep goes on
@@ -66,6 +120,8 @@ function depotSlice(d: Domain, o: u32): u32 {
     if (dp.reclaimDebt > 0 && dp.size > 0) {
       m = depotPop(d, dp);
       dp.reclaimDebt--;
+      // Not the load's demand: the interval's pops are counted from past this one.
+      store<u32>(markSlot(d, o), load<u32>(markSlot(d, o)) + 1);
     } else {
       dp.reclaimDebt = 0;  // the load took what was owed
     }
@@ -82,27 +138,59 @@ function depotSlice(d: Domain, o: u32): u32 {
   return n;
 }
 
-/** One slice from the CPU sweep of order o: the next idle cache's pfns. Callers hold reclaimLock. */
+/**
+ * The idle cache's magazines go to its order's depot, each replaced by an
+ * empty one, so the CPU keeps its two slots. The empties are taken first
+ * (the slab has its own lock); the pushes and the swaps then happen under
+ * the depot lock with no lock event between them, so no magazine is ever
+ * both in the depot and in a slot (rcache.ts's cacheGive does the same). A
+ * magazine whose empty the slab cannot give stays where it is. Callers hold
+ * reclaimLock and c's lock.
+ */
+function cacheToDepot(d: Domain, c: CpuCache, o: u32): void {
+  let dp = depotAt(d, o);
+  let forLoaded = magEmpty(d, c.loaded) ? 0 : magAlloc(d);
+  let forPrev = magEmpty(d, c.prev) ? 0 : magAlloc(d);
+  lock(d, depotLockAddr(dp), selfId);
+  if (forLoaded != 0) { depotPush(d, dp, c.loaded); c.loaded = forLoaded; d.reclaimHandoffs++; }
+  if (forPrev != 0) { depotPush(d, dp, c.prev); c.prev = forPrev; d.reclaimHandoffs++; }  // on top: the fuller one is popped first
+  unlock(depotLockAddr(dp));
+}
+
+/**
+ * The CPU sweep of order o: every cache that saw no allocation or free over
+ * CPU_IDLE_MS hands its magazines to the depot
+ * (cacheToDepot). They do not go to the tree from here: on a load whose
+ * frees land on CPUs that are busy only now and then (the study's merged
+ * default: a completion CPU frees only when it runs the flush queue's timer),
+ * such a cache idles for an interval or more and its pfns are soon wanted
+ * again by the CPUs that allocate. Freed to the tree, they came back as tree
+ * allocations, and each free above the tree's cached node sent the next
+ * too-big map's walk through every cached pfn's node (4.7 ms against
+ * linux-6.4's 460 us, docs/adaptive-policy.md). In the depot they are
+ * surplus only if the load leaves them there through two intervals: then
+ * the depot's working-set rule returns them in slices like any other
+ * magazine, so a cache stranded by a migration still goes back. Moving a
+ * magazine takes no tree lock, so the sweep is not sliced: it returns 0.
+ * Callers hold reclaimLock.
+ */
 function cpuSlice(d: Domain, o: u32): u32 {
   let cpu = load<u32>(cpuSlot(d, o));
-  let n: u32 = 0;
-  while (cpu < d.cpus && n == 0) {
+  for (; cpu < d.cpus; cpu++) {
     let c = cpuCacheAt(d, cpu, o);
     let addr = cpuCacheLockAddr(c);
     lock(d, addr, selfId);
     let ops = c.hits + c.misses + c.inserts + c.insertFails;
-    if (ops == c.seenOps) n = magFreeTop(d, c.loaded, c.prev, d.reclaimSlice);
-    let empty = magEmpty(d, c.loaded) && magEmpty(d, c.prev);
-    if (n == 0 || empty) {
-      // Done with this cache until the next sweep: busy, or now empty.
-      if (n > 0) c.idleReclaims++;
+    if (ops != c.seenOps) {
       c.seenOps = ops;
-      cpu++;
+      c.busyMs = d.clockMs;
+    } else if (d.clockMs - c.busyMs >= CPU_IDLE_MS && !(magEmpty(d, c.loaded) && magEmpty(d, c.prev))) {
+      cacheToDepot(d, c, o);
     }
     unlock(addr);
   }
   store<u32>(cpuSlot(d, o), cpu);
-  return n;
+  return 0;
 }
 
 /**

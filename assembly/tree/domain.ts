@@ -4,8 +4,8 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
-import { insertFixup, erase, next, prev } from "./rbtree";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
+import { insertFixup, erase, next, nextIn, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
 import { takeCell } from "../slab";
@@ -70,8 +70,7 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
  * Inlined into its two callers: the call was a measurable part of the tree pair.
  */
 // @ts-ignore: decorator
-@inline function takeNode(d: Domain): u32 {
-  let nb = nodesBase(d);
+@inline function takeNode(d: Domain, nb: usize): u32 {
   let i = d.freeNode;
   if (i != NIL) {
     d.freeNode = N(nb, i).left;
@@ -85,8 +84,7 @@ export function initTree(d: Domain, granuleShift: u32, startPfn: u64): void {
   return i;
 }
 
-function giveNode(d: Domain, i: u32): void {
-  let nb = nodesBase(d);
+function giveNode(d: Domain, nb: usize, i: u32): void {
   let X = N(nb, i);
   X.left = d.freeNode;
   X.parent = NIL;
@@ -107,10 +105,10 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
     goLeft = lo < N(nb, t).lo;
     t = goLeft ? N(nb, t).left : N(nb, t).right;
   }
-  attach(d, z, lo, hi, p, goLeft);
+  attach(d, nb, z, lo, hi, p, goLeft);
   // The neighbours by walking: reserve is rare, and may land anywhere.
   let pr = prev(d, z);
-  finishLink(d, z, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
+  finishLink(d, nb, z, lo, hi, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
 }
 
 /**
@@ -120,24 +118,22 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
  * root: the left child of upper if it has none, else the right child of
  * the rightmost node of upper's left subtree (upper's predecessor).
  */
-function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
-  let nb = nodesBase(d);
+function linkBelow(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, upper: u32): void {
   let U = N(nb, upper);
   let floor = U.lo - U.gap;   // predecessor's hi + 1, before z takes its place
   let t = U.left;
   if (t == NIL) {
-    attach(d, z, lo, hi, upper, true);
+    attach(d, nb, z, lo, hi, upper, true);
   } else {
     while (N(nb, t).right != NIL) t = N(nb, t).right;
-    attach(d, z, lo, hi, t, false);
+    attach(d, nb, z, lo, hi, t, false);
   }
-  finishLink(d, z, floor, upper);
+  finishLink(d, nb, z, lo, hi, floor, upper);
 }
 
 /** Makes z a red leaf under p. */
 // @ts-ignore: decorator
-@inline function attach(d: Domain, z: u32, lo: u64, hi: u64, p: u32, asLeft: bool): void {
-  let nb = nodesBase(d);
+@inline function attach(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, p: u32, asLeft: bool): void {
   let Z = N(nb, z);
   Z.lo = lo; Z.hi = hi;
   Z.left = NIL; Z.right = NIL; Z.red = 1;
@@ -147,24 +143,28 @@ function linkBelow(d: Domain, z: u32, lo: u64, hi: u64, upper: u32): void {
   else N(nb, p).right = z;
 }
 
-/** Gaps of z (above `floor`) and of its successor s, then augmentation and colours. */
-function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
-  let nb = nodesBase(d);
+/**
+ * Gaps of z (holding [lo, hi], above `floor`) and of its successor s, then
+ * augmentation and colours. lo and hi come as values: attach has just
+ * stored them, and reading them back is a store-to-load round trip.
+ */
+function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, s: u32): void {
   let Z = N(nb, z);
   let S = N(nb, s);
   // s was the lowest node: z, its new left child, is the lowest now.
   let belowAll = floor == 0;
-  setGap(Z, floor);
+  setGapAt(Z, lo, floor);
   augmentLeaf(d, nb, z);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  setGap(S, Z.hi + 1);
+  setGap(S, hi + 1);
   if (belowAll) {
     // As the lowest, neither z nor s (before) took part in the maxima
     // (ownGap): s's own values rose from 0 and z adds 0, so the maxima
     // above s can only rise. Below all ranges top-down, s's gap is
-    // usually 0 and this reads s alone.
+    // usually 0 (z took the top of it): then nothing rises, and unless
+    // subtree counts (which z changed) are kept, the call is skipped.
     if (DEBUG) assert(Z.parent == s);
-    propagateOwnGap(d, s, 0, 0);
+    if (S.gap != 0 || (d.flags & Flag.COUNT_WALK)) propagateOwnGap(d, s, 0, 0);
   } else {
     propagate(d, Z.parent);   // the deeper of the two
     // When s is z's parent, that first step recomputed it already.
@@ -175,8 +175,7 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
 
 /** __cached_rbnode_insert_update */
 // @ts-ignore: decorator
-@inline function cachedInsertUpdate(d: Domain, z: u32): void {
-  let nb = nodesBase(d);
+@inline function cachedInsertUpdate(d: Domain, nb: usize, z: u32): void {
   if (N(nb, z).hi < d.dma32Pfn) d.cached32Node = z;
   else d.cachedNode = z;
 }
@@ -185,8 +184,7 @@ function finishLink(d: Domain, z: u32, floor: u64, s: u32): void {
  * __cached_rbnode_delete_update: the cached nodes step up past a freed range.
  * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
  */
-function cachedDeleteUpdate(d: Domain, z: u32, succ: u32): void {
-  let nb = nodesBase(d);
+function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, succ: u32): void {
   let Z = N(nb, z);
   let c32 = N(nb, d.cached32Node);
   let moves32 = z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo);
@@ -211,7 +209,7 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     d.allocFailures++;
     return -1;
   }
-  let z = takeNode(d);
+  let z = takeNode(d, nb);
   if (z == NIL) {
     treeError = Err.NODE_SLAB_FULL;
     d.slabFull++;
@@ -249,14 +247,14 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   }
   if (!ok) {
     d.max32AllocSize = size;
-    giveNode(d, z);
+    giveNode(d, nb, z);
     treeError = Err.NO_SPACE;
     d.allocFailures++;
     return -1;
   }
   let lo = foundPfn;
-  linkBelow(d, z, lo, lo + size - 1, foundUpper);
-  cachedInsertUpdate(d, z);
+  linkBelow(d, nb, z, lo, lo + size - 1, foundUpper);
+  cachedInsertUpdate(d, nb, z);
   allocatedNode = z;
   d.allocs++;
   return <i64>lo;
@@ -280,10 +278,10 @@ export function removeNode(d: Domain, z: u32): void {
   let nb = nodesBase(d);
   if (DEBUG) assert(z != NIL && z != ANCHOR);
   if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
-  let succ = next(d, z);
+  let succ = nextIn(nb, z);
   let Z = N(nb, z);
   let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
-  cachedDeleteUpdate(d, z, succ);
+  cachedDeleteUpdate(d, nb, z, succ);
   // z's range and the gap below it join its successor's gap. When succ is
   // z's parent and z has no right child, erase's own propagation starts at
   // succ (its splice point), so the new gap is set first and rides along;
@@ -309,7 +307,7 @@ export function removeNode(d: Domain, z: u32): void {
     setGap(S, floor);
     propagateOwnGap(d, succ, g0, a0);
   }
-  giveNode(d, z);
+  giveNode(d, nb, z);
   d.frees++;
 }
 
@@ -364,7 +362,7 @@ export function reserveRange(d: Domain, lo: u64, hi: u64): bool {
     else break; // past the first candidate without overlap: nothing further can overlap
     i = next(d, i);
   }
-  let z = takeNode(d);
+  let z = takeNode(d, nb);
   if (z == NIL) {
     treeError = Err.NODE_SLAB_FULL;
     d.slabFull++;

@@ -72,9 +72,15 @@ import { DEBUG } from "../debug";
  */
 // @ts-ignore: decorator
 @inline export function setGap(x: Node, floor: u64): void {
-  if (DEBUG) assert(floor <= x.lo);  // ranges never overlap their predecessor
-  x.gap = x.lo - floor;
-  x.alignKey = floor == 0 ? 0 : alignKey(floor, x.lo);
+  setGapAt(x, x.lo, floor);
+}
+
+/** setGap for a node whose lo the caller holds (`lo` == x.lo): saves reloading a field just stored. */
+// @ts-ignore: decorator
+@inline export function setGapAt(x: Node, lo: u64, floor: u64): void {
+  if (DEBUG) assert(lo == x.lo && floor <= lo);  // ranges never overlap their predecessor
+  x.gap = lo - floor;
+  x.alignKey = floor == 0 ? 0 : alignKey(floor, lo);
 }
 
 /** Subtree count of node i (nil: 0). Only meaningful while Flag.COUNT_WALK is set. */

@@ -114,8 +114,14 @@ export function lowestAtOrAbove(d: Domain, limit: u64): u32 {
   return best;
 }
 
-/** Same contract as walkDown, in O(log n) for the cases that matter. */
-export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
+/**
+ * Same contract as walkDown, in O(log n) for the cases that matter. Its
+ * head, inlined into allocRange: the first candidate, in x0's own gap, is
+ * where a pair of alloc and free of one range lands every time, and
+ * deciding it needs no call.
+ */
+// @ts-ignore: decorator
+@inline export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64, low: u64): bool {
   let nb = nodesBase(d);
   if (DEBUG) assert(size >= 1 && start != NIL);
   // A matters only when the start node is at or above the limit.
@@ -130,6 +136,13 @@ export function seekDown(d: Domain, start: u32, limit: u64, size: u64, mask: u64
   let cand = (high - size) & mask;
   if (high < size) return false;
   if (cand >= floorOf(X0)) return accept(x0, cand, low);
+  return seekBelow(d, x0, size, mask, low);
+}
+
+/** seekDown below x0, whose own gap does not hold the request. */
+function seekBelow(d: Domain, x0: u32, size: u64, mask: u64, low: u64): bool {
+  let nb = nodesBase(d);
+  let X0 = N(nb, x0);
   // Below x0 every upper node has lo < limit, so high = its lo.
   sSize = size;
   sMask = mask;

@@ -111,8 +111,8 @@ export function insertFixup(d: Domain, z: u32): void {
 }
 
 /** Replaces the subtree at u by the one at v (v may be nil; its parent is set anyway). */
-function transplant(d: Domain, u: u32, v: u32): void {
-  let nb = nodesBase(d);
+// @ts-ignore: decorator
+@inline function transplant(d: Domain, nb: usize, u: u32, v: u32): void {
   let up = N(nb, u).parent;
   replaceChild(d, nb, up, u, v);
   N(nb, v).parent = up;
@@ -139,7 +139,7 @@ function transplant(d: Domain, u: u32, v: u32): void {
     // At most one child: it takes z's place.
     x = Z.left == NIL ? Z.right : Z.left;
     let p = Z.parent;
-    transplant(d, z, x);
+    transplant(d, nb, z, x);
     if (spliceChanges) propagate(d, p);
   } else {
     // Two children: z's successor y (leftmost of z.right) takes z's place,
@@ -155,14 +155,14 @@ function transplant(d: Domain, u: u32, v: u32): void {
       augmentCopy(d, nb, z, y);
     } else {
       let p = Y.parent;
-      transplant(d, y, x);
+      transplant(d, nb, y, x);
       Y.right = Z.right;
       N(nb, Y.right).parent = y;
       augmentCopy(d, nb, z, y);
       // y's old parent up to y (exclusive) lost y from its subtree.
       propagate(d, p, y);
     }
-    transplant(d, z, y);
+    transplant(d, nb, z, y);
     Y.left = Z.left;
     N(nb, Y.left).parent = y;
     Y.red = Z.red;
@@ -250,7 +250,12 @@ function eraseFixup(d: Domain, x: u32): void {
 
 /** In-order successor of i, or nil. */
 export function next(d: Domain, i: u32): u32 {
-  let nb = nodesBase(d);
+  return nextIn(nodesBase(d), i);
+}
+
+/** next() in the slab at nb, for callers that hold the base (nodesBase) already. */
+// @ts-ignore: decorator
+@inline export function nextIn(nb: usize, i: u32): u32 {
   let X = N(nb, i);
   if (X.right != NIL) {
     i = X.right;

@@ -167,10 +167,11 @@ function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, lo
 
 /**
  * Random sizes; each alloc is paired with freeing a random other live range.
- * The timed steps run without walk counting; then `walkOps` more steps count
- * the kernel's walk (the oracle's walk is exact, ours is from ranks).
+ * The timed steps run without walk counting, in `batches` batches of `ops`
+ * steps (median per step); then `walkOps` more steps count the kernel's walk
+ * (the oracle's walk is exact, ours is from ranks).
  */
-function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true): { ns: number; walk: number; findNs: number } {
+function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number } {
   const { d, limit, live } = buildFragmented(n, seed);
   if (oracle) d.useOracleWalk(true);
   const r = prng(seed ^ 0x51ed270b);
@@ -182,24 +183,30 @@ function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps
   };
   for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
   let w0 = walkSteps(d);
-  const t0 = cpuNs();
-  for (let i = 0; i < ops; i++) step();
-  const ns = (cpuNs() - t0) / ops;
-  let walk = (walkSteps(d) - w0) / ops;
+  const samples: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = cpuNs();
+    for (let i = 0; i < ops; i++) step();
+    samples.push((cpuNs() - t0) / ops);
+  }
+  const ns = median(samples);
+  let walk = (walkSteps(d) - w0) / (ops * batches);
   if (!oracle) {
     countWalk(d, true);
     w0 = walkSteps(d);
     for (let i = 0; i < walkOps; i++) step();
     walk = (walkSteps(d) - w0) / walkOps;
   }
-  // The free's share that depends on N: its find, on the tree the steps left.
+  // The free's share that depends on N: its find, on the tree the steps
+  // left, timed the same way (after one untimed batch).
   const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
-  const t1 = cpuNs();
-  for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
-  const findNs = (cpuNs() - t1) / ops;
+  const findBatch = () => {
+    for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
+  };
+  const findNs = perOpNs(findBatch, 1, batches);
   d.check();
   d.destroy();
-  return { ns, walk, findNs };
+  return { ns, walk, findNs: findNs / ops };
 }
 
 /** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
@@ -295,14 +302,19 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
     js1: z.js1 / a.js1, js8a: z.js8a / a.js8a, jsRandom: z.jsRandom / a.jsRandom,
   };
   const churn: ChurnRow[] = [];
-  for (const n of quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6]) {
+  const churnLives = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
+  const ops = quick ? 2_000 : 10_000;
+  const walkOps = quick ? 500 : 2_000;
+  // Every row is a ratio to the first, so the first must not pay for the
+  // JIT: one untimed run of each kind compiles the steps and the host calls.
+  churnRun(churnLives[0], seed, false, ops, 0);
+  churnRun(churnLives[0], seed, false, ops, 0, false);
+  for (const n of churnLives) {
     log(`(a') churn, ${n} live ranges`);
-    const ops = quick ? 5_000 : 20_000;
-    const walkOps = quick ? 500 : 2_000;
     const ours = churnRun(n, seed, false, ops, walkOps);
     const unaligned = churnRun(n, seed, false, ops, 0, false);
     // The oracle runs the identical op stream on an identical tree: same placements.
-    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 1_000 : 5_000, 0) : null;
+    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 500 : 2_000, 0, true, 3) : null;
     const lessFind = ours.ns - ours.findNs;
     churn.push({
       live: n, ours: ours.ns, ratioToSmallest: churn.length ? ours.ns / churn[0].ours : 1,

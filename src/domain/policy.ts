@@ -87,9 +87,12 @@ export function policyArg(v: unknown): DepotPolicy {
 
 /**
  * adaptive: how often its working-set reclaim runs (ms of the domain clock).
- * Measured with the aging study (docs/adaptive-policy.md): 250 ms held peak
- * cached pfns to about a third of linux-6.4's at the same IOPS; 1000 ms to
- * about 60%.
+ * Chosen by measurement on an earlier model of the aging study (250 ms held
+ * peak cached pfns to about a third of linux-6.4's; 1000 ms to about 60%),
+ * so a figure taken from a result; with the present rules (a depot magazine
+ * goes after two intervals unused beyond the load's recent pops, an idle CPU
+ * cache after mm/slab.c's 2 s) the study's default gives the same run at
+ * 100, 250, 1000 and 2000 ms (docs/adaptive-policy.md).
  */
 export const ADAPTIVE_RECLAIM_MS = 250;
 

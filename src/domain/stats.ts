@@ -140,7 +140,7 @@ export function readCacheStats(dump: StatsDump): CacheStats {
   for (let o = 0; o < ORDERS; o++) {
     const mags = dump.depot(o, "magazines");
     s.depot.push(mags);
-    s.depotTotal += mags * magSize + dump.depot(o, "reclaimingPfns");
+    s.depotTotal += dump.depot(o, "pfns") + dump.depot(o, "reclaimingPfns");
     s.depotPushes += dump.depot(o, "pushes");
     s.depotPops += dump.depot(o, "pops");
     s.depotFullEvents += dump.depot(o, "fullEvents");

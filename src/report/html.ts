@@ -4,6 +4,7 @@ import { escapeXml as esc } from "./escape.js";
 import { formatSeconds } from "./format.js";
 import { lineChart, type ChartSeries } from "./svg.js";
 import { SUMMARY_HEADER, summaryRows } from "./table.js";
+import { speedLine } from "./text.js";
 import type { PolicyInstruments, PolicyResult, ReportTable, StudyResult } from "./types.js";
 
 // Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -84,6 +85,7 @@ function header(r: StudyResult): string {
     ["seed", String(m.seed)],
     ["simulated", `${formatSeconds(m.simulatedSeconds)} (${m.simulatedSeconds} s)`],
     ["wall time", formatSeconds(m.wallSeconds)],
+    ...(m.speed ? [["simulator speed", speedLine(m.speed).replace(/^simulator speed: /, "")] as [string, string]] : []),
     ["policies", r.policies.map((p) => p.policy).join(", ") || "-"],
     ["samples", `${first?.series.t.length ?? 0} per policy`],
     ["interval", step === null ? "-" : formatSeconds(step)],

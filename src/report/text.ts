@@ -3,7 +3,18 @@
 import { formatNumber, formatSeconds } from "./format.js";
 import { reportTableText, summaryTable } from "./table.js";
 import { wrapCell } from "./text-table.js";
-import type { StudyResult } from "./types.js";
+import type { StudyMeta, StudyResult } from "./types.js";
+
+/** The simulator's speed in one sentence: I/Os and requests per wall second of one core (the terminal, summary.txt and the HTML). */
+export function speedLine(sp: NonNullable<StudyMeta["speed"]>): string {
+  const io = sp.ioSize ? `one ${sp.ioSize} read` : "one fio block";
+  const req = sp.requests
+    ? `, ${formatNumber(sp.simRequestsPerWallSecond ?? 0)} requests per wall second (a request carries ` +
+      `${(sp.ios / sp.requests).toFixed(2)} I/Os on average)`
+    : "";
+  return `simulator speed: ${formatNumber(sp.simIosPerWallSecond)} simulated I/Os per wall second of one core ` +
+    `(an I/O is ${io})${req}; ${formatNumber(sp.ios)} I/Os in ${formatSeconds(sp.runWallSeconds)} of run time`;
+}
 
 export function studyText(result: StudyResult): string {
   const m = result.meta;
@@ -13,10 +24,7 @@ export function studyText(result: StudyResult): string {
   };
   wrap(`${m.tool} ${m.version}  ${m.date}  seed ${m.seed}`);
   wrap(`simulated ${formatSeconds(m.simulatedSeconds)} per policy, wall ${formatSeconds(m.wallSeconds)}; ${m.machine}; node ${m.node}`, "  ");
-  if (m.speed) {
-    wrap(`simulator speed: ${formatNumber(m.speed.simIosPerWallSecond)} simulated I/Os per wall second of a run ` +
-      `(${formatNumber(m.speed.ios)} I/Os in ${formatSeconds(m.speed.runWallSeconds)} of run time)`, "  ");
-  }
+  if (m.speed) wrap(speedLine(m.speed), "  ");
   out.push("");
   const r = result.reading;
   if (r && r.compression.length) {

@@ -12,8 +12,17 @@ export interface StudyMeta {
   wallSeconds: number;
   /** The run was stopped early (SIGINT): the policies and times are what ran. */
   interrupted?: boolean;
-  /** The simulator's measured speed over all runs: I/Os simulated per wall second of a run. */
-  speed?: { ios: number; runWallSeconds: number; simIosPerWallSecond: number };
+  /**
+   * The simulator's measured speed over all runs, per core (each run is one
+   * thread; runWallSeconds is the sum of the runs' wall times): I/Os (fio
+   * blocks of ioSize, one 4 KiB read by default) and requests (a merged
+   * request carries several I/Os: one map, one IOVA, one completion) per
+   * wall second of a run.
+   */
+  speed?: {
+    ios: number; requests?: number; ioSize?: string; runWallSeconds: number;
+    simIosPerWallSecond: number; simRequestsPerWallSecond?: number;
+  };
   config: Record<string, unknown>;
 }
 

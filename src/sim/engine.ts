@@ -61,6 +61,8 @@ export function simulate(options: SimOptions = {}): SimResult {
   domain.destroy();
   const wallSeconds = (performance.now() - wall0) / 1000;
   const { counters } = totals;
+  // Every completed request adds one completion latency (assembly/sim/loop.ts complete): the clat count is the requests.
+  const requests = totals.latency.clat.samples;
   return {
     config: cfg,
     era: cfg.era,
@@ -74,6 +76,8 @@ export function simulate(options: SimOptions = {}): SimResult {
     stopped,
     wallSeconds,
     simIosPerWallSecond: (counters.ios + counters.drainedIos) / Math.max(wallSeconds, 1e-9),
+    requests,
+    simRequestsPerWallSecond: requests / Math.max(wallSeconds, 1e-9),
   };
 }
 

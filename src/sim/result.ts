@@ -94,8 +94,16 @@ export interface SimResult {
   /** options.stop ended the run before config.durationMs. */
   stopped: boolean;
   wallSeconds: number;
-  /** The engine's measured speed: I/Os completed (drain included) per wall second of this run. */
+  /**
+   * The engine's measured speed, on the one thread that ran it: I/Os (fio
+   * blocks of bs: one 4 KiB read by default) completed, drain included, per
+   * wall second of this run.
+   */
   simIosPerWallSecond: number;
+  /** Requests completed (drain included): a merged request carries several I/Os, each one map, one IOVA, one completion. */
+  requests: number;
+  /** requests per wall second of this run. */
+  simRequestsPerWallSecond: number;
 }
 
 /** The books' verdict in one line, naming the policy (for logs and errors). */

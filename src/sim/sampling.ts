@@ -75,7 +75,6 @@ export class Sampler {
   private walk: number;
   private allocs: number;
   private timerByCpu: number[];
-  private readonly magSize: number;
   private readonly dumpEvery: number;
   private readonly window32Pfns: number;
 
@@ -98,7 +97,6 @@ export class Sampler {
     this.walk = ex.walkSteps();
     this.allocs = ex.domainStat(domain.base, codes().Stat.allocs);
     this.timerByCpu = new Array<number>(cpus).fill(0);
-    this.magSize = domain.cacheStats().magazines.size;
     this.dumpEvery = Math.max(1, Math.round(nSamples / DUMPS_PER_RUN));
     const dma32 = ex.domainStat(domain.base, codes().Stat.dma32Pfn);
     this.window32Pfns = Math.max(1, dma32 - ex.domainStat(domain.base, codes().Stat.startPfn) - reservedBelow32);
@@ -131,7 +129,7 @@ export class Sampler {
       cpuTotal += held;
       if (dump && held > 0) dump.cpus.push({ cpu: c, loaded, prev });
     }
-    let depotMags = 0;
+    let depotPfns = 0;
     let reclaiming = 0;  // adaptive: pfns its reclaim took from a depot and is still returning
     let fullEvents = 0;
     let toTree = 0;
@@ -139,13 +137,13 @@ export class Sampler {
       const m = st.depot(o, "magazines");
       s.depotMags[o]!.push(m);
       if (dump) dump.depot.push(m);
-      depotMags += m;
+      depotPfns += st.depot(o, "pfns");
       reclaiming += st.depot(o, "reclaimingPfns");
       fullEvents += st.depot(o, "fullEvents");
       toTree += st.depot(o, "magsToTree");
     }
     if (dump) this.dumps.push(dump);
-    const depotTotal = depotMags * this.magSize + reclaiming;
+    const depotTotal = depotPfns + reclaiming;
     s.t.push(tNs / 1e9);
     s.iops.push(sim.interval("ios") / secs);
     s.cpuTotal.push(cpuTotal);

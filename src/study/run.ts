@@ -21,6 +21,8 @@ export interface PolicyEngineInfo {
   ios: number;
   wallSeconds: number;
   simIosPerWallSecond: number;
+  /** Requests completed (a merged request carries several I/Os) per wall second of this run. */
+  simRequestsPerWallSecond: number;
   booksOk: boolean;
   booksProblems: string[];
   counters: SimResult["counters"];
@@ -84,6 +86,7 @@ function policyResult(policy: DepotPolicy, r: SimResult): StudyPolicyResult {
       ios: r.counters.ios,
       wallSeconds: r.wallSeconds,
       simIosPerWallSecond: r.simIosPerWallSecond,
+      simRequestsPerWallSecond: r.simRequestsPerWallSecond,
       booksOk: r.books.ok,
       booksProblems: r.books.problems,
       counters: r.counters,
@@ -106,6 +109,8 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, inter
     compression: compressionLines(plan.compression),
   };
   const ios = sims.reduce((a, r) => a + r.counters.ios + r.counters.drainedIos, 0);
+  const requests = sims.reduce((a, r) => a + r.requests, 0);
+  // Each run is one thread: I/Os over the sum of the runs' wall times are per core, however many ran at once.
   const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
   return {
     result: {
@@ -119,7 +124,10 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, inter
         simulatedSeconds: interrupted ? Math.max(0, ...sims.map((r) => r.simulatedSeconds)) : cfg.durationMs / 1000,
         wallSeconds,
         ...(interrupted ? { interrupted } : {}),
-        speed: { ios, runWallSeconds: simWall, simIosPerWallSecond: ios / Math.max(simWall, 1e-9) },
+        speed: {
+          ios, requests, ioSize: cfg.bsText, runWallSeconds: simWall,
+          simIosPerWallSecond: ios / Math.max(simWall, 1e-9), simRequestsPerWallSecond: requests / Math.max(simWall, 1e-9),
+        },
         // era: the override every policy ran on, or null (each on its own: policies[].era).
         config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
       },

@@ -57,9 +57,9 @@ export const CODE_SETS = {
   Stat: ["ranges", "nodeCap", "allocs", "frees", "allocFailures", "freeMisses", "slabFull", "reserves", "max32AllocSize",
     "dma32Pfn", "startPfn", "cachedPfn", "cached32Pfn", "era", "totalBytes", "maxTotalBytes", "maxGroups", "groups",
     "growFailures", "nodesMade", "magsUsed", "magCap", "magAllocFailures", "magLimit", "magazineSize", "policy", "cpus",
-    "depotMax", "clockMs", "reclaimSlice", "COUNT"],
+    "depotMax", "clockMs", "reclaimSlice", "reclaimHandoffs", "COUNT"],
   /** The dump's per-order depot block. */
-  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue", "reclaimingPfns", "reclaimDebt", "COUNT"],
+  DepotStat: ["magazines", "pushes", "pops", "fullEvents", "magsToTree", "workDue", "reclaimingPfns", "reclaimDebt", "pfns", "COUNT"],
   /** The dump's per-CPU block (summed over orders). */
   CpuStat: ["hits", "misses", "inserts", "insertFails", "COUNT"],
   /** The dump's per-CPU-and-order block: magazine fills. */

@@ -35,6 +35,8 @@ export interface IovaExports {
   allocFastBatch(base: number, cpu: number, ptr: number, n: number, limit: number, flush: number): number;
   freeFastBatch(base: number, cpu: number, ptr: number, n: number): void;
   fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
+  /** fastLoop with a lock per operation (bench/hot-path.ts's reference; not part of IovaDomain). */
+  fastLoopLockPerOp(base: number, cpu: number, size: number, limit: number, rounds: number): number;
   freeCpuCached(base: number, cpu: number): void;
   /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;

@@ -1,0 +1,114 @@
+// A run of allocFast / freeFast calls made inside wasm for one CPU (the
+// batch entry points and the benchmark loop): the CPU's cache lock is taken
+// once for up to HOLD_OPS cached operations instead of once per operation.
+//
+// Why: wasm has only sequentially consistent atomics, so a lock/unlock pair
+// is two locked instructions on x86 (cmpxchg, and xchg for the store), where
+// the kernel's spin_unlock is a plain release store. A hold spreads that
+// cost over HOLD_OPS operations; the placements, the counters and the lock
+// order are those of the same calls made one by one (the work under the
+// lock is cacheGetLocked / cacheInsertLocked, rcacheGet's and rcacheInsert's
+// bodies).
+//
+// What others see: the same lock, held longer. A thread that wants it (a
+// flush from another thread, adaptive's reclaim, a sharer of the CPU) spins,
+// then announces itself in the lock's waiter count and parks (lock.ts); the
+// holder reads that count before every operation and lets the lock go at
+// once, so a waiter waits at most one operation past its announcement, and
+// at most HOLD_OPS operations while it spins. Whatever needs other CPUs'
+// cache locks or the tree (a miss, a refused insert and its cpu-flush, a
+// free to the tree) runs with the hold dropped, as it runs after the unlock
+// of a single call. A worker terminated while it holds the lock leaves it
+// held, as inside any critical section: the CPU-dead path reports
+// LockHolderDeadError naming it (dead-cpu.ts).
+
+import { Domain, CpuCache, ORDERS, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "../layout";
+import { lock, unlock } from "../lock";
+import { selfId } from "../self";
+import { cachesRanges, refusesWhenFull } from "./policy";
+import { orderOf, cacheGetLocked, cacheInsertLocked, allocFromTree, freeToTree, freeAllCpuCached } from "./rcache";
+
+/**
+ * Cached operations per hold of a CPU cache lock. 16 already spreads the
+ * two locked instructions to an eighth of an instruction per operation
+ * (bench/hot-path.ts's figures in the commit that set it); more would only
+ * lengthen the wait of a thread still in its spin phase.
+ */
+// @ts-ignore: decorator
+@inline const HOLD_OPS: u32 = 16;
+
+/** The lock word this instance holds for its current batch (0: none), and the operations left in that hold. */
+let heldWord: usize = 0;
+let heldLeft: u32 = 0;
+
+/**
+ * Starts a batch. A hold left by a call that trapped inside it (a dead
+ * holder found, an injected fault) is not released: the trap left the lock
+ * held, as a terminate() there would have, and the CPU-dead path reports it.
+ */
+export function beginBatch(): void {
+  heldWord = 0;
+  heldLeft = 0;
+}
+
+/** Ends a batch (and drops the hold before any path that takes other CPUs' or the tree's locks). */
+// @ts-ignore: decorator
+@inline export function dropHold(): void {
+  if (heldWord != 0) {
+    unlock(heldWord);
+    heldWord = 0;
+  }
+}
+
+/** c's lock, for one more operation: the current hold if it is c's, has operations left and nobody waits. */
+// @ts-ignore: decorator
+@inline function holdFor(d: Domain, c: CpuCache): void {
+  let w = cpuCacheLockAddr(c);
+  if (heldWord == w && heldLeft != 0 && atomic.load<u32>(w + LOCK_WAITERS) == 0) {
+    heldLeft--;
+    return;
+  }
+  dropHold();
+  lock(d, w, selfId);
+  heldWord = w;
+  heldLeft = HOLD_OPS - 1;
+}
+
+/**
+ * The CPU cache a batch's operations of this size use on `cpu`, or 0 when
+ * the size is not cached (or the domain caches nothing): computed once per
+ * size, as a caller's loop would, not once per operation.
+ */
+// @ts-ignore: decorator
+@inline export function batchCache(d: Domain, cpu: u32, size: u64): usize {
+  let order = orderOf(size);
+  return order < ORDERS && cachesRanges(d) ? changetype<usize>(cpuCacheAt(d, cpu, order)) : 0;
+}
+
+/** allocFast (rcache.ts) inside a batch; `cache` is batchCache(d, cpu, size). */
+// @ts-ignore: decorator
+@inline export function allocFastHeld(d: Domain, cache: usize, size: u64, limit: u64, flush: bool): u64 {
+  if (cache != 0) {
+    let c = changetype<CpuCache>(cache);
+    holdFor(d, c);
+    let pfn = cacheGetLocked(d, c, orderOf(size), limit + 1 - size);
+    if (pfn != 0) return pfn;
+  }
+  dropHold();
+  return allocFromTree(d, size, limit, flush);
+}
+
+/** freeFast (rcache.ts) inside a batch; `cache` is batchCache(d, cpu, size). */
+// @ts-ignore: decorator
+@inline export function freeFastHeld(d: Domain, cache: usize, pfn: u64, size: u64): void {
+  if (cache != 0) {
+    let c = changetype<CpuCache>(cache);
+    holdFor(d, c);
+    if (cacheInsertLocked(d, c, orderOf(size), pfn)) return;
+    dropHold();
+    // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
+    if (refusesWhenFull(d)) freeAllCpuCached(d);
+  }
+  dropHold();
+  freeToTree(d, pfn);
+}
