@@ -22,6 +22,19 @@ export const KERNEL_ANCHORS = {
   failPacked1MiOddHolesFirstUs: 8_100,
 } as const;
 
+/**
+ * ../shared/anchors.md, "JavaScript peers" (npm, same machine, Node 20.20):
+ * the peers' figures of an earlier run, ns per alloc+free pair, by case id
+ * of bench/peers/run.ts. Ratios always use the peer re-measured in the same
+ * run as ours; these are printed beside it as a check on that run.
+ */
+export const JS_PEER_ANCHORS: Record<string, number> = {
+  'number-allocator/idChurn': 181,
+  'thi.ng-malloc/emptyPool': 21.5,
+  'thi.ng-malloc/mixedSizes-1k': 7_700,
+  'thi.ng-malloc/mixedSizes-10k': 75_500,
+};
+
 /** "0.42x" style: ours / kernel's (below 1 means faster than the kernel's C). */
 export function vsKernel(oursNs: number, kernelNs: number | undefined): string {
   return kernelNs === undefined ? '-' : `${(oursNs / kernelNs).toFixed(2)}x`;

@@ -15,22 +15,13 @@ import type { Measurement } from './peers/measure.js';
 import { CASES } from './peers/run.js';
 import { OUR_CASES } from './ours/run.js';
 import { KERNEL_ANCHORS } from './kernel-anchors.js';
+import { formatKernelComparisons, formatPeerComparisons, kernelComparisons, peerComparisons, type PeerComparison } from './compare.js';
 
 
-interface Comparison {
-  workload: string;
-  /** Our variant: iova-wasm (with a LocalCache) or iova-wasm-direct (one wasm call per op). */
-  ours: string;
-  peer: string;
-  peerNs: number;
-  oursNs: number;
-  /** peer time / our time: above 1 means we are faster. */
-  ratio: number;
-  target: string;
-}
 
+/** One case in its own process, on the tier this run was started with (npm run bench: --no-liftoff); without execArgv the children ran on V8's defaults. */
 function isolated(script: string, id: string): Measurement {
-  return JSON.parse(execFileSync(process.execPath, [script, id], { encoding: 'utf8' })) as Measurement;
+  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, id], { encoding: 'utf8' })) as Measurement;
 }
 
 async function main(): Promise<void> {
@@ -71,45 +62,36 @@ async function main(): Promise<void> {
   const scaling = await measureScaling(quick ? { workers: [1, 2], durationMs: 300, warmupMs: 100 } : {});
   console.log(formatScaling(scaling));
 
-  const comparisons: Comparison[] = [];
+  const kernelRows = kernelComparisons(hot, tree);
+  console.log('\n' + formatKernelComparisons(kernelRows));
+
+  let comparisons: PeerComparison[] = [];
   /** What bounds the emptyPool ratio: the replay loop by itself and a bare JS stack (bench/peers/harness-floor.ts). */
   let emptyPoolFloor: Record<string, number> | null = null;
   const peerRuns: Record<string, Measurement> = {};
   if (!quick) {
-    for (const id of Object.keys(CASES)) peerRuns[id] = isolated(peersScript, id);
-    for (const id of Object.keys(OUR_CASES)) peerRuns[id] = isolated(oursScript, id);
-    const pairs: [string, string, string][] = [
-      ['idChurn', 'number-allocator', '>= 5x'],
-      ['emptyPool', 'thi.ng-malloc', '>= 2x'],  // issue 15: at least 2x every peer
-      ['mixedSizes-1k', 'thi.ng-malloc', '>= 10x'],
-      ['mixedSizes-10k', 'thi.ng-malloc', '>= 10x'],
-      ['idChurn', 'sorted-free-list', 'baseline'],
-      ['emptyPool', 'sorted-free-list', 'baseline'],
-      ['mixedSizes-1k', 'sorted-free-list', 'baseline'],
-      ['mixedSizes-10k', 'sorted-free-list', 'baseline'],
-    ];
-    for (const ours of ['iova-wasm', 'iova-wasm-direct']) {
-      for (const [workload, peer, target] of pairs) {
-        const p = peerRuns[`${peer}/${workload}`];
-        const o = peerRuns[`${ours}/${workload}`];
-        comparisons.push({
-          workload, ours, peer, peerNs: p.medianNs, oursNs: o.medianNs, ratio: p.medianNs / o.medianNs,
-          target: ours === 'iova-wasm' ? target : 'info',
-        });
-      }
-    }
-    console.log('\nagainst the JS peers, on their own workloads (median ns per alloc+free pair)');
-    console.log('workload'.padEnd(16) + 'ours'.padEnd(18) + 'peer'.padEnd(18) + 'peer ns'.padStart(10) + 'ours ns'.padStart(10) + 'ratio'.padStart(9) + '  target');
-    for (const c of comparisons) {
-      console.log(c.workload.padEnd(16) + c.ours.padEnd(18) + c.peer.padEnd(18) + c.peerNs.toFixed(1).padStart(10) + c.oursNs.toFixed(1).padStart(10)
-        + `${c.ratio.toFixed(2)}x`.padStart(9) + `  ${c.target}`);
-    }
+    // Workload by workload, each peer next to ours, so that a change in the
+    // machine's load between cases falls on both sides of a ratio alike.
+    const workloadOf = (id: string) => id.slice(id.indexOf('/') + 1);
+    const ids = [...Object.keys(CASES).map((id) => [peersScript, id]), ...Object.keys(OUR_CASES).map((id) => [oursScript, id])];
+    ids.sort((a, b) => workloadOf(a[1]).localeCompare(workloadOf(b[1])));
+    for (const [script, id] of ids) peerRuns[id] = isolated(script, id);
+    comparisons = peerComparisons(peerRuns);
+    console.log('\n' + formatPeerComparisons(comparisons));
     const thing = peerRuns['thi.ng-malloc/emptyPool'].medianNs;
     const nullNs = peerRuns['null/emptyPool'].medianNs;
     const stackNs = peerRuns['js-stack/emptyPool'].medianNs;
-    emptyPoolFloor = { nullNs, jsStackNs: stackNs, thingNs: thing, thingOverNull: thing / nullNs, thingOverJsStack: thing / stackNs };
+    const oursNs = peerRuns['iova-wasm/emptyPool'].medianNs;
+    emptyPoolFloor = {
+      nullNs, jsStackNs: stackNs, thingNs: thing, oursNs, thingOverNull: thing / nullNs, thingOverJsStack: thing / stackNs,
+      /** The ratios with the replay loop's own cost taken out of both sides. */
+      thingLessLoopOverOursLessLoop: (thing - nullNs) / (oursNs - nullNs),
+      thingLessLoopOverJsStackLessLoop: (thing - nullNs) / (stackNs - nullNs),
+    };
     console.log(`emptyPool floor (bench/peers/harness-floor.ts): the replay loop alone ${nullNs.toFixed(1)} ns, a bare JS stack ${stackNs.toFixed(1)} ns;`
-      + ` so no allocator replayed there beats @thi.ng/malloc by more than ${(thing / nullNs).toFixed(2)}x, none that keeps a stack by more than ${(thing / stackNs).toFixed(2)}x`);
+      + ` so no allocator replayed there beats @thi.ng/malloc by more than ${(thing / nullNs).toFixed(2)}x, a bare stack by ${(thing / stackNs).toFixed(2)}x;`
+      + ` less the loop, @thi.ng/malloc ${(thing - nullNs).toFixed(1)} ns, ours ${(oursNs - nullNs).toFixed(1)} ns (${emptyPoolFloor.thingLessLoopOverOursLessLoop.toFixed(2)}x),`
+      + ` the bare stack ${(stackNs - nullNs).toFixed(1)} ns (${emptyPoolFloor.thingLessLoopOverJsStackLessLoop.toFixed(2)}x)`);
   }
 
   const results = {
@@ -150,6 +132,8 @@ async function main(): Promise<void> {
       kernelOverOurs: f.kernelFirstUs === null ? null : f.kernelFirstUs / f.oursFirstUs,
     })),
     scaling,
+    /** Every figure of bench/kernel-anchors.ts next to ours from this run (ratio = ours / kernel C). */
+    kernelComparisons: kernelRows,
     comparisons,
     emptyPoolFloor,
     measurements: peerRuns,

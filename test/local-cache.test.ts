@@ -1,6 +1,6 @@
 // LocalCache: a JS-side magazine in front of one CPU's wasm caches.
 import { describe, expect, it } from 'vitest';
-import { IovaDomain, LocalCache, InvalidArgumentError, CacheClosedError } from '../dist/src/index.js';
+import { IovaDomain, LocalCache, InvalidArgumentError, CacheClosedError, DomainDestroyedError } from '../dist/src/index.js';
 
 function domain() {
   return new IovaDomain(4096, 1, { maxRanges: 1 << 16, policy: 'linux-6.4' });
@@ -69,5 +69,40 @@ describe('LocalCache', () => {
     expect(() => new LocalCache(d, { limitPfn: 10, batch: 0 })).toThrow(InvalidArgumentError);
     c.close();
     expect(() => c.alloc(1)).toThrow(CacheClosedError);
+  });
+
+  // alloc() and free() test one word (the domain's shared destroyed word, or
+  // the cache's own after close()): each way of ending must still be told apart.
+  it('after the domain\'s destroy(), alloc and free throw DomainDestroyedError; after close(), CacheClosedError', () => {
+    const d = domain();
+    const c = new LocalCache(d, { limitPfn: 1000, batch: 4 });
+    const p = c.alloc(2)!;
+    d.destroy();
+    for (const call of [() => c.alloc(2), () => c.free(p, 2)]) {
+      let caught: unknown;
+      try { call(); } catch (e) { caught = e; }
+      expect(caught).toBeInstanceOf(DomainDestroyedError);
+    }
+    const d2 = domain();
+    const c2 = new LocalCache(d2, { limitPfn: 1000, batch: 4 });
+    const p2 = c2.alloc(1)!;
+    c2.free(p2, 1);
+    c2.close();
+    expect(() => c2.alloc(1)).toThrow(CacheClosedError);
+    expect(() => c2.free(p2, 1)).toThrow(CacheClosedError);
+    d2.destroy();
+    expect(() => c2.alloc(1)).toThrow(CacheClosedError);  // closed first: the cache's own end is named
+    // close() gave every range back: the domain held none of this cache's.
+    const d3 = domain();
+    const c3 = new LocalCache(d3, { limitPfn: 1000, batch: 4 });
+    c3.free(c3.alloc(4)!, 4);
+    c3.close();
+    d3.flushAll();
+    expect(d3.stats().ranges).toBe(0);
+  });
+
+  it('refuses an object that only looks like a domain', () => {
+    const fake = { allocFastBatch() { return new Float64Array(0); }, freeFastBatch() {}, isDestroyed: false, startPfn: 1 };
+    expect(() => new LocalCache(fake as never, { limitPfn: 10 })).toThrow(InvalidArgumentError);
   });
 });

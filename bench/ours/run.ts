@@ -42,7 +42,7 @@ export function runOurCase(id: string): Measurement {
 /** Runs one case in a child process and returns its measurement. */
 export function runOurCaseIsolated(id: string): Measurement {
   const self = fileURLToPath(import.meta.url);
-  return JSON.parse(execFileSync(process.execPath, [self, id], { encoding: 'utf8' })) as Measurement;
+  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, id], { encoding: 'utf8' })) as Measurement;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

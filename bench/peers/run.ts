@@ -56,7 +56,7 @@ function main(args: string[]): void {
   const self = fileURLToPath(import.meta.url);
   console.log('case'.padEnd(34) + 'pairs'.padStart(9) + 'median ns/pair'.padStart(16) + 'min..max'.padStart(22) + '  fails');
   for (const id of Object.keys(CASES)) {
-    const m = JSON.parse(execFileSync(process.execPath, [self, id], { encoding: 'utf8' })) as Measurement;
+    const m = JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, id], { encoding: 'utf8' })) as Measurement;
     const range = `${m.minNs.toFixed(1)}..${m.maxNs.toFixed(1)}`;
     console.log(id.padEnd(34) + String(m.pairs).padStart(9) + m.medianNs.toFixed(1).padStart(16) + range.padStart(22) + String(m.failures).padStart(7));
   }

@@ -690,6 +690,15 @@ export class IovaDomain implements DisposableView {
     }
   }
 
+  /**
+   * @internal The domain's shared destroyed word (not 0 once destroy() ran in
+   * any thread), for a host-side cache that checks it on every call
+   * (LocalCache) with one plain read, as the checks of this class do.
+   */
+  get destroyedFlag(): Int32Array {
+    return this.destroyedWord;
+  }
+
   /** True once destroy() ran on this domain, in any thread. */
   get isDestroyed(): boolean {
     return (this.destroyed && !this.closed) || this.destroyedWord[0] !== 0;

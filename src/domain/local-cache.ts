@@ -43,16 +43,25 @@ export class LocalCache implements DisposableView {
   private readonly capacity: number;
   /** The domain's startPfn, the lowest pfn free() takes. */
   private readonly startPfn: number;
+  /**
+   * The one word alloc() and free() read to know the cache is usable: the
+   * domain's shared destroyed word (0 until destroy() runs in any thread)
+   * while open, a word of its own holding 1 after close(). One plain load
+   * stands for both tests; live() tells the two apart when it is not 0.
+   */
+  private gate: Int32Array;
   private closed = false;
 
   constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
-    if (typeof domain !== "object" || domain === null || typeof (domain as { allocFastBatch?: unknown }).allocFastBatch !== "function") {
+    if (typeof domain !== "object" || domain === null || typeof (domain as { allocFastBatch?: unknown }).allocFastBatch !== "function"
+      || !((domain as { destroyedFlag?: unknown }).destroyedFlag instanceof Int32Array)) {
       throw new InvalidArgumentError("domain", domain, "must be an IovaDomain");
     }
     if (typeof options !== "object" || options === null) {
       throw new InvalidArgumentError("options", options, "must be an object with at least { limitPfn }");
     }
     if (domain.isDestroyed) throw new DomainDestroyedError("LocalCache");
+    this.gate = domain.destroyedFlag;
     this.limitPfn = pfnArg("limitPfn", options.limitPfn);
     if (this.limitPfn < domain.startPfn) {
       throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
@@ -71,7 +80,7 @@ export class LocalCache implements DisposableView {
   alloc(size: number): number | null {
     // alloc and free stay small (errors are built out of line) so that V8
     // inlines them, and their checks, into the caller's loop.
-    if (this.closed || this.domain.isDestroyed) this.live("alloc");
+    if (this.gate[0] !== 0) this.live("alloc");
     const o = orderOf(size, this.maxCached);
     let top = this.tops[o];
     if (top === 0) top = this.refill(o);
@@ -82,7 +91,7 @@ export class LocalCache implements DisposableView {
 
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
-    if (this.closed || this.domain.isDestroyed) this.live("free");
+    if (this.gate[0] !== 0) this.live("free");
     const o = orderOf(size, this.maxCached);
     if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) badPfn(pfn, this.startPfn, this.limitPfn);
     let top = this.tops[o];
@@ -110,6 +119,7 @@ export class LocalCache implements DisposableView {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    this.gate = CLOSED_GATE;
   }
 
   /** True once close() ran. */
@@ -148,6 +158,9 @@ export class LocalCache implements DisposableView {
     return from;
   }
 }
+
+/** The gate of every closed cache: never 0. */
+const CLOSED_GATE = Int32Array.of(1);
 
 /** The order of `size`, at most that of `maxCached` (the largest size the core's caches hold). */
 function orderOf(size: number, maxCached: number): number {

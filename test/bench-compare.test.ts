@@ -1,0 +1,50 @@
+// bench/compare.ts: the rows `npm run bench` prints and writes to
+// bench/results.json, built from measurements it is handed.
+import { describe, expect, it } from 'vitest';
+import { peerComparisons, formatPeerComparisons, kernelComparisons, formatKernelComparisons } from '../dist/bench/compare.js';
+import { KERNEL_ANCHORS } from '../dist/bench/kernel-anchors.js';
+
+const m = (medianNs: number) => ({ medianNs }) as never;
+
+describe('bench comparisons', () => {
+  it('peer rows: ratio = peer / ours, each target met or missed, the direct variant without a target', () => {
+    const runs: Record<string, unknown> = {};
+    for (const w of ['idChurn', 'emptyPool', 'mixedSizes-1k', 'mixedSizes-10k']) {
+      for (const p of ['number-allocator', 'thi.ng-malloc', 'sorted-free-list']) runs[`${p}/${w}`] = m(100);
+      runs[`iova-wasm/${w}`] = m(10);
+      runs[`iova-wasm-direct/${w}`] = m(50);
+    }
+    runs['iova-wasm/emptyPool'] = m(60);  // 1.67x: below the 2x target
+    const rows = peerComparisons(runs as never);
+    const empty = rows.find((r) => r.ours === 'iova-wasm' && r.peer === 'thi.ng-malloc' && r.workload === 'emptyPool')!;
+    expect(empty.ratio).toBeCloseTo(100 / 60);
+    expect(empty).toMatchObject({ target: 2, met: false, anchorNs: 21.5 });
+    const churn = rows.find((r) => r.ours === 'iova-wasm' && r.workload === 'idChurn' && r.peer === 'number-allocator')!;
+    expect(churn).toMatchObject({ ratio: 10, target: 5, met: true });
+    expect(rows.filter((r) => r.ours === 'iova-wasm-direct').every((r) => r.target === null && r.met === null)).toBe(true);
+    const text = formatPeerComparisons(rows);
+    expect(text).toContain('>= 2x MISSED');
+    expect(text).toContain('targets missed: thi.ng-malloc/emptyPool 1.67x < 2x');
+  });
+
+  it('kernel rows: every anchor figure appears, with ours and ours / kernel C where measured', () => {
+    const hot = [{ policy: 'adaptive', inWasmNs: 19.6 }];
+    const tree = {
+      pairs: [{ live: 1e3, wasmLoop1: 80 }],
+      churn: [{ live: 1e3, ours: 1780 }],
+      failing: [{ kernelFirstUs: KERNEL_ANCHORS.failPacked16kFirstUs, oursFirstUs: 1.14, oursRepeatUs: 0.038 }],
+    };
+    const rows = kernelComparisons(hot as never, tree as never);
+    const expected = 3 + Object.keys(KERNEL_ANCHORS.treePairNs).length + Object.keys(KERNEL_ANCHORS.churnUs).length + 4;
+    expect(rows).toHaveLength(expected);
+    expect(rows[0]).toMatchObject({ kernelC: 9.8, ours: 19.6 });
+    expect(rows[0].ratio).toBeCloseTo(2);
+    expect(rows.find((r) => r.figure.startsWith('tree pair, size 1, 1e3'))!.ratio).toBeCloseTo(2);
+    expect(rows.find((r) => r.figure.startsWith('churn stream op for op, 1e3'))!.ours).toBeCloseTo(1.78);
+    expect(rows.find((r) => r.figure.includes('fast-fail'))!.ours).toBeCloseTo(38);
+    // Not measured in this (fake) run: printed as '-', never as a number.
+    const missing = rows.find((r) => r.figure.startsWith('tree pair, size 1, 1e6'))!;
+    expect(missing).toMatchObject({ ours: null, ratio: null });
+    expect(formatKernelComparisons(rows).split('\n')).toHaveLength(expected + 2);
+  });
+});
