@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   console.log('\n' + formatKernelComparisons(kernelRows));
 
   let comparisons: PeerComparison[] = [];
+  /** os.loadavg() before and after the peer cases: the machine is shared, the figures are only as quiet as it was. */
+  let peerLoadAverage: { before: number[]; after: number[] } | null = null;
   /** What bounds the emptyPool ratio: the replay loop by itself and a bare JS stack (bench/peers/harness-floor.ts). */
   let emptyPoolFloor: Record<string, number> | null = null;
   const peerRuns: Record<string, Measurement> = {};
@@ -75,9 +77,12 @@ async function main(): Promise<void> {
     const workloadOf = (id: string) => id.slice(id.indexOf('/') + 1);
     const ids = [...Object.keys(CASES).map((id) => [peersScript, id]), ...Object.keys(OUR_CASES).map((id) => [oursScript, id])];
     ids.sort((a, b) => workloadOf(a[1]).localeCompare(workloadOf(b[1])));
+    const loadBefore = os.loadavg();
     for (const [script, id] of ids) peerRuns[id] = isolated(script, id);
+    peerLoadAverage = { before: loadBefore, after: os.loadavg() };
     comparisons = peerComparisons(peerRuns);
     console.log('\n' + formatPeerComparisons(comparisons));
+    console.log(`load average before the peer cases ${peerLoadAverage.before.map((x) => x.toFixed(2)).join(' ')}, after ${peerLoadAverage.after.map((x) => x.toFixed(2)).join(' ')}`);
     const thing = peerRuns['thi.ng-malloc/emptyPool'].medianNs;
     const nullNs = peerRuns['null/emptyPool'].medianNs;
     const stackNs = peerRuns['js-stack/emptyPool'].medianNs;
@@ -135,6 +140,7 @@ async function main(): Promise<void> {
     /** Every figure of bench/kernel-anchors.ts next to ours from this run (ratio = ours / kernel C). */
     kernelComparisons: kernelRows,
     comparisons,
+    peerLoadAverage,
     emptyPoolFloor,
     measurements: peerRuns,
   };
