@@ -13,9 +13,13 @@
 // What others see: the same lock, held longer. A thread that wants it (a
 // flush from another thread, adaptive's reclaim, a sharer of the CPU) spins,
 // then announces itself in the lock's waiter count and parks (lock.ts); the
-// holder reads that count before every operation and lets the lock go at
-// once, so a waiter waits at most one operation past its announcement, and
-// at most HOLD_OPS operations while it spins. Whatever needs other CPUs'
+// holder reads that count before every operation and, while it is non-zero,
+// unlocks after each operation as single calls do. That bounds nothing: the
+// lock is unfair (unlock stores 0 and notifies, and the holder's next lock()
+// cmpxchg usually wins before the parked waiter wakes), so a waiter waits as
+// it would behind a thread making single calls, until its cmpxchg wins one
+// of those gaps; while it only spins, up to HOLD_OPS operations pass between
+// gaps instead of one. Whatever needs other CPUs'
 // cache locks or the tree (a miss, a refused insert and its cpu-flush, a
 // free to the tree) runs with the hold dropped, as it runs after the unlock
 // of a single call. A worker terminated while it holds the lock leaves it
