@@ -24,7 +24,11 @@
 // free to the tree) runs with the hold dropped, as it runs after the unlock
 // of a single call. A worker terminated while it holds the lock leaves it
 // held, as inside any critical section: the CPU-dead path reports
-// LockHolderDeadError naming it (dead-cpu.ts).
+// LockHolderDeadError naming it (dead-cpu.ts). That is this file's cost: a
+// batch is inside its hold nearly all the time, so a kill({now:true})
+// during fastLoop or a LocalCache refill/spill poisons the domain nearly
+// every time, where a worker making single calls is usually killed between
+// them.
 
 import { Domain, CpuCache, ORDERS, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "../layout";
 import { lock, unlock } from "../lock";

@@ -15,8 +15,12 @@
 // calls that group operations (the batch entry points and the benchmark's
 // loop in wasm) do, in batch.ts, up to 16 operations per hold and letting go
 // as soon as someone waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's
-// figures in that commit). The common case of a single call is inline:
-// allocFast and freeFast down to the magazine's top.
+// figures in that commit). The cost of a hold: a worker terminated with
+// kill({now:true}) during such a call (fastLoop, a LocalCache refill or
+// spill) is nearly always inside the hold, so it leaves the CPU cache lock
+// held and the domain is poisoned (LockHolderDeadError) where single calls
+// are killed between locks most of the time. The common case of a single
+// call is inline: allocFast and freeFast down to the magazine's top.
 
 import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, magAt, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
