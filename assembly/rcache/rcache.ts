@@ -13,8 +13,8 @@
 // operation whatever the protocol (a Dekker-style owner flag measured no
 // cheaper than the lock). Only holding across operations saves them: the
 // calls that group operations (the batch entry points and the benchmark's
-// loop in wasm) do, in batch.ts, up to 16 operations per hold and letting go
-// as soon as someone waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's
+// loop in wasm) do, in batch.ts, up to 16 operations per hold and unlocking
+// after each operation while someone waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's
 // figures in that commit). The cost of a hold: a worker terminated with
 // kill({now:true}) during such a call (fastLoop, a LocalCache refill or
 // spill) is nearly always inside the hold, so it leaves the CPU cache lock
