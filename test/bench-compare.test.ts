@@ -28,17 +28,22 @@ describe('bench comparisons', () => {
   });
 
   it('kernel rows: every anchor figure appears, with ours and ours / kernel C where measured', () => {
-    const hot = [{ policy: 'adaptive', inWasmNs: 19.6 }];
+    const hot = [{ policy: 'adaptive', inWasmNs: 12.25, inWasmLockPerOpNs: 19.6 }];
     const tree = {
       pairs: [{ live: 1e3, wasmLoop1: 80 }],
       churn: [{ live: 1e3, ours: 1780 }],
       failing: [{ kernelFirstUs: KERNEL_ANCHORS.failPacked16kFirstUs, oursFirstUs: 1.14, oursRepeatUs: 0.038 }],
     };
     const rows = kernelComparisons(hot as never, tree as never);
-    const expected = 3 + Object.keys(KERNEL_ANCHORS.treePairNs).length + Object.keys(KERNEL_ANCHORS.churnUs).length + 4;
+    const expected = 4 + Object.keys(KERNEL_ANCHORS.treePairNs).length + Object.keys(KERNEL_ANCHORS.churnUs).length + 4;
     expect(rows).toHaveLength(expected);
     expect(rows[0]).toMatchObject({ kernelC: 9.8, ours: 19.6 });
     expect(rows[0].ratio).toBeCloseTo(2);
+    // Like for like first (the kernel locks per operation); the batched loop labelled as batched.
+    expect(rows[0].figure).toContain('lock per op');
+    const batched = rows.find((r) => r.figure.includes('batched: lock held across <=16 ops'))!;
+    expect(batched).toMatchObject({ kernelC: 9.8, ours: 12.25 });
+    expect(batched.ratio).toBeCloseTo(1.25);
     expect(rows.find((r) => r.figure.startsWith('tree pair, size 1, 1e3'))!.ratio).toBeCloseTo(2);
     expect(rows.find((r) => r.figure.startsWith('churn stream op for op, 1e3'))!.ours).toBeCloseTo(1.78);
     expect(rows.find((r) => r.figure.includes('fast-fail'))!.ours).toBeCloseTo(38);
