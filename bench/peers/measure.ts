@@ -12,6 +12,7 @@
 // short cases (emptyPool: 50 ns per pair in repetitions 2-5, 26 ns after),
 // so every case warms up for `warmup` repetitions or `warmupMs`, whichever
 // ends first: the same rule for every allocator.
+import { cpuNs, median } from '../clock.js';
 import { replaySpan, replayState } from './replay.js';
 import type { IdAllocator, RangeAllocator } from './types.js';
 import type { OpSequence } from './workloads.js';
@@ -50,19 +51,13 @@ export interface Measurement {
 function once(a: RangeAllocator | IdAllocator, seq: OpSequence): { ns: number; wallNs: number; failures: number } {
   const state = replayState(seq, false);
   replaySpan(a, seq, 0, seq.steadyFrom, state);
-  const c0 = process.cpuUsage();
+  const c0 = cpuNs();
   const t0 = process.hrtime.bigint();
   replaySpan(a, seq, seq.steadyFrom, seq.steadyTo, state);
   const t1 = process.hrtime.bigint();
-  const c1 = process.cpuUsage(c0);
+  const c1 = cpuNs();
   replaySpan(a, seq, seq.steadyTo, seq.count, state);
-  return { ns: (c1.user + c1.system) * 1000, wallNs: Number(t1 - t0), failures: state.failures };
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { ns: c1 - c0, wallNs: Number(t1 - t0), failures: state.failures };
 }
 
 /**
@@ -98,10 +93,9 @@ export function measure(
     samples.push(run.ns / pairs);
     wall.push(run.wallNs / pairs);
   }
-  const sorted = [...samples].sort((x, y) => x - y);
   const median_ = median(samples);
-  const min = sorted[0];
-  const max = sorted[sorted.length - 1];
+  const min = Math.min(...samples);
+  const max = Math.max(...samples);
   return {
     peer: name,
     workload: seq.name,

@@ -1,5 +1,8 @@
 // Small helpers of the tree benchmark: a seeded PRNG, timing, medians.
 import { IovaDomain } from "../../src/index.js";
+import { cpuNs, median } from "../clock.js";
+
+export { cpuNs, median };
 
 /** xorshift32: the same stream on every run and every machine. */
 export interface Prng {
@@ -19,25 +22,8 @@ export function prng(seed: number): Prng {
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 export function nowNs(): bigint {
   return process.hrtime.bigint();
-}
-
-/**
- * CPU time this process has used, in ns. The benchmark runs on the main
- * thread alone, so this is its thread's CPU time: the clock the kernel's
- * figures were taken on (../shared/anchors.md), and one that does not count
- * the time other tenants of the 2 cores hold the CPU.
- */
-export function cpuNs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
 }
 
 /**
