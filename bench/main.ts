@@ -3,11 +3,11 @@
 // and against the kernel's C code measured here: ../shared/anchors.md).
 //   npm run bench             full run
 //   npm run bench -- --quick  small counts (smoke)
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHotPath } from './hot-path.js';
+import { runIsolated } from './isolated.js';
 import { formatSuite, runTinybenchSuite } from './tinybench-suite.js';
 import { formatScaling, measureScaling } from './scaling/scaling.js';
 import { formatTreeBench, runTreeBench } from './tree/tree-bench.js';
@@ -16,13 +16,6 @@ import { CASES } from './peers/run.js';
 import { OUR_CASES } from './ours/run.js';
 import { KERNEL_ANCHORS } from './kernel-anchors.js';
 import { formatKernelComparisons, formatPeerComparisons, kernelComparisons, peerComparisons, type PeerComparison } from './compare.js';
-
-
-
-/** One case in its own process, on the tier this run was started with (npm run bench: --no-liftoff); without execArgv the children ran on V8's defaults. */
-function isolated(script: string, id: string): Measurement {
-  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, id], { encoding: 'utf8' })) as Measurement;
-}
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -79,7 +72,7 @@ async function main(): Promise<void> {
     const ids = [...Object.keys(CASES).map((id) => [peersScript, id]), ...Object.keys(OUR_CASES).map((id) => [oursScript, id])];
     ids.sort((a, b) => workloadOf(a[1]).localeCompare(workloadOf(b[1])));
     const loadBefore = os.loadavg();
-    for (const [script, id] of ids) peerRuns[id] = isolated(script, id);
+    for (const [script, id] of ids) peerRuns[id] = runIsolated(script, id);
     peerLoadAverage = { before: loadBefore, after: os.loadavg() };
     comparisons = peerComparisons(peerRuns);
     console.log('\n' + formatPeerComparisons(comparisons));

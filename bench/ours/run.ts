@@ -2,8 +2,8 @@
 // per process like the peers, so JIT feedback cannot leak between them.
 //   node dist/bench/ours/run.js            all cases, table on stdout
 //   node dist/bench/ours/run.js <case-id>  one case, JSON on stdout
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runIsolated } from '../isolated.js';
 import { measure, type Measurement } from '../peers/measure.js';
 import { emptyPool, idChurn, mixedSizes, suggestedArena, type OpSequence } from '../peers/workloads.js';
 import { IovaIdAllocator, IovaRangeAllocator } from './adapters.js';
@@ -41,8 +41,7 @@ export function runOurCase(id: string): Measurement {
 
 /** Runs one case in a child process and returns its measurement. */
 export function runOurCaseIsolated(id: string): Measurement {
-  const self = fileURLToPath(import.meta.url);
-  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, id], { encoding: 'utf8' })) as Measurement;
+  return runIsolated(fileURLToPath(import.meta.url), id);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,8 +2,8 @@
 // process so one peer's JIT feedback cannot slow another (see measure.ts).
 //   node dist/bench/peers/run.js            all cases, table on stdout
 //   node dist/bench/peers/run.js <case-id>  one case, JSON on stdout
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runIsolated } from '../isolated.js';
 import { measure, type Measurement } from './measure.js';
 import { NumberAllocatorPeer } from './number-allocator.js';
 import { SortedFreeList } from './sorted-free-list.js';
@@ -56,7 +56,7 @@ function main(args: string[]): void {
   const self = fileURLToPath(import.meta.url);
   console.log('case'.padEnd(34) + 'pairs'.padStart(9) + 'median ns/pair'.padStart(16) + 'min..max'.padStart(22) + '  fails');
   for (const id of Object.keys(CASES)) {
-    const m = JSON.parse(execFileSync(process.execPath, [...process.execArgv, self, id], { encoding: 'utf8' })) as Measurement;
+    const m = runIsolated(self, id);
     const range = `${m.minNs.toFixed(1)}..${m.maxNs.toFixed(1)}`;
     console.log(id.padEnd(34) + String(m.pairs).padStart(9) + m.medianNs.toFixed(1).padStart(16) + range.padStart(22) + String(m.failures).padStart(7));
   }

@@ -1,0 +1,11 @@
+// One benchmark case in its own Node process, on the tier this run was
+// started with (npm run bench: --no-liftoff; without execArgv the children
+// ran on V8's defaults). Its own process so that call sites shared by the
+// cases do not go megamorphic across them (bench/peers/measure.ts).
+import { execFileSync } from 'node:child_process';
+import type { Measurement } from './peers/measure.js';
+
+/** Runs `script id` in a child Node process and parses the Measurement it prints as JSON. */
+export function runIsolated(script: string, id: string): Measurement {
+  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, id], { encoding: 'utf8' })) as Measurement;
+}
