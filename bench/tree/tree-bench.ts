@@ -20,7 +20,7 @@
 // cpuNs), as the kernel's figures in ../shared/anchors.md are, and sit next
 // to those figures where the kernel ran the same workload.
 import type { IovaDomain } from "../../src/index.js";
-import { countWalk, cpuNs, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+import { countWalk, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
 import { KERNEL_ANCHORS, vsKernel } from "../kernel-anchors.js";
 
 export interface TreeBenchOptions {
@@ -183,13 +183,8 @@ function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps
   };
   for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
   let w0 = walkSteps(d);
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t0 = cpuNs();
-    for (let i = 0; i < ops; i++) step();
-    samples.push((cpuNs() - t0) / ops);
-  }
-  const ns = median(samples);
+  // No warm-up batch: the steps above were the warm-up.
+  const ns = perOpNs((reps) => { for (let i = 0; i < reps; i++) step(); }, ops, batches, 0);
   let walk = (walkSteps(d) - w0) / (ops * batches);
   if (!oracle) {
     countWalk(d, true);
