@@ -388,8 +388,7 @@ export class CpuPool extends EventEmitter {
         await sleep(1);
       }
     } else {
-      s.killed = true;
-      this.markDead(s);
+      this.markKilled(s);
       // Marked dead, not yet terminated: the worker may still post a reply (see Slot.killed).
       this.emit("marked-dead", cpu);
     }
@@ -415,6 +414,12 @@ export class CpuPool extends EventEmitter {
     }
   }
 
+  /** A worker about to be terminated with no safe point: its failed replies are held back (Slot.killed), and it is marked dead. */
+  private markKilled(s: Slot): void {
+    s.killed = true;
+    this.markDead(s);
+  }
+
   /** Resolves when CPU `cpu`'s worker has exited and its CPU-dead path ran. */
   exited(cpu: number): Promise<CpuDeath> {
     return this.slot(cpu).exited;
@@ -430,10 +435,7 @@ export class CpuPool extends EventEmitter {
   /** Terminates every live worker at once (no safe point). */
   async terminateAll(): Promise<CpuDeath[]> {
     const live = this.slots.filter((s) => s && s.alive);
-    for (const s of live) {
-      s.killed = true;
-      this.markDead(s);
-    }
+    for (const s of live) this.markKilled(s);
     await Promise.all(live.map((s) => s.thread.terminate()));
     return Promise.all(this.slots.filter((s) => s).map((s) => s.exited));
   }
