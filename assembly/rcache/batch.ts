@@ -30,11 +30,10 @@
 // every time, where a worker making single calls is usually killed between
 // them.
 
-import { Domain, CpuCache, ORDERS, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "../layout";
+import { Domain, CpuCache, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
-import { cachesRanges, refusesWhenFull } from "./policy";
-import { orderOf, cacheGetLocked, cacheInsertLocked, allocFromTree, freeToTree, freeAllCpuCached } from "./rcache";
+import { orderOf, cachesOrder, cacheGetLocked, cacheInsertLocked, insertRefused, allocFromTree, freeToTree } from "./rcache";
 
 /**
  * Cached operations per hold of a CPU cache lock. 16 already spreads the
@@ -90,7 +89,7 @@ export function beginBatch(): void {
 // @ts-ignore: decorator
 @inline export function batchCache(d: Domain, cpu: u32, size: u64): usize {
   let order = orderOf(size);
-  return order < ORDERS && cachesRanges(d) ? changetype<usize>(cpuCacheAt(d, cpu, order)) : 0;
+  return cachesOrder(d, order) ? changetype<usize>(cpuCacheAt(d, cpu, order)) : 0;
 }
 
 /** allocFast (rcache.ts) inside a batch; `cache` is batchCache(d, cpu, size). */
@@ -114,8 +113,7 @@ export function beginBatch(): void {
     holdFor(d, c);
     if (cacheInsertLocked(d, c, orderOf(size), pfn)) return;
     dropHold();
-    // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
-    if (refusesWhenFull(d)) freeAllCpuCached(d);
+    insertRefused(d);
   }
   dropHold();
   freeToTree(d, pfn);

@@ -110,9 +110,18 @@ function cacheTake(d: Domain, c: CpuCache, order: u32, limit: u64): u64 {
   lock(d, cpuCacheLockAddr(c), selfId);
   let can = cacheInsertLocked(d, c, order, pfn);
   unlock(cpuCacheLockAddr(c));
-  // cpu-flush (the 2020 series): a refused insert flushes every CPU's magazines.
-  if (!can && refusesWhenFull(d)) freeAllCpuCached(d);
+  if (!can) insertRefused(d);
   return can;
+}
+
+/**
+ * What follows a refused insert, with no CPU cache lock held (rcacheInsert,
+ * a batch's freeFastHeld): under cpu-flush (the 2020 series) it flushes
+ * every CPU's magazines; other policies do nothing.
+ */
+// @ts-ignore: decorator
+@inline export function insertRefused(d: Domain): void {
+  if (refusesWhenFull(d)) freeAllCpuCached(d);
 }
 
 /** rcacheInsert's body up to the flush: callers hold c's lock (rcacheInsert, or a batch's hold). */
@@ -224,6 +233,12 @@ export function freeGlobalCached(d: Domain): void {
   }
 }
 
+/** Do this domain's CPU caches take ranges of this order? (Sizes above the largest cached order go to the tree.) */
+// @ts-ignore: decorator
+@inline export function cachesOrder(d: Domain, order: u32): bool {
+  return order < ORDERS && cachesRanges(d);
+}
+
 /**
  * alloc_iova_fast. Returns pfn_lo, or 0 on failure (pfn 0 is never handed out: start_pfn >= 1).
  * Inline, so that a caller's loop pays no call for the cached case.
@@ -232,7 +247,7 @@ export function freeGlobalCached(d: Domain): void {
 @inline export function allocFast(d: Domain, cpu: u32, size: u64, limit: u64, flush: bool): u64 {
   let order = orderOf(size);
   let pfn: u64 = 0;
-  if (order < ORDERS && cachesRanges(d)) pfn = rcacheGet(d, cpu, order, limit + 1 - size);
+  if (cachesOrder(d, order)) pfn = rcacheGet(d, cpu, order, limit + 1 - size);
   return pfn != 0 ? pfn : allocFromTree(d, size, limit, flush);
 }
 
@@ -254,7 +269,7 @@ export function allocFromTree(d: Domain, size: u64, limit: u64, flush: bool): u6
 // @ts-ignore: decorator
 @inline export function freeFast(d: Domain, cpu: u32, pfn: u64, size: u64): void {
   let order = orderOf(size);
-  if (!(order < ORDERS && cachesRanges(d) && rcacheInsert(d, cpu, order, pfn))) freeToTree(d, pfn);
+  if (!(cachesOrder(d, order) && rcacheInsert(d, cpu, order, pfn))) freeToTree(d, pfn);
 }
 
 export function freeToTree(d: Domain, pfn: u64): void {
