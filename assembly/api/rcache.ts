@@ -88,23 +88,21 @@ export function fastLoopLockPerOp(base: usize, cpu: u32, size: f64, limit: f64, 
   return pairLoop(domainAt(base), cpu, cachedSize(<u64>size), <u64>limit, rounds, true);
 }
 
+/**
+ * The pair loop of fastLoop and fastLoopLockPerOp, written once. `perOp` is
+ * a constant at both call sites, so after inlining each gets only its own
+ * calls: allocFast/freeFast (a lock per operation), or the batch's held ones.
+ */
 // @ts-ignore: decorator
 @inline function pairLoop(d: Domain, cpu: u32, s: u64, lim: u64, rounds: u32, perOp: bool): u32 {
   let fails: u32 = 0;
-  if (perOp) {
-    for (let i: u32 = 0; i < rounds; i++) {
-      let pfn = allocFastIn(d, cpu, s, lim, true);
-      if (pfn == 0) { fails++; continue; }
-      freeFastIn(d, cpu, pfn, s);
-    }
-    return fails;
-  }
-  let cache = batchCache(d, cpu, s);
+  let cache: usize = perOp ? 0 : batchCache(d, cpu, s);
   beginBatch();
   for (let i: u32 = 0; i < rounds; i++) {
-    let pfn = allocFastHeld(d, cache, s, lim, true);
+    let pfn = perOp ? allocFastIn(d, cpu, s, lim, true) : allocFastHeld(d, cache, s, lim, true);
     if (pfn == 0) { fails++; continue; }
-    freeFastHeld(d, cache, pfn, s);
+    if (perOp) freeFastIn(d, cpu, pfn, s);
+    else freeFastHeld(d, cache, pfn, s);
   }
   dropHold();
   return fails;
