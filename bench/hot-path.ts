@@ -5,8 +5,11 @@
 // batch API; then a LocalCache (the JS-side magazine) in front of the same
 // CPU, with and without crossings into wasm.
 //
-// Clock and order (issue 15's bimodal figures): timed on the process's CPU
-// time, as the kernel's figures were (../shared/anchors.md), since on this
+// Clock and order (issue 15's bimodal figures): timed on this process's CPU
+// time (process.cpuUsage, bench/clock.ts: every thread of the process, V8's
+// background threads included; the kernel's figures were the thread CPU
+// time of one thread, ../shared/anchors.md, and the two agree while V8's
+// threads are idle, as per-thread schedstat showed them here), since on this
 // shared machine the wall clock adds the run-queue wait of a loaded CPU
 // (up to +30 ns a pair was measured in one sample); and the samples of every
 // policy and loop are interleaved, so that a slow phase of the machine

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       + h.batchedNs.toFixed(1).padStart(10) + h.localCacheNs.toFixed(1).padStart(12) + h.localCacheCrossingNs.toFixed(1).padStart(12)
       + `  ${(h.inWasmLockPerOpNs / K.inlineCas).toFixed(2)}x, ${(h.inWasmLockPerOpNs / K.pthreadSpin).toFixed(2)}x; ${(h.inWasmNs / K.inlineCas).toFixed(2)}x`);
   }
-  console.log(`(median of ${hot[0]?.samples} interleaved samples; lock/op: the pair loop in wasm locking per operation,`
+  console.log(`(process CPU time, all threads of it, median of ${hot[0]?.samples} interleaved samples; lock/op: the pair loop in wasm locking per operation,`
     + ' as single calls and the kernel\'s C do (the like-for-like figure); held<=16: the same loop batched, the CPU cache'
     + ' lock held across up to 16 operations; batch API: allocFastBatch/freeFastBatch from JS; LocalCache: warm, no crossing into wasm;'
     + ' LC+batches: half the ranges through its 64-range refills and spills)');

@@ -1,6 +1,7 @@
 // The simulator's speed: simulated I/Os and requests per wall second (and
-// per CPU second of this thread) of the wasm event loop on the study's own
-// load (`iova aging`: the thread's 96 CPUs, 12 jobs of 4 KiB reads merged
+// per CPU second of this process: process.cpuUsage, which counts every
+// thread of it, V8's background compiler and GC included) of the wasm
+// event loop on the study's own load (`iova aging`: the thread's 96 CPUs, 12 jobs of 4 KiB reads merged
 // into requests of 7.37 reads on average, src/study/options.ts planStudy),
 // per policy on its own era. An I/O is one fio 4 KiB read; a request is one
 // map, one IOVA, one completion. Each run is one thread, so the figures are
