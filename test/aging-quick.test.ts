@@ -31,7 +31,7 @@ describe("aging study (library)", () => {
     study = await runStudyToDir(small, dir);
   });
 
-  it("states its speed in I/Os and in requests per wall second of one core", () => {
+  it("states its speed in I/Os and in requests per wall second of one run", () => {
     const sp = study.result.meta.speed!;
     const merge = planStudy(small).configs[0]!.merge!;
     // Requests are counted apart from I/Os (one completion each): their ratio is the load's mean reads per request.
@@ -41,7 +41,7 @@ describe("aging study (library)", () => {
     expect(sp.simRequestsPerWallSecond! * sp.runWallSeconds).toBeCloseTo(sp.requests!, 0);
     expect(sp.ioSize).toBe("4k");
     const text = readFileSync(study.paths.summary, "utf8");
-    expect(text).toMatch(/per wall second of one core \(an I\/O is\s+one 4k read\), \S+ requests per wall\s+second/);
+    expect(text).toMatch(/per\s+wall\s+second\s+of\s+one\s+run\s+\(a\s+run\s+is\s+one\s+thread;\s+runs\s+made\s+at\s+once\s+share\s+the\s+cores;\s+an\s+I\/O\s+is\s+one\s+4k\s+read\),\s+\S+\s+requests\s+per\s+wall\s+second/);
   });
 
   it("runs every policy to the end with balanced books", () => {

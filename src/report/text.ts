@@ -5,15 +5,20 @@ import { reportTableText, summaryTable } from "./table.js";
 import { wrapCell } from "./text-table.js";
 import type { StudyMeta, StudyResult } from "./types.js";
 
-/** The simulator's speed in one sentence: I/Os and requests per wall second of one core (the terminal, summary.txt and the HTML). */
+/**
+ * The simulator's speed in one sentence (the terminal, summary.txt and the
+ * HTML): I/Os and requests per wall second of one run, summed over the runs'
+ * own wall times. A run is one thread, but runs made at once (--parallel)
+ * share the machine's cores, so this is not a figure per second of a core.
+ */
 export function speedLine(sp: NonNullable<StudyMeta["speed"]>): string {
   const io = sp.ioSize ? `one ${sp.ioSize} read` : "one fio block";
   const req = sp.requests
     ? `, ${formatNumber(sp.simRequestsPerWallSecond ?? 0)} requests per wall second (a request carries ` +
       `${(sp.ios / sp.requests).toFixed(2)} I/Os on average)`
     : "";
-  return `simulator speed: ${formatNumber(sp.simIosPerWallSecond)} simulated I/Os per wall second of one core ` +
-    `(an I/O is ${io})${req}; ${formatNumber(sp.ios)} I/Os in ${formatSeconds(sp.runWallSeconds)} of run time`;
+  return `simulator speed: ${formatNumber(sp.simIosPerWallSecond)} simulated I/Os per wall second of one run ` +
+    `(a run is one thread; runs made at once share the cores; an I/O is ${io})${req}; ${formatNumber(sp.ios)} I/Os in ${formatSeconds(sp.runWallSeconds)} of run time`;
 }
 
 export function studyText(result: StudyResult): string {
