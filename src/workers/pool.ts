@@ -32,9 +32,12 @@
 // and only then is it terminated. kill(cpu, { now: true }) terminates at once,
 // wherever the worker is (that is how a lock with a dead holder arises); it
 // first marks the worker dead (its CPU, or a sharer's view alone), so that
-// waiters on its locks report it instead of waiting. The command it was
-// running always ends in WorkerExitedError, even when the worker saw its
-// own mark and posted the failure (ViewClosedError) before it stopped.
+// waiters on its locks report it instead of waiting. A command still running
+// then ends in WorkerExitedError, also when the worker saw its own mark and
+// posted the failure (ViewClosedError) before it stopped: failed replies
+// from then on are held back. A command that completed before the kill
+// keeps its result: a successful reply posted before terminate() still
+// resolves it.
 //
 // Events: "partial" (w, result) and "progress" (w, data) from a worker's
 // run; "crash" (w, error); "cpu-dead" (CpuDeath) once a worker's exit is
@@ -127,7 +130,8 @@ interface Slot {
    * next domain call then fails (ViewClosedError, or LockHolderDeadError
    * naming its own CPU) and it may post that failure before it stops. Such
    * a reply is the kill, not the command's outcome: it is held back, and
-   * the exit rejects the command with WorkerExitedError.
+   * the exit rejects the command with WorkerExitedError. A successful reply
+   * (the command completed before the kill reached it) is not held back.
    */
   killed?: boolean;
   exited: Promise<CpuDeath>;
