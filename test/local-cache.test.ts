@@ -104,5 +104,10 @@ describe('LocalCache', () => {
   it('refuses an object that only looks like a domain', () => {
     const fake = { allocFastBatch() { return new Float64Array(0); }, freeFastBatch() {}, isDestroyed: false, startPfn: 1 };
     expect(() => new LocalCache(fake as never, { limitPfn: 10 })).toThrow(InvalidArgumentError);
+    // Also one with every member the cache uses, the shared destroyed flag included.
+    const d = domain();
+    const lookalike = { ...fake, destroyedFlag: d.destroyedFlag, dma32Pfn: d.dma32Pfn };
+    expect(() => new LocalCache(lookalike as never, { limitPfn: 10 })).toThrow(InvalidArgumentError);
+    d.destroy();
   });
 });

@@ -13,7 +13,7 @@ import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { countArg, pfnArg } from "../validate.js";
 import { codes } from "../wasm/codes.js";
-import type { IovaDomain } from "./iova-domain.js";
+import { IovaDomain } from "./iova-domain.js";
 
 /** Any call on a LocalCache after its close(). */
 export class CacheClosedError extends IovaError {
@@ -53,8 +53,9 @@ export class LocalCache implements DisposableView {
   private closed = false;
 
   constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
-    if (typeof domain !== "object" || domain === null || typeof (domain as { allocFastBatch?: unknown }).allocFastBatch !== "function"
-      || !((domain as { destroyedFlag?: unknown }).destroyedFlag instanceof Int32Array)) {
+    // A real IovaDomain, not one that only looks like it: the cache reads the
+    // domain's shared destroyed flag and calls into its wasm instance.
+    if (!(domain instanceof IovaDomain)) {
       throw new InvalidArgumentError("domain", domain, "must be an IovaDomain");
     }
     if (typeof options !== "object" || options === null) {
