@@ -471,7 +471,7 @@ describe("CpuPool: every public method under hostile arguments", () => {
     terminateAll: { slots: NO_ARGS, call: (p) => p.terminateAll(), hostileOnly: true },
   };
   it("the table covers every public method", () => {
-    const own = publicMethods(CpuPool, new Set(["constructor", "spawn", "launch", "slot", "markDead"]));
+    const own = publicMethods(CpuPool, new Set(["constructor", "spawn", "launch", "slot", "markDead", "markKilled"]));
     expect(own).toEqual(tableNames(poolMethods));
   });
   for (const [name, m] of Object.entries(poolMethods)) {
