@@ -8,14 +8,20 @@
 //    (kmem_depot_ws_reap: MIN(ml_reaplimit, ml_min)); it becomes the debt;
 //  - a sweep of the CPU caches starts: a cache that saw no allocation or
 //    free for CPU_IDLE_MS (mm/slab.c's REAPTIMEOUT_AC) hands its magazines to the depot
-//    (cpuSlice), where the depot's rule sees them like any other.
+//    (cpuSlice), where the depot's rule sees them like any other. Only the
+//    2 s period is slab's: its drain_array frees at most (limit + 4) / 5 of
+//    an untouched array per reap (half, if it holds fewer); handing over
+//    both whole magazines at once is our choice.
 // The depot's debt then goes back a slice at a time (reclaimSlice): at most
 // d.reclaimSlice pfns per hold of the tree lock, so that no map waits
 // behind a whole reclaim, only behind one slice. The clock paces the slices
 // (reclaimBudget): one per ms of the domain clock.
 //
-// Lock order: reclaimLock (outermost, only the clock's work takes it), then
-// a CPU cache lock, then the depot lock, then the tree lock.
+// Lock order: reclaimLock (outermost, only the clock's work takes it). The
+// sweep nests in it a CPU cache lock, then the slab lock (the empties it
+// swaps in), let go before the depot lock (the pushes). A slice takes the
+// depot lock, lets it go, then takes the tree lock (and the slab lock to
+// free a magazine it emptied).
 
 import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
@@ -90,7 +96,8 @@ export function reclaimInterval(d: Domain, o: u32): void {
   let unused = low < before ? low : before;
   store<u32>(lowSlot(d, o), low);
   // Of those, a reserve stays: the most magazines the load took from the
-  // depot in one of the same two intervals. kmem reaps only under memory
+  // depot in one of the same two intervals (chosen among the variants
+  // tried, by measurement: docs/adaptive-policy.md). kmem reaps only under memory
   // pressure; this reaps every interval, so it keeps what one interval's
   // demand takes. Gross demand (pops), not the net draw: the pushes come in
   // bursts (a completion CPU frees only when it runs the flush queue's
