@@ -23,7 +23,7 @@
 // depot lock, lets it go, then takes the tree lock (and the slab lock to
 // free a magazine it emptied).
 
-import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, reclaimLockAddr } from "../layout";
+import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, orderSlotAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
@@ -31,24 +31,24 @@ import { depotPop, depotPush, retireMagazine } from "./depot";
 
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimMag0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimMag0"), o);
 }
 // @ts-ignore: decorator
 @inline function cpuSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimCpu0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimCpu0"), o);
 }
 
 // @ts-ignore: decorator
 @inline function markSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimMark0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimMark0"), o);
 }
 // @ts-ignore: decorator
 @inline function popsSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimPops0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimPops0"), o);
 }
 // @ts-ignore: decorator
 @inline function lowSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimLow0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimLow0"), o);
 }
 
 /**
@@ -202,8 +202,10 @@ function cpuSlice(d: Domain, o: u32): u32 {
 
 /**
  * One slice of reclaim: at most d.reclaimSlice pfns to the tree, in one hold
- * of the tree lock, from the next order (round robin) that has work.
- * Returns the pfns freed; 0 when nothing is left to reclaim.
+ * of the tree lock, from the next order (round robin) whose depot owes
+ * some. An order with no debt runs its CPU sweep instead (cpuSlice), which
+ * frees nothing to the tree. Returns the pfns freed: 0 when no depot owes
+ * anything, though the sweeps may have handed magazines to the depots.
  */
 export function reclaimSlice(d: Domain): u32 {
   lock(d, reclaimLockAddr(d), selfId);
