@@ -151,9 +151,10 @@ export enum Flag {
   cellsHigh: u32;     // next cell the bump hands out
   groups: u32;        // groups mapped (the memory covers them)
   growFailures: u64;  // memory.grow refused (the engine had no memory)
-  // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts), guarded by
-  // reclaimLock (to 480 of HEADER_BYTES). Outermost lock: taken only by the domain clock's
-  // work, before any CPU cache, depot or tree lock.
+  // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts) [320..496) of HEADER_BYTES:
+  // guarded by reclaimLock, but for depotShort*, which the depot lock guards. reclaimLock is
+  // the outermost lock: taken only by the domain clock's work, before any CPU cache, depot
+  // or tree lock.
   reclaimLock: u32;
   reclaimWaiters: u32;
   reclaimSlice: u32;  // at most this many pfns go to the tree per hold of the tree lock
@@ -484,7 +485,14 @@ export function layoutIntact(d: Domain): bool {
   if (offsetof<CpuCache>("waiters") != offsetof<CpuCache>("lock") + LOCK_WAITERS) ERROR("CpuCache.waiters must follow lock");
   return changetype<usize>(c) + offsetof<CpuCache>("lock");
 }
-/** An order's depot lock (rcache->lock). */
+/**
+ * The u32 of order o in one of the Domain's per-order rows (reclaimMag0..5,
+ * depotShort0..5, ...): `field0` is offsetof<Domain>() of the row's order 0.
+ */
+// @ts-ignore: decorator
+@inline export function orderSlotAddr(d: Domain, field0: usize, o: u32): usize {
+  return changetype<usize>(d) + field0 + (<usize>o << 2);
+}
 /**
  * pfns the magazines in this depot lack to be full (Domain.depotShort*):
  * 0 but under adaptive, whose idle-cache sweep pushes part-filled ones.
@@ -492,8 +500,9 @@ export function layoutIntact(d: Domain): bool {
 // @ts-ignore: decorator
 @inline export function depotShortAddr(d: Domain, dp: Depot): usize {
   let order = (changetype<usize>(dp) - changetype<usize>(d) - <usize>d.offDepots) / CACHE_LINE;
-  return changetype<usize>(d) + offsetof<Domain>("depotShort0") + (order << 2);
+  return orderSlotAddr(d, offsetof<Domain>("depotShort0"), <u32>order);
 }
+/** An order's depot lock (rcache->lock). */
 // @ts-ignore: decorator
 @inline export function depotLockAddr(dp: Depot): usize {
   if (offsetof<Depot>("waiters") != offsetof<Depot>("lock") + LOCK_WAITERS) ERROR("Depot.waiters must follow lock");

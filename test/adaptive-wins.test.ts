@@ -83,13 +83,11 @@ describe("adaptive against linux-6.4 while jobs migrate (unmerged I/Os, a migrat
     expect(max(adaptive.series.cachedTotal)).toBeLessThanOrEqual(max(linux.series.cachedTotal));
   });
 
-  it("I/Os at least linux-6.4's, worst map no worse, and no reclaim hold longer than a slice's frees", () => {
+  it("I/Os at least linux-6.4's, worst map no worse", () => {
+    // This load frees nothing to the tree (the jobs' new CPUs take the
+    // depot's magazines); the slice's bound on a tree-lock hold is tested
+    // on a load that does, in test/adaptive-reclaim.test.ts.
     expect(adaptive.counters.ios).toBeGreaterThanOrEqual(linux.counters.ios);
     expect(adaptive.latency.map.max).toBeLessThanOrEqual(linux.latency.map.max);
-    const c = adaptiveCfg!.costs;
-    const slice = adaptiveCfg!.reclaimSlicePfns;
-    // The slice's frees, the lock, one hand-off; + 1 ns: a hold is the difference of two simulated times in f64.
-    const bound = slice * c.treeFreeNs + c.lockNs + Math.max(c.lockHandoffNs, c.lockHandoffRemoteNs) + 1;
-    expect(adaptive.counters.policyTreeMaxHoldNs).toBeLessThanOrEqual(bound);
   });
 });

@@ -8,16 +8,22 @@
 //    (kmem_depot_ws_reap: MIN(ml_reaplimit, ml_min)); it becomes the debt;
 //  - a sweep of the CPU caches starts: a cache that saw no allocation or
 //    free for CPU_IDLE_MS (mm/slab.c's REAPTIMEOUT_AC) hands its magazines to the depot
-//    (cpuSlice), where the depot's rule sees them like any other.
+//    (cpuSlice), where the depot's rule sees them like any other. Only the
+//    2 s period is slab's: its drain_array frees at most (limit + 4) / 5 of
+//    an untouched array per reap (half, if it holds fewer); handing over
+//    both whole magazines at once is our choice.
 // The depot's debt then goes back a slice at a time (reclaimSlice): at most
 // d.reclaimSlice pfns per hold of the tree lock, so that no map waits
 // behind a whole reclaim, only behind one slice. The clock paces the slices
 // (reclaimBudget): one per ms of the domain clock.
 //
-// Lock order: reclaimLock (outermost, only the clock's work takes it), then
-// a CPU cache lock, then the depot lock, then the tree lock.
+// Lock order: reclaimLock (outermost, only the clock's work takes it). The
+// sweep nests in it a CPU cache lock, then the slab lock (the empties it
+// swaps in), let go before the depot lock (the pushes). A slice takes the
+// depot lock, lets it go, then takes the tree lock (and the slab lock to
+// free a magazine it emptied).
 
-import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, reclaimLockAddr } from "../layout";
+import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, orderSlotAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
@@ -25,24 +31,24 @@ import { depotPop, depotPush, retireMagazine } from "./depot";
 
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimMag0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimMag0"), o);
 }
 // @ts-ignore: decorator
 @inline function cpuSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimCpu0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimCpu0"), o);
 }
 
 // @ts-ignore: decorator
 @inline function markSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimMark0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimMark0"), o);
 }
 // @ts-ignore: decorator
 @inline function popsSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimPops0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimPops0"), o);
 }
 // @ts-ignore: decorator
 @inline function lowSlot(d: Domain, o: u32): usize {
-  return changetype<usize>(d) + offsetof<Domain>("reclaimLow0") + (<usize>o << 2);
+  return orderSlotAddr(d, offsetof<Domain>("reclaimLow0"), o);
 }
 
 /**
@@ -90,7 +96,8 @@ export function reclaimInterval(d: Domain, o: u32): void {
   let unused = low < before ? low : before;
   store<u32>(lowSlot(d, o), low);
   // Of those, a reserve stays: the most magazines the load took from the
-  // depot in one of the same two intervals. kmem reaps only under memory
+  // depot in one of the same two intervals (chosen among the variants
+  // tried, by measurement: docs/adaptive-policy.md). kmem reaps only under memory
   // pressure; this reaps every interval, so it keeps what one interval's
   // demand takes. Gross demand (pops), not the net draw: the pushes come in
   // bursts (a completion CPU frees only when it runs the flush queue's
@@ -195,8 +202,10 @@ function cpuSlice(d: Domain, o: u32): u32 {
 
 /**
  * One slice of reclaim: at most d.reclaimSlice pfns to the tree, in one hold
- * of the tree lock, from the next order (round robin) that has work.
- * Returns the pfns freed; 0 when nothing is left to reclaim.
+ * of the tree lock, from the next order (round robin) whose depot owes
+ * some. An order with no debt runs its CPU sweep instead (cpuSlice), which
+ * frees nothing to the tree. Returns the pfns freed: 0 when no depot owes
+ * anything, though the sweeps may have handed magazines to the depots.
  */
 export function reclaimSlice(d: Domain): u32 {
   lock(d, reclaimLockAddr(d), selfId);

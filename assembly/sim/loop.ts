@@ -298,7 +298,8 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
 /**
  * The domain clock's tick at `at`: policy work on a kworker, charged to the
  * locks only. The timers' work is one hold; each of adaptive's reclaim
- * slices is its own hold of the depot and tree locks, after the last.
+ * slices (the CPU sweep's hand-overs to the depot included) is its own hold
+ * of the depot and tree locks, after the last.
  */
 function tick(s: Sim, d: Domain, at: f64): void {
   let ms = <u64>(at / 1e6);
@@ -310,8 +311,11 @@ function tick(s: Sim, d: Domain, at: f64): void {
   let n = depotSlicesDue(d, ms, reclaimMs);
   for (let i: u32 = 0; i < n; i++) {
     snapWork(s, d, EVERY_ORDER);
-    if (reclaimSlice(d) == 0) break;
+    let freed = reclaimSlice(d);
+    // Charged also when it freed nothing: the CPU sweep's hand-overs push
+    // to the depots (and cost their lock) without a pfn reaching the tree.
     t = chargeWork(s, d, EVERY_ORDER, kworker, t, false, 0);
+    if (freed == 0) break;
   }
 }
 

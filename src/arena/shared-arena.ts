@@ -16,6 +16,8 @@
 import { InvalidArgumentError, type AllocFailure } from "../errors.js";
 import { IovaDomain, type DomainHandle } from "../domain/iova-domain.js";
 import type { DepotPolicy } from "../domain/policy.js";
+import { cachedPfnsOfOrder } from "../domain/stats.js";
+import { codes } from "../wasm/codes.js";
 import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { boolArg, countArg, powerOfTwoArg, sizeArg } from "../validate.js";
@@ -510,11 +512,8 @@ export class SharedArena implements DisposableView {
     }
     let cachedUnits = 0;
     if (this.domain.policy !== "tree-only") {
-      const cs = this.domain.cacheStats();
-      for (let cpu = 0; cpu < cs.loaded.length; cpu++) {
-        for (let o = 0; o < cs.loaded[cpu].length; o++) cachedUnits += (cs.loaded[cpu][o] + cs.prev[cpu][o]) * 2 ** o;
-      }
-      for (let o = 0; o < cs.depot.length; o++) cachedUnits += cs.depot[o] * cs.magazines.size * 2 ** o;
+      const dump = this.domain.statsDump();
+      for (let o = 0; o < codes().ORDERS; o++) cachedUnits += cachedPfnsOfOrder(dump, o) * 2 ** o;
     }
     let usedUnits = 0, ranges = 0, largest = 0, next = this.basePfn;
     for (const r of this.domain.iterRanges()) {

@@ -90,6 +90,22 @@ export class FqStatsDump {
   }
 }
 
+/**
+ * pfns of order o in its depot: the full and part-filled magazines there
+ * (adaptive's sweep pushes part-filled ones), and the one adaptive's reclaim
+ * took out and is returning slice by slice. Not magazines x magazine size.
+ */
+export function depotPfns(dump: StatsDump, o: number): number {
+  return dump.depot(o, "pfns") + dump.depot(o, "reclaimingPfns");
+}
+
+/** Every cached pfn of order o: on the CPUs (loaded and prev) and depotPfns. */
+export function cachedPfnsOfOrder(dump: StatsDump, o: number): number {
+  let n = depotPfns(dump, o);
+  for (let c = 0; c < dump.cpus; c++) n += dump.cell(c, o, "loaded") + dump.cell(c, o, "prev");
+  return n;
+}
+
 export interface CacheStats {
   /** loaded[cpu][order]: pfns in that CPU's loaded magazine. */
   loaded: number[][];
@@ -140,7 +156,7 @@ export function readCacheStats(dump: StatsDump): CacheStats {
   for (let o = 0; o < ORDERS; o++) {
     const mags = dump.depot(o, "magazines");
     s.depot.push(mags);
-    s.depotTotal += dump.depot(o, "pfns") + dump.depot(o, "reclaimingPfns");
+    s.depotTotal += depotPfns(dump, o);
     s.depotPushes += dump.depot(o, "pushes");
     s.depotPops += dump.depot(o, "pops");
     s.depotFullEvents += dump.depot(o, "fullEvents");

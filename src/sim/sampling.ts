@@ -3,6 +3,7 @@
 // of the aging study), and print_iova1/print_iova2-style cache dumps.
 import type { IovaDomain } from "../domain/iova-domain.js";
 import type { DmaPath } from "../domain/dma.js";
+import { depotPfns } from "../domain/stats.js";
 import type { PolicySeries } from "../report/types.js";
 import { codes } from "../wasm/codes.js";
 import type { WasmSim } from "./wasm-sim.js";
@@ -129,21 +130,18 @@ export class Sampler {
       cpuTotal += held;
       if (dump && held > 0) dump.cpus.push({ cpu: c, loaded, prev });
     }
-    let depotPfns = 0;
-    let reclaiming = 0;  // adaptive: pfns its reclaim took from a depot and is still returning
+    let depotTotal = 0;
     let fullEvents = 0;
     let toTree = 0;
     for (let o = 0; o < ORDERS; o++) {
       const m = st.depot(o, "magazines");
       s.depotMags[o]!.push(m);
       if (dump) dump.depot.push(m);
-      depotPfns += st.depot(o, "pfns");
-      reclaiming += st.depot(o, "reclaimingPfns");
+      depotTotal += depotPfns(st, o);
       fullEvents += st.depot(o, "fullEvents");
       toTree += st.depot(o, "magsToTree");
     }
     if (dump) this.dumps.push(dump);
-    const depotTotal = depotPfns + reclaiming;
     s.t.push(tNs / 1e9);
     s.iops.push(sim.interval("ios") / secs);
     s.cpuTotal.push(cpuTotal);
