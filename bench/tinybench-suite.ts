@@ -28,7 +28,7 @@ export function runTinybenchSuite(quick = false): SuiteFigure[] {
 
   const bench = new Bench({ time: quick ? 50 : 1000, warmupTime: quick ? 10 : 200 });
   bench
-    .add('allocFast+freeFast, loop in wasm', () => { failures += fast.fastLoop(1, limit, BLOCK); })
+    .add('allocFast+freeFast, loop in wasm, batched: lock held across <=16 ops', () => { failures += fast.fastLoop(1, limit, BLOCK); })
     .add('allocFast+freeFast, one JS call per op', () => {
       for (let i = 0; i < BLOCK; i++) {
         const p = fast.allocFast(1, limit, true);
@@ -62,9 +62,9 @@ export function runTinybenchSuite(quick = false): SuiteFigure[] {
 }
 
 export function formatSuite(figures: SuiteFigure[]): string {
-  const lines = ['task'.padEnd(50) + 'ns/pair'.padStart(10) + '   ±rme   samples'];
+  const lines = ['task'.padEnd(70) + 'ns/pair'.padStart(10) + '   ±rme   samples'];
   for (const f of figures) {
-    lines.push(f.task.padEnd(50) + f.medianNs.toFixed(1).padStart(10) + `  ${f.rmePct.toFixed(1).padStart(4)}%  ${String(f.samples).padStart(7)}`);
+    lines.push(f.task.padEnd(70) + f.medianNs.toFixed(1).padStart(10) + `  ${f.rmePct.toFixed(1).padStart(4)}%  ${String(f.samples).padStart(7)}`);
   }
   return lines.join('\n');
 }
