@@ -50,7 +50,6 @@ export class LocalCache implements DisposableView {
    * stands for both tests; live() tells the two apart when it is not 0.
    */
   private gate: Int32Array;
-  private closed = false;
 
   constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
     // A real IovaDomain, not one that only looks like it: the cache reads the
@@ -119,13 +118,17 @@ export class LocalCache implements DisposableView {
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.closed = true;
     this.gate = CLOSED_GATE;
   }
 
   /** True once close() ran. */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** close() ran: the gate is then the closed one (the state is the gate, not a second flag beside it). */
+  private get closed(): boolean {
+    return this.gate === CLOSED_GATE;
   }
 
   /** After close() every call throws CacheClosedError; after the domain's destroy(), DomainDestroyedError. */
