@@ -1,8 +1,14 @@
-// Spinlocks over shared memory: spin briefly, then park with wait/notify.
+// Spinlocks over shared memory: spin briefly, then park with wait/notify,
+// with hand-over to parked waiters.
 //
 // ╒═══ Lock (two u32 words, adjacent: layout.ts's accessors check it) ═══╕
-// │ word: 0 free, else holder's CPU id + 1 │ waiters: parked count  │
+// │ word: 0 free, holder's id, or HANDOFF | giver's id │ waiters     │
 // └────────────────────────────────────────────────────────────────┘
+// waiters: low 16 bits (WAITER_COUNT) count the threads parked or about to
+// park; the high 16 bits are a generation a waiter bumps when it announces
+// itself and each time it wakes and finds the lock still taken (so that a holder tells a live waiter
+// from a count left raised by a waiter killed while parked: see "stale").
+//
 // With 2 cores and more workers than cores a holder can be preempted; pure
 // spinning would then burn the waiters' whole time slices, so after SPINS
 // failed tries a waiter parks on the word. The unlocker notifies only when
@@ -15,6 +21,21 @@
 // longer holds the value seen, so a release between the two is never lost.
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
+//
+// Hand-over (the bound on a parked waiter's wait): an unlocker that sees a
+// waiter turns the free word into HANDOFF | its own id. Any thread but the
+// giver may take such a word; the giver may not, so a thread that unlocks and
+// locks again at once (a batch stepping aside, batch.ts; a loop of single
+// calls) cannot win the lock back before the woken waiter runs: a parked
+// waiter gets the lock before the holder's next critical section, instead of
+// whenever its cmpxchg happens to land in the holder's gap between unlock and
+// lock. The giver takes its own hand-over back only when nobody else is
+// announced, or after HANDOFF_PARKS whole parks with nobody taking it: the
+// count may be stale, left by a waiter killed while parked. Then it records
+// the waiters word as stale and hands over no more while that word is
+// unchanged; a live waiter's next wake-up bumps the generation, which ends
+// the record. So a dead waiter costs each thread HANDOFF_PARKS parks, never a hang, and
+// mutual exclusion never depends on the count.
 
 import { Domain, LOCK_WAITERS, poisonedAddr } from "./layout";
 import { holderDead, holderCpuId } from "./holder";
@@ -27,9 +48,27 @@ import { DEBUG } from "./debug";
 /** Each park lasts at most this long, so a dead holder is noticed. */
 // @ts-ignore: decorator
 @inline const PARK_NS: i64 = 2_000_000;
+/**
+ * Parks a giver waits on its own hand-over, nobody taking it, before it takes
+ * it back and records the count as stale (~20 ms). Long enough that a live
+ * waiter woken by the hand-over is scheduled on a loaded 2-core machine;
+ * it is what a count left by a dead waiter costs a thread, once per change
+ * of the waiters word.
+ */
+// @ts-ignore: decorator
+@inline const HANDOFF_PARKS: i32 = 10;
 /** Parks before the holder's liveness is checked (~1 s). */
 // @ts-ignore: decorator
 @inline const PARKS_BEFORE_CHECK: i32 = 500;
+
+/** A lock word its holder handed over: HANDOFF | the giver's id (ids are far below 2^31). */
+// @ts-ignore: decorator
+@inline export const HANDOFF: u32 = 0x80000000;
+/** The waiters word's count of announced waiters; the bits above are its generation. */
+// @ts-ignore: decorator
+@inline export const WAITER_COUNT: u32 = 0xffff;
+// @ts-ignore: decorator
+@inline const WAITER_GEN: u32 = 0x10000;
 
 /** Set when lock() gives up on a dead holder: the holder id (CPU + 1). */
 export let deadHolder: u32 = 0;
@@ -65,9 +104,19 @@ export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
   faultPoint(word, true);  // debug build only (fault.ts)
 }
 
+/** May `who` take a lock word holding `v`: free, or handed over by someone else? */
+// @ts-ignore: decorator
+@inline function takeable(v: u32, who: u32): bool {
+  return v == 0 || ((v & HANDOFF) != 0 && v != (HANDOFF | who));
+}
+
 function lockContended(d: Domain, word: usize, who: u32): void {
   for (let i = 0; i < SPINS; i++) {
-    if (atomic.load<u32>(word) == 0 && atomic.cmpxchg<u32>(word, 0, who) == 0) return;
+    let v = atomic.load<u32>(word);
+    if (takeable(v, who) && atomic.cmpxchg<u32>(word, v, who) == v) return;
+    // Its own hand-over, and nobody announced to take it: take it back.
+    if (v == (HANDOFF | who) && (atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0
+      && atomic.cmpxchg<u32>(word, v, who) == v) return;
   }
   lockSlow(d, word, who);
 }
@@ -78,30 +127,100 @@ function lockContended(d: Domain, word: usize, who: u32): void {
   return atomic.load<u32>(word) == selfId;
 }
 
+/**
+ * The waiters word this instance found stale (a hand-over nobody took in a
+ * whole park) and the lock it belongs to: it hands over no more while that
+ * word reads the same. Per instance, as `parks` below.
+ */
+let staleWord: usize = 0;
+let staleWaiters: u32 = 0;
+
+/** Does someone wait for the lock at `word` that a hand-over would serve (announced, and not a count found stale)? */
+// @ts-ignore: decorator
+@inline export function waiterWaits(word: usize): bool {
+  let w = atomic.load<u32>(word + LOCK_WAITERS);
+  return (w & WAITER_COUNT) != 0 && !(word == staleWord && w == staleWaiters);
+}
+
 // @ts-ignore: decorator
 @inline export function unlock(word: usize): void {
   if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
   atomic.store<u32>(word, 0);
-  if (atomic.load<u32>(word + LOCK_WAITERS) != 0) atomic.notify(word, 1);
+  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) unlockContended(word);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
+/** After the release: hand the free word over to the announced waiters (unless they are a stale count), and wake one. */
+function unlockContended(word: usize): void {
+  if (waiterWaits(word) && atomic.cmpxchg<u32>(word, 0, HANDOFF | selfId) == 0) {
+    // The waiter counted may have taken the free word and left meanwhile: undo a hand-over nobody is there to take.
+    if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0) atomic.cmpxchg<u32>(word, HANDOFF | selfId, 0);
+  }
+  atomic.notify(word, 1);
+}
+
 /**
- * Parks since the last liveness check. A global, not a local: Node 20's
- * baseline wasm compiler (V8 11.3 Liftoff) loses updates to a local made in
- * a loop that contains memory.atomic.wait32 (a local `parks` stayed at 0 or
- * 1, so a dead holder was never reported and waiters hung forever).
- * Globals are not affected. Per instance, so per thread: not shared.
+ * Parks since the last liveness check, and the loop's other state. Globals,
+ * not locals: Node 20's baseline wasm compiler (V8 11.3 Liftoff) loses
+ * updates to a local made in a loop that contains memory.atomic.wait32 (a
+ * local `parks` stayed at 0 or 1, so a dead holder was never reported and
+ * waiters hung forever). Globals are not affected. Per instance, so per
+ * thread: not shared.
  */
 let parks: i32 = 0;
+let ownParks: i32 = 0;
+let seenWord: u32 = 0;
+let parkResult: i32 = 0;
 
 function lockSlow(d: Domain, word: usize, who: u32): void {
-  atomic.add<u32>(word + LOCK_WAITERS, 1);
+  announce(word);
+  parkUntilTaken(d, word, who);
+  atomic.sub<u32>(word + LOCK_WAITERS, 1);
+}
+
+/**
+ * Counts this thread among the lock's waiters and bumps the generation, so
+ * that every announcement makes a waiters word never seen before: a holder
+ * that recorded a stale word (a dead waiter's count) sees this waiter.
+ */
+// @ts-ignore: decorator
+@inline export function announce(word: usize): void {
+  atomic.add<u32>(word + LOCK_WAITERS, 1 + WAITER_GEN);
+}
+
+/**
+ * lockSlow's loop, for a caller already announced in the waiters word:
+ * returns holding the lock. Exported for the hand-over's bound test
+ * (api/rcache.ts's lockWaitOps), which announces itself first.
+ */
+export function parkUntilTaken(d: Domain, word: usize, who: u32): void {
   parks = 0;
+  ownParks = 0;
   while (true) {
-    let seen = atomic.cmpxchg<u32>(word, 0, who);
-    if (seen == 0) break;
-    memory.atomic.wait32(word, seen, PARK_NS);
+    seenWord = atomic.load<u32>(word);
+    if (takeable(seenWord, who)) {
+      if (atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) break;
+      continue;
+    }
+    // Its own hand-over with nobody else announced (the count is ours alone): take it back.
+    if (seenWord == (HANDOFF | who) && (atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) <= 1) {
+      if (atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) break;
+      continue;
+    }
+    parkResult = memory.atomic.wait32(word, seenWord, PARK_NS);
+    if (seenWord == (HANDOFF | who)) {
+      // HANDOFF_PARKS whole parks and nobody took our hand-over: the count is stale (a waiter killed while
+      // parked). Take it back.
+      if (parkResult == 2 && ++ownParks >= HANDOFF_PARKS && atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) {
+        staleWord = word;
+        staleWaiters = atomic.load<u32>(word + LOCK_WAITERS) - 1;  // as it will read once we leave
+        break;
+      }
+    } else if (parkResult != 1 && !takeable(atomic.load<u32>(word), who)) {
+      // Woken (or timed out) and the lock is still taken: bump the generation, so that a holder that
+      // found this count stale sees a live waiter again.
+      atomic.add<u32>(word + LOCK_WAITERS, WAITER_GEN);
+    }
     // A poisoned domain (a CPU died holding a lock and the CPU-dead path or
     // another waiter said so) fails every waiter at its next wake-up.
     let poisonedBy = atomic.load<u32>(poisonedAddr(d));
@@ -118,5 +237,4 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
       }
     }
   }
-  atomic.sub<u32>(word + LOCK_WAITERS, 1);
 }

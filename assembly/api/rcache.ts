@@ -3,8 +3,8 @@
 
 import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
-import { Domain, cpuStateAt, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
-import { lock, unlock } from "../lock";
+import { Domain, CpuCache, LOCK_WAITERS, cpuStateAt, cpuCacheAt, cpuCacheLockAddr, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
+import { lock, unlock, announce, parkUntilTaken } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
@@ -183,3 +183,30 @@ export function lockedCount(base: usize, lockAddr: usize, counterAddr: usize, it
   }
 }
 
+
+/** Operations a CPU cache has completed: hits + misses + inserts + insertFails (read while its holder runs). */
+function cacheOps(c: CpuCache): u64 {
+  let a = changetype<usize>(c);
+  return atomic.load<u64>(a + offsetof<CpuCache>("hits")) + atomic.load<u64>(a + offsetof<CpuCache>("misses"))
+    + atomic.load<u64>(a + offsetof<CpuCache>("inserts")) + atomic.load<u64>(a + offsetof<CpuCache>("insertFails"));
+}
+
+/**
+ * Lock test of the hand-over (lock.ts): announces this thread as a waiter
+ * on CPU cpu's order-0 cache lock, then parks until it holds it, and returns
+ * how many operations that cache completed in between (its holder's, a batch
+ * on that CPU). The announcement comes first, so the count is the holder's
+ * operations after it saw a waiter: at most 1 when the lock hands over.
+ */
+export function lockWaitOps(base: usize, cpu: u32): u32 {
+  let d = domainAt(base);
+  let c = cpuCacheAt(d, cpu, 0);
+  let w = cpuCacheLockAddr(c);
+  announce(w);
+  let before = cacheOps(c);
+  parkUntilTaken(d, w, selfId);
+  atomic.sub<u32>(w + LOCK_WAITERS, 1);
+  let after = cacheOps(c);
+  unlock(w);
+  return <u32>(after - before);
+}

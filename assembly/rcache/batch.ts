@@ -13,13 +13,13 @@
 // What others see: the same lock, held longer. A thread that wants it (a
 // flush from another thread, adaptive's reclaim, a sharer of the CPU) spins,
 // then announces itself in the lock's waiter count and parks (lock.ts); the
-// holder reads that count before every operation and, while it is non-zero,
-// unlocks after each operation as single calls do. That bounds nothing: the
-// lock is unfair (unlock stores 0 and notifies, and the holder's next lock()
-// cmpxchg usually wins before the parked waiter wakes), so a waiter waits as
-// it would behind a thread making single calls, until its cmpxchg wins one
-// of those gaps; while it only spins, up to HOLD_OPS operations pass between
-// gaps instead of one. Whatever needs other CPUs'
+// holder reads that count before every operation and, when someone waits,
+// steps aside: it unlocks, which hands the lock over to the waiters (lock.ts:
+// the giver cannot take a handed-over lock back while a live waiter is
+// announced), so a parked waiter holds the lock before the batch's next
+// operation. While the waiter only spins, up to HOLD_OPS operations pass
+// between gaps instead of one (test/lock-handover.test.ts measures the
+// bound). Whatever needs other CPUs'
 // cache locks or the tree (a miss, a refused insert and its cpu-flush, a
 // free to the tree) runs with the hold dropped, as it runs after the unlock
 // of a single call. A worker terminated while it holds the lock leaves it
@@ -30,8 +30,8 @@
 // every time, where a worker making single calls is usually killed between
 // them.
 
-import { Domain, CpuCache, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "../layout";
-import { lock, unlock } from "../lock";
+import { Domain, CpuCache, cpuCacheAt, cpuCacheLockAddr } from "../layout";
+import { lock, unlock, waiterWaits } from "../lock";
 import { selfId } from "../self";
 import { orderOf, cachesOrder, cacheGetLocked, cacheInsertLocked, insertRefused, allocFromTree, freeToTree } from "./rcache";
 
@@ -67,11 +67,11 @@ export function beginBatch(): void {
   }
 }
 
-/** c's lock, for one more operation: the current hold if it is c's, has operations left and nobody waits. */
+/** c's lock, for one more operation: the current hold if it is c's, has operations left and nobody waits (else the hold steps aside). */
 // @ts-ignore: decorator
 @inline function holdFor(d: Domain, c: CpuCache): void {
   let w = cpuCacheLockAddr(c);
-  if (heldWord == w && heldLeft != 0 && atomic.load<u32>(w + LOCK_WAITERS) == 0) {
+  if (heldWord == w && heldLeft != 0 && !waiterWaits(w)) {
     heldLeft--;
     return;
   }

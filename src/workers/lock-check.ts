@@ -88,7 +88,7 @@ export async function lockStress(workers: number, iters: number, mode: "bulk" | 
     const u32 = new Uint32Array(domain.memory.buffer);
     const count = Atomics.load(u32, area.counterAddr >>> 2);
     const lockWord = Atomics.load(u32, area.lockAddr >>> 2);
-    const waiters = Atomics.load(u32, (area.lockAddr >>> 2) + 1);
+    const waiters = Atomics.load(u32, (area.lockAddr >>> 2) + 1) & 0xffff;  // the count; the high half is its generation (assembly/lock.ts)
     const expected = workers * iters;
     return { workers, iters, count, expected, lockWord, waiters, ms: Math.round(ms), mode, interleaves, ok: count === expected && lockWord === 0 && waiters === 0 };
   } finally {
