@@ -22,19 +22,20 @@
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
 //
-// Hand-over (the bound on a parked waiter's wait): an unlocker that sees a
-// waiter turns the free word into HANDOFF | its own id. Any thread but the
-// giver may take such a word; the giver may not, so a thread that unlocks and
-// locks again at once (a batch stepping aside, batch.ts; a loop of single
-// calls) cannot win the lock back before the woken waiter runs: a parked
-// waiter gets the lock before the holder's next critical section, instead of
-// whenever its cmpxchg happens to land in the holder's gap between unlock and
-// lock. The giver takes its own hand-over back only when nobody else is
-// announced, or after HANDOFF_PARKS whole parks with nobody taking it: the
-// count may be stale, left by a waiter killed while parked. Then it records
-// the waiters word as stale and hands over no more while that word is
-// unchanged; a live waiter's next wake-up bumps the generation, which ends
-// the record. So a dead waiter costs each thread HANDOFF_PARKS parks, never a hang, and
+// Hand-over (the bound on a parked waiter's wait behind a holder that
+// keeps locking): a holder that steps aside for an announced waiter
+// (unlockHandingOver: batch.ts, at an operation boundary) turns the free word
+// into HANDOFF | its own id. Any thread but the giver may take such a word;
+// the giver may not, so it cannot win the lock back before the woken waiter
+// runs: the waiter holds the lock before the holder's next operation,
+// instead of whenever its cmpxchg happens to land in the holder's gap
+// between unlock and lock. The giver takes its own hand-over back only when
+// nobody else is announced, or after HANDOFF_PARKS whole parks with nobody
+// taking it: the count may be stale, left by a waiter killed while parked.
+// Then it records the waiters word as stale and hands over no more while
+// that word is unchanged; a live waiter's next announcement or wake-up bumps
+// the generation, which ends the record. So a dead waiter costs a thread
+// HANDOFF_PARKS parks once per change of the waiters word, never a hang, and
 // mutual exclusion never depends on the count.
 
 import { Domain, LOCK_WAITERS, poisonedAddr } from "./layout";
@@ -146,17 +147,28 @@ let staleWaiters: u32 = 0;
 @inline export function unlock(word: usize): void {
   if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
   atomic.store<u32>(word, 0);
-  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) unlockContended(word);
+  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomic.notify(word, 1);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
-/** After the release: hand the free word over to the announced waiters (unless they are a stale count), and wake one. */
-function unlockContended(word: usize): void {
+/**
+ * unlock for a holder that steps aside for a waiter it saw (waiterWaits) and
+ * means to lock again at once (batch.ts): the free word is handed over to
+ * the announced waiters, so this thread cannot take it back before one of
+ * them has held it. Plain unlock stays unfair: handing over at every unlock
+ * under contention would make each critical section wait for a parked
+ * thread's wake-up (8 workers on 2 cores counting under one lock: minutes
+ * instead of seconds).
+ */
+export function unlockHandingOver(word: usize): void {
+  if (DEBUG) assert(holds(word), "unlockHandingOver: the caller holds the lock");
+  atomic.store<u32>(word, 0);
   if (waiterWaits(word) && atomic.cmpxchg<u32>(word, 0, HANDOFF | selfId) == 0) {
     // The waiter counted may have taken the free word and left meanwhile: undo a hand-over nobody is there to take.
     if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0) atomic.cmpxchg<u32>(word, HANDOFF | selfId, 0);
   }
-  atomic.notify(word, 1);
+  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomic.notify(word, 1);
+  faultPoint(word, false);  // debug build only (fault.ts)
 }
 
 /**

@@ -1,6 +1,7 @@
 // The shared-memory lock (assembly/lock.ts) under contention: lockedCount
 // from 2 and 8 workers on one lock word must count exactly workers × iters,
-// on this Node and on Node 24. (On Node 20 a cmpxchg-then-wait loop without
+// on this Node and on Node 24, also when every unlock that sees a waiter
+// hands the lock over (the batch's step-aside). (On Node 20 a cmpxchg-then-wait loop without
 // a spin phase was seen to miscount; the spin-then-park lock must not.)
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -65,6 +66,17 @@ describe("lockedCount on one lock word", () => {
     });
   }
 
+  // The hand-over (assembly/lock.ts, batch.ts's step-aside) under contention: every unlock that sees a waiter hands
+  // the word over, so the lock changes hands at nearly every iteration and each giver parks until a waiter held it.
+  for (const [workers, iters] of [[2, 200_000], [8, 100_000]] as const) {
+    it(`handover: ${workers} workers × ${iters.toLocaleString("en")} single-iteration calls releasing with the hand-over`, async () => {
+      const r = await lockStress(workers, iters, "handover");
+      expectExact(r);
+      console.log(`handover ${workers} workers x ${iters}: ${r.ms} ms, ${r.interleaves} hand-overs`);
+      if (workers === 8) expect(r.interleaves).toBeGreaterThan(0);  // time-sliced on 2 cores: waiters certainly parked
+    }, 120_000);
+  }
+
   it("the test lock area lies outside every domain region", () => {
     const d = new IovaDomain(4096, 1, { cpus: 3, maxRanges: 100 });
     const a = spareLockArea(d, 2);
@@ -112,7 +124,7 @@ function runCheck(node: string, flags: string[] = []): CheckOut {
   expect(r.stderr).toBe("");
   const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as CheckOut;
   expect(out.error).toBeUndefined();
-  expect(out.lock.map((x) => `${x.mode}/${x.workers}`)).toEqual(["bulk/2", "bulk/8", "interleaved/2", "interleaved/8"]);
+  expect(out.lock.map((x) => `${x.mode}/${x.workers}`)).toEqual(["bulk/2", "bulk/8", "interleaved/2", "interleaved/8", "handover/2", "handover/8"]);
   for (const x of out.lock) expectExact(x);
   expect(out.workload.ok).toBe(true);
   // A dead holder is reported after ~1 s (500 parks of 2 ms), not waited on forever.
@@ -125,7 +137,7 @@ function runCheck(node: string, flags: string[] = []): CheckOut {
 }
 
 describe("Node 24", () => {
-  it("lock-check.js under Node 24: exact counts (bulk and interleaved, 2 and 8 workers), audited workload, dead holder reported", () => {
+  it("lock-check.js under Node 24: exact counts (bulk, interleaved and handover, 2 and 8 workers), audited workload, dead holder reported", () => {
     const out = runCheck(ensureNode24());
     expect(out.node).toMatch(/^v24\./);
   }, 400_000);

@@ -47,8 +47,8 @@ describe("a batch's hold on its CPU cache lock", () => {
       const r = await run;
       expect(r.pairs).toBe(ROUNDS);
       expect(r.fails).toBe(0);
-      // Every flush ended before the batch did: once a flusher waits, the batch unlocks after every operation
-      // as single calls do (the lock is unfair, so that bounds no wait; the flusher wins one of those gaps).
+      // Every flush ended before the batch did: once a flusher waits, the batch steps aside at its next operation
+      // and hands the lock over (assembly/lock.ts; test/lock-handover.test.ts measures the bound).
       for (const t of flushedAt) expect(t).toBeLessThan(r.endMs);
       const cs = d.cacheStats();
       expect(cs.hits + cs.misses - before.hits - before.misses).toBe(ROUNDS);

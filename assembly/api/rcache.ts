@@ -4,7 +4,7 @@
 import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
 import { Domain, CpuCache, LOCK_WAITERS, cpuStateAt, cpuCacheAt, cpuCacheLockAddr, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
-import { lock, unlock, announce, parkUntilTaken } from "../lock";
+import { lock, unlock, unlockHandingOver, waiterWaits, announce, parkUntilTaken } from "../lock";
 import { selfId } from "../self";
 import { allocFast as allocFastIn, freeFast as freeFastIn, freeCpuCached as freeCpuCachedIn,
   freeAllCpuCached, freeGlobalCached, orderOf } from "../rcache/rcache";
@@ -175,14 +175,31 @@ export function lastTreeError(): u32 { return treeError; }
  * (non-atomic) counter at counterAddr. Exact totals prove mutual exclusion.
  */
 export function lockedCount(base: usize, lockAddr: usize, counterAddr: usize, iters: u32): void {
-  let d = domainAt(base);
+  countUnderLock(domainAt(base), lockAddr, counterAddr, iters, false);
+}
+
+/**
+ * lockedCount releasing with unlockHandingOver (lock.ts) whenever a waiter
+ * is announced: the hand-over under contention. Returns how many unlocks
+ * handed over.
+ */
+export function lockedCountHandingOver(base: usize, lockAddr: usize, counterAddr: usize, iters: u32): u32 {
+  return countUnderLock(domainAt(base), lockAddr, counterAddr, iters, true);
+}
+
+// @ts-ignore: decorator
+@inline function countUnderLock(d: Domain, lockAddr: usize, counterAddr: usize, iters: u32, handOver: bool): u32 {
+  let handed: u32 = 0;
   for (let i: u32 = 0; i < iters; i++) {
     lock(d, lockAddr, selfId);
     store<u32>(counterAddr, load<u32>(counterAddr) + 1);
-    unlock(lockAddr);
+    if (handOver && waiterWaits(lockAddr)) {
+      unlockHandingOver(lockAddr);
+      handed++;
+    } else unlock(lockAddr);
   }
+  return handed;
 }
-
 
 /** Operations a CPU cache has completed: hits + misses + inserts + insertFails (read while its holder runs). */
 function cacheOps(c: CpuCache): u64 {

@@ -31,7 +31,7 @@
 // them.
 
 import { Domain, CpuCache, cpuCacheAt, cpuCacheLockAddr } from "../layout";
-import { lock, unlock, waiterWaits } from "../lock";
+import { lock, unlock, unlockHandingOver, waiterWaits } from "../lock";
 import { selfId } from "../self";
 import { orderOf, cachesOrder, cacheGetLocked, cacheInsertLocked, insertRefused, allocFromTree, freeToTree } from "./rcache";
 
@@ -71,14 +71,23 @@ export function beginBatch(): void {
 // @ts-ignore: decorator
 @inline function holdFor(d: Domain, c: CpuCache): void {
   let w = cpuCacheLockAddr(c);
-  if (heldWord == w && heldLeft != 0 && !waiterWaits(w)) {
-    heldLeft--;
-    return;
+  if (heldWord == w) {
+    if (waiterWaits(w)) stepAside();
+    else if (heldLeft != 0) {
+      heldLeft--;
+      return;
+    }
   }
   dropHold();
   lock(d, w, selfId);
   heldWord = w;
   heldLeft = HOLD_OPS - 1;
+}
+
+/** Ends the hold for a waiter: hands the lock over (lock.ts), so the next lock() waits until a waiter has held it. */
+function stepAside(): void {
+  unlockHandingOver(heldWord);
+  heldWord = 0;
 }
 
 /**

@@ -13,9 +13,10 @@
 // operation whatever the protocol (a Dekker-style owner flag measured no
 // cheaper than the lock). Only holding across operations saves them: the
 // calls that group operations (the batch entry points and the benchmark's
-// loop in wasm) do, in batch.ts, up to 16 operations per hold and unlocking
-// after each operation while someone waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's
-// figures in that commit). The cost of a hold: a worker terminated with
+// loop in wasm) do, in batch.ts, up to 16 operations per hold, stepping
+// aside (handing the lock over, lock.ts) at the next operation once someone
+// waits (14.2 -> 10.7 ns a pair, bench/hot-path.ts's figures in the commit
+// that added the hold). The cost of a hold: a worker terminated with
 // kill({now:true}) during such a call (fastLoop, a LocalCache refill or
 // spill) is nearly always inside the hold, so it leaves the CPU cache lock
 // held and the domain is poisoned (LockHolderDeadError) where single calls

@@ -56,6 +56,8 @@ export interface IovaExports {
   claimCpu(base: number, cpu: number): number;
   lastTreeError(): number;
   lockedCount(base: number, lockAddr: number, counterAddr: number, iters: number): void;
+  /** lockedCount releasing with the hand-over whenever a waiter is announced (assembly/lock.ts); returns the unlocks that handed over. */
+  lockedCountHandingOver(base: number, lockAddr: number, counterAddr: number, iters: number): number;
   /** Lock test of the hand-over: announced as a waiter on CPU cpu's order-0 cache lock, the holder's operations until this thread holds it. */
   lockWaitOps(base: number, cpu: number): number;
   deadHolder: WasmGlobal;

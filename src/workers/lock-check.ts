@@ -2,10 +2,12 @@
 //
 //   node dist/src/workers/lock-check.js [--workers 2,8] [--iters 100000] [--workload] [--dead-holder]
 //
-// Two modes per worker count: "bulk" (one lockedCount(iters) call per
-// worker, the loop inside wasm) and "interleaved" (iters / 2 calls of one
+// Three modes per worker count: "bulk" (one lockedCount(iters) call per
+// worker, the loop inside wasm), "interleaved" (iters / 2 calls of one
 // iteration each, via the lock-probe.ts run module, which also counts how
-// often another worker got the lock in between: proof of contention).
+// often another worker got the lock in between: proof of contention) and
+// "handover" (iters / 4 calls of one iteration whose unlock hands the lock
+// over whenever a waiter is announced, assembly/lock.ts).
 // For each worker count W: a domain with W + 1 CPUs; workers 0..W-1 each
 // take one lock word W × iters times (lockedCount: lock, bump a plain
 // non-atomic counter, unlock). The lock word and the counter live in the
@@ -62,15 +64,18 @@ export interface LockRun {
   lockWord: number;
   waiters: number;
   ms: number;
-  /** "bulk": one lockedCount(iters) call per worker; "interleaved": iters calls of one iteration each. */
-  mode: "bulk" | "interleaved";
-  /** interleaved mode: times another CPU took the lock between two of a worker's iterations. */
+  /**
+   * "bulk": one lockedCount(iters) call per worker; "interleaved": iters calls of one iteration each;
+   * "handover": iters single-iteration lockedCountHandingOver calls (each unlock hands over to an announced waiter).
+   */
+  mode: "bulk" | "interleaved" | "handover";
+  /** interleaved mode: times another CPU took the lock between two of a worker's iterations; handover mode: unlocks that handed over. */
   interleaves?: number;
   ok: boolean;
 }
 
 /** lockedCount from `workers` workers on one lock word; see the top of this file. */
-export async function lockStress(workers: number, iters: number, mode: "bulk" | "interleaved" = "bulk"): Promise<LockRun> {
+export async function lockStress(workers: number, iters: number, mode: LockRun["mode"] = "bulk"): Promise<LockRun> {
   const domain = new IovaDomain(4096, 1, { cpus: workers + 1, policy: "linux-6.4", maxRanges: 64 });
   const area = spareLockArea(domain, workers);
   const pool = await CpuPool.start(domain, { workers });
@@ -79,6 +84,10 @@ export async function lockStress(workers: number, iters: number, mode: "bulk" | 
     let interleaves: number | undefined;
     if (mode === "bulk") {
       await pool.all(() => ({ kind: "lockedCount", lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters }), { gate: true });
+    } else if (mode === "handover") {
+      const args = { lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters };
+      const rs = await pool.all(() => ({ kind: "run", module: PROBE, fn: "handingOver", args }), { gate: true });
+      interleaves = (rs as { interleaves: number }[]).reduce((a, r) => a + r.interleaves, 0);
     } else {
       const args = { lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters };
       const rs = await pool.all(() => ({ kind: "run", module: PROBE, fn: "interleaved", args }), { gate: true });
@@ -175,9 +184,9 @@ async function main(argv: string[]): Promise<number> {
   const iters = Number(arg("--iters", "100000"));
   const out: { node: string; ok: boolean; lock: LockRun[]; workload?: unknown; deadHolder?: DeadHolderRun; error?: string } = { node: process.version, ok: true, lock: [] };
   try {
-    for (const mode of ["bulk", "interleaved"] as const) {
+    for (const mode of ["bulk", "interleaved", "handover"] as const) {
       for (const w of counts) {
-        const r = await lockStress(w, mode === "bulk" ? iters : Math.ceil(iters / 2), mode);
+        const r = await lockStress(w, mode === "bulk" ? iters : Math.ceil(iters / (mode === "handover" ? 4 : 2)), mode);
         out.lock.push(r);
         out.ok &&= r.ok;
       }

@@ -32,3 +32,18 @@ export function interleaved(ctx: RunContext, a: ProbeArgs): { cpu: number; iters
   }
   return { cpu: ctx.cpu, iters: a.iters, interleaves };
 }
+
+/** `iters` single-iteration lockedCountHandingOver calls: the hand-over (assembly/lock.ts) under contention; `interleaves` counts the unlocks that handed over. */
+export function handingOver(ctx: RunContext, a: ProbeArgs): { cpu: number; iters: number; interleaves: number } {
+  const { domain } = ctx;
+  let handed = 0;
+  try {
+    // One iteration per call, as interleaved(): between calls the worker runs JS, so the others get to park.
+    for (let i = 0; i < a.iters; i++) handed += domain.ex.lockedCountHandingOver(domain.base, a.lockAddr, a.counterAddr, 1);
+  } catch (e) {
+    const holder = domain.ex.deadHolder.value as number;
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
+    throw e;
+  }
+  return { cpu: ctx.cpu, iters: a.iters, interleaves: handed };
+}
