@@ -58,11 +58,17 @@ export function beginBatch(): void {
   heldLeft = 0;
 }
 
-/** Ends a batch (and drops the hold before any path that takes other CPUs' or the tree's locks). */
+/**
+ * Ends a batch (and drops the hold before any path that takes other CPUs' or
+ * the tree's locks). With a waiter announced it steps aside: the lock is
+ * handed over (lock.ts), so this thread's next lock() waits until a waiter
+ * has held it.
+ */
 // @ts-ignore: decorator
 @inline export function dropHold(): void {
   if (heldWord != 0) {
-    unlock(heldWord);
+    if (waiterWaits(heldWord)) unlockHandingOver(heldWord);
+    else unlock(heldWord);
     heldWord = 0;
   }
 }
@@ -71,23 +77,14 @@ export function beginBatch(): void {
 // @ts-ignore: decorator
 @inline function holdFor(d: Domain, c: CpuCache): void {
   let w = cpuCacheLockAddr(c);
-  if (heldWord == w) {
-    if (waiterWaits(w)) stepAside();
-    else if (heldLeft != 0) {
-      heldLeft--;
-      return;
-    }
+  if (heldWord == w && heldLeft != 0 && !waiterWaits(w)) {
+    heldLeft--;
+    return;
   }
   dropHold();
   lock(d, w, selfId);
   heldWord = w;
   heldLeft = HOLD_OPS - 1;
-}
-
-/** Ends the hold for a waiter: hands the lock over (lock.ts), so the next lock() waits until a waiter has held it. */
-function stepAside(): void {
-  unlockHandingOver(heldWord);
-  heldWord = 0;
 }
 
 /**
