@@ -8,7 +8,9 @@
 // domain; in Node, build/iova.wasm next to this package is read on first use
 // through process.getBuiltinModule, which is not an import.
 import type { IovaExports } from "./exports.js";
-import type { WasmMemory, WasmModule } from "./types.js";
+import type { WasmBuild, WasmMemory, WasmModule } from "./types.js";
+
+export type { WasmBuild };
 
 const WASM_PAGE = 65536;
 let cached: WebAssembly.Module | undefined;
@@ -113,16 +115,6 @@ export function newSharedMemory(bytes: number, maxBytes = bytes): WebAssembly.Me
 export function newPrivateMemory(bytes: number): WebAssembly.Memory {
   const pages = Math.min(MAX_WASM_PAGES, Math.ceil(bytes / WASM_PAGE));
   return new WebAssembly.Memory({ initial: pages, maximum: pages });
-}
-
-/**
- * A compiled build of the core and the memory it imports: the worker core
- * (shared memory, atomics) or the single-threaded simulator's (a private
- * memory, plain loads and stores: assembly/atomics.ts).
- */
-export interface WasmBuild {
-  module: WasmModule;
-  shared: boolean;
 }
 
 /** A memory for `build`: shared and growable to `maxBytes`, or private at its full `maxBytes`. */
