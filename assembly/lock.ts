@@ -37,12 +37,17 @@
 // the generation, which ends the record. So a dead waiter costs a thread
 // HANDOFF_PARKS parks once per change of the waiters word, never a hang, and
 // mutual exclusion never depends on the count.
+//
+// In the single-threaded build (no THREADS, atomics.ts) the same lock is a
+// plain load and store: nobody else can hold it, nobody waits, and a lock
+// found held could never be released, so that traps instead of spinning.
 
 import { Domain, LOCK_WAITERS, poisonedAddr } from "./layout";
 import { holderDead, holderCpuId } from "./holder";
 import { faultPoint } from "./fault";
 import { selfId } from "./self";
 import { DEBUG } from "./debug";
+import { THREADS, atomicAdd, atomicCmpxchg, atomicLoad, atomicNotify, atomicStore, atomicSub, atomicWait32 } from "./atomics";
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 128;
@@ -91,7 +96,7 @@ export let deadLockAddr: usize = 0;
  * too instead of hanging, and the host refuses every later call.
  */
 export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
-  atomic.cmpxchg<u32>(poisonedAddr(d), 0, holder);
+  atomicCmpxchg<u32>(poisonedAddr(d), 0, holder);
   deadHolder = holder;
   deadLockAddr = word;
   unreachable();
@@ -101,7 +106,7 @@ export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
 // @ts-ignore: decorator
 @inline export function lock(d: Domain, word: usize, who: u32): void {
   // The uncontended case is one cmpxchg, inlined into every caller.
-  if (atomic.cmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
+  if (atomicCmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
   faultPoint(word, true);  // debug build only (fault.ts)
 }
 
@@ -112,12 +117,13 @@ export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
 }
 
 function lockContended(d: Domain, word: usize, who: u32): void {
+  if (!THREADS) unreachable();  // one thread, and it holds the lock already
   for (let i = 0; i < SPINS; i++) {
-    let v = atomic.load<u32>(word);
-    if (takeable(v, who) && atomic.cmpxchg<u32>(word, v, who) == v) return;
+    let v = atomicLoad<u32>(word);
+    if (takeable(v, who) && atomicCmpxchg<u32>(word, v, who) == v) return;
     // Its own hand-over, and nobody announced to take it: take it back.
-    if (v == (HANDOFF | who) && (atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0
-      && atomic.cmpxchg<u32>(word, v, who) == v) return;
+    if (v == (HANDOFF | who) && (atomicLoad<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0
+      && atomicCmpxchg<u32>(word, v, who) == v) return;
   }
   lockSlow(d, word, who);
 }
@@ -125,7 +131,7 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 /** Does this instance hold the lock at `word`? For debug-build preconditions ("the caller holds ..."). */
 // @ts-ignore: decorator
 @inline export function holds(word: usize): bool {
-  return atomic.load<u32>(word) == selfId;
+  return atomicLoad<u32>(word) == selfId;
 }
 
 /**
@@ -139,15 +145,15 @@ let staleWaiters: u32 = 0;
 /** Does someone wait for the lock at `word` that a hand-over would serve (announced, and not a count found stale)? */
 // @ts-ignore: decorator
 @inline export function waiterWaits(word: usize): bool {
-  let w = atomic.load<u32>(word + LOCK_WAITERS);
+  let w = atomicLoad<u32>(word + LOCK_WAITERS);
   return (w & WAITER_COUNT) != 0 && !(word == staleWord && w == staleWaiters);
 }
 
 // @ts-ignore: decorator
 @inline export function unlock(word: usize): void {
   if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
-  atomic.store<u32>(word, 0);
-  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomic.notify(word, 1);
+  atomicStore<u32>(word, 0);
+  if (THREADS && (atomicLoad<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomicNotify(word, 1);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
@@ -162,12 +168,12 @@ let staleWaiters: u32 = 0;
  */
 export function unlockHandingOver(word: usize): void {
   if (DEBUG) assert(holds(word), "unlockHandingOver: the caller holds the lock");
-  atomic.store<u32>(word, 0);
-  if (waiterWaits(word) && atomic.cmpxchg<u32>(word, 0, HANDOFF | selfId) == 0) {
+  atomicStore<u32>(word, 0);
+  if (waiterWaits(word) && atomicCmpxchg<u32>(word, 0, HANDOFF | selfId) == 0) {
     // The waiter counted may have taken the free word and left meanwhile: undo a hand-over nobody is there to take.
-    if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0) atomic.cmpxchg<u32>(word, HANDOFF | selfId, 0);
+    if ((atomicLoad<u32>(word + LOCK_WAITERS) & WAITER_COUNT) == 0) atomicCmpxchg<u32>(word, HANDOFF | selfId, 0);
   }
-  if ((atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomic.notify(word, 1);
+  if ((atomicLoad<u32>(word + LOCK_WAITERS) & WAITER_COUNT) != 0) atomicNotify(word, 1);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
@@ -187,7 +193,7 @@ let parkResult: i32 = 0;
 function lockSlow(d: Domain, word: usize, who: u32): void {
   announce(word);
   parkUntilTaken(d, word, who);
-  atomic.sub<u32>(word + LOCK_WAITERS, 1);
+  atomicSub<u32>(word + LOCK_WAITERS, 1);
 }
 
 /**
@@ -197,7 +203,7 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
  */
 // @ts-ignore: decorator
 @inline export function announce(word: usize): void {
-  atomic.add<u32>(word + LOCK_WAITERS, 1 + WAITER_GEN);
+  atomicAdd<u32>(word + LOCK_WAITERS, 1 + WAITER_GEN);
 }
 
 /**
@@ -209,42 +215,42 @@ export function parkUntilTaken(d: Domain, word: usize, who: u32): void {
   parks = 0;
   ownParks = 0;
   while (true) {
-    seenWord = atomic.load<u32>(word);
+    seenWord = atomicLoad<u32>(word);
     if (takeable(seenWord, who)) {
-      if (atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) break;
+      if (atomicCmpxchg<u32>(word, seenWord, who) == seenWord) break;
       continue;
     }
     // Its own hand-over with nobody else announced (the count is ours alone): take it back.
-    if (seenWord == (HANDOFF | who) && (atomic.load<u32>(word + LOCK_WAITERS) & WAITER_COUNT) <= 1) {
-      if (atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) break;
+    if (seenWord == (HANDOFF | who) && (atomicLoad<u32>(word + LOCK_WAITERS) & WAITER_COUNT) <= 1) {
+      if (atomicCmpxchg<u32>(word, seenWord, who) == seenWord) break;
       continue;
     }
-    parkResult = memory.atomic.wait32(word, seenWord, PARK_NS);
+    parkResult = atomicWait32(word, seenWord, PARK_NS);
     if (seenWord == (HANDOFF | who)) {
       // HANDOFF_PARKS whole parks and nobody took our hand-over: the count is stale (a waiter killed while
       // parked). Take it back.
-      if (parkResult == 2 && ++ownParks >= HANDOFF_PARKS && atomic.cmpxchg<u32>(word, seenWord, who) == seenWord) {
+      if (parkResult == 2 && ++ownParks >= HANDOFF_PARKS && atomicCmpxchg<u32>(word, seenWord, who) == seenWord) {
         staleWord = word;
-        staleWaiters = atomic.load<u32>(word + LOCK_WAITERS) - 1;  // as it will read once we leave
+        staleWaiters = atomicLoad<u32>(word + LOCK_WAITERS) - 1;  // as it will read once we leave
         break;
       }
-    } else if (parkResult != 1 && !takeable(atomic.load<u32>(word), who)) {
+    } else if (parkResult != 1 && !takeable(atomicLoad<u32>(word), who)) {
       // Woken (or timed out) and the lock is still taken: bump the generation, so that a holder that
       // found this count stale sees a live waiter again.
-      atomic.add<u32>(word + LOCK_WAITERS, WAITER_GEN);
+      atomicAdd<u32>(word + LOCK_WAITERS, WAITER_GEN);
     }
     // A poisoned domain (a CPU died holding a lock and the CPU-dead path or
     // another waiter said so) fails every waiter at its next wake-up.
-    let poisonedBy = atomic.load<u32>(poisonedAddr(d));
+    let poisonedBy = atomicLoad<u32>(poisonedAddr(d));
     if (poisonedBy != 0) {
-      atomic.sub<u32>(word + LOCK_WAITERS, 1);
+      atomicSub<u32>(word + LOCK_WAITERS, 1);
       failOnDeadHolder(d, word, poisonedBy);
     }
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
-      let holder = atomic.load<u32>(word);
+      let holder = atomicLoad<u32>(word);
       if (holderDead(d, holder)) {  // its CPU marked dead, or (a sharer) its view
-        atomic.sub<u32>(word + LOCK_WAITERS, 1);
+        atomicSub<u32>(word + LOCK_WAITERS, 1);
         failOnDeadHolder(d, word, holderCpuId(d, holder));
       }
     }
