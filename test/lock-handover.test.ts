@@ -7,8 +7,10 @@
 // steps aside when it sees a waiter), and counts the batch's operations
 // between its announcement and its holding the lock (lockWaitOps). With the
 // hand-over the batch cannot take the lock back before the waiter runs, so
-// the count is at most 2 (the operation under way when the waiter announced
-// itself, and one more when the batch's fresh hold began just as it did).
+// the count is at most 3: the operation under way when the waiter announced
+// itself, one more when the batch's fresh hold began just as it did, and one
+// that completes while the probe reads the cache's four counters (they are
+// read one by one, so an operation may count on one side of `before`).
 // The one exception is a waiter not scheduled for HANDOFF_PARKS parks
 // (20 ms) after its wake-up: the holder then takes its hand-over back
 // (lock.ts), so probes that took 20 ms or more are not held to the bound.
@@ -26,7 +28,7 @@ import { CpuPool } from "../dist/src/workers/pool.js";
 const CHUNK = 5_000_000;
 const RUN_MS = 1500;
 const PROBES = 300;
-const BOUND = 2;
+const BOUND = 3;
 /** lock.ts's HANDOFF_PARKS x PARK_NS: probes this slow may have found their hand-over taken back. */
 const TAKE_BACK_MS = 20;
 const TIMEOUT_MS = 120_000;
