@@ -24,7 +24,7 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, queueAt, eventTime, queueFirst, queueReplaceFirst, queuePopFirst, queueTune } from "./queue";
+import { NO_EVENT, queueAt, queueFirst, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
 import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
@@ -329,31 +329,21 @@ function tick(s: Sim, d: Domain, at: f64): void {
 // @ts-ignore: decorator
 @inline const MORE: u32 = 2;
 
-/**
- * The calendar's bucket width over the measured spacing of events: about
- * one event per bucket. Only the speed depends on it (queue.ts).
- */
-// @ts-ignore: decorator
-@inline const WIDTH_PER_GAP: f64 = 1.0;
-
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let q = queueAt(s);
   let duration = pAt(s, SimParam.durationNs);
   let tickNs = pAt(s, SimParam.tickNs);
-  let t0: f64 = -1;
-  let t: f64 = 0;
   for (let n: u32 = 0; n < BATCH; n++) {
     let k = queueFirst(q);
     if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    t = k != NO_EVENT ? eventTime(q, k) : Infinity;
+    let t = k != NO_EVENT ? queueFirstTime(q) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
-    if (t0 < 0) t0 = t;
     while (s.nextTickNs <= t) {
       tick(s, d, s.nextTickNs);
       s.nextTickNs += tickNs;
@@ -366,7 +356,7 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
     let phase = load<u32>(slotPtr(s, k), 4);
     if (phase == PH_SUBMIT) {
       if (t >= duration) {
-        queuePopFirst(q);  // submission has stopped: the slot goes idle
+        queuePopFirst(q, k);  // submission has stopped: the slot goes idle
         continue;
       }
       next = submit(s, d, k, t);
@@ -377,7 +367,6 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
     }
     queueReplaceFirst(q, next, k);
   }
-  queueTune(q, (t - t0) / <f64>BATCH * WIDTH_PER_GAP);
   return MORE;
 }
 
