@@ -30,17 +30,19 @@ import { histAdd } from "./histogram";
 import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
 
 /**
- * One block size, as fio draws it: fixed, a multiple of the minimum (range),
- * or from the table (split); or a merged request (kind 3): 1 + a geometric
- * number of further I/Os of bsFixed bytes, each joining with chance p
+ * The I/Os of a merged request (bsKind 3), each of bsFixed bytes: 1 + a
+ * geometric number of further I/Os, each joining with chance p
  * (P[more than n] = p^n), at most bsSteps of them.
  */
+// @ts-ignore: decorator
+@inline function drawMergedIos(s: Sim): f64 {
+  let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
+  return k < s.bsSteps ? k : s.bsSteps;
+}
+
+/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
 function drawBytes(s: Sim): f64 {
   if (s.bsKind == 0) return s.bsFixed;
-  if (s.bsKind == 3) {
-    let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
-    return s.bsFixed * (k < s.bsSteps ? k : s.bsSteps);
-  }
   if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(s) * s.bsSteps));
   let u = uniform(s);
   let n = s.bsEntries;
@@ -99,12 +101,12 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let jp = jobPtr(s, j);
   if (t >= load<f64>(jp, 8)) migrate(s, j, t);
   let c = load<u32>(jp);
-  let bytes = drawBytes(s);
   if (s.bsKind == 3) {
     // A merged request: its reads are submitted one by one (submitNs each) and
     // it maps once the last has joined, at an event of its own, so that its map
-    // takes the locks in time order with the other CPUs'.
-    let ios = <u32>(bytes / s.bsFixed);
+    // takes the locks in time order with the other CPUs'. Its bytes are
+    // ios * bsFixed (mapRequest), integers far below 2^53: exact.
+    let ios = <u32>drawMergedIos(s);
     let at = startOn(s, c, t) + pAt(s, SimParam.submitNs) * <f64>ios;
     setCpuFreeAt(s, c, at);
     store<u32>(sp, PH_MAP, 4);
@@ -112,6 +114,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
     store<u32>(sp, ios, 20);
     return at;
   }
+  let bytes = drawBytes(s);
   store<f64>(sp, t, 8);
   store<u32>(sp, 1, 20);
   return mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
