@@ -184,41 +184,49 @@ function pairRows(lives: number[], quick: boolean, seed: number, oracleUpTo: num
 
 /**
  * Random sizes; each alloc is paired with freeing a random other live range.
- * The timed steps run without walk counting, in `batches` batches of `ops`
- * steps (median per step); then `walkOps` more steps count the kernel's walk
- * (the oracle's walk is exact, ours is from ranks).
+ * One tree per N, all built first; the timed steps run without walk
+ * counting, in `batches` rounds of `ops` steps on every tree in turn
+ * (perOpNsInterleaved; median per step), so the rows' ratios share the
+ * host's minute. Then `walkOps` more steps count the kernel's walk (the
+ * oracle's walk is exact, ours is from ranks). Each tree's op stream is the
+ * one it had when the rows ran one after another.
  */
-function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number } {
-  const { d, limit, live } = buildFragmented(n, seed);
-  if (oracle) d.useOracleWalk(true);
-  const r = prng(seed ^ 0x51ed270b);
-  const step = () => {
-    const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
-    const k = r.int(live.length);
-    d.free(live[k]);
-    live[k] = p;
-  };
-  for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
-  let w0 = walkSteps(d);
-  // No warm-up batch: the steps above were the warm-up.
-  const ns = perOpNs((reps) => { for (let i = 0; i < reps; i++) step(); }, ops, batches, 0);
-  let walk = (walkSteps(d) - w0) / (ops * batches);
-  if (!oracle) {
+function churnRuns(lives: number[], seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number }[] {
+  const runs = lives.map((n) => {
+    const { d, limit, live } = buildFragmented(n, seed);
+    if (oracle) d.useOracleWalk(true);
+    const r = prng(seed ^ 0x51ed270b);
+    const step = () => {
+      const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
+      const k = r.int(live.length);
+      d.free(live[k]);
+      live[k] = p;
+    };
+    for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
+    return { d, live, r, step, w0: walkSteps(d) };
+  });
+  // No warm-up round: the steps above were the warm-up.
+  const ns = perOpNsInterleaved(runs.map(({ step }) => (reps: number) => { for (let i = 0; i < reps; i++) step(); }), ops, batches, 0);
+  const walks = runs.map(({ d, step, w0 }) => {
+    if (oracle) return (walkSteps(d) - w0) / (ops * batches);
     countWalk(d, true);
-    w0 = walkSteps(d);
+    const w1 = walkSteps(d);
     for (let i = 0; i < walkOps; i++) step();
-    walk = (walkSteps(d) - w0) / walkOps;
-  }
+    return (walkSteps(d) - w1) / walkOps;
+  });
   // The free's share that depends on N: its find, on the tree the steps
-  // left, timed the same way (after one untimed batch).
-  const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
-  const findBatch = () => {
-    for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
-  };
-  const findNs = perOpNs(findBatch, 1, batches);
-  d.check();
-  d.destroy();
-  return { ns, walk, findNs: findNs / ops };
+  // left, timed the same way (after one untimed round).
+  const finds = perOpNsInterleaved(runs.map(({ d, live, r }) => {
+    const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
+    return () => {
+      for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
+    };
+  }), 1, batches);
+  for (const { d } of runs) {
+    d.check();
+    d.destroy();
+  }
+  return runs.map((_, i) => ({ ns: ns[i], walk: walks[i], findNs: finds[i] / ops }));
 }
 
 /** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
@@ -327,21 +335,22 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
   const walkOps = quick ? 500 : 2_000;
   // Every row is a ratio to the first, so the first must not pay for the
   // JIT: one untimed run of each kind compiles the steps and the host calls.
-  churnRun(churnLives[0], seed, false, ops, 0);
-  churnRun(churnLives[0], seed, false, ops, 0, false);
-  for (const n of churnLives) {
-    log(`(a') churn, ${n} live ranges`);
-    const ours = churnRun(n, seed, false, ops, walkOps);
-    const unaligned = churnRun(n, seed, false, ops, 0, false);
+  churnRuns([churnLives[0]], seed, false, ops, 0);
+  churnRuns([churnLives[0]], seed, false, ops, 0, false);
+  log(`(a') churn, ${churnLives.join(", ")} live ranges, timed in turn`);
+  const ours = churnRuns(churnLives, seed, false, ops, walkOps);
+  const unaligned = churnRuns(churnLives, seed, false, ops, 0, false);
+  churnLives.forEach((n, i) => {
     // The oracle runs the identical op stream on an identical tree: same placements.
-    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 500 : 2_000, 0, true, 3) : null;
-    const lessFind = ours.ns - ours.findNs;
+    const orc = n <= 1e4 ? churnRuns([n], seed, true, quick ? 500 : 2_000, 0, true, 3)[0] : null;
+    const o = ours[i];
+    const lessFind = o.ns - o.findNs;
     churn.push({
-      live: n, ours: ours.ns, ratioToSmallest: churn.length ? ours.ns / churn[0].ours : 1,
-      oursUnaligned: unaligned.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk,
-      findRandom: ours.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
+      live: n, ours: o.ns, ratioToSmallest: churn.length ? o.ns / churn[0].ours : 1,
+      oursUnaligned: unaligned[i].ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? o.walk,
+      findRandom: o.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
     });
-  }
+  });
   const c0 = churn[0];
   const cz = churn[churn.length - 1];
   const churnRatio = {
