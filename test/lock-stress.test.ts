@@ -67,13 +67,14 @@ describe("lockedCount on one lock word", () => {
   }
 
   // The hand-over (assembly/lock.ts, batch.ts's step-aside) under contention: every unlock that sees a waiter hands
-  // the word over, so the lock changes hands at nearly every iteration and each giver parks until a waiter held it.
+  // the word over, and the giver waits until a waiter held it.
   for (const [workers, iters] of [[2, 200_000], [8, 100_000]] as const) {
     it(`handover: ${workers} workers × ${iters.toLocaleString("en")} single-iteration calls releasing with the hand-over`, async () => {
       const r = await lockStress(workers, iters, "handover");
       expectExact(r);
       console.log(`handover ${workers} workers x ${iters}: ${r.ms} ms, ${r.interleaves} hand-overs`);
-      if (workers === 8) expect(r.interleaves).toBeGreaterThan(0);  // time-sliced on 2 cores: waiters certainly parked
+      // How many unlocks handed over depends on whether waiters got to park (most runs: 10^5; one loaded run: 0), so it is
+      // printed, not asserted; test/lock-handover.test.ts's probe parks without spinning and so always meets the hand-over.
     }, 120_000);
   }
 
