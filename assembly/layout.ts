@@ -36,6 +36,7 @@
 // block: a run that does not fit before it starts in the next group.
 
 import { DEBUG } from "./debug";
+import { atomicLoad } from "./atomics";
 
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
@@ -393,7 +394,7 @@ export function layoutIntact(d: Domain): bool {
   let base = <u64>changetype<usize>(d);
   planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
   // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
-  let total = <u64>atomic.load<u32>(totalBytesAddr(d));
+  let total = <u64>atomicLoad<u32>(totalBytesAddr(d));
   let slab = total - <u64>d.offNodes;
   return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
     && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups

@@ -31,6 +31,7 @@ import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
 import { depotPop, depotPush, retireMagazine } from "./depot";
+import { atomicLoad, atomicStore } from "../atomics";
 
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
@@ -92,7 +93,7 @@ export function initReclaim(d: Domain): void {
 
 /** pfns of order o on their way back: the depot magazine being returned slice by slice. */
 export function reclaimingPfns(d: Domain, o: u32): u32 {
-  return magSize(d, atomic.load<u32>(magSlot(d, o)));
+  return magSize(d, atomicLoad<u32>(magSlot(d, o)));
 }
 
 /** The interval's end for order o: the depot's surplus becomes its debt, and a CPU sweep starts. */
@@ -166,11 +167,11 @@ function depotSlice(d: Domain, o: u32): u32 {
     }
     unlock(depotLockAddr(dp));
     if (m == 0) return 0;
-    atomic.store<u32>(magSlot(d, o), m);
+    atomicStore<u32>(magSlot(d, o), m);
   }
   let n = magFreeTop(d, m, 0, d.reclaimSlice);
   if (magEmpty(d, m)) {
-    atomic.store<u32>(magSlot(d, o), 0);
+    atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, dp, m);  // empty now: only the magazine itself goes back
     slicesRetired++;
   }
@@ -278,7 +279,7 @@ export function reclaimFlush(d: Domain): void {
   for (let o: u32 = 0; o < ORDERS; o++) {
     let m = load<u32>(magSlot(d, o));
     if (m == 0) continue;
-    atomic.store<u32>(magSlot(d, o), 0);
+    atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, depotAt(d, o), m);
   }
   unlock(reclaimLockAddr(d));
