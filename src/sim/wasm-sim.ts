@@ -140,9 +140,9 @@ export class WasmSim {
     this.f64[this.pOff + this.paramIndex.durationNs] = tNs;
   }
 
-  /** Rebuilds the event queue with buckets widthNs wide: only the speed depends on it, never the order of events. */
-  queueWidth(widthNs: number): void {
-    this.ex.simQueueWidth(this.addr, widthNs);
+  /** Plays the event queue's matches again from its keys: the order of events lives in the keys alone. */
+  queueRebuild(): void {
+    this.ex.simQueueRebuild(this.addr);
   }
 
   /** Runs every event before untilNs; false once the run is over. */
