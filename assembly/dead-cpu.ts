@@ -14,25 +14,26 @@ import {
 import { failOnDeadHolder } from "./lock";
 import { holderCpuId } from "./holder";
 import { FlushQueue, ringAt, ringLockAddr } from "./iommu/flush-queue";
+import { atomicLoad } from "./atomics";
 
 /** The address of a lock word held by id `who` (CPU + 1), or 0. `fqBase` 0: the domain has no flush queue. */
 export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
-  if (atomic.load<u32>(treeLockAddr(d)) == who) return treeLockAddr(d);
-  if (atomic.load<u32>(slabLockAddr(d)) == who) return slabLockAddr(d);
-  if (atomic.load<u32>(reclaimLockAddr(d)) == who) return reclaimLockAddr(d);
+  if (atomicLoad<u32>(treeLockAddr(d)) == who) return treeLockAddr(d);
+  if (atomicLoad<u32>(slabLockAddr(d)) == who) return slabLockAddr(d);
+  if (atomicLoad<u32>(reclaimLockAddr(d)) == who) return reclaimLockAddr(d);
   for (let o: u32 = 0; o < ORDERS; o++) {
     let dp = depotLockAddr(depotAt(d, o));
-    if (atomic.load<u32>(dp) == who) return dp;
+    if (atomicLoad<u32>(dp) == who) return dp;
     for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
       let c = cpuCacheLockAddr(cpuCacheAt(d, cpu, o));
-      if (atomic.load<u32>(c) == who) return c;
+      if (atomicLoad<u32>(c) == who) return c;
     }
   }
   if (fqBase != 0) {
     let fq = changetype<FlushQueue>(fqBase);
     for (let q: u32 = 0; q < fq.cpus; q++) {
       let r = ringLockAddr(ringAt(fq, q));
-      if (atomic.load<u32>(r) == who) return r;
+      if (atomicLoad<u32>(r) == who) return r;
     }
   }
   return 0;
@@ -40,7 +41,7 @@ export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
 
 /** Traps (poisoning the domain) if CPU `cpu` is marked dead and still holds a lock. */
 export function checkDeadCpu(d: Domain, fqBase: usize, cpu: u32): void {
-  if (atomic.load<u32>(aliveAddr(cpuStateAt(d, cpu))) != 0) return;
+  if (atomicLoad<u32>(aliveAddr(cpuStateAt(d, cpu))) != 0) return;
   let word = lockHeldBy(d, fqBase, cpu + 1);
   if (word != 0) failOnDeadHolder(d, word, cpu + 1);
 }

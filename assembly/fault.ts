@@ -21,6 +21,7 @@
 // one, and settle the books after each (test/faults-sweep.test.ts).
 
 import { DEBUG } from "./debug";
+import { atomicNotify, atomicStore, atomicWait32 } from "./atomics";
 
 export const FAULT_INSIDE: u32 = 1;
 export const FAULT_AFTER: u32 = 2;
@@ -63,9 +64,9 @@ function faultEvent(word: usize, inside: bool): void {
   faultAt = 0;
   store<u32>(faultFlag + 4, <u32>word);
   store<u32>(faultFlag + 8, held);
-  atomic.store<u32>(faultFlag, inside ? FAULT_INSIDE : FAULT_AFTER);
-  atomic.notify(faultFlag, 1);
+  atomicStore<u32>(faultFlag, inside ? FAULT_INSIDE : FAULT_AFTER);
+  atomicNotify(faultFlag, 1);
   if (faultStop) unreachable();
   // Until terminate(): the bounded wait lets the termination request through.
-  while (true) memory.atomic.wait32(faultFlag + 12, 0, 10_000_000);
+  while (true) atomicWait32(faultFlag + 12, 0, 10_000_000);
 }

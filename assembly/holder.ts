@@ -17,6 +17,7 @@
 // VIEW_DEAD set once the host marked the view's worker dead.
 
 import { Domain, cpuStateAt, aliveAddr } from "./layout";
+import { atomicLoad } from "./atomics";
 
 /** Low bits of a view-table word: the view's CPU + 1 (1024 CPUs fit). Exported: the host builds the words. */
 export const VIEW_CPU_BITS: u32 = 11;
@@ -26,13 +27,13 @@ export const VIEW_DEAD: u32 = 0x80000000;
 /** View-table word of shared view k (1..sharedViews), or 0 for no such view. */
 function viewWord(d: Domain, k: u32): u32 {
   if (k == 0 || k > d.sharedViews || d.viewTable == 0) return 0;
-  return atomic.load<u32>(<usize>d.viewTable + (<usize>k << 2));
+  return atomicLoad<u32>(<usize>d.viewTable + (<usize>k << 2));
 }
 
 /** Is the holder `holder` (an id above) gone? The creating thread never is: it is the host itself. */
 export function holderDead(d: Domain, holder: u32): bool {
   if (holder == 0) return false;
-  if (holder <= d.cpus) return atomic.load<u32>(aliveAddr(cpuStateAt(d, holder - 1))) == 0;
+  if (holder <= d.cpus) return atomicLoad<u32>(aliveAddr(cpuStateAt(d, holder - 1))) == 0;
   let k = holder - d.cpus - 1;
   if (k == 0 || k > d.sharedViews) return false;
   let w = viewWord(d, k);

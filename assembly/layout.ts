@@ -36,20 +36,21 @@
 // block: a run that does not fit before it starts in the next group.
 
 import { DEBUG } from "./debug";
+import { atomicLoad } from "./atomics";
 
 /** "IOVA" in ASCII, little-endian: marks memory that holds a domain. */
 // @ts-ignore: decorator
 @inline export const MAGIC: u32 = 0x41564f49;
 /** Bumped whenever the layout below changes shape. */
 // @ts-ignore: decorator
-@inline export const LAYOUT_VERSION: u32 = 6;
+@inline export const LAYOUT_VERSION: u32 = 7;
 
 /** Size orders 0..5 (1 to 32 pages) are cached, as IOVA_RANGE_CACHE_MAX_SIZE (exported: the host reads it). */
 export const ORDERS: u32 = 6;
 // @ts-ignore: decorator
 @inline export const CACHE_LINE: u32 = 64;
 // @ts-ignore: decorator
-@inline export const HEADER_BYTES: u32 = 512;
+@inline export const HEADER_BYTES: u32 = 576;
 /** pfn_lo and pfn_hi of the anchor node: above every usable pfn. */
 // @ts-ignore: decorator
 @inline export const IOVA_ANCHOR: u64 = 0xFFFFFFFFFFFFFFFF;
@@ -151,7 +152,7 @@ export enum Flag {
   cellsHigh: u32;     // next cell the bump hands out
   groups: u32;        // groups mapped (the memory covers them)
   growFailures: u64;  // memory.grow refused (the engine had no memory)
-  // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts) [320..496) of HEADER_BYTES:
+  // --- adaptive's sliced reclaim (assembly/rcache/reclaim.ts) [320..544) of HEADER_BYTES:
   // guarded by reclaimLock, but for depotShort*, which the depot lock guards. reclaimLock is
   // the outermost lock: taken only by the domain clock's work, before any CPU cache, depot
   // or tree lock.
@@ -175,6 +176,10 @@ export enum Flag {
   // Per order: the pfns the depot's magazines lack to be full (depotShortAddr: adaptive's
   // sweep pushes an idle cache's part-filled magazines), under the depot lock.
   depotShort0: u32; depotShort1: u32; depotShort2: u32; depotShort3: u32; depotShort4: u32; depotShort5: u32;
+  // Per order: the magazines the idle-cache sweep handed to the depot in this interval,
+  // then in the interval before (reclaimInterval: at most these go back unreserved).
+  reclaimGiven0: u32; reclaimGiven1: u32; reclaimGiven2: u32; reclaimGiven3: u32; reclaimGiven4: u32; reclaimGiven5: u32;
+  reclaimGivenBefore0: u32; reclaimGivenBefore1: u32; reclaimGivenBefore2: u32; reclaimGivenBefore3: u32; reclaimGivenBefore4: u32; reclaimGivenBefore5: u32;
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕
@@ -389,7 +394,7 @@ export function layoutIntact(d: Domain): bool {
   let base = <u64>changetype<usize>(d);
   planLayout(planned, base, d.cpus, d.nodeCap, d.magCap, d.magSize);
   // totalBytes is stored after the memory grew (slab.ts), so it never runs past the memory.
-  let total = <u64>atomic.load<u32>(totalBytesAddr(d));
+  let total = <u64>atomicLoad<u32>(totalBytesAddr(d));
   let slab = total - <u64>d.offNodes;
   return planned.maxGroups == d.maxGroups && total > <u64>d.offNodes && slab % <u64>GROUP_BYTES == 0
     && slab / <u64>GROUP_BYTES <= <u64>d.maxGroups

@@ -15,12 +15,17 @@
 // longer holds the value seen, so a release between the two is never lost.
 // (A cmpxchg-then-wait loop with no spin phase was seen to miscount on
 // Node 20; the spin-then-park shape here was correct on 20 and 24.)
+//
+// In the single-threaded build (no THREADS, atomics.ts) the same lock is a
+// plain load and store: nobody else can hold it, nobody waits, and a lock
+// found held could never be released, so that traps instead of spinning.
 
 import { Domain, LOCK_WAITERS, poisonedAddr } from "./layout";
 import { holderDead, holderCpuId } from "./holder";
 import { faultPoint } from "./fault";
 import { selfId } from "./self";
 import { DEBUG } from "./debug";
+import { THREADS, atomicAdd, atomicCmpxchg, atomicLoad, atomicNotify, atomicStore, atomicSub, atomicWait32 } from "./atomics";
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 128;
@@ -51,7 +56,7 @@ export let deadLockAddr: usize = 0;
  * too instead of hanging, and the host refuses every later call.
  */
 export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
-  atomic.cmpxchg<u32>(poisonedAddr(d), 0, holder);
+  atomicCmpxchg<u32>(poisonedAddr(d), 0, holder);
   deadHolder = holder;
   deadLockAddr = word;
   unreachable();
@@ -61,13 +66,14 @@ export function failOnDeadHolder(d: Domain, word: usize, holder: u32): void {
 // @ts-ignore: decorator
 @inline export function lock(d: Domain, word: usize, who: u32): void {
   // The uncontended case is one cmpxchg, inlined into every caller.
-  if (atomic.cmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
+  if (atomicCmpxchg<u32>(word, 0, who) != 0) lockContended(d, word, who);
   faultPoint(word, true);  // debug build only (fault.ts)
 }
 
 function lockContended(d: Domain, word: usize, who: u32): void {
+  if (!THREADS) unreachable();  // one thread, and it holds the lock already
   for (let i = 0; i < SPINS; i++) {
-    if (atomic.load<u32>(word) == 0 && atomic.cmpxchg<u32>(word, 0, who) == 0) return;
+    if (atomicLoad<u32>(word) == 0 && atomicCmpxchg<u32>(word, 0, who) == 0) return;
   }
   lockSlow(d, word, who);
 }
@@ -75,14 +81,14 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 /** Does this instance hold the lock at `word`? For debug-build preconditions ("the caller holds ..."). */
 // @ts-ignore: decorator
 @inline export function holds(word: usize): bool {
-  return atomic.load<u32>(word) == selfId;
+  return atomicLoad<u32>(word) == selfId;
 }
 
 // @ts-ignore: decorator
 @inline export function unlock(word: usize): void {
   if (DEBUG) assert(holds(word), "unlock: the caller holds the lock");
-  atomic.store<u32>(word, 0);
-  if (atomic.load<u32>(word + LOCK_WAITERS) != 0) atomic.notify(word, 1);
+  atomicStore<u32>(word, 0);
+  if (THREADS && atomicLoad<u32>(word + LOCK_WAITERS) != 0) atomicNotify(word, 1);
   faultPoint(word, false);  // debug build only (fault.ts)
 }
 
@@ -96,27 +102,27 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 let parks: i32 = 0;
 
 function lockSlow(d: Domain, word: usize, who: u32): void {
-  atomic.add<u32>(word + LOCK_WAITERS, 1);
+  atomicAdd<u32>(word + LOCK_WAITERS, 1);
   parks = 0;
   while (true) {
-    let seen = atomic.cmpxchg<u32>(word, 0, who);
+    let seen = atomicCmpxchg<u32>(word, 0, who);
     if (seen == 0) break;
-    memory.atomic.wait32(word, seen, PARK_NS);
+    atomicWait32(word, seen, PARK_NS);
     // A poisoned domain (a CPU died holding a lock and the CPU-dead path or
     // another waiter said so) fails every waiter at its next wake-up.
-    let poisonedBy = atomic.load<u32>(poisonedAddr(d));
+    let poisonedBy = atomicLoad<u32>(poisonedAddr(d));
     if (poisonedBy != 0) {
-      atomic.sub<u32>(word + LOCK_WAITERS, 1);
+      atomicSub<u32>(word + LOCK_WAITERS, 1);
       failOnDeadHolder(d, word, poisonedBy);
     }
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
-      let holder = atomic.load<u32>(word);
+      let holder = atomicLoad<u32>(word);
       if (holderDead(d, holder)) {  // its CPU marked dead, or (a sharer) its view
-        atomic.sub<u32>(word + LOCK_WAITERS, 1);
+        atomicSub<u32>(word + LOCK_WAITERS, 1);
         failOnDeadHolder(d, word, holderCpuId(d, holder));
       }
     }
   }
-  atomic.sub<u32>(word + LOCK_WAITERS, 1);
+  atomicSub<u32>(word + LOCK_WAITERS, 1);
 }

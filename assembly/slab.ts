@@ -12,6 +12,7 @@ import { Domain, GROUP_SHIFT, GROUP_CELLS, GROUP_BYTES, USABLE_CELLS, NIL, slabL
 import { lock, unlock, holds } from "./lock";
 import { DEBUG } from "./debug";
 import { selfId } from "./self";
+import { atomicStore } from "./atomics";
 
 /**
  * The first of n fresh consecutive cells (n <= USABLE_CELLS), or NIL when
@@ -50,6 +51,6 @@ function mapGroups(d: Domain, groups: u32): bool {
     }
   }
   d.groups = groups;
-  atomic.store<u32>(totalBytesAddr(d), d.offNodes + groups * GROUP_BYTES);
+  atomicStore<u32>(totalBytesAddr(d), d.offNodes + groups * GROUP_BYTES);
   return true;
 }

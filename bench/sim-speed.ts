@@ -14,17 +14,24 @@
 // replacement). --seconds changes the study's compression along with the
 // run's length (src/study/compression.ts), as `iova aging --seconds` does.
 //
+// The runs use the simulator's own build (build/iova-sim.wasm: no threads,
+// no atomics; src/sim/wasm-sim.ts simBuild) unless told otherwise.
 // --wasm A.wasm,B.wasm runs each policy on each build in turn, --rounds
 // times (default 3), in this one process: a before/after comparison on the
-// same machine state (the builds must share this host's interface). It
-// prints each build's median and best, and each build's median over the first's.
+// same machine state (the builds must share this host's interface; each
+// gets the memory it imports, shared or its own). It prints each build's
+// median and best, and each build's median over the first's. The worker
+// core against the simulator's build:
+//
+//   npm run bench:sim -- --wasm build/iova.wasm,build/iova-sim.wasm
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { simulate } from '../src/sim/engine.js';
 import { planStudy } from '../src/study/options.js';
 import { POLICIES, type DepotPolicy } from '../src/domain/policy.js';
-import { adoptModule } from '../src/wasm/module.js';
+import type { WasmBuild } from '../src/wasm/module.js';
+import { SIM_WASM_FILE, simBuild } from '../src/sim/wasm-sim.js';
 import { median } from './tree/util.js';
 
 const THREAD_IOPS = 1.6e6;
@@ -51,10 +58,10 @@ export interface SimSpeedFigure {
 }
 
 /** One policy's study run of `seconds` simulated seconds (the study's load and compression for that length), timed. */
-export function measureSimSpeed(policy: DepotPolicy, seconds: number): SimSpeedFigure {
+export function measureSimSpeed(policy: DepotPolicy, seconds: number, build: WasmBuild = simBuild()): SimSpeedFigure {
   const cfg = planStudy({ policies: [policy], seconds }).configs[0]!;
   const c0 = process.cpuUsage();
-  const r = simulate(cfg);
+  const r = simulate(cfg, build);
   const c = process.cpuUsage(c0);
   const ios = r.counters.ios + r.counters.drainedIos;
   const cpuSeconds = (c.user + c.system) / 1e6;
@@ -93,18 +100,30 @@ function printOne(label: string, f: SimSpeedFigure): void {
   ]) + (f.booksOk ? '' : '  BOOKS DO NOT BALANCE'));
 }
 
+/** Does `m` import a shared memory? Such a module refuses a memory of its own at link time. */
+function importsSharedMemory(m: WebAssembly.Module): boolean {
+  try {
+    new WebAssembly.Instance(m, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), flushIotlb() {}, abort() {} } });
+    return false;
+  } catch (e) {
+    if ((e as Error).name === 'LinkError') return true;
+    throw e;
+  }
+}
+
 /** Each policy on each build in turn, `rounds` times: medians and bests per build, and the ratios to the first build. */
 function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number, rounds: number): void {
-  const modules = files.map((f) => new WebAssembly.Module(readFileSync(f)));
-  console.log(`builds: ${files.map((f, i) => `${String.fromCharCode(65 + i)} = ${f}`).join(', ')}; ${rounds} rounds, interleaved`);
+  const builds = files.map((f) => {
+    const module = new WebAssembly.Module(readFileSync(f));
+    return { module, shared: importsSharedMemory(module) };
+  });
+  const kind = (b: WasmBuild) => (b.shared ? 'shared memory, atomics' : 'own memory, no atomics');
+  console.log(`builds: ${files.map((f, i) => `${String.fromCharCode(65 + i)} = ${f} (${kind(builds[i]!)})`).join(', ')}; ${rounds} rounds, interleaved`);
   console.log('policy        build  M I/Os/wall s (median, best)  M I/Os/cpu s (median, best)  wall vs A  cpu vs A');
   for (const p of policies) {
     const figs: SimSpeedFigure[][] = files.map(() => []);
     for (let r = 0; r < rounds; r++) {
-      modules.forEach((m, i) => {
-        adoptModule(m);
-        figs[i]!.push(measureSimSpeed(p, seconds));
-      });
+      builds.forEach((b, i) => figs[i]!.push(measureSimSpeed(p, seconds, b)));
     }
     const wall = figs.map((fs) => fs.map((f) => f.iosPerWallSecond / 1e6));
     const cpu = figs.map((fs) => fs.map((f) => f.iosPerCpuSecond / 1e6));
@@ -130,6 +149,7 @@ function main(): void {
     compareBuilds(wasm.split(','), policies, seconds, Number(arg('rounds', '3')));
     return;
   }
+  console.log(`build: ${process.env.IOVA_WASM === 'debug' ? 'build/iova.debug.wasm (shared memory, assertions)' : `build/${SIM_WASM_FILE} (own memory, no atomics)`}`);
   printHeader();
   for (const p of policies) printOne(p, measureSimSpeed(p, seconds));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

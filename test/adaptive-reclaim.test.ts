@@ -2,7 +2,8 @@
 // a depot magazine goes back to the tree only after two intervals unused
 // (kmem's working-set reap), less a reserve of the last two intervals'
 // demand; an idle CPU cache's magazines go to the depot after
-// REAPTIMEOUT_AC, never straight to the tree; per hold of the tree lock the
+// REAPTIMEOUT_AC, never straight to the tree, and from there back without
+// the reserve; per hold of the tree lock the
 // reclaim frees at most the policy's slice, and the books stay exact while a
 // magazine is half returned or a part-filled one sits in the depot.
 import { describe, expect, it } from "vitest";
@@ -122,6 +123,49 @@ describe("adaptive: working-set reclaim in slices", () => {
     tickEachMs(d, 4 * INTERVAL, 4 * INTERVAL + 20);
     expect(depotMags(d)).toBe(0);
     expectBooks(d, live.length);
+  });
+
+  it("what an idle cache handed in goes back without the reserve, each magazine once", () => {
+    // CPU 1 takes two magazines from the depot every interval and CPU 2 frees
+    // their pfns, so the reserve (the load's pops) keeps the depot at 4. CPU 0's
+    // two magazines, idle since the first sweep, come in at 2,100 ms: the
+    // reserve would keep them for good; of the two magazines unused through
+    // 2,000-2,200, as many as the sweep brought in go back at 2,200, and at
+    // 2,300 nothing more (they were counted once).
+    const d = quietAfterBurst(8 * MAG + 40, { cpus: 3 });
+    const cpu0 = d.cacheStats().cpuTotal;
+    expect(cpu0).toBe(MAG + 40);
+    const flow = (): void => {
+      const got: number[] = [];
+      for (let i = 0; i < 2 * MAG; i++) got.push(d.allocFast(1, LIMIT, true, 1)!);
+      for (const p of got) d.freeFast(p, 1, 2);
+    };
+    const before = new Map<number, number>();  // depot magazines just before each interval's flow
+    const cached = new Map<number, number>();  // and pfns cached in all
+    for (let t = 0; t <= 2500; t++) {
+      d.tick(t, INTERVAL);
+      if (t % INTERVAL === INTERVAL / 2 - 1) {
+        before.set(t, depotMags(d));
+        cached.set(t, d.cacheStats().total);
+      }
+      if (t % INTERVAL === INTERVAL / 2) flow();
+    }
+    expect(d.cacheStats().misses).toBe(8 * MAG + 40);  // CPU 1 took every pfn from the depot
+    // The load's own surplus went back in the first intervals; from 349 ms the reserve holds the rest.
+    const steady = cached.get(349)!;
+    for (let t = 349; t <= 2049; t += INTERVAL) {
+      expect(before.get(t), `at ${t} ms`).toBe(4);
+      expect(cached.get(t), `at ${t} ms`).toBe(steady);
+    }
+    // 2,100 ms: CPU 0's two magazines move to the depot (nothing freed yet).
+    expect(d.statsDump().stat("reclaimHandoffs")).toBe(2);
+    expect(before.get(2149)).toBe(6);
+    expect(cached.get(2149)).toBe(steady);
+    // 2,200 ms: two magazines' pfns go back to the tree, and no more after.
+    for (const t of [2249, 2349, 2449]) expect(cached.get(t), `at ${t} ms`).toBe(steady - 2 * MAG);
+    expect(before.get(2349)).toBe(before.get(2249));
+    expect(before.get(2449)).toBe(before.get(2249));
+    expectBooks(d);
   });
 
   it("a tick after a long gap runs one slice per ms of it, each its own hold, at most an interval's worth", () => {

@@ -108,7 +108,7 @@ describe("npm pack + install into a scratch project", () => {
     const packOut = await sh("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", scratch], ROOT);
     const [pack] = JSON.parse(packOut) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = pack.files.map((f) => f.path);
-    for (const f of ["package.json", "LICENSE", "build/iova.wasm", "dist/src/index.js", "dist/src/index.d.ts",
+    for (const f of ["package.json", "LICENSE", "build/iova.wasm", "build/iova-sim.wasm", "dist/src/index.js", "dist/src/index.d.ts",
       "dist/src/browser.js", "dist/src/browser.d.ts", "dist/src/wasm/types.d.ts", "cjs/index.cjs",
       "dist/src/arena/shared-arena.js", "dist/src/arena/errors.js", "dist/examples/shared-arena-workers.js",
       "dist/examples/shared-arena-worker.js"]) {

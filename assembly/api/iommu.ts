@@ -6,6 +6,7 @@ import { FlushQueue, Timer, fqAt, fqBytes as fqBytesIn, fqInit as fqInitIn, queu
   fqDepth, fqPending, ringAt } from "../iommu/flush-queue";
 import { mapIova, mapIo, unmapIova, unmapIo, reservePciWindows as reserveIn, lastFellBack } from "../iommu/dma";
 import { booksProblem as booksIn, cachedPfns } from "../iommu/books";
+import { atomicLoad } from "../atomics";
 
 export function fqBytes(cpus: u32, size: u32): u32 { return fqBytesIn(cpus, size); }
 
@@ -94,7 +95,7 @@ export function fqStatsDump(addr: usize, out: usize): u32 {
  */
 export function fqTimerDueMs(addr: usize): f64 {
   let fq: FlushQueue = fqAt(addr);
-  return atomic.load<u32>(changetype<usize>(fq) + offsetof<FlushQueue>("timerOn")) == Timer.ARMED ? fq.timerDueMs : -1;
+  return atomicLoad<u32>(changetype<usize>(fq) + offsetof<FlushQueue>("timerOn")) == Timer.ARMED ? fq.timerDueMs : -1;
 }
 
 export function fqResetMaxDepth(addr: usize, cpu: u32): void {

@@ -12,6 +12,7 @@ import { beginBatch, dropHold, batchCache, allocFastHeld, freeFastHeld } from ".
 import { depotWork as depotWorkIn } from "../rcache/depot";
 import { depotTick as depotTickIn } from "../rcache/tick";
 import { fastAllocRoundsSize } from "../era";
+import { atomicCmpxchg, atomicStore } from "../atomics";
 
 /**
  * Cacheable sizes rounded up to a power of two, or orders would mix sizes.
@@ -146,8 +147,8 @@ export function setMagLimit(base: usize, n: u32): void {
 
 export function setCpuAlive(base: usize, cpu: u32, alive: bool): void {
   let st = cpuStateAt(domainAt(base), cpu);
-  atomic.store<u32>(aliveAddr(st), alive ? 1 : 0);
-  if (!alive) atomic.store<u32>(attachedAddr(st), 0);  // dead: its scratch slot is free again
+  atomicStore<u32>(aliveAddr(st), alive ? 1 : 0);
+  if (!alive) atomicStore<u32>(attachedAddr(st), 0);  // dead: its scratch slot is free again
 }
 
 /** Where the host's view table is and how many shared views it has (assembly/holder.ts); once, at domain setup. */
@@ -164,7 +165,7 @@ export function checkDeadView(base: usize, fqBase: usize, k: u32): void {
 
 /** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */
 export function claimCpu(base: usize, cpu: u32): u32 {
-  return atomic.cmpxchg<u32>(attachedAddr(cpuStateAt(domainAt(base), cpu)), 0, 1);
+  return atomicCmpxchg<u32>(attachedAddr(cpuStateAt(domainAt(base), cpu)), 0, 1);
 }
 
 /** Err.* of the last failed tree allocation of this instance (allocFast's failures end in the tree). */

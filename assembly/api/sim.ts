@@ -10,7 +10,7 @@ import {
   Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
-import { queueInit, queuePush, queueAt, queueRebuild } from "../sim/queue";
+import { queueInit, queueSet, queueBuild, queueAt, queueRebuild } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
 import { runUntil } from "../sim/loop";
@@ -88,23 +88,21 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   }
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
-  // Buckets about one event wide: a slot's round trip (the device's latency and the CPUs' work) over the slots.
-  let roundTrip = load<f64>(addr + P_OFF + (<usize>SimParam.deviceBaseNs << 3)) + load<f64>(addr + P_OFF + (<usize>SimParam.submitNs << 3)) +
-    load<f64>(addr + P_OFF + (<usize>SimParam.completeNs << 3));
-  queueInit(s, roundTrip / <f64>s.slots);
+  queueInit(s);
   let q = queueAt(s);
   for (let k: u32 = 0; k < s.slots; k++) {
     let sp = slotPtr(s, k);
     store<u32>(sp, k / s.iodepth);
     store<u32>(sp, PH_SUBMIT, 4);
-    queuePush(q, 0, k);
+    queueSet(q, 0, k);
   }
+  queueBuild(q);
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));
 }
 
-/** Rebuilds the event queue with buckets widthNs wide (the order of events does not depend on it: a test checks that). */
-export function simQueueWidth(addr: usize, widthNs: f64): void {
-  queueRebuild(queueAt(simAt(addr)), widthNs);
+/** Plays the event queue's matches again from its keys (the order of events lives in the keys alone: a test checks that). */
+export function simQueueRebuild(addr: usize): void {
+  queueRebuild(queueAt(simAt(addr)));
 }
 
 /** Runs every event before untilNs; 1 if events remain, 0 when the run is over. */

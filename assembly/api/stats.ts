@@ -19,6 +19,7 @@ import {
 import { magSize } from "../rcache/magazine";
 import { reclaimingPfns } from "../rcache/reclaim";
 import { DEBUG } from "../debug";
+import { atomicLoad } from "../atomics";
 
 /** Domain-wide counters and geometry: the dump's first block, one f64 each. */
 export enum Stat {
@@ -92,10 +93,10 @@ function stat(d: Domain, which: i32): f64 {
     case Stat.cachedPfn: return <f64>nodeAt(d, d.cachedNode).lo;
     case Stat.cached32Pfn: return <f64>nodeAt(d, d.cached32Node).lo;
     case Stat.era: return <f64>d.era;
-    case Stat.totalBytes: return <f64>atomic.load<u32>(totalBytesAddr(d));
+    case Stat.totalBytes: return <f64>atomicLoad<u32>(totalBytesAddr(d));
     case Stat.maxTotalBytes: return <f64>d.offNodes + <f64>d.maxGroups * <f64>GROUP_BYTES;
     case Stat.maxGroups: return <f64>d.maxGroups;
-    case Stat.groups: return <f64>atomic.load<u32>(groupsAddr(d));
+    case Stat.groups: return <f64>atomicLoad<u32>(groupsAddr(d));
     case Stat.growFailures: return <f64>d.growFailures;
     case Stat.nodesMade: return <f64>d.nodesMade;
     case Stat.magsUsed: return <f64>d.magsUsed;
@@ -126,7 +127,7 @@ function cacheStat(cc: CpuCache, which: i32): u64 {
 function depotStat(d: Domain, o: u32, which: i32): f64 {
   let dp = depotAt(d, o);
   switch (which) {
-    case DepotStat.magazines: return <f64>atomic.load<u32>(depotSizeAddr(dp));
+    case DepotStat.magazines: return <f64>atomicLoad<u32>(depotSizeAddr(dp));
     case DepotStat.pushes: return <f64>dp.pushes;
     case DepotStat.pops: return <f64>dp.pops;
     case DepotStat.fullEvents: return <f64>dp.fullEvents;
@@ -134,7 +135,7 @@ function depotStat(d: Domain, o: u32, which: i32): f64 {
     case DepotStat.workDue: return <f64>dp.workDue;
     case DepotStat.reclaimingPfns: return <f64>reclaimingPfns(d, o);
     case DepotStat.reclaimDebt: return <f64>dp.reclaimDebt;
-    case DepotStat.pfns: return <f64>atomic.load<u32>(depotSizeAddr(dp)) * <f64>d.magSize - <f64>atomic.load<u32>(depotShortAddr(d, dp));
+    case DepotStat.pfns: return <f64>atomicLoad<u32>(depotSizeAddr(dp)) * <f64>d.magSize - <f64>atomicLoad<u32>(depotShortAddr(d, dp));
     default: return -1;
   }
 }
@@ -164,8 +165,8 @@ export function statsDump(base: usize, out: usize): u32 {
     for (let o: u32 = 0; o < ORDERS; o++) {
       let cc = cpuCacheAt(d, c, o);
       let at = cells + (<usize>(c * ORDERS + o) * CellStat.COUNT << 1);
-      store<u16>(at + (CellStat.loaded << 1), magSize(d, atomic.load<u32>(loadedAddr(cc))));
-      store<u16>(at + (CellStat.prev << 1), magSize(d, atomic.load<u32>(prevAddr(cc))));
+      store<u16>(at + (CellStat.loaded << 1), magSize(d, atomicLoad<u32>(loadedAddr(cc))));
+      store<u16>(at + (CellStat.prev << 1), magSize(d, atomicLoad<u32>(prevAddr(cc))));
     }
   }
   return statsBytes(d.cpus);

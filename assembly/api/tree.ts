@@ -14,6 +14,7 @@ import { next } from "../tree/rbtree";
 import { recount } from "../tree/gap";
 import { initRcaches } from "../rcache/rcache";
 import { eraValid } from "../era";
+import { atomicLoad, atomicStore } from "../atomics";
 
 /** Why this instance's last failing call failed (Err.*). */
 let lastErr: u32 = Err.NONE;
@@ -54,13 +55,13 @@ export function domainInit(
   initRcaches(d);
   for (let c: u32 = 0; c < cpus; c++) cpuStateAt(d, c).alive = 1;
   d.version = LAYOUT_VERSION;
-  atomic.store<u32>(magicAddr(d), MAGIC);  // last: a domain is valid once magic is set
+  atomicStore<u32>(magicAddr(d), MAGIC);  // last: a domain is valid once magic is set
 }
 
 /** Checks that base holds a domain of this layout version (0 if so). */
 export function domainProbe(base: usize): u32 {
   let d = domainAt(base);
-  if (atomic.load<u32>(magicAddr(d)) != MAGIC) return 1;
+  if (atomicLoad<u32>(magicAddr(d)) != MAGIC) return 1;
   if (d.version != LAYOUT_VERSION) return 2;
   return 0;
 }
@@ -172,7 +173,7 @@ export function checkBadNode(): u32 { return badNode; }
 
 export function destroy(base: usize): void {
   let d = domainAt(base);
-  atomic.store<u32>(destroyedAddr(d), 1);
+  atomicStore<u32>(destroyedAddr(d), 1);
 }
 
 /** Nodes the kernel's node-by-node walk would have visited, over this instance's allocs. */

@@ -24,6 +24,7 @@ import { Domain, CACHE_LINE, LOCK_WAITERS, domainAt } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { freeFast } from "../rcache/rcache";
+import { atomicAdd, atomicCmpxchg, atomicLoad, atomicStore } from "../atomics";
 
 /** The host's IOTLB invalidation (a modelled wait on a real clock). Called only when hostFlush is set. */
 // @ts-ignore: decorator
@@ -121,29 +122,29 @@ export function fqInit(addr: usize, domain: usize, cpus: u32, size: u32, timeout
   fq.domain = <u32>domain;
   fq.timeoutMs = timeoutMs;
   fq.hz = hz;
-  atomic.store<u32>(addr, FQ_MAGIC);
+  atomicStore<u32>(addr, FQ_MAGIC);
 }
 
 /** Entries in CPU q's ring now. */
 export function fqDepth(fq: FlushQueue, q: u32): u32 {
   let r = ringAt(fq, q);
-  let h = atomic.load<u32>(changetype<usize>(r) + offsetof<FqRing>("head"));
-  let t = atomic.load<u32>(changetype<usize>(r) + offsetof<FqRing>("tail"));
+  let h = atomicLoad<u32>(changetype<usize>(r) + offsetof<FqRing>("head"));
+  let t = atomicLoad<u32>(changetype<usize>(r) + offsetof<FqRing>("tail"));
   return t >= h ? t - h : t + fq.size - h;
 }
 
 /** One IOTLB invalidation with sync (strict unmap; inside every domain flush). */
 export function iotlbSync(fq: FlushQueue): void {
   if (fq.hostFlush != 0) hostFlushIotlb();
-  atomic.add<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("invalidations"), 1);
+  atomicAdd<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("invalidations"), 1);
 }
 
 /** iova_domain_flush: start_cnt++, the invalidation, finish_cnt++. */
 export function domainFlush(fq: FlushQueue): void {
-  atomic.add<u64>(startCntAddr(fq), 1);
+  atomicAdd<u64>(startCntAddr(fq), 1);
   iotlbSync(fq);
-  atomic.add<u64>(finishCntAddr(fq), 1);
-  atomic.add<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("flushes"), 1);
+  atomicAdd<u64>(finishCntAddr(fq), 1);
+  atomicAdd<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("flushes"), 1);
 }
 
 /**
@@ -153,7 +154,7 @@ export function domainFlush(fq: FlushQueue): void {
 export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
   let d = fqDomain(fq);
   let r = ringAt(fq, q);
-  let fin = atomic.load<u64>(finishCntAddr(fq));
+  let fin = atomicLoad<u64>(finishCntAddr(fq));
   let h = r.head;
   let t = r.tail;
   let n: u32 = 0;
@@ -164,9 +165,9 @@ export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
     h = h + 1 == fq.size ? <u32>0 : h + 1;
     n++;
   }
-  atomic.store<u32>(changetype<usize>(r) + offsetof<FqRing>("head"), h);
+  atomicStore<u32>(changetype<usize>(r) + offsetof<FqRing>("head"), h);
   ringAt(fq, on).freed += n;
-  if (q != on && n != 0) atomic.add<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("freedForeign"), n);
+  if (q != on && n != 0) atomicAdd<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("freedForeign"), n);
   return n;
 }
 
@@ -181,7 +182,7 @@ export function ringWillFree(fq: FlushQueue, q: u32): bool {
   let t = r.tail;
   if (h == t) return false;
   if ((t + 1 == fq.size ? 0 : t + 1) == h) return true;
-  return load<u64>(entryPtr(fq, q, h), 16) < atomic.load<u64>(finishCntAddr(fq));
+  return load<u64>(entryPtr(fq, q, h), 16) < atomicLoad<u64>(finishCntAddr(fq));
 }
 
 /** The timer's expiry for an arming at nowMs: jiffies + msecs_to_jiffies(timeout), on a jiffy boundary. */
@@ -220,18 +221,18 @@ export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs:
   let e = entryPtr(fq, cpu, t);
   store<u64>(e, pfn);
   store<u64>(e, pages, 8);
-  store<u64>(e, atomic.load<u64>(startCntAddr(fq)), 16);
-  atomic.store<u32>(changetype<usize>(r) + offsetof<FqRing>("tail"), next);
+  store<u64>(e, atomicLoad<u64>(startCntAddr(fq)), 16);
+  atomicStore<u32>(changetype<usize>(r) + offsetof<FqRing>("tail"), next);
   r.queued++;
   let depth = next >= r.head ? next - r.head : next + fq.size - r.head;
   if (depth > r.maxDepth) r.maxDepth = depth;
   unlock(ringLockAddr(r));
   // Avoid false sharing: read before the exchange, as the kernel does.
-  if (atomic.load<u32>(timerOnAddr(fq)) == Timer.OFF &&
-      atomic.cmpxchg<u32>(timerOnAddr(fq), Timer.OFF, Timer.ARMING) == Timer.OFF) {
+  if (atomicLoad<u32>(timerOnAddr(fq)) == Timer.OFF &&
+      atomicCmpxchg<u32>(timerOnAddr(fq), Timer.OFF, Timer.ARMING) == Timer.OFF) {
     fq.timerCpu = cpu;
     fq.timerDueMs = timerDue(fq, nowMs);
-    atomic.store<u32>(timerOnAddr(fq), Timer.ARMED);
+    atomicStore<u32>(timerOnAddr(fq), Timer.ARMED);
     out |= Queued.ARMED_TIMER;
   }
   return out;
@@ -259,8 +260,8 @@ function drainAll(fq: FlushQueue, on: u32): u32 {
  * The caller then drains every ring (drainRing). False: it did not fire.
  */
 export function timerExpire(fq: FlushQueue, on: u32, nowMs: f64): bool {
-  if (atomic.load<u32>(timerOnAddr(fq)) != Timer.ARMED || nowMs < fq.timerDueMs) return false;
-  if (atomic.cmpxchg<u32>(timerOnAddr(fq), Timer.ARMED, Timer.OFF) != Timer.ARMED) return false;
+  if (atomicLoad<u32>(timerOnAddr(fq)) != Timer.ARMED || nowMs < fq.timerDueMs) return false;
+  if (atomicCmpxchg<u32>(timerOnAddr(fq), Timer.ARMED, Timer.OFF) != Timer.ARMED) return false;
   ringAt(fq, on).timerFirings++;
   domainFlush(fq);
   return true;
@@ -278,7 +279,7 @@ export function pollTimer(fq: FlushQueue, on: u32, nowMs: f64): i32 {
 
 /** Flush and free everything queued, on CPU `on`, with the timer off (the end of a run). */
 export function fqDrain(fq: FlushQueue, on: u32): u32 {
-  atomic.store<u32>(timerOnAddr(fq), Timer.OFF);
+  atomicStore<u32>(timerOnAddr(fq), Timer.OFF);
   domainFlush(fq);
   return drainAll(fq, on);
 }

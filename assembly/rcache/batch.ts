@@ -34,6 +34,7 @@ import { Domain, CpuCache, LOCK_WAITERS, cpuCacheAt, cpuCacheLockAddr } from "..
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { orderOf, cachesOrder, cacheGetLocked, cacheInsertLocked, insertRefused, allocFromTree, freeToTree } from "./rcache";
+import { atomicLoad } from "../atomics";
 
 /**
  * Cached operations per hold of a CPU cache lock. 16 already spreads the
@@ -71,7 +72,7 @@ export function beginBatch(): void {
 // @ts-ignore: decorator
 @inline function holdFor(d: Domain, c: CpuCache): void {
   let w = cpuCacheLockAddr(c);
-  if (heldWord == w && heldLeft != 0 && atomic.load<u32>(w + LOCK_WAITERS) == 0) {
+  if (heldWord == w && heldLeft != 0 && atomicLoad<u32>(w + LOCK_WAITERS) == 0) {
     heldLeft--;
     return;
   }

@@ -18,6 +18,7 @@ import { DEBUG } from "../debug";
 import { selfId } from "../self";
 import { magFree, magFreePfns } from "./magazine";
 import { boundedDepot, hasDelayedWork } from "./policy";
+import { atomicAdd, atomicSub } from "../atomics";
 
 /** IOVA_DEPOT_DELAY: 100 ms between runs of the v6.4 depot work. */
 // @ts-ignore: decorator
@@ -31,7 +32,7 @@ export function depotPush(d: Domain, dp: Depot, m: u32): void {
   dp.head = m;
   dp.size++;
   dp.pushes++;
-  if (M.size != d.magSize) atomic.add<u32>(depotShortAddr(d, dp), d.magSize - M.size);
+  if (M.size != d.magSize) atomicAdd<u32>(depotShortAddr(d, dp), d.magSize - M.size);
 }
 
 /** Callers hold the depot lock; the depot is not empty. */
@@ -43,7 +44,7 @@ export function depotPop(d: Domain, dp: Depot): u32 {
   M.next = 0;
   dp.size--;
   dp.pops++;
-  if (M.size != d.magSize) atomic.sub<u32>(depotShortAddr(d, dp), d.magSize - M.size);
+  if (M.size != d.magSize) atomicSub<u32>(depotShortAddr(d, dp), d.magSize - M.size);
   if (dp.size < dp.lowWater) dp.lowWater = dp.size;
   return m;
 }
@@ -64,7 +65,7 @@ export function depotPop(d: Domain, dp: Depot): u32 {
 export function retireMagazine(d: Domain, dp: Depot, m: u32): void {
   magFreePfns(d, m);
   magFree(d, m);
-  atomic.add<u64>(magsToTreeAddr(dp), 1);
+  atomicAdd<u64>(magsToTreeAddr(dp), 1);
 }
 
 /** One run of iova_depot_work_func for an order. True if it freed a magazine. */

@@ -5,7 +5,10 @@
 //  - the depot's surplus is what it kept unused through the interval that
 //    just ended and the one before: the lesser of the two intervals' fewest
 //    magazines (lowWater). That is Solaris kmem's working-set reap
-//    (kmem_depot_ws_reap: MIN(ml_reaplimit, ml_min)); it becomes the debt;
+//    (kmem_depot_ws_reap: MIN(ml_reaplimit, ml_min)). Less a reserve of the
+//    load's recent pops it becomes the debt; but up to as many magazines as
+//    the CPU sweep handed in over the two intervals go back without a
+//    reserve (what idle caches brought in is not the load's draw);
 //  - a sweep of the CPU caches starts: a cache that saw no allocation or
 //    free for CPU_IDLE_MS (mm/slab.c's REAPTIMEOUT_AC) hands its magazines to the depot
 //    (cpuSlice), where the depot's rule sees them like any other. Only the
@@ -28,6 +31,7 @@ import { lock, unlock } from "../lock";
 import { selfId } from "../self";
 import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
 import { depotPop, depotPush, retireMagazine } from "./depot";
+import { atomicLoad, atomicStore } from "../atomics";
 
 // @ts-ignore: decorator
 @inline function magSlot(d: Domain, o: u32): usize {
@@ -49,6 +53,14 @@ import { depotPop, depotPush, retireMagazine } from "./depot";
 // @ts-ignore: decorator
 @inline function lowSlot(d: Domain, o: u32): usize {
   return orderSlotAddr(d, offsetof<Domain>("reclaimLow0"), o);
+}
+// @ts-ignore: decorator
+@inline function givenSlot(d: Domain, o: u32): usize {
+  return orderSlotAddr(d, offsetof<Domain>("reclaimGiven0"), o);
+}
+// @ts-ignore: decorator
+@inline function givenBeforeSlot(d: Domain, o: u32): usize {
+  return orderSlotAddr(d, offsetof<Domain>("reclaimGivenBefore0"), o);
 }
 
 /**
@@ -73,13 +85,15 @@ export function initReclaim(d: Domain): void {
     store<u32>(lowSlot(d, o), 0);  // no interval before the first: nothing is surplus at its end
     store<u32>(markSlot(d, o), 0);
     store<u32>(popsSlot(d, o), 0);
+    store<u32>(givenSlot(d, o), 0);
+    store<u32>(givenBeforeSlot(d, o), 0);
     store<u32>(depotShortAddr(d, depotAt(d, o)), 0);
   }
 }
 
 /** pfns of order o on their way back: the depot magazine being returned slice by slice. */
 export function reclaimingPfns(d: Domain, o: u32): u32 {
-  return magSize(d, atomic.load<u32>(magSlot(d, o)));
+  return magSize(d, atomicLoad<u32>(magSlot(d, o)));
 }
 
 /** The interval's end for order o: the depot's surplus becomes its debt, and a CPU sweep starts. */
@@ -111,7 +125,26 @@ export function reclaimInterval(d: Domain, o: u32): void {
   let popsBefore = load<u32>(popsSlot(d, o));
   store<u32>(popsSlot(d, o), pops);
   let reserve = pops > popsBefore ? pops : popsBefore;
-  dp.reclaimDebt = unused > reserve ? unused - reserve : 0;
+  let debt = unused > reserve ? unused - reserve : 0;
+  // No reserve for what the CPU sweep handed in over the same two intervals:
+  // those magazines come from caches the load left for REAPTIMEOUT_AC, not
+  // from its own frees, so kmem's rule alone decides (of the magazines
+  // unused through both intervals, up to as many as the sweep brought in go
+  // back, each counted once, the oldest first). The load's pops cover any
+  // depot of the migrating study (each job CPU pops a magazine every 127
+  // maps), so without this nothing a migration stranded ever went back:
+  // every time the stranded caches left the depot empty, the jobs' new CPUs
+  // allocated from the tree, and the depot kept those pfns for good once
+  // the sweep returned the stranded ones (docs/adaptive-policy.md). Where
+  // no CPU idles 2 s, this is 0.
+  let givenNow = load<u32>(givenSlot(d, o));
+  let givenBefore = load<u32>(givenBeforeSlot(d, o));
+  let given = givenNow + givenBefore;
+  let idle = unused < given ? unused : given;
+  let fromBefore = idle < givenBefore ? idle : givenBefore;
+  store<u32>(givenBeforeSlot(d, o), givenNow - (idle - fromBefore));  // what stays countable at the next end
+  store<u32>(givenSlot(d, o), 0);
+  dp.reclaimDebt = debt > idle ? debt : idle;
   dp.lowWater = dp.size;   // the next interval starts from what is there
   unlock(depotLockAddr(dp));
   if (load<u32>(cpuSlot(d, o)) >= d.cpus) store<u32>(cpuSlot(d, o), 0);  // an unfinished sweep goes on
@@ -134,11 +167,11 @@ function depotSlice(d: Domain, o: u32): u32 {
     }
     unlock(depotLockAddr(dp));
     if (m == 0) return 0;
-    atomic.store<u32>(magSlot(d, o), m);
+    atomicStore<u32>(magSlot(d, o), m);
   }
   let n = magFreeTop(d, m, 0, d.reclaimSlice);
   if (magEmpty(d, m)) {
-    atomic.store<u32>(magSlot(d, o), 0);
+    atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, dp, m);  // empty now: only the magazine itself goes back
     slicesRetired++;
   }
@@ -159,9 +192,12 @@ function cacheToDepot(d: Domain, c: CpuCache, o: u32): void {
   let forLoaded = magEmpty(d, c.loaded) ? 0 : magAlloc(d);
   let forPrev = magEmpty(d, c.prev) ? 0 : magAlloc(d);
   lock(d, depotLockAddr(dp), selfId);
-  if (forLoaded != 0) { depotPush(d, dp, c.loaded); c.loaded = forLoaded; d.reclaimHandoffs++; }
-  if (forPrev != 0) { depotPush(d, dp, c.prev); c.prev = forPrev; d.reclaimHandoffs++; }  // on top: the fuller one is popped first
+  let given: u32 = 0;
+  if (forLoaded != 0) { depotPush(d, dp, c.loaded); c.loaded = forLoaded; given++; }
+  if (forPrev != 0) { depotPush(d, dp, c.prev); c.prev = forPrev; given++; }  // on top: the fuller one is popped first
   unlock(depotLockAddr(dp));
+  d.reclaimHandoffs += given;
+  store<u32>(givenSlot(d, o), load<u32>(givenSlot(d, o)) + given);  // reclaimLock guards it
 }
 
 /**
@@ -243,7 +279,7 @@ export function reclaimFlush(d: Domain): void {
   for (let o: u32 = 0; o < ORDERS; o++) {
     let m = load<u32>(magSlot(d, o));
     if (m == 0) continue;
-    atomic.store<u32>(magSlot(d, o), 0);
+    atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, depotAt(d, o), m);
   }
   unlock(reclaimLockAddr(d));

@@ -11,7 +11,7 @@
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32, I/Os   │
 // │            u32, completion CPU u32; segments (pfn u64, pages u64) x   │
 // │            segsMax                                                    │
-// ├═ event queue: the calendar of queue.ts (a time and a link per slot)   │
+// ├═ event queue: the loser tree of queue.ts (a key per node)             │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
 // ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │

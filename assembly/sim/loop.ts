@@ -24,23 +24,25 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, queueAt, eventTime, queueFirst, queueReplaceFirst, queuePopFirst, queueTune } from "./queue";
+import { NO_EVENT, queueAt, queueFirst, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { histAdd } from "./histogram";
 import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
 
 /**
- * One block size, as fio draws it: fixed, a multiple of the minimum (range),
- * or from the table (split); or a merged request (kind 3): 1 + a geometric
- * number of further I/Os of bsFixed bytes, each joining with chance p
+ * The I/Os of a merged request (bsKind 3), each of bsFixed bytes: 1 + a
+ * geometric number of further I/Os, each joining with chance p
  * (P[more than n] = p^n), at most bsSteps of them.
  */
+// @ts-ignore: decorator
+@inline function drawMergedIos(s: Sim): f64 {
+  let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
+  return k < s.bsSteps ? k : s.bsSteps;
+}
+
+/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
 function drawBytes(s: Sim): f64 {
   if (s.bsKind == 0) return s.bsFixed;
-  if (s.bsKind == 3) {
-    let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
-    return s.bsFixed * (k < s.bsSteps ? k : s.bsSteps);
-  }
   if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(s) * s.bsSteps));
   let u = uniform(s);
   let n = s.bsEntries;
@@ -99,12 +101,12 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let jp = jobPtr(s, j);
   if (t >= load<f64>(jp, 8)) migrate(s, j, t);
   let c = load<u32>(jp);
-  let bytes = drawBytes(s);
   if (s.bsKind == 3) {
     // A merged request: its reads are submitted one by one (submitNs each) and
     // it maps once the last has joined, at an event of its own, so that its map
-    // takes the locks in time order with the other CPUs'.
-    let ios = <u32>(bytes / s.bsFixed);
+    // takes the locks in time order with the other CPUs'. Its bytes are
+    // ios * bsFixed (mapRequest), integers far below 2^53: exact.
+    let ios = <u32>drawMergedIos(s);
     let at = startOn(s, c, t) + pAt(s, SimParam.submitNs) * <f64>ios;
     setCpuFreeAt(s, c, at);
     store<u32>(sp, PH_MAP, 4);
@@ -112,6 +114,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
     store<u32>(sp, ios, 20);
     return at;
   }
+  let bytes = drawBytes(s);
   store<f64>(sp, t, 8);
   store<u32>(sp, 1, 20);
   return mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
@@ -329,31 +332,21 @@ function tick(s: Sim, d: Domain, at: f64): void {
 // @ts-ignore: decorator
 @inline const MORE: u32 = 2;
 
-/**
- * The calendar's bucket width over the measured spacing of events: about
- * one event per bucket. Only the speed depends on it (queue.ts).
- */
-// @ts-ignore: decorator
-@inline const WIDTH_PER_GAP: f64 = 1.0;
-
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let q = queueAt(s);
   let duration = pAt(s, SimParam.durationNs);
   let tickNs = pAt(s, SimParam.tickNs);
-  let t0: f64 = -1;
-  let t: f64 = 0;
   for (let n: u32 = 0; n < BATCH; n++) {
     let k = queueFirst(q);
     if (k == NO_EVENT && s.timerOn == 0) {
       s.finished = 1;
       return 0;
     }
-    t = k != NO_EVENT ? eventTime(q, k) : Infinity;
+    let t = k != NO_EVENT ? queueFirstTime(q) : Infinity;
     let isTimer = s.timerOn != 0 && s.timerAt <= t;
     if (isTimer) t = s.timerAt;
     if (t >= untilNs) return 1;
-    if (t0 < 0) t0 = t;
     while (s.nextTickNs <= t) {
       tick(s, d, s.nextTickNs);
       s.nextTickNs += tickNs;
@@ -366,7 +359,7 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
     let phase = load<u32>(slotPtr(s, k), 4);
     if (phase == PH_SUBMIT) {
       if (t >= duration) {
-        queuePopFirst(q);  // submission has stopped: the slot goes idle
+        queuePopFirst(q, k);  // submission has stopped: the slot goes idle
         continue;
       }
       next = submit(s, d, k, t);
@@ -377,7 +370,6 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
     }
     queueReplaceFirst(q, next, k);
   }
-  queueTune(q, (t - t0) / <f64>BATCH * WIDTH_PER_GAP);
   return MORE;
 }
 

@@ -1,55 +1,54 @@
-// The event queue of the simulator: a calendar queue (R. Brown, "Calendar
-// queues", CACM 31(10), 1988) of the slots' next events. Each slot has at
-// most one event pending (SUBMIT or COMPLETE), so the queue's nodes are the
-// slots: a time f64 and a link u32 each.
+// The event queue of the simulator: a loser tree (a tournament tree that
+// keeps each match's loser; Knuth, TAOCP vol. 3, 5.4.1) over the slots'
+// next events. Each slot has at most one event pending (SUBMIT, MAP or
+// COMPLETE), so the tree's leaves are the slots, and the loop only ever
+// replaces the first event by the same slot's next one: the one operation a
+// loser tree does in log2(leaves) matches along a path fixed by the slot.
 //
-// Time is cut into buckets WIDTH ns wide; bucket b's events sit in list
-// b & (BUCKETS - 1), sorted by time, an event inserted after those of equal
-// time (equal times leave in the order they were queued: FIFO). The lists
-// wrap around ("years"), so an event any distance ahead is still found. The
-// first event is the head of the list of the current bucket if it falls in
-// that bucket; else the next bucket is tried, and after a whole year of empty
-// buckets the earliest head is searched directly. Every event the loop queues
-// is at or after the current event, so no list ever holds an event of a
-// bucket already passed.
+// Order: by time, and equal times in the order they were queued (FIFO). Each
+// queued event gets the next number of a counter; its tag is that number
+// above the slot's bits, so comparing (time, tag) compares (time, push
+// order), and the slot is the tag's low bits.
 //
-// The order (time, then FIFO) does not depend on WIDTH: WIDTH only sets the
-// speed. simStart sets it to a slot's round trip over the number of slots;
-// queueTune then follows the events' measured spacing (Brown's resize, with
-// the node count fixed), rebuilding the lists in their order when the width
-// is off by more than a factor of two, so a bucket holds about one event.
+// Why not the calendar queue this replaced: the study keeps 48 slots in
+// flight, and the calendar's lists cost chains of dependent loads per event
+// (a bucket's head, its node, the next node's time) and branches that follow
+// the times. Here the path's nodes are at addresses known from the slot
+// alone, so their loads do not wait for each other, and each match is a
+// compare and a select, not a branch. Each node holds its key (time and tag,
+// 16 bytes), not a slot index, so a match reads one line.
 //
-// Each list's head has its bucket number next to it, so the search for the
-// first event reads one i64 per bucket ahead, in order.
+// The counter takes 64 - log2(leaves) bits: 2^38 pushes at the most slots a
+// domain holds (50M), against 3.7e10 events for the thread's 16 hours; 2^58
+// for the study's 48 slots.
 //
 // Layout of the region at Sim.offQueue (all of it addressed from one base,
 // which the loop keeps in a local):
-//   header: current bucket i64, 1/WIDTH f64, mask u32, queued u32, slots u32, pad
-//   per slot: time f64, link u32, pad u32                     (NODE bytes)
-//   per bucket: head's bucket i64 (-1: empty list), head u32, pad (NODE bytes)
-//   per slot: u32 (queueTune's scratch: the events in order)
+//   header: winner's time f64, winner's tag u64, counter u64, leaves u32,
+//           log2(leaves) u32, queued u32, pad               (HEADER bytes)
+//   node n (1 <= n < leaves): the loser of the match there: time f64, tag u64
+//   scratch: 2 x leaves keys (queueBuild's winners)
 
 import { Sim } from "./layout";
 
 // @ts-ignore: decorator
 @inline export const NO_EVENT: u32 = 0xFFFFFFFF;
 // @ts-ignore: decorator
-@inline const HEADER: usize = 32;
+@inline const HEADER: usize = 48;  // a multiple of KEY: the nodes stay 16-byte aligned
 // @ts-ignore: decorator
-@inline const NODE: usize = 16;
-// @ts-ignore: decorator
-@inline const EMPTY: i64 = -1;
+@inline const KEY: usize = 16;
 
-/** The calendar's bucket count for this many slots: a power of two, at least twice the slots. */
-export function queueBuckets(slots: u32): u32 {
-  let n: u32 = 16;
-  while (n < 2 * slots) n <<= 1;
+/** The tree's leaf count for this many slots: a power of two, at least 1. */
+export function queueLeaves(slots: u32): u32 {
+  let n: u32 = 1;
+  while (n < slots) n <<= 1;
   return n;
 }
 
 /** Bytes of the queue region. */
 export function queueBytes(slots: u32): u32 {
-  return <u32>HEADER + slots * <u32>NODE + queueBuckets(slots) * <u32>NODE + slots * 4;
+  let n = queueLeaves(slots);
+  return <u32>HEADER + n * <u32>KEY + 2 * n * <u32>KEY;
 }
 
 /** The queue region of s: every queue function takes this base. */
@@ -57,167 +56,154 @@ export function queueBytes(slots: u32): u32 {
 @inline export function queueAt(s: Sim): usize { return changetype<usize>(s) + s.offQueue; }
 
 // @ts-ignore: decorator
-@inline function maskOf(q: usize): u32 { return load<u32>(q, 16); }
+@inline function leavesOf(q: usize): u32 { return load<u32>(q, 24); }
 // @ts-ignore: decorator
-@inline function slotsOf(q: usize): u32 { return load<u32>(q, 24); }
+@inline function bitsOf(q: usize): u32 { return load<u32>(q, 28); }
+/** Node n's key (1 <= n < leaves). */
 // @ts-ignore: decorator
-@inline function nodeAt(q: usize, k: u32): usize { return q + HEADER + (<usize>k << 4); }
+@inline function nodeAt(q: usize, n: u32): usize { return q + HEADER + (<usize>n << 4); }
+/** Scratch key i (0 <= i < 2 leaves). */
 // @ts-ignore: decorator
-@inline function bucketAt(q: usize, i: u32): usize { return q + HEADER + (<usize>slotsOf(q) << 4) + (<usize>i << 4); }
-// @ts-ignore: decorator
-@inline function scratchAt(q: usize, i: u32): usize {
-  return q + HEADER + (<usize>slotsOf(q) << 4) + (<usize>(maskOf(q) + 1) << 4) + (<usize>i << 2);
-}
+@inline function scratchAt(q: usize, i: u32): usize { return q + HEADER + (<usize>leavesOf(q) << 4) + (<usize>i << 4); }
 
 /** Events in the queue. */
 // @ts-ignore: decorator
-@inline export function queueSize(q: usize): u32 { return load<u32>(q, 20); }
+@inline export function queueSize(q: usize): u32 { return load<u32>(q, 32); }
 
-// 2^52: adding it to y in [0, 2^51) leaves round(y) in the low bits of the
-// sum's mantissa, so a bucket number costs a multiply and an add (V8's
-// saturating f64 -> i64 conversion costs four dependent instructions).
-// Rounding to nearest instead of down only shifts the buckets by half a
-// width; what matters is that the bucket number never decreases with t.
+/** The next tag: the counter's number above slot k's bits. */
 // @ts-ignore: decorator
-@inline const TWO52: f64 = 4503599627370496.0;
-// @ts-ignore: decorator
-@inline function bucketOf(q: usize, t: f64): i64 {
-  return reinterpret<i64>(t * load<f64>(q, 8) + TWO52) - reinterpret<i64>(TWO52);
+@inline function nextTag(q: usize, k: u32): u64 {
+  let seq = load<u64>(q, 16);
+  store<u64>(q, seq + 1, 16);
+  return (seq << bitsOf(q)) | <u64>k;
 }
 
-/** The time of slot k's pending event. */
+/** Whether key (t, g) comes before key (u, h). */
 // @ts-ignore: decorator
-@inline export function eventTime(q: usize, k: u32): f64 { return load<f64>(nodeAt(q, k)); }
-
-// @ts-ignore: decorator
-@inline function setWidth(q: usize, widthNs: f64): void { store<f64>(q, 1.0 / (widthNs > 1 ? widthNs : 1), 8); }
-
-/** Every list empty, the current bucket that of time t. */
-function clearBuckets(q: usize, t: f64): void {
-  let n = maskOf(q) + 1;
-  for (let i: u32 = 0; i < n; i++) {
-    let b = bucketAt(q, i);
-    store<i64>(b, EMPTY);
-    store<u32>(b, NO_EVENT, 8);
-  }
-  store<i64>(q, bucketOf(q, t));
-  store<u32>(q, 0, 20);
+@inline function before(t: f64, g: u64, u: f64, h: u64): bool {
+  return (t < u) | ((t == u) & (g < h));
 }
 
-/** An empty queue at time 0 for s's slots, buckets widthNs wide. */
-export function queueInit(s: Sim, widthNs: f64): void {
+/** An empty queue for s's slots: every leaf idle (time Infinity). */
+export function queueInit(s: Sim): void {
   let q = queueAt(s);
-  store<u32>(q, queueBuckets(s.slots) - 1, 16);
-  store<u32>(q, s.slots, 24);
-  setWidth(q, widthNs);
-  clearBuckets(q, 0);
+  let n = queueLeaves(s.slots);
+  store<u32>(q, n, 24);
+  store<u32>(q, ctz<u32>(n), 28);
+  store<u64>(q, 0, 16);
+  for (let k: u32 = 0; k < n; k++) {
+    let p = scratchAt(q, n + k);
+    store<f64>(p, Infinity);
+    store<u64>(p, <u64>k, 8);
+  }
+  store<u32>(q, 0, 32);
+  queueBuild(q);
 }
 
-/** Queues slot k's next event at t (t at or after the current event's time). */
-// @ts-ignore: decorator
-@inline export function queuePush(q: usize, t: f64, k: u32): void {
-  let bk = bucketOf(q, t);
-  let node = nodeAt(q, k);
-  store<f64>(node, t);
-  let b = bucketAt(q, <u32>bk & maskOf(q));
-  let i = load<u32>(b, 8);
-  if (i == NO_EVENT || eventTime(q, i) > t) {
-    // k becomes the head of its list.
-    store<u32>(node, i, 8);
-    store<u32>(b, k, 8);
-    store<i64>(b, bk);
-  } else {
-    let prev = i;
-    i = load<u32>(nodeAt(q, i), 8);
-    while (i != NO_EVENT && eventTime(q, i) <= t) {
-      prev = i;
-      i = load<u32>(nodeAt(q, i), 8);
-    }
-    store<u32>(node, i, 8);
-    store<u32>(nodeAt(q, prev), k, 8);
-  }
-  store<u32>(q, queueSize(q) + 1, 20);
+/**
+ * Queues slot k's event at t while the queue is being set up (slot k idle):
+ * its key goes to the leaves, and queueBuild then plays the matches.
+ */
+export function queueSet(q: usize, t: f64, k: u32): void {
+  let p = scratchAt(q, leavesOf(q) + k);
+  store<f64>(p, t);
+  store<u64>(p, nextTag(q, k), 8);
+  store<u32>(q, queueSize(q) + 1, 32);
 }
 
-/** The earliest head of any list, and the current bucket moved to it (after a year of empty buckets). */
-function earliestHead(q: usize): u32 {
-  let best: u32 = NO_EVENT;
-  let bt: f64 = Infinity;
-  let mask = maskOf(q);
-  for (let i: u32 = 0; i <= mask; i++) {
-    let k = load<u32>(bucketAt(q, i), 8);
-    if (k != NO_EVENT && eventTime(q, k) < bt) { best = k; bt = eventTime(q, k); }
+/** Plays every match from the leaves' keys (scratch leaves..2 leaves-1): the winner to the header, each loser to its node. */
+export function queueBuild(q: usize): void {
+  let n = leavesOf(q);
+  for (let i = n - 1; i >= 1; i--) {
+    let a = scratchAt(q, 2 * i);
+    let b = scratchAt(q, 2 * i + 1);
+    let at = load<f64>(a), ag = load<u64>(a, 8);
+    let bt = load<f64>(b), bg = load<u64>(b, 8);
+    let aWins = before(at, ag, bt, bg);
+    let w = scratchAt(q, i);
+    store<f64>(w, aWins ? at : bt);
+    store<u64>(w, aWins ? ag : bg, 8);
+    let l = nodeAt(q, i);
+    store<f64>(l, aWins ? bt : at);
+    store<u64>(l, aWins ? bg : ag, 8);
   }
-  store<i64>(q, bucketOf(q, bt));
-  return best;
+  // The root's winner (with one leaf, the leaf itself: scratch n + 0 = 1).
+  let w = scratchAt(q, 1);
+  store<f64>(q, load<f64>(w));
+  store<u64>(q, load<u64>(w, 8), 8);
 }
 
 /** The slot whose event comes first (NO_EVENT if none); it stays queued. */
 // @ts-ignore: decorator
 @inline export function queueFirst(q: usize): u32 {
-  let k = NO_EVENT;
-  if (queueSize(q) != 0) {
-    let mask = maskOf(q);
-    let cur = load<i64>(q);
-    let buckets = bucketAt(q, 0);
-    let n: u32 = 0;
-    while (load<i64>(buckets + ((<usize>(<u32>cur & mask)) << 4)) != cur && n <= mask) { cur++; n++; }
-    if (n <= mask) {
-      store<i64>(q, cur);
-      k = load<u32>(buckets + ((<usize>(<u32>cur & mask)) << 4), 8);
-    } else {
-      k = earliestHead(q);
-    }
-  }
-  return k;
+  return queueSize(q) != 0 ? <u32>load<u64>(q, 8) & ((<u32>1 << bitsOf(q)) - 1) : NO_EVENT;
 }
 
-/** Takes the first event (the slot queueFirst returned) off the queue. */
+/** The time of the first event (valid when queueFirst is not NO_EVENT). */
 // @ts-ignore: decorator
-@inline export function queuePopFirst(q: usize): void {
-  let b = bucketAt(q, <u32>load<i64>(q) & maskOf(q));
-  let next = load<u32>(nodeAt(q, load<u32>(b, 8)), 8);
-  store<u32>(b, next, 8);
-  store<i64>(b, next == NO_EVENT ? EMPTY : bucketOf(q, eventTime(q, next)));
-  store<u32>(q, queueSize(q) - 1, 20);
+@inline export function queueFirstTime(q: usize): f64 { return load<f64>(q); }
+
+/**
+ * The first event's slot k leaves key (t, g): the matches on k's path are
+ * played again, bottom up. This is valid only for the winner's slot: its key
+ * is the one that went up this path, so each node's loser is the best of the
+ * other side.
+ *
+ * The times are compared as their bits: every event time is +0 or more (or
+ * Infinity, an idle slot), where a double's bits as u64 order as the numbers
+ * do. V8 turns an f64 select into a branch that follows the times, an
+ * integer select into a cmov.
+ */
+// @ts-ignore: decorator
+@inline function replay(q: usize, k: u32, t: f64, g: u64): void {
+  let n = (leavesOf(q) + k) >> 1;
+  let tb = reinterpret<u64>(t);
+  while (n != 0) {
+    let p = nodeAt(q, n);
+    let lb = load<u64>(p);
+    let lg = load<u64>(p, 8);
+    // The node keeps the match's loser; the winner goes on up.
+    let stays = (lb < tb) | ((lb == tb) & (lg < g));
+    store<u64>(p, select<u64>(tb, lb, stays));
+    store<u64>(p, select<u64>(g, lg, stays), 8);
+    tb = select<u64>(lb, tb, stays);
+    g = select<u64>(lg, g, stays);
+    n >>= 1;
+  }
+  store<u64>(q, tb);
+  store<u64>(q, g, 8);
 }
 
-/** The first event's slot k queues its next event at t. */
+/** Takes the first event (slot k, which queueFirst returned) off the queue: its slot goes idle. */
+// @ts-ignore: decorator
+@inline export function queuePopFirst(q: usize, k: u32): void {
+  replay(q, k, Infinity, nextTag(q, k));
+  store<u32>(q, queueSize(q) - 1, 32);
+}
+
+/** The first event's slot k queues its next event at t (at or after the first event's time). */
 // @ts-ignore: decorator
 @inline export function queueReplaceFirst(q: usize, t: f64, k: u32): void {
-  queuePopFirst(q);
-  queuePush(q, t, k);
+  replay(q, k, t, nextTag(q, k));
 }
 
 /**
- * Takes every event off in its order and queues it again in that order with
- * buckets widthNs wide: equal times keep their FIFO order, so the order of
- * events is the same as before.
+ * Plays every match again from the keys in the tree (the winner and each
+ * node's loser are every leaf's key once): the same keys, so the same order.
+ * A check that the order lives in the keys alone (test/sim-equivalence).
  */
-export function queueRebuild(q: usize, widthNs: f64): void {
-  let n = queueSize(q);
-  if (n == 0) {
-    setWidth(q, widthNs);
-    return;
+export function queueRebuild(q: usize): void {
+  let n = leavesOf(q);
+  let mask: u64 = <u64>n - 1;
+  let w = scratchAt(q, n + <u32>(load<u64>(q, 8) & mask));
+  store<f64>(w, load<f64>(q));
+  store<u64>(w, load<u64>(q, 8), 8);
+  for (let i: u32 = 1; i < n; i++) {
+    let p = nodeAt(q, i);
+    let g = load<u64>(p, 8);
+    let l = scratchAt(q, n + <u32>(g & mask));
+    store<f64>(l, load<f64>(p));
+    store<u64>(l, g, 8);
   }
-  let t0: f64 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    let k = queueFirst(q);
-    if (i == 0) t0 = eventTime(q, k);
-    store<u32>(scratchAt(q, i), k);
-    queuePopFirst(q);
-  }
-  setWidth(q, widthNs);
-  clearBuckets(q, t0);
-  for (let i: u32 = 0; i < n; i++) {
-    let k = load<u32>(scratchAt(q, i));
-    queuePush(q, eventTime(q, k), k);
-  }
-}
-
-/** Brown's resize for a measured spacing of `gapNs` between events: a rebuild if the width is off by more than a factor of two. */
-export function queueTune(q: usize, gapNs: f64): void {
-  let g = gapNs > 1 ? gapNs : 1;  // setWidth's floor
-  let w = 1.0 / load<f64>(q, 8);
-  if (g >= 2 * w || w >= 2 * g) queueRebuild(q, g);
+  queueBuild(q);
 }

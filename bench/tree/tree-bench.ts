@@ -4,6 +4,7 @@
 //
 //   (a) pairs: N live ranges, fragmented, below 4 GiB; then alloc+free of one
 //       range, in the in-wasm loop and from JS, for fixed and random sizes.
+//       The trees are built first and timed in turn, batch by batch.
 //   (a') churn: random sizes, and each alloc is followed by freeing a random
 //       *other* live range (N stays fixed): the cached node then jumps around
 //       and the kernel's walk gets long. Same op stream for both searches.
@@ -20,7 +21,7 @@
 // cpuNs), as the kernel's figures in ../shared/anchors.md are, and sit next
 // to those figures where the kernel ran the same workload.
 import type { IovaDomain } from "../../src/index.js";
-import { countWalk, must, nowNs, perOpNs, prng, treeDomain, walkSteps, median } from "./util.js";
+import { countWalk, must, nowNs, perOpNs, perOpNsInterleaved, prng, treeDomain, walkSteps, median } from "./util.js";
 import { KERNEL_ANCHORS, vsKernel } from "../kernel-anchors.js";
 
 export interface TreeBenchOptions {
@@ -122,86 +123,110 @@ function buildFragmented(n: number, seed: number): { d: IovaDomain; limit: numbe
   return { d, limit, live };
 }
 
-function pairRow(n: number, quick: boolean, seed: number, oracleUpTo: number, log: (s: string) => void): PairRow {
-  const t0 = nowNs();
-  const { d, limit } = buildFragmented(n, seed);
-  log(`  built ${n} ranges in ${(Number(nowNs() - t0) / 1e6).toFixed(0)} ms`);
+/**
+ * The pair rows, one per N. Every tree is built first; then each column is
+ * timed round by round across the trees (perOpNsInterleaved): the rows are
+ * compared with each other (the ratio) and with the kernel's, so the first
+ * row must not pay for being first, nor a row for a slower minute of the
+ * shared host. Each tree sees the same calls in the same order as when the
+ * rows ran one after another.
+ */
+function pairRows(lives: number[], quick: boolean, seed: number, oracleUpTo: number, log: (s: string) => void): PairRow[] {
+  const trees = lives.map((n) => {
+    const t0 = nowNs();
+    const t = buildFragmented(n, seed);
+    log(`  built ${n} ranges in ${(Number(nowNs() - t0) / 1e6).toFixed(0)} ms`);
+    return t;
+  });
   const loopRounds = quick ? 100_000 : 500_000;
   const jsReps = quick ? 50_000 : 200_000;
   const batches = quick ? 3 : 5;
-  const loop = (size: number, aligned: boolean) => perOpNs((reps) => {
-    if (d.allocFreeLoop(size, limit, aligned, reps) !== 0) throw new Error("tree bench: allocFreeLoop failed");
-  }, loopRounds, batches);
-  const js = (size: number, aligned: boolean) => perOpNs((reps) => {
-    for (let i = 0; i < reps; i++) d.free(must(d.alloc(size, limit, aligned), "pair alloc"));
-  }, jsReps, batches);
   const r = prng(seed ^ 0x9e3779b9);
   const sizes = Float64Array.from({ length: 4096 }, () => 1 + r.int(64));
-  const jsRandom = (reps: number) => {
+  type Tree = (typeof trees)[number];
+  const loop = (size: number, aligned: boolean) => ({ d, limit }: Tree) => (reps: number) => {
+    if (d.allocFreeLoop(size, limit, aligned, reps) !== 0) throw new Error("tree bench: allocFreeLoop failed");
+  };
+  const js = (size: number, aligned: boolean) => ({ d, limit }: Tree) => (reps: number) => {
+    for (let i = 0; i < reps; i++) d.free(must(d.alloc(size, limit, aligned), "pair alloc"));
+  };
+  const jsRandom = ({ d, limit }: Tree) => (reps: number) => {
     for (let i = 0; i < reps; i++) d.free(must(d.alloc(sizes[i & 4095], limit, true), "random pair alloc"));
   };
-  const row: PairRow = {
-    live: n,
-    wasmLoop1: loop(1, false),
-    wasmLoop8a: loop(8, true),
-    js1: js(1, false),
-    js8a: js(8, true),
-    jsRandom: perOpNs(jsRandom, jsReps, batches),
-    jsRandomOracle: null,
-    walkPerAlloc: 0,
-  };
-  countWalk(d, true);
-  const w0 = walkSteps(d);
-  jsRandom(10_000);
-  row.walkPerAlloc = (walkSteps(d) - w0) / 10_000;
-  countWalk(d, false);
-  if (n <= oracleUpTo) {
-    d.useOracleWalk(true);
-    row.jsRandomOracle = perOpNs(jsRandom, quick ? 10_000 : 50_000, batches);
-    d.useOracleWalk(false);
+  const column = (make: (t: Tree) => (reps: number) => void, reps: number, of: Tree[] = trees) =>
+    perOpNsInterleaved(of.map(make), reps, batches);
+  const wasmLoop1 = column(loop(1, false), loopRounds);
+  const wasmLoop8a = column(loop(8, true), loopRounds);
+  const js1 = column(js(1, false), jsReps);
+  const js8a = column(js(8, true), jsReps);
+  const random = column(jsRandom, jsReps);
+  const rows: PairRow[] = trees.map((t, i) => {
+    countWalk(t.d, true);
+    const w0 = walkSteps(t.d);
+    jsRandom(t)(10_000);
+    const walkPerAlloc = (walkSteps(t.d) - w0) / 10_000;
+    countWalk(t.d, false);
+    return {
+      live: lives[i], wasmLoop1: wasmLoop1[i], wasmLoop8a: wasmLoop8a[i], js1: js1[i], js8a: js8a[i],
+      jsRandom: random[i], jsRandomOracle: null, walkPerAlloc,
+    };
+  });
+  const small = trees.filter((_, i) => lives[i] <= oracleUpTo);
+  for (const t of small) t.d.useOracleWalk(true);
+  const oracle = column(jsRandom, quick ? 10_000 : 50_000, small);
+  small.forEach((t, i) => { t.d.useOracleWalk(false); rows[trees.indexOf(t)].jsRandomOracle = oracle[i]; });
+  for (const t of trees) {
+    t.d.check();
+    t.d.destroy();
   }
-  d.check();
-  d.destroy();
-  return row;
+  return rows;
 }
 
 /**
  * Random sizes; each alloc is paired with freeing a random other live range.
- * The timed steps run without walk counting, in `batches` batches of `ops`
- * steps (median per step); then `walkOps` more steps count the kernel's walk
- * (the oracle's walk is exact, ours is from ranks).
+ * One tree per N, all built first; the timed steps run without walk
+ * counting, in `batches` rounds of `ops` steps on every tree in turn
+ * (perOpNsInterleaved; median per step), so the rows' ratios share the
+ * host's minute. Then `walkOps` more steps count the kernel's walk (the
+ * oracle's walk is exact, ours is from ranks). Each tree's op stream is the
+ * one it had when the rows ran one after another.
  */
-function churnRun(n: number, seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number } {
-  const { d, limit, live } = buildFragmented(n, seed);
-  if (oracle) d.useOracleWalk(true);
-  const r = prng(seed ^ 0x51ed270b);
-  const step = () => {
-    const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
-    const k = r.int(live.length);
-    d.free(live[k]);
-    live[k] = p;
-  };
-  for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
-  let w0 = walkSteps(d);
-  // No warm-up batch: the steps above were the warm-up.
-  const ns = perOpNs((reps) => { for (let i = 0; i < reps; i++) step(); }, ops, batches, 0);
-  let walk = (walkSteps(d) - w0) / (ops * batches);
-  if (!oracle) {
+function churnRuns(lives: number[], seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number }[] {
+  const runs = lives.map((n) => {
+    const { d, limit, live } = buildFragmented(n, seed);
+    if (oracle) d.useOracleWalk(true);
+    const r = prng(seed ^ 0x51ed270b);
+    const step = () => {
+      const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
+      const k = r.int(live.length);
+      d.free(live[k]);
+      live[k] = p;
+    };
+    for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
+    return { d, live, r, step, w0: walkSteps(d) };
+  });
+  // No warm-up round: the steps above were the warm-up.
+  const ns = perOpNsInterleaved(runs.map(({ step }) => (reps: number) => { for (let i = 0; i < reps; i++) step(); }), ops, batches, 0);
+  const walks = runs.map(({ d, step, w0 }) => {
+    if (oracle) return (walkSteps(d) - w0) / (ops * batches);
     countWalk(d, true);
-    w0 = walkSteps(d);
+    const w1 = walkSteps(d);
     for (let i = 0; i < walkOps; i++) step();
-    walk = (walkSteps(d) - w0) / walkOps;
-  }
+    return (walkSteps(d) - w1) / walkOps;
+  });
   // The free's share that depends on N: its find, on the tree the steps
-  // left, timed the same way (after one untimed batch).
-  const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
-  const findBatch = () => {
-    for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
-  };
-  const findNs = perOpNs(findBatch, 1, batches);
-  d.check();
-  d.destroy();
-  return { ns, walk, findNs: findNs / ops };
+  // left, timed the same way (after one untimed round).
+  const finds = perOpNsInterleaved(runs.map(({ d, live, r }) => {
+    const picks = Int32Array.from({ length: ops }, () => r.int(live.length));
+    return () => {
+      for (let i = 0; i < ops; i++) if (d.find(live[picks[i]]) === null) throw new Error("tree bench: a live range was not found");
+    };
+  }), 1, batches);
+  for (const { d } of runs) {
+    d.check();
+    d.destroy();
+  }
+  return runs.map((_, i) => ({ ns: ns[i], walk: walks[i], findNs: finds[i] / ops }));
 }
 
 /** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
@@ -295,11 +320,8 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
   const seed = opts.seed ?? 20250611;
   const t0 = nowNs();
   const lives = quick ? [1e3, 1e4, 1e5] : [1e3, 1e4, 1e5, 1e6];
-  const pairs: PairRow[] = [];
-  for (const n of lives) {
-    log(`(a) pairs, ${n} live ranges`);
-    pairs.push(pairRow(n, quick, seed, 1e4, log));
-  }
+  log(`(a) pairs, ${lives.join(", ")} live ranges, timed in turn`);
+  const pairs = pairRows(lives, quick, seed, 1e4, log);
   const a = pairs[0];
   const z = pairs[pairs.length - 1];
   const pairRatio = {
@@ -313,21 +335,22 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
   const walkOps = quick ? 500 : 2_000;
   // Every row is a ratio to the first, so the first must not pay for the
   // JIT: one untimed run of each kind compiles the steps and the host calls.
-  churnRun(churnLives[0], seed, false, ops, 0);
-  churnRun(churnLives[0], seed, false, ops, 0, false);
-  for (const n of churnLives) {
-    log(`(a') churn, ${n} live ranges`);
-    const ours = churnRun(n, seed, false, ops, walkOps);
-    const unaligned = churnRun(n, seed, false, ops, 0, false);
+  churnRuns([churnLives[0]], seed, false, ops, 0);
+  churnRuns([churnLives[0]], seed, false, ops, 0, false);
+  log(`(a') churn, ${churnLives.join(", ")} live ranges, timed in turn`);
+  const ours = churnRuns(churnLives, seed, false, ops, walkOps);
+  const unaligned = churnRuns(churnLives, seed, false, ops, 0, false);
+  churnLives.forEach((n, i) => {
     // The oracle runs the identical op stream on an identical tree: same placements.
-    const orc = n <= 1e4 ? churnRun(n, seed, true, quick ? 500 : 2_000, 0, true, 3) : null;
-    const lessFind = ours.ns - ours.findNs;
+    const orc = n <= 1e4 ? churnRuns([n], seed, true, quick ? 500 : 2_000, 0, true, 3)[0] : null;
+    const o = ours[i];
+    const lessFind = o.ns - o.findNs;
     churn.push({
-      live: n, ours: ours.ns, ratioToSmallest: churn.length ? ours.ns / churn[0].ours : 1,
-      oursUnaligned: unaligned.ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? ours.walk,
-      findRandom: ours.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
+      live: n, ours: o.ns, ratioToSmallest: churn.length ? o.ns / churn[0].ours : 1,
+      oursUnaligned: unaligned[i].ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? o.walk,
+      findRandom: o.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
     });
-  }
+  });
   const c0 = churn[0];
   const cz = churn[churn.length - 1];
   const churnRatio = {

@@ -31,14 +31,27 @@ export function nowNs(): bigint {
  * the median of the per-operation CPU times in ns.
  */
 export function perOpNs(batch: (reps: number) => void, reps: number, batches: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) batch(reps);
-  const samples: number[] = [];
-  for (let i = 0; i < batches; i++) {
-    const t0 = cpuNs();
-    batch(reps);
-    samples.push((cpuNs() - t0) / reps);
+  return perOpNsInterleaved([batch], reps, batches, warmup)[0];
+}
+
+/**
+ * perOpNs for several batches at once, interleaved: each of `rounds` rounds
+ * times one batch of every entry in turn (after `warmup` untimed rounds), so
+ * a drift of the host's speed, or whatever the first batches of a process
+ * pay, falls on every entry alike and their ratios stay fair. Medians per
+ * entry, in order.
+ */
+export function perOpNsInterleaved(batches: ((reps: number) => void)[], reps: number, rounds: number, warmup = 1): number[] {
+  for (let i = 0; i < warmup; i++) for (const b of batches) b(reps);
+  const samples: number[][] = batches.map(() => []);
+  for (let k = 0; k < rounds; k++) {
+    batches.forEach((b, j) => {
+      const t0 = cpuNs();
+      b(reps);
+      samples[j].push((cpuNs() - t0) / reps);
+    });
   }
-  return median(samples);
+  return samples.map(median);
 }
 
 /** Nodes the kernel's own loop would have visited so far, on this domain's instance. */

@@ -12,8 +12,8 @@ import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { type IovaExports } from "../wasm/exports.js";
 import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
-import { adoptModule, compiledModule, instantiate, moduleProblem, newSharedMemory } from "../wasm/module.js";
-import type { WasmMemory, WasmModule } from "../wasm/types.js";
+import { adoptModule, compiledModule, instantiate, moduleProblem, newMemoryFor } from "../wasm/module.js";
+import type { WasmBuild, WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICIES, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
 import { StatsDump, readCacheStats, type CacheStats } from "./stats.js";
 import { ERAS, POLICY_ERA, eraArg, eraCode, eraOfCode, type KernelEra } from "./era.js";
@@ -80,6 +80,13 @@ export interface DomainOptions {
    * DEFAULT_SHARED_VIEWS; 0 for a domain whose CPUs are never shared.
    */
   sharedViews?: number;
+  /**
+   * @internal The build the domain runs on; default this thread's module
+   * over a shared memory (the worker core). The simulator passes its
+   * single-threaded build (src/sim/wasm-sim.ts): a memory of its own, so
+   * the domain has no handle and cannot be opened from workers.
+   */
+  build?: WasmBuild;
 }
 
 /** Everything a worker needs to open the same domain: structured-cloneable. */
@@ -186,6 +193,8 @@ export class IovaDomain implements DisposableView {
   private readonly poisonWord!: Int32Array;
   /** True for the view that created the domain, false for attach()ed ones. */
   private readonly owner: boolean = true;
+  /** False for a domain of the single-threaded build (DomainOptions.build), in a memory of its own. */
+  private readonly shared: boolean = true;
 
   /** init_iova_domain(granule, start_pfn), plus the range caches. */
   constructor(granule: number, startPfn: number, options: DomainOptions = {}) {
@@ -205,9 +214,11 @@ export class IovaDomain implements DisposableView {
     const maxMags = this.policy === "tree-only" ? 0
       : options.maxMagazines !== undefined ? countArg("maxMagazines", options.maxMagazines, 0, MAX_MAGAZINES)
       : defaultMagazines(magazineBound(geo, this.cpus, depotMax), this.cpus, options.depotMax);
-    this.module = compiledModule();
+    const build = options.build ?? { module: compiledModule(), shared: true };
+    this.module = build.module;
+    this.shared = build.shared;
     // The layout is computed by the module itself; a one-page probe instance asks it.
-    const probe = instantiate(newSharedMemory(STATIC_BYTES), this.module);
+    const probe = instantiate(newMemoryFor(build, STATIC_BYTES), this.module);
     if (probe.heapBase() > STATIC_BYTES) throw new Error("iova-wasm: static data overlaps the scratch slots");
     // Below the domain, in this order: the scratch slots and the view table
     // (belowHost), the host's bytes, the flush queues. The domain comes
@@ -233,7 +244,7 @@ export class IovaDomain implements DisposableView {
     const total = this.base + maxBytes;
     if (total > MAX_MEMORY_BYTES) throw tooLarge(probe, options, total, this.cpus, this.maxRanges, maxMags, magSize);
     try {
-      this.memory = newSharedMemory(this.base + bytes, total);
+      this.memory = newMemoryFor(build, this.base + bytes, total);
     } catch (e) {
       throw new InvalidArgumentError("options", options,
         `need ${this.base + bytes} bytes of shared memory, growable to ${total}, which this machine refused (${(e as Error).message})`);
@@ -316,7 +327,7 @@ export class IovaDomain implements DisposableView {
       policy: h.policy, era: eraOfCode(ex.domainStat(h.base, Stat.era)), memory: h.memory, base: h.base, cpu, lastFailure: null, ex,
       module: h.module, scratchBase: h.scratchBase, scratch: h.scratchBase + slot * SCRATCH_BYTES,
       viewSlot: view.slot, viewToken: view.token, viewTable,
-      destroyed: false, closed: false, owner: false, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
+      destroyed: false, closed: false, owner: false, shared: true, destroyedWord: destroyedWordOf(ex, h.memory, h.base),
       poisonWord: poisonWordOf(ex, h.memory, h.base, h.module),
       fqBase: h.fqBase, hostBase: h.hostBase, hostBytes: h.hostBytes, sharedViews: h.sharedViews,
     });
@@ -326,6 +337,7 @@ export class IovaDomain implements DisposableView {
 
   /** What a worker needs to attach to this domain (post it with postMessage). */
   get handle(): DomainHandle {
+    if (!this.shared) throw new Error("iova-wasm: this domain runs the single-threaded build in a memory of its own: workers cannot open it");
     return {
       memory: this.memory, module: this.module, base: this.base, scratchBase: this.scratchBase,
       granule: this.granule, startPfn: this.startPfn, maxRanges: this.maxRanges, cpus: this.cpus, policy: this.policy,

@@ -11,6 +11,8 @@ import { resolveSimOptions, type SimOptions } from "./options.js";
 import type { BooksCheck, LockTotals, SimCounters, SimResult } from "./result.js";
 import { Sampler } from "./sampling.js";
 import { setUpRun, type SimRun } from "./setup.js";
+import { simBuild } from "./wasm-sim.js";
+import type { WasmBuild } from "../wasm/module.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
 export { DUMPS_PER_RUN, type CacheDump, type SimSamples, type SimDiagnostics, type LockSeries } from "./sampling.js";
@@ -19,12 +21,13 @@ export { booksMessage, type BooksCheck, type LockTotals, type SimCounters, type 
 /**
  * Runs one load to the end, drains it and checks the books. The verdict is
  * `result.books` (ok, and the problems if not): a run whose books fail is
- * still a result to report, so it is returned, not thrown.
+ * still a result to report, so it is returned, not thrown. `build` is the
+ * core it runs on (src/sim/wasm-sim.ts simBuild: its own, single-threaded).
  */
-export function simulate(options: SimOptions = {}): SimResult {
+export function simulate(options: SimOptions = {}, build: WasmBuild = simBuild()): SimResult {
   const cfg = resolveSimOptions(options);
   const wall0 = performance.now();
-  const run = setUpRun(cfg);
+  const run = setUpRun(cfg, build);
   const { domain, dma, sim } = run;
   const ex = domain.ex;
   const walk0 = ex.walkSteps();

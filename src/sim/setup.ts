@@ -3,12 +3,12 @@
 // the cost model), and the loop itself. Nothing runs yet.
 import { IovaDomain } from "../domain/iova-domain.js";
 import { DmaPath } from "../domain/dma.js";
-import { instantiate, newSharedMemory } from "../wasm/module.js";
+import { instantiate, newMemoryFor, type WasmBuild } from "../wasm/module.js";
 import { rangeSteps, type BlockSize } from "../load/block-size.js";
 import type { RequestMerge } from "../load/merge.js";
 import { largestRequestBytes, type LockClassName, type SimConfig } from "./options.js";
 import { codes } from "../wasm/codes.js";
-import { SIM_PARAMS, WasmSim, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
+import { SIM_PARAMS, WasmSim, simBuild, simBytesFor, type SimGeometry, type SimParam } from "./wasm-sim.js";
 
 /** The member of LockClass (assembly/sim/layout.ts: bits of SimParam.contendedLocks) of each lock class. */
 const LOCK_CLASS_MEMBER: Record<LockClassName, "TREE" | "DEPOT" | "FQ"> = { tree: "TREE", depot: "DEPOT", fq: "FQ" };
@@ -41,7 +41,8 @@ function bsGeometry(bs: BlockSize, merge: RequestMerge | null): SimGeometry["bs"
   }
 }
 
-export function setUpRun(cfg: SimConfig): SimRun {
+/** Sets up `cfg` on `build`: by default the simulator's own single-threaded build (simBuild). */
+export function setUpRun(cfg: SimConfig, build: WasmBuild = simBuild()): SimRun {
   const C = cfg.cpus;
   const shift = Math.log2(cfg.granule);
   const reserved = cfg.pciWindows.map((w) => ({ lo: Math.floor(w.start / cfg.granule), hi: Math.floor(w.end / cfg.granule) }));
@@ -49,11 +50,11 @@ export function setUpRun(cfg: SimConfig): SimRun {
     cpus: C, jobs: cfg.jobs, iodepth: cfg.iodepth, segsMax: Math.ceil(largestRequestBytes(cfg) / cfg.maxSegment),
     bs: bsGeometry(cfg.bs, cfg.merge), reserved,
   };
-  const hostBytes = simBytesFor(instantiate(newSharedMemory(65536)), g);
+  const hostBytes = simBytesFor(instantiate(newMemoryFor(build, 65536), build.module), g);
   const domain = new IovaDomain(cfg.granule, 1, {
     cpus: C, policy: cfg.policy, era: cfg.era, maxRanges: cfg.maxRanges, maxMagazines: cfg.maxMagazines, countKernelWalk: true,
     reclaimSlicePfns: cfg.reclaimSlicePfns, ...(Number.isFinite(cfg.depotMax) ? { depotMax: cfg.depotMax } : {}),
-    flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes,
+    flushQueue: { size: cfg.fqSize, timeoutMs: cfg.fqTimeoutMs, hz: cfg.hz }, hostBytes, build,
   });
   const dma = new DmaPath(domain);
   dma.reservePciWindows(cfg.pciWindows);

@@ -6,6 +6,31 @@ import type { LatencyStats } from "../load/latency.js";
 import type { IovaExports } from "../wasm/exports.js";
 import { LatencyHistogram } from "../load/latency.js";
 import { CODE_SETS, codes, type Codes, type MemberOf } from "../wasm/codes.js";
+import { compiledModule, readPackagedModule, type WasmBuild } from "../wasm/module.js";
+
+/** The simulator's own build of the core (asconfig.json's target "sim"). */
+export const SIM_WASM_FILE = "iova-sim.wasm";
+let simModule: WebAssembly.Module | undefined;
+
+/**
+ * The build the simulator runs on: the same sources as the worker core,
+ * compiled without threads (build/iova-sim.wasm): a memory of the run's own
+ * and plain loads and stores where the worker core has seq-cst atomics and
+ * `lock cmpxchg` (assembly/atomics.ts). The simulator is one thread, so its
+ * results are the same (test/sim-build.test.ts). With IOVA_WASM=debug it
+ * runs the shared debug build instead, assertions on.
+ */
+export function simBuild(): WasmBuild {
+  if ((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.IOVA_WASM === "debug") return sharedBuild();
+  simModule ??= readPackagedModule(SIM_WASM_FILE);
+  if (!simModule) throw new Error(`iova-wasm: the simulator reads build/${SIM_WASM_FILE} and needs Node's file system`);
+  return { module: simModule, shared: false };
+}
+
+/** The worker core (this thread's module over a shared memory): what the simulator ran on before it had its own build. */
+export function sharedBuild(): WasmBuild {
+  return { module: compiledModule(), shared: true };
+}
 
 type Member<S extends "SimParam" | "SimTotal"> = Exclude<(typeof CODE_SETS)[S][number], "COUNT">;
 /** The simulator's f64 parameters (SimParam of assembly/sim/layout.ts); their indexes come from the module. */
@@ -115,9 +140,9 @@ export class WasmSim {
     this.f64[this.pOff + this.paramIndex.durationNs] = tNs;
   }
 
-  /** Rebuilds the event queue with buckets widthNs wide: only the speed depends on it, never the order of events. */
-  queueWidth(widthNs: number): void {
-    this.ex.simQueueWidth(this.addr, widthNs);
+  /** Plays the event queue's matches again from its keys: the order of events lives in the keys alone. */
+  queueRebuild(): void {
+    this.ex.simQueueRebuild(this.addr);
   }
 
   /** Runs every event before untilNs; false once the run is over. */

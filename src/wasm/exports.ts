@@ -94,7 +94,7 @@ export interface IovaExports {
   simStart(addr: number, domain: number, fq: number, strict: number, pci: number, serial: number,
     bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
   simRun(addr: number, untilNs: number): number;
-  simQueueWidth(addr: number, widthNs: number): void;
+  simQueueRebuild(addr: number): void;
   simLive(addr: number): number;
   simWindow32(addr: number): number;
   simLowest32(addr: number): number;

@@ -8,7 +8,9 @@
 // domain; in Node, build/iova.wasm next to this package is read on first use
 // through process.getBuiltinModule, which is not an import.
 import type { IovaExports } from "./exports.js";
-import type { WasmMemory, WasmModule } from "./types.js";
+import type { WasmBuild, WasmMemory, WasmModule } from "./types.js";
+
+export type { WasmBuild };
 
 const WASM_PAGE = 65536;
 let cached: WebAssembly.Module | undefined;
@@ -22,26 +24,30 @@ interface NodeProcess {
 const node = (globalThis as { process?: NodeProcess }).process;
 
 /** build/iova.wasm (release) or, with IOVA_WASM=debug, the build with assertions. */
-export function wasmUrl(): URL {
-  const file = node?.env.IOVA_WASM === "debug" ? "iova.debug.wasm" : "iova.wasm";
+function wasmFile(): string {
+  return node?.env.IOVA_WASM === "debug" ? "iova.debug.wasm" : "iova.wasm";
+}
+
+/** build/`file` of this package (default: the worker core, wasmFile()). */
+export function wasmUrl(file = wasmFile()): URL {
   return new URL(`../../../build/${file}`, import.meta.url);
 }
 
 /** The file wasmUrl() names, as a path (Node). */
-export function wasmPath(): string {
+export function wasmPath(file = wasmFile()): string {
   const url = node?.getBuiltinModule?.("node:url");
-  return url ? url.fileURLToPath(wasmUrl()) : wasmUrl().href;
+  return url ? url.fileURLToPath(wasmUrl(file)) : wasmUrl(file).href;
 }
 
-/** The packaged build, read synchronously; undefined where there is no Node file system. */
-function readPackagedModule(): WebAssembly.Module | undefined {
+/** The packaged build build/`file`, read synchronously; undefined where there is no Node file system. */
+export function readPackagedModule(file = wasmFile()): WebAssembly.Module | undefined {
   const fs = node?.getBuiltinModule?.("node:fs");
   if (!fs) return undefined;
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(wasmUrl());
+    bytes = fs.readFileSync(wasmUrl(file));
   } catch (e) {
-    throw new Error(`iova-wasm: cannot read ${wasmPath()}; run \`npm run build\` first (${(e as Error).message})`);
+    throw new Error(`iova-wasm: cannot read ${wasmPath(file)}; run \`npm run build\` first (${(e as Error).message})`);
   }
   return new WebAssembly.Module(bytes);
 }
@@ -98,6 +104,22 @@ export function newSharedMemory(bytes: number, maxBytes = bytes): WebAssembly.Me
   const pages = Math.ceil(bytes / WASM_PAGE);
   const maximum = Math.min(MAX_WASM_PAGES, Math.max(pages, Math.ceil(maxBytes / WASM_PAGE)));
   return new WebAssembly.Memory({ initial: pages, maximum, shared: true });
+}
+
+/**
+ * A memory of one thread's own (not shared), for the single-threaded build
+ * (build/iova-sim.wasm), made at its full `bytes` from the start: a
+ * non-shared memory moves when it grows, which detaches every view the host
+ * holds of it, so it must never grow. Pages never written are never backed.
+ */
+export function newPrivateMemory(bytes: number): WebAssembly.Memory {
+  const pages = Math.min(MAX_WASM_PAGES, Math.ceil(bytes / WASM_PAGE));
+  return new WebAssembly.Memory({ initial: pages, maximum: pages });
+}
+
+/** A memory for `build`: shared and growable to `maxBytes`, or private at its full `maxBytes`. */
+export function newMemoryFor(build: WasmBuild, bytes: number, maxBytes = bytes): WebAssembly.Memory {
+  return build.shared ? newSharedMemory(bytes, maxBytes) : newPrivateMemory(maxBytes);
 }
 
 let iotlbHook: () => void = () => {};

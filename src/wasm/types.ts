@@ -14,6 +14,16 @@ export interface WasmMemory {
 /** A compiled WebAssembly.Module (opaque here; structured-cloneable to workers). */
 export interface WasmModule {}
 
+/**
+ * A compiled build of the core and the memory it imports: the worker core
+ * (shared memory, atomics) or the single-threaded simulator's (a private
+ * memory, plain loads and stores: assembly/atomics.ts).
+ */
+export interface WasmBuild {
+  module: WasmModule;
+  shared: boolean;
+}
+
 /** A WebAssembly.Global holding an i32. */
 export interface WasmGlobal {
   value: number;
