@@ -15,6 +15,8 @@ import { parseArgs } from "../dist/src/fio/options.js";
 import { runReal } from "../dist/src/fio/runner/run.js";
 import { LockHolderDeadError } from "../dist/src/index.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
+import { treeLockOffset } from "../dist/src/workers/audit.js";
+import type { CpuPool } from "../dist/src/workers/pool.js";
 
 const SEED = Number(process.env.FAULT_FIO_SEED ?? 0xf10); // FAULT_FIO_SEED=n replays another seed
 const CASES = 12;
@@ -89,4 +91,50 @@ describe("a real-clock fio worker terminated mid-run", () => {
       if (!c.now) expect(o.books.recovered!.settled).toBe(0);
     }, BOUND_MS + 20_000);
   }
+});
+
+describe("a real-clock fio worker terminated holding the tree lock", () => {
+  // The seeded cases above land inside a lock only by chance (a kill at once lands mostly between two
+  // calls). Here the lock is certain: the host takes the tree lock under worker 0's own holder id (the
+  // lock protocol of assembly/lock.ts, as cpu-worker.ts's holdLock does) and terminates it at once, so
+  // the run meets a dead holder as if the worker had died inside it. The domain clock (domain.tick every
+  // 10 ms) then fails too: that failure must reach runReal's caller, never an uncaught error of a timer.
+  it("the run throws LockHolderDeadError naming its CPU, and nothing is left uncaught or unhandled", async () => {
+    const stray: unknown[] = [];
+    const onStray = (e: unknown): void => { stray.push(e); };
+    process.on("uncaughtException", onStray);
+    process.on("unhandledRejection", onStray);
+    const a = parseArgs(["--status-interval=0", "--name=a", "--runtime=3s", "--time_based", "--iodepth=8", ...LOADS[3]]);
+    let killError: unknown = null;
+    let victimCpu = -1;
+    let out: unknown;
+    try {
+      out = await runReal({
+        jobs: a.jobs, global: a.global, cpus: 2,
+        onPool: (pool) => {
+          victimCpu = pool.cpuOf[0]!;
+          const d = pool.domain;
+          // Worker 0's lock-holder id (assembly/holder.ts: a shared view k locks as cpus + 1 + k).
+          const view = (pool as unknown as { slots: { view: { slot: number } | null }[] }).slots[0]!.view!;
+          const id = d.cpus + 1 + view.slot;
+          const lockWord = (d.base + treeLockOffset(d)) >>> 2;
+          setTimeout(() => {
+            const i32 = new Int32Array(d.memory.buffer);
+            while (Atomics.compareExchange(i32, lockWord, 0, id) !== 0);
+            (pool as CpuPool).kill(0, { now: true }).catch((e: unknown) => { killError = e; });
+          }, 58);
+        },
+      });
+    } catch (e) {
+      out = e;
+    }
+    // Timers of the run that might still fire would have done so by now.
+    await new Promise((r) => setTimeout(r, 100));
+    process.off("uncaughtException", onStray);
+    process.off("unhandledRejection", onStray);
+    expect(stray).toEqual([]);
+    expect(killError).toBeNull();
+    expect(out).toBeInstanceOf(LockHolderDeadError);
+    expect((out as LockHolderDeadError).holderCpu).toBe(victimCpu);
+  }, BOUND_MS + 20_000);
 });

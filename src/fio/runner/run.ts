@@ -224,14 +224,24 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   // The domain clock, per-job tree size at its end, and the largest tree.
   const treeAtEnd = new Array<number>(W).fill(-1);
   let treeMax = 0;
+  // The clock's own failure (LockHolderDeadError: a worker died holding a lock the tick needs, or poisoned
+  // the domain) is the run's: thrown from a timer it would be an uncaught error no caller sees. The clock
+  // stops, the run is abandoned, and runReal throws it once the workers are gone.
+  let tickError: unknown = null;
   const tickTimer = setInterval(() => {
-    if (domain.isDestroyed) return;
-    const t = clock() - startMs;
-    domain.tick((input.domainTimeMs ?? 0) + t);  // the policy's own interval (adaptive: ADAPTIVE_RECLAIM_MS)
-    const tree = domain.stats().ranges;
-    if (tree > treeMax) treeMax = tree;
-    for (const w of jobWorkers) {
-      if (treeAtEnd[w.index] === -1 && Atomics.load(i32, w.workerBase + W_STATE) >= STATE_DONE) treeAtEnd[w.index] = tree;
+    if (domain.isDestroyed || tickError !== null) return;
+    try {
+      const t = clock() - startMs;
+      domain.tick((input.domainTimeMs ?? 0) + t);  // the policy's own interval (adaptive: ADAPTIVE_RECLAIM_MS)
+      const tree = domain.stats().ranges;
+      if (tree > treeMax) treeMax = tree;
+      for (const w of jobWorkers) {
+        if (treeAtEnd[w.index] === -1 && Atomics.load(i32, w.workerBase + W_STATE) >= STATE_DONE) treeAtEnd[w.index] = tree;
+      }
+    } catch (e) {
+      tickError = e;
+      clearInterval(tickTimer);
+      abortAll(`the domain clock (domain.tick): ${(e as Error).name}: ${(e as Error).message}`);
     }
   }, input.tickMs ?? 10);
 
@@ -311,6 +321,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   clearInterval(sampleTimer);
   if (statusTimer) clearInterval(statusTimer);
   input.signal?.removeEventListener('abort', stop);
+  if (tickError !== null) throw tickError;
   // A worker died or failed: the host gives back what the run still holds (recover.ts), on a CPU none of them ran on.
   const inDoubt = new Set([...dead, ...failed]);
   const survivor = plan.workers.find((w) => !inDoubt.has(w.index));
