@@ -1,7 +1,7 @@
 // Our allocator on the peers' benchmark sequences, tiny sizes: the same
 // independent checker (a LiveSet) verifies every range it hands out.
 import { describe, expect, it } from 'vitest';
-import { IovaIdAllocator, IovaRangeAllocator } from '../dist/bench/ours/adapters.js';
+import { IovaDirectIdAllocator, IovaDirectRangeAllocator, IovaIdAllocator, IovaRangeAllocator } from '../dist/bench/ours/adapters.js';
 import { verifyReplay } from '../dist/bench/peers/verify.js';
 import { emptyPool, idChurn, mixedSizes, replay, suggestedArena } from '../dist/bench/peers/workloads.js';
 
@@ -10,7 +10,7 @@ describe('iova-wasm on the peers\' sequences', () => {
     const tag = local ? 'with LocalCache' : 'direct calls';
     it(`idChurn, ${tag}: ids are unique among live ones and inside the id space`, () => {
       const seq = idChurn(5_000, 3, 200);
-      const a = new IovaIdAllocator(4096, local);
+      const a = local ? new IovaIdAllocator(4096) : new IovaDirectIdAllocator(4096);
       const check = verifyReplay(seq, replay(a, seq), { start: 1, end: 4097 });
       expect(check.failures).toBe(0);
       expect(check.allocs).toBe(seq.allocs);
@@ -21,7 +21,7 @@ describe('iova-wasm on the peers\' sequences', () => {
     ] as const) {
       it(`${name}, ${tag}: byte ranges never overlap a live one and stay in the arena`, () => {
         const bytes = suggestedArena(seq, 4);
-        const a = new IovaRangeAllocator(bytes, 16, local);
+        const a = local ? new IovaRangeAllocator(bytes) : new IovaDirectRangeAllocator(bytes);
         const check = verifyReplay(seq, replay(a, seq), { start: 0, end: bytes });
         expect(check.failures).toBe(0);
         expect(check.allocs).toBe(seq.allocs);

@@ -6,18 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { runIsolated } from '../isolated.js';
 import { measure, type Measurement } from '../peers/measure.js';
 import { emptyPool, idChurn, mixedSizes, suggestedArena, type OpSequence } from '../peers/workloads.js';
-import { IovaIdAllocator, IovaRangeAllocator } from './adapters.js';
+import type { IdAllocator, RangeAllocator } from '../peers/types.js';
+import { IovaDirectIdAllocator, IovaDirectRangeAllocator, IovaIdAllocator, IovaRangeAllocator } from './adapters.js';
 
 const SEED = 42;
 const ID_SPACE = 65536;
 
 interface Case {
   seq: () => OpSequence;
-  make: (seq: OpSequence) => () => IovaIdAllocator | IovaRangeAllocator;
+  make: (seq: OpSequence) => () => IdAllocator | RangeAllocator;
 }
 
 // Power-of-two rounding of cached sizes can double a block: give the arena 4x the live peak.
 const arena = (seq: OpSequence) => () => new IovaRangeAllocator(suggestedArena(seq, 4));
+const direct = (seq: OpSequence) => () => new IovaDirectRangeAllocator(suggestedArena(seq, 4));
 
 /** Case ids match the peers' (bench/peers/run.ts) after the slash. */
 export const OUR_CASES: Record<string, Case> = {
@@ -26,10 +28,10 @@ export const OUR_CASES: Record<string, Case> = {
   'iova-wasm/mixedSizes-1k': { seq: () => mixedSizes(1_000, 100_000, SEED), make: arena },
   'iova-wasm/mixedSizes-10k': { seq: () => mixedSizes(10_000, 20_000, SEED), make: arena },
   // The same without the LocalCache: every alloc and free crosses into wasm.
-  'iova-wasm-direct/idChurn': { seq: () => idChurn(200_000, SEED, 1000), make: () => () => new IovaIdAllocator(ID_SPACE, false) },
-  'iova-wasm-direct/emptyPool': { seq: () => emptyPool(1_000_000, 64), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
-  'iova-wasm-direct/mixedSizes-1k': { seq: () => mixedSizes(1_000, 100_000, SEED), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
-  'iova-wasm-direct/mixedSizes-10k': { seq: () => mixedSizes(10_000, 20_000, SEED), make: (seq) => () => new IovaRangeAllocator(suggestedArena(seq, 4), 16, false) },
+  'iova-wasm-direct/idChurn': { seq: () => idChurn(200_000, SEED, 1000), make: () => () => new IovaDirectIdAllocator(ID_SPACE) },
+  'iova-wasm-direct/emptyPool': { seq: () => emptyPool(1_000_000, 64), make: direct },
+  'iova-wasm-direct/mixedSizes-1k': { seq: () => mixedSizes(1_000, 100_000, SEED), make: direct },
+  'iova-wasm-direct/mixedSizes-10k': { seq: () => mixedSizes(10_000, 20_000, SEED), make: direct },
 };
 
 export function runOurCase(id: string): Measurement {

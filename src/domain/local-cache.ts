@@ -31,27 +31,38 @@ export interface LocalCacheOptions {
 }
 
 export class LocalCache implements DisposableView {
-  readonly limitPfn: number;
-  readonly batch: number;
-  /** Every order's stack in one array: order o's pfns are [o * capacity, o * capacity + tops[o]). */
-  private readonly pfns: Float64Array;
-  private readonly tops = new Int32Array(codes().ORDERS);
-  private readonly sizes: Float64Array[] = [];
-  /** The largest size the core's caches hold (2^(ORDERS-1)), computed once: `2 ** n` with a variable n cost ~100 ns a call on Node 20. */
-  private readonly maxCached: number;
-  /** Each order's stack holds this many pfns (two batches). */
-  private readonly capacity: number;
-  /** The domain's startPfn, the lowest pfn free() takes. */
-  private readonly startPfn: number;
+  // Every field is `declare`d and assigned once in the constructor, none
+  // declared bare: with ES2022 class fields a bare declaration first defines
+  // the field as undefined, which made V8 keep every number field tagged (a
+  // Smi check per read) and every array field of unknown map (a map check per
+  // read) in alloc() and free().
+  declare readonly limitPfn: number;
+  declare readonly batch: number;
+  /** The domain whose ranges this cache holds. */
+  declare private readonly domain: IovaDomain;
   /**
    * The one word alloc() and free() read to know the cache is usable: the
    * domain's shared destroyed word (0 until destroy() runs in any thread)
    * while open, a word of its own holding 1 after close(). One plain load
    * stands for both tests; live() tells the two apart when it is not 0.
    */
-  private gate: Int32Array;
+  declare private gate: Int32Array;
+  /** Each order's stack depth: order o's pfns are pfns[slot(i, o)] for i < tops[o]. */
+  declare private readonly tops: Int32Array;
+  /** Every order's stack in one array, interleaved (see slot()), `capacity` entries each. */
+  declare private readonly pfns: Float64Array;
+  /** Where spill() gathers the pfns it gives back (one batch). */
+  declare private readonly spilled: Float64Array;
+  /** Each order's stack holds this many pfns (two batches). */
+  declare private readonly capacity: number;
+  /** The largest size the core's caches hold (2^(ORDERS-1)), computed once: `2 ** n` with a variable n cost ~100 ns a call on Node 20. */
+  declare private readonly maxCached: number;
+  /** The domain's startPfn, the lowest pfn free() takes. */
+  declare private readonly startPfn: number;
+  /** Per order, `batch` copies of its size: the sizes argument of its refills and spills. */
+  declare private readonly sizes: Float64Array[];
 
-  constructor(private readonly domain: IovaDomain, options: LocalCacheOptions) {
+  constructor(domain: IovaDomain, options: LocalCacheOptions) {
     // A real IovaDomain, not one that only looks like it: the cache reads the
     // domain's shared destroyed flag and calls into its wasm instance.
     if (!(domain instanceof IovaDomain)) {
@@ -61,43 +72,53 @@ export class LocalCache implements DisposableView {
       throw new InvalidArgumentError("options", options, "must be an object with at least { limitPfn }");
     }
     if (domain.isDestroyed) throw new DomainDestroyedError("LocalCache");
-    this.gate = domain.destroyedFlag;
-    this.limitPfn = pfnArg("limitPfn", options.limitPfn);
-    if (this.limitPfn < domain.startPfn) {
+    const limitPfn = pfnArg("limitPfn", options.limitPfn);
+    if (limitPfn < domain.startPfn) {
       throw new InvalidArgumentError("limitPfn", options.limitPfn, `must be at least startPfn (${domain.startPfn})`);
     }
-    this.batch = countArg("batch", options.batch ?? 64, 1, 2048);
-    this.maxCached = 1 << (codes().ORDERS - 1);
-    this.capacity = 2 * this.batch;
+    const batch = countArg("batch", options.batch ?? 64, 1, 2048);
+    const orders = codes().ORDERS;
+    if (orders > 1 << ORDER_BITS) throw new Error(`LocalCache interleaves at most ${1 << ORDER_BITS} orders; the core has ${orders}`);
+    const capacity = 2 * batch;
+    this.limitPfn = limitPfn;
+    this.batch = batch;
+    this.domain = domain;
+    this.gate = domain.destroyedFlag;
+    this.tops = new Int32Array(orders);
+    this.pfns = new Float64Array(capacity << ORDER_BITS);
+    this.spilled = new Float64Array(batch);
+    this.capacity = capacity;
+    this.maxCached = 1 << (orders - 1);
     this.startPfn = domain.startPfn;
-    this.pfns = new Float64Array(codes().ORDERS * this.capacity);
-    for (let o = 0; o < codes().ORDERS; o++) {
-      this.sizes.push(new Float64Array(this.batch).fill(1 << o));
-    }
+    this.sizes = [];
+    for (let o = 0; o < orders; o++) this.sizes.push(new Float64Array(batch).fill(1 << o));
   }
 
   /** A range of `size` pages (1..32, rounded up to a power of two), size-aligned; null if none. */
   alloc(size: number): number | null {
-    // alloc and free stay small (errors are built out of line) so that V8
-    // inlines them, and their checks, into the caller's loop.
+    // alloc and free stay small (errors and the refill and spill are out of
+    // line, and neither rejoins the fast path) so that V8 inlines them, and
+    // their checks, into the caller's loop as one straight run of loads.
     if (this.gate[0] !== 0) this.live("alloc");
     const o = orderOf(size, this.maxCached);
-    let top = this.tops[o];
-    if (top === 0) top = this.refill(o);
-    if (top === 0) return null;
-    this.tops[o] = --top;
-    return this.pfns[o * this.capacity + top];
+    const tops = this.tops;
+    const top = tops[o] - 1;
+    if (top < 0) return this.refill(o);
+    tops[o] = top;
+    return this.pfns[slot(top, o)];
   }
 
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
   free(pfn: number, size: number): void {
     if (this.gate[0] !== 0) this.live("free");
     const o = orderOf(size, this.maxCached);
-    if (!(Number.isSafeInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) badPfn(pfn, this.startPfn, this.limitPfn);
-    let top = this.tops[o];
-    if (top === this.capacity) top = this.spill(o);
-    this.pfns[o * this.capacity + top] = pfn;
-    this.tops[o] = top + 1;
+    // Number.isInteger, not isSafeInteger: the range test bounds pfn by limitPfn, itself below 2^53.
+    if (!(Number.isInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) badPfn(pfn, this.startPfn, this.limitPfn);
+    const tops = this.tops;
+    const top = tops[o];
+    if (top === this.capacity) return this.spill(o, this.batch, pfn);
+    this.pfns[slot(top, o)] = pfn;
+    tops[o] = top + 1;
   }
 
   /** pfns held here per order (for stats and tests). */
@@ -142,35 +163,56 @@ export class LocalCache implements DisposableView {
     if (!this.closed) this.close();
   }
 
-  /** Refills order o's empty stack with one batch; returns its new top. */
-  private refill(o: number): number {
+  /** alloc() on order o's empty stack: refills it with one batch and takes one; null if the domain had none. */
+  private refill(o: number): number | null {
     const got = this.domain.allocFastBatch(this.sizes[o], this.limitPfn, true);
-    const base = o * this.capacity;
-    let top = this.tops[o];
-    for (let i = 0; i < got.length; i++) if (got[i] !== 0) this.pfns[base + top++] = got[i];
-    this.tops[o] = top;
-    return top;
+    let top = 0;
+    for (let i = 0; i < got.length; i++) if (got[i] !== 0) this.pfns[slot(top++, o)] = got[i];
+    if (top === 0) return null;
+    this.tops[o] = --top;
+    return this.pfns[slot(top, o)];
   }
 
-  /** Frees the newest `n` pfns of order o (default: half the stack); returns its new top. */
-  private spill(o: number, n = this.batch): number {
+  /**
+   * Frees the newest `n` pfns of order o (free() on a full stack: half of it,
+   * then pushes `push`); flush() empties the stack this way.
+   */
+  private spill(o: number, n: number, push?: number): void {
     const top = this.tops[o];
     const from = top - n;
-    const base = o * this.capacity;
-    this.domain.freeFastBatch(this.pfns.subarray(base + from, base + top), this.sizes[o].subarray(0, n));
-    this.tops[o] = from;
-    return from;
+    const out = n === this.batch ? this.spilled : this.spilled.subarray(0, n);
+    for (let i = 0; i < n; i++) out[i] = this.pfns[slot(from + i, o)];
+    this.domain.freeFastBatch(out, this.sizes[o].subarray(0, n));
+    if (push === undefined) {
+      this.tops[o] = from;
+    } else {
+      this.pfns[slot(from, o)] = push;
+      this.tops[o] = from + 1;
+    }
   }
 }
+
+/**
+ * The stacks are interleaved: entry i of order o is at (i << ORDER_BITS) | o,
+ * so an index is a shift by a constant and an or. 3 bits hold the core's 6
+ * orders (assembly/layout.ts ORDERS; the constructor checks it).
+ */
+const ORDER_BITS = 3;
+const slot = (i: number, o: number): number => (i << ORDER_BITS) | o;
 
 /** The gate of every closed cache: never 0. */
 const CLOSED_GATE = Int32Array.of(1);
 
-/** The order of `size`, at most that of `maxCached` (the largest size the core's caches hold). */
-function orderOf(size: number, maxCached: number): number {
+/**
+ * The order of `size`, at most that of `maxCached` (the largest size the
+ * core's caches hold). A const, not a function declaration: a module's
+ * function binding can be reassigned, so V8 checked it was still this
+ * function on every inlined call.
+ */
+const orderOf = (size: number, maxCached: number): number => {
   if (!(Number.isInteger(size) && size >= 1 && size <= maxCached)) badSize(size, maxCached);
-  return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
-}
+  return 32 - Math.clz32(size - 1);  // size 1: clz32(0) is 32, order 0
+};
 
 function badPfn(pfn: number, startPfn: number, limitPfn: number): never {
   throw new InvalidArgumentError("pfn", pfn, `must be a pfn from this cache (${startPfn}..${limitPfn})`);
