@@ -12,7 +12,7 @@
 // A kill at a safe point can leave no call in doubt: nothing is settled.
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../dist/src/fio/options.js";
-import { runReal } from "../dist/src/fio/runner/run.js";
+import { closeDomain, runReal } from "../dist/src/fio/runner/run.js";
 import { LockHolderDeadError } from "../dist/src/index.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
 import { treeLockOffset } from "../dist/src/workers/audit.js";
@@ -136,5 +136,44 @@ describe("a real-clock fio worker terminated holding the tree lock", () => {
     expect(killError).toBeNull();
     expect(out).toBeInstanceOf(LockHolderDeadError);
     expect((out as LockHolderDeadError).holderCpu).toBe(victimCpu);
+  }, BOUND_MS + 20_000);
+});
+
+describe("the domain clock fails on a live domain after a worker died", () => {
+  // Not every failure of domain.tick poisons the domain. When it does not, the run still gives back what
+  // the dead worker held (recover.ts) before it throws the clock's error: the domain stays the caller's,
+  // and its books must be whole. The failure is injected through onPool (the domain's tick replaced once
+  // worker 0 is dead, at a safe point); the clock ticks every millisecond so it fires before the run ends.
+  it("the run throws the clock's error, and flushAll then leaves the tree empty", async () => {
+    const a = parseArgs(["--status-interval=0", "--name=a", "--runtime=3s", "--time_based", "--iodepth=8", ...LOADS[1]]);
+    const injected = new Error("injected clock failure");
+    let domain: CpuPool["domain"] | null = null;
+    let killError: unknown = null;
+    let out: unknown;
+    try {
+      out = await runReal({
+        jobs: a.jobs, global: a.global, cpus: 2, tickMs: 1,
+        onPool: (pool) => {
+          const d = pool.domain;
+          domain = d;
+          setTimeout(() => {
+            (pool as CpuPool).kill(0).then(
+              () => { d.tick = () => { throw injected; }; },
+              (e: unknown) => { killError = e; },
+            );
+          }, 58);
+        },
+      });
+    } catch (e) {
+      out = e;
+    }
+    expect(killError).toBeNull();
+    expect(out).toBe(injected);
+    const d = domain!;
+    expect(d.poisonedBy).toBeNull();
+    // Without the recovery, the dead worker's I/Os in flight (iodepth 8) stay mapped in the tree.
+    const closed = closeDomain(d, [0, 1]);
+    expect(closed.problems).toEqual([]);
+    expect(closed.rangesAfterFlush).toBe(0);
   }, BOUND_MS + 20_000);
 });

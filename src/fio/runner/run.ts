@@ -321,13 +321,16 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   clearInterval(sampleTimer);
   if (statusTimer) clearInterval(statusTimer);
   input.signal?.removeEventListener('abort', stop);
-  if (tickError !== null) throw tickError;
+  // A poisoned (or destroyed) domain refuses every call: nothing can be given back, the clock's error is all there is.
+  if (tickError !== null && (domain.isDestroyed || domain.poisonedBy !== null)) throw tickError;
   // A worker died or failed: the host gives back what the run still holds (recover.ts), on a CPU none of them ran on.
+  // Also when the clock failed on a live domain: its error is rethrown below, after the workers' ranges are back.
   const inDoubt = new Set([...dead, ...failed]);
   const survivor = plan.workers.find((w) => !inDoubt.has(w.index));
   const recovery = inDoubt.size > 0 ? recoverSlots(plan, f64, domain, dma, inDoubt, survivor?.cpu ?? 0, clock()) : null;
   // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
   plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
+  if (tickError !== null) throw tickError;
   const endMs = clock();
 
   // ---- domain figures before anything is handed back (this run's share of a shared domain)
