@@ -4,6 +4,8 @@
 // simulate exactly what the worker core (build/iova.wasm, shared memory,
 // atomics) simulates: each case runs one seeded load on both and wants the
 // whole result identical but for the wall clock.
+import { readFileSync } from "node:fs";
+import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import type { SimResult } from "../dist/src/sim/result.js";
@@ -23,6 +25,38 @@ function withoutWallClock(r: SimResult): Omit<SimResult, "wallSeconds" | "simIos
   const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, ...rest } = r;
   return rest;
 }
+
+/**
+ * A build's memory import and its atomic instructions, read from the binary itself: binaryen (the
+ * compiler's own back end, a dependency of assemblyscript) parses every function body of the code
+ * section, and its text names each atomic instruction (`i32.atomic.rmw.cmpxchg`, `memory.atomic.wait32`,
+ * `atomic.fence`, all the 0xFE-prefixed opcodes) as `atomic.` after a word boundary.
+ */
+function instructionsOf(file: string): { memoryImport: string; atomics: number } {
+  const m = binaryen.readBinary(readFileSync(new URL(`../build/${file}`, import.meta.url)));
+  try {
+    const text = m.emitText();
+    const memoryImport = /\(import "env" "memory" \(memory [^\n]*/.exec(text)?.[0] ?? "";
+    return { memoryImport, atomics: text.match(/\batomic\.[a-z]/g)?.length ?? 0 };
+  } finally {
+    m.dispose();
+  }
+}
+
+describe("the two builds' instructions", () => {
+  it("build/iova-sim.wasm imports a memory that is not shared and has no atomic instruction", () => {
+    const sim = instructionsOf("iova-sim.wasm");
+    expect(sim.memoryImport).toMatch(/\(memory \S+ \d+ \d+\)\)$/);
+    expect(sim.memoryImport).not.toMatch(/shared/);
+    expect(sim.atomics).toBe(0);
+  });
+
+  it("build/iova.wasm imports a shared memory and locks with atomics", () => {
+    const core = instructionsOf("iova.wasm");
+    expect(core.memoryImport).toMatch(/\(memory \S+ \d+ \d+ shared\)\)$/);
+    expect(core.atomics).toBeGreaterThan(0);
+  });
+});
 
 describe("the simulator's build simulates what the worker core simulates", () => {
   it("runs in a memory of its own; the worker core in a shared one", () => {
