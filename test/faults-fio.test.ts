@@ -143,7 +143,8 @@ describe("the domain clock fails on a live domain after a worker died", () => {
   // Not every failure of domain.tick poisons the domain. When it does not, the run still gives back what
   // the dead worker held (recover.ts) before it throws the clock's error: the domain stays the caller's,
   // and its books must be whole. The failure is injected through onPool (the domain's tick replaced once
-  // worker 0 is dead, at a safe point); the clock ticks every millisecond so it fires before the run ends.
+  // worker 0 is dead, killed at a safe point). No failure of the real tick on a live domain can be provoked
+  // without such an injection.
   it("the run throws the clock's error, and flushAll then leaves the tree empty", async () => {
     const a = parseArgs(["--status-interval=0", "--name=a", "--runtime=3s", "--time_based", "--iodepth=8", ...LOADS[1]]);
     const injected = new Error("injected clock failure");
@@ -156,10 +157,16 @@ describe("the domain clock fails on a live domain after a worker died", () => {
         onPool: (pool) => {
           const d = pool.domain;
           domain = d;
+          // The run closes the pool once every worker is gone; held until the clock has failed, so the
+          // failure is certain to fall between worker 0's death and the end of the run.
+          let failed!: () => void;
+          const clockFailed = new Promise<void>((r) => { failed = r; });
+          const close = pool.close.bind(pool);
+          pool.close = async () => { await clockFailed; return close(); };
           setTimeout(() => {
             (pool as CpuPool).kill(0).then(
-              () => { d.tick = () => { throw injected; }; },
-              (e: unknown) => { killError = e; },
+              () => { d.tick = () => { failed(); throw injected; }; },
+              (e: unknown) => { killError = e; failed(); },
             );
           }, 58);
         },
