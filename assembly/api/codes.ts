@@ -12,3 +12,4 @@ export { Timer, Queued } from "../iommu/flush-queue";
 export { SimParam, SimTotal, LockClass } from "../sim/layout";
 export { SimAt, SimLockStat, SimLock } from "./sim";
 export { VIEW_CPU_BITS, VIEW_DEAD } from "../holder";
+export { HANDOFF_TAKE_BACK_MS } from "../lock";

@@ -95,7 +95,7 @@ export const CODE_SETS = {
 } as const;
 
 /** The constants the core exports as plain globals. */
-export const CODE_CONSTANTS = ["ORDERS", "VIEW_CPU_BITS", "VIEW_DEAD"] as const;
+export const CODE_CONSTANTS = ["ORDERS", "VIEW_CPU_BITS", "VIEW_DEAD", "HANDOFF_TAKE_BACK_MS"] as const;
 
 export type CodeSet = keyof typeof CODE_SETS;
 /** The member names of one set. */
