@@ -34,6 +34,7 @@ import { FAULT_OPS, Journal, type FaultOp, type FaultRunSpec } from "../dist/src
 import { arenaEntries, settleBooks, type EntryMap } from "../dist/src/workers/fault-books.js";
 import { CpuPool, WorkerExitedError } from "../dist/src/workers/pool.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
+import { within } from "./helpers/within.js";
 
 // The debug build has the fault points; the module is loaded lazily, at the first domain.
 process.env.IOVA_WASM = "debug";
@@ -70,11 +71,6 @@ const BOUND_MS = 20_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const bound = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what} did not finish in ${ms} ms (a hang)`)), ms); });
-  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
-}
 
 /** Where a parked worker is: assembly/fault.ts's three words at flagAddr. */
 interface Parked { inside: boolean; lockAddr: number; held: number }

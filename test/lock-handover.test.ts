@@ -24,6 +24,7 @@ import { codes } from "../dist/src/wasm/codes.js";
 import { layoutOf } from "../dist/src/wasm/exports.js";
 import { spareLockArea } from "../dist/src/workers/lock-check.js";
 import { CpuPool } from "../dist/src/workers/pool.js";
+import { within } from "./helpers/within.js";
 
 /** The batch: fastLoop calls of CHUNK pairs, in rounds of ROUND_MS, until NEEDED timely probes or DEADLINE_MS. */
 const CHUNK = 5_000_000;
@@ -125,11 +126,7 @@ describe("a waiter count left raised (a waiter killed while parked)", () => {
     const t0 = performance.now();
     const args = { lockAddr: area.lockAddr, counterAddr: area.counterAddr, iters };
     const run = pool.all(() => ({ kind: "run", module: PROBE, fn: "handingOver", args }), { gate: true });
-    let guard: ReturnType<typeof setTimeout> | undefined;
-    const hang = new Promise<never>((_, reject) => {
-      guard = setTimeout(() => reject(new Error(`no end in ${HANG_GUARD_MS} ms: a giver waits on its own hand-over`)), HANG_GUARD_MS);
-    });
-    const rs = (await Promise.race([run, hang]).finally(() => clearTimeout(guard))) as { interleaves: number }[];
+    const rs = (await within(run, HANG_GUARD_MS, "the handing-over workers (a giver waiting on its own hand-over)")) as { interleaves: number }[];
     const ms = performance.now() - t0;
     const handed = rs.reduce((a, r) => a + r.interleaves, 0);
     console.log(`stale count: ${workers} x ${iters} lockedCountHandingOver in ${Math.round(ms)} ms, ${handed} hand-overs`);

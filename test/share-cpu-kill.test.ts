@@ -20,6 +20,7 @@ import { Journal, type FaultOp, type FaultRunSpec } from "../dist/src/workers/fa
 import { settleBooks } from "../dist/src/workers/fault-books.js";
 import { CpuPool, WorkerExitedError, type CpuDeath } from "../dist/src/workers/pool.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
+import { within } from "./helpers/within.js";
 
 process.env.IOVA_WASM = "debug";
 
@@ -33,11 +34,6 @@ const BOUND_MS = 20_000;
 const MIX: FaultOp[] = ["allocFast", "freeFast", "allocFastBatch", "freeFastBatch", "alloc", "free"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const bound = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what} did not finish in ${ms} ms (a hang)`)), ms); });
-  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
-}
 
 /** How the cases ended, printed at the end: both outcomes should occur. */
 const tally = { exact: 0, lockHolderDead: 0, settledPending: 0 };
