@@ -69,6 +69,26 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
     const loops = {
       inWasmNs: loop(() => { tally.failures += d.fastLoop(1, limit, rounds); }, rounds),
       inWasmLockPerOpNs: loop(() => { tally.failures += d.ex.fastLoopLockPerOp(d.base, d.cpu, 1, limit, rounds); }, rounds),
+      oneCasNs: loop(() => { tally.failures += d.ex.fastLoopOneCas(d.base, d.cpu, 1, limit, rounds); }, rounds),
+      rawCallNs: loop(() => {
+        const ex = d.ex, base = d.base, cpu = d.cpu;
+        for (let i = 0; i < rounds; i++) {
+          const pfn = ex.allocFast(base, cpu, 1, limit, 1);
+          if (pfn === 0) tally.failures++;
+          else ex.freeFast(base, cpu, pfn, 1);
+        }
+      }, rounds),
+      stickyCallNs: loop(() => {
+        const ex = d.ex, base = d.base, cpu = d.cpu;
+        ex.stickyBegin();
+        for (let i = 0; i < rounds; i++) {
+          const pfn = ex.allocFastSticky(base, cpu, 1, limit, 1);
+          if (pfn === 0) tally.failures++;
+          else ex.freeFastSticky(base, cpu, pfn, 1);
+          if ((i & 255) === 255) ex.stickyEnd();
+        }
+        ex.stickyEnd();
+      }, rounds),
       perCallNs: loop(() => {
         for (let i = 0; i < rounds; i++) {
           const pfn = d.allocFast(1, limit, true);
@@ -126,6 +146,7 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
     d.check();
     d.destroy();
     const ns = (l: Loop) => median(l.samples);
+    if (process.env.HOT_CANDIDATES) console.log(policy, 'oneCas', ns(loops.oneCasNs).toFixed(2), 'rawCall', ns(loops.rawCallNs).toFixed(2), 'stickyCall', ns(loops.stickyCallNs).toFixed(2));
     return {
       policy, inWasmNs: ns(loops.inWasmNs), inWasmLockPerOpNs: ns(loops.inWasmLockPerOpNs), perCallNs: ns(loops.perCallNs),
       batchedNs: ns(loops.batchedNs), localCacheNs: ns(loops.localCacheNs), localCacheCrossingNs: ns(loops.localCacheCrossingNs),
