@@ -6,15 +6,26 @@
 // the CPU-dead path knows the CPU is gone, so it looks at every lock the
 // domain has and, if one is held by the dead CPU, fails at once: the domain
 // is poisoned and the host reports LockHolderDeadError naming that CPU.
+//
+// Except where the holder said the state is consistent: a batch (batch.ts)
+// keeps its CPU cache lock across operations and marks the lock word
+// (lock.ts, BOUNDARY) while it is between two of them. A lock word that
+// reads the dead holder's id with that mark is not a half-done update: the
+// CPU-dead path takes it over (frees it and wakes a waiter), and the domain
+// stays live; the dead worker's ranges are then booked as for a worker
+// killed outside any lock. lockHeldBy matches the plain id only, so a
+// marked word is never reported as held. This runs in the host's exit
+// handler, after the worker's thread has ended: see "Boundary mark" in
+// docs/architecture.md for why reading the mark there is safe.
 
 import {
   Domain, ORDERS, cpuCacheAt, cpuStateAt, depotAt, aliveAddr, treeLockAddr, slabLockAddr, reclaimLockAddr, depotLockAddr,
-  cpuCacheLockAddr,
+  cpuCacheLockAddr, LOCK_WAITERS,
 } from "./layout";
-import { failOnDeadHolder } from "./lock";
+import { failOnDeadHolder, BOUNDARY, WAITER_COUNT } from "./lock";
 import { holderCpuId } from "./holder";
 import { FlushQueue, ringAt, ringLockAddr } from "./iommu/flush-queue";
-import { atomicLoad } from "./atomics";
+import { atomicCmpxchg, atomicLoad, atomicNotify } from "./atomics";
 
 /** The address of a lock word held by id `who` (CPU + 1), or 0. `fqBase` 0: the domain has no flush queue. */
 export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
@@ -39,11 +50,40 @@ export function lockHeldBy(d: Domain, fqBase: usize, who: u32): usize {
   return 0;
 }
 
-/** Traps (poisoning the domain) if CPU `cpu` is marked dead and still holds a lock. */
+/** CPU cache locks taken over from dead holders at an operation boundary, by this instance (the host's). */
+let boundaryTakeovers: u32 = 0;
+
+/** How many boundary take-overs this instance made (the kill tests count both outcomes). */
+export function boundaryTakeoverCount(): u32 {
+  return boundaryTakeovers;
+}
+
+/**
+ * Frees every CPU cache lock word that reads `who | BOUNDARY` (its dead
+ * holder was between two operations of a batch) and wakes a waiter on it.
+ * Only CPU cache locks: nothing else is held across operations.
+ */
+function takeOverAtBoundary(d: Domain, who: u32): void {
+  let marked = who | BOUNDARY;
+  for (let o: u32 = 0; o < ORDERS; o++) {
+    for (let cpu: u32 = 0; cpu < d.cpus; cpu++) {
+      let c = cpuCacheLockAddr(cpuCacheAt(d, cpu, o));
+      if (atomicLoad<u32>(c) != marked || atomicCmpxchg<u32>(c, marked, 0) != marked) continue;
+      boundaryTakeovers++;
+      if ((atomicLoad<u32>(c + LOCK_WAITERS) & WAITER_COUNT) != 0) atomicNotify(c, 1);
+    }
+  }
+}
+
+/**
+ * Traps (poisoning the domain) if CPU `cpu` is marked dead and still holds a
+ * lock inside an operation; takes over its locks held between operations.
+ */
 export function checkDeadCpu(d: Domain, fqBase: usize, cpu: u32): void {
   if (atomicLoad<u32>(aliveAddr(cpuStateAt(d, cpu))) != 0) return;
   let word = lockHeldBy(d, fqBase, cpu + 1);
   if (word != 0) failOnDeadHolder(d, word, cpu + 1);
+  takeOverAtBoundary(d, cpu + 1);
 }
 
 /**
@@ -55,4 +95,5 @@ export function checkDeadView(d: Domain, fqBase: usize, k: u32): void {
   let id = d.cpus + 1 + k;
   let word = lockHeldBy(d, fqBase, id);
   if (word != 0) failOnDeadHolder(d, word, holderCpuId(d, id));
+  takeOverAtBoundary(d, id);
 }

@@ -4,6 +4,7 @@ export * from "./api/rcache";
 export * from "./api/layout";
 export { deadHolder, deadLockAddr, clearDeadHolder } from "./lock";
 export { armFault, faultEventCount } from "./fault";
+export { boundaryTakeoverCount } from "./dead-cpu";
 export * from "./api/iommu";
 export * from "./api/sim";
 export * from "./api/codes";

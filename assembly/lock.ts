@@ -78,6 +78,37 @@ export const HANDOFF_TAKE_BACK_MS: i32 = HANDOFF_PARKS * <i32>(PARK_NS / 1_000_0
 /** A lock word its holder handed over: HANDOFF | the giver's id (ids are far below 2^31). */
 // @ts-ignore: decorator
 @inline export const HANDOFF: u32 = 0x80000000;
+/**
+ * The boundary mark: set in a lock word (HOLDER | BOUNDARY) by a holder that
+ * keeps the lock across operations (batch.ts) while it is between two of
+ * them, so the state under the lock is consistent; cleared (the word back to
+ * the plain holder id) before its next operation touches that state. Plain
+ * stores by the holder, never an atomic RMW (see "Boundary mark" in
+ * docs/architecture.md for why that is safe and what it buys): a worker
+ * terminated with its lock word so marked is taken over by the CPU-dead path
+ * (dead-cpu.ts) instead of poisoning the domain. Bit 30: ids are far below it, HANDOFF is bit 31.
+ */
+// @ts-ignore: decorator
+@inline export const BOUNDARY: u32 = 0x40000000;
+/** The holder id in a lock word, without the boundary mark. */
+// @ts-ignore: decorator
+@inline export function holderOf(v: u32): u32 {
+  return v & ~BOUNDARY;
+}
+/**
+ * Marks the lock at `word`, which this instance holds, as between two
+ * operations (`at` true) or inside one. A plain store: only the holder
+ * writes a held word (waiters only read it until it is 0 or handed over), a
+ * terminate() lands only at V8's interrupt checks, never between two stores
+ * of straight-line code, and whoever reads the mark of a dead holder (the
+ * CPU-dead path, after the worker's exit event) sees every store the
+ * worker made, in program order.
+ */
+// @ts-ignore: decorator
+@inline export function markBoundary(word: usize, at: bool): void {
+  store<u32>(word, at ? selfId | BOUNDARY : selfId);
+}
+
 /** The waiters word's count of announced waiters; the bits above are its generation. */
 // @ts-ignore: decorator
 @inline export const WAITER_COUNT: u32 = 0xffff;
@@ -139,7 +170,7 @@ function lockContended(d: Domain, word: usize, who: u32): void {
 /** Does this instance hold the lock at `word`? For debug-build preconditions ("the caller holds ..."). */
 // @ts-ignore: decorator
 @inline export function holds(word: usize): bool {
-  return atomicLoad<u32>(word) == selfId;
+  return holderOf(atomicLoad<u32>(word)) == selfId;
 }
 
 /**
@@ -197,6 +228,21 @@ let parks: i32 = 0;
 let ownParks: i32 = 0;
 let seenWord: u32 = 0;
 let parkResult: i32 = 0;
+/** Liveness checks that found a dead holder whose lock word is boundary-marked (see parkUntilTaken). */
+let boundaryChecks: i32 = 0;
+
+/**
+ * Liveness checks (~1 s each) a waiter keeps parking behind a dead holder
+ * that was between two operations (BOUNDARY) before it gives up: a holder
+ * marked dead (kill({ now: true }) marks first, then terminates) may still
+ * run until its thread ends, so a waiter never takes such a lock itself; the
+ * host's exit handler (the CPU-dead path, endView) takes it over and wakes
+ * the waiter, usually within milliseconds. If no exit handler runs (a pool
+ * started with cpuDeadPath false, or the host thread itself blocked in this
+ * wait), the domain is poisoned as for any dead holder, only later.
+ */
+// @ts-ignore: decorator
+@inline const BOUNDARY_CHECKS: i32 = 10;
 
 function lockSlow(d: Domain, word: usize, who: u32): void {
   announce(word);
@@ -222,6 +268,7 @@ function lockSlow(d: Domain, word: usize, who: u32): void {
 export function parkUntilTaken(d: Domain, word: usize, who: u32): void {
   parks = 0;
   ownParks = 0;
+  boundaryChecks = 0;
   while (true) {
     seenWord = atomicLoad<u32>(word);
     if (takeable(seenWord, who)) {
@@ -256,8 +303,11 @@ export function parkUntilTaken(d: Domain, word: usize, who: u32): void {
     }
     if (++parks >= PARKS_BEFORE_CHECK) {
       parks = 0;
-      let holder = atomicLoad<u32>(word);
+      let v = atomicLoad<u32>(word);
+      let holder = holderOf(v);
       if (holderDead(d, holder)) {  // its CPU marked dead, or (a sharer) its view
+        // Between two operations: the exit handler takes the lock over (dead-cpu.ts); wait for it, boundedly.
+        if ((v & BOUNDARY) != 0 && (v & HANDOFF) == 0 && ++boundaryChecks < BOUNDARY_CHECKS) continue;
         atomicSub<u32>(word + LOCK_WAITERS, 1);
         failOnDeadHolder(d, word, holderCpuId(d, holder));
       }

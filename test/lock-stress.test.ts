@@ -79,6 +79,15 @@ describe("lockedCount on one lock word", () => {
     }, 120_000);
   }
 
+  // With a waiter announced for the whole run (the host's count, lock-check.ts's `announced`), every unlock that sees it
+  // hands over: the count printed above may be 0, this one may not.
+  it("handover: 2 workers × 20,000 calls with a waiter announced throughout: unlocks hand over, exact count, clean word", async () => {
+    const r = await lockStress(2, 20_000, "handover", { announced: true });
+    expectExact(r);
+    console.log(`handover with a waiter announced, 2 workers x 20000: ${r.ms} ms, ${r.interleaves} hand-overs`);
+    expect(r.interleaves).toBeGreaterThan(0);
+  }, 120_000);
+
   it("the test lock area lies outside every domain region", () => {
     const d = new IovaDomain(4096, 1, { cpus: 3, maxRanges: 100 });
     const a = spareLockArea(d, 2);

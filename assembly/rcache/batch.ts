@@ -24,14 +24,19 @@
 // free to the tree) runs with the hold dropped, as it runs after the unlock
 // of a single call. A worker terminated while it holds the lock leaves it
 // held, as inside any critical section: the CPU-dead path reports
-// LockHolderDeadError naming it (dead-cpu.ts). That is this file's cost: a
-// batch is inside its hold nearly all the time, so a kill({now:true})
-// during fastLoop or a LocalCache refill/spill poisons the domain nearly
-// every time, where a worker making single calls is usually killed between
-// them.
+// LockHolderDeadError naming it (dead-cpu.ts) when it died inside an
+// operation. Between two operations the hold marks its lock word (lock.ts,
+// markBoundary: a plain store, set after each operation's last store to the
+// cache and cleared before the next one's first): a worker killed there has
+// left the cache consistent, and the CPU-dead path takes the lock over
+// instead of poisoning the domain. A batch is inside its hold nearly all the
+// time but mostly between operations (every loop back-edge, where V8's
+// terminate lands, is at a boundary), so a kill({now:true}) during fastLoop
+// or a LocalCache refill/spill leaves the domain live unless it lands inside
+// an operation (a magazine exchange with the depot, a lock wait).
 
 import { Domain, CpuCache, cpuCacheAt, cpuCacheLockAddr } from "../layout";
-import { lock, unlock, unlockHandingOver, waiterWaits } from "../lock";
+import { lock, unlock, unlockHandingOver, waiterWaits, markBoundary } from "../lock";
 import { selfId } from "../self";
 import { orderOf, cachesOrder, cacheGetLocked, cacheInsertLocked, insertRefused, allocFromTree, freeToTree } from "./rcache";
 
@@ -79,6 +84,7 @@ export function beginBatch(): void {
   let w = cpuCacheLockAddr(c);
   if (heldWord == w && heldLeft != 0 && !waiterWaits(w)) {
     heldLeft--;
+    markBoundary(w, false);  // inside an operation from here
     return;
   }
   dropHold();
@@ -105,7 +111,10 @@ export function beginBatch(): void {
     let c = changetype<CpuCache>(cache);
     holdFor(d, c);
     let pfn = cacheGetLocked(d, c, orderOf(size), limit + 1 - size);
-    if (pfn != 0) return pfn;
+    if (pfn != 0) {
+      markBoundary(heldWord, true);  // the cache is consistent again; the pfn is the caller's
+      return pfn;
+    }
   }
   dropHold();
   return allocFromTree(d, size, limit, flush);
@@ -117,7 +126,10 @@ export function beginBatch(): void {
   if (cache != 0) {
     let c = changetype<CpuCache>(cache);
     holdFor(d, c);
-    if (cacheInsertLocked(d, c, orderOf(size), pfn)) return;
+    if (cacheInsertLocked(d, c, orderOf(size), pfn)) {
+      markBoundary(heldWord, true);  // the cache is consistent again
+      return;
+    }
     dropHold();
     insertRefused(d);
   }

@@ -48,6 +48,8 @@ export interface IovaExports {
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;
   /** Traps (poisoning the domain) if shared view k, whose worker is gone, still holds a lock. */
   checkDeadView(base: number, fqBase: number, k: number): void;
+  /** CPU cache locks this instance took over from a dead holder between two operations (assembly/dead-cpu.ts). */
+  boundaryTakeoverCount(): number;
   /** The host's view table: its address and its shared views (assembly/holder.ts). */
   setViewTable(base: number, addr: number, sharedViews: number): void;
   /** Debug build: park (stop: trap) this instance at its n-th lock event (assembly/fault.ts); 0 in the release build. */

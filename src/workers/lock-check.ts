@@ -75,11 +75,21 @@ export interface LockRun {
 }
 
 /** lockedCount from `workers` workers on one lock word; see the top of this file. */
-export async function lockStress(workers: number, iters: number, mode: LockRun["mode"] = "bulk"): Promise<LockRun> {
+/**
+ * `announced`: the host counts one waiter of its own in the lock's waiters
+ * word for the whole run (raised before the workers start, lowered after),
+ * as a waiter parked throughout would be; in "handover" mode every unlock
+ * that sees it hands over, so the run's hand-over count cannot be 0 unless
+ * the hand-over never happens.
+ */
+export async function lockStress(workers: number, iters: number, mode: LockRun["mode"] = "bulk", opts: { announced?: boolean } = {}): Promise<LockRun> {
   const domain = new IovaDomain(4096, 1, { cpus: workers + 1, policy: "linux-6.4", maxRanges: 64 });
   const area = spareLockArea(domain, workers);
   const pool = await CpuPool.start(domain, { workers });
+  const waitersWord = new Uint32Array(domain.memory.buffer, area.lockAddr + 4, 1);
   try {
+    // One announcement: count 1, generation bumped (assembly/lock.ts's announce).
+    if (opts.announced) Atomics.add(waitersWord, 0, 1 + 0x10000);
     const t0 = performance.now();
     let interleaves: number | undefined;
     if (mode === "bulk") {
@@ -94,6 +104,14 @@ export async function lockStress(workers: number, iters: number, mode: LockRun["
       interleaves = (rs as { interleaves: number }[]).reduce((a, r) => a + r.interleaves, 0);
     }
     const ms = performance.now() - t0;
+    if (opts.announced) {
+      // The host's waiter leaves. The last unlock may have handed the word over to it (HANDOFF | giver, free for
+      // anyone but the giver): it takes that word and releases it, as a waiter would.
+      const word = new Uint32Array(domain.memory.buffer, area.lockAddr, 1);
+      const v = Atomics.load(word, 0);
+      if ((v & 0x80000000) !== 0) Atomics.compareExchange(word, 0, v, 0);
+      Atomics.sub(waitersWord, 0, 1);
+    }
     const u32 = new Uint32Array(domain.memory.buffer);
     const count = Atomics.load(u32, area.counterAddr >>> 2);
     const lockWord = Atomics.load(u32, area.lockAddr >>> 2);
