@@ -79,7 +79,8 @@ export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
   lock(d, treeLockAddr(d), selfId);
   let r = allocRange(d, <u64>size, <u64>limit, aligned);
   unlock(treeLockAddr(d));
-  if (r < 0) { lastErr = treeError; return -1; }
+  // Failure: -1 - the Err code (always below 0), so the host learns why without a second call (lastError).
+  if (r < 0) { lastErr = treeError; return -1 - <f64>treeError; }
   return <f64>r;
 }
 

@@ -289,7 +289,7 @@ export class CpuPool extends EventEmitter {
   }
 
   /**
-   * The id worker `worker`'s view writes into every lock word it takes
+   * The id worker `cpu`'s view (the worker's number, as send() takes it) writes into every lock word it takes
    * (assembly/holder.ts: cpu + 1 for a worker that owns its CPU, cpus + 1 + k
    * for shared view k), as its own IovaDomain.holderId reported it when it
    * was ready. A waiter that finds this id in a lock word after the worker's
@@ -298,8 +298,8 @@ export class CpuPool extends EventEmitter {
    * exits (the id of the view it had). Throws InvalidArgumentError for a
    * number that is not one of this pool's workers.
    */
-  holderIdOf(worker: number): number {
-    return this.slot(worker).holderId;
+  holderIdOf(cpu: number): number {
+    return this.slot(cpu).holderId;
   }
 
   isAlive(cpu: number): boolean {
