@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, nextIn, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -188,17 +188,18 @@ function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, 
 }
 
 /**
- * __cached_rbnode_delete_update: the cached nodes step up past a freed range.
+ * __cached_rbnode_delete_update: the cached nodes step up past a freed range
+ * [zLo, zHi] (z's, which the caller has read).
  * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
  */
-function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, succ: u32): void {
-  let Z = N(nb, z);
-  let c32 = N(nb, d.cached32Node);
-  let moves32 = z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo);
+// @ts-ignore: decorator
+@inline function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, zLo: u64, zHi: u64, succ: u32): void {
+  let c32 = d.cached32Node;
+  let dma32 = d.dma32Pfn;
+  let moves32 = z == c32 || (zHi < dma32 && zLo >= N(nb, c32).lo);
   if (moves32) d.cached32Node = succ;
-  if (resetsOnAnyFree32(d) ? Z.lo < d.dma32Pfn : moves32) d.max32AllocSize = d.dma32Pfn;
-  let c = N(nb, d.cachedNode);
-  if (Z.lo >= c.lo) d.cachedNode = succ;
+  if (resetsOnAnyFree32(d) ? zLo < dma32 : moves32) d.max32AllocSize = dma32;
+  if (zLo >= N(nb, d.cachedNode).lo) d.cachedNode = succ;
 }
 
 /**
@@ -253,11 +254,13 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
   // start_pfn and tests new_pfn against start_pfn once, after the loop.
   // Same outcome, a longer walk; walking with low 0 and testing after is
   // that loop exactly.
-  let stopLow = retriesFromTop(d) ? d.startPfn : 0;
+  let stopsAtStart = retriesFromTop(d);
+  let stopLow = stopsAtStart ? d.startPfn : 0;
   let ok = oracle
     ? walkDown(d, start, limitPfn, size, mask, stopLow)
     : seekDown(d, start, limitPfn, size, mask, stopLow);
-  if (ok && foundPfn < d.startPfn) ok = false;
+  // With stopLow = start_pfn the search has tested it already.
+  if (ok && !stopsAtStart && foundPfn < d.startPfn) ok = false;
   let counting = (flags & Flag.COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
   else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, stopLow);
@@ -297,22 +300,21 @@ export function removeNode(d: Domain, z: u32): void {
   if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
   let succ = nextIn(nb, z);
   let Z = N(nb, z);
-  let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
-  cachedDeleteUpdate(d, nb, z, succ);
+  let zLo = Z.lo;
+  let floor = zLo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
+  cachedDeleteUpdate(d, nb, z, zLo, Z.hi, succ);
   // z's range and the gap below it join its successor's gap. When succ is
   // z's parent and z has no right child, erase's own propagation starts at
   // succ (its splice point), so the new gap is set first and rides along;
   // otherwise it is set and propagated after.
   if (Z.right == NIL && Z.parent == succ) {
     let S = N(nb, succ);
-    let g0 = ownGap(S);
-    let a0 = ownAlignKey(S);
-    setGap(S, floor);
+    let ownSame = setGapKeepsOwn(S, S.lo, floor);
     // A leaf holding no maxima leaves every subtree value as it was if
     // succ's own values stayed too: the free of the lowest range right
     // below its successor (the tree pair's) propagates nothing.
-    let same = Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
-      && ownGap(S) == g0 && ownAlignKey(S) == a0 && (d.flags & Flag.COUNT_WALK) == 0;
+    let same = ownSame && Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
+      && (d.flags & Flag.COUNT_WALK) == 0;
     erase(d, z, !same);
   } else {
     // The gap only grows here, so the maxima above succ can only rise

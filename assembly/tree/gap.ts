@@ -86,6 +86,26 @@ import { DEBUG } from "../debug";
 }
 
 /**
+ * setGapAt that says whether x's own share of the maxima (ownGap,
+ * ownAlignKey) stayed what it was, from the values rather than by reading
+ * back the fields it stores.
+ */
+// @ts-ignore: decorator
+@inline export function setGapKeepsOwn(x: Node, lo: u64, floor: u64): bool {
+  if (DEBUG) assert(lo == x.lo && floor <= lo);
+  let g0 = x.gap;
+  let own0 = g0 == lo ? 0 : g0;
+  let a0 = x.alignKey;
+  let lowest = floor == 0;
+  let g = lo - floor;
+  let k = lowest ? 0 : alignKey(floor, lo);
+  x.gap = g;
+  x.alignKey = k;
+  if (DEBUG) assert(ownGap(x) == (lowest ? 0 : g) && ownAlignKey(x) == k);
+  return (lowest ? 0 : g) == own0 && k == a0;
+}
+
+/**
  * setGapAt for node x (index i) about to be linked in as a leaf: its
  * subtree is itself, so its maxima are its own values (ownGap: 0 for the
  * lowest node, whose floor is 0). They are set from the values, not read
