@@ -8,3 +8,4 @@ export * from "./api/iommu";
 export * from "./api/sim";
 export * from "./api/codes";
 export * from "./api/stats";
+export * from "./api/hot-candidates";

@@ -5,6 +5,10 @@
 // batch API; then a LocalCache (the JS-side magazine) in front of the same
 // CPU, with and without crossings into wasm.
 //
+// Issue 15's candidates for fewer atomic read-modify-writes per operation run in the same
+// interleaving: (b) one cmpxchg per operation (oneCasNs), and (a) single calls from JS that keep the
+// lock held (stickyCallNs, against rawCallNs: the same calls locking per operation).
+//
 // Clock and order (issue 15's bimodal figures): timed on this process's CPU
 // time (process.cpuUsage, bench/clock.ts: every thread of the process, V8's
 // background threads included; the kernel's figures were the thread CPU
@@ -25,6 +29,16 @@ export interface HotPathFigure {
   inWasmNs: number;
   /** The same loop with the CPU cache lock taken per operation, as single calls take it. */
   inWasmLockPerOpNs: number;
+  /**
+   * Candidate (b) of issue 15, not used by the API (assembly/api/hot-candidates.ts): the same pair
+   * loop with each cached operation one cmpxchg on the loaded magazine's size word and no lock,
+   * which is correct only while no other thread touches the CPU.
+   */
+  oneCasNs: number;
+  /** One JS call per operation straight to the exports (allocFast / freeFast), without IovaDomain's checks. */
+  rawCallNs: number;
+  /** Candidate (a): the same calls leaving the CPU cache lock held (batch.ts's hold) until the burst ends (here every 256 pairs). */
+  stickyCallNs: number;
   perCallNs: number;
   batchedNs: number;
   /** LocalCache alloc(1) + free(1) from JS, warm: never crosses into wasm. */
@@ -69,6 +83,26 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
     const loops = {
       inWasmNs: loop(() => { tally.failures += d.fastLoop(1, limit, rounds); }, rounds),
       inWasmLockPerOpNs: loop(() => { tally.failures += d.ex.fastLoopLockPerOp(d.base, d.cpu, 1, limit, rounds); }, rounds),
+      oneCasNs: loop(() => { tally.failures += d.ex.fastLoopOneCas(d.base, d.cpu, 1, limit, rounds); }, rounds),
+      rawCallNs: loop(() => {
+        const ex = d.ex, base = d.base, cpu = d.cpu;
+        for (let i = 0; i < rounds; i++) {
+          const pfn = ex.allocFast(base, cpu, 1, limit, 1);
+          if (pfn === 0) tally.failures++;
+          else ex.freeFast(base, cpu, pfn, 1);
+        }
+      }, rounds),
+      stickyCallNs: loop(() => {
+        const ex = d.ex, base = d.base, cpu = d.cpu;
+        ex.stickyBegin();
+        for (let i = 0; i < rounds; i++) {
+          const pfn = ex.allocFastSticky(base, cpu, 1, limit, 1);
+          if (pfn === 0) tally.failures++;
+          else ex.freeFastSticky(base, cpu, pfn, 1);
+          if ((i & 255) === 255) ex.stickyEnd();
+        }
+        ex.stickyEnd();
+      }, rounds),
       perCallNs: loop(() => {
         for (let i = 0; i < rounds; i++) {
           const pfn = d.allocFast(1, limit, true);
@@ -128,6 +162,7 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
     const ns = (l: Loop) => median(l.samples);
     return {
       policy, inWasmNs: ns(loops.inWasmNs), inWasmLockPerOpNs: ns(loops.inWasmLockPerOpNs), perCallNs: ns(loops.perCallNs),
+      oneCasNs: ns(loops.oneCasNs), rawCallNs: ns(loops.rawCallNs), stickyCallNs: ns(loops.stickyCallNs),
       batchedNs: ns(loops.batchedNs), localCacheNs: ns(loops.localCacheNs), localCacheCrossingNs: ns(loops.localCacheCrossingNs),
       failures: tally.failures, leftover, samples: reps,
     };

@@ -42,6 +42,11 @@ async function main(): Promise<void> {
     + ' as single calls and the kernel\'s C do (the like-for-like figure); held<=16: the same loop batched, the CPU cache'
     + ' lock held across up to 16 operations; batch API: allocFastBatch/freeFastBatch from JS; LocalCache: warm, no crossing into wasm;'
     + ' LC+batches: half the ranges through its 64-range refills and spills)');
+  console.log('issue 15 candidates, not used by the API (same interleaving): one cmpxchg per op in wasm, no lock (b); one JS call per op, lock per op vs lock kept to the burst\'s end (a)');
+  for (const h of hot) {
+    console.log(h.policy.padEnd(14) + `one cmpxchg/op ${h.oneCasNs.toFixed(1)} ns (${(h.oneCasNs / h.inWasmLockPerOpNs).toFixed(2)}x lock/op, ${(h.oneCasNs / K.inlineCas).toFixed(2)}x kernel C)`
+      + `; JS call/op ${h.rawCallNs.toFixed(1)}, lock kept ${h.stickyCallNs.toFixed(1)} (${(h.stickyCallNs / h.rawCallNs).toFixed(2)}x)`);
+  }
   console.log(`load average at the end of the hot path: ${hotLoad.map((v) => v.toFixed(2)).join(' ')}`);
 
   console.log('\ntinybench suite (median per pair, 8192 pairs per task call)');
@@ -110,6 +115,9 @@ async function main(): Promise<void> {
       batchedHeldVsKernelInlineCas: h.inWasmNs / KERNEL_ANCHORS.hotPairNs.inlineCas,
       batchedHeldVsKernelPthread: h.inWasmNs / KERNEL_ANCHORS.hotPairNs.pthreadSpin,
       batchVsInWasm: h.batchedNs / h.inWasmNs,
+      oneCasVsLockPerOp: h.oneCasNs / h.inWasmLockPerOpNs,
+      oneCasVsKernelInlineCas: h.oneCasNs / KERNEL_ANCHORS.hotPairNs.inlineCas,
+      stickyVsRawCall: h.stickyCallNs / h.rawCallNs,
     })),
     tree,
     /** ours / kernel's C: below 1 means ours is faster. */

@@ -13,7 +13,7 @@ describe('bench smoke', () => {
     for (const f of figures) {
       expect(f.failures, f.policy).toBe(0);
       expect(f.leftover, f.policy).toBe(0);
-      for (const ns of [f.inWasmNs, f.inWasmLockPerOpNs, f.perCallNs, f.batchedNs, f.localCacheNs, f.localCacheCrossingNs]) {
+      for (const ns of [f.inWasmNs, f.inWasmLockPerOpNs, f.oneCasNs, f.rawCallNs, f.stickyCallNs, f.perCallNs, f.batchedNs, f.localCacheNs, f.localCacheCrossingNs]) {
         expect(Number.isFinite(ns) && ns > 0, `${f.policy}: ${ns}`).toBe(true);
       }
     }

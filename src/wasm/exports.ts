@@ -37,6 +37,12 @@ export interface IovaExports {
   fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
   /** fastLoop with a lock per operation (bench/hot-path.ts's reference; not part of IovaDomain). */
   fastLoopLockPerOp(base: number, cpu: number, size: number, limit: number, rounds: number): number;
+  /** Issue 15's candidates (assembly/api/hot-candidates.ts): bench/hot-path.ts only. */
+  fastLoopOneCas(base: number, cpu: number, size: number, limit: number, rounds: number): number;
+  allocFastSticky(base: number, cpu: number, size: number, limit: number, flush: number): number;
+  freeFastSticky(base: number, cpu: number, pfn: number, size: number): void;
+  stickyBegin(): void;
+  stickyEnd(): void;
   freeCpuCached(base: number, cpu: number): void;
   /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;

@@ -1,0 +1,68 @@
+// Issue 15's hot-pair candidates, for bench/hot-path.ts only (measurements, not a locking path:
+// nothing else in the core knows these protocols, so they are safe only on a CPU one thread uses
+// with no remote flush, which is what the benchmark's loop is).
+
+import { Domain, cpuCacheAt, domainAt, magAt, magPfnPtr } from "../layout";
+import { allocFast as allocFastIn, freeFast as freeFastIn } from "../rcache/rcache";
+import { beginBatch, dropHold, batchCache, allocFastHeld, freeFastHeld } from "../rcache/batch";
+import { atomicCmpxchg, atomicLoad } from "../atomics";
+
+/**
+ * Candidate (b), the owner's side alone: the loaded magazine's size word is the commit word, and
+ * each operation is one cmpxchg on it (pop: read the top pfn, then size n -> n - 1; push: write
+ * slot n, then n -> n + 1). No lock is taken or released; a miss or a full magazine falls back to
+ * the locked call. Counters as the locked path keeps them.
+ */
+export function fastLoopOneCas(base: usize, cpu: u32, size: f64, limit: f64, rounds: u32): u32 {
+  let d = domainAt(base);
+  let s = <u64>size;
+  let lim = <u64>limit;
+  let fails: u32 = 0;
+  let c = cpuCacheAt(d, cpu, 0);
+  for (let i: u32 = 0; i < rounds; i++) {
+    let pfn: u64 = 0;
+    let m = c.loaded;
+    if (m != 0) {
+      let sizeAddr = changetype<usize>(magAt(d, m));
+      let n = atomicLoad<u32>(sizeAddr);
+      if (n != 0) {
+        let p = atomicLoad<u64>(magPfnPtr(d, m, n - 1));
+        if (p <= lim + 1 - s && atomicCmpxchg<u32>(sizeAddr, n, n - 1) == n) { pfn = p; c.hits++; }
+      }
+    }
+    if (pfn == 0) pfn = allocFastIn(d, cpu, s, lim, true);
+    if (pfn == 0) { fails++; continue; }
+    m = c.loaded;
+    let done = false;
+    if (m != 0) {
+      let sizeAddr = changetype<usize>(magAt(d, m));
+      let n = atomicLoad<u32>(sizeAddr);
+      if (n != d.magSize) {
+        store<u64>(magPfnPtr(d, m, n), pfn);
+        if (atomicCmpxchg<u32>(sizeAddr, n, n + 1) == n) { c.inserts++; done = true; }
+      }
+    }
+    if (!done) freeFastIn(d, cpu, pfn, s);
+  }
+  return fails;
+}
+
+/**
+ * Candidate (a), one operation per call from JS: the CPU cache lock stays held after the call
+ * (batch.ts's hold, which steps aside for an announced waiter) until stickyEnd, which the caller
+ * runs at the end of its synchronous burst.
+ */
+export function allocFastSticky(base: usize, cpu: u32, size: f64, limit: f64, flush: bool): f64 {
+  let d = domainAt(base);
+  let s = <u64>size;
+  return <f64>allocFastHeld(d, batchCache(d, cpu, s), s, <u64>limit, flush);
+}
+
+export function freeFastSticky(base: usize, cpu: u32, pfn: f64, size: f64): void {
+  let d = domainAt(base);
+  let s = <u64>size;
+  freeFastHeld(d, batchCache(d, cpu, s), <u64>pfn, s);
+}
+
+export function stickyBegin(): void { beginBatch(); }
+export function stickyEnd(): void { dropHold(); }
