@@ -91,9 +91,11 @@ export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
 export function allocFreeLoop(base: usize, size: f64, limit: f64, aligned: bool, rounds: u32): u32 {
   let d = domainAt(base);
   let fails: u32 = 0;
+  let n = <u64>size;
+  let top = <u64>limit;
   for (let i: u32 = 0; i < rounds; i++) {
     lock(d, treeLockAddr(d), selfId);
-    let r = allocRange(d, <u64>size, <u64>limit, aligned);
+    let r = allocRange(d, n, top, aligned);
     let z = allocatedNode;
     unlock(treeLockAddr(d));
     if (r < 0) { fails++; continue; }

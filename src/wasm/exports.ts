@@ -105,6 +105,7 @@ export interface IovaExports {
     bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
   simRun(addr: number, untilNs: number): number;
   simQueueRebuild(addr: number): void;
+  simMergeIos(addr: number, u: number, table: number): number;
   simLive(addr: number): number;
   simWindow32(addr: number): number;
   simLowest32(addr: number): number;
