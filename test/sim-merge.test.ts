@@ -7,6 +7,7 @@ import { simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
 import { mergeChanceFor, meanIosPerRequest, shareAbove } from "../dist/src/load/merge.js";
 import { THREAD_MERGE, threadMerge } from "../dist/src/study/thread.js";
+import { setUpRun } from "../dist/src/sim/setup.js";
 
 const merge = threadMerge();
 /** A small machine, 64-bit space only (so every map is one lookup of the caches). */
@@ -99,5 +100,40 @@ describe("each read pays its own submission", () => {
     // The merged run maps a request per 7.4 reads; the single one a request per read.
     expect(single.counters.maps).toBeCloseTo(single.counters.ios + single.counters.drainedIos, -1);
     expect(merged.counters.maps * 5).toBeLessThan(merged.counters.ios);
+  });
+});
+
+describe("the loop's table of I/O counts (assembly/sim/merge.ts)", () => {
+  /** The generator's grid: u = j 2^-53. */
+  const GRID = 2 ** -53;
+  const onGrid = (u: number) => Math.floor(u / GRID) * GRID;
+
+  it("gives the model's formula's count for every draw tried: random ones and those next to each count's threshold", () => {
+    for (const m of [merge, { p: 0.5, maxIos: 3 }, { p: 0.99, maxIos: 65536 }, { p: 1e-6, maxIos: 2 }]) {
+      const run = setUpRun(resolveSimOptions(small({ merge: m })));
+      const us: number[] = [0, 0.5, onGrid(1 - GRID)];
+      let x = 12345;
+      for (let i = 0; i < 100_000; i++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        us.push(onGrid(x / 2 ** 31));
+      }
+      // Count n + 1 begins where p^n = 1 - u: the draws around it, to the grid's step and to the table's guard (2^-32).
+      for (let n = 1; n < 200 && m.p ** n > 1e-15; n++) {
+        const edge = onGrid(1 - m.p ** n);
+        for (const d of [0, 1, 2, 3, 2 ** 10, 2 ** 20, 2 ** 21, 2 ** 22]) {
+          for (const u of [edge + d * GRID, edge - d * GRID]) if (u >= 0 && u < 1) us.push(u);
+        }
+      }
+      let differ = 0;
+      let above1 = 0;
+      for (const u of us) {
+        const table = run.sim.mergeIos(u, true);
+        if (table !== run.sim.mergeIos(u, false)) differ++;
+        if (table > 1) above1++;
+      }
+      run.domain.destroy();
+      expect(differ, `p ${m.p}, maxIos ${m.maxIos}`).toBe(0);
+      expect(above1).toBeGreaterThan(0);
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
 import { queueInit, queueSet, queueBuild, queueAt, queueRebuild } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
+import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
 import { runUntil } from "../sim/loop";
 
 export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): u32 {
@@ -77,6 +78,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   s.bsFixed = bsFixed;
   s.bsMin = bsMin;
   s.bsSteps = bsSteps;
+  mergeTableBuild(s);
   seedRng(s, <u64>seed);
   let migrateNs = load<f64>(addr + P_OFF + (<usize>SimParam.migrateNs << 3));
   for (let j: u32 = 0; j < s.jobs; j++) {
@@ -87,6 +89,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
     store<f64>(jp, 0, 16);
   }
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
+  for (let c: u32 = 0; c < s.cpus; c++) store<u32>(cpuPtr(s, c), 0, 20);  // no async queue run yet
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
   queueInit(s);
   let q = queueAt(s);
@@ -103,6 +106,16 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
 /** Plays the event queue's matches again from its keys (the order of events lives in the keys alone: a test checks that). */
 export function simQueueRebuild(addr: usize): void {
   queueRebuild(queueAt(simAt(addr)));
+}
+
+/**
+ * A merged request's I/O count for the uniform draw u: from the table the
+ * loop uses (table true) or from the model's formula, which it must equal
+ * (test/sim-merge).
+ */
+export function simMergeIos(addr: usize, u: f64, table: bool): f64 {
+  let s = simAt(addr);
+  return table ? mergeIos(s, u) : mergeIosFormula(s, u);
 }
 
 /** Runs every event before untilNs; 1 if events remain, 0 when the run is over. */

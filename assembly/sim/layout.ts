@@ -15,7 +15,8 @@
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
 // ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │
-// └═ reserved ranges: (lo u64, hi u64) x reserved                        ┘
+// ├═ reserved ranges: (lo u64, hi u64) x reserved                        │
+// └═ merged requests' I/O-count thresholds: f64 x MERGE_TABLE (merge.ts) ┘
 
 import { ORDERS, CACHE_LINE } from "../layout";
 import { queueBytes } from "./queue";
@@ -58,6 +59,14 @@ export enum SimParam {
   timerDrainAll,
   /** Lock waits modelled, a bit per lock class (LockClass): all set is the default; a clear bit lets that class's holds overlap. */
   contendedLocks,
+  /**
+   * Share of merged requests whose map runs on a kblockd worker (an async
+   * run of the hardware queue, blk_mq_run_hw_queue(hctx, true) in v5.10
+   * block/blk-mq.c) instead of the submitting CPU: on the hctx's CPUs in
+   * turn, 8 runs each (blk_mq_hctx_next_cpu, BLK_MQ_CPU_WORK_BATCH). 0: every
+   * map on its job's CPU. An experiment: no source gives the thread's rate.
+   */
+  kblockdShare,
   COUNT,
 }
 
@@ -171,6 +180,8 @@ export namespace H {
   offHists: u32;
   offBs: u32;
   offReserved: u32;
+  offMerge: u32;
+  mergeEntries: u32; // thresholds in the merged-request table (merge.ts)
   totalBytes: u32;
   rng: u64;
   timerAt: f64;
@@ -182,7 +193,8 @@ export namespace H {
   lowestPfn32: f64;
 }
 
-// Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32, pad.
+// Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32,
+// async runs of the hctx whose irq CPU this is u32 (blk_mq_hctx_next_cpu's turn).
 // @ts-ignore: decorator
 @inline export const CPU_BYTES: u32 = 24;
 // Per-job record: CPU u32, pad, next migration f64, device free-at f64.
@@ -208,6 +220,10 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const SCRATCH_OFF: u32 = T_OFF + 8 * T_SLOTS;
 
+/** Thresholds of the merged requests' draw (merge.ts): counts up to MERGE_TABLE + 1 come from the table. */
+// @ts-ignore: decorator
+@inline export const MERGE_TABLE: u32 = 64;
+
 // @ts-ignore: decorator
 @inline function line(x: u32): u32 { return (x + CACHE_LINE - 1) & ~(CACHE_LINE - 1); }
 
@@ -225,6 +241,7 @@ export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEnt
   n += 3 * line(HIST_BYTES);
   n += line(bsEntries * 16);
   n += line(nReserved * 16);
+  n += line(MERGE_TABLE * 8);
   return n;
 }
 
@@ -242,6 +259,7 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
   s.offHists = n; n += 3 * line(HIST_BYTES);
   s.offBs = n; n += line(bsEntries * 16);
   s.offReserved = n; n += line(nReserved * 16);
+  s.offMerge = n; n += line(MERGE_TABLE * 8);
   s.totalBytes = n;
 }
 
@@ -278,3 +296,5 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
 @inline export function bsPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offBs + <usize>i * 16; }
 // @ts-ignore: decorator
 @inline export function reservedPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offReserved + <usize>i * 16; }
+// @ts-ignore: decorator
+@inline export function mergePtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offMerge + (<usize>i << 3); }

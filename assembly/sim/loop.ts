@@ -24,21 +24,11 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, queueAt, queueFirst, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
+import { NO_EVENT, queueAt, queueFirst, queueFirstSlot, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
+import { drawMergedIos } from "./merge";
 import { histAdd } from "./histogram";
 import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
-
-/**
- * The I/Os of a merged request (bsKind 3), each of bsFixed bytes: 1 + a
- * geometric number of further I/Os, each joining with chance p
- * (P[more than n] = p^n), at most bsSteps of them.
- */
-// @ts-ignore: decorator
-@inline function drawMergedIos(s: Sim): f64 {
-  let k = 1 + Math.floor(Math.log(1.0 - uniform(s)) / pAt(s, SimParam.mergeLogP));
-  return k < s.bsSteps ? k : s.bsSteps;
-}
 
 /** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
 function drawBytes(s: Sim): f64 {
@@ -121,6 +111,28 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
 }
 
 /**
+ * blk_mq_hctx_next_cpu (v5.10 block/blk-mq.c) for the hardware queue of CPU
+ * c: the queue's CPUs (those sharing c's interrupt CPU) in turn, each for
+ * BLK_MQ_CPU_WORK_BATCH (8) runs. The count of runs lives in the interrupt
+ * CPU's record. Only the kblockdShare experiment calls it.
+ */
+function hctxNextCpu(s: Sim, c: u32): u32 {
+  let irq = load<u32>(cpuPtr(s, c), 12);
+  let rp = cpuPtr(s, irq);
+  let runs = load<u32>(rp, 20);
+  store<u32>(rp, runs + 1, 20);
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < s.cpus; i++) if (load<u32>(cpuPtr(s, i), 12) == irq) m++;
+  let want = (runs >> 3) % m;
+  for (let i: u32 = 0; i < s.cpus; i++) {
+    if (load<u32>(cpuPtr(s, i), 12) != irq) continue;
+    if (want == 0) return i;
+    want--;
+  }
+  return c;
+}
+
+/**
  * The map of a merged request whose reads were submitted (PH_MAP), on its
  * job's CPU at t. It follows its last read at once: work another slot put on
  * the CPU after t (its own reads, booked while these waited) moves later by
@@ -129,6 +141,12 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
 function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let c = load<u32>(jobPtr(s, load<u32>(sp)));
+  let share = pAt(s, SimParam.kblockdShare);
+  if (share > 0 && uniform(s) < share) {
+    // An async run of the hardware queue: a kblockd worker maps it.
+    let w = hctxNextCpu(s, c);
+    return mapAndIssue(s, d, k, t, w, startOn(s, w, t), <f64>load<u32>(sp, 20) * s.bsFixed);
+  }
   let booked = load<f64>(cpuPtr(s, c));
   let next = mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
   if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
@@ -146,8 +164,9 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
-  // 1 / 2^shift is exact, so sb * perGranule is sb / granule to the bit.
-  let perGranule = 1.0 / <f64>(<u64>1 << shift);
+  // 1 / 2^shift is exact, so sb * perGranule is sb / granule to the bit
+  // (built from its exponent bits: no division on the map's path).
+  let perGranule = reinterpret<f64>(<u64>(1023 - shift) << 52);
   let pci = s.pci != 0;
   let out = segPtr(s, k);
   let n: u32 = 0;
@@ -332,28 +351,47 @@ function tick(s: Sim, d: Domain, at: f64): void {
 // @ts-ignore: decorator
 @inline const MORE: u32 = 2;
 
+/**
+ * The earliest time at which the loop must look at more than the queue's
+ * first event: untilNs, the domain clock's next tick, the flush-queue timer.
+ * An event before it is neither preceded by a tick or the timer nor past
+ * the batch's end.
+ */
+// @ts-ignore: decorator
+@inline function horizonOf(s: Sim, untilNs: f64): f64 {
+  let h = s.nextTickNs < untilNs ? s.nextTickNs : untilNs;
+  return s.timerOn != 0 && s.timerAt < h ? s.timerAt : h;
+}
+
 /** At most BATCH events before untilNs: 0 the run is over, 1 untilNs reached, MORE the batch is used up. */
 function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let q = queueAt(s);
   let duration = pAt(s, SimParam.durationNs);
   let tickNs = pAt(s, SimParam.tickNs);
+  let horizon = horizonOf(s, untilNs);
   for (let n: u32 = 0; n < BATCH; n++) {
-    let k = queueFirst(q);
-    if (k == NO_EVENT && s.timerOn == 0) {
-      s.finished = 1;
-      return 0;
-    }
-    let t = k != NO_EVENT ? queueFirstTime(q) : Infinity;
-    let isTimer = s.timerOn != 0 && s.timerAt <= t;
-    if (isTimer) t = s.timerAt;
-    if (t >= untilNs) return 1;
-    while (s.nextTickNs <= t) {
-      tick(s, d, s.nextTickNs);
-      s.nextTickNs += tickNs;
-    }
-    if (isTimer) {
-      timer(s, d, fq);
-      continue;
+    // An idle slot's time is Infinity, so an empty queue never passes this test.
+    let t = queueFirstTime(q);
+    let k: u32;
+    if (t < horizon) {
+      k = queueFirstSlot(q);
+    } else {
+      k = queueFirst(q);
+      if (k == NO_EVENT && s.timerOn == 0) {
+        s.finished = 1;
+        return 0;
+      }
+      if (k == NO_EVENT) t = Infinity;
+      let isTimer = s.timerOn != 0 && s.timerAt <= t;
+      if (isTimer) t = s.timerAt;
+      if (t >= untilNs) return 1;
+      while (s.nextTickNs <= t) {
+        tick(s, d, s.nextTickNs);
+        s.nextTickNs += tickNs;
+      }
+      if (isTimer) timer(s, d, fq);
+      horizon = horizonOf(s, untilNs);
+      if (isTimer) continue;
     }
     let next: f64;
     let phase = load<u32>(slotPtr(s, k), 4);
@@ -367,6 +405,7 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       next = mapRequest(s, d, k, t);
     } else {
       next = complete(s, d, fq, k, t);
+      horizon = horizonOf(s, untilNs);  // it may have armed the timer
     }
     queueReplaceFirst(q, next, k);
   }

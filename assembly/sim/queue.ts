@@ -136,7 +136,13 @@ export function queueBuild(q: usize): void {
 /** The slot whose event comes first (NO_EVENT if none); it stays queued. */
 // @ts-ignore: decorator
 @inline export function queueFirst(q: usize): u32 {
-  return queueSize(q) != 0 ? <u32>load<u64>(q, 8) & ((<u32>1 << bitsOf(q)) - 1) : NO_EVENT;
+  return queueSize(q) != 0 ? queueFirstSlot(q) : NO_EVENT;
+}
+
+/** The slot of the first event, when the queue is known not to be empty (queueFirst without the test). */
+// @ts-ignore: decorator
+@inline export function queueFirstSlot(q: usize): u32 {
+  return <u32>load<u64>(q, 8) & ((<u32>1 << bitsOf(q)) - 1);
 }
 
 /** The time of the first event (valid when queueFirst is not NO_EVENT). */

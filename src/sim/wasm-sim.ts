@@ -145,6 +145,11 @@ export class WasmSim {
     this.ex.simQueueRebuild(this.addr);
   }
 
+  /** A merged request's I/O count for the uniform draw u: the loop's table's, or (table false) the model's formula's. */
+  mergeIos(u: number, table: boolean): number {
+    return this.ex.simMergeIos(this.addr, u, table ? 1 : 0);
+  }
+
   /** Runs every event before untilNs; false once the run is over. */
   runUntil(untilNs: number): boolean {
     return this.ex.simRun(this.addr, untilNs) !== 0;

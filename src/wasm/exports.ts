@@ -14,6 +14,7 @@ export interface IovaExports {
   attach(cpu: number): void;
   lastError(): number;
   setOracleWalk(base: number, on: number): void;
+  /** pfn_lo, or on failure -1 - the Err code (also left for lastError). */
   alloc(base: number, size: number, limit: number, aligned: number): number;
   allocFreeLoop(base: number, size: number, limit: number, aligned: number, rounds: number): number;
   free(base: number, pfn: number): number;
@@ -107,6 +108,7 @@ export interface IovaExports {
     bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
   simRun(addr: number, untilNs: number): number;
   simQueueRebuild(addr: number): void;
+  simMergeIos(addr: number, u: number, table: number): number;
   simLive(addr: number): number;
   simWindow32(addr: number): number;
   simLowest32(addr: number): number;

@@ -1,0 +1,76 @@
+// The I/O count of a merged request (bsKind 3), each I/O of bsFixed bytes:
+// 1 + a geometric number of further I/Os, each joining with chance p
+// (P[more than n] = p^n), at most bsSteps of them. The model's formula is
+//
+//   k(u) = min(bsSteps, 1 + floor(log(1 - u) / ln p))   (u uniform, [0, 1))
+//
+// and every draw must give exactly its k (the study's results are
+// identical per seed). The log and the division cost about a tenth of a
+// request's time, so the draw compares u against a table instead: T[n], the
+// smallest u of the generator's grid (multiples of 2^-53) with k(u) > n+1,
+// found once per run by bisection on the formula itself. k(u) rises with u,
+// so away from the thresholds k(u) = 1 + (the number of T[n] at or below u).
+// Within GUARD of a threshold, where a last-bit error of the log could
+// matter, and above the table's last entry, the draw evaluates the formula
+// as before. Outside the guard the table cannot disagree with the formula:
+// there k's argument is at least GUARD / (1 - u) / |ln p| (about 1e-9 for
+// the study's p) away from an integer, a million times the log's error.
+
+import { Sim, SimParam, pAt, mergePtr, MERGE_TABLE } from "./layout";
+import { uniform } from "./random";
+
+/** Distance from a threshold within which the draw uses the formula. */
+// @ts-ignore: decorator
+@inline const GUARD: f64 = 1.0 / 4294967296.0;
+
+/** The model's formula for u (as the loop drew it before the table). */
+// @ts-ignore: decorator
+@inline export function mergeIosFormula(s: Sim, u: f64): f64 {
+  let k = 1 + Math.floor(Math.log(1.0 - u) / pAt(s, SimParam.mergeLogP));
+  return k < s.bsSteps ? k : s.bsSteps;
+}
+
+/**
+ * Fills the table for this run's p and bsSteps (after the host wrote P):
+ * s.mergeEntries thresholds, none when ln p is not below 0 (every draw then
+ * uses the formula).
+ */
+export function mergeTableBuild(s: Sim): void {
+  s.mergeEntries = 0;
+  if (s.bsKind != 3 || !(pAt(s, SimParam.mergeLogP) < 0)) return;
+  let steps = s.bsSteps;
+  let m: u32 = 0;
+  // Threshold n: k(u) > n + 1. Only counts below bsSteps have one.
+  while (m < MERGE_TABLE && <f64>(m + 1) < steps) {
+    let want = <f64>(m + 2);
+    // Bisection over the grid's integers j (u = j 2^-53): the smallest j with k >= want.
+    let lo: u64 = 0;
+    let hi: u64 = <u64>1 << 53;  // u = 1: beyond the grid
+    while (lo < hi) {
+      let mid = lo + ((hi - lo) >> 1);
+      if (mergeIosFormula(s, <f64>mid * (1.0 / 9007199254740992.0)) >= want) hi = mid;
+      else lo = mid + 1;
+    }
+    store<f64>(mergePtr(s, m), <f64>lo * (1.0 / 9007199254740992.0));
+    m++;
+    if (lo == <u64>1 << 53) break;  // no u of the grid reaches it (nor a larger count)
+  }
+  s.mergeEntries = m;
+}
+
+/** One request's I/O count: k(u) for the next uniform draw. */
+// @ts-ignore: decorator
+@inline export function drawMergedIos(s: Sim): f64 {
+  return mergeIos(s, uniform(s));
+}
+
+/** k(u) from the table (the formula within the guard and past the table). */
+// @ts-ignore: decorator
+@inline export function mergeIos(s: Sim, u: f64): f64 {
+  let m = s.mergeEntries;
+  let i: u32 = 0;
+  while (i < m && u >= load<f64>(mergePtr(s, i)) + GUARD) i++;
+  // u is below threshold i by more than GUARD: k = i + 1, unless u is within the guard or past the table.
+  if (i < m ? u >= load<f64>(mergePtr(s, i)) - GUARD : <f64>(m + 1) < s.bsSteps) return mergeIosFormula(s, u);
+  return <f64>(i + 1);
+}
