@@ -14,7 +14,7 @@ import { queueInit, queueSet, queueBuild, queueAt, queueRebuild } from "../sim/q
 import { seedRng, exponential } from "../sim/random";
 import { histClear } from "../sim/histogram";
 import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
-import { runUntil, copyJobCpu, earliestMigration } from "../sim/loop";
+import { runUntil } from "../sim/loop";
 
 export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): u32 {
   return simBytesIn(cpus, jobs, iodepth, segsMax, bsEntries, nReserved);
@@ -98,8 +98,6 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
     store<u32>(sp, PH_SUBMIT, 4);
     queueSet(q, 0, k);
   }
-  for (let j: u32 = 0; j < s.jobs; j++) copyJobCpu(s, j);
-  s.nextMigration = earliestMigration(s);
   queueBuild(q);
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));
 }

@@ -9,8 +9,8 @@
 // ├═ per CPU: busy-until f64, socket u32, interrupt CPU u32, jobs u32      │
 // ├═ per job: CPU u32, next migration f64, device free-at f64             │
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32, I/Os   │
-// │            u32, completion CPU u32, job's CPU u32; segments (pfn u64, │
-// │            pages u64) x segsMax                                       │
+// │            u32, completion CPU u32; segments (pfn u64, pages u64) x   │
+// │            segsMax                                                    │
 // ├═ event queue: the loser tree of queue.ts (a key per node)             │
 // ├═ locks: tree, depot[ORDERS], flush queue[cpus] (Lock, one line each)  │
 // ├═ histograms: map, unmap, clat                                         │
@@ -183,7 +183,6 @@ export namespace H {
   bsSteps: f64;
   window32Used: f64; // written by simWindow32
   lowestPfn32: f64;
-  nextMigration: f64; // the earliest job's next migration (Infinity: jobs pinned); migrate keeps it
 }
 
 // Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32, pad.
@@ -193,8 +192,7 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const JOB_BYTES: u32 = 24;
 // Per-slot record: job u32, phase u32, submitted-at f64, segments u32, I/Os it stands for u32,
-// completion CPU u32 (the interrupt CPU of the CPU that mapped it), the job's CPU u32 (a copy of
-// the job record's, kept by migrate: the submission and the map read it without the job's record).
+// completion CPU u32 (the interrupt CPU of the CPU that mapped it), pad.
 // @ts-ignore: decorator
 @inline export const SLOT_BYTES: u32 = 32;
 // @ts-ignore: decorator

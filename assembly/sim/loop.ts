@@ -64,24 +64,6 @@ function migrate(s: Sim, j: u32, t: f64): void {
   store<u32>(jp, to);
   bump(s, SimTotal.migrations, 1);
   store<f64>(jp, t + exponential(s, pAt(s, SimParam.migrateNs)), 8);
-  copyJobCpu(s, j);
-  s.nextMigration = earliestMigration(s);
-}
-
-/** Job j's CPU into its slots' copies (slot k's job is k / iodepth). */
-export function copyJobCpu(s: Sim, j: u32): void {
-  let c = load<u32>(jobPtr(s, j));
-  for (let k = j * s.iodepth; k < (j + 1) * s.iodepth; k++) store<u32>(slotPtr(s, k), c, 28);
-}
-
-/** The earliest of the jobs' next migrations. */
-export function earliestMigration(s: Sim): f64 {
-  let e: f64 = Infinity;
-  for (let j: u32 = 0; j < s.jobs; j++) {
-    let m = load<f64>(jobPtr(s, j), 8);
-    if (m < e) e = m;
-  }
-  return e;
 }
 
 /** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
@@ -105,12 +87,10 @@ function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
 /** Slot k's SUBMIT at t. Returns the time of its next event: the completion, the retry of a failed map, or (merged) its MAP. */
 function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
-  // The job's record only when some job is due to move (never when jobs are pinned).
-  if (t >= s.nextMigration) {
-    let j = load<u32>(sp);
-    if (t >= load<f64>(jobPtr(s, j), 8)) migrate(s, j, t);
-  }
-  let c = load<u32>(sp, 28);
+  let j = load<u32>(sp);
+  let jp = jobPtr(s, j);
+  if (t >= load<f64>(jp, 8)) migrate(s, j, t);
+  let c = load<u32>(jp);
   if (s.bsKind == 3) {
     // A merged request: its reads are submitted one by one (submitNs each) and
     // it maps once the last has joined, at an event of its own, so that its map
@@ -138,7 +118,7 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
  */
 function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
-  let c = load<u32>(sp, 28);
+  let c = load<u32>(jobPtr(s, load<u32>(sp)));
   let booked = load<f64>(cpuPtr(s, c));
   let next = mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
   if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
@@ -152,6 +132,7 @@ function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
  */
 function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): f64 {
   let sp = slotPtr(s, k);
+  let jp = jobPtr(s, load<u32>(sp));
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
@@ -217,7 +198,6 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
   let lat = pAt(s, SimParam.deviceBaseNs) * (1 + pAt(s, SimParam.deviceJitter) * (uniform(s) - 0.5));
   let done: f64;
   if (s.serial != 0) {
-    let jp = jobPtr(s, load<u32>(sp));
     let free = load<f64>(jp, 16);
     let xs = now > free ? now : free;
     store<f64>(jp, xs + xfer, 16);
@@ -231,6 +211,7 @@ function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes:
 /** Slot k's COMPLETE at t. Returns the time of its next event: the job submits the slot again. */
 function complete(s: Sim, d: Domain, fq: FlushQueue, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
+  let j = load<u32>(sp);
   let c = load<u32>(sp, 24);  // the interrupt CPU of the CPU that mapped it (mapAndIssue)
   let now = startOn(s, c, t) + pAt(s, SimParam.completeNs);
   let n = load<u32>(sp, 16);
