@@ -12,6 +12,7 @@
 // A kill at a safe point can leave no call in doubt: nothing is settled.
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../dist/src/fio/options.js";
+import type { RunClockError } from "../dist/src/fio/errors.js";
 import { closeDomain, runReal } from "../dist/src/fio/runner/run.js";
 import { LockHolderDeadError } from "../dist/src/index.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
@@ -114,9 +115,8 @@ describe("a real-clock fio worker terminated holding the tree lock", () => {
         onPool: (pool) => {
           victimCpu = pool.cpuOf[0]!;
           const d = pool.domain;
-          // Worker 0's lock-holder id (assembly/holder.ts: a shared view k locks as cpus + 1 + k).
-          const view = (pool as unknown as { slots: { view: { slot: number } | null }[] }).slots[0]!.view!;
-          const id = d.cpus + 1 + view.slot;
+          // Worker 0's lock-holder id (assembly/holder.ts), as its view takes locks.
+          const id = (pool as CpuPool).holderIdOf(0);
           const lockWord = (d.base + treeLockOffset(d)) >>> 2;
           setTimeout(() => {
             const i32 = new Int32Array(d.memory.buffer);
@@ -136,6 +136,8 @@ describe("a real-clock fio worker terminated holding the tree lock", () => {
     expect(killError).toBeNull();
     expect(out).toBeInstanceOf(LockHolderDeadError);
     expect((out as LockHolderDeadError).holderCpu).toBe(victimCpu);
+    // A poisoned domain gives nothing back: the clock's error is thrown as it was, without a recovery report.
+    expect(out).not.toHaveProperty("recovery");
   }, BOUND_MS + 20_000);
 });
 
@@ -176,6 +178,12 @@ describe("the domain clock fails on a live domain after a worker died", () => {
     }
     expect(killError).toBeNull();
     expect(out).toBe(injected);
+    // The recovery's report rides on the rethrown error (RunClockError): worker 0, killed at a safe point, left its
+    // I/Os in flight mapped (the host unmapped them) and no call in doubt (nothing settled), and nothing unaccounted.
+    const { recovery } = out as RunClockError;
+    expect(recovery.problems).toEqual([]);
+    expect(recovery.unmapped).toBeGreaterThan(0);
+    expect(recovery.settled).toBe(0);
     const d = domain!;
     expect(d.poisonedBy).toBeNull();
     // Without the recovery, the dead worker's I/Os in flight (iodepth 8) stay mapped in the tree.

@@ -457,6 +457,7 @@ describe("CpuPool: every public method under hostile arguments", () => {
   // Only methods whose valid call leaves the pool usable are run with valid values; kill/close/terminateAll get only hostile ones.
   const poolMethods: Record<string, Method<Pool> & { hostileOnly?: boolean }> = {
     isAlive: { slots: [cpuSlot], call: (p, [c]) => p.isAlive(c as number) },
+    holderIdOf: { slots: [cpuSlot], call: (p, [c]) => p.holderIdOf(c as number) },
     send: { slots: [cpuSlot, slot(["cmd", "cmd.kind"], () => ({ kind: "ping" }), { hostile: hostileOptions(["kind"]) })],
       call: (p, [c, m]) => p.send(c as number, m as never) },
     all: { slots: [slot("make", () => () => ({ kind: "ping" })), slot(["opts", "opts.cpus", "opts.gate"], () => ({ cpus: [0] }),

@@ -3,7 +3,8 @@
 // kill take the worker's number; the CPU-dead path runs when the last worker
 // of a CPU exits, not before (its caches still serve the others).
 import { afterEach, describe, expect, it } from "vitest";
-import { IovaDomain } from "../dist/src/index.js";
+import { InvalidArgumentError, IovaDomain } from "../dist/src/index.js";
+import { spareLockArea } from "../dist/src/workers/lock-check.js";
 import { CpuPool } from "../dist/src/workers/pool.js";
 
 let pool: CpuPool | undefined;
@@ -50,6 +51,30 @@ describe("CpuPool cpuOf", () => {
     expect(perCpu()).toEqual([0, 0]);
     expect(pool.liveCpus).toEqual([2]);
     await pool.close();
+    pool = undefined;
+  });
+
+  it("holderIdOf: each worker's id is the one its locks carry (holdLock), distinct per worker, readable after its exit", async () => {
+    // Three CPUs, the last one spare: its scratch slot is the lock word the workers take in turn.
+    domain = new IovaDomain(4096, 1, { cpus: 3, policy: "linux-6.4" });
+    const area = spareLockArea(domain, 2);
+    const i32 = new Int32Array(domain.memory.buffer);
+    pool = await CpuPool.start(domain, { cpuOf: [0, 0, 1] });
+    const ids = [0, 1, 2].map((w) => pool!.holderIdOf(w));
+    // assembly/holder.ts: the sharers of CPU 0 are shared views (cpus + 1 + k, k >= 1); CPU 1's lone worker owns it (cpu + 1).
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[0]).toBeGreaterThan(domain.cpus + 1);
+    expect(ids[1]).toBeGreaterThan(domain.cpus + 1);
+    expect(ids[2]).toBe(2);
+    for (const w of [0, 1, 2]) {
+      const r = await pool.send(w, { kind: "holdLock", addr: area.lockAddr });
+      expect(r.holder, `worker ${w}'s lock`).toBe(ids[w]);
+      expect(Atomics.load(i32, area.lockAddr >>> 2)).toBe(ids[w]);
+      Atomics.store(i32, area.lockAddr >>> 2, 0);
+    }
+    for (const bad of [-1, 3, 1.5, NaN]) expect(() => pool!.holderIdOf(bad)).toThrow(InvalidArgumentError);
+    await pool.close();
+    expect([0, 1, 2].map((w) => pool!.holderIdOf(w))).toEqual(ids);
     pool = undefined;
   });
 });

@@ -89,6 +89,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
     store<f64>(jp, 0, 16);
   }
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
+  for (let c: u32 = 0; c < s.cpus; c++) store<u32>(cpuPtr(s, c), 0, 20);  // no async queue run yet
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);
   queueInit(s);
   let q = queueAt(s);

@@ -79,7 +79,8 @@ export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
   lock(d, treeLockAddr(d), selfId);
   let r = allocRange(d, <u64>size, <u64>limit, aligned);
   unlock(treeLockAddr(d));
-  if (r < 0) { lastErr = treeError; return -1; }
+  // Failure: -1 - the Err code (always below 0), so the host learns why without a second call (lastError).
+  if (r < 0) { lastErr = treeError; return -1 - <f64>treeError; }
   return <f64>r;
 }
 
@@ -91,9 +92,11 @@ export function alloc(base: usize, size: f64, limit: f64, aligned: bool): f64 {
 export function allocFreeLoop(base: usize, size: f64, limit: f64, aligned: bool, rounds: u32): u32 {
   let d = domainAt(base);
   let fails: u32 = 0;
+  let n = <u64>size;
+  let top = <u64>limit;
   for (let i: u32 = 0; i < rounds; i++) {
     lock(d, treeLockAddr(d), selfId);
-    let r = allocRange(d, <u64>size, <u64>limit, aligned);
+    let r = allocRange(d, n, top, aligned);
     let z = allocatedNode;
     unlock(treeLockAddr(d));
     if (r < 0) { fails++; continue; }

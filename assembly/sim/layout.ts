@@ -59,6 +59,14 @@ export enum SimParam {
   timerDrainAll,
   /** Lock waits modelled, a bit per lock class (LockClass): all set is the default; a clear bit lets that class's holds overlap. */
   contendedLocks,
+  /**
+   * Share of merged requests whose map runs on a kblockd worker (an async
+   * run of the hardware queue, blk_mq_run_hw_queue(hctx, true) in v5.10
+   * block/blk-mq.c) instead of the submitting CPU: on the hctx's CPUs in
+   * turn, 8 runs each (blk_mq_hctx_next_cpu, BLK_MQ_CPU_WORK_BATCH). 0: every
+   * map on its job's CPU. An experiment: no source gives the thread's rate.
+   */
+  kblockdShare,
   COUNT,
 }
 
@@ -185,7 +193,8 @@ export namespace H {
   lowestPfn32: f64;
 }
 
-// Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32, pad.
+// Per-CPU record: busy-until f64, socket u32, irq CPU u32, jobs on it u32,
+// async runs of the hctx whose irq CPU this is u32 (blk_mq_hctx_next_cpu's turn).
 // @ts-ignore: decorator
 @inline export const CPU_BYTES: u32 = 24;
 // Per-job record: CPU u32, pad, next migration f64, device free-at f64.

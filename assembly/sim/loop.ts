@@ -111,6 +111,28 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
 }
 
 /**
+ * blk_mq_hctx_next_cpu (v5.10 block/blk-mq.c) for the hardware queue of CPU
+ * c: the queue's CPUs (those sharing c's interrupt CPU) in turn, each for
+ * BLK_MQ_CPU_WORK_BATCH (8) runs. The count of runs lives in the interrupt
+ * CPU's record. Only the kblockdShare experiment calls it.
+ */
+function hctxNextCpu(s: Sim, c: u32): u32 {
+  let irq = load<u32>(cpuPtr(s, c), 12);
+  let rp = cpuPtr(s, irq);
+  let runs = load<u32>(rp, 20);
+  store<u32>(rp, runs + 1, 20);
+  let m: u32 = 0;
+  for (let i: u32 = 0; i < s.cpus; i++) if (load<u32>(cpuPtr(s, i), 12) == irq) m++;
+  let want = (runs >> 3) % m;
+  for (let i: u32 = 0; i < s.cpus; i++) {
+    if (load<u32>(cpuPtr(s, i), 12) != irq) continue;
+    if (want == 0) return i;
+    want--;
+  }
+  return c;
+}
+
+/**
  * The map of a merged request whose reads were submitted (PH_MAP), on its
  * job's CPU at t. It follows its last read at once: work another slot put on
  * the CPU after t (its own reads, booked while these waited) moves later by
@@ -119,6 +141,12 @@ function submit(s: Sim, d: Domain, k: u32, t: f64): f64 {
 function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
   let c = load<u32>(jobPtr(s, load<u32>(sp)));
+  let share = pAt(s, SimParam.kblockdShare);
+  if (share > 0 && uniform(s) < share) {
+    // An async run of the hardware queue: a kblockd worker maps it.
+    let w = hctxNextCpu(s, c);
+    return mapAndIssue(s, d, k, t, w, startOn(s, w, t), <f64>load<u32>(sp, 20) * s.bsFixed);
+  }
   let booked = load<f64>(cpuPtr(s, c));
   let next = mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
   if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));

@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setCount, augmentLeaf, ownGap, ownAlignKey } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, nextIn, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -108,7 +108,8 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
   attach(d, nb, z, lo, hi, p, goLeft);
   // The neighbours by walking: reserve is rare, and may land anywhere.
   let pr = prev(d, z);
-  finishLink(d, nb, z, lo, hi, pr == NIL ? 0 : N(nb, pr).hi + 1, next(d, z));
+  let s = next(d, z);
+  finishLink(d, nb, z, lo, hi, pr == NIL ? 0 : N(nb, pr).hi + 1, s, N(nb, s).lo, p);
 }
 
 /**
@@ -120,15 +121,18 @@ function link(d: Domain, z: u32, lo: u64, hi: u64): void {
  */
 function linkBelow(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, upper: u32): void {
   let U = N(nb, upper);
-  let floor = U.lo - U.gap;   // predecessor's hi + 1, before z takes its place
+  let uLo = U.lo;
+  let floor = uLo - U.gap;   // predecessor's hi + 1, before z takes its place
   let t = U.left;
+  let p = upper;
   if (t == NIL) {
     attach(d, nb, z, lo, hi, upper, true);
   } else {
     while (N(nb, t).right != NIL) t = N(nb, t).right;
     attach(d, nb, z, lo, hi, t, false);
+    p = t;
   }
-  finishLink(d, nb, z, lo, hi, floor, upper);
+  finishLink(d, nb, z, lo, hi, floor, upper, uLo, p);
 }
 
 /** Makes z a red leaf under p. */
@@ -144,33 +148,36 @@ function linkBelow(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, upper: u32): 
 }
 
 /**
- * Gaps of z (holding [lo, hi], above `floor`) and of its successor s, then
- * augmentation and colours. lo and hi come as values: attach has just
- * stored them, and reading them back is a store-to-load round trip.
+ * Gaps of z (holding [lo, hi], above `floor`, linked under p) and of its
+ * successor s (whose lo is sLo), then augmentation and colours. The values
+ * come from the callers, which read or stored them just before: reading
+ * them back from the nodes is a store-to-load round trip.
  */
-function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, s: u32): void {
-  let Z = N(nb, z);
+function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, s: u32, sLo: u64, p: u32): void {
   let S = N(nb, s);
   // s was the lowest node: z, its new left child, is the lowest now.
   let belowAll = floor == 0;
-  setGapAt(Z, lo, floor);
-  augmentLeaf(d, nb, z);
+  setLeafGap(d, N(nb, z), z, lo, floor);
   // A new leaf has no right child, so its successor is one of its ancestors.
-  setGap(S, hi + 1);
+  let sGap = setGapAt(S, sLo, hi + 1);
   if (belowAll) {
     // As the lowest, neither z nor s (before) took part in the maxima
     // (ownGap): s's own values rose from 0 and z adds 0, so the maxima
     // above s can only rise. Below all ranges top-down, s's gap is
     // usually 0 (z took the top of it): then nothing rises, and unless
     // subtree counts (which z changed) are kept, the call is skipped.
-    if (DEBUG) assert(Z.parent == s);
-    if (S.gap != 0 || (d.flags & Flag.COUNT_WALK)) propagateOwnGap(d, s, 0, 0);
+    if (DEBUG) assert(p == s);
+    if (sGap != 0 || (d.flags & Flag.COUNT_WALK)) propagateOwnGap(d, s, 0, 0);
   } else {
-    propagate(d, Z.parent);   // the deeper of the two
+    propagate(d, p);   // the deeper of the two
     // When s is z's parent, that first step recomputed it already.
-    if (s != Z.parent) propagate(d, s);
+    if (s != p) propagate(d, s);
   }
-  insertFixup(d, z);
+  // A red leaf under a black parent breaks no rule (rbtree.ts, insertFixup):
+  // then the fixup, which would only re-read that colour, is skipped. The
+  // parent is never nil: the anchor is always in the tree.
+  if (DEBUG) assert(p != NIL);
+  if (N(nb, p).red) insertFixup(d, z);
 }
 
 /** __cached_rbnode_insert_update */
@@ -181,17 +188,41 @@ function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, 
 }
 
 /**
- * __cached_rbnode_delete_update: the cached nodes step up past a freed range.
+ * __cached_rbnode_delete_update: the cached nodes step up past a freed range
+ * [zLo, zHi] (z's, which the caller has read).
  * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
  */
-function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, succ: u32): void {
-  let Z = N(nb, z);
-  let c32 = N(nb, d.cached32Node);
-  let moves32 = z == d.cached32Node || (Z.hi < d.dma32Pfn && Z.lo >= c32.lo);
+// @ts-ignore: decorator
+@inline function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, zLo: u64, zHi: u64, succ: u32): void {
+  let c32 = d.cached32Node;
+  let dma32 = d.dma32Pfn;
+  let moves32 = z == c32 || (zHi < dma32 && zLo >= N(nb, c32).lo);
   if (moves32) d.cached32Node = succ;
-  if (resetsOnAnyFree32(d) ? Z.lo < d.dma32Pfn : moves32) d.max32AllocSize = d.dma32Pfn;
-  let c = N(nb, d.cachedNode);
-  if (Z.lo >= c.lo) d.cachedNode = succ;
+  if (resetsOnAnyFree32(d) ? zLo < dma32 : moves32) d.max32AllocSize = dma32;
+  if (zLo >= N(nb, d.cachedNode).lo) d.cachedNode = succ;
+}
+
+/**
+ * The retry of a failed walk (v5.11 on; none in v5.10): the space above the
+ * start node, from the top. Before v6.2 the bound was taken as pfn_hi + 1
+ * and compared wrapped, so a failed walk from the anchor retried everything
+ * down to 0. Out of allocRange's line: an allocation that fits below the
+ * cached node (every one of the tree pair's) never gets here.
+ */
+function retryFromTop(d: Domain, start: u32, limitPfn: u64, size: u64, mask: u64, oracle: bool, counting: bool): bool {
+  let nb = nodesBase(d);
+  let retryLow = N(nb, start).hi + 1;   // wraps to 0 when start is the anchor
+  let retry = retriesFromTop(d) && (retryBoundWraps(d) ? retryLow < limitPfn : retryLow - 1 < limitPfn);
+  if (!retry) return false;
+  // v6.x starts at iova_find_limit(); v5.11 at the anchor, which walks
+  // through the nodes above the limit to the same place (same outcome).
+  let top = limitPfn > d.dma32Pfn || retryBoundWraps(d) ? ANCHOR : lowestAtOrAbove(d, limitPfn);
+  let ok = oracle
+    ? walkDown(d, top, limitPfn, size, mask, retryLow)
+    : seekDown(d, top, limitPfn, size, mask, retryLow);
+  if (oracle) kernelWalkSteps += <f64>walkRounds;
+  else if (counting) kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryLow);
+  return ok;
 }
 
 /**
@@ -217,34 +248,23 @@ export function allocRange(d: Domain, size: u64, limit: u64, aligned: bool): i64
     return -1;
   }
   let start = limitPfn <= d.dma32Pfn ? d.cached32Node : d.cachedNode;
-  let retryLow = N(nb, start).hi + 1;   // wraps to 0 when start is the anchor
-  let oracle = (d.flags & Flag.ORACLE_WALK) != 0;
+  let flags = d.flags;
+  let oracle = (flags & Flag.ORACLE_WALK) != 0;
   // v5.10's loop has no `new_pfn >= low_pfn` stop: it walks on below
   // start_pfn and tests new_pfn against start_pfn once, after the loop.
   // Same outcome, a longer walk; walking with low 0 and testing after is
   // that loop exactly.
-  let stopLow = retriesFromTop(d) ? d.startPfn : 0;
+  let stopsAtStart = retriesFromTop(d);
+  let stopLow = stopsAtStart ? d.startPfn : 0;
   let ok = oracle
     ? walkDown(d, start, limitPfn, size, mask, stopLow)
     : seekDown(d, start, limitPfn, size, mask, stopLow);
-  if (ok && foundPfn < d.startPfn) ok = false;
-  let counting = (d.flags & Flag.COUNT_WALK) != 0;
+  // With stopLow = start_pfn the search has tested it already.
+  if (ok && !stopsAtStart && foundPfn < d.startPfn) ok = false;
+  let counting = (flags & Flag.COUNT_WALK) != 0;
   if (oracle) kernelWalkSteps += <f64>walkRounds;
   else if (counting) kernelWalkSteps += ok ? roundsBetween(d, start, foundUpper) : failedRounds(d, start, stopLow);
-  // The retry (v5.11 on; none in v5.10): the space above the start node,
-  // from the top. Before v6.2 the bound was taken as pfn_hi + 1 and compared
-  // wrapped, so a failed walk from the anchor retried everything down to 0.
-  let retry = retriesFromTop(d) && (retryBoundWraps(d) ? retryLow < limitPfn : retryLow - 1 < limitPfn);
-  if (!ok && retry) {
-    // v6.x starts at iova_find_limit(); v5.11 at the anchor, which walks
-    // through the nodes above the limit to the same place (same outcome).
-    let top = limitPfn > d.dma32Pfn || retryBoundWraps(d) ? ANCHOR : lowestAtOrAbove(d, limitPfn);
-    ok = oracle
-      ? walkDown(d, top, limitPfn, size, mask, retryLow)
-      : seekDown(d, top, limitPfn, size, mask, retryLow);
-    if (oracle) kernelWalkSteps += <f64>walkRounds;
-    else if (counting) kernelWalkSteps += ok ? roundsBetween(d, top, foundUpper) : failedRounds(d, top, retryLow);
-  }
+  if (!ok) ok = retryFromTop(d, start, limitPfn, size, mask, oracle, counting);
   if (!ok) {
     d.max32AllocSize = size;
     giveNode(d, nb, z);
@@ -280,22 +300,21 @@ export function removeNode(d: Domain, z: u32): void {
   if (DEBUG) assert(holds(treeLockAddr(d)), "removeNode: the caller holds the tree lock");
   let succ = nextIn(nb, z);
   let Z = N(nb, z);
-  let floor = Z.lo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
-  cachedDeleteUpdate(d, nb, z, succ);
+  let zLo = Z.lo;
+  let floor = zLo - Z.gap;   // predecessor's hi + 1 (0 if none): its gap says it
+  cachedDeleteUpdate(d, nb, z, zLo, Z.hi, succ);
   // z's range and the gap below it join its successor's gap. When succ is
   // z's parent and z has no right child, erase's own propagation starts at
   // succ (its splice point), so the new gap is set first and rides along;
   // otherwise it is set and propagated after.
   if (Z.right == NIL && Z.parent == succ) {
     let S = N(nb, succ);
-    let g0 = ownGap(S);
-    let a0 = ownAlignKey(S);
-    setGap(S, floor);
+    let ownSame = setGapKeepsOwn(S, S.lo, floor);
     // A leaf holding no maxima leaves every subtree value as it was if
     // succ's own values stayed too: the free of the lowest range right
     // below its successor (the tree pair's) propagates nothing.
-    let same = Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
-      && ownGap(S) == g0 && ownAlignKey(S) == a0 && (d.flags & Flag.COUNT_WALK) == 0;
+    let same = ownSame && Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
+      && (d.flags & Flag.COUNT_WALK) == 0;
     erase(d, z, !same);
   } else {
     // The gap only grows here, so the maxima above succ can only rise

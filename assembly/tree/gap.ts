@@ -75,12 +75,55 @@ import { DEBUG } from "../debug";
   setGapAt(x, x.lo, floor);
 }
 
-/** setGap for a node whose lo the caller holds (`lo` == x.lo): saves reloading a field just stored. */
+/** setGap for a node whose lo the caller holds (`lo` == x.lo): saves reloading a field just stored. Returns the gap. */
 // @ts-ignore: decorator
-@inline export function setGapAt(x: Node, lo: u64, floor: u64): void {
+@inline export function setGapAt(x: Node, lo: u64, floor: u64): u64 {
   if (DEBUG) assert(lo == x.lo && floor <= lo);  // ranges never overlap their predecessor
-  x.gap = lo - floor;
+  let g = lo - floor;
+  x.gap = g;
   x.alignKey = floor == 0 ? 0 : alignKey(floor, lo);
+  return g;
+}
+
+/**
+ * setGapAt that says whether x's own share of the maxima (ownGap,
+ * ownAlignKey) stayed what it was, from the values rather than by reading
+ * back the fields it stores.
+ */
+// @ts-ignore: decorator
+@inline export function setGapKeepsOwn(x: Node, lo: u64, floor: u64): bool {
+  if (DEBUG) assert(lo == x.lo && floor <= lo);
+  let g0 = x.gap;
+  let own0 = g0 == lo ? 0 : g0;
+  let a0 = x.alignKey;
+  let lowest = floor == 0;
+  let g = lo - floor;
+  let k = lowest ? 0 : alignKey(floor, lo);
+  x.gap = g;
+  x.alignKey = k;
+  if (DEBUG) assert(ownGap(x) == (lowest ? 0 : g) && ownAlignKey(x) == k);
+  return (lowest ? 0 : g) == own0 && k == a0;
+}
+
+/**
+ * setGapAt for node x (index i) about to be linked in as a leaf: its
+ * subtree is itself, so its maxima are its own values (ownGap: 0 for the
+ * lowest node, whose floor is 0). They are set from the values, not read
+ * back from the fields just stored; and set they must be: a recycled
+ * node's old maxima would otherwise stop its parent's propagation early.
+ */
+// @ts-ignore: decorator
+@inline export function setLeafGap(d: Domain, x: Node, i: u32, lo: u64, floor: u64): void {
+  if (DEBUG) assert(lo == x.lo && floor <= lo);
+  let lowest = floor == 0;
+  let g = lo - floor;
+  let k = lowest ? 0 : alignKey(floor, lo);
+  x.gap = g;
+  x.alignKey = k;
+  x.maxGap = lowest ? 0 : g;
+  x.maxAlignKey = k;
+  if (d.flags & Flag.COUNT_WALK) setCount(d, i, 1);  // recount() rebuilds them when counting starts
+  if (DEBUG) assert(x.maxGap == ownGap(x) && x.maxAlignKey == ownAlignKey(x));
 }
 
 /** Subtree count of node i (nil: 0). Only meaningful while Flag.COUNT_WALK is set. */
@@ -226,19 +269,6 @@ export function propagateOwnGap(d: Domain, i: u32, g0: u64, a0: u64): void {
 @inline export function augmentRotate(d: Domain, nb: usize, old: u32, top: u32): void {
   augmentCopy(d, nb, old, top);
   recompute(d, nb, nodeIn(nb, old));
-}
-
-/**
- * x is about to be linked in as a leaf, its gap set: its subtree is itself.
- * A recycled node's old values would otherwise stop its parent's
- * propagation early.
- */
-// @ts-ignore: decorator
-@inline export function augmentLeaf(d: Domain, nb: usize, i: u32): void {
-  let x = nodeIn(nb, i);
-  x.maxGap = ownGap(x);
-  x.maxAlignKey = ownAlignKey(x);
-  if (d.flags & Flag.COUNT_WALK) setCount(d, i, 1);  // recount() rebuilds them when counting starts
 }
 
 /** Recomputes every subtree count from scratch (turning counts on); returns the count of t. */

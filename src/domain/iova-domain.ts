@@ -11,7 +11,7 @@ import "../util/dispose.js";
 import type { DisposableView } from "../util/dispose.js";
 import { MAX_PFN, boolArg, countArg, msArg, pfnArg, powerOfTwoArg, sizeArg } from "../validate.js";
 import { type IovaExports } from "../wasm/exports.js";
-import { CHECK_TEXT, codes, memberOf, type MemberOf } from "../wasm/codes.js";
+import { CHECK_TEXT, codes, memberOf, type Codes, type MemberOf } from "../wasm/codes.js";
 import { adoptModule, compiledModule, instantiate, moduleProblem, newMemoryFor } from "../wasm/module.js";
 import type { WasmBuild, WasmMemory, WasmModule } from "../wasm/types.js";
 import { ADAPTIVE_RECLAIM_MS, POLICIES, policyCode, geometryOf, magazineBound, policyArg, type DepotPolicy } from "./policy.js";
@@ -358,12 +358,26 @@ export class IovaDomain implements DisposableView {
    * or null when nothing fits (see lastFailure).
    */
   alloc(size: number, limitPfn: number, sizeAligned = false): number | null {
-    this.live("alloc");
-    this.checkRequest(size, limitPfn);
-    boolArg("sizeAligned", sizeAligned);
-    const r = this.call(() => this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0));
+    // Checked as live, checkRequest, boolArg and call do, in their order, with
+    // the common case inline (no closure, no second crossing for the reason):
+    // the failing repeat (max32_alloc_size's fast-fail) is all JS but for one
+    // short call into wasm. The full checks run only to build the error.
+    if (this.destroyed || this.destroyedWord[0] !== 0) this.live("alloc");
+    // startPfn >= 1, so the comparison also refuses -0 as pfnArg does.
+    if (!(Number.isSafeInteger(size) && size >= 1 && Number.isSafeInteger(limitPfn) && limitPfn >= this.startPfn)) {
+      this.checkRequest(size, limitPfn);
+    }
+    if (typeof sizeAligned !== "boolean") boolArg("sizeAligned", sizeAligned);
+    const holder = Atomics.load(this.poisonWord, 0);
+    if (holder !== 0) throw new LockHolderDeadError(holder - 1);
+    let r: number;
+    try {
+      r = this.ex.alloc(this.base, size, limitPfn, sizeAligned ? 1 : 0);
+    } catch (e) {
+      throw this.translate(e);
+    }
     if (r < 0) {
-      this.lastFailure = failureOf(this.ex.lastError());
+      this.lastFailure = failureOf(-1 - r);  // the core returns -1 - its Err code (api/tree.ts)
       return null;
     }
     // Only the v5.11 era's wrapped retry bound places a range below
@@ -944,8 +958,11 @@ function handleArg(h: unknown): DomainHandle {
   return h as DomainHandle;
 }
 
+/** codes().Err, read once: failureOf runs on every failed allocation. */
+let errCodes: Codes["Err"] | null = null;
+
 function failureOf(code: number): AllocFailure {
-  const { Err } = codes();
+  const Err = errCodes ??= codes().Err;
   if (code === Err.NODE_SLAB_FULL) return "node-slab-full";
   if (code === Err.FAST_FAIL_32) return "fast-fail-32";
   return "no-space";

@@ -187,6 +187,8 @@ const STUDY_ROWS: OptionRow[] = [
     help: 'strict unmap (free at once) instead of the flush queue' },
   { name: 'migrate-ms', type: 'float', category: 'study', takers: STUDY, lands: 'migrateMs', def: '0', min: 0, max: 1e12,
     help: 'experiment: mean time between migrations of a job to another idle CPU, ms (no source gives the thread\'s rate); 0 pins jobs' },
+  { name: 'kblockd-share', type: 'float', category: 'study', takers: STUDY, lands: 'kblockdShare', def: '0', min: 0, max: 1,
+    help: 'experiment: share of requests mapped by a kblockd worker on their hardware queue\'s CPUs in turn (blk-mq\'s async run; no source gives a rate); 0 maps on the job\'s CPU' },
   { name: 'interval-ms', type: 'float', category: 'study', takers: STUDY, lands: 'intervalMs', def: '1000', min: 1, max: 3.6e6,
     help: 'sampling interval, ms' },
   { name: 'reclaim-ms', type: 'float', category: 'study', takers: STUDY, lands: 'reclaimIntervalMs', def: String(ADAPTIVE_RECLAIM_MS), min: 1, max: 1e9,

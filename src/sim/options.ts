@@ -87,6 +87,12 @@ export interface SimOptions {
    * (exponential). 0: jobs stay pinned. Default 0.
    */
   migrateMs?: number;
+  /**
+   * Share (0-1) of merged requests mapped by a kblockd worker on the CPUs of
+   * their hardware queue in turn (v5.10 blk-mq's async queue run) instead of
+   * on the job's CPU. An experiment: no source gives a rate. Default 0.
+   */
+  kblockdShare?: number;
   /** Flush-queue ring size per CPU (IOVA_FQ_SIZE: holds one fewer). Default 256. */
   fqSize?: number;
   /** Flush-queue timer (IOVA_FQ_TIMEOUT). Default 10 ms. */
@@ -155,6 +161,7 @@ export interface SimConfig {
   /** The policy's reclaim slice (pfns per tree-lock hold); see CacheGeometry.reclaimSlicePfns. */
   reclaimSlicePfns: number;
   migrateMs: number;
+  kblockdShare: number;
   fqSize: number;
   fqTimeoutMs: number;
   fqTimerDrain: TimerDrain;
@@ -227,6 +234,7 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
     reclaimIntervalMs: num("reclaimIntervalMs", o.reclaimIntervalMs ?? ADAPTIVE_RECLAIM_MS, 1, 1e9),
     reclaimSlicePfns: int("reclaimSlicePfns", o.reclaimSlicePfns ?? geometryOf(policy, cpus).reclaimSlicePfns, 1, 1 << 20),
     migrateMs: num("migrateMs", o.migrateMs ?? 0, 0, 1e12),
+    kblockdShare: num("kblockdShare", o.kblockdShare ?? 0, 0, 1),
     fqSize,
     fqTimeoutMs: num("fqTimeoutMs", o.fqTimeoutMs ?? IOVA_FQ_TIMEOUT_MS, 0.001, 1e6),
     fqTimerDrain: oneOf("fqTimerDrain", o.fqTimerDrain ?? "timer-cpu", TIMER_DRAINS),

@@ -73,6 +73,7 @@ export function setUpRun(cfg: SimConfig, build: WasmBuild = simBuild()): SimRun 
     deviceJitter: c.deviceJitter, fqEntryNs: c.fqEntryNs, retryNs: RETRY_NS,
     mergeLogP: g.bs.kind === 3 ? Math.log(cfg.merge!.p) : 0,
     timerDrainAll: cfg.fqTimerDrain === "timer-cpu" ? 1 : 0,
+    kblockdShare: cfg.kblockdShare,
     contendedLocks: cfg.contendedLocks.reduce((bits, k) => bits | codes().LockClass[LOCK_CLASS_MEMBER[k]], 0),
   };
   if (SIM_PARAMS.some((p) => !Number.isFinite(params[p]))) throw new RangeError("iova sim: a parameter is not finite");

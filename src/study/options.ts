@@ -22,7 +22,7 @@ import { blockSizeArg } from "../load/block-size.js";
  */
 export const STUDY_DEFAULTS = Object.freeze({
   ...(studyDefaults() as Required<Pick<StudyOptions,
-    "cpus" | "jobs" | "iodepth" | "bs" | "completion" | "strict" | "migrateMs" | "seconds" | "intervalMs" | "reclaimIntervalMs" | "seed">>),
+    "cpus" | "jobs" | "iodepth" | "bs" | "completion" | "strict" | "migrateMs" | "kblockdShare" | "seconds" | "intervalMs" | "reclaimIntervalMs" | "seed">>),
   quickSeconds: STUDY_QUICK_SECONDS,
   dma32First: true,
 });
@@ -54,6 +54,8 @@ export interface StudyOptions {
   completion?: CompletionMode;
   strict?: boolean;
   migrateMs?: number;
+  /** Experiment: share of requests mapped by kblockd on their hardware queue's CPUs in turn (SimOptions.kblockdShare). Default 0. */
+  kblockdShare?: number;
   intervalMs?: number;
   reclaimIntervalMs?: number;
   dma32First?: boolean;
@@ -155,6 +157,7 @@ export function planStudy(o: StudyOptions = {}): StudyPlan {
     completion: o.completion ?? d.completion,
     strict: o.strict ?? d.strict,
     migrateMs: o.migrateMs ?? d.migrateMs,
+    kblockdShare: o.kblockdShare ?? d.kblockdShare,
     durationMs: seconds * 1000,
     intervalMs: o.intervalMs ?? d.intervalMs,
     reclaimIntervalMs: o.reclaimIntervalMs ?? d.reclaimIntervalMs,

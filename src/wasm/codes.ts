@@ -78,7 +78,7 @@ export const CODE_SETS = {
   /** The simulator's f64 parameters (assembly/sim/layout.ts), by index into its P array. */
   SimParam: ["segBytes", "dmaLimitPfn", "durationNs", "tickNs", "reclaimMs", "migrateNs", "submitNs", "completeNs", "magazineNs",
     "treeAllocNs", "walkNodeNs", "treeFreeNs", "fastFailNs", "lockNs", "lockHandoffNs", "lockHandoffRemoteNs", "depotNs",
-    "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs", "mergeLogP", "timerDrainAll", "contendedLocks", "COUNT"],
+    "iotlbFlushNs", "deviceBaseNs", "nsPerByte", "deviceJitter", "fqEntryNs", "retryNs", "mergeLogP", "timerDrainAll", "contendedLocks", "kblockdShare", "COUNT"],
   /** The simulator's totals (and each interval's copy, SimTotal.COUNT further on). */
   SimTotal: ["ios", "drainedIos", "maps", "mapFailures", "migrations", "fastFails", "failedWalks", "failedWalkNodes", "fallbacks64",
     "strictInvalidations", "mapNs", "depotLooks", "COUNT"],

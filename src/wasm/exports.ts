@@ -14,6 +14,7 @@ export interface IovaExports {
   attach(cpu: number): void;
   lastError(): number;
   setOracleWalk(base: number, on: number): void;
+  /** pfn_lo, or on failure -1 - the Err code (also left for lastError). */
   alloc(base: number, size: number, limit: number, aligned: number): number;
   allocFreeLoop(base: number, size: number, limit: number, aligned: number, rounds: number): number;
   free(base: number, pfn: number): number;

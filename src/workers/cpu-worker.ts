@@ -178,4 +178,4 @@ port.on("message", (req: Request) => {
   });
 });
 
-post({ type: "ready", cpu, view: domain.sharedView });
+post({ type: "ready", cpu, view: domain.sharedView, holderId: domain.holderId });

@@ -122,6 +122,8 @@ interface Slot {
   alive: boolean;
   /** The worker's view-table place when it shares its CPU (from its ready message), else null. */
   view: { slot: number; token: number } | null;
+  /** The id the worker's view writes into the lock words it takes (from its ready message; IovaDomain.holderId). */
+  holderId: number;
   pending: Map<number, Pending>;
   partial?: unknown;
   /**
@@ -209,6 +211,7 @@ export class CpuPool extends EventEmitter {
       switch (m.type) {
         case "ready":
           slot.view = m.view;
+          slot.holderId = m.holderId;
           readyDone = true;
           onReady();
           return;
@@ -267,7 +270,7 @@ export class CpuPool extends EventEmitter {
     };
     Atomics.store(this.control, w, CONTROL_RUN);
     const slot: Slot = {
-      worker: w, cpu, alive: true, view: null, pending: new Map(),
+      worker: w, cpu, alive: true, view: null, holderId: 0, pending: new Map(),
       exited: new Promise<CpuDeath>((r) => { resolveExit = r; }),
       thread: startThread<Reply>(script, { workerData: init, ...options.workerOptions }, { onMessage, onError, onExit }),
     };
@@ -283,6 +286,20 @@ export class CpuPool extends EventEmitter {
   /** CPUs whose worker is still running (with cpuOf: the workers' numbers). */
   get liveCpus(): number[] {
     return this.slots.filter((s) => s.alive).map((s) => s.worker);
+  }
+
+  /**
+   * The id worker `cpu`'s view (the worker's number, as send() takes it) writes into every lock word it takes
+   * (assembly/holder.ts: cpu + 1 for a worker that owns its CPU, cpus + 1 + k
+   * for shared view k), as its own IovaDomain.holderId reported it when it
+   * was ready. A waiter that finds this id in a lock word after the worker's
+   * death reports LockHolderDeadError naming the worker's CPU; tests use it
+   * to stand a lock up as the worker's. Stays readable after the worker
+   * exits (the id of the view it had). Throws InvalidArgumentError for a
+   * number that is not one of this pool's workers.
+   */
+  holderIdOf(cpu: number): number {
+    return this.slot(cpu).holderId;
   }
 
   isAlive(cpu: number): boolean {

@@ -5,8 +5,9 @@
 // event loop while one runs).
 //
 // Worker → host:
-//   { type: "ready", cpu, view }            once, after IovaDomain.attach (view:
-//                                           a sharer's view-table slot and token)
+//   { type: "ready", cpu, view, holderId }  once, after IovaDomain.attach (view:
+//                                           a sharer's view-table slot and token;
+//                                           holderId: the id its locks carry)
 //   { type: "reply", id, ok: true, result } the command finished
 //   { type: "reply", id, ok: false, error } it threw (error is serialised)
 //   { type: "partial", id, result }         sent at a safe point just before the
@@ -166,7 +167,7 @@ export interface SerializedError {
 }
 
 export type Reply =
-  | { type: "ready"; cpu: number; view: { slot: number; token: number } | null }
+  | { type: "ready"; cpu: number; view: { slot: number; token: number } | null; holderId: number }
   | { type: "reply"; id: number; ok: true; result: unknown }
   | { type: "reply"; id: number; ok: false; error: SerializedError }
   | { type: "partial"; id: number; result: unknown }

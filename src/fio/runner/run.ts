@@ -19,6 +19,7 @@ import {
 import { WORKER_READY, type WorkerCounters, type WorkerHists, type WorkerInit, type WorkerResult } from './worker.js';
 import { CpuPool, WorkerCommandError, WorkerExitedError } from '../../workers/pool.js';
 import { recoverSlots } from './recover.js';
+import type { RunClockError } from '../errors.js';
 import { loadBooksProblems } from '../../load/books.js';
 import { type JobRaw, foldGroups, jobResult, reviveAll } from './groups.js';
 
@@ -139,6 +140,18 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return out;
 }
 
+/** The clock's error with what the run's recovery found attached (RunClockError, src/fio/errors.ts). */
+function withRecovery(e: unknown, recovery: RunClockError['recovery']): RunClockError {
+  const err = (e instanceof Error ? e : new Error(`the domain clock threw ${String(e)}`, { cause: e })) as Error & { recovery?: unknown };
+  Object.defineProperty(err, 'recovery', { value: { unmapped: recovery.unmapped, settled: recovery.settled, problems: [...recovery.problems] }, enumerable: true });
+  return err as RunClockError;
+}
+
+/**
+ * Runs the jobs on worker threads against the wall clock. A failure of the
+ * domain clock (domain.tick) is thrown once the workers are gone; on a live
+ * domain it carries the recovery's report (RunClockError).
+ */
 export async function runReal(input: RunInput): Promise<RunOutcome> {
   const g = input.global;
   const model = modelOf(g);
@@ -330,7 +343,7 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   const recovery = inDoubt.size > 0 ? recoverSlots(plan, f64, domain, dma, inDoubt, survivor?.cpu ?? 0, clock()) : null;
   // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
   plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
-  if (tickError !== null) throw tickError;
+  if (tickError !== null) throw withRecovery(tickError, recovery ?? { unmapped: 0, settled: 0, problems: [] });
   const endMs = clock();
 
   // ---- domain figures before anything is handed back (this run's share of a shared domain)
