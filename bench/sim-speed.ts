@@ -20,7 +20,10 @@
 // times (default 3), in this one process: a before/after comparison on the
 // same machine state (the builds must share this host's interface; each
 // gets the memory it imports, shared or its own). It prints each build's
-// median and best, and each build's median over the first's. The worker
+// median and best, each build's median over the first's, and the median of
+// the per-round ratios to the first build's run just before it (a pair run
+// seconds apart shares the machine's state: the steadier figure when the
+// host's speed drifts between minutes). The worker
 // core against the simulator's build:
 //
 //   npm run bench:sim -- --wasm build/iova.wasm,build/iova-sim.wasm
@@ -119,7 +122,7 @@ function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number
   });
   const kind = (b: WasmBuild) => (b.shared ? 'shared memory, atomics' : 'own memory, no atomics');
   console.log(`builds: ${files.map((f, i) => `${String.fromCharCode(65 + i)} = ${f} (${kind(builds[i]!)})`).join(', ')}; ${rounds} rounds, interleaved`);
-  console.log('policy        build  M I/Os/wall s (median, best)  M I/Os/cpu s (median, best)  wall vs A  cpu vs A');
+  console.log('policy        build  M I/Os/wall s (median, best)  M I/Os/cpu s (median, best)  wall vs A  cpu vs A  paired cpu vs A');
   for (const p of policies) {
     const figs: SimSpeedFigure[][] = files.map(() => []);
     for (let r = 0; r < rounds; r++) {
@@ -132,7 +135,8 @@ function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number
       console.log(
         `${p.padEnd(13)} ${String.fromCharCode(65 + i).padEnd(5)}  ${median(wall[i]!).toFixed(2).padStart(10)} ${Math.max(...wall[i]!).toFixed(2).padStart(8)}` +
         `           ${median(cpu[i]!).toFixed(2).padStart(10)} ${Math.max(...cpu[i]!).toFixed(2).padStart(8)}` +
-        `          ${(median(wall[i]!) / median(wall[0]!)).toFixed(2).padStart(8)}  ${(median(cpu[i]!) / median(cpu[0]!)).toFixed(2).padStart(8)}${books}`,
+        `          ${(median(wall[i]!) / median(wall[0]!)).toFixed(2).padStart(8)}  ${(median(cpu[i]!) / median(cpu[0]!)).toFixed(2).padStart(8)}` +
+        `  ${median(cpu[i]!.map((v, r) => v / cpu[0]![r]!)).toFixed(3).padStart(15)}${books}`,
       );
     });
   }
