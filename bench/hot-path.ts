@@ -94,7 +94,7 @@ export function runHotPath(quick = false, policies: readonly DepotPolicy[] = POL
       }, rounds),
       stickyCallNs: loop(() => {
         const ex = d.ex, base = d.base, cpu = d.cpu;
-        ex.stickyBegin();
+        if (ex.stickyBegin() !== 0) throw new Error('hot path: stickyBegin refused (an earlier burst left its hold open)');
         for (let i = 0; i < rounds; i++) {
           const pfn = ex.allocFastSticky(base, cpu, 1, limit, 1);
           if (pfn === 0) tally.failures++;

@@ -13,7 +13,7 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../dist/src/fio/options.js";
 import type { RunClockError } from "../dist/src/fio/errors.js";
-import { closeDomain, runReal } from "../dist/src/fio/runner/run.js";
+import { clockFailure, closeDomain, runReal } from "../dist/src/fio/runner/run.js";
 import { LockHolderDeadError } from "../dist/src/index.js";
 import { splitmix32 } from "../dist/src/util/splitmix32.js";
 import { treeLockOffset } from "../dist/src/workers/audit.js";
@@ -147,9 +147,11 @@ describe("the domain clock fails on a live domain after a worker died", () => {
   // and its books must be whole. The failure is injected through onPool (the domain's tick replaced once
   // worker 0 is dead, killed at a safe point). No failure of the real tick on a live domain can be provoked
   // without such an injection.
-  it("the run throws the clock's error, and flushAll then leaves the tree empty", async () => {
+  // A frozen error cannot take the report: the run throws a wrapper whose cause is the clock's error.
+  for (const frozen of [false, true]) it(`the run throws the clock's ${frozen ? "frozen error wrapped" : "error"}, and flushAll then leaves the tree empty`, async () => {
     const a = parseArgs(["--status-interval=0", "--name=a", "--runtime=3s", "--time_based", "--iodepth=8", ...LOADS[1]]);
     const injected = new Error("injected clock failure");
+    if (frozen) Object.freeze(injected);
     let domain: CpuPool["domain"] | null = null;
     let killError: unknown = null;
     let out: unknown;
@@ -177,7 +179,15 @@ describe("the domain clock fails on a live domain after a worker died", () => {
       out = e;
     }
     expect(killError).toBeNull();
-    expect(out).toBe(injected);
+    if (frozen) {
+      expect(out).not.toBe(injected);
+      expect(out).toBeInstanceOf(Error);
+      expect((out as Error).cause).toBe(injected);
+      expect((out as Error).message).toContain("injected clock failure");
+      expect(injected).not.toHaveProperty("recovery");
+    } else {
+      expect(out).toBe(injected);
+    }
     // The recovery's report rides on the rethrown error (RunClockError): worker 0, killed at a safe point, left its
     // I/Os in flight mapped (the host unmapped them) and no call in doubt (nothing settled), and nothing unaccounted.
     const { recovery } = out as RunClockError;
@@ -191,4 +201,46 @@ describe("the domain clock fails on a live domain after a worker died", () => {
     expect(closed.problems).toEqual([]);
     expect(closed.rangesAfterFlush).toBe(0);
   }, BOUND_MS + 20_000);
+});
+
+describe("clockFailure: the clock's error is never lost", () => {
+  const report = { unmapped: 3, settled: 1, problems: ["p"] };
+
+  it("attaches the recovery's report to an error that can take it", () => {
+    const e = new Error("clock");
+    const out = clockFailure(e, () => report);
+    expect(out).toBe(e);
+    expect(out.recovery).toEqual(report);
+  });
+
+  for (const [name, make] of [
+    ["frozen", () => Object.freeze(new Error("clock"))],
+    ["non-extensible", () => Object.preventExtensions(new Error("clock"))],
+  ] as const) {
+    it(`wraps a ${name} error: the wrapper carries the report, the clock's error is its cause`, () => {
+      const e = make();
+      const out = clockFailure(e, () => report);
+      expect(out).not.toBe(e);
+      expect(out.cause).toBe(e);
+      expect(out.message).toContain("Error: clock");
+      expect(out.recovery).toEqual(report);
+    });
+  }
+
+  it("a recovery that throws goes into the report's problems; the clock's error is still what is thrown", () => {
+    const e = new Error("clock");
+    const out = clockFailure(e, () => { throw new RangeError("recovery broke"); });
+    expect(out).toBe(e);
+    expect(out.recovery.unmapped).toBe(0);
+    expect(out.recovery.settled).toBe(0);
+    expect(out.recovery.problems).toHaveLength(1);
+    expect(out.recovery.problems[0]).toContain("RangeError: recovery broke");
+  });
+
+  it("both at once: a frozen clock error and a failing recovery", () => {
+    const e = Object.freeze(new Error("clock"));
+    const out = clockFailure(e, () => { throw new Error("recovery broke"); });
+    expect(out.cause).toBe(e);
+    expect(out.recovery.problems[0]).toContain("recovery broke");
+  });
 });

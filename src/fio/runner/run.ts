@@ -140,10 +140,35 @@ export function apportion(total: number, weights: readonly number[]): number[] {
   return out;
 }
 
-/** The clock's error with what the run's recovery found attached (RunClockError, src/fio/errors.ts). */
-function withRecovery(e: unknown, recovery: RunClockError['recovery']): RunClockError {
-  const err = (e instanceof Error ? e : new Error(`the domain clock threw ${String(e)}`, { cause: e })) as Error & { recovery?: unknown };
-  Object.defineProperty(err, 'recovery', { value: { unmapped: recovery.unmapped, settled: recovery.settled, problems: [...recovery.problems] }, enumerable: true });
+type RecoveryReport = RunClockError['recovery'];
+
+/**
+ * The clock's error `e` with the report of `recover` (the run's recovery, run here) attached:
+ * RunClockError, src/fio/errors.ts. The clock's error is never lost nor replaced: when `recover`
+ * throws, its error becomes one of the report's problems (what it gave back before is then not
+ * counted); when `e` cannot take the property (not an Error, frozen, non-extensible), a new Error
+ * carries the report, with `e` as its `cause`.
+ */
+export function clockFailure(e: unknown, recover: () => RecoveryReport | null): RunClockError {
+  let report: RecoveryReport;
+  try {
+    report = recover() ?? { unmapped: 0, settled: 0, problems: [] };
+  } catch (r) {
+    const why = r instanceof Error ? `${r.name}: ${r.message}` : String(r);
+    report = { unmapped: 0, settled: 0, problems: [`the recovery itself failed (what it gave back before is not counted): ${why}`] };
+  }
+  const value = { unmapped: report.unmapped, settled: report.settled, problems: [...report.problems] };
+  if (e instanceof Error) {
+    try {
+      Object.defineProperty(e, 'recovery', { value, enumerable: true });
+      return e as RunClockError;
+    } catch {
+      // frozen, non-extensible, or a `recovery` of its own that cannot be redefined: wrapped below
+    }
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const err = new Error(`the domain clock threw ${what}`, { cause: e });
+  Object.defineProperty(err, 'recovery', { value, enumerable: true });
   return err as RunClockError;
 }
 
@@ -340,10 +365,17 @@ export async function runReal(input: RunInput): Promise<RunOutcome> {
   // Also when the clock failed on a live domain: its error is rethrown below, after the workers' ranges are back.
   const inDoubt = new Set([...dead, ...failed]);
   const survivor = plan.workers.find((w) => !inDoubt.has(w.index));
-  const recovery = inDoubt.size > 0 ? recoverSlots(plan, f64, domain, dma, inDoubt, survivor?.cpu ?? 0, clock()) : null;
-  // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
-  plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
-  if (tickError !== null) throw withRecovery(tickError, recovery ?? { unmapped: 0, settled: 0, problems: [] });
+  const recover = () => {
+    try {
+      return inDoubt.size > 0 ? recoverSlots(plan, f64, domain, dma, inDoubt, survivor?.cpu ?? 0, clock()) : null;
+    } finally {
+      // Every worker of this phase is gone: the CPU-dead path's first step frees their shared views for the next phase.
+      plan.cpuWorkers.forEach((ws, c) => { if (ws.length) domain.setCpuAlive(c, false); });
+    }
+  };
+  // A failing recovery after a clock failure is reported on the clock's error (clockFailure), never thrown instead of it.
+  if (tickError !== null) throw clockFailure(tickError, recover);
+  const recovery = recover();
   const endMs = clock();
 
   // ---- domain figures before anything is handed back (this run's share of a shared domain)
