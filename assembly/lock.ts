@@ -85,8 +85,9 @@ export const HANDOFF_TAKE_BACK_MS: i32 = HANDOFF_PARKS * <i32>(PARK_NS / 1_000_0
  * the plain holder id) before its next operation touches that state. Plain
  * stores by the holder, never an atomic RMW (see "Boundary mark" in
  * docs/architecture.md for why that is safe and what it buys): a worker
- * terminated with its lock word so marked is taken over by the CPU-dead path
- * (dead-cpu.ts) instead of poisoning the domain. Bit 30: ids are far below it, HANDOFF is bit 31.
+ * terminated with its lock word so marked is taken over by the host's exit
+ * handler, once its thread has ended (dead-cpu.ts takeOverDeadHolder),
+ * instead of poisoning the domain. Bit 30: ids are far below it, HANDOFF is bit 31.
  */
 // @ts-ignore: decorator
 @inline export const BOUNDARY: u32 = 0x40000000;
@@ -100,9 +101,10 @@ export const HANDOFF_TAKE_BACK_MS: i32 = HANDOFF_PARKS * <i32>(PARK_NS / 1_000_0
  * operations (`at` true) or inside one. A plain store: only the holder
  * writes a held word (waiters only read it until it is 0 or handed over), a
  * terminate() lands only at V8's interrupt checks, never between two stores
- * of straight-line code, and whoever reads the mark of a dead holder (the
- * CPU-dead path, after the worker's exit event) sees every store the
- * worker made, in program order.
+ * of straight-line code, and whoever acts on the mark of a dead holder (the
+ * exit handler's take-over, after the worker's exit event) sees every store
+ * the worker made. Nobody may act on it before: a holder marked dead may
+ * still run, and its next clear does not re-read the word.
  */
 // @ts-ignore: decorator
 @inline export function markBoundary(word: usize, at: bool): void {
@@ -235,11 +237,15 @@ let boundaryChecks: i32 = 0;
  * Liveness checks (~1 s each) a waiter keeps parking behind a dead holder
  * that was between two operations (BOUNDARY) before it gives up: a holder
  * marked dead (kill({ now: true }) marks first, then terminates) may still
- * run until its thread ends, so a waiter never takes such a lock itself; the
- * host's exit handler (the CPU-dead path, endView) takes it over and wakes
- * the waiter, usually within milliseconds. If no exit handler runs (a pool
- * started with cpuDeadPath false, or the host thread itself blocked in this
- * wait), the domain is poisoned as for any dead holder, only later.
+ * run until its thread ends, so a waiter never takes such a lock itself.
+ * CpuPool's exit handler takes it over and wakes the waiter, usually within
+ * milliseconds (dead-cpu.ts takeOverDeadHolder): endView for a sharer's
+ * view, at every sharer's exit whatever cpuDeadPath says; takeOverDeadCpu
+ * for the CPU's own id, with the CPU-dead path only (not in a pool started
+ * with cpuDeadPath false). Where no take-over comes (that, a domain used
+ * without CpuPool, or the host thread itself blocked in this wait, which
+ * cannot run the exit event), the domain is poisoned as for any dead
+ * holder, only later.
  */
 // @ts-ignore: decorator
 @inline const BOUNDARY_CHECKS: i32 = 10;

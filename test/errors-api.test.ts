@@ -202,6 +202,7 @@ describe("use after destroy", () => {
     setCpuAlive: ["setCpuAlive", (d) => d.setCpuAlive(0, true)],
     markViewDead: ["markViewDead", (d) => d.markViewDead({ slot: 1, token: 7 })],
     endView: ["endView", (d) => d.endView({ slot: 1, token: 7 })],
+    takeOverDeadCpu: ["takeOverDeadCpu", (d) => d.takeOverDeadCpu(0)],
     destroy: ["destroy", (d) => d.destroy()],
   };
   /** Prototype members that are implementation, not API (TypeScript `private`). */

@@ -107,6 +107,7 @@ const domainMethods: Record<string, Method<Domain>> = {
   // CpuPool's calls for a sharer's death; a token no view holds changes nothing.
   markViewDead: { slots: [slot(["view", "view.slot", "view.token"], () => ({ slot: 1, token: 7 }))], call: (d, [v]) => d.markViewDead(v as never) },
   endView: { slots: [slot(["view", "view.slot", "view.token"], () => ({ slot: 1, token: 7 }))], call: (d, [v]) => d.endView(v as never) },
+  takeOverDeadCpu: { slots: [slot("cpu", () => 1)], call: (d, [c]) => d.takeOverDeadCpu(c as number) },
   destroy: { slots: NO_ARGS, call: (d) => d.destroy() },
   [DISPOSE]: { slots: NO_ARGS, call: (d) => d[Symbol.dispose]() },
 };

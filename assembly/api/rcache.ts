@@ -1,7 +1,7 @@
 // Exported range-cache entry points: alloc_iova_fast / free_iova_fast on a
 // given CPU, the flush paths, the policy clock, stats and fault injection.
 
-import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn } from "../dead-cpu";
+import { checkDeadCpu as checkDeadCpuIn, checkDeadView as checkDeadViewIn, takeOverDeadHolder as takeOverDeadHolderIn } from "../dead-cpu";
 import { treeError } from "../tree/domain";
 import { Domain, CpuCache, LOCK_WAITERS, cpuStateAt, cpuCacheAt, cpuCacheLockAddr, domainAt, aliveAddr, attachedAddr, ORDERS } from "../layout";
 import { lock, unlock, unlockHandingOver, waiterWaits, announce, parkUntilTaken } from "../lock";
@@ -161,6 +161,14 @@ export function setViewTable(base: usize, addr: usize, sharedViews: u32): void {
 /** Traps (LockHolderDeadError on the host) if shared view k, whose worker is gone, holds a lock. */
 export function checkDeadView(base: usize, fqBase: usize, k: u32): void {
   checkDeadViewIn(domainAt(base), fqBase, k);
+}
+
+/**
+ * Frees the CPU cache locks that holder id `who` left boundary-marked (dead-cpu.ts); returns how many. Only
+ * once every thread writing `who` has ended: the host's exit handler.
+ */
+export function takeOverDeadHolder(base: usize, who: u32): u32 {
+  return takeOverDeadHolderIn(domainAt(base), who);
 }
 
 /** Claims CPU cpu's scratch slot for one view; returns 0, or 1 if a live view holds it. */

@@ -28,12 +28,16 @@
 // operation. Between two operations the hold marks its lock word (lock.ts,
 // markBoundary: a plain store, set after each operation's last store to the
 // cache and cleared before the next one's first): a worker killed there has
-// left the cache consistent, and the CPU-dead path takes the lock over
+// left the cache consistent, and the host's exit handler takes the lock
+// over, once the worker's thread has ended (dead-cpu.ts takeOverDeadHolder),
 // instead of poisoning the domain. A batch is inside its hold nearly all the
-// time but mostly between operations (every loop back-edge, where V8's
-// terminate lands, is at a boundary), so a kill({now:true}) during fastLoop
-// or a LocalCache refill/spill leaves the domain live unless it lands inside
-// an operation (a magazine exchange with the depot, a lock wait).
+// time but mostly between operations: the back-edge of the batch's own loop
+// (one of the interrupt checks where V8's terminate lands) is at a boundary,
+// while a back-edge inside an operation (a magazine walk, a lock wait) is
+// not, the mark is clear there and a kill landing on it poisons the domain.
+// So a kill({now:true}) during fastLoop or a LocalCache refill/spill leaves
+// the domain live unless it lands inside an operation (a magazine exchange
+// with the depot, a lock wait).
 
 import { Domain, CpuCache, cpuCacheAt, cpuCacheLockAddr } from "../layout";
 import { lock, unlock, unlockHandingOver, waiterWaits, markBoundary } from "../lock";

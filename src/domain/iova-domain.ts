@@ -629,6 +629,20 @@ export class IovaDomain implements DisposableView {
     });
   }
 
+  /**
+   * @internal CpuPool's exit handler only, once every worker of CPU `cpu`
+   * has exited (their threads have ended) and before its freeCpuCached:
+   * frees the CPU cache locks the CPU's own id left between two operations
+   * of a batch (assembly/dead-cpu.ts) and wakes their waiters; returns how
+   * many. Anywhere else the holder may still run, and freeCpuCached treats
+   * such a lock as held by the dead CPU (the domain is poisoned).
+   */
+  takeOverDeadCpu(cpu: number): number {
+    this.live("takeOverDeadCpu");
+    this.checkCpu(cpu);
+    return this.call(() => this.ex.takeOverDeadHolder(this.base, cpu + 1));
+  }
+
   /** Every CPU's magazines, then every depot, back to the tree. */
   flushAll(): void {
     this.live("flushAll");
@@ -777,10 +791,13 @@ export class IovaDomain implements DisposableView {
   }
 
   /**
-   * @internal A sharer's worker is gone: if it died holding a lock, throws
-   * LockHolderDeadError naming its CPU (and the domain is poisoned, as for
-   * a CPU); then frees its view-table word. Nothing if the view was already
-   * closed (its word then belongs to no one, or to a newer view).
+   * @internal A sharer's worker is gone (CpuPool's exit handler, after the
+   * worker's exit event: its thread has ended): the CPU cache locks it left
+   * between two operations of a batch are taken over (assembly/dead-cpu.ts);
+   * if it died holding any other lock, throws LockHolderDeadError naming its
+   * CPU (and the domain is poisoned, as for a CPU); then frees its
+   * view-table word. Nothing if the view was already closed (its word then
+   * belongs to no one, or to a newer view).
    */
   endView(view: { slot: number; token: number }): void {
     this.live("endView");
@@ -788,7 +805,10 @@ export class IovaDomain implements DisposableView {
     const word = Atomics.load(this.viewTable, v.slot);
     if (word !== v.token && word !== (v.token | codes().VIEW_DEAD)) return;
     try {
-      this.call(() => this.ex.checkDeadView(this.base, this.fqBase, v.slot));
+      this.call(() => {
+        this.ex.takeOverDeadHolder(this.base, this.cpus + 1 + v.slot);
+        this.ex.checkDeadView(this.base, this.fqBase, v.slot);
+      });
     } finally {
       Atomics.compareExchange(this.viewTable, v.slot, word, 0);
     }

@@ -56,6 +56,8 @@ export interface IovaExports {
   checkDeadCpu(base: number, fqBase: number, cpu: number): void;
   /** Traps (poisoning the domain) if shared view k, whose worker is gone, still holds a lock. */
   checkDeadView(base: number, fqBase: number, k: number): void;
+  /** Frees the CPU cache locks holder id `who` left boundary-marked; only after its thread ended (assembly/dead-cpu.ts). */
+  takeOverDeadHolder(base: number, who: number): number;
   /** CPU cache locks this instance took over from a dead holder between two operations (assembly/dead-cpu.ts). */
   boundaryTakeoverCount(): number;
   /** The host's view table: its address and its shared views (assembly/holder.ts). */

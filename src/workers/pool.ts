@@ -252,6 +252,8 @@ export class CpuPool extends EventEmitter {
         death.cpuDeadPath = true;
         try {
           this.domain.setCpuAlive(cpu, false);
+          // Every worker of the CPU has exited: a cache lock one left between two batch operations is taken over.
+          this.domain.takeOverDeadCpu(cpu);
           this.domain.freeCpuCached(cpu);
         } catch (e) {
           death.cpuDeadPathError ??= e as Error;
