@@ -52,11 +52,15 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Byte address of CPU cpu's order-0 cache lock word (its waiter count is the next word). */
-function cacheLockAddr(d: IovaDomain, cpu: number): number {
-  const L = layoutOf(d.ex);
-  const dv = new DataView(d.memory.buffer);
-  return d.base + dv.getUint32(d.base + L.offCpuCaches, true) + cpu * L.orders * L.cacheLine;
+/**
+ * Byte address of CPU 0's order-0 cache lock word (its waiter count is the next word): the first CPU cache line,
+ * at the domain's offCpuCaches (assembly/layout.ts cpuCacheAt). Until Dec 2 this read two fields the layout does not
+ * have (orders, cacheLine), so the address was NaN and the stale count below went to byte 4 instead of this word.
+ */
+function cpu0CacheLockAddr(d: IovaDomain): number {
+  const off = new DataView(d.memory.buffer).getUint32(d.base + layoutOf(d.ex).offCpuCaches, true);
+  expect(Number.isInteger(off) && off > 0, `offCpuCaches ${off}`).toBe(true);
+  return d.base + off;
 }
 
 describe("the lock hands over to a parked waiter", () => {
@@ -148,7 +152,10 @@ describe("a waiter count left raised (a waiter killed while parked)", () => {
     const d = new IovaDomain(4096, 1, { cpus: 1, policy: "linux-6.4", maxRanges: 1 << 16 });
     const limit = d.dma32Pfn - 1;
     const u32 = new Uint32Array(d.memory.buffer);
-    Atomics.store(u32, (cacheLockAddr(d, 0) >>> 2) + 1, 1);
+    const waiters = (cpu0CacheLockAddr(d) >>> 2) + 1;
+    expect(Atomics.load(u32, waiters - 1), "CPU 0's cache lock free before the run").toBe(0);
+    expect(Atomics.load(u32, waiters), "no waiter announced before the run").toBe(0);
+    Atomics.store(u32, waiters, 1);
     pool = await CpuPool.start(d);
     const before = d.cacheStats();
     const rounds = 2_000_000;
@@ -160,7 +167,9 @@ describe("a waiter count left raised (a waiter killed while parked)", () => {
     d.freeCpuCached(0);
     await pool.close();
     pool = null;
-    Atomics.store(u32, (cacheLockAddr(d, 0) >>> 2) + 1, 0);
+    // The stale count is still there (nobody announced it, so nobody took it back): the run met it throughout.
+    expect(Atomics.load(u32, waiters) & 0xffff, "the stale waiter count").toBe(1);
+    Atomics.store(u32, waiters, 0);
     d.flushAll();
     expect(d.stats().ranges).toBe(0);
     d.check();
