@@ -14,10 +14,10 @@
 // operations would have.
 import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain, LockHolderDeadError } from "../dist/src/index.js";
-import { layoutOf } from "../dist/src/wasm/exports.js";
 import { Journal } from "../dist/src/workers/fault-driver.js";
 import { CpuPool } from "../dist/src/workers/pool.js";
 import { within } from "./helpers/within.js";
+import { cpu0CacheLockAddr } from "./helpers/cache-lock.js";
 
 /** assembly/lock.ts's BOUNDARY (bit 30 of a lock word). */
 const BOUNDARY = 0x40000000;
@@ -33,12 +33,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Byte address of CPU 0's order-0 cache lock word: the first cache's first word (its waiter count is the next word). */
-function cpu0CacheLockAddr(d: IovaDomain): number {
-  const dv = new DataView(d.memory.buffer);
-  return d.base + dv.getUint32(d.base + layoutOf(d.ex).offCpuCaches, true);
-}
 
 /** CPU 0's worker holds CPU 0's order-0 cache lock, its word marked as between two operations. */
 async function markedLockOfCpu0(d: IovaDomain, p: CpuPool): Promise<{ u32: Uint32Array; at: number; marked: number }> {

@@ -26,10 +26,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { IovaDomain } from "../dist/src/index.js";
 import { codes } from "../dist/src/wasm/codes.js";
-import { layoutOf } from "../dist/src/wasm/exports.js";
 import { spareLockArea } from "../dist/src/workers/lock-check.js";
 import { CpuPool } from "../dist/src/workers/pool.js";
 import { within } from "./helpers/within.js";
+import { cpu0CacheLockAddr } from "./helpers/cache-lock.js";
 
 /** The batch: fastLoop calls of CHUNK pairs, in rounds of ROUND_MS, until NEEDED timely probes or DEADLINE_MS. */
 const CHUNK = 5_000_000;
@@ -51,17 +51,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Byte address of CPU 0's order-0 cache lock word (its waiter count is the next word): the first CPU cache line,
- * at the domain's offCpuCaches (assembly/layout.ts cpuCacheAt). Until Dec 2 this read two fields the layout does not
- * have (orders, cacheLine), so the address was NaN and the stale count below went to byte 4 instead of this word.
- */
-function cpu0CacheLockAddr(d: IovaDomain): number {
-  const off = new DataView(d.memory.buffer).getUint32(d.base + layoutOf(d.ex).offCpuCaches, true);
-  expect(Number.isInteger(off) && off > 0, `offCpuCaches ${off}`).toBe(true);
-  return d.base + off;
-}
 
 describe("the lock hands over to a parked waiter", () => {
   for (const policy of ["linux-6.4", "cpu-flush", "adaptive"] as const) {
