@@ -27,7 +27,7 @@ import {
   Domain, ORDERS, cpuCacheAt, cpuStateAt, depotAt, aliveAddr, treeLockAddr, slabLockAddr, reclaimLockAddr, depotLockAddr,
   cpuCacheLockAddr, LOCK_WAITERS,
 } from "./layout";
-import { failOnDeadHolder, BOUNDARY, WAITER_COUNT } from "./lock";
+import { failOnDeadHolder, holderOf, BOUNDARY, WAITER_COUNT } from "./lock";
 import { holderCpuId } from "./holder";
 import { FlushQueue, ringAt, ringLockAddr } from "./iommu/flush-queue";
 import { atomicCmpxchg, atomicLoad, atomicNotify } from "./atomics";
@@ -35,8 +35,7 @@ import { atomicCmpxchg, atomicLoad, atomicNotify } from "./atomics";
 /** Whether the lock word at `addr` is held by id `who`, boundary-marked or not (a handed-over word is not held). */
 // @ts-ignore: decorator
 @inline function heldBy(addr: usize, who: u32): bool {
-  let v = atomicLoad<u32>(addr);
-  return v == who || v == (who | BOUNDARY);
+  return holderOf(atomicLoad<u32>(addr)) == who;
 }
 
 /** The address of a lock word held by id `who` (CPU + 1), marked or not, or 0. `fqBase` 0: the domain has no flush queue. */
