@@ -19,12 +19,21 @@ const MAG = 127;
 /** CPU_IDLE_MS of reclaim.ts: mm/slab.c's REAPTIMEOUT_AC, 2 * HZ. */
 const CPU_IDLE_MS = 2000;
 
-/** An adaptive domain whose CPU 0 allocated `pfns` size-1 pfns, freed them all and went quiet. */
+/**
+ * An adaptive domain whose CPU 0 allocated `pfns` size-1 pfns, freed them all
+ * and went quiet. A range above them, allocated first and freed to the tree
+ * last, lifts the tree's cached node above them (__cached_rbnode_delete_update),
+ * as the study's too-big frees do: the reclaim returns only pfns whose free
+ * leaves the walks' start where it is (magFreeKeepingStart), and with the
+ * cached node at the lowest of them, none would be.
+ */
 function quietAfterBurst(pfns: number, options = {}): IovaDomain {
   const d = new IovaDomain(4096, 1, { cpus: 2, policy: "adaptive", maxRanges: 1 << 14, ...options });
+  const lift = d.alloc(64, LIMIT, true)!;
   const got: number[] = [];
   for (let i = 0; i < pfns; i++) got.push(d.allocFast(1, LIMIT, true, 0)!);
   for (const p of got) d.freeFast(p, 1, 0);
+  expect(d.free(lift)).toBe(true);
   return d;
 }
 
@@ -168,6 +177,37 @@ describe("adaptive: working-set reclaim in slices", () => {
     expectBooks(d);
   });
 
+  it("returns only pfns whose free leaves the walks' start: above the tree's cached node they stay cached", () => {
+    // The lift (a range above the burst) stays allocated at first, so the
+    // cached node is the burst's lowest pfn and every cached pfn is at or
+    // above it: freeing one would step the node up and send the next map
+    // that the hole cannot take through every node in between.
+    const d = new IovaDomain(4096, 1, { cpus: 2, policy: "adaptive", maxRanges: 1 << 14 });
+    const lift = d.alloc(64, LIMIT, true)!;
+    const got: number[] = [];
+    for (let i = 0; i < 8 * MAG; i++) got.push(d.allocFast(1, LIMIT, true, 0)!);
+    for (const p of got) d.freeFast(p, 1, 0);
+    const start = d.stats().ranges;
+    expect(depotMags(d)).toBe(6);
+    twoIntervalsQuiet(d);
+    tickEachMs(d, 3 * INTERVAL, 5 * INTERVAL);
+    expect(d.stats().ranges).toBe(start);  // surplus, but nothing went back
+    expect(depotMags(d)).toBe(6);          // the magazine it looked at is back in the depot, whole
+    expect(d.cacheStats().total).toBe(8 * MAG);
+    expectBooks(d, 1);
+    // Freed to the tree, the lift steps the cached node above the burst: now they go back, in slices.
+    expect(d.free(lift)).toBe(true);
+    let ranges = d.stats().ranges;
+    for (let t = 5 * INTERVAL + 1; t <= 8 * INTERVAL; t++) {
+      d.tick(t, INTERVAL);
+      const now = d.stats().ranges;
+      expect(ranges - now).toBeLessThanOrEqual(ADAPTIVE_SLICE_PFNS);
+      ranges = now;
+    }
+    expect(ranges).toBe(2 * MAG);  // the depot's 6; CPU 0's own two stay (idle < CPU_IDLE_MS)
+    expectBooks(d);
+  });
+
   it("a tick after a long gap runs one slice per ms of it, each its own hold, at most an interval's worth", () => {
     const d = quietAfterBurst(8 * MAG);
     twoIntervalsQuiet(d);
@@ -210,9 +250,11 @@ describe("adaptive in the simulator: the reclaim's holds of the tree lock are a 
   // No steady study load leaves adaptive a surplus (docs/adaptive-policy.md),
   // so this one is made to: a small machine whose load's draw from the depot
   // varies from one 10 ms reclaim interval to the next, so that magazines sit
-  // unused through two intervals and go to the tree in slices.
+  // unused through two intervals and go to the tree in slices. 1% of its
+  // I/Os are too big to cache (256 KiB): their frees lift the tree's cached
+  // node, below which the reclaim's frees lengthen no walk (magFreeKeepingStart).
   it("frees to the tree, each hold within one slice's frees", () => {
-    const cfg = resolveSimOptions({ policy: "adaptive", cpus: 8, jobs: 4, durationMs: 2000, bs: "4k-64k", reclaimIntervalMs: 10 });
+    const cfg = resolveSimOptions({ policy: "adaptive", cpus: 8, jobs: 4, durationMs: 2000, bs: "4k/50:64k/49:256k/1", reclaimIntervalMs: 10 });
     const r = simulate(cfg);
     expect(r.books.ok, r.books.problems.join("; ")).toBe(true);
     expect(r.counters.policyTreeHolds).toBeGreaterThan(0);

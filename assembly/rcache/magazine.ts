@@ -6,7 +6,7 @@
 import { Domain, Magazine, NIL, magAt, magPfnPtr, slabLockAddr, treeLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { DEBUG } from "../debug";
-import { findNode, removeNode } from "../tree/domain";
+import { findNode, removeNode, freeMovesCachedNode } from "../tree/domain";
 import { selfId } from "../self";
 import { takeCellsLocked } from "../slab";
 
@@ -134,30 +134,35 @@ export function magFreePfns(d: Domain, m: u32): u32 {
   return n;
 }
 
-/** Pops the top n pfns of m and frees each to the tree. Callers hold the tree lock. */
-function freeTopLocked(d: Domain, m: u32, n: u32): void {
-  let M = magAt(d, m);
-  for (let i: u32 = 0; i < n; i++) {
-    M.size--;
-    let z = findNode(d, load<u64>(magPfnPtr(d, m, M.size)));
-    if (z != NIL) removeNode(d, z);  // as magFreePfns: a missing one is skipped
-  }
-}
-
 /**
- * At most max pfns back to the tree in one hold of the tree lock, from the
- * top of m first, then of m2 (0 for none): a slice of adaptive's reclaim.
- * Returns how many.
+ * At most max pfns of m (ranges of `pages` pfns) back to the tree in one
+ * hold of the tree lock, only those whose free leaves the tree's cached
+ * nodes where they are (freeMovesCachedNode); the rest stay in m. A free at
+ * or above v6.x's and v5.10's cached32_node steps it up past the freed
+ * range, and the next allocation that the holes there cannot take (every
+ * too-big one) walks down from it through every node in between: on the
+ * study's merged load with migrating jobs one such free cost a walk of up
+ * to 35K nodes, 4.3 ms under the tree lock (docs/adaptive-policy.md). A
+ * free below the cached node removes a node under the walks' start and
+ * lengthens none. Scanned from the top; a freed pfn's slot takes the top's.
+ * Returns how many were freed.
  */
-export function magFreeTop(d: Domain, m: u32, m2: u32, max: u32): u32 {
-  let s1 = magSize(d, m);
-  let n1 = s1 < max ? s1 : max;
-  let s2 = magSize(d, m2);
-  let n2 = s2 < max - n1 ? s2 : max - n1;
-  if (n1 + n2 == 0) return 0;
+export function magFreeKeepingStart(d: Domain, m: u32, max: u32, pages: u64): u32 {
+  let M = magAt(d, m);
+  let n: u32 = 0;
   lock(d, treeLockAddr(d), selfId);
-  freeTopLocked(d, m, n1);
-  freeTopLocked(d, m2, n2);
+  let i = M.size;
+  while (i > 0 && n < max) {
+    i--;
+    let pfn = load<u64>(magPfnPtr(d, m, i));
+    if (freeMovesCachedNode(d, pfn, pfn + pages - 1)) continue;
+    let top = M.size - 1;
+    store<u64>(magPfnPtr(d, m, i), load<u64>(magPfnPtr(d, m, top)));
+    M.size = top;
+    let z = findNode(d, pfn);
+    if (z != NIL) removeNode(d, z);  // as magFreePfns: a missing one is skipped
+    n++;
+  }
   unlock(treeLockAddr(d));
-  return n1 + n2;
+  return n;
 }

@@ -29,7 +29,7 @@
 import { Domain, CpuCache, ORDERS, cpuCacheAt, cpuCacheLockAddr, depotAt, depotLockAddr, depotShortAddr, orderSlotAddr, reclaimLockAddr } from "../layout";
 import { lock, unlock } from "../lock";
 import { selfId } from "../self";
-import { magAlloc, magFreeTop, magEmpty, magSize } from "./magazine";
+import { magAlloc, magFreeKeepingStart, magEmpty, magSize } from "./magazine";
 import { depotPop, depotPush, retireMagazine } from "./depot";
 import { atomicLoad, atomicStore } from "../atomics";
 
@@ -169,11 +169,23 @@ function depotSlice(d: Domain, o: u32): u32 {
     if (m == 0) return 0;
     atomicStore<u32>(magSlot(d, o), m);
   }
-  let n = magFreeTop(d, m, 0, d.reclaimSlice);
+  // Only pfns whose free leaves the tree's walks where they start
+  // (magFreeKeepingStart): a cached pfn freed above the cached node sent the
+  // next too-big map through every node in between (docs/adaptive-policy.md).
+  let n = magFreeKeepingStart(d, m, d.reclaimSlice, <u64>1 << o);
   if (magEmpty(d, m)) {
     atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, dp, m);  // empty now: only the magazine itself goes back
     slicesRetired++;
+  } else if (n < d.reclaimSlice) {
+    // What is left would move the walks' start: it stays cached, back in the
+    // depot, and so does the rest of this order's debt (the next interval's
+    // end looks again; popping the same magazine again would find the same).
+    atomicStore<u32>(magSlot(d, o), 0);
+    lock(d, depotLockAddr(dp), selfId);
+    depotPush(d, dp, m);
+    dp.reclaimDebt = 0;
+    unlock(depotLockAddr(dp));
   }
   return n;
 }

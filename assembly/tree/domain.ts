@@ -188,15 +188,37 @@ function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, 
 }
 
 /**
+ * Whether freeing [lo, hi], a range in the tree, steps cached32_node up
+ * (__cached_rbnode_delete_update's test: the freed node is the cached one,
+ * or a 32-bit range at or above it; nodes do not overlap, so "is the cached
+ * one" is "starts where it starts").
+ */
+// @ts-ignore: decorator
+@inline function movesCached32(d: Domain, nb: usize, lo: u64, hi: u64): bool {
+  let c32Lo = N(nb, d.cached32Node).lo;
+  return lo == c32Lo || (hi < d.dma32Pfn && lo >= c32Lo);
+}
+
+/**
+ * Whether freeing the allocated range [lo, hi] would step either cached node
+ * up (cachedDeleteUpdate). A free that does not leaves every later walk's
+ * start where it was, so no walk gets longer for it: adaptive's reclaim
+ * returns only such pfns (rcache/magazine.ts magFreeKeepingStart).
+ */
+export function freeMovesCachedNode(d: Domain, lo: u64, hi: u64): bool {
+  let nb = nodesBase(d);
+  return movesCached32(d, nb, lo, hi) || lo >= N(nb, d.cachedNode).lo;
+}
+
+/**
  * __cached_rbnode_delete_update: the cached nodes step up past a freed range
  * [zLo, zHi] (z's, which the caller has read).
  * Which frees reset max32_alloc_size depends on the era (resetsOnAnyFree32).
  */
 // @ts-ignore: decorator
 @inline function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, zLo: u64, zHi: u64, succ: u32): void {
-  let c32 = d.cached32Node;
   let dma32 = d.dma32Pfn;
-  let moves32 = z == c32 || (zHi < dma32 && zLo >= N(nb, c32).lo);
+  let moves32 = movesCached32(d, nb, zLo, zHi);
   if (moves32) d.cached32Node = succ;
   if (resetsOnAnyFree32(d) ? zLo < dma32 : moves32) d.max32AllocSize = dma32;
   if (zLo >= N(nb, d.cachedNode).lo) d.cachedNode = succ;
