@@ -224,9 +224,15 @@ const SCRIPTS: Script[] = [
   },
   {
     // A depot that stayed full through two whole intervals (interval ends at 200, 250 and 300):
-    // the working-set reclaim frees its magazines.
+    // the working-set reclaim frees its magazines. A range above them, freed to the tree,
+    // lifts the tree's cached node over them: the reclaim frees only below it.
     name: "the adaptive reclaim freeing idle magazines", policies: ["adaptive"],
-    build(c) { c.alloc(VICTIM, 1, 11); c.free(VICTIM, VICTIM, 10); c.d.tick(100, 50); c.d.tick(200, 50); c.d.tick(250, 50); },
+    build(c) {
+      const lift = c.d.alloc(64, c.limit, true)!;
+      c.alloc(VICTIM, 1, 11); c.free(VICTIM, VICTIM, 10);
+      c.d.free(lift);
+      c.d.tick(100, 50); c.d.tick(200, 50); c.d.tick(250, 50);
+    },
     target: (c) => c.v.tick(300, 50),
     tookPath: (r) => r > 0,
   },
