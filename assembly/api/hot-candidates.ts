@@ -3,6 +3,9 @@
 // with no remote flush, which is what the benchmark's loop is). They are reached only through
 // IovaDomain.ex (@internal), yet they still refuse what would break the domain: an order-0 loop
 // run with another size, a CPU past the domain's, a sticky hold thrown away while its lock is held.
+// What (b) would need to be the real path, and why its push is the hard half (its slot store comes
+// before its cmpxchg, so a preempted owner's late store can land in a magazine someone else has
+// since pushed into or moved on): docs/architecture.md, "One atomic per operation".
 
 import { Domain, cpuCacheAt, domainAt, magAt, magPfnPtr } from "../layout";
 import { allocFast as allocFastIn, freeFast as freeFastIn, cachesOrder } from "../rcache/rcache";

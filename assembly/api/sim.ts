@@ -12,7 +12,7 @@ import {
 } from "../sim/layout";
 import { queueInit, queueSet, queueBuild, queueAt, queueRebuild } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
-import { histClear } from "../sim/histogram";
+import { histClear, histAdd } from "../sim/histogram";
 import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
 import { runUntil } from "../sim/loop";
 
@@ -210,6 +210,11 @@ export function simNextInterval(addr: usize): void {
     lk.iHeld = 0;
     lk.iWait = 0;
   }
+}
+
+/** Records one latency of ns in histogram h as the loop does (a check of its buckets against the host's: test/sim-histogram). */
+export function simHistAdd(addr: usize, h: u32, ns: f64): void {
+  histAdd(simAt(addr), h, ns);
 }
 
 /** Byte address of histogram h (0 map, 1 unmap, 2 clat): n, min, max, sum, sumSq, then the buckets. */

@@ -207,7 +207,9 @@ export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs:
   let out: u32 = 0;
   let flushes: u32 = 0;
   lock(d, ringLockAddr(r), selfId);
-  ringFree(fq, cpu, cpu);
+  // fq_ring_free; when no finished flush covers the head entry and the ring
+  // has room it frees nothing and changes nothing, so the call is skipped.
+  if (ringWillFree(fq, cpu)) ringFree(fq, cpu, cpu);
   let t = r.tail;
   let next: u32 = t + 1 == fq.size ? 0 : t + 1;
   while (next == r.head) {

@@ -37,6 +37,8 @@ import { uniform } from "./random";
  */
 export function mergeTableBuild(s: Sim): void {
   s.mergeEntries = 0;
+  // Entries past the last threshold are Infinity, which no u reaches: mergeIos counts blocks of them without a bound test.
+  for (let i: u32 = 0; i < MERGE_TABLE; i++) store<f64>(mergePtr(s, i), Infinity);
   if (s.bsKind != 3 || !(pAt(s, SimParam.mergeLogP) < 0)) return;
   let steps = s.bsSteps;
   let m: u32 = 0;
@@ -58,6 +60,24 @@ export function mergeTableBuild(s: Sim): void {
   s.mergeEntries = m;
 }
 
+// @ts-ignore: decorator
+@inline const MERGE_BLOCK: u32 = 16;
+
+// @ts-ignore: decorator
+@inline function atLeast(p: usize, off: usize, u: f64): u32 {
+  return <u32>(u >= load<f64>(p + off) + GUARD);
+}
+
+/** How many of the MERGE_BLOCK thresholds from p have u >= T + GUARD (those below the first that fails, T rising). */
+// @ts-ignore: decorator
+@inline function atLeast16(p: usize, u: f64): u32 {
+  if (MERGE_TABLE % MERGE_BLOCK != 0) ERROR("MERGE_TABLE must be a multiple of MERGE_BLOCK");
+  return atLeast(p, 0, u) + atLeast(p, 8, u) + atLeast(p, 16, u) + atLeast(p, 24, u) +
+    atLeast(p, 32, u) + atLeast(p, 40, u) + atLeast(p, 48, u) + atLeast(p, 56, u) +
+    atLeast(p, 64, u) + atLeast(p, 72, u) + atLeast(p, 80, u) + atLeast(p, 88, u) +
+    atLeast(p, 96, u) + atLeast(p, 104, u) + atLeast(p, 112, u) + atLeast(p, 120, u);
+}
+
 /** One request's I/O count: k(u) for the next uniform draw. */
 // @ts-ignore: decorator
 @inline export function drawMergedIos(s: Sim): f64 {
@@ -68,8 +88,17 @@ export function mergeTableBuild(s: Sim): void {
 // @ts-ignore: decorator
 @inline export function mergeIos(s: Sim, u: f64): f64 {
   let m = s.mergeEntries;
+  // i = the thresholds T[n] with u >= T[n] + GUARD, the first n that fails
+  // (T rises with n). Counted a block at a time with no branch per entry: a
+  // count ends at an unpredictable place (it is the draw), and a branch per
+  // entry was mispredicted about once a draw. Past the table's m entries T is
+  // Infinity, so the count stops at m.
   let i: u32 = 0;
-  while (i < m && u >= load<f64>(mergePtr(s, i)) + GUARD) i++;
+  while (i < MERGE_TABLE) {
+    let c = atLeast16(mergePtr(s, i), u);
+    i += c;
+    if (c < MERGE_BLOCK) break;
+  }
   // u is below threshold i by more than GUARD: k = i + 1, unless u is within the guard or past the table.
   if (i < m ? u >= load<f64>(mergePtr(s, i)) - GUARD : <f64>(m + 1) < s.bsSteps) return mergeIosFormula(s, u);
   return <f64>(i + 1);

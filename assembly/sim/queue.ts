@@ -169,7 +169,8 @@ export function queueBuild(q: usize): void {
     let lb = load<u64>(p);
     let lg = load<u64>(p, 8);
     // The node keeps the match's loser; the winner goes on up.
-    let stays = (lb < tb) | ((lb == tb) & (lg < g));
+    // Equal times go by the tag; one select instead of the and/or.
+    let stays = select<bool>(lg < g, lb < tb, lb == tb);
     store<u64>(p, select<u64>(tb, lb, stays));
     store<u64>(p, select<u64>(g, lg, stays), 8);
     tb = select<u64>(lb, tb, stays);

@@ -150,6 +150,11 @@ export class WasmSim {
     return this.ex.simMergeIos(this.addr, u, table ? 1 : 0);
   }
 
+  /** Records one latency of ns in histogram h (0 map, 1 unmap, 2 clat) as the loop does. */
+  histAdd(h: 0 | 1 | 2, ns: number): void {
+    this.ex.simHistAdd(this.addr, h, ns);
+  }
+
   /** Runs every event before untilNs; false once the run is over. */
   runUntil(untilNs: number): boolean {
     return this.ex.simRun(this.addr, untilNs) !== 0;

@@ -118,6 +118,7 @@ export interface IovaExports {
   simRun(addr: number, untilNs: number): number;
   simQueueRebuild(addr: number): void;
   simMergeIos(addr: number, u: number, table: number): number;
+  simHistAdd(addr: number, h: number, ns: number): void;
   simLive(addr: number): number;
   simWindow32(addr: number): number;
   simLowest32(addr: number): number;
