@@ -37,6 +37,17 @@ describe("runTreeBench (quick)", () => {
     expect(r.failing.length).toBe(3);
   });
 
+  it("the churn's placements are the ones the tree made before its layout work", () => {
+    // FNV-1a over every pfn the quick churn's allocs returned (bench/tree,
+    // placementHash), recorded at integ 2b06dde before the tree's memory
+    // layout changed. A change of the tree's code or layout must keep them;
+    // only a change of the bench's op stream may move them (record anew then).
+    expect(r.churn.map((c) => [c.live, c.placements, c.placementsUnaligned])).toEqual([
+      [1e3, "61e5fb1a", "c97804bd"],
+      [1e4, "ac43f0a8", "6c7a05c1"],
+    ]);
+  });
+
   it("the failing searches visit the node counts the kernel's loop gives", () => {
     const [small, big, holes] = r.failing;
     // [1, 16384] packed, cached32 on the reset page 8193: the first pass walks

@@ -21,7 +21,7 @@
 // cpuNs), as the kernel's figures in ../shared/anchors.md are, and sit next
 // to those figures where the kernel ran the same workload.
 import type { IovaDomain } from "../../src/index.js";
-import { countWalk, must, nowNs, perOpNs, perOpNsInterleaved, prng, treeDomain, walkSteps, median } from "./util.js";
+import { countWalk, must, nowNs, perOpNs, perOpNsInterleaved, placementHash, prng, treeDomain, walkSteps, median } from "./util.js";
 import { KERNEL_ANCHORS, vsKernel } from "../kernel-anchors.js";
 
 export interface TreeBenchOptions {
@@ -68,6 +68,14 @@ export interface ChurnRow {
   oursLessFind: number;
   /** oursLessFind / its value at the smallest N. */
   lessFindRatio: number;
+  /**
+   * FNV-1a over every pfn the aligned churn's allocs returned, in order
+   * (warm-up, timed and counted steps), as 8 hex digits: a change of the
+   * tree's code or memory layout that keeps the placements keeps it.
+   */
+  placements: string;
+  /** The same for the unaligned churn. */
+  placementsUnaligned: string;
 }
 
 export interface FailRow {
@@ -191,19 +199,21 @@ function pairRows(lives: number[], quick: boolean, seed: number, oracleUpTo: num
  * oracle's walk is exact, ours is from ranks). Each tree's op stream is the
  * one it had when the rows ran one after another.
  */
-function churnRuns(lives: number[], seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number }[] {
+function churnRuns(lives: number[], seed: number, oracle: boolean, ops: number, walkOps: number, aligned = true, batches = 5): { ns: number; walk: number; findNs: number; placements: string }[] {
   const runs = lives.map((n) => {
     const { d, limit, live } = buildFragmented(n, seed);
     if (oracle) d.useOracleWalk(true);
     const r = prng(seed ^ 0x51ed270b);
+    const hash = placementHash();
     const step = () => {
       const p = must(d.alloc(1 + r.int(64), limit, aligned), "churn alloc");
+      hash.add(p);
       const k = r.int(live.length);
       d.free(live[k]);
       live[k] = p;
     };
     for (let i = 0; i < Math.min(1000, ops); i++) step(); // warm-up, same stream for both
-    return { d, live, r, step, w0: walkSteps(d) };
+    return { d, live, r, step, hash, w0: walkSteps(d) };
   });
   // No warm-up round: the steps above were the warm-up.
   const ns = perOpNsInterleaved(runs.map(({ step }) => (reps: number) => { for (let i = 0; i < reps; i++) step(); }), ops, batches, 0);
@@ -226,7 +236,7 @@ function churnRuns(lives: number[], seed: number, oracle: boolean, ops: number, 
     d.check();
     d.destroy();
   }
-  return runs.map((_, i) => ({ ns: ns[i], walk: walks[i], findNs: finds[i] / ops }));
+  return runs.map(({ hash }, i) => ({ ns: ns[i], walk: walks[i], findNs: finds[i] / ops, placements: hash.hex() }));
 }
 
 /** Times one failing call, `k` times, each after `reset` (untimed); median µs. */
@@ -349,6 +359,7 @@ export function runTreeBench(opts: TreeBenchOptions = {}): TreeBenchResult {
       live: n, ours: o.ns, ratioToSmallest: churn.length ? o.ns / churn[0].ours : 1,
       oursUnaligned: unaligned[i].ns, oracle: orc?.ns ?? null, walkPerAlloc: orc?.walk ?? o.walk,
       findRandom: o.findNs, oursLessFind: lessFind, lessFindRatio: churn.length ? lessFind / churn[0].oursLessFind : 1,
+      placements: o.placements, placementsUnaligned: unaligned[i].placements,
     });
   });
   const c0 = churn[0];
@@ -413,6 +424,7 @@ export function formatTreeBench(r: TreeBenchResult): string {
   out.push(`aligned churn ratio ${fmt(cr.to)} / ${fmt(cr.from)}: ${cr.aligned.toFixed(2)}x (target <= 2x); unaligned ${cr.unaligned.toFixed(2)}x`);
   out.push(`  of which the free's find of a random range grows ${cr.find.toFixed(2)}x, the rest (search, link, unlink) ${cr.lessFind.toFixed(2)}x`);
   out.push("('find random': find() of a random live range on the same tree, the descent each step's free(pfn) starts with; 'ours - find': the rest of the step)");
+  out.push(`placements (FNV-1a of every pfn the churn's allocs returned; same code or layout change, same hashes): ${r.churn.map((c) => `${fmt(c.live)} ${c.placements}/${c.placementsUnaligned}`).join(", ")} (aligned/unaligned)`);
   out.push("(kernel C: the kernel's own code replaying this op stream, ../shared/anchors.md; 'kernel walk (wasm)': our oracle walk, the kernel's loop in wasm)");
   out.push("");
   out.push("(b) size-2 aligned request that cannot fit; microseconds per call (wall clock)");

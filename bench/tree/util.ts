@@ -22,6 +22,18 @@ export function prng(seed: number): Prng {
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 
+/** FNV-1a, 32 bits, over the pfns fed to it (each as its low and high 32 bits). */
+export function placementHash(): { add(pfn: number): void; hex(): string } {
+  let h = 0x811c9dc5;
+  const mix = (w: number) => {
+    for (let s = 0; s < 32; s += 8) h = Math.imul(h ^ ((w >>> s) & 0xff), 0x01000193) >>> 0;
+  };
+  return {
+    add(pfn: number) { mix(pfn >>> 0); mix(Math.floor(pfn / 2 ** 32) >>> 0); },
+    hex: () => h.toString(16).padStart(8, "0"),
+  };
+}
+
 export function nowNs(): bigint {
   return process.hrtime.bigint();
 }
