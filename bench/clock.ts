@@ -1,6 +1,7 @@
 // The clock and the statistic every benchmark here reports with: shared by
 // the tree, hot-path and peer benchmarks (one definition, so their figures
 // are taken the same way). No import of our code: peer processes load it too.
+import { readFileSync } from 'node:fs';
 
 /** The median (the mean of the two middle values for an even count). */
 export function median(xs: readonly number[]): number {
@@ -21,4 +22,18 @@ export function median(xs: readonly number[]): number {
 export function cpuNs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) * 1000;
+}
+
+/**
+ * CPU time of the calling thread only, in ns (Linux: /proc/thread-self/schedstat,
+ * its first field, the scheduler's on-CPU time); NaN where that file does not
+ * exist. Unlike cpuNs() it leaves out V8's background threads (GC, compiler)
+ * and anything else in the process. A read costs microseconds: time batches, not calls.
+ */
+export function threadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
 }

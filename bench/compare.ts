@@ -5,6 +5,7 @@
 import type { HotPathFigure } from './hot-path.js';
 import { JS_PEER_ANCHORS, KERNEL_ANCHORS } from './kernel-anchors.js';
 import type { Measurement } from './peers/measure.js';
+import type { SideBySide } from './peers/side-by-side.js';
 import type { TreeBenchResult } from './tree/tree-bench.js';
 
 export interface KernelComparison {
@@ -43,6 +44,10 @@ export function kernelComparisons(hot: readonly HotPathFigure[], tree: TreeBench
     const c = tree.churn.find((x) => x.live === Number(live));
     row(`churn stream op for op, ${Number(live).toExponential(0).replace('+', '')} live (from JS)`, 'us', k, c === undefined ? null : c.ours / 1000);
   }
+  for (const [live, k] of Object.entries(K.ownChurnUs)) {
+    const c = tree.churn.find((x) => x.live === Number(live));
+    row(`churn, ${Number(live).toExponential(0).replace('+', '')} live: the kernel's own stream vs bench/tree's (not op for op)`, 'us', k, c === undefined ? null : c.ours / 1000);
+  }
   const fail = (kernelUs: number) => tree.failing.find((f) => f.kernelFirstUs === kernelUs);
   row('failing size-2 aligned alloc, [1, 16384] packed, first call', 'us', K.failPacked16kFirstUs, fail(K.failPacked16kFirstUs)?.oursFirstUs);
   const f16 = fail(K.failPacked16kFirstUs);
@@ -70,11 +75,20 @@ export interface PeerComparison {
   peer: string;
   peerNs: number;
   oursNs: number;
-  /** peer time / our time: above 1 means we are faster. */
+  /** peer time / our time, each case in its own process: above 1 means we are faster. */
   ratio: number;
+  /**
+   * The same workload with the peer and ours in one process, round by round
+   * (bench/peers/side-by-side.ts): the median of the per-round ratios, and
+   * their min and max. Null where this run did not measure it.
+   */
+  sideBySide: { peerNs: number; oursNs: number; ratio: number; ratioMin: number; ratioMax: number; rounds: number } | null;
   /** The ratio this row must reach (null: a baseline or information row, no target). */
   target: number | null;
-  /** ratio >= target; null without a target. */
+  /**
+   * The side-by-side ratio >= target where measured (a slow phase of the host
+   * cannot fall on one side only), else the per-process ratio; null without a target.
+   */
   met: boolean | null;
   /** The peer's figure in ../shared/anchors.md (an earlier run), for comparison with this run's. */
   anchorNs: number | null;
@@ -97,7 +111,7 @@ const PEER_ROWS: readonly [workload: string, peer: string, target: number | null
   ['mixedSizes-10k', 'sorted-free-list', null],
 ];
 
-export function peerComparisons(runs: Record<string, Measurement>): PeerComparison[] {
+export function peerComparisons(runs: Record<string, Measurement>, sideBySide: Record<string, SideBySide> = {}): PeerComparison[] {
   const out: PeerComparison[] = [];
   for (const ours of ['iova-wasm', 'iova-wasm-direct']) {
     for (const [workload, peer, t] of PEER_ROWS) {
@@ -105,9 +119,13 @@ export function peerComparisons(runs: Record<string, Measurement>): PeerComparis
       const o = runs[`${ours}/${workload}`];
       const ratio = p.medianNs / o.medianNs;
       const target = ours === 'iova-wasm' ? t : null;  // the direct variant is information only
+      const sb = sideBySide[workload];
+      const together = sb !== undefined && sb.ours === ours && sb.peer === peer
+        ? { peerNs: sb.peerNs, oursNs: sb.oursNs, ratio: sb.ratio, ratioMin: sb.ratioMin, ratioMax: sb.ratioMax, rounds: sb.rounds }
+        : null;
       out.push({
-        workload, ours, peer, peerNs: p.medianNs, oursNs: o.medianNs, ratio, target,
-        met: target === null ? null : ratio >= target,
+        workload, ours, peer, peerNs: p.medianNs, oursNs: o.medianNs, ratio, sideBySide: together, target,
+        met: target === null ? null : (together?.ratio ?? ratio) >= target,
         anchorNs: JS_PEER_ANCHORS[`${peer}/${workload}`] ?? null,
       });
     }
@@ -116,16 +134,21 @@ export function peerComparisons(runs: Record<string, Measurement>): PeerComparis
 }
 
 export function formatPeerComparisons(rows: readonly PeerComparison[]): string {
-  const out = ['against the JS peers, on their own workloads (median CPU ns per alloc+free pair, each case in its own process)'];
+  const out = ['against the JS peers, on their own workloads (median CPU ns per alloc+free pair; own process: each case in its own;'
+    + ' side by side: peer and ours in one process, round by round, the median of the per-round ratios [min..max])'];
   out.push('workload'.padEnd(16) + 'ours'.padEnd(18) + 'peer'.padEnd(18) + 'peer ns'.padStart(10) + 'anchors.md'.padStart(12)
-    + 'ours ns'.padStart(10) + 'ratio'.padStart(9) + '  target');
+    + 'ours ns'.padStart(10) + 'ratio'.padStart(9) + '   side by side: peer, ours ns, ratio'.padEnd(52) + '  target');
+  const shown = (c: PeerComparison) => c.sideBySide?.ratio ?? c.ratio;
   for (const c of rows) {
     const target = c.target === null ? (c.ours === 'iova-wasm' ? 'baseline' : 'info') : `>= ${c.target}x ${c.met ? 'met' : 'MISSED'}`;
+    const sb = c.sideBySide;
+    const together = sb === null ? '   -'
+      : `   ${sb.peerNs.toFixed(1)}, ${sb.oursNs.toFixed(1)}, ${sb.ratio.toFixed(2)}x [${sb.ratioMin.toFixed(2)}..${sb.ratioMax.toFixed(2)}] (${sb.rounds} rounds)`;
     out.push(c.workload.padEnd(16) + c.ours.padEnd(18) + c.peer.padEnd(18) + c.peerNs.toFixed(1).padStart(10)
       + (c.anchorNs === null ? '-' : c.anchorNs.toFixed(1)).padStart(12) + c.oursNs.toFixed(1).padStart(10)
-      + `${c.ratio.toFixed(2)}x`.padStart(9) + `  ${target}`);
+      + `${c.ratio.toFixed(2)}x`.padStart(9) + together.padEnd(52) + `  ${target}`);
   }
   const missed = rows.filter((c) => c.met === false);
-  out.push(missed.length === 0 ? 'every peer target met' : `targets missed: ${missed.map((c) => `${c.peer}/${c.workload} ${c.ratio.toFixed(2)}x < ${c.target}x`).join(', ')}`);
+  out.push(missed.length === 0 ? 'every peer target met' : `targets missed: ${missed.map((c) => `${c.peer}/${c.workload} ${shown(c).toFixed(2)}x < ${c.target}x`).join(', ')}`);
   return out.join('\n');
 }

@@ -7,5 +7,10 @@ import type { Measurement } from './peers/measure.js';
 
 /** Runs `script id` in a child Node process and parses the Measurement it prints as JSON. */
 export function runIsolated(script: string, id: string): Measurement {
-  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, id], { encoding: 'utf8' })) as Measurement;
+  return runIsolatedJson<Measurement>(script, id);
+}
+
+/** Runs `script ...args` in a child Node process (the same flags) and parses the JSON it prints. */
+export function runIsolatedJson<T>(script: string, ...args: string[]): T {
+  return JSON.parse(execFileSync(process.execPath, [...process.execArgv, script, ...args], { encoding: 'utf8' })) as T;
 }

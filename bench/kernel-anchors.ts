@@ -13,6 +13,13 @@ export const KERNEL_ANCHORS = {
   treePairNs: { 1e3: 40, 1e4: 48, 1e5: 51, 1e6: 59 } as Record<number, number>,
   /** bench/tree's churn stream replayed op for op (aligned 1..64 pages), µs per step, by live ranges. */
   churnUs: { 1e3: 0.89, 1e4: 21.3 } as Record<number, number>,
+  /**
+   * The kernel's own churn (free a random live range, alloc_iova of 1..64
+   * pages aligned; at 1e5 after a short warm-up of 0.2 N steps), µs per step:
+   * a stream of its own, not bench/tree's, so not op for op. Issue 15's
+   * table sets ours against it at 1e3 / 1e4 / 1e5.
+   */
+  ownChurnUs: { 1e3: 0.88, 1e4: 11.0, 1e5: 89 } as Record<number, number>,
   /** Failing size-2 aligned alloc: [1, 16384] packed, first call (µs) and the fast-fail repeat (ns). */
   failPacked16kFirstUs: 57,
   failPacked16kRepeatNs: 19,

@@ -7,14 +7,16 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHotPath } from './hot-path.js';
-import { runIsolated } from './isolated.js';
+import { runIsolated, runIsolatedJson } from './isolated.js';
 import { formatSuite, runTinybenchSuite } from './tinybench-suite.js';
 import { formatScaling, measureScaling } from './scaling/scaling.js';
 import { formatTreeBench, runTreeBench } from './tree/tree-bench.js';
 import type { Measurement } from './peers/measure.js';
 import { CASES } from './peers/run.js';
+import { SIDE_BY_SIDE, type SideBySide } from './peers/side-by-side.js';
 import { OUR_CASES } from './ours/run.js';
 import { KERNEL_ANCHORS } from './kernel-anchors.js';
+import { fastFailRepeat, type FastFailFigures } from './fast-fail-alone.js';
 import { formatKernelComparisons, formatPeerComparisons, kernelComparisons, peerComparisons, type PeerComparison } from './compare.js';
 
 async function main(): Promise<void> {
@@ -57,6 +59,22 @@ async function main(): Promise<void> {
   const tree = runTreeBench({ quick });
   console.log(formatTreeBench(tree));
 
+  // The fast-fail repeat again, on three clocks: here, after the tree rows, and
+  // in a process of its own with one domain (bench/fast-fail-alone.ts).
+  const fastFail = {
+    treeRowNs: (tree.failing.find((f) => f.fastFail)?.oursRepeatUs ?? NaN) * 1000,
+    inBench: fastFailRepeat(),
+    ...runIsolatedJson<{ alone: FastFailFigures; after: FastFailFigures; otherDomains: number }>(`${here}fast-fail-alone.js`),
+    kernelCNs: KERNEL_ANCHORS.failPacked16kRepeatNs,
+  };
+  const ff = (f: FastFailFigures) => `process CPU ${f.processCpuNs.toFixed(1)} ns (over ${f.calls} calls ${f.spanProcessCpuNs.toFixed(1)}),`
+    + ` this thread's CPU ${f.spanThreadCpuNs.toFixed(1)} ns, wall ${f.wallNs.toFixed(1)} ns (${f.spanWallNs.toFixed(1)})`;
+  console.log(`fast-fail repeat (a failing size-2 aligned alloc from JS, [1, 16384] packed; kernel C ${fastFail.kernelCNs} ns):`
+    + ` the tree row ${fastFail.treeRowNs.toFixed(1)} ns (process CPU);`
+    + `\n  again in this process, after the tree rows: ${ff(fastFail.inBench)}`
+    + `\n  in a process of its own, one domain:        ${ff(fastFail.alone)}`
+    + `\n  the same process after ${fastFail.otherDomains} other domains' alloc(): ${ff(fastFail.after)}`);
+
   console.log('\nmulti-worker scaling');
   const scaling = await measureScaling(quick ? { workers: [1, 2], durationMs: 300, warmupMs: 100 } : {});
   console.log(formatScaling(scaling));
@@ -70,6 +88,9 @@ async function main(): Promise<void> {
   /** What bounds the emptyPool ratio: the replay loop by itself and a bare JS stack (bench/peers/harness-floor.ts). */
   let emptyPoolFloor: Record<string, number> | null = null;
   const peerRuns: Record<string, Measurement> = {};
+  /** Each targeted workload with its peer and ours in one process, round by round (bench/peers/side-by-side.ts). */
+  const sideBySide: Record<string, SideBySide> = {};
+  let sideBySideLoadAverage: { before: number[]; after: number[] } | null = null;
   if (!quick) {
     // Workload by workload, each peer next to ours, so that a change in the
     // machine's load between cases falls on both sides of a ratio alike.
@@ -79,9 +100,15 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg();
     for (const [script, id] of ids) peerRuns[id] = runIsolated(script, id);
     peerLoadAverage = { before: loadBefore, after: os.loadavg() };
-    comparisons = peerComparisons(peerRuns);
+    const sideLoadBefore = os.loadavg();
+    for (const workload of Object.keys(SIDE_BY_SIDE)) {
+      sideBySide[workload] = runIsolatedJson<SideBySide>(`${here}peers/side-by-side.js`, workload);
+    }
+    sideBySideLoadAverage = { before: sideLoadBefore, after: os.loadavg() };
+    comparisons = peerComparisons(peerRuns, sideBySide);
     console.log('\n' + formatPeerComparisons(comparisons));
-    console.log(`load average before the peer cases ${peerLoadAverage.before.map((x) => x.toFixed(2)).join(' ')}, after ${peerLoadAverage.after.map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`load average before the peer cases ${peerLoadAverage.before.map((x) => x.toFixed(2)).join(' ')}, after ${peerLoadAverage.after.map((x) => x.toFixed(2)).join(' ')};`
+      + ` before the side-by-side rounds ${sideBySideLoadAverage.before.map((x) => x.toFixed(2)).join(' ')}, after ${sideBySideLoadAverage.after.map((x) => x.toFixed(2)).join(' ')}`);
     const thing = peerRuns['thi.ng-malloc/emptyPool'].medianNs;
     const nullNs = peerRuns['null/emptyPool'].medianNs;
     const stackNs = peerRuns['js-stack/emptyPool'].medianNs;
@@ -137,6 +164,8 @@ async function main(): Promise<void> {
       kernelCNs: KERNEL_ANCHORS.churnUs[row.live] !== undefined ? KERNEL_ANCHORS.churnUs[row.live] * 1000 : null,
       ratio: KERNEL_ANCHORS.churnUs[row.live] !== undefined ? row.ours / (KERNEL_ANCHORS.churnUs[row.live] * 1000) : null,
     })),
+    /** The fast-fail repeat on three clocks, here and in a process of its own (bench/fast-fail-alone.ts). */
+    fastFail,
     failingVsKernelC: tree.failing.map((f) => ({
       name: f.name, oursFirstUs: f.oursFirstUs, kernelFirstUs: f.kernelFirstUs,
       kernelOverOurs: f.kernelFirstUs === null ? null : f.kernelFirstUs / f.oursFirstUs,
@@ -146,6 +175,8 @@ async function main(): Promise<void> {
     kernelComparisons: kernelRows,
     comparisons,
     peerLoadAverage,
+    sideBySide,
+    sideBySideLoadAverage,
     emptyPoolFloor,
     measurements: peerRuns,
   };

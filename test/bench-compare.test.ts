@@ -6,14 +6,20 @@ import { KERNEL_ANCHORS } from '../dist/bench/kernel-anchors.js';
 
 const m = (medianNs: number) => ({ medianNs }) as never;
 
+/** Every peer case at 100 ns, ours at 10 (LocalCache) and 50 (direct). */
+function everyCase(): Record<string, unknown> {
+  const runs: Record<string, unknown> = {};
+  for (const w of ['idChurn', 'emptyPool', 'mixedSizes-1k', 'mixedSizes-10k']) {
+    for (const p of ['number-allocator', 'thi.ng-malloc', 'sorted-free-list']) runs[`${p}/${w}`] = m(100);
+    runs[`iova-wasm/${w}`] = m(10);
+    runs[`iova-wasm-direct/${w}`] = m(50);
+  }
+  return runs;
+}
+
 describe('bench comparisons', () => {
   it('peer rows: ratio = peer / ours, each target met or missed, the direct variant without a target', () => {
-    const runs: Record<string, unknown> = {};
-    for (const w of ['idChurn', 'emptyPool', 'mixedSizes-1k', 'mixedSizes-10k']) {
-      for (const p of ['number-allocator', 'thi.ng-malloc', 'sorted-free-list']) runs[`${p}/${w}`] = m(100);
-      runs[`iova-wasm/${w}`] = m(10);
-      runs[`iova-wasm-direct/${w}`] = m(50);
-    }
+    const runs = everyCase();
     runs['iova-wasm/emptyPool'] = m(60);  // 1.67x: below the 2x target
     const rows = peerComparisons(runs as never);
     const empty = rows.find((r) => r.ours === 'iova-wasm' && r.peer === 'thi.ng-malloc' && r.workload === 'emptyPool')!;
@@ -27,6 +33,22 @@ describe('bench comparisons', () => {
     expect(text).toContain('targets missed: thi.ng-malloc/emptyPool 1.67x < 2x');
   });
 
+  it('peer rows: a side-by-side measurement decides the target, and both ratios are printed', () => {
+    const runs = everyCase();
+    runs['iova-wasm/emptyPool'] = m(40);  // 2.5x in separate processes...
+    const side = { workload: 'emptyPool', peer: 'thi.ng-malloc', ours: 'iova-wasm', rounds: 21, peerNs: 27, oursNs: 20, ratio: 1.35, ratioMin: 1.2, ratioMax: 1.6 };
+    const rows = peerComparisons(runs as never, { emptyPool: side } as never);  // ...1.35x side by side
+    const empty = rows.find((r) => r.ours === 'iova-wasm' && r.peer === 'thi.ng-malloc' && r.workload === 'emptyPool')!;
+    expect(empty.ratio).toBeCloseTo(2.5);
+    expect(empty).toMatchObject({ target: 2, met: false, sideBySide: { ratio: 1.35, ratioMin: 1.2, ratioMax: 1.6, rounds: 21 } });
+    // Only the row of the side-by-side's own variant and peer carries it.
+    expect(rows.find((r) => r.ours === 'iova-wasm-direct' && r.workload === 'emptyPool' && r.peer === 'thi.ng-malloc')!.sideBySide).toBeNull();
+    expect(rows.find((r) => r.ours === 'iova-wasm' && r.workload === 'emptyPool' && r.peer === 'sorted-free-list')!.sideBySide).toBeNull();
+    const text = formatPeerComparisons(rows);
+    expect(text).toContain('27.0, 20.0, 1.35x [1.20..1.60] (21 rounds)');
+    expect(text).toContain('targets missed: thi.ng-malloc/emptyPool 1.35x < 2x');
+  });
+
   it('kernel rows: every anchor figure appears, with ours and ours / kernel C where measured', () => {
     const hot = [{ policy: 'adaptive', inWasmNs: 12.25, inWasmLockPerOpNs: 19.6 }];
     const tree = {
@@ -35,7 +57,8 @@ describe('bench comparisons', () => {
       failing: [{ kernelFirstUs: KERNEL_ANCHORS.failPacked16kFirstUs, oursFirstUs: 1.14, oursRepeatUs: 0.038 }],
     };
     const rows = kernelComparisons(hot as never, tree as never);
-    const expected = 4 + Object.keys(KERNEL_ANCHORS.treePairNs).length + Object.keys(KERNEL_ANCHORS.churnUs).length + 4;
+    const expected = 4 + Object.keys(KERNEL_ANCHORS.treePairNs).length + Object.keys(KERNEL_ANCHORS.churnUs).length
+      + Object.keys(KERNEL_ANCHORS.ownChurnUs).length + 4;
     expect(rows).toHaveLength(expected);
     expect(rows[0]).toMatchObject({ kernelC: 9.8, ours: 19.6 });
     expect(rows[0].ratio).toBeCloseTo(2);
@@ -46,6 +69,11 @@ describe('bench comparisons', () => {
     expect(batched.ratio).toBeCloseTo(1.25);
     expect(rows.find((r) => r.figure.startsWith('tree pair, size 1, 1e3'))!.ratio).toBeCloseTo(2);
     expect(rows.find((r) => r.figure.startsWith('churn stream op for op, 1e3'))!.ours).toBeCloseTo(1.78);
+    // Issue 15's churn row: the kernel's own stream at 1e3 / 1e4 / 1e5 (89 us at 1e5), ours beside it.
+    const own = rows.find((r) => r.figure.startsWith("churn, 1e3 live: the kernel's own stream"))!;
+    expect(own).toMatchObject({ kernelC: 0.88, unit: 'us' });
+    expect(own.ratio).toBeCloseTo(1.78 / 0.88);
+    expect(rows.find((r) => r.figure.startsWith("churn, 1e5 live: the kernel's own stream"))!).toMatchObject({ kernelC: 89, ours: null });
     expect(rows.find((r) => r.figure.includes('fast-fail'))!.ours).toBeCloseTo(38);
     // Not measured in this (fake) run: printed as '-', never as a number.
     const missing = rows.find((r) => r.figure.startsWith('tree pair, size 1, 1e6'))!;

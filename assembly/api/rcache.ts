@@ -222,7 +222,10 @@ function cacheOps(c: CpuCache): u64 {
  * on CPU cpu's order-0 cache lock, then parks until it holds it, and returns
  * how many operations that cache completed in between (its holder's, a batch
  * on that CPU). The announcement comes first, so the count is the holder's
- * operations after it saw a waiter: at most 1 when the lock hands over.
+ * operations after it could see a waiter, plus those whose counter stores
+ * (plain, still in the holder's store buffer) the first read missed: at most
+ * HOLD_OPS + 1 when the lock hands over (test/lock-handover.test.ts's header
+ * gives the accounting).
  */
 export function lockWaitOps(base: usize, cpu: u32): u32 {
   let d = domainAt(base);

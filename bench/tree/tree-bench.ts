@@ -274,7 +274,7 @@ function repeatUs(call: () => number | null, k: number, cpuTime: boolean): numbe
  * A space of `pages` pages from startPfn, every page its own range; or, with
  * `oddPairs`, pages 4k+1 and 4k+2 freed again (two-page holes at odd pfns).
  */
-function packed(startPfn: number, pages: number, oddPairs: boolean): { d: IovaDomain; limit: number } {
+export function packed(startPfn: number, pages: number, oddPairs: boolean): { d: IovaDomain; limit: number } {
   const d = treeDomain(4096, startPfn, pages + 16);
   const limit = startPfn + pages - 1;
   for (let i = 0; i < pages; i++) must(d.alloc(1, limit, false), "pack");
