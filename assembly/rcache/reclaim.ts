@@ -172,7 +172,7 @@ function depotSlice(d: Domain, o: u32): u32 {
   // Only pfns whose free leaves the tree's walks where they start
   // (magFreeKeepingStart): a cached pfn freed above the cached node sent the
   // next too-big map through every node in between (docs/adaptive-policy.md).
-  let n = magFreeKeepingStart(d, m, d.reclaimSlice, <u64>1 << o);
+  let n = magFreeKeepingStart(d, m, d.reclaimSlice);
   if (magEmpty(d, m)) {
     atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, dp, m);  // empty now: only the magazine itself goes back
