@@ -180,6 +180,9 @@ export enum Flag {
   // then in the interval before (reclaimInterval: at most these go back unreserved).
   reclaimGiven0: u32; reclaimGiven1: u32; reclaimGiven2: u32; reclaimGiven3: u32; reclaimGiven4: u32; reclaimGiven5: u32;
   reclaimGivenBefore0: u32; reclaimGivenBefore1: u32; reclaimGivenBefore2: u32; reclaimGivenBefore3: u32; reclaimGivenBefore4: u32; reclaimGivenBefore5: u32;
+  // Per order: the depot's low water with the reclaim's magazine in hand counted as
+  // there (depotSlice: a magazine pushed back whole was never away for the load).
+  reclaimHeldLow0: u32; reclaimHeldLow1: u32; reclaimHeldLow2: u32; reclaimHeldLow3: u32; reclaimHeldLow4: u32; reclaimHeldLow5: u32;
 }
 
 // ╒═════════════════════════ Node (64 bytes: one cache line) ═══════════════════════════════════╕

@@ -14,7 +14,7 @@ export interface KernelComparison {
   kernelC: number;
   /** Ours from this run, null where this run did not measure it (--quick). */
   ours: number | null;
-  /** ours / kernel's C: below 1 means ours is faster. */
+  /** ours / kernel's C: below 1 means ours is faster. Null where not measured, or where the two are not of one workload. */
   ratio: number | null;
 }
 
@@ -24,9 +24,9 @@ const HOT_POLICY = 'adaptive';
 export function kernelComparisons(hot: readonly HotPathFigure[], tree: TreeBenchResult): KernelComparison[] {
   const K = KERNEL_ANCHORS;
   const rows: KernelComparison[] = [];
-  const row = (figure: string, unit: 'ns' | 'us', kernelC: number, ours: number | null | undefined) => {
+  const row = (figure: string, unit: 'ns' | 'us', kernelC: number, ours: number | null | undefined, comparable = true) => {
     const o = ours ?? null;
-    rows.push({ figure, unit, kernelC, ours: o, ratio: o === null ? null : o / kernelC });
+    rows.push({ figure, unit, kernelC, ours: o, ratio: o === null || !comparable ? null : o / kernelC });
   };
   // The kernel's C locks per operation, so the like-for-like row is our loop
   // locking per operation; the batched loop (the lock held across up to 16
@@ -44,9 +44,10 @@ export function kernelComparisons(hot: readonly HotPathFigure[], tree: TreeBench
     const c = tree.churn.find((x) => x.live === Number(live));
     row(`churn stream op for op, ${Number(live).toExponential(0).replace('+', '')} live (from JS)`, 'us', k, c === undefined ? null : c.ours / 1000);
   }
+  // The kernel's figure is of its own stream, ours of bench/tree's: both printed, no ratio (they are not one workload).
   for (const [live, k] of Object.entries(K.ownChurnUs)) {
     const c = tree.churn.find((x) => x.live === Number(live));
-    row(`churn, ${Number(live).toExponential(0).replace('+', '')} live: the kernel's own stream vs bench/tree's (not op for op)`, 'us', k, c === undefined ? null : c.ours / 1000);
+    row(`churn, ${Number(live).toExponential(0).replace('+', '')} live: the kernel's own stream vs bench/tree's (not op for op, no ratio)`, 'us', k, c === undefined ? null : c.ours / 1000, false);
   }
   const fail = (kernelUs: number) => tree.failing.find((f) => f.kernelFirstUs === kernelUs);
   row('failing size-2 aligned alloc, [1, 16384] packed, first call', 'us', K.failPacked16kFirstUs, fail(K.failPacked16kFirstUs)?.oursFirstUs);

@@ -45,6 +45,8 @@ export function fastFailRepeat(between?: () => void): FastFailFigures | [FastFai
     for (let i = 0; i < PER_BATCH; i++) if (call() !== null) throw new Error('fast-fail: the failing request succeeded');
   };
   batch();  // the first call searches and arms the fast-fail; the rest of the batch warms up
+  // What is timed must be the 32-bit fast-fail, not a search that fails: refuse to time anything else.
+  if (d.lastFailure !== 'fast-fail-32') throw new Error(`fast-fail: the repeat failed with ${d.lastFailure}, not fast-fail-32`);
   const first = timed(batch, d);
   if (between === undefined) {
     d.destroy();

@@ -208,6 +208,32 @@ describe("adaptive: working-set reclaim in slices", () => {
     expectBooks(d);
   });
 
+  it("tests a cached range's own node: a 3-page one ending at the dma32 boundary stays, as it would lift cached32_node", () => {
+    // Order 2 holds sizes 3 and 4 (order_base_2), so the 3-page node at the
+    // top of the 32-bit space is [p, p + 2], 2^20 - 1 its hi: a 32-bit range
+    // at or above cached32_node (the lowest of the 4-page ones below it), so
+    // its free would step that node up. Taken as [p, p + 3], its hi would be
+    // the boundary itself and the range a 64-bit one, freed by mistake.
+    const DMA32_LIMIT = 2 ** 20 - 1;  // the last 32-bit pfn at 4 KiB
+    const d = new IovaDomain(4096, 1, { cpus: 2, policy: "adaptive", maxRanges: 1 << 14 });
+    const top = d.alloc(3, DMA32_LIMIT)!;
+    expect(top + 2).toBe(DMA32_LIMIT);
+    const got: number[] = [];
+    for (let i = 0; i < 2 * MAG; i++) got.push(d.allocFast(4, DMA32_LIMIT, true, 0)!);
+    // The 3-page one fills the loaded magazine last, so it is in the one
+    // the next free pushes to the depot: the one the reclaim looks at.
+    for (let i = 0; i < 2 * MAG - 1; i++) d.freeFast(got[i], 4, 0);
+    d.freeFast(top, 3, 0);
+    d.freeFast(got[2 * MAG - 1], 4, 0);
+    expect(depotMags(d)).toBe(1);
+    const start = d.stats().ranges;
+    twoIntervalsQuiet(d);
+    tickEachMs(d, 3 * INTERVAL, 5 * INTERVAL);
+    expect(d.stats().ranges).toBe(start);  // every one would lift cached32_node: none went back
+    expect(d.cacheStats().total).toBe(2 * MAG + 1);
+    expectBooks(d);
+  });
+
   it("a tick after a long gap runs one slice per ms of it, each its own hold, at most an interval's worth", () => {
     const d = quietAfterBurst(8 * MAG);
     twoIntervalsQuiet(d);

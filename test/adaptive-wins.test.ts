@@ -73,6 +73,9 @@ describe("adaptive against linux-6.4 on the faithful merged load while jobs migr
   it("no fall, I/Os at least linux-6.4's, worst map no worse, no tree-lock hold longer than linux-6.4's", () => {
     expectNoFall(runs.adaptive);
     expect(runs.adaptive.counters.ios).toBeGreaterThanOrEqual(runs.linux.counters.ios);
+    // The worst map holds here, at 20 s seed 1 (349 us against 387 us), but not on the 300 s seed-1 run, where
+    // adaptive misses it by 7 us (625 us against 618 us, docs/adaptive-policy.md): green here does not mean the bar
+    // is met on the long run.
     expect(runs.adaptive.latency.map.max).toBeLessThanOrEqual(runs.linux.latency.map.max);
     expect(runs.adaptive.counters.treeLockMaxHoldNs).toBeLessThanOrEqual(runs.linux.counters.treeLockMaxHoldNs);
     expect(runs.adaptive.counters.walkSteps).toBeLessThanOrEqual(runs.linux.counters.walkSteps);

@@ -32,9 +32,14 @@
 // most 3 and a fresh clone's CI run under the full suite's load (Dec 2, 00:15
 // UTC, integ a9a3d92) one probe of 4 (in 3.6 us), which the earlier accounting
 // (1 + 1 + 1, this list's second item missing) did not explain. The test holds
-// probes to the code's bound, 17: three orders of magnitude below the
-// 14,000-93,000 operations a probe saw without the hand-over (below), which is
-// what this test is here to catch; it prints the largest count it saw.
+// probes to the code's bound, 17: about 820 times below (14,000 / 17) the
+// 14,000-93,000 operations a probe saw without the hand-over (below), which is what this test is here to catch; it prints the largest count
+// it saw. The hard bound alone would let through a holder that checks for a
+// waiter only at the end of a hold (dropHold): that gives 0-16, spread over the
+// hold. So the test also asks that at least 90% of the probes in time saw at
+// most TYPICAL = 3 operations: the per-operation check gives 0-1 plus what the
+// store buffer hides, which the runs so far kept at 3 or less but once (4);
+// the end-of-hold regression would put most probes above 3.
 // The one exception is a waiter not scheduled for HANDOFF_TAKE_BACK_MS
 // (lock.ts, 20 ms) after its wake-up: the holder then takes its hand-over back
 // (lock.ts), so probes that took 20 ms or more are not held to the bound.
@@ -57,6 +62,9 @@ const NEEDED = 100;
 const DEADLINE_MS = 60_000;
 /** HOLD_OPS (rcache/batch.ts) + 1: see the header. */
 const BOUND = 17;
+/** The distribution check (header): at least TYPICAL_SHARE of the probes in time saw at most TYPICAL operations. */
+const TYPICAL = 3;
+const TYPICAL_SHARE = 0.9;
 const TIMEOUT_MS = 120_000;
 /** A hang guard only: the stale-count run ends in seconds when the take-back works. */
 const HANG_GUARD_MS = 60_000;
@@ -116,6 +124,9 @@ describe("the lock hands over to a parked waiter", () => {
         `its lock: max ${Math.max(...inTime.map((p) => p.ops))} among those in time, ${Math.max(...probes.map((p) => p.ops))} among all`);
       expect(inTime.length, `probes made while the batch ran, in time, within ${DEADLINE_MS} ms`).toBeGreaterThanOrEqual(NEEDED);
       expect(over, "probes over the bound").toEqual([]);
+      const typical = inTime.filter((p) => p.ops <= TYPICAL).length;
+      console.log(`${policy}: ${typical} of ${inTime.length} in-time probes saw at most ${TYPICAL} operations`);
+      expect(typical / inTime.length, `share of in-time probes at most ${TYPICAL}`).toBeGreaterThanOrEqual(TYPICAL_SHARE);
       const cs = d.cacheStats();
       expect(cs.hits + cs.misses - before.hits - before.misses).toBe(r.pairs);
       expect(cs.inserts + cs.insertFails - before.inserts - before.insertFails).toBe(r.pairs);

@@ -135,7 +135,7 @@ export function magFreePfns(d: Domain, m: u32): u32 {
 }
 
 /**
- * At most max pfns of m (ranges of `pages` pfns) back to the tree in one
+ * At most max pfns of m back to the tree in one
  * hold of the tree lock, only those whose free leaves the tree's cached
  * nodes where they are (freeMovesCachedNode); the rest stay in m. A free at
  * or above v6.x's and v5.10's cached32_node steps it up past the freed
@@ -144,10 +144,11 @@ export function magFreePfns(d: Domain, m: u32): u32 {
  * study's merged load with migrating jobs one such free cost a walk of up
  * to 35K nodes, 4.3 ms under the tree lock (docs/adaptive-policy.md). A
  * free below the cached node removes a node under the walks' start and
- * lengthens none. Scanned from the top; a freed pfn's slot takes the top's.
+ * lengthens none (from v5.18 on a 32-bit one still resets max32_alloc_size:
+ * tree/domain.ts freeMovesCachedNode). Scanned from the top; a freed pfn's slot takes the top's.
  * Returns how many were freed.
  */
-export function magFreeKeepingStart(d: Domain, m: u32, max: u32, pages: u64): u32 {
+export function magFreeKeepingStart(d: Domain, m: u32, max: u32): u32 {
   let M = magAt(d, m);
   let n: u32 = 0;
   lock(d, treeLockAddr(d), selfId);
@@ -155,11 +156,13 @@ export function magFreeKeepingStart(d: Domain, m: u32, max: u32, pages: u64): u3
   while (i > 0 && n < max) {
     i--;
     let pfn = load<u64>(magPfnPtr(d, m, i));
-    if (freeMovesCachedNode(d, pfn, pfn + pages - 1)) continue;
+    // The node itself, not [pfn, pfn + 2^order - 1]: its range is what the
+    // free's cached-node update tests (freeMovesCachedNode).
+    let z = findNode(d, pfn);
+    if (z != NIL && freeMovesCachedNode(d, z)) continue;
     let top = M.size - 1;
     store<u64>(magPfnPtr(d, m, i), load<u64>(magPfnPtr(d, m, top)));
     M.size = top;
-    let z = findNode(d, pfn);
     if (z != NIL) removeNode(d, z);  // as magFreePfns: a missing one is skipped
     n++;
   }

@@ -62,6 +62,10 @@ import { atomicLoad, atomicStore } from "../atomics";
 @inline function givenBeforeSlot(d: Domain, o: u32): usize {
   return orderSlotAddr(d, offsetof<Domain>("reclaimGivenBefore0"), o);
 }
+// @ts-ignore: decorator
+@inline function heldLowSlot(d: Domain, o: u32): usize {
+  return orderSlotAddr(d, offsetof<Domain>("reclaimHeldLow0"), o);
+}
 
 /**
  * How long a CPU cache must see no allocation or free before the sweep
@@ -87,6 +91,7 @@ export function initReclaim(d: Domain): void {
     store<u32>(popsSlot(d, o), 0);
     store<u32>(givenSlot(d, o), 0);
     store<u32>(givenBeforeSlot(d, o), 0);
+    store<u32>(heldLowSlot(d, o), 0);
     store<u32>(depotShortAddr(d, depotAt(d, o)), 0);
   }
 }
@@ -146,6 +151,7 @@ export function reclaimInterval(d: Domain, o: u32): void {
   store<u32>(givenSlot(d, o), 0);
   dp.reclaimDebt = debt > idle ? debt : idle;
   dp.lowWater = dp.size;   // the next interval starts from what is there
+  store<u32>(heldLowSlot(d, o), dp.size + 1);  // and a magazine in hand, if one is, with it
   unlock(depotLockAddr(dp));
   if (load<u32>(cpuSlot(d, o)) >= d.cpus) store<u32>(cpuSlot(d, o), 0);  // an unfinished sweep goes on
   unlock(reclaimLockAddr(d));
@@ -158,6 +164,7 @@ function depotSlice(d: Domain, o: u32): u32 {
   if (m == 0) {
     lock(d, depotLockAddr(dp), selfId);
     if (dp.reclaimDebt > 0 && dp.size > 0) {
+      store<u32>(heldLowSlot(d, o), dp.lowWater);  // depotPop lowers it for this one
       m = depotPop(d, dp);
       dp.reclaimDebt--;
       // Not the load's demand: the interval's pops are counted from past this one.
@@ -172,7 +179,7 @@ function depotSlice(d: Domain, o: u32): u32 {
   // Only pfns whose free leaves the tree's walks where they start
   // (magFreeKeepingStart): a cached pfn freed above the cached node sent the
   // next too-big map through every node in between (docs/adaptive-policy.md).
-  let n = magFreeKeepingStart(d, m, d.reclaimSlice, <u64>1 << o);
+  let n = magFreeKeepingStart(d, m, d.reclaimSlice);
   if (magEmpty(d, m)) {
     atomicStore<u32>(magSlot(d, o), 0);
     retireMagazine(d, dp, m);  // empty now: only the magazine itself goes back
@@ -183,6 +190,12 @@ function depotSlice(d: Domain, o: u32): u32 {
     // end looks again; popping the same magazine again would find the same).
     atomicStore<u32>(magSlot(d, o), 0);
     lock(d, depotLockAddr(dp), selfId);
+    // Back whole: the load's low water is what it was with this magazine
+    // there all along, the fewest before the pop or one more than since;
+    // else the next interval's surplus would be one magazine short.
+    let since = dp.lowWater + 1;
+    let before = load<u32>(heldLowSlot(d, o));
+    dp.lowWater = before < since ? before : since;
     depotPush(d, dp, m);
     dp.reclaimDebt = 0;
     unlock(depotLockAddr(dp));

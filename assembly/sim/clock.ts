@@ -16,6 +16,7 @@
 
 import { Domain, ORDERS, depotAt } from "../layout";
 import { kernelWalkSteps } from "../tree/domain";
+import { DEBUG } from "../debug";
 import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr, SCRATCH_OFF } from "./layout";
 
 // @ts-ignore: decorator
@@ -32,6 +33,8 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
 @inline export function laterOf(a: f64, b: f64): f64 {
   let x = reinterpret<u64>(a);
   let y = reinterpret<u64>(b);
+  // Sign bit clear (not -0, no negative) and not NaN: where the bits order as the numbers.
+  if (DEBUG) assert((x >> 63) == 0 && (y >> 63) == 0 && a == a && b == b, "laterOf: times are +0 or more, not NaN");
   return reinterpret<f64>(select<u64>(x, y, x > y));
 }
 /** When work arriving at t on CPU c starts. */

@@ -18,6 +18,7 @@
 
 import { Sim, SimParam, pAt, mergePtr, MERGE_TABLE } from "./layout";
 import { uniform } from "./random";
+import { DEBUG } from "../debug";
 
 /** Distance from a threshold within which the draw uses the formula. */
 // @ts-ignore: decorator
@@ -53,7 +54,10 @@ export function mergeTableBuild(s: Sim): void {
       if (mergeIosFormula(s, <f64>mid * (1.0 / 9007199254740992.0)) >= want) hi = mid;
       else lo = mid + 1;
     }
-    store<f64>(mergePtr(s, m), <f64>lo * (1.0 / 9007199254740992.0));
+    let threshold = <f64>lo * (1.0 / 9007199254740992.0);
+    // mergeIos counts the thresholds at or below u: they must rise strictly.
+    if (DEBUG) assert(m == 0 || threshold > load<f64>(mergePtr(s, m - 1)), "mergeTableBuild: thresholds rise strictly");
+    store<f64>(mergePtr(s, m), threshold);
     m++;
     if (lo == <u64>1 << 53) break;  // no u of the grid reaches it (nor a larger count)
   }

@@ -188,26 +188,33 @@ function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, 
 }
 
 /**
- * Whether freeing [lo, hi], a range in the tree, steps cached32_node up
- * (__cached_rbnode_delete_update's test: the freed node is the cached one,
- * or a 32-bit range at or above it; nodes do not overlap, so "is the cached
- * one" is "starts where it starts").
+ * Whether freeing node z, [lo, hi], steps cached32_node up
+ * (__cached_rbnode_delete_update's test: z is the cached node, or a 32-bit
+ * range at or above it). z == cached32_node first, as the kernel tests it:
+ * a 64-bit free (hi at or above dma32) then reads no other node.
  */
 // @ts-ignore: decorator
-@inline function movesCached32(d: Domain, nb: usize, lo: u64, hi: u64): bool {
-  let c32Lo = N(nb, d.cached32Node).lo;
-  return lo == c32Lo || (hi < d.dma32Pfn && lo >= c32Lo);
+@inline function movesCached32(d: Domain, nb: usize, z: u32, lo: u64, hi: u64): bool {
+  let c32 = d.cached32Node;
+  return z == c32 || (hi < d.dma32Pfn && lo >= N(nb, c32).lo);
 }
 
 /**
- * Whether freeing the allocated range [lo, hi] would step either cached node
- * up (cachedDeleteUpdate). A free that does not leaves every later walk's
- * start where it was, so no walk gets longer for it: adaptive's reclaim
- * returns only such pfns (rcache/magazine.ts magFreeKeepingStart).
+ * Whether freeing node z, an allocated range, would step either cached node
+ * up (cachedDeleteUpdate). Tested on z's own lo and hi: a node need not span
+ * 2^order pfns from the pfn its cache holds (a size that is no power of two
+ * freed into order order_base_2(size), or a lo that reserveRange widened).
+ * A free that does not leaves every later walk's start where it was:
+ * adaptive's reclaim returns only such pfns (rcache/magazine.ts
+ * magFreeKeepingStart). Not every later walk is as short, though: from
+ * v5.18 on any 32-bit free resets max32_alloc_size (resetsOnAnyFree32), so
+ * a too-big 32-bit request that failed fast walks again.
  */
-export function freeMovesCachedNode(d: Domain, lo: u64, hi: u64): bool {
+export function freeMovesCachedNode(d: Domain, z: u32): bool {
   let nb = nodesBase(d);
-  return movesCached32(d, nb, lo, hi) || lo >= N(nb, d.cachedNode).lo;
+  let Z = N(nb, z);
+  let lo = Z.lo;
+  return movesCached32(d, nb, z, lo, Z.hi) || lo >= N(nb, d.cachedNode).lo;
 }
 
 /**
@@ -218,7 +225,7 @@ export function freeMovesCachedNode(d: Domain, lo: u64, hi: u64): bool {
 // @ts-ignore: decorator
 @inline function cachedDeleteUpdate(d: Domain, nb: usize, z: u32, zLo: u64, zHi: u64, succ: u32): void {
   let dma32 = d.dma32Pfn;
-  let moves32 = movesCached32(d, nb, zLo, zHi);
+  let moves32 = movesCached32(d, nb, z, zLo, zHi);
   if (moves32) d.cached32Node = succ;
   if (resetsOnAnyFree32(d) ? zLo < dma32 : moves32) d.max32AllocSize = dma32;
   if (zLo >= N(nb, d.cachedNode).lo) d.cachedNode = succ;

@@ -17,9 +17,14 @@ const CACHED_UNITS = 32;
 export class IovaIdAllocator implements IdAllocator {
   declare readonly name: string;
   declare private readonly cache: LocalCache;
+  declare private readonly d: IovaDomain;
   constructor(maxId: number) {
     this.name = 'iova-wasm';
-    this.cache = new LocalCache(new IovaDomain(1, 1, { maxRanges: maxId + 16, policy: 'adaptive' }), { limitPfn: maxId });
+    this.d = new IovaDomain(1, 1, { maxRanges: maxId + 16, policy: 'adaptive' });
+    this.cache = new LocalCache(this.d, { limitPfn: maxId });
+  }
+  destroy(): void {
+    this.d.destroy();
   }
   alloc(): number | null {
     return this.cache.alloc(1);
@@ -44,6 +49,9 @@ export class IovaDirectIdAllocator implements IdAllocator {
   }
   free(id: number): void {
     this.d.freeFast(id, 1);
+  }
+  destroy(): void {
+    this.d.destroy();
   }
 }
 
@@ -100,6 +108,9 @@ abstract class UnitRanges implements RangeAllocator {
   reset(): void {
     this.d.destroy();
     this.d = this.domain();
+  }
+  destroy(): void {
+    this.d.destroy();
   }
 }
 

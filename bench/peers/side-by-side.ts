@@ -65,6 +65,7 @@ function round(make: () => RangeAllocator | IdAllocator, replay: Replay, seq: Op
   replay(a, seq, seq.steadyFrom, seq.steadyTo, state);
   const c1 = cpuNs();
   replay(a, seq, seq.steadyTo, seq.count, state);
+  a.destroy?.();  // a fresh instance a round: ours would otherwise leave one wasm domain behind per round
   if (state.failures !== 0) throw new Error(`${a.name} failed ${state.failures} allocs on ${seq.name}`);
   return (c1 - c0) / Math.max(1, seq.steadyAllocs);
 }

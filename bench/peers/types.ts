@@ -10,6 +10,8 @@ export interface RangeAllocator {
   free(offset: number, size: number): void;
   /** Back to the empty state, so an instance can be reused between repetitions. */
   reset(): void;
+  /** Releases what the instance holds outside the JS heap (ours: its wasm domain); the JS peers have nothing to release. */
+  destroy?(): void;
 }
 
 /** Allocates single ids (ranges of size 1). */
@@ -17,6 +19,8 @@ export interface IdAllocator {
   name: string;
   alloc(): number | null;
   free(id: number): void;
+  /** As RangeAllocator's. */
+  destroy?(): void;
 }
 
 /** One range handed out: what checkers compare. */
