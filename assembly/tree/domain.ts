@@ -199,6 +199,12 @@ function finishLink(d: Domain, nb: usize, z: u32, lo: u64, hi: u64, floor: u64, 
   return z == c32 || (hi < d.dma32Pfn && lo >= N(nb, c32).lo);
 }
 
+/** Whether freeing a range from lo steps cached_node up (__cached_rbnode_delete_update: at or above it). */
+// @ts-ignore: decorator
+@inline function movesCachedNode(d: Domain, nb: usize, lo: u64): bool {
+  return lo >= N(nb, d.cachedNode).lo;
+}
+
 /**
  * Whether freeing node z, an allocated range, would step either cached node
  * up (cachedDeleteUpdate). Tested on z's own lo and hi: a node need not span
@@ -214,7 +220,7 @@ export function freeMovesCachedNode(d: Domain, z: u32): bool {
   let nb = nodesBase(d);
   let Z = N(nb, z);
   let lo = Z.lo;
-  return movesCached32(d, nb, z, lo, Z.hi) || lo >= N(nb, d.cachedNode).lo;
+  return movesCached32(d, nb, z, lo, Z.hi) || movesCachedNode(d, nb, lo);
 }
 
 /**
@@ -228,7 +234,7 @@ export function freeMovesCachedNode(d: Domain, z: u32): bool {
   let moves32 = movesCached32(d, nb, z, zLo, zHi);
   if (moves32) d.cached32Node = succ;
   if (resetsOnAnyFree32(d) ? zLo < dma32 : moves32) d.max32AllocSize = dma32;
-  if (zLo >= N(nb, d.cachedNode).lo) d.cachedNode = succ;
+  if (movesCachedNode(d, nb, zLo)) d.cachedNode = succ;
 }
 
 /**
