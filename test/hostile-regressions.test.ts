@@ -8,7 +8,7 @@ import {
   CacheClosedError, DomainDestroyedError, InvalidArgumentError, InvariantError, IovaDomain, LocalCache, LockHolderDeadError, SharedArena,
 } from "../dist/src/index.js";
 import { layoutOf } from "../dist/src/wasm/exports.js";
-import { codes } from "../dist/src/wasm/codes.js";
+import { cpu0CacheLockAddr } from "./helpers/cache-lock.js";
 
 function refused(fn: () => unknown, argument: string): InvalidArgumentError {
   let caught: unknown;
@@ -66,10 +66,8 @@ describe("hangs", () => {
     expect(w0.alloc(64)).not.toBeNull();
     // Worker 0 "dies" inside a cache call: its order-0 cache lock stays held by CPU 0 (holder id 1).
     const d = main.domain;
-    const L = layoutOf(d.ex);
     const u32 = new Uint32Array(d.memory.buffer);
-    const offCaches = u32[(d.base + L.offCpuCaches) >>> 2];
-    const lockWord = (d.base + offCaches + (0 * codes().ORDERS + 0) * L.cacheLine) >>> 2;
+    const lockWord = cpu0CacheLockAddr(d) >>> 2;
     Atomics.store(u32, lockWord, 1);
     const t0 = Date.now();
     let caught: unknown;
