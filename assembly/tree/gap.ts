@@ -283,6 +283,26 @@ export function propagateChild(d: Domain, p: u32, stop: u32, cg0: u64, ca0: u64,
 }
 
 /**
+ * Node y took an erased node's place and its maxima (augmentCopy), and has
+ * its children: the maxima of y, then of the path above, for the subtree
+ * that lost the erased node. Both of y's children were just written (their
+ * parent links), so recomputing y reads nothing cold; above it,
+ * propagateChild.
+ */
+export function propagateMoved(d: Domain, y: u32): void {
+  if (d.flags & Flag.COUNT_WALK) {
+    propagate(d, y);
+    return;
+  }
+  let nb = nodesBase(d);
+  let Y = nodeIn(nb, y);
+  let zg = Y.maxGap;
+  let za = Y.maxAlignKey;
+  recompute(d, nb, Y);
+  if (Y.maxGap != zg || Y.maxAlignKey != za) propagateChild(d, Y.parent, NIL, zg, za, Y.maxGap, Y.maxAlignKey, 0, 0);
+}
+
+/**
  * Node i's own gap was just set, in a tree whose maxima were right for its
  * old one (`g0`, `a0`: ownGap and ownAlignKey before). If neither fell, the subtree maxima
  * can only rise: each ancestor takes the larger of its maximum and the new

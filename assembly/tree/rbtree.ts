@@ -16,9 +16,9 @@
 // Rules 4 and 5 keep the longest root-to-leaf path within twice the
 // shortest, so every walk from the root is O(log n).
 
-import { Domain, Node, NIL, Flag, nodesBase, nodeIn } from "../layout";
+import { Domain, Node, NIL, nodesBase, nodeIn } from "../layout";
 import { DEBUG } from "../debug";
-import { augmentRotate, augmentCopy, propagate, propagateChild, recompute } from "./gap";
+import { augmentRotate, augmentCopy, propagateChild, propagateMoved } from "./gap";
 
 // @ts-ignore: decorator
 @inline function N(nb: usize, i: u32): Node { return nodeIn(nb, i); }
@@ -180,13 +180,7 @@ export function insertFixup(d: Domain, z: u32): void {
     // y itself lost z, and so may every ancestor. y's children are both
     // just written (their parent links): recompute it, then the path
     // above, whose child subtree was z's (augmentCopy gave y its maxima).
-    if (d.flags & Flag.COUNT_WALK) propagate(d, y);
-    else {
-      let zg = Y.maxGap;
-      let za = Y.maxAlignKey;
-      recompute(d, nb, Y);
-      if (Y.maxGap != zg || Y.maxAlignKey != za) propagateChild(d, Y.parent, NIL, zg, za, Y.maxGap, Y.maxAlignKey, 0, 0);
-    }
+    propagateMoved(d, y);
   }
   // Removing a black node leaves x's paths one black short (rule 5).
   if (!yWasRed) eraseFixup(d, x);
