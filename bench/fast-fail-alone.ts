@@ -12,7 +12,13 @@
 // runs other domains (every policy, successes, failures, frees) through the
 // same alloc() call sites, as the bench process has by then, and times the
 // repeat again: each domain is its own wasm instance, so the call into wasm
-// inside alloc() meets one target per domain there.
+// inside alloc() meets one target per domain there. Between the two it times
+// the repeat once more after a single other domain's single alloc(): that is
+// already a second target, and V8 drops the optimized alloc() ("wrong call
+// target", --trace-deopt) and calls the core through the JS-to-wasm wrapper
+// instead of inlining it (--cpu-prof: a `js-to-wasm:iddi:d` frame between
+// alloc and the core only after), so this figure and the 12-domain one agree
+// (52 -> 62-67 ns and 51 -> 61 ns at load 12, 2026-12-02).
 //   node dist/bench/fast-fail-alone.js   JSON on stdout (the process of its own)
 import { fileURLToPath } from 'node:url';
 import { IovaDomain, POLICIES } from '../src/index.js';
@@ -35,10 +41,10 @@ export interface FastFailFigures {
 const PER_BATCH = 20_000;  // as bench/tree's repeat (100,000 calls in 5 batches)
 const BATCHES = 25;
 
-/** The repeat timed on one packed domain: once, or (`between` given) twice with `between()` run in the middle. */
+/** The repeat timed on one packed domain: once, or (`between` given) once more after each of `between` has run. */
 export function fastFailRepeat(): FastFailFigures;
-export function fastFailRepeat(between: () => void): [FastFailFigures, FastFailFigures];
-export function fastFailRepeat(between?: () => void): FastFailFigures | [FastFailFigures, FastFailFigures] {
+export function fastFailRepeat(between: Array<() => void>): FastFailFigures[];
+export function fastFailRepeat(between?: Array<() => void>): FastFailFigures | FastFailFigures[] {
   const { d, limit } = packed(1, 16384, false);
   const call = () => d.alloc(2, limit, true);
   const batch = () => {
@@ -52,10 +58,13 @@ export function fastFailRepeat(between?: () => void): FastFailFigures | [FastFai
     d.destroy();
     return first;
   }
-  between();
-  const second = timed(batch, d);
+  const all = [first];
+  for (const run of between) {
+    run();
+    all.push(timed(batch, d));
+  }
   d.destroy();
-  return [first, second];
+  return all;
 }
 
 function timed(batch: () => void, d: IovaDomain): FastFailFigures {
@@ -79,6 +88,13 @@ function timed(batch: () => void, d: IovaDomain): FastFailFigures {
   };
 }
 
+/** One other domain, one successful alloc(): the fewest other calls that give alloc()'s call into wasm a second target. */
+export function oneOtherDomain(): void {
+  const d = new IovaDomain(4096, 1, { maxRanges: 64, policy: 'linux-6.4' });
+  if (d.alloc(1, 1000, false) === null) throw new Error('fast-fail: the other domain\'s alloc failed');
+  d.destroy();
+}
+
 /** Two domains of every policy (and two tree-only) through alloc() and free(): successes, failures, sizes 1..8. */
 export function otherDomains(): number {
   let n = 0;
@@ -99,6 +115,6 @@ export function otherDomains(): number {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   let others = 0;
-  const [alone, after] = fastFailRepeat(() => { others = otherDomains(); });
-  console.log(JSON.stringify({ alone, after, otherDomains: others }));
+  const [alone, afterOne, after] = fastFailRepeat([oneOtherDomain, () => { others = 1 + otherDomains(); }]);
+  console.log(JSON.stringify({ alone, afterOne, after, otherDomains: others }));
 }

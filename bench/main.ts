@@ -64,16 +64,26 @@ async function main(): Promise<void> {
   const fastFail = {
     treeRowNs: (tree.failing.find((f) => f.fastFail)?.oursRepeatUs ?? NaN) * 1000,
     inBench: fastFailRepeat(),
-    ...runIsolatedJson<{ alone: FastFailFigures; after: FastFailFigures; otherDomains: number }>(`${here}fast-fail-alone.js`),
+    ...runIsolatedJson<{ alone: FastFailFigures; afterOne: FastFailFigures; after: FastFailFigures; otherDomains: number }>(`${here}fast-fail-alone.js`),
     kernelCNs: KERNEL_ANCHORS.failPacked16kRepeatNs,
   };
-  const ff = (f: FastFailFigures) => `process CPU ${f.processCpuNs.toFixed(1)} ns (over ${f.calls} calls ${f.spanProcessCpuNs.toFixed(1)}),`
+  /** ours / kernel's C (anchors.md) of each clock's process-CPU figure: above 1 means ours is slower. */
+  const fastFailVsKernelC = {
+    treeRow: fastFail.treeRowNs / fastFail.kernelCNs,
+    inBench: fastFail.inBench.processCpuNs / fastFail.kernelCNs,
+    alone: fastFail.alone.processCpuNs / fastFail.kernelCNs,
+    afterOneOtherDomain: fastFail.afterOne.processCpuNs / fastFail.kernelCNs,
+    afterOtherDomains: fastFail.after.processCpuNs / fastFail.kernelCNs,
+  };
+  const ff = (f: FastFailFigures) => `process CPU ${f.processCpuNs.toFixed(1)} ns = ${(f.processCpuNs / fastFail.kernelCNs).toFixed(2)}x kernel C (over ${f.calls} calls ${f.spanProcessCpuNs.toFixed(1)}),`
     + ` this thread's CPU ${f.spanThreadCpuNs.toFixed(1)} ns, wall ${f.wallNs.toFixed(1)} ns (${f.spanWallNs.toFixed(1)})`;
   console.log(`fast-fail repeat (a failing size-2 aligned alloc from JS, [1, 16384] packed; kernel C ${fastFail.kernelCNs} ns):`
-    + ` the tree row ${fastFail.treeRowNs.toFixed(1)} ns (process CPU);`
+    + ` the tree row ${fastFail.treeRowNs.toFixed(1)} ns (process CPU) = ${fastFailVsKernelC.treeRow.toFixed(2)}x kernel C;`
     + `\n  again in this process, after the tree rows: ${ff(fastFail.inBench)}`
     + `\n  in a process of its own, one domain:        ${ff(fastFail.alone)}`
-    + `\n  the same process after ${fastFail.otherDomains} other domains' alloc(): ${ff(fastFail.after)}`);
+    + `\n  the same process after 1 other domain's one alloc(): ${ff(fastFail.afterOne)}`
+    + `\n  the same process after ${fastFail.otherDomains} other domains' alloc(): ${ff(fastFail.after)}`
+    + '\n  (a second domain is a second target for alloc()\'s call into wasm: V8 then calls the core through the JS-to-wasm wrapper instead of inlining it)');
 
   console.log('\nmulti-worker scaling');
   const scaling = await measureScaling(quick ? { workers: [1, 2], durationMs: 300, warmupMs: 100 } : {});
@@ -166,6 +176,7 @@ async function main(): Promise<void> {
     })),
     /** The fast-fail repeat on three clocks, here and in a process of its own (bench/fast-fail-alone.ts). */
     fastFail,
+    fastFailVsKernelC,
     failingVsKernelC: tree.failing.map((f) => ({
       name: f.name, oursFirstUs: f.oursFirstUs, kernelFirstUs: f.kernelFirstUs,
       kernelOverOurs: f.kernelFirstUs === null ? null : f.kernelFirstUs / f.oursFirstUs,

@@ -1,6 +1,8 @@
 // The simulator's speed: simulated I/Os and requests per wall second (and
-// per CPU second of this process: process.cpuUsage, which counts every
-// thread of it, V8's background compiler and GC included) of the wasm
+// per CPU second of the thread that runs the simulation: its on-CPU time
+// from /proc/thread-self/schedstat, so V8's background compiler and GC
+// threads do not count; where that file is missing, process.cpuUsage,
+// every thread of the process) of the wasm
 // event loop on the study's own load (`iova aging`: the thread's 96 CPUs, 12 jobs of 4 KiB reads merged
 // into requests of 7.37 reads on average, src/study/options.ts planStudy),
 // per policy on its own era. An I/O is one fio 4 KiB read; a request is one
@@ -13,6 +15,11 @@
 // Run it as npm does, with node --no-liftoff (wasm has no on-stack
 // replacement). --seconds changes the study's compression along with the
 // run's length (src/study/compression.ts), as `iova aging --seconds` does.
+// --faithful runs the thread's system uncompressed, as `iova aging --hours`
+// does (the 16-hour run's model), and --interval-ms sets the sampling
+// interval (the 16-hour run's was 60000):
+//
+//   npm run bench:sim -- --faithful --seconds 120 --interval-ms 60000 --policy linux-5.10
 //
 // The runs use the simulator's own build (build/iova-sim.wasm: no threads,
 // no atomics; src/sim/wasm-sim.ts simBuild) unless told otherwise.
@@ -27,7 +34,7 @@
 // core against the simulator's build:
 //
 //   npm run bench:sim -- --wasm build/iova.wasm,build/iova-sim.wasm
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { simulate } from '../src/sim/engine.js';
@@ -60,14 +67,30 @@ export interface SimSpeedFigure {
   booksOk: boolean;
 }
 
+const SCHEDSTAT = '/proc/thread-self/schedstat';
+/** Whether the CPU figures are this thread's own (Linux) or the whole process's. */
+export const CPU_OF_THREAD = existsSync(SCHEDSTAT);
+
+/** CPU seconds so far: this thread's on-CPU time (schedstat's first field, ns), or the process's user + system time. */
+function cpuSecondsNow(): number {
+  if (CPU_OF_THREAD) return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) / 1e9;
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
+/** How the study is planned besides its policy and length: uncompressed (`--faithful`, `--hours`), the sampling interval. */
+export interface SimSpeedPlan {
+  faithful?: boolean;
+  intervalMs?: number;
+}
+
 /** One policy's study run of `seconds` simulated seconds (the study's load and compression for that length), timed. */
-export function measureSimSpeed(policy: DepotPolicy, seconds: number, build: WasmBuild = simBuild()): SimSpeedFigure {
-  const cfg = planStudy({ policies: [policy], seconds }).configs[0]!;
-  const c0 = process.cpuUsage();
+export function measureSimSpeed(policy: DepotPolicy, seconds: number, build: WasmBuild = simBuild(), plan: SimSpeedPlan = {}): SimSpeedFigure {
+  const cfg = planStudy({ policies: [policy], seconds, ...plan }).configs[0]!;
+  const c0 = cpuSecondsNow();
   const r = simulate(cfg, build);
-  const c = process.cpuUsage(c0);
+  const cpuSeconds = cpuSecondsNow() - c0;
   const ios = r.counters.ios + r.counters.drainedIos;
-  const cpuSeconds = (c.user + c.system) / 1e6;
   return {
     policy, era: r.era, ios, requests: r.requests, wallSeconds: r.wallSeconds, cpuSeconds, iosPerWallSecond: r.simIosPerWallSecond,
     iosPerCpuSecond: ios / cpuSeconds, requestsPerWallSecond: r.simRequestsPerWallSecond, booksOk: r.books.ok,
@@ -115,7 +138,7 @@ function importsSharedMemory(m: WebAssembly.Module): boolean {
 }
 
 /** Each policy on each build in turn, `rounds` times: medians and bests per build, and the ratios to the first build. */
-function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number, rounds: number): void {
+function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number, rounds: number, plan: SimSpeedPlan): void {
   const builds = files.map((f) => {
     const module = new WebAssembly.Module(readFileSync(f));
     return { module, shared: importsSharedMemory(module) };
@@ -126,7 +149,7 @@ function compareBuilds(files: string[], policies: DepotPolicy[], seconds: number
   for (const p of policies) {
     const figs: SimSpeedFigure[][] = files.map(() => []);
     for (let r = 0; r < rounds; r++) {
-      builds.forEach((b, i) => figs[i]!.push(measureSimSpeed(p, seconds, b)));
+      builds.forEach((b, i) => figs[i]!.push(measureSimSpeed(p, seconds, b, plan)));
     }
     const wall = figs.map((fs) => fs.map((f) => f.iosPerWallSecond / 1e6));
     const cpu = figs.map((fs) => fs.map((f) => f.iosPerCpuSecond / 1e6));
@@ -147,15 +170,19 @@ function main(): void {
   const only = arg('policy', '');
   const policies = (only ? only.split(',') : POLICIES) as DepotPolicy[];
   const wasm = arg('wasm', '');
-  console.log(`simulator speed: the study's load (iova aging --seconds ${seconds}), one thread per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const plan: SimSpeedPlan = { faithful: process.argv.includes('--faithful') };
+  if (process.argv.includes('--interval-ms')) plan.intervalMs = Number(arg('interval-ms', ''));
+  const how = `${plan.faithful ? ' --faithful' : ''}${plan.intervalMs !== undefined ? ` --interval-ms ${plan.intervalMs}` : ''}`;
+  console.log(`simulator speed: the study's load (iova aging --seconds ${seconds}${how}), one thread per run; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('an I/O is one 4 KiB read; a request carries several (7.37 on average): one map, one IOVA, one completion');
+  console.log(`cpu s: ${CPU_OF_THREAD ? 'the simulating thread\'s own on-CPU time (/proc/thread-self/schedstat)' : 'the process\'s user + system time (every thread)'}`);
   if (wasm) {
-    compareBuilds(wasm.split(','), policies, seconds, Number(arg('rounds', '3')));
+    compareBuilds(wasm.split(','), policies, seconds, Number(arg('rounds', '3')), plan);
     return;
   }
   console.log(`build: ${process.env.IOVA_WASM === 'debug' ? 'build/iova.debug.wasm (shared memory, assertions)' : `build/${SIM_WASM_FILE} (own memory, no atomics)`}`);
   printHeader();
-  for (const p of policies) printOne(p, measureSimSpeed(p, seconds));
+  for (const p of policies) printOne(p, measureSimSpeed(p, seconds, simBuild(), plan));
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -42,6 +42,21 @@ function expectBooks(d: IovaDomain, live = 0): void {
   expect(d.stats().ranges).toBe(d.cacheStats().total + live);
 }
 
+/**
+ * An adaptive domain whose CPU 0 freed 8 magazines' worth of size-1 pfns (6
+ * full ones in the depot), with the lift above them still allocated: the
+ * tree's cached node is the burst's lowest pfn, so none of them may go back
+ * until the lift is freed.
+ */
+function burstBelowLift(): { d: IovaDomain; lift: number } {
+  const d = new IovaDomain(4096, 1, { cpus: 2, policy: "adaptive", maxRanges: 1 << 14 });
+  const lift = d.alloc(64, LIMIT, true)!;
+  const got: number[] = [];
+  for (let i = 0; i < 8 * MAG; i++) got.push(d.allocFast(1, LIMIT, true, 0)!);
+  for (const p of got) d.freeFast(p, 1, 0);
+  return { d, lift };
+}
+
 /** Ticks the domain clock 1 ms at a time over [from, to]. */
 function tickEachMs(d: IovaDomain, from: number, to: number): void {
   for (let t = from; t <= to; t++) d.tick(t, INTERVAL);
@@ -182,11 +197,7 @@ describe("adaptive: working-set reclaim in slices", () => {
     // cached node is the burst's lowest pfn and every cached pfn is at or
     // above it: freeing one would step the node up and send the next map
     // that the hole cannot take through every node in between.
-    const d = new IovaDomain(4096, 1, { cpus: 2, policy: "adaptive", maxRanges: 1 << 14 });
-    const lift = d.alloc(64, LIMIT, true)!;
-    const got: number[] = [];
-    for (let i = 0; i < 8 * MAG; i++) got.push(d.allocFast(1, LIMIT, true, 0)!);
-    for (const p of got) d.freeFast(p, 1, 0);
+    const { d, lift } = burstBelowLift();
     const start = d.stats().ranges;
     expect(depotMags(d)).toBe(6);
     twoIntervalsQuiet(d);
@@ -205,6 +216,35 @@ describe("adaptive: working-set reclaim in slices", () => {
       ranges = now;
     }
     expect(ranges).toBe(2 * MAG);  // the depot's 6; CPU 0's own two stay (idle < CPU_IDLE_MS)
+    expectBooks(d);
+  });
+
+  it("a magazine the reclaim pushed back whole leaves the depot's low water as it was: the next interval's surplus is all of it", () => {
+    // As above, with the lift allocated at the end of 300 ms: the depot's 6
+    // are surplus, the slice pops one, can free none of its pfns and pushes
+    // it back whole, and the rest of the debt is dropped. Its pop lowered the
+    // low water to 5; pushed back, the depot held 6 all along, so the
+    // restore (reclaimHeldLow) puts the low water back to 6. Freed at 350 ms,
+    // the lift lets everything go: at 400 ms the surplus is all 6
+    // magazines, returned in slices by 425 ms. Without the restore the
+    // surplus at 400 ms is 5 and the sixth magazine stays in the depot until
+    // the interval's end at 500 ms.
+    const { d, lift } = burstBelowLift();
+    expect(depotMags(d)).toBe(6);
+    twoIntervalsQuiet(d);
+    const start = d.stats().ranges;
+    tickEachMs(d, 3 * INTERVAL, 3 * INTERVAL + 49);
+    expect(d.stats().ranges).toBe(start);  // nothing could go back
+    expect(depotMags(d)).toBe(6);          // the magazine it looked at is back, whole
+    const st = d.statsDump();
+    for (let o = 0; o < codes().ORDERS; o++) {
+      expect(st.depot(o, "reclaimDebt"), `order ${o}`).toBe(0);  // the debt was dropped with it
+      expect(st.depot(o, "reclaimingPfns"), `order ${o}`).toBe(0);
+    }
+    expect(d.free(lift)).toBe(true);
+    tickEachMs(d, 3 * INTERVAL + 50, 4 * INTERVAL + 99);
+    expect(depotMags(d)).toBe(0);          // without the restore: 1, until 500 ms
+    expect(d.stats().ranges).toBe(2 * MAG);  // CPU 0's own two stay (idle < CPU_IDLE_MS)
     expectBooks(d);
   });
 

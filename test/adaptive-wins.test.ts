@@ -74,8 +74,9 @@ describe("adaptive against linux-6.4 on the faithful merged load while jobs migr
     expectNoFall(runs.adaptive);
     expect(runs.adaptive.counters.ios).toBeGreaterThanOrEqual(runs.linux.counters.ios);
     // The worst map holds here, at 20 s seed 1 (349 us against 387 us), but not on the 300 s seed-1 run, where
-    // adaptive misses it by 7 us (625 us against 618 us, docs/adaptive-policy.md): green here does not mean the bar
-    // is met on the long run.
+    // adaptive misses it by 7 us (625 us against 618 us), nor the I/Os at seed 2 (12,579 fewer of 415M):
+    // green here does not mean the bar is met on the long run. Both worst maps there are too-big maps
+    // waiting behind too-big frees booked by a CPU running behind, no policy work (docs/adaptive-policy.md).
     expect(runs.adaptive.latency.map.max).toBeLessThanOrEqual(runs.linux.latency.map.max);
     expect(runs.adaptive.counters.treeLockMaxHoldNs).toBeLessThanOrEqual(runs.linux.counters.treeLockMaxHoldNs);
     expect(runs.adaptive.counters.walkSteps).toBeLessThanOrEqual(runs.linux.counters.walkSteps);

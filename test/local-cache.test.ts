@@ -101,6 +101,49 @@ describe('LocalCache', () => {
     expect(d3.stats().ranges).toBe(0);
   });
 
+  // The stacks are 32-bit while every pfn up to limitPfn fits in an int32,
+  // doubles above: both layouts must hand out exactly what the domain gave,
+  // at the int32 edge and far above it.
+  for (const limitPfn of [2 ** 31 - 1, 2 ** 31, 2 ** 40 + 12_345]) {
+    it(`keeps every pfn exact with limitPfn ${limitPfn} (near the top of the space)`, () => {
+      const d = domain();
+      const c = new LocalCache(d, { limitPfn, batch: 8 });
+      const live = new Map<number, number>();
+      const pages = new Set<number>();  // every page a live range covers
+      for (let i = 0; i < 600; i++) {
+        const size = 1 << (i % 6);
+        const pfn = c.alloc(size)!;
+        expect(pfn).not.toBeNull();
+        expect(Number.isSafeInteger(pfn)).toBe(true);
+        expect(pfn % size).toBe(0);
+        expect(pfn + size - 1).toBeLessThanOrEqual(limitPfn);
+        expect(pfn).toBeGreaterThan(limitPfn - 2 ** 20);  // from the top: the 32-bit edge is crossed where it exists
+        for (let q = pfn; q < pfn + size; q++) {
+          if (pages.has(q)) throw new Error(`pfn ${q} handed out while live`);
+          pages.add(q);
+        }
+        live.set(pfn, size);
+        if (i % 3 === 2) {  // give some back, so pfns go round through the stacks and the spills
+          const [p, s] = live.entries().next().value as [number, number];
+          live.delete(p);
+          for (let q = p; q < p + s; q++) pages.delete(q);
+          c.free(p, s);
+        }
+      }
+      // What the domain holds is what is live here plus what the cache keeps.
+      expect(d.stats().ranges).toBe(live.size + c.held().reduce((a, b) => a + b, 0) + d.cacheStats().total);
+      for (const [p, s] of live) {
+        expect(d.find(p)?.lo).toBe(p);  // the domain holds the exact pfn the cache handed out
+        c.free(p, s);
+      }
+      c.close();
+      d.flushAll();
+      expect(d.stats().ranges).toBe(0);
+      d.check();
+      d.destroy();
+    });
+  }
+
   it('refuses an object that only looks like a domain', () => {
     const fake = { allocFastBatch() { return new Float64Array(0); }, freeFastBatch() {}, isDestroyed: false, startPfn: 1 };
     expect(() => new LocalCache(fake as never, { limitPfn: 10 })).toThrow(InvalidArgumentError);

@@ -16,7 +16,8 @@
 // ├═ histograms: map, unmap, clat                                         │
 // ├═ block sizes: (bytes f64, cumulative probability f64) x entries       │
 // ├═ reserved ranges: (lo u64, hi u64) x reserved                        │
-// └═ merged requests' I/O-count thresholds: f64 x MERGE_TABLE (merge.ts) ┘
+// └═ merged requests' I/O-count thresholds (merge.ts): T f64 x MERGE_TABLE, ┘
+//    T + GUARD f64 x (MERGE_TABLE + 2), a start count u8 x MERGE_BUCKETS
 
 import { ORDERS, CACHE_LINE } from "../layout";
 import { queueBytes } from "./queue";
@@ -223,6 +224,11 @@ export namespace H {
 /** Thresholds of the merged requests' draw (merge.ts): counts up to MERGE_TABLE + 1 come from the table. */
 // @ts-ignore: decorator
 @inline export const MERGE_TABLE: u32 = 64;
+/** Buckets of u in [0, 1) for the draw's start count (merge.ts): a power of two, so that u * MERGE_BUCKETS is exact. */
+// @ts-ignore: decorator
+@inline export const MERGE_BUCKETS: u32 = 1024;
+// @ts-ignore: decorator
+@inline const MERGE_BYTES: u32 = MERGE_TABLE * 8 + (MERGE_TABLE + 2) * 8 + MERGE_BUCKETS;
 
 // @ts-ignore: decorator
 @inline function line(x: u32): u32 { return (x + CACHE_LINE - 1) & ~(CACHE_LINE - 1); }
@@ -241,7 +247,7 @@ export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEnt
   n += 3 * line(HIST_BYTES);
   n += line(bsEntries * 16);
   n += line(nReserved * 16);
-  n += line(MERGE_TABLE * 8);
+  n += line(MERGE_BYTES);
   return n;
 }
 
@@ -259,7 +265,7 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
   s.offHists = n; n += 3 * line(HIST_BYTES);
   s.offBs = n; n += line(bsEntries * 16);
   s.offReserved = n; n += line(nReserved * 16);
-  s.offMerge = n; n += line(MERGE_TABLE * 8);
+  s.offMerge = n; n += line(MERGE_BYTES);
   s.totalBytes = n;
 }
 
@@ -298,3 +304,9 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
 @inline export function reservedPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offReserved + <usize>i * 16; }
 // @ts-ignore: decorator
 @inline export function mergePtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offMerge + (<usize>i << 3); }
+/** Threshold i plus the draw's guard (0 <= i < MERGE_TABLE + 2; Infinity past the table's entries). */
+// @ts-ignore: decorator
+@inline export function mergeUpPtr(s: Sim, i: u32): usize { return changetype<usize>(s) + s.offMerge + MERGE_TABLE * 8 + (<usize>i << 3); }
+/** Bucket b's start count: the thresholds i with T[i] + guard <= b / MERGE_BUCKETS. */
+// @ts-ignore: decorator
+@inline export function mergeStartPtr(s: Sim, b: u32): usize { return changetype<usize>(s) + s.offMerge + MERGE_TABLE * 8 + (MERGE_TABLE + 2) * 8 + <usize>b; }

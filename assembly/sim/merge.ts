@@ -16,7 +16,7 @@
 // there k's argument is at least GUARD / (1 - u) / |ln p| (about 1e-9 for
 // the study's p) away from an integer, a million times the log's error.
 
-import { Sim, SimParam, pAt, mergePtr, MERGE_TABLE } from "./layout";
+import { Sim, SimParam, pAt, mergePtr, mergeUpPtr, mergeStartPtr, MERGE_TABLE, MERGE_BUCKETS } from "./layout";
 import { uniform } from "./random";
 import { DEBUG } from "../debug";
 
@@ -40,7 +40,10 @@ export function mergeTableBuild(s: Sim): void {
   s.mergeEntries = 0;
   // Entries past the last threshold are Infinity, which no u reaches: mergeIos counts blocks of them without a bound test.
   for (let i: u32 = 0; i < MERGE_TABLE; i++) store<f64>(mergePtr(s, i), Infinity);
-  if (s.bsKind != 3 || !(pAt(s, SimParam.mergeLogP) < 0)) return;
+  if (s.bsKind != 3 || !(pAt(s, SimParam.mergeLogP) < 0)) {
+    mergeStartsBuild(s);
+    return;
+  }
   let steps = s.bsSteps;
   let m: u32 = 0;
   // Threshold n: k(u) > n + 1. Only counts below bsSteps have one.
@@ -62,24 +65,26 @@ export function mergeTableBuild(s: Sim): void {
     if (lo == <u64>1 << 53) break;  // no u of the grid reaches it (nor a larger count)
   }
   s.mergeEntries = m;
+  mergeStartsBuild(s);
 }
 
-// @ts-ignore: decorator
-@inline const MERGE_BLOCK: u32 = 16;
-
-// @ts-ignore: decorator
-@inline function atLeast(p: usize, off: usize, u: f64): u32 {
-  return <u32>(u >= load<f64>(p + off) + GUARD);
-}
-
-/** How many of the MERGE_BLOCK thresholds from p have u >= T + GUARD (those below the first that fails, T rising). */
-// @ts-ignore: decorator
-@inline function atLeast16(p: usize, u: f64): u32 {
-  if (MERGE_TABLE % MERGE_BLOCK != 0) ERROR("MERGE_TABLE must be a multiple of MERGE_BLOCK");
-  return atLeast(p, 0, u) + atLeast(p, 8, u) + atLeast(p, 16, u) + atLeast(p, 24, u) +
-    atLeast(p, 32, u) + atLeast(p, 40, u) + atLeast(p, 48, u) + atLeast(p, 56, u) +
-    atLeast(p, 64, u) + atLeast(p, 72, u) + atLeast(p, 80, u) + atLeast(p, 88, u) +
-    atLeast(p, 96, u) + atLeast(p, 104, u) + atLeast(p, 112, u) + atLeast(p, 120, u);
+/**
+ * The draw's helper tables from T: T + GUARD (Infinity past the m entries,
+ * two spare ones for mergeIos's pair), and each bucket's start count, the
+ * thresholds with T + GUARD at or below the bucket's lowest u (b /
+ * MERGE_BUCKETS, exact). Every u of bucket b passes those, so mergeIos's
+ * count may start there.
+ */
+function mergeStartsBuild(s: Sim): void {
+  for (let i: u32 = 0; i < MERGE_TABLE + 2; i++) {
+    store<f64>(mergeUpPtr(s, i), i < MERGE_TABLE ? load<f64>(mergePtr(s, i)) + GUARD : Infinity);
+  }
+  let n: u32 = 0;
+  for (let b: u32 = 0; b < MERGE_BUCKETS; b++) {
+    let lowest = <f64>b * (1.0 / <f64>MERGE_BUCKETS);
+    while (load<f64>(mergeUpPtr(s, n)) <= lowest) n++;
+    store<u8>(mergeStartPtr(s, b), <u8>n);
+  }
 }
 
 /** One request's I/O count: k(u) for the next uniform draw. */
@@ -92,17 +97,18 @@ export function mergeTableBuild(s: Sim): void {
 // @ts-ignore: decorator
 @inline export function mergeIos(s: Sim, u: f64): f64 {
   let m = s.mergeEntries;
-  // i = the thresholds T[n] with u >= T[n] + GUARD, the first n that fails
-  // (T rises with n). Counted a block at a time with no branch per entry: a
-  // count ends at an unpredictable place (it is the draw), and a branch per
-  // entry was mispredicted about once a draw. Past the table's m entries T is
-  // Infinity, so the count stops at m.
-  let i: u32 = 0;
-  while (i < MERGE_TABLE) {
-    let c = atLeast16(mergePtr(s, i), u);
-    i += c;
-    if (c < MERGE_BLOCK) break;
-  }
+  // i = the thresholds T[n] with u >= T[n] + GUARD (T rises with n, so they
+  // are the first i). Counted from u's bucket's start count, which every u
+  // of the bucket passes: below the 32nd threshold a bucket (1/1024 wide)
+  // holds at most one, so the next two entries, compared without a branch,
+  // end the count for about 99% of the draws (a count ends at a place the
+  // draw decides, and a branch on it was mispredicted about once a draw).
+  // Past the table's m entries T + GUARD is Infinity, so the count stops at m.
+  let i0 = <u32>load<u8>(mergeStartPtr(s, <u32>(u * <f64>MERGE_BUCKETS)));
+  let up = mergeUpPtr(s, i0);
+  let second = u >= load<f64>(up, 8);
+  let i = i0 + <u32>(u >= load<f64>(up)) + <u32>second;
+  if (second) while (u >= load<f64>(mergeUpPtr(s, i))) i++;
   // u is below threshold i by more than GUARD: k = i + 1, unless u is within the guard or past the table.
   if (i < m ? u >= load<f64>(mergePtr(s, i)) - GUARD : <f64>(m + 1) < s.bsSteps) return mergeIosFormula(s, u);
   return <f64>(i + 1);

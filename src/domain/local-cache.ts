@@ -47,10 +47,19 @@ export class LocalCache implements DisposableView {
    * stands for both tests; live() tells the two apart when it is not 0.
    */
   declare private gate: Int32Array;
-  /** Each order's stack depth: order o's pfns are pfns[slot(i, o)] for i < tops[o]. */
-  declare private readonly tops: Int32Array;
-  /** Every order's stack in one array, interleaved (see slot()), `capacity` entries each. */
-  declare private readonly pfns: Float64Array;
+  /**
+   * Every order's stack and its depth in one array (see slot()): order o's
+   * depth at [o], its pfns at slot(i, o) for i < depth, `capacity` each; one
+   * array, so alloc() and free() load one typed array's base and length, not
+   * two. 32-bit when every pfn up to limitPfn fits in an int32, else doubles:
+   * an int32 loaded here goes back to the caller as a small integer as it is,
+   * while a double is first converted and tested (cvttsd2si, cvtsi2sd and a
+   * compare), which sat on emptyPool's dependency chain from one pair to the
+   * next (each pair's alloc returns the pfn the previous pair freed).
+   */
+  declare private readonly stacks: Int32Array | Float64Array;
+  /** The core's number of orders (the depths at stacks[0..orders)). */
+  declare private readonly orders: number;
   /** Where spill() gathers the pfns it gives back (one batch). */
   declare private readonly spilled: Float64Array;
   /** Each order's stack holds this many pfns (two batches). */
@@ -84,8 +93,10 @@ export class LocalCache implements DisposableView {
     this.batch = batch;
     this.domain = domain;
     this.gate = domain.destroyedFlag;
-    this.tops = new Int32Array(orders);
-    this.pfns = new Float64Array(capacity << ORDER_BITS);
+    // Row 0 holds the depths, rows 1..capacity the pfns (slot()).
+    const entries = (capacity + 1) << ORDER_BITS;
+    this.stacks = limitPfn <= INT32_MAX ? new Int32Array(entries) : new Float64Array(entries);
+    this.orders = orders;
     this.spilled = new Float64Array(batch);
     this.capacity = capacity;
     this.maxCached = 1 << (orders - 1);
@@ -101,11 +112,11 @@ export class LocalCache implements DisposableView {
     // their checks, into the caller's loop as one straight run of loads.
     if (this.gate[0] !== 0) this.live("alloc");
     const o = orderOf(size, this.maxCached);
-    const tops = this.tops;
-    const top = tops[o] - 1;
+    const stacks = this.stacks;
+    const top = stacks[o] - 1;
     if (top < 0) return this.refill(o);
-    tops[o] = top;
-    return this.pfns[slot(top, o)];
+    stacks[o] = top;
+    return stacks[slot(top, o)];
   }
 
   /** Gives back a range from alloc(); `size` must be the one passed to alloc. */
@@ -114,24 +125,24 @@ export class LocalCache implements DisposableView {
     const o = orderOf(size, this.maxCached);
     // Number.isInteger, not isSafeInteger: the range test bounds pfn by limitPfn, itself below 2^53.
     if (!(Number.isInteger(pfn) && pfn >= this.startPfn && pfn <= this.limitPfn)) badPfn(pfn, this.startPfn, this.limitPfn);
-    const tops = this.tops;
-    const top = tops[o];
+    const stacks = this.stacks;
+    const top = stacks[o];
     if (top === this.capacity) return this.spill(o, this.batch, pfn);
-    this.pfns[slot(top, o)] = pfn;
-    tops[o] = top + 1;
+    stacks[slot(top, o)] = pfn;
+    stacks[o] = top + 1;
   }
 
   /** pfns held here per order (for stats and tests). */
   held(): number[] {
     this.live("held");
-    return Array.from(this.tops);
+    return Array.from(this.stacks.subarray(0, this.orders));
   }
 
   /** Returns every cached range to the domain. */
   flush(): void {
     this.live("flush");
-    for (let o = 0; o < codes().ORDERS; o++) {
-      while (this.tops[o] > 0) this.spill(o, Math.min(this.tops[o], this.batch));
+    for (let o = 0; o < this.orders; o++) {
+      while (this.stacks[o] > 0) this.spill(o, Math.min(this.stacks[o], this.batch));
     }
   }
 
@@ -166,11 +177,12 @@ export class LocalCache implements DisposableView {
   /** alloc() on order o's empty stack: refills it with one batch and takes one; null if the domain had none. */
   private refill(o: number): number | null {
     const got = this.domain.allocFastBatch(this.sizes[o], this.limitPfn, true);
+    const stacks = this.stacks;
     let top = 0;
-    for (let i = 0; i < got.length; i++) if (got[i] !== 0) this.pfns[slot(top++, o)] = got[i];
+    for (let i = 0; i < got.length; i++) if (got[i] !== 0) stacks[slot(top++, o)] = got[i];
     if (top === 0) return null;
-    this.tops[o] = --top;
-    return this.pfns[slot(top, o)];
+    stacks[o] = --top;
+    return stacks[slot(top, o)];
   }
 
   /**
@@ -178,27 +190,32 @@ export class LocalCache implements DisposableView {
    * then pushes `push`); flush() empties the stack this way.
    */
   private spill(o: number, n: number, push?: number): void {
-    const top = this.tops[o];
+    const stacks = this.stacks;
+    const top = stacks[o];
     const from = top - n;
     const out = n === this.batch ? this.spilled : this.spilled.subarray(0, n);
-    for (let i = 0; i < n; i++) out[i] = this.pfns[slot(from + i, o)];
+    for (let i = 0; i < n; i++) out[i] = stacks[slot(from + i, o)];
     this.domain.freeFastBatch(out, this.sizes[o].subarray(0, n));
     if (push === undefined) {
-      this.tops[o] = from;
+      stacks[o] = from;
     } else {
-      this.pfns[slot(from, o)] = push;
-      this.tops[o] = from + 1;
+      stacks[slot(from, o)] = push;
+      stacks[o] = from + 1;
     }
   }
 }
 
 /**
- * The stacks are interleaved: entry i of order o is at (i << ORDER_BITS) | o,
- * so an index is a shift by a constant and an or. 3 bits hold the core's 6
- * orders (assembly/layout.ts ORDERS; the constructor checks it).
+ * The stacks are interleaved: entry i of order o is at ((i + 1) << ORDER_BITS) | o,
+ * so an index is an add, a shift by a constant and an or, and row 0 (i = -1)
+ * holds each order's depth. 3 bits hold the core's 6 orders
+ * (assembly/layout.ts ORDERS; the constructor checks it).
  */
 const ORDER_BITS = 3;
-const slot = (i: number, o: number): number => (i << ORDER_BITS) | o;
+const slot = (i: number, o: number): number => ((i + 1) << ORDER_BITS) | o;
+
+/** The largest pfn an Int32Array stack holds exactly. */
+const INT32_MAX = 0x7fff_ffff;
 
 /** The gate of every closed cache: never 0. */
 const CLOSED_GATE = Int32Array.of(1);

@@ -27,6 +27,22 @@ export function simBuild(): WasmBuild {
   return { module: simModule, shared: false };
 }
 
+/** build/iova-sim.debug.wasm: the simulator's build with its assertions on (DEBUG, assembly/debug.ts; asconfig.json's target "sim-debug"). */
+export const SIM_DEBUG_WASM_FILE = "iova-sim.debug.wasm";
+let simDebugModule: WebAssembly.Module | undefined;
+
+/**
+ * The simulator's build with assertions (`npm run asbuild:sim-debug`, part
+ * of `npm run build`): the sim build's memory and plain loads and stores,
+ * and every `if (DEBUG) assert` of the core and the loop, so a run traps on
+ * a broken precondition instead of going on. Not in the package; for tests.
+ */
+export function simDebugBuild(): WasmBuild {
+  simDebugModule ??= readPackagedModule(SIM_DEBUG_WASM_FILE);
+  if (!simDebugModule) throw new Error(`iova-wasm: the simulator's debug build reads build/${SIM_DEBUG_WASM_FILE} and needs Node's file system`);
+  return { module: simDebugModule, shared: false };
+}
+
 /** The worker core (this thread's module over a shared memory): what the simulator ran on before it had its own build. */
 export function sharedBuild(): WasmBuild {
   return { module: compiledModule(), shared: true };
