@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, keptOwnGap, keptOwnAlignKey, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, nextIn, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -350,7 +350,7 @@ export function removeNode(d: Domain, z: u32): void {
     // below its successor (the tree pair's) propagates nothing.
     let same = ownSame && Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
       && (d.flags & Flag.COUNT_WALK) == 0;
-    erase(d, z, !same);
+    erase(d, z, !same, keptOwnGap, keptOwnAlignKey);
   } else {
     // The gap only grows here, so the maxima above succ can only rise
     // (propagateOwnGap), unless succ became the lowest node.

@@ -85,10 +85,15 @@ import { DEBUG } from "../debug";
   return g;
 }
 
+/** x's own share of the maxima before the last setGapKeepsOwn (ownGap, ownAlignKey). */
+export let keptOwnGap: u64 = 0;
+export let keptOwnAlignKey: u64 = 0;
+
 /**
  * setGapAt that says whether x's own share of the maxima (ownGap,
  * ownAlignKey) stayed what it was, from the values rather than by reading
- * back the fields it stores.
+ * back the fields it stores. The share before is left in keptOwnGap and
+ * keptOwnAlignKey.
  */
 // @ts-ignore: decorator
 @inline export function setGapKeepsOwn(x: Node, lo: u64, floor: u64): bool {
@@ -101,6 +106,8 @@ import { DEBUG } from "../debug";
   let k = lowest ? 0 : alignKey(floor, lo);
   x.gap = g;
   x.alignKey = k;
+  keptOwnGap = own0;
+  keptOwnAlignKey = a0;
   if (DEBUG) assert(ownGap(x) == (lowest ? 0 : g) && ownAlignKey(x) == k);
   return (lowest ? 0 : g) == own0 && k == a0;
 }
@@ -222,6 +229,77 @@ export function propagate(d: Domain, i: u32, stop: u32 = NIL): void {
     if (x.maxGap == g && x.maxAlignKey == a) return;
     i = x.parent;
   }
+}
+
+/**
+ * The augmentation from node p up to, not including, `stop`, after one
+ * child subtree of p changed its maxima from (cg0, ca0) to (cg1, ca1) and
+ * p's own share from (og0, oa0) to what it holds now (0, 0 when it did not
+ * change); nothing else below p changed, and p's stored maxima are still
+ * those of before. Each node's new maximum is max(old, the changed
+ * contributions' new values) unless a contribution fell that may have been
+ * the old maximum (its old value reaches it): only then is the node
+ * recomputed from both children, reading the child off the path, which on
+ * a large tree is usually a cache miss (the plain propagate reads it at
+ * every node). Proof: if the old maximum M came from the unchanged part,
+ * the new one is max(M, new values); if it came from a changed
+ * contribution, that one did not fall, so its new value is at least M.
+ * Stops at the first node whose maxima stay, as propagate does. While
+ * counting, every ancestor changes: the plain propagate.
+ */
+export function propagateChild(d: Domain, p: u32, stop: u32, cg0: u64, ca0: u64, cg1: u64, ca1: u64, og0: u64, oa0: u64): void {
+  if (d.flags & Flag.COUNT_WALK) {
+    propagate(d, p, stop);
+    return;
+  }
+  let nb = nodesBase(d);
+  while (p != stop) {
+    let P = nodeIn(nb, p);
+    let mg = P.maxGap;
+    let ma = P.maxAlignKey;
+    let og1 = ownGap(P);
+    let oa1 = ownAlignKey(P);
+    let g: u64, a: u64;
+    if ((cg1 >= cg0 || mg > cg0) && (og1 >= og0 || mg > og0) && (ca1 >= ca0 || ma > ca0) && (oa1 >= oa0 || ma > oa0)) {
+      g = mg;
+      if (cg1 > g) g = cg1;
+      if (og1 > g) g = og1;
+      a = ma;
+      if (ca1 > a) a = ca1;
+      if (oa1 > a) a = oa1;
+      P.maxGap = g;
+      P.maxAlignKey = a;
+      if (DEBUG) { recompute(d, nb, P); assert(P.maxGap == g && P.maxAlignKey == a, "propagateChild: decided maxima differ from the recomputed ones"); }
+    } else {
+      recompute(d, nb, P);
+      g = P.maxGap;
+      a = P.maxAlignKey;
+    }
+    if (g == mg && a == ma) return;
+    cg0 = mg; ca0 = ma; cg1 = g; ca1 = a;
+    og0 = 0; oa0 = 0;   // above p, own shares are unchanged
+    p = P.parent;
+  }
+}
+
+/**
+ * Node y took an erased node's place and its maxima (augmentCopy), and has
+ * its children: the maxima of y, then of the path above, for the subtree
+ * that lost the erased node. Both of y's children were just written (their
+ * parent links), so recomputing y reads nothing cold; above it,
+ * propagateChild.
+ */
+export function propagateMoved(d: Domain, y: u32): void {
+  if (d.flags & Flag.COUNT_WALK) {
+    propagate(d, y);
+    return;
+  }
+  let nb = nodesBase(d);
+  let Y = nodeIn(nb, y);
+  let zg = Y.maxGap;
+  let za = Y.maxAlignKey;
+  recompute(d, nb, Y);
+  if (Y.maxGap != zg || Y.maxAlignKey != za) propagateChild(d, Y.parent, NIL, zg, za, Y.maxGap, Y.maxAlignKey, 0, 0);
 }
 
 /**

@@ -18,7 +18,7 @@
 
 import { Domain, Node, NIL, nodesBase, nodeIn } from "../layout";
 import { DEBUG } from "../debug";
-import { augmentRotate, augmentCopy, propagate } from "./gap";
+import { augmentRotate, augmentCopy, propagateChild, propagateMoved } from "./gap";
 
 // @ts-ignore: decorator
 @inline function N(nb: usize, i: u32): Node { return nodeIn(nb, i); }
@@ -125,11 +125,13 @@ export function insertFixup(d: Domain, z: u32): void {
  * at most one child, propagation starts at z's parent (the splice point):
  * a caller may change that node's own values first and let them ride along,
  * or, when it knows the splice changes no subtree value, pass
- * `spliceChanges` false to skip it. Inlined into removeNode, its only
+ * `spliceChanges` false to skip it; (og0, oa0) is then that node's own
+ * share of the maxima before the change (ownGap, ownAlignKey), or 0, 0 if
+ * the caller changed nothing. Inlined into removeNode, its only
  * caller (both branches): the call was a measurable part of the tree pair.
  */
 // @ts-ignore: decorator
-@inline export function erase(d: Domain, z: u32, spliceChanges: bool = true): void {
+@inline export function erase(d: Domain, z: u32, spliceChanges: bool = true, og0: u64 = 0, oa0: u64 = 0): void {
   let nb = nodesBase(d);
   if (DEBUG) assert(z != NIL && (N(nb, z).parent != NIL || d.root == z));
   let Z = N(nb, z);
@@ -140,7 +142,12 @@ export function insertFixup(d: Domain, z: u32): void {
     x = Z.left == NIL ? Z.right : Z.left;
     let p = Z.parent;
     transplant(d, nb, z, x);
-    if (spliceChanges) propagate(d, p);
+    // p's child subtree was z's and is x's; p's own share, if the caller
+    // changed it first, was (og0, oa0).
+    if (spliceChanges) {
+      let X = N(nb, x);
+      propagateChild(d, p, NIL, Z.maxGap, Z.maxAlignKey, X.maxGap, X.maxAlignKey, og0, oa0);
+    }
   } else {
     // Two children: z's successor y (leftmost of z.right) takes z's place,
     // colour and subtree values (the copy callback); y's own right child
@@ -150,6 +157,8 @@ export function insertFixup(d: Domain, z: u32): void {
     let Y = N(nb, y);
     yWasRed = Y.red;
     x = Y.right;
+    let yg = Y.maxGap;          // y's subtree before y leaves it
+    let ya = Y.maxAlignKey;
     if (Y.parent == z) {
       N(nb, x).parent = y;
       augmentCopy(d, nb, z, y);
@@ -159,15 +168,19 @@ export function insertFixup(d: Domain, z: u32): void {
       Y.right = Z.right;
       N(nb, Y.right).parent = y;
       augmentCopy(d, nb, z, y);
-      // y's old parent up to y (exclusive) lost y from its subtree.
-      propagate(d, p, y);
+      // y's old parent up to y (exclusive) lost y from its subtree: that
+      // child subtree was y's and is x's.
+      let X = N(nb, x);
+      propagateChild(d, p, y, yg, ya, X.maxGap, X.maxAlignKey, 0, 0);
     }
     transplant(d, nb, z, y);
     Y.left = Z.left;
     N(nb, Y.left).parent = y;
     Y.red = Z.red;
-    // y itself lost z, and so may every ancestor.
-    propagate(d, y);
+    // y itself lost z, and so may every ancestor. y's children are both
+    // just written (their parent links): recompute it, then the path
+    // above, whose child subtree was z's (augmentCopy gave y its maxima).
+    propagateMoved(d, y);
   }
   // Removing a black node leaves x's paths one black short (rule 5).
   if (!yWasRed) eraseFixup(d, x);
