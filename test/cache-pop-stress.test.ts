@@ -36,8 +36,9 @@ import(${JSON.stringify(ENTRY)}).then(({ IovaDomain }) => {
   const rnd = (n) => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s % n; };
   let dup = 0, handed = 0, failed = 0, flushes = 0;
   const gate = new Int32Array(go);
-  Atomics.add(gate, 0, 1);
-  while (Atomics.load(gate, 0) < parties) {}  // everyone starts together
+  // Everyone starts together; the waiters sleep (more threads than cores: a spin would steal the CPU).
+  if (Atomics.add(gate, 0, 1) + 1 === parties) Atomics.notify(gate, 0);
+  else for (let v; (v = Atomics.load(gate, 0)) < parties;) Atomics.wait(gate, 0, v);
   const held = [];
   let want = 2 * rnd(200);
   for (let i = 0; i < calls; i++) {
@@ -105,7 +106,7 @@ describe("single-call pops racing remote flushes, magazine swaps and parked shar
       expect(dup, "pages handed out twice").toBe(0);
       expect(handed).toBeGreaterThan(POPPERS * CALLS / 4);
       // The space ran out while others popped: the flush-and-retry ran remotely under the poppers.
-      expect(failed + results[POPPERS]!.flushes).toBeGreaterThan(0);
+      expect(failed, "allocations that found the space exhausted").toBeGreaterThan(0);
       expect(new Int32Array(owners).every((x) => x === 0), "every page given back").toBe(true);
       d.flushAll();
       expect(d.stats().ranges, "ranges left in the tree after everything was freed and flushed").toBe(0);
