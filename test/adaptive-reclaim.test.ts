@@ -226,7 +226,7 @@ describe("adaptive: working-set reclaim in slices", () => {
     // low water to 5; pushed back, the depot held 6 all along, so the
     // restore (reclaimHeldLow) puts the low water back to 6. Freed at 350 ms,
     // the lift lets everything go: at 400 ms the surplus is all 6
-    // magazines, returned in slices by 425 ms. Without the restore the
+    // magazines, returned in slices by 420 ms. Without the restore the
     // surplus at 400 ms is 5 and the sixth magazine stays in the depot until
     // the interval's end at 500 ms.
     const { d, lift } = burstBelowLift();
@@ -242,8 +242,10 @@ describe("adaptive: working-set reclaim in slices", () => {
       expect(st.depot(o, "reclaimingPfns"), `order ${o}`).toBe(0);
     }
     expect(d.free(lift)).toBe(true);
-    tickEachMs(d, 3 * INTERVAL + 50, 4 * INTERVAL + 99);
-    expect(depotMags(d)).toBe(0);          // without the restore: 1, until 500 ms
+    tickEachMs(d, 3 * INTERVAL + 50, 4 * INTERVAL + 20);
+    expect(depotMags(d)).toBe(0);          // all 6 back by 420 ms; without the restore: 1, until 500 ms
+    tickEachMs(d, 4 * INTERVAL + 21, 4 * INTERVAL + 99);
+    expect(depotMags(d)).toBe(0);
     expect(d.stats().ranges).toBe(2 * MAG);  // CPU 0's own two stay (idle < CPU_IDLE_MS)
     expectBooks(d);
   });
