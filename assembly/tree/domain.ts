@@ -4,7 +4,7 @@
 
 import { Domain, Node, NIL, ANCHOR, IOVA_ANCHOR, Err, Flag, nodesBase, nodeIn, treeLockAddr } from "../layout";
 import { holds } from "../lock";
-import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, keptOwnGap, keptOwnAlignKey, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
+import { propagate, propagateOwnGap, recompute, setGap, setGapAt, setGapKeepsOwn, setLeafGap, setCount, ownGap, ownAlignKey } from "./gap";
 import { insertFixup, erase, next, nextIn, prev } from "./rbtree";
 import { walkDown, seekDown, foundPfn, foundUpper, walkRounds, lowestAtOrAbove } from "./placement";
 import { rank } from "./gap";
@@ -344,13 +344,15 @@ export function removeNode(d: Domain, z: u32): void {
   // otherwise it is set and propagated after.
   if (Z.right == NIL && Z.parent == succ) {
     let S = N(nb, succ);
-    let ownSame = setGapKeepsOwn(S, S.lo, floor);
+    let own0 = ownGap(S);
+    let a0 = ownAlignKey(S);
+    let ownSame = setGapKeepsOwn(S, S.lo, floor, own0, a0);
     // A leaf holding no maxima leaves every subtree value as it was if
     // succ's own values stayed too: the free of the lowest range right
     // below its successor (the tree pair's) propagates nothing.
     let same = ownSame && Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
       && (d.flags & Flag.COUNT_WALK) == 0;
-    erase(d, z, !same, keptOwnGap, keptOwnAlignKey);
+    erase(d, z, !same, own0, a0);
   } else {
     // The gap only grows here, so the maxima above succ can only rise
     // (propagateOwnGap), unless succ became the lowest node.

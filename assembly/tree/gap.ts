@@ -85,29 +85,20 @@ import { DEBUG } from "../debug";
   return g;
 }
 
-/** x's own share of the maxima before the last setGapKeepsOwn (ownGap, ownAlignKey). */
-export let keptOwnGap: u64 = 0;
-export let keptOwnAlignKey: u64 = 0;
-
 /**
  * setGapAt that says whether x's own share of the maxima (ownGap,
  * ownAlignKey) stayed what it was, from the values rather than by reading
- * back the fields it stores. The share before is left in keptOwnGap and
- * keptOwnAlignKey.
+ * back the fields it stores. The caller reads the share before (own0, a0:
+ * ownGap(x), ownAlignKey(x)) and keeps it for erase's propagation.
  */
 // @ts-ignore: decorator
-@inline export function setGapKeepsOwn(x: Node, lo: u64, floor: u64): bool {
-  if (DEBUG) assert(lo == x.lo && floor <= lo);
-  let g0 = x.gap;
-  let own0 = g0 == lo ? 0 : g0;
-  let a0 = x.alignKey;
+@inline export function setGapKeepsOwn(x: Node, lo: u64, floor: u64, own0: u64, a0: u64): bool {
+  if (DEBUG) assert(lo == x.lo && floor <= lo && own0 == ownGap(x) && a0 == ownAlignKey(x));
   let lowest = floor == 0;
   let g = lo - floor;
   let k = lowest ? 0 : alignKey(floor, lo);
   x.gap = g;
   x.alignKey = k;
-  keptOwnGap = own0;
-  keptOwnAlignKey = a0;
   if (DEBUG) assert(ownGap(x) == (lowest ? 0 : g) && ownAlignKey(x) == k);
   return (lowest ? 0 : g) == own0 && k == a0;
 }
