@@ -1,7 +1,7 @@
 // Scaling of the fast path across worker threads: aggregate allocFast +
 // freeFast pairs per second with 1, 2, 4, 8 and 16 workers over one domain.
 //
-//   node dist/bench/scaling/scaling.js [--ms 2000] [--policy linux-6.4] [--size 1] [--workers 1,2,4,8,16] [--rounds 4] [--strict]
+//   node dist/bench/scaling/scaling.js [--ms 2000] [--policy linux-6.4] [--size 1] [--workers 1,2,4,8,16] [--round-ms <--ms>] [--rounds 4] [--strict]
 //
 // Each point gets a fresh domain with as many CPUs as workers and a
 // CpuPool. Every worker loops fastLoop (allocFast+freeFast pairs inside wasm,
@@ -49,7 +49,7 @@ export interface ScalingOptions {
   chunk?: number;
   /** Extra rounds of 2 and 16 workers back to back after the sweep (when both are in `workers`). Default 4. */
   rounds?: number;
-  /** Measured wall time per point of those rounds. Default 1000 ms. */
+  /** Measured wall time per point of those rounds. Default durationMs, so the median mixes ratios of one duration. */
   roundMs?: number;
 }
 
@@ -95,6 +95,8 @@ export interface ScalingResult {
   policy: DepotPolicy;
   size: number;
   durationMs: number;
+  /** Measured wall time per point of the extra rounds. */
+  roundMs: number;
   points: ScalingPoint[];
   /** 2 workers vs 1; must be >= 1.6. */
   twoVsOne: number;
@@ -152,7 +154,7 @@ export async function measureScaling(opts: ScalingOptions = {}): Promise<Scaling
     limitPfn: opts.limitPfn ?? 2 ** 32 - 1,
     chunk: opts.chunk ?? 2048,
     rounds: opts.rounds ?? 4,
-    roundMs: opts.roundMs ?? 1000,
+    roundMs: opts.roundMs ?? opts.durationMs ?? 2000,
   };
   const loadBefore = loadavg();
   const raw = [];
@@ -187,7 +189,7 @@ export async function measureScaling(opts: ScalingOptions = {}): Promise<Scaling
   }
   const sixteenVsTwo = all.length > 0 ? median(all) : NaN;
   return {
-    node: process.version, cores: availableParallelism(), policy: o.policy, size: o.size, durationMs: o.durationMs,
+    node: process.version, cores: availableParallelism(), policy: o.policy, size: o.size, durationMs: o.durationMs, roundMs: o.roundMs,
     points, twoVsOne, sixteenVsTwo, sixteenVsTwoSweep: all[0] ?? NaN, sixteenVsTwoAll: all,
     sixteenVsTwoPerCpuAll: perCpu, sixteenVsTwoPerCpu: perCpu.length > 0 ? median(perCpu) : NaN,
     rounds, loadAverage: { before: loadBefore, after: loadavg() },
@@ -199,7 +201,7 @@ const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 
 
 export function formatScaling(r: ScalingResult): string {
   const lines = [
-    `fast path scaling: allocFast+freeFast pairs/s, policy ${r.policy}, size ${r.size}, ${r.durationMs} ms per point, ${r.cores} cores, Node ${r.node}`,
+    `fast path scaling: allocFast+freeFast pairs/s, policy ${r.policy}, size ${r.size}, ${r.durationMs} ms per point (rounds ${r.roundMs} ms), ${r.cores} cores, Node ${r.node}`,
     `${"workers".padStart(7)}${"pairs/s".padStart(14)}${"vs 1".padStart(8)}${"ns/pair".padStart(10)}${"fails".padStart(7)}${"cpu/wall".padStart(10)}${"pairs/cpu-s".padStart(14)}${"vol/invol sw".padStart(14)}  per-worker share (min..max % of even)`,
   ];
   for (const p of r.points) {
@@ -242,6 +244,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const r = await measureScaling({
     durationMs: arg("--ms") ? Number(arg("--ms")) : undefined,
+    roundMs: arg("--round-ms") ? Number(arg("--round-ms")) : undefined,
     policy: arg("--policy") as DepotPolicy | undefined,
     size: arg("--size") ? Number(arg("--size")) : undefined,
     workers: arg("--workers")?.split(",").map(Number),
