@@ -38,7 +38,8 @@ import { DEBUG } from "../debug";
  */
 export function mergeTableBuild(s: Sim): void {
   s.mergeEntries = 0;
-  // Entries past the last threshold are Infinity, which no u reaches: mergeIos counts blocks of them without a bound test.
+  // Entries past the last threshold are Infinity, which no u reaches: mergeIos's compares and its loop up the
+  // table stop at one without a bound test.
   for (let i: u32 = 0; i < MERGE_TABLE; i++) store<f64>(mergePtr(s, i), Infinity);
   if (s.bsKind != 3 || !(pAt(s, SimParam.mergeLogP) < 0)) {
     mergeStartsBuild(s);
