@@ -17,7 +17,8 @@
 // already a second target, and V8 drops the optimized alloc() ("wrong call
 // target", --trace-deopt) and calls the core through the JS-to-wasm wrapper
 // instead of inlining it (--cpu-prof: a `js-to-wasm:iddi:d` frame between
-// alloc and the core only after), so this figure and the 12-domain one agree
+// alloc and the core only after), so this figure and the one after all 13 other
+// domains (that single one and otherDomains()'s 12: `otherDomains` in the JSON) agree
 // (52 -> 62-67 ns and 51 -> 61 ns at load 12, 2026-12-02).
 //   node dist/bench/fast-fail-alone.js   JSON on stdout (the process of its own)
 import { fileURLToPath } from 'node:url';
