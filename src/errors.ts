@@ -70,6 +70,14 @@ export class InvariantError extends IovaError {
   }
 }
 
+/** A wasm build this package reads from build/ is absent or unreadable (an installed package ships only some). */
+export class WasmFileError extends IovaError {
+  override name = "WasmFileError";
+  constructor(readonly file: string, reason: string) {
+    super(`iova-wasm: cannot read ${text(file)}: ${text(reason)}`);
+  }
+}
+
 /** A lock stayed held by a CPU whose worker is gone. */
 export class LockHolderDeadError extends IovaError {
   override name = "LockHolderDeadError";

@@ -7,6 +7,7 @@ import type { IovaExports } from "../wasm/exports.js";
 import { LatencyHistogram } from "../load/latency.js";
 import { CODE_SETS, codes, type Codes, type MemberOf } from "../wasm/codes.js";
 import { compiledModule, readPackagedModule, type WasmBuild } from "../wasm/module.js";
+import { WasmFileError } from "../errors.js";
 
 /** The simulator's own build of the core (asconfig.json's target "sim"). */
 export const SIM_WASM_FILE = "iova-sim.wasm";
@@ -23,7 +24,7 @@ let simModule: WebAssembly.Module | undefined;
 export function simBuild(): WasmBuild {
   if ((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.IOVA_WASM === "debug") return sharedBuild();
   simModule ??= readPackagedModule(SIM_WASM_FILE);
-  if (!simModule) throw new Error(`iova-wasm: the simulator reads build/${SIM_WASM_FILE} and needs Node's file system`);
+  if (!simModule) throw new WasmFileError(`build/${SIM_WASM_FILE}`, "the simulator needs Node's file system");
   return { module: simModule, shared: false };
 }
 
@@ -35,11 +36,12 @@ let simDebugModule: WebAssembly.Module | undefined;
  * The simulator's build with assertions (`npm run asbuild:sim-debug`, part
  * of `npm run build`): the sim build's memory and plain loads and stores,
  * and every `if (DEBUG) assert` of the core and the loop, so a run traps on
- * a broken precondition instead of going on. Not in the package; for tests.
+ * a broken precondition instead of going on. Not in the package (for tests):
+ * where it is absent, readPackagedModule throws WasmFileError naming it.
  */
 export function simDebugBuild(): WasmBuild {
   simDebugModule ??= readPackagedModule(SIM_DEBUG_WASM_FILE);
-  if (!simDebugModule) throw new Error(`iova-wasm: the simulator's debug build reads build/${SIM_DEBUG_WASM_FILE} and needs Node's file system`);
+  if (!simDebugModule) throw new WasmFileError(`build/${SIM_DEBUG_WASM_FILE}`, "the simulator's debug build needs Node's file system");
   return { module: simDebugModule, shared: false };
 }
 

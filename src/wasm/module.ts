@@ -9,6 +9,7 @@
 // through process.getBuiltinModule, which is not an import.
 import type { IovaExports } from "./exports.js";
 import type { WasmBuild, WasmMemory, WasmModule } from "./types.js";
+import { WasmFileError } from "../errors.js";
 
 export type { WasmBuild };
 
@@ -47,7 +48,7 @@ export function readPackagedModule(file = wasmFile()): WebAssembly.Module | unde
   try {
     bytes = fs.readFileSync(wasmUrl(file));
   } catch (e) {
-    throw new Error(`iova-wasm: cannot read ${wasmPath(file)}; run \`npm run build\` first (${(e as Error).message})`);
+    throw new WasmFileError(wasmPath(file), `run \`npm run build\` first (${(e as Error).message})`);
   }
   return new WebAssembly.Module(bytes);
 }
