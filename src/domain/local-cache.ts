@@ -56,6 +56,10 @@ export class LocalCache implements DisposableView {
    * while a double is first converted and tested (cvttsd2si, cvtsi2sd and a
    * compare), which sat on emptyPool's dependency chain from one pair to the
    * next (each pair's alloc returns the pfn the previous pair freed).
+   * The cost of the choice: in a process that holds caches of both kinds,
+   * alloc() and free() see both array types at `stacks[...]`, so V8's access
+   * there turns polymorphic (a check of the array's kind before each load and
+   * store) for every cache, the 32-bit ones too: slower, never wrong.
    */
   declare private readonly stacks: Int32Array | Float64Array;
   /** The core's number of orders (the depths at stacks[0..orders)). */
