@@ -34,7 +34,7 @@
 // core against the simulator's build:
 //
 //   npm run bench:sim -- --wasm build/iova.wasm,build/iova-sim.wasm
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { simulate } from '../src/sim/engine.js';
@@ -42,7 +42,7 @@ import { planStudy } from '../src/study/options.js';
 import { POLICIES, type DepotPolicy } from '../src/domain/policy.js';
 import type { WasmBuild } from '../src/wasm/module.js';
 import { SIM_WASM_FILE, simBuild } from '../src/sim/wasm-sim.js';
-import { median } from './tree/util.js';
+import { cpuNs, median, threadCpuNs } from './clock.js';
 
 const THREAD_IOPS = 1.6e6;
 const THREAD_HOURS = 16;
@@ -67,15 +67,12 @@ export interface SimSpeedFigure {
   booksOk: boolean;
 }
 
-const SCHEDSTAT = '/proc/thread-self/schedstat';
-/** Whether the CPU figures are this thread's own (Linux) or the whole process's. */
-export const CPU_OF_THREAD = existsSync(SCHEDSTAT);
+/** Whether the CPU figures are this thread's own (Linux: bench/clock.ts threadCpuNs) or the whole process's. */
+export const CPU_OF_THREAD = Number.isFinite(threadCpuNs());
 
-/** CPU seconds so far: this thread's on-CPU time (schedstat's first field, ns), or the process's user + system time. */
+/** CPU seconds so far: this thread's on-CPU time, or the process's user + system time where that is not known. */
 function cpuSecondsNow(): number {
-  if (CPU_OF_THREAD) return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) / 1e9;
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1e6;
+  return (CPU_OF_THREAD ? threadCpuNs() : cpuNs()) / 1e9;
 }
 
 /** How the study is planned besides its policy and length: uncompressed (`--faithful`, `--hours`), the sampling interval. */
