@@ -11,7 +11,22 @@ import { WasmFileError } from "../errors.js";
 
 /** The simulator's own build of the core (asconfig.json's target "sim"). */
 export const SIM_WASM_FILE = "iova-sim.wasm";
-let simModule: WebAssembly.Module | undefined;
+/** build/iova-sim.debug.wasm: the simulator's build with its assertions on (DEBUG, assembly/debug.ts; asconfig.json's target "sim-debug"). */
+export const SIM_DEBUG_WASM_FILE = "iova-sim.debug.wasm";
+
+/** Each unshared build read so far, by file name: read and compiled once per thread. */
+const ownModules = new Map<string, WebAssembly.Module>();
+
+/** A build/ file compiled as a build with a memory of its own; WasmFileError where it cannot be read (`what` says who needs it). */
+function ownMemoryBuild(file: string, what: string): WasmBuild {
+  let module = ownModules.get(file);
+  if (!module) {
+    module = readPackagedModule(file);
+    if (!module) throw new WasmFileError(`build/${file}`, `${what} needs Node's file system`);
+    ownModules.set(file, module);
+  }
+  return { module, shared: false };
+}
 
 /**
  * The build the simulator runs on: the same sources as the worker core,
@@ -23,14 +38,8 @@ let simModule: WebAssembly.Module | undefined;
  */
 export function simBuild(): WasmBuild {
   if ((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.IOVA_WASM === "debug") return sharedBuild();
-  simModule ??= readPackagedModule(SIM_WASM_FILE);
-  if (!simModule) throw new WasmFileError(`build/${SIM_WASM_FILE}`, "the simulator needs Node's file system");
-  return { module: simModule, shared: false };
+  return ownMemoryBuild(SIM_WASM_FILE, "the simulator");
 }
-
-/** build/iova-sim.debug.wasm: the simulator's build with its assertions on (DEBUG, assembly/debug.ts; asconfig.json's target "sim-debug"). */
-export const SIM_DEBUG_WASM_FILE = "iova-sim.debug.wasm";
-let simDebugModule: WebAssembly.Module | undefined;
 
 /**
  * The simulator's build with assertions (`npm run asbuild:sim-debug`, part
@@ -40,9 +49,7 @@ let simDebugModule: WebAssembly.Module | undefined;
  * where it is absent, readPackagedModule throws WasmFileError naming it.
  */
 export function simDebugBuild(): WasmBuild {
-  simDebugModule ??= readPackagedModule(SIM_DEBUG_WASM_FILE);
-  if (!simDebugModule) throw new WasmFileError(`build/${SIM_DEBUG_WASM_FILE}`, "the simulator's debug build needs Node's file system");
-  return { module: simDebugModule, shared: false };
+  return ownMemoryBuild(SIM_DEBUG_WASM_FILE, "the simulator's debug build");
 }
 
 /** The worker core (this thread's module over a shared memory): what the simulator ran on before it had its own build. */
