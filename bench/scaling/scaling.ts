@@ -161,9 +161,9 @@ export async function measureScaling(opts: ScalingOptions = {}): Promise<Scaling
   for (const w of o.workers) raw.push(await measurePoint(w, o));
   const one = raw.find((p) => p.workers === 1)?.pairsPerSec ?? NaN;
   const points: ScalingPoint[] = raw.map((p) => ({ ...p, vsOne: p.pairsPerSec / one }));
-  const at = (w: number) => points.find((p) => p.workers === w)?.pairsPerSec ?? NaN;
-  const twoVsOne = at(2) / at(1);
   const sweep = (w: number) => points.find((p) => p.workers === w);
+  const at = (w: number) => sweep(w)?.pairsPerSec ?? NaN;
+  const twoVsOne = at(2) / at(1);
   const two = sweep(2), sixteen = sweep(16);
   const rounds: ScalingRound[] = [];
   const all: number[] = [], perCpu: number[] = [];
