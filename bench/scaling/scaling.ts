@@ -156,6 +156,15 @@ export async function measureScaling(opts: ScalingOptions = {}): Promise<Scaling
     rounds: opts.rounds ?? 4,
     roundMs: opts.roundMs ?? opts.durationMs ?? 2000,
   };
+  // A NaN duration never ends a worker's timed loop (its clock never passes
+  // it): refuse it, and every other count that is not one, naming the value.
+  const counts: Array<[string, number, number]> = [
+    ["durationMs", o.durationMs, 1], ["roundMs", o.roundMs, 1], ["warmupMs", o.warmupMs, 0], ["rounds", o.rounds, 0],
+    ["chunk", o.chunk, 1], ["size", o.size, 1], ...o.workers.map((w): [string, number, number] => ["workers", w, 1]),
+  ];
+  for (const [name, v, least] of counts) {
+    if (!(Number.isSafeInteger(v) && v >= least)) throw new RangeError(`scaling: ${name} ${v} must be an integer >= ${least}`);
+  }
   const loadBefore = loadavg();
   const raw = [];
   for (const w of o.workers) raw.push(await measurePoint(w, o));
