@@ -7,8 +7,8 @@
 // the kernel's spin_unlock is a plain release store. A hold spreads that
 // cost over HOLD_OPS operations; the placements, the counters and the lock
 // order are those of the same calls made one by one (the work under the
-// lock is cacheGetLocked / cacheInsertLocked, rcacheGet's and rcacheInsert's
-// bodies).
+// lock is cacheGetLocked / cacheInsertLocked, the bodies of allocFast's and
+// freeFast's locked parts).
 //
 // What others see: the same lock, held longer. A thread that wants it (a
 // flush from another thread, adaptive's reclaim, a sharer of the CPU) spins,

@@ -76,7 +76,7 @@ export function depotWork(d: Domain, order: u32): bool {
   if (dp.size > d.cpus) m = depotPop(d, dp);
   // The kernel frees the magazine after unlocking; here it is freed under the
   // depot lock, so that a worker terminated mid-work cannot lose it (see
-  // rcacheInsert in rcache.ts).
+  // cacheGive in rcache.ts).
   if (m != 0) retireMagazine(d, dp, m);
   unlock(depotLockAddr(dp));
   return m != 0;
