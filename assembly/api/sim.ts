@@ -97,7 +97,7 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
     let sp = slotPtr(s, k);
     store<u32>(sp, k / s.iodepth);
     store<u32>(sp, PH_SUBMIT, 4);
-    queueSet(q, 0, k);
+    queueSet(q, 0, k, PH_SUBMIT);
   }
   queueBuild(q);
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));

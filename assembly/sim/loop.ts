@@ -24,7 +24,7 @@ import { freeFast } from "../rcache/rcache";
 import {
   Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
-import { NO_EVENT, queueAt, queueFirst, queueFirstSlot, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
+import { NO_EVENT, queueAt, queueFirst, queueFirstSlot, queueFirstPhase, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
 import { uniform, exponential, below } from "./random";
 import { drawMergedIos } from "./merge";
 import { histAdd } from "./histogram";
@@ -101,7 +101,7 @@ function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
     // it maps once the last has joined, at an event of its own, so that its map
     // takes the locks in time order with the other CPUs'. Its bytes are
     // ios * bsFixed (mapRequest), integers far below 2^53: exact.
-    let ios = <u32>drawMergedIos(s);
+    let ios = drawMergedIos(s);
     let at = startOn(s, c, t) + pAt(s, SimParam.submitNs) * <f64>ios;
     setCpuFreeAt(s, c, at);
     store<u32>(sp, PH_MAP, 4);
@@ -401,7 +401,7 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       if (isTimer) continue;
     }
     let next: f64;
-    let phase = load<u32>(slotPtr(s, k), 4);
+    let phase = queueFirstPhase(q);
     if (phase == PH_SUBMIT) {
       if (t >= duration) {
         queuePopFirst(q, k);  // submission has stopped: the slot goes idle
@@ -414,7 +414,8 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       next = complete(s, d, fq, k, t);
       horizon = horizonOf(s, untilNs);  // it may have armed the timer
     }
-    queueReplaceFirst(q, next, k);
+    // The phase the handler left in the slot's record is the next event's.
+    queueReplaceFirst(q, next, k, load<u32>(slotPtr(s, k), 4));
   }
   return MORE;
 }

@@ -90,13 +90,22 @@ function mergeStartsBuild(s: Sim): void {
 
 /** One request's I/O count: k(u) for the next uniform draw. */
 // @ts-ignore: decorator
-@inline export function drawMergedIos(s: Sim): f64 {
-  return mergeIos(s, uniform(s));
+@inline export function drawMergedIos(s: Sim): u32 {
+  return mergeIosCount(s, uniform(s));
 }
 
-/** k(u) from the table (the formula within the guard and past the table). */
+/** k(u) as a double (the host's check of the table against the formula). */
+export function mergeIos(s: Sim, u: f64): f64 {
+  return <f64>mergeIosCount(s, u);
+}
+
+/**
+ * k(u) from the table (the formula within the guard and past the table), as
+ * an integer: the loop's count of reads. The formula's k is an integer of
+ * at most bsSteps, so its conversion is exact.
+ */
 // @ts-ignore: decorator
-@inline export function mergeIos(s: Sim, u: f64): f64 {
+@inline function mergeIosCount(s: Sim, u: f64): u32 {
   let m = s.mergeEntries;
   // i = the thresholds T[n] with u >= T[n] + GUARD (T rises with n, so they
   // are the first i). Counted from u's bucket's start count, which every u
@@ -105,12 +114,16 @@ function mergeStartsBuild(s: Sim): void {
   // end the count for about 99% of the draws (a count ends at a place the
   // draw decides, and a branch on it was mispredicted about once a draw).
   // Past the table's m entries T + GUARD is Infinity, so the count stops at m.
-  let i0 = <u32>load<u8>(mergeStartPtr(s, <u32>(u * <f64>MERGE_BUCKETS)));
+  // The bucket floor(u * MERGE_BUCKETS) as the low bits of floor(..) + 2^52
+  // (as histAdd does): u < 1, so it is below 2^32, and the bits are exact,
+  // without the range checks of V8's conversion to an integer.
+  let bucket = <u32>reinterpret<u64>(Math.floor(u * <f64>MERGE_BUCKETS) + 4503599627370496.0);
+  let i0 = <u32>load<u8>(mergeStartPtr(s, bucket));
   let up = mergeUpPtr(s, i0);
   let second = u >= load<f64>(up, 8);
   let i = i0 + <u32>(u >= load<f64>(up)) + <u32>second;
   if (second) while (u >= load<f64>(mergeUpPtr(s, i))) i++;
   // u is below threshold i by more than GUARD: k = i + 1, unless u is within the guard or past the table.
-  if (i < m ? u >= load<f64>(mergePtr(s, i)) - GUARD : <f64>(m + 1) < s.bsSteps) return mergeIosFormula(s, u);
-  return <f64>(i + 1);
+  if (i < m ? u >= load<f64>(mergePtr(s, i)) - GUARD : <f64>(m + 1) < s.bsSteps) return <u32>mergeIosFormula(s, u);
+  return i + 1;
 }

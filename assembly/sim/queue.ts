@@ -7,8 +7,10 @@
 //
 // Order: by time, and equal times in the order they were queued (FIFO). Each
 // queued event gets the next number of a counter; its tag is that number
-// above the slot's bits, so comparing (time, tag) compares (time, push
-// order), and the slot is the tag's low bits.
+// above the event's phase (PHASE_BITS) above the slot's bits, so comparing
+// (time, tag) compares (time, push order), the slot is the tag's low bits
+// and the phase the two above them: the loop reads what to do from the
+// winner's key, without a load of the slot's record before its dispatch.
 //
 // Why not the calendar queue this replaced: the study keeps 48 slots in
 // flight, and the calendar's lists cost chains of dependent loads per event
@@ -18,9 +20,9 @@
 // compare and a select, not a branch. Each node holds its key (time and tag,
 // 16 bytes), not a slot index, so a match reads one line.
 //
-// The counter takes 64 - log2(leaves) bits: 2^38 pushes at the most slots a
-// domain holds (50M), against 3.7e10 events for the thread's 16 hours; 2^58
-// for the study's 48 slots.
+// The counter takes 64 - PHASE_BITS - log2(leaves) bits: 2^36 pushes (6.9e10)
+// at the most slots a domain holds (50M), against 3.7e10 events for the
+// thread's 16 hours; 2^56 for the study's 48 slots.
 //
 // Layout of the region at Sim.offQueue (all of it addressed from one base,
 // which the loop keeps in a local):
@@ -30,6 +32,7 @@
 //   scratch: 2 x leaves keys (queueBuild's winners)
 
 import { Sim } from "./layout";
+import { DEBUG } from "../debug";
 
 // @ts-ignore: decorator
 @inline export const NO_EVENT: u32 = 0xFFFFFFFF;
@@ -37,6 +40,9 @@ import { Sim } from "./layout";
 @inline const HEADER: usize = 48;  // a multiple of KEY: the nodes stay 16-byte aligned
 // @ts-ignore: decorator
 @inline const KEY: usize = 16;
+/** Bits of a tag that hold the event's phase (layout.ts PH_*: SUBMIT, COMPLETE, MAP), above the slot's. */
+// @ts-ignore: decorator
+@inline const PHASE_BITS: u32 = 2;
 
 /** The tree's leaf count for this many slots: a power of two, at least 1. */
 export function queueLeaves(slots: u32): u32 {
@@ -70,12 +76,14 @@ export function queueBytes(slots: u32): u32 {
 // @ts-ignore: decorator
 @inline export function queueSize(q: usize): u32 { return load<u32>(q, 32); }
 
-/** The next tag: the counter's number above slot k's bits. */
+/** The next tag: the counter's number above the phase above slot k's bits. */
 // @ts-ignore: decorator
-@inline function nextTag(q: usize, k: u32): u64 {
+@inline function nextTag(q: usize, k: u32, phase: u32): u64 {
+  if (DEBUG) assert(phase < (<u32>1 << PHASE_BITS), "queue: a phase fits its bits");
   let seq = load<u64>(q, 16);
   store<u64>(q, seq + 1, 16);
-  return (seq << bitsOf(q)) | <u64>k;
+  let bits = bitsOf(q);
+  return (seq << (bits + PHASE_BITS)) | (<u64>phase << bits) | <u64>k;
 }
 
 /** Whether key (t, g) comes before key (u, h). */
@@ -101,13 +109,14 @@ export function queueInit(s: Sim): void {
 }
 
 /**
- * Queues slot k's event at t while the queue is being set up (slot k idle):
- * its key goes to the leaves, and queueBuild then plays the matches.
+ * Queues slot k's event of this phase at t while the queue is being set up
+ * (slot k idle): its key goes to the leaves, and queueBuild then plays the
+ * matches.
  */
-export function queueSet(q: usize, t: f64, k: u32): void {
+export function queueSet(q: usize, t: f64, k: u32, phase: u32): void {
   let p = scratchAt(q, leavesOf(q) + k);
   store<f64>(p, t);
-  store<u64>(p, nextTag(q, k), 8);
+  store<u64>(p, nextTag(q, k, phase), 8);
   store<u32>(q, queueSize(q) + 1, 32);
 }
 
@@ -145,6 +154,12 @@ export function queueBuild(q: usize): void {
   return <u32>load<u64>(q, 8) & ((<u32>1 << bitsOf(q)) - 1);
 }
 
+/** The phase of the first event (valid when queueFirst is not NO_EVENT): the one queued with it. */
+// @ts-ignore: decorator
+@inline export function queueFirstPhase(q: usize): u32 {
+  return (<u32>load<u64>(q, 8) >> bitsOf(q)) & ((<u32>1 << PHASE_BITS) - 1);
+}
+
 /** The time of the first event (valid when queueFirst is not NO_EVENT). */
 // @ts-ignore: decorator
 @inline export function queueFirstTime(q: usize): f64 { return load<f64>(q); }
@@ -168,13 +183,24 @@ export function queueBuild(q: usize): void {
     let p = nodeAt(q, n);
     let lb = load<u64>(p);
     let lg = load<u64>(p, 8);
-    // The node keeps the match's loser; the winner goes on up.
-    // Equal times go by the tag; one select instead of the and/or.
-    let stays = select<bool>(lg < g, lb < tb, lb == tb);
-    store<u64>(p, select<u64>(tb, lb, stays));
-    store<u64>(p, select<u64>(g, lg, stays), 8);
-    tb = select<u64>(lb, tb, stays);
-    g = select<u64>(lg, g, stays);
+    // The node keeps the match's loser; the winner goes on up. Equal
+    // times go by the tag, in a branch of their own: they are rare (idle
+    // slots' Infinity at the run's end, a tie of two sums), so the branch
+    // is predicted, and the common path's selects each test one compare
+    // of the times (cmp and cmov), the chain from one level to the next
+    // two instructions long instead of the tie's select between compares.
+    if (lb != tb) {
+      // Four forms of lb < tb (equal here to lb <= tb, !(tb < lb), !(tb <= lb)):
+      // V8 folds a compare into its select only when the select is its one use.
+      store<u64>(p, select<u64>(tb, lb, lb < tb));
+      store<u64>(p, select<u64>(g, lg, lb <= tb), 8);
+      g = select<u64>(g, lg, tb < lb);
+      tb = select<u64>(tb, lb, tb <= lb);
+    } else {
+      let stays = lg < g;
+      store<u64>(p, select<u64>(g, lg, stays), 8);
+      g = select<u64>(lg, g, stays);
+    }
     n >>= 1;
   }
   store<u64>(q, tb);
@@ -184,14 +210,14 @@ export function queueBuild(q: usize): void {
 /** Takes the first event (slot k, which queueFirst returned) off the queue: its slot goes idle. */
 // @ts-ignore: decorator
 @inline export function queuePopFirst(q: usize, k: u32): void {
-  replay(q, k, Infinity, nextTag(q, k));
+  replay(q, k, Infinity, nextTag(q, k, 0));
   store<u32>(q, queueSize(q) - 1, 32);
 }
 
-/** The first event's slot k queues its next event at t (at or after the first event's time). */
+/** The first event's slot k queues its next event, of this phase, at t (at or after the first event's time). */
 // @ts-ignore: decorator
-@inline export function queueReplaceFirst(q: usize, t: f64, k: u32): void {
-  replay(q, k, t, nextTag(q, k));
+@inline export function queueReplaceFirst(q: usize, t: f64, k: u32, phase: u32): void {
+  replay(q, k, t, nextTag(q, k, phase));
 }
 
 /**
