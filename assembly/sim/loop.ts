@@ -148,14 +148,14 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
   let sp = slotPtr(s, k);
   let c = load<u32>(jobPtr(s, load<u32>(sp)));
   let share = pAt(s, SimParam.kblockdShare);
-  if (share > 0 && uniform(s) < share) {
-    // An async run of the hardware queue: a kblockd worker maps it.
-    let w = hctxNextCpu(s, c);
-    return mapAndIssue(s, d, k, t, w, startOn(s, w, t), <f64>load<u32>(sp, 20) * s.bsFixed);
-  }
+  // An async run of the hardware queue: a kblockd worker maps it, when it is free.
+  // One call of mapAndIssue for both, so that it is inlined here once.
+  let viaKblockd = share > 0 && uniform(s) < share;
+  let w = viaKblockd ? hctxNextCpu(s, c) : c;
+  let from = viaKblockd ? startOn(s, w, t) : t;
   let booked = load<f64>(cpuPtr(s, c));
-  let next = mapAndIssue(s, d, k, t, c, t, <f64>load<u32>(sp, 20) * s.bsFixed);
-  if (booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
+  let next = mapAndIssue(s, d, k, t, w, from, <f64>load<u32>(sp, 20) * s.bsFixed);
+  if (!viaKblockd && booked > t) setCpuFreeAt(s, c, booked + (load<f64>(cpuPtr(s, c)) - t));
   return next;
 }
 
@@ -164,7 +164,9 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
  * t), then the device. A map that finds no space unwinds and retries later.
  * Returns the time of the slot's next event: the completion, or the retry.
  */
-function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): f64 {
+// Inlined into its two callers (submit, mapRequest), for the reason runBatch's comment gives.
+// @ts-ignore: decorator
+@inline function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): f64 {
   let sp = slotPtr(s, k);
   let jp = jobPtr(s, load<u32>(sp));
   let segBytes = pAt(s, SimParam.segBytes);
