@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { booksMessage, simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
@@ -77,6 +78,22 @@ describe("simulate: determinism", () => {
     const a = simulate(opts);
     const b = simulate({ ...opts, seed: 8 });
     expect(b.series.iops).not.toEqual(a.series.iops);
+  });
+});
+
+describe("simulate: the speed per core", () => {
+  it("cpuSeconds is the running thread's on-CPU time: above 0 and within a scheduler tick of the wall time at most (NaN without Linux's schedstat)", () => {
+    const r = simulate(tiny());
+    const ios = r.counters.ios + r.counters.drainedIos;
+    if (!existsSync("/proc/thread-self/schedstat")) {
+      expect(r.cpuSeconds).toBeNaN();
+      expect(r.simIosPerCpuSecond).toBeNaN();
+      return;
+    }
+    expect(r.cpuSeconds).toBeGreaterThan(0);
+    // The kernel brings a running thread's sum up to date at ticks and switches: each end may lag by a tick (HZ 100 at the least).
+    expect(r.cpuSeconds).toBeLessThanOrEqual(r.wallSeconds + 0.02);
+    expect(r.simIosPerCpuSecond).toBe(ios / r.cpuSeconds);
   });
 });
 

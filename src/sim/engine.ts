@@ -12,6 +12,7 @@ import type { BooksCheck, LockTotals, SimCounters, SimResult } from "./result.js
 import { Sampler } from "./sampling.js";
 import { setUpRun, type SimRun } from "./setup.js";
 import { simBuild } from "./wasm-sim.js";
+import { threadCpuSeconds } from "./thread-cpu.js";
 import type { WasmBuild } from "../wasm/module.js";
 
 export type { SimConfig, SimOptions, SimProgress } from "./options.js";
@@ -27,6 +28,7 @@ export { booksMessage, type BooksCheck, type LockTotals, type SimCounters, type 
 export function simulate(options: SimOptions = {}, build: WasmBuild = simBuild()): SimResult {
   const cfg = resolveSimOptions(options);
   const wall0 = performance.now();
+  const cpu0 = threadCpuSeconds();
   const run = setUpRun(cfg, build);
   const { domain, dma, sim } = run;
   const ex = domain.ex;
@@ -63,6 +65,7 @@ export function simulate(options: SimOptions = {}, build: WasmBuild = simBuild()
   const totals = runTotals(run, allocs0, frees0, walk0);
   domain.destroy();
   const wallSeconds = (performance.now() - wall0) / 1000;
+  const cpuSeconds = threadCpuSeconds() - cpu0;
   const { counters } = totals;
   // Every completed request adds one completion latency (assembly/sim/loop.ts complete): the clat count is the requests.
   const requests = totals.latency.clat.samples;
@@ -79,6 +82,8 @@ export function simulate(options: SimOptions = {}, build: WasmBuild = simBuild()
     stopped,
     wallSeconds,
     simIosPerWallSecond: (counters.ios + counters.drainedIos) / Math.max(wallSeconds, 1e-9),
+    cpuSeconds,
+    simIosPerCpuSecond: (counters.ios + counters.drainedIos) / Math.max(cpuSeconds, 1e-9),
     requests,
     simRequestsPerWallSecond: requests / Math.max(wallSeconds, 1e-9),
   };

@@ -100,6 +100,14 @@ export interface SimResult {
    * wall second of this run.
    */
   simIosPerWallSecond: number;
+  /**
+   * On-CPU seconds of the thread that ran it, setup to books as wallSeconds
+   * (src/sim/thread-cpu.ts; NaN where the system does not say): unlike the
+   * wall clock, not the time other threads held its core.
+   */
+  cpuSeconds: number;
+  /** The I/Os of simIosPerWallSecond per cpuSeconds: the speed per core (NaN where cpuSeconds is). */
+  simIosPerCpuSecond: number;
   /** Requests completed (drain included): a merged request carries several I/Os, each one map, one IOVA, one completion. */
   requests: number;
   /** requests per wall second of this run. */
