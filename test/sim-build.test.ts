@@ -21,8 +21,10 @@ const load: SimOptions = {
 };
 
 /** What a run measured on the wall clock: the only fields allowed to differ. */
-function withoutWallClock(r: SimResult): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond"> {
-  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, ...rest } = r;
+function withoutWallClock(
+  r: SimResult,
+): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond" | "cpuSeconds" | "simIosPerCpuSecond"> {
+  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, cpuSeconds: _c, simIosPerCpuSecond: _p, ...rest } = r;
   return rest;
 }
 

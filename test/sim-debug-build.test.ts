@@ -12,8 +12,10 @@ import { simBuild, simDebugBuild, SIM_DEBUG_WASM_FILE, SIM_WASM_FILE } from "../
 import { planStudy, type StudyOptions } from "../dist/src/study/options.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
 
-function withoutWallClock(r: SimResult): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond"> {
-  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, ...rest } = r;
+function withoutWallClock(
+  r: SimResult,
+): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond" | "cpuSeconds" | "simIosPerCpuSecond"> {
+  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, cpuSeconds: _c, simIosPerCpuSecond: _p, ...rest } = r;
   return rest;
 }
 
