@@ -30,7 +30,12 @@
 // against the wasm's 2,560-3,267. Its step grows by 2,270-2,700 ns, the
 // wasm's by 3,300-4,000, the floor's by ~200. Fanout 8 and 32: the same
 // growth (2,570 and 2,460). So a B+-tree like this one, built in wasm with
-// the rbtree's 1e3 cost, would read about 4.5-5x at 1e6, not 2x.
+// the rbtree's 1e3 cost, would read about 4.5-5x at 1e6, not 2x. A
+// dependent load costs 5 / 6 / 33 / 204 ns in 64 KiB / 512 KiB / 4 MiB /
+// 64 MiB (chaseNs), so 2x at 1e6 leaves room for about 3 dependent misses
+// to DRAM a step: the levels above the leaves must stay in a few MiB (this
+// probe's 544-byte nodes over 4 lines each do not), and the find and the
+// search reach DRAM about once each.
 import { IovaDomain } from "../../src/index.js";
 import { must, perOpNsInterleaved, placementHash, prng, treeDomain } from "./util.js";
 
@@ -651,6 +656,27 @@ export function floorSteps(lives: number[], ops: number, batches: number, seed =
   return perOpNsInterleaved(steps, ops, batches, 0);
 }
 
+/**
+ * ns per load of a chain of dependent loads, each to a random 64-byte line
+ * of a `bytes`-byte buffer (one random cycle through every line): what each
+ * level of a descent costs once the structure is that large, the TLB's
+ * misses included.
+ */
+export function chaseNs(bytes: number, loads: number, seed = 20250611): number {
+  const lines = Math.max(2, Math.floor(bytes / 64));
+  const a = new Int32Array(lines * 16);
+  const order = Int32Array.from({ length: lines }, (_, i) => i);
+  const r = prng(seed);
+  for (let i = lines - 1; i > 0; i--) { const j = r.int(i); const t = order[i]; order[i] = order[j]; order[j] = t; }  // Sattolo: one cycle
+  for (let i = 0; i < lines; i++) a[order[i] * 16] = order[(i + 1) % lines] * 16;
+  let x = 0;
+  const chase = (n: number) => { for (let i = 0; i < n; i++) x = a[x]; };
+  chase(Math.min(loads, lines));
+  const ns = perOpNsInterleaved([chase], loads, 5, 0)[0];
+  if (x < 0) throw new Error("unreachable");
+  return ns;
+}
+
 function run(): void {
   const quick = process.argv.includes("--quick");
   const ops = quick ? 2_000 : 10_000;
@@ -668,6 +694,10 @@ function run(): void {
   out.push("");
   out.push(`floor (floorSteps: the JS side, the freed range's line, the placement's line; nothing else), ns per step: ${rows.map((r, i) => `${r.live} ${f(fl[i])}`).join(", ")}`);
   out.push(`  its growth from ${rows[0].live}: ${rows.map((r, i) => f(fl[i] - fl[0])).join(", ")} ns; added to the wasm tree's ${rows[0].live} step: ${rows.map((r, i) => `${((rows[0].wasm + fl[i] - fl[0]) / rows[0].wasm).toFixed(2)}x`).join(", ")}`);
+  const sizes = [64 * 1024, 512 * 1024, 4 * 2 ** 20, 64 * 2 ** 20];
+  const chase = sizes.map((b) => chaseNs(b, quick ? 200_000 : 1_000_000));
+  out.push(`dependent random loads (chaseNs), ns per load in a buffer of 64 KiB / 512 KiB / 4 MiB / 64 MiB: ${chase.map(f).join(" / ")}`);
+  out.push(`  so a 2x step at 1e6 (growth <= the wasm tree's 1e3 step, ${f(rows[0].wasm)} ns) allows about ${(rows[0].wasm / chase[3]).toFixed(1)} dependent 64 MiB-sized misses a step, all else cached`);
   out.push("('B+ growth' is what the probe's step adds over its own 1e3 step: its growth with N, apart from the JS constant)");
   process.stdout.write(out.join("\n") + "\n");
 }
