@@ -46,9 +46,10 @@ describe("simulate: the 32-bit window", () => {
     // armed longer; v6.x resets it on any free below 4 GiB and retries failed walks from the top.
     expect(a.counters.fastFails).toBeGreaterThan(b.counters.fastFails);
     expect(JSON.stringify(a.samples.window32Used)).not.toBe(JSON.stringify(b.samples.window32Used));
-    // What that costs: every fast-fail takes iova_rbtree_lock, so v5.10's CPUs wait for it far longer
-    // (measured 2.2e7 ns against 3.5e5) and complete fewer I/Os in the same time.
-    expect(a.counters.treeLockWaitNs).toBeGreaterThan(5 * b.counters.treeLockWaitNs);
+    // What that costs: every fast-fail takes iova_rbtree_lock, so v5.10's CPUs wait for it longer
+    // (measured with holds in time order, 2026-12-02: 2.1e5 ns against 1.2e5; the old lock model,
+    // which booked holds in processing order, gave 1.6e7 against 6.3e5) and complete fewer I/Os.
+    expect(a.counters.treeLockWaitNs).toBeGreaterThan(b.counters.treeLockWaitNs);
     expect(a.counters.ios).toBeLessThan(b.counters.ios);
     expect(a.latency.map.mean).toBeGreaterThan(b.latency.map.mean);
   });

@@ -15,6 +15,7 @@ import { seedRng, exponential } from "../sim/random";
 import { histClear, histAdd } from "../sim/histogram";
 import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
 import { runUntil } from "../sim/loop";
+import { hold } from "../sim/clock";
 
 export function simBytes(cpus: u32, jobs: u32, iodepth: u32, segsMax: u32, bsEntries: u32, nReserved: u32): u32 {
   return simBytesIn(cpus, jobs, iodepth, segsMax, bsEntries, nReserved);
@@ -215,6 +216,11 @@ export function simNextInterval(addr: usize): void {
 /** Records one latency of ns in histogram h as the loop does (a check of its buckets against the host's: test/sim-histogram). */
 export function simHistAdd(addr: usize, h: u32, ns: f64): void {
   histAdd(simAt(addr), h, ns);
+}
+
+/** CPU c holds lock i for `work` ns of work from `at`, as the loop's holds do: returns the release time (a check of the lock model: test/sim-lock-order). */
+export function simLockHold(addr: usize, i: u32, c: u32, at: f64, work: f64): f64 {
+  return hold(simAt(addr), i, c, at, work);
 }
 
 /** Byte address of histogram h (0 map, 1 unmap, 2 clat): n, min, max, sum, sumSq, then the buckets. */

@@ -57,51 +57,170 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
   return (<u32>pAt(s, SimParam.contendedLocks) & cls) != 0;
 }
 
-/** CPU c takes lock i no earlier than `at`: returns when it holds it (after waiting, and the lock's own cost). */
+// ---- the booking: a lock's holds in simulated-time order
+//
+// The loop processes work in event order, but a busy CPU's work starts when
+// it is free (startOn), so a lock can be booked ahead of simulated time by
+// one CPU and then wanted at an earlier time by another. A spinlock is taken
+// in time order: the earlier arrival gets the lock first. So each lock keeps
+// its latest BOOKED holds (start, end, holder) sorted by start, and a hold
+// of known length (hold) takes the earliest gap at or after its arrival that
+// fits it, else waits behind the booked holds. When the booking is full the
+// earliest hold is dropped and its end becomes the floor: an arrival before
+// the floor waits until then (conservative: holds never overlap).
+
+/** Holds each lock remembers (LOCK_BYTES: the fields, then 20 bytes a hold). */
+// @ts-ignore: decorator
+@inline export const BOOKED: u32 = 12;
+// @ts-ignore: decorator
+@inline const BOOKED_AT: usize = offsetof<Lock>();
+// @ts-ignore: decorator
+@inline function bStart(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (<usize>j << 4); }
+// @ts-ignore: decorator
+@inline function bCpu(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (<usize>BOOKED << 4) + (<usize>j << 2); }
+
+/** The lock's cost for CPU c taking it after holder `last` (-1: nobody): LOCK_NS plus the hand-off, if any. */
+// @ts-ignore: decorator
+@inline function costAfter(s: Sim, last: i32, c: u32): f64 {
+  let cost = pAt(s, SimParam.lockNs);
+  if (last >= 0 && <u32>last != c) {
+    cost += socketOf(s, <u32>last) == socketOf(s, c) ? pAt(s, SimParam.lockHandoffNs) : pAt(s, SimParam.lockHandoffRemoteNs);
+  }
+  return cost;
+}
+/** costAfter, counting the hand-off in the lock's statistics. */
+// @ts-ignore: decorator
+@inline function takeCost(s: Sim, lk: Lock, last: i32, c: u32): f64 {
+  if (last >= 0 && <u32>last != c) lk.handoffs += 1;
+  return costAfter(s, last, c);
+}
+
+/** Books [start, end) by CPU c at index j of the booking (holds from j on move up; the earliest drops if full). */
+function book(lk: Lock, j: u32, start: f64, end: f64, c: u32): void {
+  let n = lk.booked;
+  if (DEBUG) assert(start >= lk.floor && (j == 0 || load<f64>(bStart(lk, j - 1), 8) <= start) && (j == n || end <= load<f64>(bStart(lk, j))), "book: holds of a lock never overlap");
+  if (n == BOOKED) {
+    // The earliest hold leaves the booking; its end is the floor from now on.
+    if (j == 0) {
+      lk.floor = end;
+      lk.floorCpu = <i32>c + 1;
+      return;
+    }
+    lk.floor = load<f64>(bStart(lk, 0), 8);
+    lk.floorCpu = load<i32>(bCpu(lk, 0)) + 1;
+    memory.copy(bStart(lk, 0), bStart(lk, 1), <usize>(BOOKED - 1) << 4);
+    memory.copy(bCpu(lk, 0), bCpu(lk, 1), <usize>(BOOKED - 1) << 2);
+    n--;
+    j--;
+  }
+  if (j < n) {
+    memory.copy(bStart(lk, j + 1), bStart(lk, j), <usize>(n - j) << 4);
+    memory.copy(bCpu(lk, j + 1), bCpu(lk, j), <usize>(n - j) << 2);
+  }
+  store<f64>(bStart(lk, j), start);
+  store<f64>(bStart(lk, j), end, 8);
+  store<i32>(bCpu(lk, j), <i32>c);
+  lk.booked = n + 1;
+  if (j == n) lk.lastCpu = <i32>c;
+}
+
+/** The end of the latest booked hold (the floor if none is booked). */
+// @ts-ignore: decorator
+@inline function latestEnd(lk: Lock): f64 {
+  let n = lk.booked;
+  return n == 0 ? lk.floor : load<f64>(bStart(lk, n - 1), 8);
+}
+
+// @ts-ignore: decorator
+@inline function addWait(lk: Lock, w: f64): void {
+  lk.waitNs += w;
+  lk.iWait += w;
+}
+
+/**
+ * CPU c takes lock i no earlier than `at` for a hold whose length is not
+ * known yet (the flush-queue lock, whose hold nests other locks' holds):
+ * behind every booked hold, so that it cannot overlap one. Returns when it
+ * holds it (after waiting, and the lock's own cost).
+ */
 // @ts-ignore: decorator
 @inline export function acquire(s: Sim, i: u32, c: u32, at: f64): f64 {
   let lk = lockAt(s, i);
   let start = at;
-  let busy = lk.busyUntil;
+  let busy = latestEnd(lk);
   if (start < busy && contended(s, i)) {
-    let w = busy - start;
-    lk.waitNs += w;
-    lk.iWait += w;
+    addWait(lk, busy - start);
     start = busy;
   }
   lk.since = start;
-  let cost = pAt(s, SimParam.lockNs);
-  let last = lk.lastCpu;
-  if (last >= 0 && <u32>last != c) {
-    cost += socketOf(s, <u32>last) == socketOf(s, c) ? pAt(s, SimParam.lockHandoffNs) : pAt(s, SimParam.lockHandoffRemoteNs);
-    lk.handoffs += 1;
-  }
+  let cost = takeCost(s, lk, lk.lastCpu, c);
   lk.lastCpu = <i32>c;
   lk.acquisitions += 1;
   return start + cost;
 }
 
-/** The holder of lock i releases it at `until`. */
 // @ts-ignore: decorator
-@inline export function release(s: Sim, i: u32, until: f64): void {
-  let lk = lockAt(s, i);
-  let held = until - lk.since;
+@inline function account(s: Sim, lk: Lock, held: f64, c: u32): void {
   lk.heldNs += held;
   lk.iHeld += held;
-  lk.busyUntil = until;
   if (held > lk.maxHeld) lk.maxHeld = held;
-  if (lk.lastCpu == <i32>s.cpus) {
+  if (c == s.cpus) {
     lk.kwHolds += 1;
     lk.kwHeld += held;
     if (held > lk.kwMaxHeld) lk.kwMaxHeld = held;
   }
 }
 
-/** acquire, `work` ns of work, release: returns the release time. */
+/** The holder (CPU c) of lock i, taken with acquire, releases it at `until`. */
 // @ts-ignore: decorator
-@inline export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
-  let end = acquire(s, i, c, at) + work;
-  release(s, i, end);
+@inline export function release(s: Sim, i: u32, c: u32, until: f64): void {
+  let lk = lockAt(s, i);
+  let since = lk.since;
+  account(s, lk, until - since, c);
+  if (contended(s, i)) book(lk, lk.booked, since, until, c);
+}
+
+/**
+ * CPU c holds lock i for `work` ns of work, arriving at `at`: in the
+ * earliest gap of the booking at or after `at` that fits the lock's cost
+ * (the hand-off from the hold before the gap) and the work, else after the
+ * latest booked hold. Returns the release time.
+ */
+export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
+  let lk = lockAt(s, i);
+  lk.acquisitions += 1;
+  if (!contended(s, i)) {
+    // An ablation: the holds overlap; only their own cost (after the last holder) remains.
+    let end = at + takeCost(s, lk, lk.lastCpu, c) + work;
+    lk.lastCpu = <i32>c;
+    account(s, lk, end - at, c);
+    return end;
+  }
+  let start = at;
+  let prev = lk.floorCpu - 1;
+  if (start < lk.floor) start = lk.floor;
+  let n = lk.booked;
+  let j: u32 = 0;
+  // Booked holds that end by the arrival are behind it; the last of them is its predecessor.
+  while (j < n && load<f64>(bStart(lk, j), 8) <= start) {
+    prev = load<i32>(bCpu(lk, j));
+    j++;
+  }
+  let cost = costAfter(s, prev, c);
+  while (j < n) {
+    let p = bStart(lk, j);
+    if (start + cost + work <= load<f64>(p)) break;  // it fits before hold j
+    let e = load<f64>(p, 8);
+    if (e > start) start = e;
+    prev = load<i32>(bCpu(lk, j));
+    cost = costAfter(s, prev, c);
+    j++;
+  }
+  takeCost(s, lk, prev, c);
+  if (start > at) addWait(lk, start - at);
+  let end = start + cost + work;
+  account(s, lk, end - start, c);
+  book(lk, j, start, end, c);
   return end;
 }
 

@@ -112,7 +112,6 @@ export namespace L {
 
 /** One lock of the model: who held it last, until when, and what it cost. */
 @unmanaged export class Lock {
-  busyUntil: f64;
   heldNs: f64;       // whole run
   waitNs: f64;
   iHeld: f64;        // this interval
@@ -121,11 +120,15 @@ export namespace L {
   handoffs: f64;     // acquisitions from a CPU other than the last holder
   since: f64;        // when the current holder got it (between acquire and release)
   lastCpu: i32;      // -1: never held
-  pad: u32;
+  booked: u32;       // holds in the booking (clock.ts: BOOKED_AT, at most BOOKED)
   maxHeld: f64;      // the longest single hold
   kwHolds: f64;      // holds by the kworker (the domain clock's policy work: CPU index cpus)
   kwHeld: f64;
   kwMaxHeld: f64;
+  floor: f64;        // every hold dropped from the booking ended by then (clock.ts)
+  floorCpu: i32;     // 1 + the holder of the latest dropped hold (0: none dropped)
+  pad2: u32;
+  // then the booking: BOOKED holds' start and end (f64 pairs), then their CPUs (i32), clock.ts
 }
 
 /** Histogram: fio's log-linear plat buckets, 6 bits (as src/sim/histogram.ts). */
@@ -206,7 +209,7 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const SLOT_BYTES: u32 = 32;
 // @ts-ignore: decorator
-@inline export const LOCK_BYTES: u32 = 128;
+@inline export const LOCK_BYTES: u32 = 384;  // the fields (112 bytes), then clock.ts's booking of BOOKED holds (240)
 // @ts-ignore: decorator
 @inline export const SIM_HEADER: u32 = 704;  // the fields, then P at P_OFF (32 f64), T at T_OFF (24 f64), the scratch
 // @ts-ignore: decorator

@@ -277,7 +277,7 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
     let freed = frees ? ring.freed - freed0 : 0;
     held += pAt(s, SimParam.fqEntryNs) + <f64>(bits >> Queued.FLUSHES_SHIFT) * pAt(s, SimParam.iotlbFlushNs);
     held = chargeRingFree(s, d, c, held, freed);
-    release(s, L.FQ + c, held);
+    release(s, L.FQ + c, c, held);
     now = held;
     if ((bits & Queued.ARMED_TIMER) != 0) {
       s.timerOn = 1;
@@ -319,7 +319,7 @@ function timer(s: Sim, d: Domain, fq: FlushQueue): void {
     snapWork(s, d, EVERY_ORDER);
     let freed = <u64>drainRing(fq, q, on);
     held = chargeRingFree(s, d, on, held, freed);
-    release(s, L.FQ + q, held);
+    release(s, L.FQ + q, on, held);
     if (on == tc) now = held;
     else setCpuFreeAt(s, q, held);
   }

@@ -1,0 +1,93 @@
+// The lock model's holds are ordered by simulated time (assembly/sim/clock.ts,
+// docs/cost-model.md "Lock order"): the loop books a busy CPU's holds ahead
+// of simulated time, and an arrival that is earlier in time but processed
+// later takes the lock before them when its hold fits, instead of waiting
+// behind them. Real overlaps wait exactly the overlap; hand-offs are charged
+// from the hold before the one taken, in time.
+import { describe, expect, it } from "vitest";
+import { setUpRun } from "../dist/src/sim/setup.js";
+import { resolveSimOptions } from "../dist/src/sim/options.js";
+
+type LockEx = {
+  simLockHold(addr: number, i: number, c: number, at: number, work: number): number;
+  simLockStat(addr: number, i: number, which: number): number;
+};
+const LOCK = 10, HANDOFF = 100, REMOTE = 1000;
+const WAIT = 1, ACQ = 4, HANDOFFS = 5;  // SimLockStat: held, wait, iHeld, iWait, acquisitions, handoffs
+
+function lockRun(sockets = 1) {
+  const run = setUpRun(resolveSimOptions({
+    policy: "linux-5.10", cpus: 4, jobs: 1, iodepth: 1, bs: "4k", durationMs: 10, intervalMs: 10, seed: 1, sockets,
+    costs: { lockNs: LOCK, lockHandoffNs: HANDOFF, lockHandoffRemoteNs: REMOTE },
+  }));
+  const ex = run.domain.ex as unknown as LockEx;
+  const addr = run.sim.addr;
+  const tree = 0;
+  return {
+    hold: (c: number, at: number, work: number) => ex.simLockHold(addr, tree, c, at, work),
+    stat: (which: number) => ex.simLockStat(addr, tree, which),
+    done: () => run.domain.destroy(),
+  };
+}
+
+describe("the lock model orders holds by simulated time", () => {
+  it("an earlier arrival processed after a future booking takes the gap before it, without waiting", () => {
+    const lk = lockRun();
+    // CPU 1 is busy: its hold is booked at 100,000 ns, 1,000 ns of work.
+    expect(lk.hold(1, 100_000, 1_000)).toBe(100_000 + LOCK + 1_000);
+    // CPU 0's hold arrives at 50,000 (earlier in time, processed later): the old
+    // model made it wait 50,000 ns behind the booking; the lock is free then, and
+    // nobody held it before in time, so there is no hand-off.
+    expect(lk.hold(0, 50_000, 1_000)).toBe(50_000 + LOCK + 1_000);
+    expect(lk.stat(WAIT)).toBe(0);
+    expect(lk.stat(HANDOFFS)).toBe(0);
+    // CPU 2 at 60,000 takes the lock after CPU 0's hold in time: a hand-off, no wait.
+    expect(lk.hold(2, 60_000, 1_000)).toBe(60_000 + LOCK + HANDOFF + 1_000);
+    expect(lk.stat(WAIT)).toBe(0);
+    expect(lk.stat(HANDOFFS)).toBe(1);
+    lk.done();
+  });
+
+  it("a real overlap waits exactly the overlap, and the hand-off is from the hold before it in time", () => {
+    const lk = lockRun();
+    const end1 = lk.hold(1, 100_000, 1_000);            // [100,000, 101,010)
+    // CPU 2 arrives at 100,500 while CPU 1 holds it: waits 510 ns, hand-off from CPU 1.
+    expect(lk.hold(2, 100_500, 500)).toBe(end1 + LOCK + HANDOFF + 500);
+    expect(lk.stat(WAIT)).toBe(end1 - 100_500);
+    // CPU 0 arrives at 99,500: 10 + 100 + 600 ns do not fit in the 500 ns before CPU 1's hold, so it
+    // waits behind both booked holds (they are back to back), with a hand-off from CPU 2.
+    const end2 = end1 + LOCK + HANDOFF + 500;
+    expect(lk.hold(0, 99_500, 600)).toBe(end2 + LOCK + HANDOFF + 600);
+    expect(lk.stat(WAIT)).toBe(end1 - 100_500 + end2 - 99_500);
+    // CPU 1 again at 99,000 for 300 ns: fits before its own hold and after nobody: no hand-off.
+    expect(lk.hold(1, 99_000, 300)).toBe(99_000 + LOCK + 300);
+    expect(lk.stat(ACQ)).toBe(4);
+    expect(lk.stat(HANDOFFS)).toBe(2);
+    lk.done();
+  });
+
+  it("an arrival takes a gap between booked holds that fits it, and a remote hand-off costs its own figure", () => {
+    const lk = lockRun(2);  // CPUs 0-1 socket 0, 2-3 socket 1
+    lk.hold(0, 10_000, 1_000);                          // [10,000, 11,010)
+    lk.hold(0, 20_000, 1_000);                          // [20,000, 21,010)
+    // CPU 2 (the other socket) at 10,500: waits to 11,010, then 1,010 + 1,000 ns fit before 20,000.
+    expect(lk.hold(2, 10_500, 1_000)).toBe(11_010 + LOCK + REMOTE + 1_000);
+    expect(lk.stat(WAIT)).toBe(11_010 - 10_500);
+    // CPU 1 at 11,000: the gap left is [13,020, 20,000); it waits to 13,020, hand-off from CPU 2 (remote).
+    expect(lk.hold(1, 11_000, 5_000)).toBe(13_020 + LOCK + REMOTE + 5_000);
+    // CPU 3 at 12,000 for 5,000: no gap fits any more before 21,010.
+    expect(lk.hold(3, 12_000, 5_000)).toBe(21_010 + LOCK + REMOTE + 5_000);
+    lk.done();
+  });
+
+  it("a full booking drops its earliest hold and keeps its end as a floor, so holds never overlap", () => {
+    const lk = lockRun();
+    // 13 holds on CPU 1, 10,000 ns apart: the first leaves the booking (12 holds kept).
+    for (let k = 0; k < 13; k++) lk.hold(1, 100_000 + k * 10_000, 100);
+    // Before the first hold, in time: it was dropped, so the arrival waits to its end (the floor).
+    expect(lk.hold(1, 50_000, 100)).toBe(100_000 + LOCK + 100 + LOCK + 100);
+    // Between the second and the third, the gap is still known.
+    expect(lk.hold(1, 111_000, 100)).toBe(111_000 + LOCK + 100);
+    lk.done();
+  });
+});
