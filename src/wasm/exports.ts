@@ -126,6 +126,8 @@ export interface IovaExports {
   simNextInterval(addr: number): void;
   simHist(addr: number, h: number): number;
   simLockIndex(kind: number, n: number): number;
+  /** CPU c holds lock i for `work` ns from `at`, as the loop does: the release time (test/sim-lock-order). */
+  simLockHold(addr: number, i: number, c: number, at: number, work: number): number;
 }
 
 /** Every layoutField() value, by name. */
