@@ -1,7 +1,7 @@
 // Reading a file the user named as input (a job file, a trace): only a
 // regular file of bounded size, so that `/dev/zero`, a FIFO or a directory
 // is refused at once instead of read forever.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';
@@ -14,7 +14,8 @@ export class InputFileError extends Error {
 export function readInputFile(path: string, maxBytes: number, what = 'file'): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO with no writer returns at once (then fstat refuses it) instead of blocking forever.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new InputFileError(path, what, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
   }

@@ -40,6 +40,8 @@ export type IncludeReader = (path: string, from: string) => { file: string; text
 
 /** fio's nesting is one level; a chain this deep is a loop. */
 const MAX_INCLUDE_DEPTH = 8;
+/** Includes read for one job file: the depth bound alone let 20 includes per level expand to 20^8 lines (a hang). */
+const MAX_INCLUDES = 256;
 
 /** The line without its comment: from the first ';' or '#' on (fio strips them from values too). */
 const stripComment = (line: string): string => line.replace(/[;#].*$/, '').trim();
@@ -47,7 +49,7 @@ const stripComment = (line: string): string => line.replace(/[;#].*$/, '').trim(
 interface Line { file: string; no: number; raw: string; text: string }
 
 /** The file's lines, includes spliced in (an included file may not open sections). */
-function linesOf(text: string, file: string, readInclude: IncludeReader | undefined, depth: number): Line[] {
+function linesOf(text: string, file: string, readInclude: IncludeReader | undefined, depth: number, budget = { includes: 0 }): Line[] {
   const out: Line[] = [];
   text.split(/\r?\n/).forEach((raw, idx) => {
     const line = stripComment(raw);
@@ -57,13 +59,14 @@ function linesOf(text: string, file: string, readInclude: IncludeReader | undefi
       const err = (why: string): FioJobFileError => new FioJobFileError(file, idx + 1, raw, why, { option: 'include', value: inc[1]! });
       if (!readInclude) throw err('include is not available here');
       if (depth >= MAX_INCLUDE_DEPTH) throw err(`includes nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
+      if (++budget.includes > MAX_INCLUDES) throw err(`more than ${MAX_INCLUDES} includes in all`);
       let f: { file: string; text: string };
       try {
         f = readInclude(inc[1]!.trim(), file);
       } catch (e) {
         throw err(`cannot include '${inc[1]}': ${(e as Error).message}`);
       }
-      for (const l of linesOf(f.text, f.file, readInclude, depth + 1)) {
+      for (const l of linesOf(f.text, f.file, readInclude, depth + 1, budget)) {
         if (l.text.startsWith('[')) throw new FioJobFileError(l.file, l.no, l.raw, 'no new sections in included files');
         out.push(l);
       }

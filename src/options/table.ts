@@ -162,10 +162,11 @@ const STUDY_ROWS: OptionRow[] = [
     help: `short run: ${STUDY_QUICK_SECONDS} simulated seconds per policy` },
   { name: 'faithful', type: 'flag', category: 'study', takers: STUDY, lands: 'faithful',
     help: "the thread's system uncompressed, up to the thread's last dump (83,483 s; --hours/--seconds shorten it)" },
-  { name: 'hours', type: 'float', category: 'study', takers: STUDY, above: 0, max: 1e6,
+  { name: 'hours', type: 'float', category: 'study', takers: STUDY, min: 1e-6, max: 1e6,
     cb: (o, v) => { o.seconds = (v as number) * 3600; o.faithful = true; },
     help: 'simulated hours per policy (fractions allowed), uncompressed as with --faithful' },
-  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '300', above: 0, max: 3.6e9,
+  // At least 1 ms (the smallest --interval-ms): the simulator rounds a shorter run to 0 ms and its worker then crashed.
+  { name: 'seconds', type: 'float', category: 'study', takers: STUDY, lands: 'seconds', def: '300', min: 0.001, max: 3.6e9,
     help: 'simulated seconds per policy' },
   { name: 'policies', type: 'list', category: 'study', takers: STUDY, lands: 'policies', def: POLICIES.join(','),
     values: POLICIES, help: 'policies to run, in this order' },

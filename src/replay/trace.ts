@@ -6,7 +6,10 @@
 // a missing or extra field, a value of the wrong type, a checkpoint without
 // its `expect`, a second header or a file with no ops is a TraceFormatError
 // naming the file and the line.
-import { readFileSync } from "node:fs";
+import { readInputFile } from "../cli/input-file.js";
+
+/** The largest fixture is 1.7 MB; a bound keeps /dev/zero or a FIFO from being read forever. */
+const MAX_TRACE_BYTES = 256 * 2 ** 20;
 import { codes } from "../wasm/codes.js";
 
 export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4" | "v5.10-rbtree" | "v5.10";
@@ -121,7 +124,7 @@ function fieldProblem(o: Record<string, unknown>, fields: Record<string, Check>,
 }
 
 export function readTrace(file: string): Trace {
-  const text = readFileSync(file, "utf8");
+  const text = readInputFile(file, MAX_TRACE_BYTES, "trace");
   // One trailing newline ends the last line; any other empty line is a line.
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
