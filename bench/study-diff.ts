@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 /** Fields measured on the wall clock or naming the machine: not results of the model. */
-const WALL_CLOCK = new Set(['date', 'node', 'machine', 'wallSeconds', 'runWallSeconds', 'simIosPerWallSecond', 'simRequestsPerWallSecond', 'speed']);
+const WALL_CLOCK = new Set(['date', 'node', 'machine', 'wallSeconds', 'runWallSeconds', 'simIosPerWallSecond', 'simRequestsPerWallSecond', 'cpuSeconds', 'simIosPerCpuSecond', 'speed']);
 
 /** The paths where a and b differ, wall-clock fields left out. */
 export function studyDiff(a: unknown, b: unknown, path = '', out: string[] = []): string[] {

@@ -40,7 +40,14 @@ describe("aging study (library)", () => {
     expect(sp.ios / sp.requests!).toBeLessThan(1.1 * meanIosPerRequest(merge));
     expect(sp.simRequestsPerWallSecond! * sp.runWallSeconds).toBeCloseTo(sp.requests!, 0);
     expect(sp.ioSize).toBe("4k");
+    // The per-core figure: the sim threads' own CPU time, at most their wall time (a thread runs on one core).
+    expect(sp.cpuSeconds).toBeGreaterThan(0);
+    expect(sp.cpuSeconds).toBe(study.sims.reduce((a, r) => a + r.cpuSeconds, 0));
+    expect(sp.cpuSeconds!).toBeLessThanOrEqual(sp.runWallSeconds * 1.05 + 0.05);
+    expect(sp.simIosPerCpuSecond! * sp.cpuSeconds!).toBeCloseTo(sp.ios, -1);
+    expect(sp.simIosPerCpuSecond!).toBeGreaterThanOrEqual(sp.simIosPerWallSecond * 0.95);
     const text = readFileSync(study.paths.summary, "utf8");
+    expect(text).toMatch(/simulator\s+speed:\s+\S+\s+simulated\s+I\/Os\s+per\s+CPU\s+second\s+of\s+a\s+core\s+\(\S+\s+on\s+CPU\);\s+\S+\s+simulated\s+I\/Os\s+/);
     expect(text).toMatch(/per\s+wall\s+second\s+of\s+one\s+run\s+\(a\s+run\s+is\s+one\s+thread;\s+runs\s+made\s+at\s+once\s+share\s+the\s+cores;\s+an\s+I\/O\s+is\s+one\s+4k\s+read\),\s+\S+\s+requests\s+per\s+wall\s+second/);
   });
 
@@ -137,7 +144,7 @@ describe("aging command line", () => {
     expect(() => parseAgingArgs(["--seed"])).toThrow(/--seed requires a value/);
     expect(() => parseAgingArgs(["--quick=1"])).toThrow(/--quick takes no value/);
     expect(() => parseAgingArgs(["--bs", "1p"])).toThrow(/--bs: a block size must be at most 1g/);
-    expect(() => parseAgingArgs(["--hours", "0"])).toThrow(/--hours must be > 0/);
+    expect(() => parseAgingArgs(["--hours", "0"])).toThrow(/--hours must be between 0.000001 and 1000000 \(got .0.\)/);
     expect(parseAgingArgs(["--no-dma32", "--cost", "walkNodeNs=2", "--cost=iotlbFlushNs=3"])).toEqual({
       dma32First: false, costs: { walkNodeNs: 2, iotlbFlushNs: 3 },
     });
@@ -155,7 +162,8 @@ describe("aging command line", () => {
     expect(r.stdout).toMatch(/iops\s+iops\s+end vs\s+worst\s+worst vs\s+peak\s+peak\n\s*policy\s+start\s+end\s+start\s+10s\s+start\s+cached\s+tree/);
     for (const l of r.stdout.split("\n")) expect(l.length, l).toBeLessThanOrEqual(80);
     expect(r.stdout).toContain(join(out, "study.html"));
-    expect(r.stdout).toMatch(/simulator speed: \S+ simulated I\/Os per wall second/);
+    expect(r.stdout).toMatch(/simulator speed: \S+ simulated I\/Os per CPU second\s+of\s+a\s+core/);
+    expect(r.stdout).toMatch(/simulated\s+I\/Os\s+per\s+wall\s+second\s+of\s+one\s+run/);
     expect(r.stdout).toContain("kernel eras: linux-5.10 v5.10, adaptive v6.x");
     expect(r.stdout).toMatch(/linux-5\.10 +\(v5\.10\) IOPS /);
     expect(r.stderr).toMatch(/linux-5\.10 +done: .*books balance/);

@@ -7,9 +7,11 @@ import type { StudyMeta, StudyResult } from "./types.js";
 
 /**
  * The simulator's speed in one sentence (the terminal, summary.txt and the
- * HTML): I/Os and requests per wall second of one run, summed over the runs'
- * own wall times. A run is one thread, but runs made at once (--parallel)
- * share the machine's cores, so this is not a figure per second of a core.
+ * HTML): I/Os per second of the sim threads' own CPU time (the speed of one
+ * core, issue 11's figure, whatever else shares the machine), then I/Os and
+ * requests per wall second of one run, summed over the runs' own wall times:
+ * runs made at once (--parallel) share the cores, so that one is not a
+ * figure per core.
  */
 export function speedLine(sp: NonNullable<StudyMeta["speed"]>): string {
   const io = sp.ioSize ? `one ${sp.ioSize} read` : "one fio block";
@@ -17,7 +19,10 @@ export function speedLine(sp: NonNullable<StudyMeta["speed"]>): string {
     ? `, ${formatNumber(sp.simRequestsPerWallSecond ?? 0)} requests per wall second (a request carries ` +
       `${(sp.ios / sp.requests).toFixed(2)} I/Os on average)`
     : "";
-  return `simulator speed: ${formatNumber(sp.simIosPerWallSecond)} simulated I/Os per wall second of one run ` +
+  const cpu = sp.simIosPerCpuSecond !== undefined && sp.cpuSeconds !== undefined
+    ? `${formatNumber(sp.simIosPerCpuSecond)} simulated I/Os per CPU second of a core (${formatSeconds(sp.cpuSeconds)} on CPU); `
+    : "";
+  return `simulator speed: ${cpu}${formatNumber(sp.simIosPerWallSecond)} simulated I/Os per wall second of one run ` +
     `(a run is one thread; runs made at once share the cores; an I/O is ${io})${req}; ${formatNumber(sp.ios)} I/Os in ${formatSeconds(sp.runWallSeconds)} of run time`;
 }
 

@@ -17,11 +17,15 @@ export interface StudyMeta {
    * thread; runWallSeconds is the sum of the runs' wall times): I/Os (fio
    * blocks of ioSize, one 4 KiB read by default) and requests (a merged
    * request carries several I/Os: one map, one IOVA, one completion) per
-   * wall second of a run.
+   * wall second of a run. cpuSeconds is the sum of the sim threads' own
+   * on-CPU time and simIosPerCpuSecond the I/Os per second of it: the speed
+   * of one core, whatever else ran at the same time (absent where a thread
+   * could not read its CPU time).
    */
   speed?: {
     ios: number; requests?: number; ioSize?: string; runWallSeconds: number;
     simIosPerWallSecond: number; simRequestsPerWallSecond?: number;
+    cpuSeconds?: number; simIosPerCpuSecond?: number;
   };
   config: Record<string, unknown>;
 }

@@ -112,6 +112,8 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, inter
   const requests = sims.reduce((a, r) => a + r.requests, 0);
   // Each run is one thread: I/Os over the sum of the runs' wall times are per core, however many ran at once.
   const simWall = sims.reduce((a, r) => a + r.wallSeconds, 0);
+  // The sim threads' own on-CPU time: per core whatever else shares the machine (NaN where a thread could not tell it).
+  const cpuSeconds = sims.reduce((a, r) => a + r.cpuSeconds, 0);
   return {
     result: {
       meta: {
@@ -127,6 +129,7 @@ function assemble(plan: StudyPlan, sims: SimResult[], wallSeconds: number, inter
         speed: {
           ios, requests, ioSize: cfg.bsText, runWallSeconds: simWall,
           simIosPerWallSecond: ios / Math.max(simWall, 1e-9), simRequestsPerWallSecond: requests / Math.max(simWall, 1e-9),
+          ...(Number.isFinite(cpuSeconds) ? { cpuSeconds, simIosPerCpuSecond: ios / Math.max(cpuSeconds, 1e-9) } : {}),
         },
         // era: the override every policy ran on, or null (each on its own: policies[].era).
         config: { ...shared, policies: plan.policies, era: plan.era, faithful: plan.faithful },
