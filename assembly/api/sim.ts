@@ -169,7 +169,8 @@ export function simLowest32(addr: usize): f64 { return simAt(addr).lowestPfn32; 
 /**
  * What simLockStat() returns of a lock: held and waited ns (whole run, then
  * this interval), acquisitions, hand-offs, the longest hold; and the holds of
- * the kworker (the domain clock's policy work): count, ns, longest.
+ * the kworker (the domain clock's policy work): count, ns, longest; and the
+ * waits the booking's floor decided (clock.ts hold): count, ns.
  */
 export enum SimLockStat {
   held = 0,
@@ -182,6 +183,8 @@ export enum SimLockStat {
   kworkerHolds,
   kworkerHeld,
   kworkerMaxHeld,
+  floorWaits,
+  floorWaitNs,
 }
 
 /** Lock i (0 tree, 1.. depot per order, then flush queue per CPU): the figure `which` (SimLockStat). */
@@ -198,6 +201,8 @@ export function simLockStat(addr: usize, i: u32, which: SimLockStat): f64 {
     case SimLockStat.kworkerHolds: return lk.kwHolds;
     case SimLockStat.kworkerHeld: return lk.kwHeld;
     case SimLockStat.kworkerMaxHeld: return lk.kwMaxHeld;
+    case SimLockStat.floorWaits: return lk.floorWaits;
+    case SimLockStat.floorWaitNs: return lk.floorWaitNs;
     default: return -1;
   }
 }

@@ -198,7 +198,13 @@ export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
   }
   let start = at;
   let prev = lk.floorCpu - 1;
-  if (start < lk.floor) start = lk.floor;
+  if (start < lk.floor) {
+    // The floor, not a known hold, decides the start: the dropped holds may
+    // have left the lock free at `at`. Counted so that the artefact is visible.
+    lk.floorWaits += 1;
+    lk.floorWaitNs += lk.floor - start;
+    start = lk.floor;
+  }
   let n = lk.booked;
   let j: u32 = 0;
   // Booked holds that end by the arrival are behind it; the last of them is its predecessor.

@@ -128,6 +128,8 @@ export namespace L {
   floor: f64;        // every hold dropped from the booking ended by then (clock.ts)
   floorCpu: i32;     // 1 + the holder of the latest dropped hold (0: none dropped)
   pad2: u32;
+  floorWaits: f64;   // holds whose start the floor put later than their arrival (clock.ts hold)
+  floorWaitNs: f64;  // the ns by which the floor put them later (floor - arrival)
   // then the booking: BOOKED holds' start and end (f64 pairs), then their CPUs (i32), clock.ts
 }
 
@@ -209,7 +211,7 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const SLOT_BYTES: u32 = 32;
 // @ts-ignore: decorator
-@inline export const LOCK_BYTES: u32 = 384;  // the fields (112 bytes), then clock.ts's booking of BOOKED holds (240)
+@inline export const LOCK_BYTES: u32 = 384;  // the fields (128 bytes), then clock.ts's booking of BOOKED holds (240)
 // @ts-ignore: decorator
 @inline export const SIM_HEADER: u32 = 704;  // the fields, then P at P_OFF (32 f64), T at T_OFF (24 f64), the scratch
 // @ts-ignore: decorator

@@ -116,9 +116,9 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
   const tree = domain.stats();
   const lockTotals = (i: number): LockTotals => {
     const l = sim.lock(i);
-    return { heldNs: l.held, waitNs: l.wait, acquisitions: l.acquisitions, handoffs: l.handoffs };
+    return { heldNs: l.held, waitNs: l.wait, acquisitions: l.acquisitions, handoffs: l.handoffs, floorWaits: l.floorWaits, floorWaitNs: l.floorWaitNs };
   };
-  const fq: LockTotals = { heldNs: 0, waitNs: 0, acquisitions: 0, handoffs: 0 };
+  const fq: LockTotals = { heldNs: 0, waitNs: 0, acquisitions: 0, handoffs: 0, floorWaits: 0, floorWaitNs: 0 };
   let fullFlushes = 0;
   let timerFirings = 0;
   const fqStats = dma.statsDump();
@@ -128,6 +128,8 @@ function runTotals(run: SimRun, allocs0: number, frees0: number, walk0: number):
     fq.waitNs += l.waitNs;
     fq.acquisitions += l.acquisitions;
     fq.handoffs += l.handoffs;
+    fq.floorWaits += l.floorWaits;
+    fq.floorWaitNs += l.floorWaitNs;
     const f = fqStats.cpu(q);
     fullFlushes += f.fullFlushes;
     timerFirings += f.timerFirings;

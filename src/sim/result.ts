@@ -58,6 +58,9 @@ export interface LockTotals {
   waitNs: number;
   acquisitions: number;
   handoffs: number;
+  /** Holds whose start the booking's floor put after their arrival (assembly/sim/clock.ts hold), and by how many ns in all (part of waitNs). */
+  floorWaits: number;
+  floorWaitNs: number;
 }
 
 export interface BooksCheck {

@@ -202,11 +202,13 @@ export class WasmSim {
   /**
    * Lock i (lockIndex): held and waited ns, whole run and this interval;
    * acquisitions; hand-offs; the longest hold; and the holds of the kworker
-   * (the domain clock's policy work): count, ns, longest.
+   * (the domain clock's policy work): count, ns, longest; and the waits the
+   * booking's floor decided (assembly/sim/clock.ts hold): count, ns.
    */
   lock(i: number): {
     held: number; wait: number; iHeld: number; iWait: number; acquisitions: number; handoffs: number;
     maxHeld: number; kworkerHolds: number; kworkerHeld: number; kworkerMaxHeld: number;
+    floorWaits: number; floorWaitNs: number;
   } {
     const ex = this.ex;
     const a = this.addr;
@@ -216,6 +218,7 @@ export class WasmSim {
       iWait: ex.simLockStat(a, i, k.iWait), acquisitions: ex.simLockStat(a, i, k.acquisitions), handoffs: ex.simLockStat(a, i, k.handoffs),
       maxHeld: ex.simLockStat(a, i, k.maxHeld), kworkerHolds: ex.simLockStat(a, i, k.kworkerHolds),
       kworkerHeld: ex.simLockStat(a, i, k.kworkerHeld), kworkerMaxHeld: ex.simLockStat(a, i, k.kworkerMaxHeld),
+      floorWaits: ex.simLockStat(a, i, k.floorWaits), floorWaitNs: ex.simLockStat(a, i, k.floorWaitNs),
     };
   }
 

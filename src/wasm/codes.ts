@@ -89,7 +89,7 @@ export const CODE_SETS = {
     "histBuckets"],
   /** simLockStat() selectors. */
   SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
-    "kworkerMaxHeld"],
+    "kworkerMaxHeld", "floorWaits", "floorWaitNs"],
   /** simLockIndex() kinds: the tree lock, a depot lock (by order), a flush-queue lock (by CPU). */
   SimLock: ["tree", "depot", "fq"],
 } as const;
