@@ -3,11 +3,13 @@
 //
 // Each CPU is busy until some time; work that arrives on a busy CPU starts
 // when it is free (FIFO). Each lock of the model (the tree lock, the depot
-// lock of each order, each CPU's flush-queue lock) is held until some time;
-// a CPU that wants it at an earlier time spins until then, and that wait is
-// its CPU time. Taking a lock costs LOCK_NS, plus a hand-off when the last
-// holder was another CPU (HANDOFF_NS on the same socket, HANDOFF_REMOTE_NS
-// across sockets): the lock's line and the data it guards move.
+// lock of each order, each CPU's flush-queue lock) books its holds in
+// simulated-time order (the booking, below): a hold takes the earliest free
+// gap at or after its arrival that fits it, else spins behind the booked
+// holds, and that wait is its CPU time. Taking a lock costs LOCK_NS, plus a
+// hand-off when the holder before it in time was another CPU (HANDOFF_NS on
+// the same socket, HANDOFF_REMOTE_NS across sockets): the lock's line and
+// the data it guards move.
 //
 // The allocator's work is known after the fact: the core's own counters
 // (tree allocs, frees, failures; the kernel walk's length; depot pushes,
@@ -67,7 +69,9 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
 // of known length (hold) takes the earliest gap at or after its arrival that
 // fits it, else waits behind the booked holds. When the booking is full the
 // earliest hold is dropped and its end becomes the floor: an arrival before
-// the floor waits until then (conservative: holds never overlap).
+// the floor waits until then (conservative: holds never overlap), even if the
+// lock was free at its time; the lock counts those waits (floorWaits,
+// floorWaitNs) so that the artefact stays visible.
 
 /** Holds each lock remembers (LOCK_BYTES: the fields, then 20 bytes a hold). */
 // @ts-ignore: decorator
