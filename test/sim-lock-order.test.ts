@@ -57,7 +57,8 @@ describe("the lock model orders holds by simulated time", () => {
     // CPU 2 arrives at 100,500 while CPU 1 holds it: waits 510 ns, hand-off from CPU 1.
     expect(lk.hold(2, 100_500, 500)).toBe(end1 + LOCK + HANDOFF + 500);
     expect(lk.stat(WAIT)).toBe(end1 - 100_500);
-    // CPU 0 arrives at 99,500: 10 + 100 + 600 ns do not fit in the 500 ns before CPU 1's hold, so it
+    // CPU 0 arrives at 99,500: nobody holds the lock before it in time, so no hand-off, but 10 + 600 ns
+    // still do not fit in the 500 ns before CPU 1's hold, so it
     // waits behind both booked holds (they are back to back), with a hand-off from CPU 2.
     const end2 = end1 + LOCK + HANDOFF + 500;
     expect(lk.hold(0, 99_500, 600)).toBe(end2 + LOCK + HANDOFF + 600);
