@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { simulate, type SimOptions } from "../dist/src/sim/engine.js";
-import type { SimResult } from "../dist/src/sim/result.js";
+import { withoutWallClock } from "./helpers/without-wall-clock.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
 import { setUpRun } from "../dist/src/sim/setup.js";
 import { sharedBuild, simBuild } from "../dist/src/sim/wasm-sim.js";
@@ -19,14 +19,6 @@ const load: SimOptions = {
   completion: "other", migrateMs: 5, seed: 11,
   costs: { deviceBaseNs: 20_000, deviceBytesPerSec: 1e11, deviceSerialTransfers: 0 },
 };
-
-/** What a run measured on the wall clock: the only fields allowed to differ. */
-function withoutWallClock(
-  r: SimResult,
-): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond" | "cpuSeconds" | "simIosPerCpuSecond"> {
-  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, cpuSeconds: _c, simIosPerCpuSecond: _p, ...rest } = r;
-  return rest;
-}
 
 /**
  * A build's memory import and its atomic instructions, read from the binary itself: binaryen (the

@@ -7,17 +7,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { simulate } from "../dist/src/sim/engine.js";
-import type { SimResult } from "../dist/src/sim/result.js";
+import { withoutWallClock } from "./helpers/without-wall-clock.js";
 import { simBuild, simDebugBuild, SIM_DEBUG_WASM_FILE, SIM_WASM_FILE } from "../dist/src/sim/wasm-sim.js";
 import { planStudy, type StudyOptions } from "../dist/src/study/options.js";
 import { POLICIES } from "../dist/src/domain/policy.js";
-
-function withoutWallClock(
-  r: SimResult,
-): Omit<SimResult, "wallSeconds" | "simIosPerWallSecond" | "simRequestsPerWallSecond" | "cpuSeconds" | "simIosPerCpuSecond"> {
-  const { wallSeconds: _w, simIosPerWallSecond: _i, simRequestsPerWallSecond: _r, cpuSeconds: _c, simIosPerCpuSecond: _p, ...rest } = r;
-  return rest;
-}
 
 /** Whether the build's data holds this assertion's message (AssemblyScript stores strings as UTF-16). */
 function holdsMessage(file: string, message: string): boolean {
