@@ -7,10 +7,10 @@
 // its `expect`, a second header or a file with no ops is a TraceFormatError
 // naming the file and the line.
 import { readInputFile } from "../cli/input-file.js";
+import { codes } from "../wasm/codes.js";
 
 /** The largest fixture is 1.7 MB; a bound keeps /dev/zero or a FIFO from being read forever. */
 const MAX_TRACE_BYTES = 256 * 2 ** 20;
-import { codes } from "../wasm/codes.js";
 
 export type Profile = "linux-rbtree" | "linux-5.10" | "seed-v4" | "linux-6.4" | "v5.10-rbtree" | "v5.10";
 
