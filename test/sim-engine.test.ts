@@ -161,6 +161,9 @@ describe("simulate: options", () => {
   });
   it("rounds the duration up to whole intervals", () => {
     expect(resolveSimOptions({ durationMs: 1050, intervalMs: 100 }).durationMs).toBe(1100);
+    // A duration far below one interval is one interval, not 0 (no sample, a RangeError in the worker).
+    expect(resolveSimOptions({ durationMs: 1e-300, intervalMs: 100 }).durationMs).toBe(100);
+    expect(resolveSimOptions({ durationMs: 5e-324, intervalMs: 1 }).durationMs).toBe(1);
   });
   it("booksMessage names the policy and the problems", () => {
     expect(booksMessage({ config: { policy: "adaptive" }, books: { ok: false, problems: ["x"] } } as never)).toMatch(/adaptive.*do not balance.*x/);

@@ -209,7 +209,8 @@ export function resolveSimOptions(o: SimOptions = {}): SimConfig {
   if ((granule & (granule - 1)) !== 0) throw new RangeError(`granule must be a power of two, got ${granule}`);
   const maxSegment = int("maxSegment", o.maxSegment ?? 1 << 20, granule, 2 ** 40);
   const intervalMs = num("intervalMs", o.intervalMs ?? 1000, 1, 3.6e6);
-  const durationMs = Math.ceil(num("durationMs", o.durationMs ?? 10_000, 0, 1e10, true) / intervalMs - 1e-9) * intervalMs;
+  // Whole intervals, at least one: a duration far below an interval (1e-300 ms) would round to 0.
+  const durationMs = Math.max(1, Math.ceil(num("durationMs", o.durationMs ?? 10_000, 0, 1e10, true) / intervalMs - 1e-9)) * intervalMs;
   const completion = oneOf("completion", o.completion ?? "other", COMPLETION_MODES);
   const fqSize = int("fqSize", o.fqSize ?? IOVA_FQ_SIZE, 2, 1 << 16);
   const cfg: SimConfig = {
