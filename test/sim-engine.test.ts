@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { booksMessage, simulate, type SimOptions } from "../dist/src/sim/engine.js";
 import { resolveSimOptions } from "../dist/src/sim/options.js";
+import { setUpRun } from "../dist/src/sim/setup.js";
 import { EventHeap } from "../dist/src/load/heap.js";
 import { Rng } from "../dist/src/load/rng.js";
 import { BlockSizeSampler, blockSizeArg } from "../dist/src/load/block-size.js";
@@ -234,5 +235,19 @@ describe("simulate: the kernel thread's cache dumps", () => {
       expect(held).toBe(r.series.cpuTotal[k]);
       expect(dump.depot).toEqual(r.series.depotMags.map((s) => s[k]));
     }
+  });
+});
+
+describe("simulate: the event queue's tags", () => {
+  it("a run starts with 2^(62 - log2 leaves) tags less one per slot's first event, and each interval uses some", () => {
+    const cfg = resolveSimOptions(tiny({ jobs: 3, iodepth: 4 }));  // 12 slots: 16 leaves, 2^58 tags
+    const run = setUpRun(cfg);
+    const left0 = run.sim.tagsLeft();
+    expect(left0).toBe(2 ** 58 - 12);
+    run.sim.runUntil(cfg.intervalMs * 1e6);
+    const left1 = run.sim.tagsLeft();
+    expect(left1).toBeLessThan(left0);
+    expect(left0 - left1).toBeGreaterThan(12);
+    run.domain.destroy();
   });
 });

@@ -10,7 +10,7 @@ import {
   Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
   P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
-import { queueInit, queueSet, queueBuild, queueAt, queueRebuild } from "../sim/queue";
+import { queueInit, queueSet, queueBuild, queueAt, queueRebuild, queueTagsLeft } from "../sim/queue";
 import { seedRng, exponential } from "../sim/random";
 import { histClear, histAdd } from "../sim/histogram";
 import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
@@ -103,6 +103,9 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   queueBuild(q);
   s.nextTickNs = load<f64>(addr + P_OFF + (<usize>SimParam.tickNs << 3));
 }
+
+/** Event tags left before the queue's push counter overflows (sim/queue.ts queueTagsLeft). */
+export function simQueueTagsLeft(addr: usize): f64 { return queueTagsLeft(queueAt(simAt(addr))); }
 
 /** Plays the event queue's matches again from its keys (the order of events lives in the keys alone: a test checks that). */
 export function simQueueRebuild(addr: usize): void {

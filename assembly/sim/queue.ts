@@ -72,6 +72,15 @@ export function queueBytes(slots: u32): u32 {
 // @ts-ignore: decorator
 @inline function scratchAt(q: usize, i: u32): usize { return q + HEADER + (<usize>leavesOf(q) << 4) + (<usize>i << 4); }
 
+/**
+ * Tags left before the counter overflows its bits (64 - PHASE_BITS -
+ * log2(leaves)): past that, push order no longer orders events of one time.
+ * The host reads it between intervals and refuses a run that would use them up.
+ */
+export function queueTagsLeft(q: usize): f64 {
+  return Math.pow(2, <f64>(64 - PHASE_BITS - bitsOf(q))) - <f64>load<u64>(q, 16);
+}
+
 /** Events in the queue. */
 // @ts-ignore: decorator
 @inline export function queueSize(q: usize): u32 { return load<u32>(q, 32); }

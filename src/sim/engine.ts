@@ -41,8 +41,18 @@ export function simulate(options: SimOptions = {}, build: WasmBuild = simBuild()
   let nSamples = Math.round(cfg.durationMs / cfg.intervalMs);
   const sampler = new Sampler(domain, dma, sim, cfg.cpus, intervalNs, nSamples, run.reservedBelow32);
   let stopped = false;
+  let tagsBefore = sim.tagsLeft();
   for (let i = 1; i <= nSamples; i++) {
     sim.runUntil(i * intervalNs);
+    // The event queue orders events of one time by a push counter of limited bits (2^36 pushes at
+    // the most slots): refuse to go on when the next interval and the drain could use up what is left.
+    const tagsLeft = sim.tagsLeft();
+    if (i < nSamples && tagsLeft < 2 * (tagsBefore - tagsLeft) + (cfg.jobs * cfg.iodepth) * 4) {
+      domain.destroy();
+      throw new RangeError(`durationMs ${cfg.durationMs} needs more events than the event queue can order ` +
+        `(${tagsLeft} tags left after ${i} of ${nSamples} intervals with ${(cfg.jobs * cfg.iodepth)} slots): shorten the run or use fewer jobs x iodepth`);
+    }
+    tagsBefore = tagsLeft;
     sampler.take(i * intervalNs);
     // Asked to stop (SIGINT): submission ends at this sample, the I/Os in flight drain, the books are kept.
     if (options.stop && i < nSamples && Atomics.load(options.stop, 0) !== 0) {

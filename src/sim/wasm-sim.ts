@@ -180,6 +180,11 @@ export class WasmSim {
     this.ex.simHistAdd(this.addr, h, ns);
   }
 
+  /** Event tags left before the queue's push counter overflows (assembly/sim/queue.ts). */
+  tagsLeft(): number {
+    return this.ex.simQueueTagsLeft(this.addr);
+  }
+
   /** Runs every event before untilNs; false once the run is over. */
   runUntil(untilNs: number): boolean {
     return this.ex.simRun(this.addr, untilNs) !== 0;

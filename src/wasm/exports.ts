@@ -116,6 +116,7 @@ export interface IovaExports {
   simStart(addr: number, domain: number, fq: number, strict: number, pci: number, serial: number,
     bsKind: number, bsFixed: number, bsMin: number, bsSteps: number, seed: number): void;
   simRun(addr: number, untilNs: number): number;
+  simQueueTagsLeft(addr: number): number;
   simQueueRebuild(addr: number): void;
   simMergeIos(addr: number, u: number, table: number): number;
   simHistAdd(addr: number, h: number, ns: number): void;
