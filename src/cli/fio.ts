@@ -14,7 +14,7 @@ import { phasePlans, runCpus, runPhases } from '../fio/runner/phases.js';
 import { headerText, jsonDocument, normalText, VERSION } from '../fio/runner/report.js';
 import type { RunOutcome } from '../fio/runner/run.js';
 import { runVirtual, simOptionsFor } from '../fio-virtual/run.js';
-import { InputFileError, readInputFile } from './input-file.js';
+import { InputFileError, readInputFile } from '../util/input-file.js';
 import { OutputPathError, checkOutputFile } from './output-path.js';
 import { fitToWidth, terminalColumns } from './terminal.js';
 

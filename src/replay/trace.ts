@@ -6,7 +6,7 @@
 // a missing or extra field, a value of the wrong type, a checkpoint without
 // its `expect`, a second header or a file with no ops is a TraceFormatError
 // naming the file and the line.
-import { readInputFile } from "../cli/input-file.js";
+import { readInputFile } from "../util/input-file.js";
 import { codes } from "../wasm/codes.js";
 
 /** The largest fixture is 1.7 MB; a bound keeps /dev/zero or a FIFO from being read forever. */
