@@ -139,12 +139,21 @@ export function iotlbSync(fq: FlushQueue): void {
   atomicAdd<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("invalidations"), 1);
 }
 
-/** iova_domain_flush: start_cnt++, the invalidation, finish_cnt++. */
-export function domainFlush(fq: FlushQueue): void {
-  atomicAdd<u64>(startCntAddr(fq), 1);
+/**
+ * iova_domain_flush: start_cnt++, the invalidation, finish_cnt++. Returns
+ * this flush's own start count (start_cnt after its increment): once it
+ * returns, every entry stamped below that is covered. A flush whose CPU died
+ * in the invalidation (a worker terminated in the host's wait) raised
+ * start_cnt and never finish_cnt, so finish_cnt stays one behind for good
+ * and each later flush covers only what was queued before the one ahead of
+ * it; the own start count does not depend on that.
+ */
+export function domainFlush(fq: FlushQueue): u64 {
+  let started = atomicAdd<u64>(startCntAddr(fq), 1) + 1;
   iotlbSync(fq);
   atomicAdd<u64>(finishCntAddr(fq), 1);
   atomicAdd<u64>(changetype<usize>(fq) + offsetof<FlushQueue>("flushes"), 1);
+  return started;
 }
 
 /**
@@ -152,9 +161,13 @@ export function domainFlush(fq: FlushQueue): void {
  * every entry a finished flush covers. Returns how many.
  */
 export function ringFree(fq: FlushQueue, q: u32, on: u32): u32 {
+  return ringFreeBelow(fq, q, on, atomicLoad<u64>(finishCntAddr(fq)));
+}
+
+/** ringFree with the cover given: frees the entries stamped below `fin`, with CPU q's ring locked. */
+function ringFreeBelow(fq: FlushQueue, q: u32, on: u32, fin: u64): u32 {
   let d = fqDomain(fq);
   let r = ringAt(fq, q);
-  let fin = atomicLoad<u64>(finishCntAddr(fq));
   let h = r.head;
   let t = r.tail;
   let n: u32 = 0;
@@ -242,17 +255,22 @@ export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs:
 
 /** fq_flush_timeout's step for CPU q's ring, run on CPU `on`: lock it, free what the flush covered. */
 export function drainRing(fq: FlushQueue, q: u32, on: u32): u32 {
+  return drainRingBelow(fq, q, on, 0);
+}
+
+/** drainRing freeing the entries stamped below `cover`; 0: below finish_cnt as read under the lock. */
+function drainRingBelow(fq: FlushQueue, q: u32, on: u32, cover: u64): u32 {
   let r = ringAt(fq, q);
   lock(fqDomain(fq), ringLockAddr(r), selfId);
-  let n = ringFree(fq, q, on);
+  let n = ringFreeBelow(fq, q, on, cover != 0 ? cover : atomicLoad<u64>(finishCntAddr(fq)));
   unlock(ringLockAddr(r));
   return n;
 }
 
-/** Drains every CPU's ring on CPU `on` (the body of fq_flush_timeout after its flush). */
-function drainAll(fq: FlushQueue, on: u32): u32 {
+/** Drains every CPU's ring on CPU `on` (the body of fq_flush_timeout after its flush); `cover` as drainRingBelow. */
+function drainAll(fq: FlushQueue, on: u32, cover: u64): u32 {
   let n: u32 = 0;
-  for (let q: u32 = 0; q < fq.cpus; q++) if (fqDepth(fq, q) != 0) n += drainRing(fq, q, on);
+  for (let q: u32 = 0; q < fq.cpus; q++) if (fqDepth(fq, q) != 0) n += drainRingBelow(fq, q, on, cover);
   return n;
 }
 
@@ -276,14 +294,19 @@ export function timerExpire(fq: FlushQueue, on: u32, nowMs: f64): bool {
  */
 export function pollTimer(fq: FlushQueue, on: u32, nowMs: f64): i32 {
   if (!timerExpire(fq, on, nowMs)) return -1;
-  return <i32>drainAll(fq, on);
+  return <i32>drainAll(fq, on, 0);
 }
 
-/** Flush and free everything queued, on CPU `on`, with the timer off (the end of a run). */
+/**
+ * Flush and free everything queued, on CPU `on`, with the timer off (the
+ * end of a run, and the host's recovery after a worker died). By its own
+ * flush's start count, not by finish_cnt: after a flush whose CPU died
+ * (domainFlush) finish_cnt lags start_cnt, and the entries queued since
+ * that flush started would stay queued although this flush covers them.
+ */
 export function fqDrain(fq: FlushQueue, on: u32): u32 {
   atomicStore<u32>(timerOnAddr(fq), Timer.OFF);
-  domainFlush(fq);
-  return drainAll(fq, on);
+  return drainAll(fq, on, domainFlush(fq));
 }
 
 /** Entries queued in every ring. */
