@@ -10,6 +10,7 @@ export { Bad } from "../tree/check";
 export { Books } from "../iommu/books";
 export { Timer, Queued } from "../iommu/flush-queue";
 export { SimParam, SimTotal, LockClass } from "../sim/layout";
+export { Stream } from "../sim/random";
 export { SimAt, SimLockStat, SimLock } from "./sim";
 export { VIEW_CPU_BITS, VIEW_DEAD } from "../holder";
 export { HANDOFF_TAKE_BACK_MS } from "../lock";

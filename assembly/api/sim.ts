@@ -7,11 +7,11 @@ import { ORDERS, NIL, ANCHOR, domainAt, nodeAt } from "../layout";
 import { first, next } from "../tree/rbtree";
 import { fqAt } from "../iommu/flush-queue";
 import {
-  Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, cpuPtr, reservedPtr, histPtr,
-  P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
+  Sim, SimParam, SimTotal, L, H, simAt, simBytes as simBytesIn, layoutSim, lockAt, slotPtr, jobPtr, streamPtr, cpuPtr, reservedPtr, histPtr,
+  P_OFF, T_OFF, CPU_BYTES, JOB_BYTES, JOB_STREAMS, PH_SUBMIT, HIST_HEAD, HIST_BUCKETS,
 } from "../sim/layout";
 import { queueInit, queueSet, queueBuild, queueAt, queueRebuild, queueTagsLeft } from "../sim/queue";
-import { seedRng, exponential } from "../sim/random";
+import { Stream, streamSeed, exponential } from "../sim/random";
 import { histClear, histAdd } from "../sim/histogram";
 import { mergeTableBuild, mergeIos, mergeIosFormula } from "../sim/merge";
 import { runUntil } from "../sim/loop";
@@ -45,6 +45,8 @@ export enum SimAt {
   /** f64s at the head of each histogram, and its buckets. */
   histHead,
   histBuckets,
+  /** Byte offset in a job record of its random streams' states (u64 each, by Stream). */
+  jobStreams,
 }
 
 /** Where the host writes and reads in the Sim at addr (SimAt). */
@@ -62,6 +64,7 @@ export function simOffset(addr: usize, which: SimAt): u32 {
     case SimAt.locks: return 1 + ORDERS + s.cpus;
     case SimAt.histHead: return HIST_HEAD;
     case SimAt.histBuckets: return HIST_BUCKETS;
+    case SimAt.jobStreams: return JOB_STREAMS;
     default: return 0xFFFFFFFF;
   }
 }
@@ -80,15 +83,19 @@ export function simStart(addr: usize, domain: usize, fq: usize, strict: bool, pc
   s.bsMin = bsMin;
   s.bsSteps = bsSteps;
   mergeTableBuild(s);
-  seedRng(s, <u64>seed);
   let migrateNs = load<f64>(addr + P_OFF + (<usize>SimParam.migrateNs << 3));
+  let first = Infinity;
   for (let j: u32 = 0; j < s.jobs; j++) {
     let jp = jobPtr(s, j);
     let c = load<u32>(jp);
     store<u32>(cpuPtr(s, c), load<u32>(cpuPtr(s, c), 16) + 1, 16);
-    store<f64>(jp, migrateNs > 0 ? exponential(s, migrateNs) : Infinity, 8);
+    for (let kind: u32 = 0; kind < <u32>Stream.COUNT; kind++) store<u64>(streamPtr(s, j, kind), streamSeed(<u64>seed, j, kind));
+    let m = migrateNs > 0 ? exponential(streamPtr(s, j, Stream.MIGRATE), migrateNs) : Infinity;
+    store<f64>(jp, m, 8);
+    if (m < first) first = m;
     store<f64>(jp, 0, 16);
   }
+  s.nextMigrateNs = first;
   for (let i: u32 = 0; i < 1 + ORDERS + s.cpus; i++) lockAt(s, i).lastCpu = -1;
   for (let c: u32 = 0; c < s.cpus; c++) store<u32>(cpuPtr(s, c), 0, 20);  // no async queue run yet
   for (let h: u32 = 0; h < 3; h++) histClear(s, h);

@@ -7,7 +7,8 @@
 // ╒═ Sim header ══════════════════════════════════════════════════════════╕
 // │ geometry, region offsets, P (f64 parameters), totals, interval counts │
 // ├═ per CPU: busy-until f64, socket u32, interrupt CPU u32, jobs u32      │
-// ├═ per job: CPU u32, next migration f64, device free-at f64             │
+// ├═ per job: CPU u32, next migration f64, device free-at f64, a random    │
+// │           stream per kind of draw u64 x Stream.COUNT (random.ts)      │
 // ├═ per slot: job u32, phase u32, submitted-at f64, segments u32, I/Os   │
 // │            u32, completion CPU u32; segments (pfn u64, pages u64) x   │
 // │            segsMax                                                    │
@@ -21,6 +22,7 @@
 
 import { ORDERS, CACHE_LINE } from "../layout";
 import { queueBytes } from "./queue";
+import { Stream } from "./random";
 
 /**
  * f64 parameters, by index into Sim's P array. The host writes them by these
@@ -189,7 +191,7 @@ export namespace H {
   offMerge: u32;
   mergeEntries: u32; // thresholds in the merged-request table (merge.ts)
   totalBytes: u32;
-  rng: u64;
+  nextMigrateNs: f64; // the earliest job's next migration (loop.ts migrateDue); Infinity: none before the duration
   timerAt: f64;
   nextTickNs: f64;
   bsFixed: f64;
@@ -203,9 +205,12 @@ export namespace H {
 // async runs of the hctx whose irq CPU this is u32 (blk_mq_hctx_next_cpu's turn).
 // @ts-ignore: decorator
 @inline export const CPU_BYTES: u32 = 24;
-// Per-job record: CPU u32, pad, next migration f64, device free-at f64.
+// Per-job record: CPU u32, pad, next migration f64, device free-at f64, then
+// the job's random streams (random.ts Stream), a u64 state each at JOB_STREAMS.
 // @ts-ignore: decorator
-@inline export const JOB_BYTES: u32 = 24;
+@inline export const JOB_STREAMS: u32 = 24;
+// @ts-ignore: decorator
+@inline export const JOB_BYTES: u32 = JOB_STREAMS + 8 * <u32>Stream.COUNT;
 // Per-slot record: job u32, phase u32, submitted-at f64, segments u32, I/Os it stands for u32,
 // completion CPU u32 (the interrupt CPU of the CPU that mapped it), pad.
 // @ts-ignore: decorator
@@ -295,6 +300,9 @@ export function layoutSim(s: Sim, cpus: u32, jobs: u32, iodepth: u32, segsMax: u
 @inline export function cpuPtr(s: Sim, c: u32): usize { return changetype<usize>(s) + s.offCpu + <usize>c * CPU_BYTES; }
 // @ts-ignore: decorator
 @inline export function jobPtr(s: Sim, j: u32): usize { return changetype<usize>(s) + s.offJob + <usize>j * JOB_BYTES; }
+/** The state of job j's random stream of this kind (random.ts Stream). */
+// @ts-ignore: decorator
+@inline export function streamPtr(s: Sim, j: u32, kind: u32): usize { return jobPtr(s, j) + JOB_STREAMS + (<usize>kind << 3); }
 // @ts-ignore: decorator
 @inline export function slotPtr(s: Sim, k: u32): usize { return changetype<usize>(s) + s.offSlot + <usize>k * SLOT_BYTES; }
 // @ts-ignore: decorator

@@ -22,19 +22,19 @@ import { FlushQueue, Queued, ringAt, fqDepth, drainRing, timerExpire, ringWillFr
 import { mapIova, unmapIova, iovaLen, lastFellBack, lastFirstError, lastFirstWalk } from "../iommu/dma";
 import { freeFast } from "../rcache/rcache";
 import {
-  Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, slotPtr, segPtr, bsPtr,
+  Sim, SimParam, SimTotal, L, H, PH_SUBMIT, PH_COMPLETE, PH_MAP, pAt, bump, cpuPtr, jobPtr, streamPtr, slotPtr, segPtr, bsPtr,
 } from "./layout";
 import { NO_EVENT, queueAt, queueFirst, queueFirstSlot, queueFirstPhase, queueFirstTime, queueReplaceFirst, queuePopFirst } from "./queue";
-import { uniform, exponential, below } from "./random";
+import { Stream, uniform, exponential, below } from "./random";
 import { drawMergedIos } from "./merge";
 import { histAdd } from "./histogram";
 import { startOn, setCpuFreeAt, acquire, release, snapWork, chargeWork, EVERY_ORDER } from "./clock";
 
-/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split). */
-function drawBytes(s: Sim): f64 {
+/** One block size, as fio draws it: fixed, a multiple of the minimum (range), or from the table (split); r: the job's SIZE stream. */
+function drawBytes(s: Sim, r: usize): f64 {
   if (s.bsKind == 0) return s.bsFixed;
-  if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(s) * s.bsSteps));
-  let u = uniform(s);
+  if (s.bsKind == 1) return s.bsMin * (1 + Math.floor(uniform(r) * s.bsSteps));
+  let u = uniform(r);
   let n = s.bsEntries;
   for (let i: u32 = 0; i + 1 < n; i++) {
     let e = bsPtr(s, i);
@@ -43,19 +43,19 @@ function drawBytes(s: Sim): f64 {
   return load<f64>(bsPtr(s, n - 1));
 }
 
-/** The scheduler moves job j to an idle CPU (any other one if none is idle). */
-function migrate(s: Sim, j: u32, t: f64): void {
+/** The scheduler moves job j to an idle CPU (any other one if none is idle), drawing from the job's MIGRATE stream r. */
+function migrate(s: Sim, j: u32, r: usize): void {
   let jp = jobPtr(s, j);
   let from = load<u32>(jp);
   let to = from;
   let C = s.cpus;
   if (C > 1) {
     for (let tries = 0; tries < 64; tries++) {
-      let c = below(s, C);
+      let c = below(r, C);
       if (c != from && load<u32>(cpuPtr(s, c), 16) == 0) { to = c; break; }
     }
     if (to == from) {
-      to = below(s, C - 1);
+      to = below(r, C - 1);
       if (to >= from) to++;
     }
   }
@@ -63,7 +63,35 @@ function migrate(s: Sim, j: u32, t: f64): void {
   store<u32>(cpuPtr(s, to), load<u32>(cpuPtr(s, to), 16) + 1, 16);
   store<u32>(jp, to);
   bump(s, SimTotal.migrations, 1);
-  store<f64>(jp, t + exponential(s, pAt(s, SimParam.migrateNs)), 8);
+}
+
+/**
+ * Every migration due by t, in the order of their times. Each job migrates
+ * as a Poisson process of its own (mean gap migrateNs, its MIGRATE stream):
+ * the times are the stream's, not the events', and the moves are made in
+ * time order whichever event comes first, so that where the jobs run at a
+ * time is the same under every policy of a seed. Migrations stop at the
+ * run's duration, as submissions do. Returns nothing: the jobs' CPUs and
+ * s.nextMigrateNs are updated.
+ */
+export function migrateDue(s: Sim, t: f64): void {
+  let mean = pAt(s, SimParam.migrateNs);
+  let duration = pAt(s, SimParam.durationNs);
+  while (true) {
+    let first: u32 = 0;
+    let m = Infinity;
+    for (let j: u32 = 0; j < s.jobs; j++) {
+      let at = load<f64>(jobPtr(s, j), 8);
+      if (at < m) { m = at; first = j; }
+    }
+    if (m > t || m >= duration) {
+      s.nextMigrateNs = m < duration ? m : Infinity;
+      return;
+    }
+    let r = streamPtr(s, first, Stream.MIGRATE);
+    migrate(s, first, r);
+    store<f64>(jobPtr(s, first), m + exponential(r, mean), 8);
+  }
 }
 
 /** free_iova_fast of one IOVA on CPU c from `now`, charged (the unwinding of a failed map, a strict unmap). */
@@ -94,14 +122,14 @@ function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
   let sp = slotPtr(s, k);
   let j = load<u32>(sp);
   let jp = jobPtr(s, j);
-  if (t >= load<f64>(jp, 8)) migrate(s, j, t);
+  if (t >= s.nextMigrateNs) migrateDue(s, t);
   let c = load<u32>(jp);
   if (s.bsKind == 3) {
     // A merged request: its reads are submitted one by one (submitNs each) and
     // it maps once the last has joined, at an event of its own, so that its map
     // takes the locks in time order with the other CPUs'. Its bytes are
     // ios * bsFixed (mapRequest), integers far below 2^53: exact.
-    let ios = drawMergedIos(s);
+    let ios = drawMergedIos(s, streamPtr(s, j, Stream.SIZE));
     let at = startOn(s, c, t) + pAt(s, SimParam.submitNs) * <f64>ios;
     setCpuFreeAt(s, c, at);
     store<u32>(sp, PH_MAP, 4);
@@ -109,7 +137,7 @@ function chargeRingFree(s: Sim, d: Domain, c: u32, at: f64, freed: u64): f64 {
     store<u32>(sp, ios, 20);
     return at;
   }
-  let bytes = drawBytes(s);
+  let bytes = drawBytes(s, streamPtr(s, j, Stream.SIZE));
   store<f64>(sp, t, 8);
   store<u32>(sp, 1, 20);
   return mapAndIssue(s, d, k, t, c, startOn(s, c, t) + pAt(s, SimParam.submitNs), bytes);
@@ -146,11 +174,13 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
 // @ts-ignore: decorator
 @inline function mapRequest(s: Sim, d: Domain, k: u32, t: f64): f64 {
   let sp = slotPtr(s, k);
-  let c = load<u32>(jobPtr(s, load<u32>(sp)));
+  let j = load<u32>(sp);
+  if (t >= s.nextMigrateNs) migrateDue(s, t);
+  let c = load<u32>(jobPtr(s, j));
   let share = pAt(s, SimParam.kblockdShare);
   // An async run of the hardware queue: a kblockd worker maps it, when it is free.
   // One call of mapAndIssue for both, so that it is inlined here once.
-  let viaKblockd = share > 0 && uniform(s) < share;
+  let viaKblockd = share > 0 && uniform(streamPtr(s, j, Stream.KBLOCKD)) < share;
   let w = viaKblockd ? hctxNextCpu(s, c) : c;
   let from = viaKblockd ? startOn(s, w, t) : t;
   let booked = load<f64>(cpuPtr(s, c));
@@ -168,7 +198,8 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
 // @ts-ignore: decorator
 @inline function mapAndIssue(s: Sim, d: Domain, k: u32, t: f64, c: u32, now: f64, bytes: f64): f64 {
   let sp = slotPtr(s, k);
-  let jp = jobPtr(s, load<u32>(sp));
+  let j = load<u32>(sp);
+  let jp = jobPtr(s, j);
   let segBytes = pAt(s, SimParam.segBytes);
   let limit = <u64>pAt(s, SimParam.dmaLimitPfn);
   let shift = d.granuleShift;
@@ -231,7 +262,7 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
   bump(s, SimTotal.maps, <f64>n);
   // The device: the transfer (behind the job's earlier ones when serial), then its latency.
   let xfer = bytes * pAt(s, SimParam.nsPerByte);
-  let lat = pAt(s, SimParam.deviceBaseNs) * (1 + pAt(s, SimParam.deviceJitter) * (uniform(s) - 0.5));
+  let lat = pAt(s, SimParam.deviceBaseNs) * (1 + pAt(s, SimParam.deviceJitter) * (uniform(streamPtr(s, j, Stream.DEVICE)) - 0.5));
   let done: f64;
   if (s.serial != 0) {
     let free = load<f64>(jp, 16);
@@ -429,5 +460,9 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
 export function runUntil(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
   let r: u32;
   do r = runBatch(s, d, fq, untilNs); while (r == MORE);
+  // The moves due by untilNs, now rather than at the next event (the same
+  // state: placement is a function of time), so that an interval's count of
+  // migrations and the jobs' CPUs read between intervals are the interval's.
+  if (r == 1 && untilNs >= s.nextMigrateNs) migrateDue(s, untilNs);
   return r;
 }

@@ -88,10 +88,10 @@ function mergeStartsBuild(s: Sim): void {
   }
 }
 
-/** One request's I/O count: k(u) for the next uniform draw. */
+/** One request's I/O count: k(u) for the next uniform draw of the stream at r (the job's SIZE stream). */
 // @ts-ignore: decorator
-@inline export function drawMergedIos(s: Sim): u32 {
-  return mergeIosCount(s, uniform(s));
+@inline export function drawMergedIos(s: Sim, r: usize): u32 {
+  return mergeIosCount(s, uniform(r));
 }
 
 /** k(u) as a double (the host's check of the table against the formula). */

@@ -231,6 +231,23 @@ export class WasmSim {
     return this.ex.simLockIndex(this.lockKind[kind], n);
   }
 
+  /**
+   * Job j's record: its CPU, its next migration's time (Infinity: none
+   * before the duration) and the states of its random streams, by kind
+   * (assembly/sim/random.ts: a stream per job and kind of draw).
+   */
+  job(j: number): { cpu: number; nextMigrationNs: number; streams: Record<Exclude<MemberOf<"Stream">, "COUNT">, bigint> } {
+    const ex = this.ex;
+    const a = this.addr;
+    const p = a + ex.simOffset(a, this.at.jobTable) + j * ex.simOffset(a, this.at.jobBytes);
+    const at = p + ex.simOffset(a, this.at.jobStreams);
+    const u64 = new BigUint64Array(this.domain.memory.buffer);
+    const kinds = codes().Stream;
+    const streams = {} as Record<Exclude<MemberOf<"Stream">, "COUNT">, bigint>;
+    for (const k of CODE_SETS.Stream) if (k !== "COUNT") streams[k] = u64[at / 8 + kinds[k]]!;
+    return { cpu: this.u32[p / 4]!, nextMigrationNs: this.f64[p / 8 + 1]!, streams };
+  }
+
   /** pfns allocated below 4 GiB (reserved ranges left out) and the lowest of them (-1: none). */
   window32(): { used: number; lowest: number } {
     const used = this.ex.simWindow32(this.addr);

@@ -86,7 +86,9 @@ export const CODE_SETS = {
   LockClass: ["TREE", "DEPOT", "FQ"],
   /** simOffset() selectors (assembly/api/sim.ts). */
   SimAt: ["params", "totals", "cpuTable", "jobTable", "blockSizes", "reserved", "cpuBytes", "jobBytes", "locks", "histHead",
-    "histBuckets"],
+    "histBuckets", "jobStreams"],
+  /** The simulator's kinds of random draw, a stream of each per job (assembly/sim/random.ts). */
+  Stream: ["SIZE", "DEVICE", "KBLOCKD", "MIGRATE", "COUNT"],
   /** simLockStat() selectors. */
   SimLockStat: ["held", "wait", "iHeld", "iWait", "acquisitions", "handoffs", "maxHeld", "kworkerHolds", "kworkerHeld",
     "kworkerMaxHeld", "floorWaits", "floorWaitNs"],
