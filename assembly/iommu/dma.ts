@@ -38,7 +38,10 @@ export let lastFirstWalk: f64 = 0;
  * `cpu`. `pci`: the device is a PCI device (the 32-bit-first rule). Returns
  * the pfn, or 0 when nothing fits.
  */
-export function mapIova(d: Domain, cpu: u32, pages: u64, dmaLimitPfn: u64, pci: bool): u64 {
+// Inlined: the simulator's loop (assembly/sim/loop.ts) calls it per segment,
+// and a wasm call in V8 spills and reloads the caller's live registers.
+// @ts-ignore: decorator
+@inline export function mapIova(d: Domain, cpu: u32, pages: u64, dmaLimitPfn: u64, pci: bool): u64 {
   let len = iovaLen(pages);
   let limit32 = d.dma32Pfn - 1;
   let pfn: u64 = 0;
@@ -65,7 +68,9 @@ export function mapIova(d: Domain, cpu: u32, pages: u64, dmaLimitPfn: u64, pci: 
  * length, as the kernel passes it (its order is the rounded one's).
  * Returns queue_iova's Queued.* bits (0 when strict).
  */
-export function unmapIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, strict: bool, nowMs: f64): u32 {
+// Inlined (as mapIova): the loop's calls pass `strict` as a constant, so each keeps one branch.
+// @ts-ignore: decorator
+@inline export function unmapIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, strict: bool, nowMs: f64): u32 {
   if (!strict) return queueIova(fq, cpu, pfn, pages, nowMs);
   iotlbSync(fq);
   freeFast(fqDomain(fq), cpu, pfn, pages);

@@ -214,7 +214,10 @@ function timerDue(fq: FlushQueue, nowMs: f64): f64 {
  * one flush may cover none of this ring: flush until one does, since adding
  * to a still-full ring would wrap it to empty and lose its entries.
  */
-export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs: f64): u32 {
+// Inlined into its callers (the simulator's unmap of every request among
+// them): a wasm call in V8 spills and reloads the caller's live registers.
+// @ts-ignore: decorator
+@inline export function queueIova(fq: FlushQueue, cpu: u32, pfn: u64, pages: u64, nowMs: f64): u32 {
   let d = fqDomain(fq);
   let r = ringAt(fq, cpu);
   let out: u32 = 0;
