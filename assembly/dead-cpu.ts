@@ -2,7 +2,7 @@
 //
 // A worker terminated inside a critical section leaves the lock word holding
 // its id and the structure behind it possibly half updated. Waiters would
-// notice after about a second (lock.ts), but only if they need that lock;
+// notice after about 200 ms (lock.ts), but only if they need that lock;
 // the CPU-dead path knows the CPU is gone, so it looks at every lock the
 // domain has and, if one is held by the dead CPU, fails at once: the domain
 // is poisoned and the host reports LockHolderDeadError naming that CPU.

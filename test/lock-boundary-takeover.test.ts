@@ -100,7 +100,7 @@ describe("a boundary-marked lock of a CPU marked dead", () => {
     expect(d.ex.boundaryTakeoverCount() - before).toBe(1);
     const t0 = Date.now();
     const r = await within(waiter, BOUND_MS, "the waiter");
-    // Woken by the take-over, not by a liveness check (~1 s each, then ~10 s before poisoning).
+    // Woken by the take-over, not by a liveness check (~200 ms each, then ~10 s before poisoning).
     expect(Date.now() - t0).toBeLessThan(1000);
     expect((r as { opsDone: number }).opsDone).toBe(1);
     expect(d.poisonedBy).toBe(null);

@@ -551,7 +551,7 @@ export class SharedArena implements DisposableView {
    * allocations stay allocated; any view may still free them.
    * @param workerIndex from 0 to workers - 1, not this view's own
    * @throws InvalidArgumentError for a bad index; ArenaClosedError after close();
-   *   LockHolderDeadError (within about a second) if the worker died holding a lock
+   *   LockHolderDeadError (within about 200 ms) if the worker died holding a lock
    */
   reclaimWorker(workerIndex: number): void {
     this.live("reclaimWorker");
@@ -560,7 +560,7 @@ export class SharedArena implements DisposableView {
       throw new InvalidArgumentError("workerIndex", workerIndex, "is this view's own: call close() instead");
     }
     // Dead first, then the CPU-dead path (CpuPool's order): a lock the worker died
-    // holding is then reported as LockHolderDeadError in about a second, not waited on forever.
+    // holding is then reported as LockHolderDeadError in about 200 ms, not waited on forever.
     this.domain.setCpuAlive(workerIndex, false);
     this.domain.freeCpuCached(workerIndex);
     Atomics.store(this.attached, workerIndex, 0);

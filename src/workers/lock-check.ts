@@ -164,7 +164,7 @@ export interface DeadHolderRun {
 /**
  * A lock word held by CPU 2, whose worker is gone (it never attached, so its
  * alive flag is 0): the host and a worker (CPU 1) must each get
- * LockHolderDeadError(2) after about a second instead of waiting forever.
+ * LockHolderDeadError(2) after about 200 ms instead of waiting forever.
  */
 export async function deadHolderCheck(): Promise<DeadHolderRun> {
   const domain = new IovaDomain(4096, 1, { cpus: 4, policy: "linux-6.4", maxRanges: 64 });
