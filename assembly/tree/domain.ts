@@ -350,7 +350,9 @@ export function removeNode(d: Domain, z: u32): void {
     // A leaf holding no maxima leaves every subtree value as it was if
     // succ's own values stayed too: the free of the lowest range right
     // below its successor (the tree pair's) propagates nothing.
-    let same = ownSame && Z.left == NIL && Z.maxGap == 0 && Z.maxAlignKey == 0
+    // One test of the three zero fields (all unsigned): fewer branches on
+    // the tree pair's path than three comparisons.
+    let same = ownSame && ((<u64>Z.left) | Z.maxGap | Z.maxAlignKey) == 0
       && (d.flags & Flag.COUNT_WALK) == 0;
     erase(d, z, !same, own0, a0);
   } else {
