@@ -263,6 +263,18 @@ describe("a malformed trace is a FAIL naming file and line, never a pass", () =>
     ["header without cpus", [(({ cpus: _c, ...h }) => h)(header), alloc], 1, /header: missing field "cpus"/],
     ["an empty line between ops", [header, alloc, "", alloc], 3, /not JSON/],
     ["a line that is not an object", [header, alloc, "[1, 2]"], 3, /must be a JSON object/],
+    // Before: the core inserted the inverted range [10, 5] and a trace expecting it passed.
+    ["reserve with lo above hi", [header, { op: "reserve", lo: 10, hi: 5 }, { op: "tree", expect: [[10, 5]] }], 2,
+      /reserve: lo 10 is above hi 5: a range needs lo <= hi/],
+    // Values as the file wrote them, not as JSON.parse read them (1e400 was shown "null", -0 "0", 2^53 + 1 rounded).
+    ["reserve with lo above hi -0", [header, '{"op":"reserve","lo":5,"hi":-0}', { op: "tree", expect: [] }], 2, /lo 5 is above hi -0:/],
+    ["a pfn of 1e400", [header, '{"op":"reserve","lo":1e400,"hi":5}'], 2, /field "lo" must be an integer in \[0, 2\^53\), got 1e400$/],
+    ["a size of -1e400", [header, '{"op":"alloc","size":-1e400,"limit":1000,"aligned":false,"expect":1000}'], 2, /field "size" must be a page count.*got -1e400$/],
+    ["a pfn of 2^53 + 1", [header, '{"op":"free", "pfn" : 9007199254740993 }'], 2, /got 9007199254740993$/],
+    ["a header granule of 1e400", ['{"kind":"header","name":"m","profile":"linux-rbtree","granule":1e400,"start_pfn":1,"cpus":1,"mag_size":null,"max_global_mags":null}', alloc], 1,
+      /header: field "granule" must be a power of two from 1 to 65536, got 1e400$/],
+    ["a header name holding an escaped quote, a brace and a field", ['{"kind":"header","name":"m\\",\\"granule\\":7}{","profile":"linux-rbtree","granule":1e400,"start_pfn":1,"cpus":1,"mag_size":null,"max_global_mags":null}', alloc], 1,
+      /field "granule" must be a power of two from 1 to 65536, got 1e400$/],
   ];
   for (const [name, lines, line, why] of cases) {
     it(`${name}: line ${line}`, () => {

@@ -8,6 +8,7 @@
 // naming the file and the line.
 import { readInputFile } from "../util/input-file.js";
 import { codes } from "../wasm/codes.js";
+import { rawFields } from "./raw-fields.js";
 
 /** The largest fixture is 1.7 MB; a bound keeps /dev/zero or a FIFO from being read forever. */
 const MAX_TRACE_BYTES = 256 * 2 ** 20;
@@ -110,15 +111,28 @@ const HEADER: Record<string, Check> = {
   max_global_mags: orNull(uint, "null or an integer in [0, 2^53)"),
 };
 
-/** Checks one parsed line against its field table; the reason, or null. */
-function fieldProblem(o: Record<string, unknown>, fields: Record<string, Check>, ctx: { cpus: number }, skip: string): string | null {
+/** Checks one parsed line (source text `line`) against its field table; the reason, or null. */
+function fieldProblem(o: Record<string, unknown>, line: string, fields: Record<string, Check>, ctx: { cpus: number }, skip: string): string | null {
   for (const k of Object.keys(o)) {
     if (k !== skip && !(k in fields)) return `unknown field "${k}"`;
   }
   for (const [k, check] of Object.entries(fields)) {
     if (!(k in o)) return k === "expect" ? "a checkpoint without \"expect\"" : `missing field "${k}"`;
     const want = check(o[k], ctx);
-    if (want !== null) return `field "${k}" must be ${want}, got ${JSON.stringify(o[k])}`;
+    if (want !== null) return `field "${k}" must be ${want}, got ${rawFields(line).get(k) ?? JSON.stringify(o[k])}`;
+  }
+  return null;
+}
+
+/**
+ * What a line's fields, each valid alone, cannot be together: a reserve
+ * whose lo is above its hi (the core, as reserve_iova, would insert that
+ * inverted range into the tree, and a trace expecting it would pass).
+ */
+function crossProblem(o: Record<string, unknown>, line: string): string | null {
+  if (o.op === "reserve" && (o.lo as number) > (o.hi as number)) {
+    const raw = rawFields(line);
+    return `lo ${raw.get("lo")} is above hi ${raw.get("hi")}: a range needs lo <= hi`;
   }
   return null;
 }
@@ -142,7 +156,7 @@ export function readTrace(file: string): Trace {
   });
   const h = parsed[0]!;
   if (h.kind !== "header") fail(1, "the first line must be the header");
-  const hp = fieldProblem(h, HEADER, { cpus: 1 }, "");
+  const hp = fieldProblem(h, lines[0]!, HEADER, { cpus: 1 }, "");
   if (hp) fail(1, `header: ${hp}`);
   const ctx = { cpus: h.cpus as number };
   if (parsed.length === 1) fail(1, "a header and no ops: nothing to compare");
@@ -153,7 +167,7 @@ export function readTrace(file: string): Trace {
     if (typeof o.op !== "string") fail(i + 1, "line has no op");
     if (!Object.hasOwn(OPS, o.op as string)) fail(i + 1, `unknown op ${JSON.stringify(o.op)}`);
     const fields = OPS[o.op as TraceOp["op"]];
-    const p = fieldProblem(o, fields, ctx, "op");
+    const p = fieldProblem(o, lines[i]!, fields, ctx, "op") ?? crossProblem(o, lines[i]!);
     if (p) fail(i + 1, `${o.op}: ${p}`);
     if ("expect" in fields) checkpoints++;
   }
