@@ -51,7 +51,10 @@ describe("simulate: the 32-bit window", () => {
     // acquisitions, v6.x 11,624 and 15,182 (6.8x); tree-lock wait 2.1e5 ns against 1.2e5. At
     // 3e30eab, the lock model that booked holds in processing order gave 1.6e7 against 6.3e5.
     // So v5.10 takes the lock for nearly every extra fast-fail, waits for it longer and completes
-    // fewer I/Os.
+    // fewer I/Os. With a random stream per job and kind (8151578: both eras see the same sizes and
+    // device times) and the re-priced 32-hold booking: 105,376 fast-fails and 108,426 acquisitions
+    // against 11,369 and 14,966; wait 7.4e4 ns against 5.8e4; 1,178,252 I/Os against 1,179,191
+    // (the same load: the eras now differ by their own work, no longer by their draws).
     const extraFastFails = a.counters.fastFails - b.counters.fastFails;
     expect(a.locks.tree.acquisitions - b.locks.tree.acquisitions).toBeGreaterThan(0.9 * extraFastFails);
     expect(a.locks.tree.acquisitions).toBeGreaterThan(5 * b.locks.tree.acquisitions);

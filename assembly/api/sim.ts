@@ -238,6 +238,11 @@ export function simLockHold(addr: usize, i: u32, c: u32, at: f64, work: f64): f6
   return hold(simAt(addr), i, c, at, work);
 }
 
+/** Sets the simulated present, as the loop does at each event (a check of the lock booking, which drops the holds ended by then: test/sim-lock-order). */
+export function simSetNow(addr: usize, ns: f64): void {
+  simAt(addr).nowNs = ns;
+}
+
 /** Byte address of histogram h (0 map, 1 unmap, 2 clat): n, min, max, sum, sumSq, then the buckets. */
 export function simHist(addr: usize, h: u32): usize { return histPtr(simAt(addr), h); }
 

@@ -67,15 +67,23 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
 // in time order: the earlier arrival gets the lock first. So each lock keeps
 // its latest BOOKED holds (start, end, holder) sorted by start, and a hold
 // of known length (hold) takes the earliest gap at or after its arrival that
-// fits it, else waits behind the booked holds. When the booking is full the
-// earliest hold is dropped and its end becomes the floor: an arrival before
-// the floor waits until then (conservative: holds never overlap), even if the
-// lock was free at its time; the lock counts those waits (floorWaits,
-// floorWaitNs) so that the artefact stays visible.
+// fits it, else waits behind the booked holds. Each booked hold's interval
+// is LOCK_NS, the hand-off from the hold before it in the booking, and its
+// work. A hold taken in a gap before a booked one becomes that one's
+// predecessor, so the gap must also leave room for the rise of that hold's
+// hand-off (from the new holder instead of the old): it is booked on the
+// lock by moving that hold's start earlier by the rise (later, if the
+// hand-off falls), its end, already returned to its CPU, kept. When the booking is full, the
+// holds that ended before the simulated present (s.nowNs: no arrival is
+// earlier) leave it first, then, if none has, the earliest; the latest
+// dropped hold's end is the floor: an arrival before the floor waits until
+// then (conservative: holds never overlap), even if the lock was free at its
+// time; the lock counts those waits (floorWaits, floorWaitNs) so that the
+// artefact stays visible (bench/lock-floor.ts prints their share).
 
 /** Holds each lock remembers (LOCK_BYTES: the fields, then 20 bytes a hold). */
 // @ts-ignore: decorator
-@inline export const BOOKED: u32 = 12;
+@inline export const BOOKED: u32 = 32;
 // @ts-ignore: decorator
 @inline const BOOKED_AT: usize = offsetof<Lock>();
 // @ts-ignore: decorator
@@ -99,23 +107,39 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
   return costAfter(s, last, c);
 }
 
-/** Books [start, end) by CPU c at index j of the booking (holds from j on move up; the earliest drops if full). */
-function book(lk: Lock, j: u32, start: f64, end: f64, c: u32): void {
+/** Drops the booking's first k holds: the floor is the last one's end, its holder the floor's. */
+// @ts-ignore: decorator
+@inline function dropFirst(lk: Lock, k: u32): void {
+  let n = lk.booked;
+  lk.floor = load<f64>(bStart(lk, k - 1), 8);
+  lk.floorCpu = load<i32>(bCpu(lk, k - 1)) + 1;
+  memory.copy(bStart(lk, 0), bStart(lk, k), <usize>(n - k) << 4);
+  memory.copy(bCpu(lk, 0), bCpu(lk, k), <usize>(n - k) << 2);
+  lk.booked = n - k;
+}
+
+/**
+ * Books [start, end) by CPU c at index j of the booking (holds from j on
+ * move up). A full booking first drops the holds that ended by `now`, else
+ * its earliest (the new hold itself, if that is the earliest).
+ */
+function book(lk: Lock, j: u32, start: f64, end: f64, c: u32, now: f64): void {
   let n = lk.booked;
   if (DEBUG) assert(start >= lk.floor && (j == 0 || load<f64>(bStart(lk, j - 1), 8) <= start) && (j == n || end <= load<f64>(bStart(lk, j))), "book: holds of a lock never overlap");
   if (n == BOOKED) {
-    // The earliest hold leaves the booking; its end is the floor from now on.
-    if (j == 0) {
+    // Ends rise with starts (the holds are disjoint): the ended ones are the first k.
+    let k: u32 = 0;
+    while (k < j && load<f64>(bStart(lk, k), 8) <= now) k++;
+    if (k == 0 && j == 0) {
+      // The new hold is the earliest and nothing ended: it leaves the booking at once.
       lk.floor = end;
       lk.floorCpu = <i32>c + 1;
       return;
     }
-    lk.floor = load<f64>(bStart(lk, 0), 8);
-    lk.floorCpu = load<i32>(bCpu(lk, 0)) + 1;
-    memory.copy(bStart(lk, 0), bStart(lk, 1), <usize>(BOOKED - 1) << 4);
-    memory.copy(bCpu(lk, 0), bCpu(lk, 1), <usize>(BOOKED - 1) << 2);
-    n--;
-    j--;
+    dropFirst(lk, k > 0 ? k : 1);
+    let dropped = n - lk.booked;
+    n -= dropped;
+    j -= dropped;
   }
   if (j < n) {
     memory.copy(bStart(lk, j + 1), bStart(lk, j), <usize>(n - j) << 4);
@@ -181,14 +205,15 @@ function book(lk: Lock, j: u32, start: f64, end: f64, c: u32): void {
   let lk = lockAt(s, i);
   let since = lk.since;
   account(s, lk, until - since, c);
-  if (contended(s, i)) book(lk, lk.booked, since, until, c);
+  if (contended(s, i)) book(lk, lk.booked, since, until, c, s.nowNs);
 }
 
 /**
  * CPU c holds lock i for `work` ns of work, arriving at `at`: in the
  * earliest gap of the booking at or after `at` that fits the lock's cost
- * (the hand-off from the hold before the gap) and the work, else after the
- * latest booked hold. Returns the release time.
+ * (the hand-off from the hold before the gap), the work and the rise of the
+ * next hold's hand-off, else after the latest booked hold. Returns the
+ * release time.
  */
 export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
   let lk = lockAt(s, i);
@@ -201,7 +226,6 @@ export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
     return end;
   }
   let start = at;
-  let prev = lk.floorCpu - 1;
   if (start < lk.floor) {
     // The floor, not a known hold, decides the start: the dropped holds may
     // have left the lock free at `at`. Counted so that the artefact is visible.
@@ -210,27 +234,42 @@ export function hold(s: Sim, i: u32, c: u32, at: f64, work: f64): f64 {
     start = lk.floor;
   }
   let n = lk.booked;
-  let j: u32 = 0;
-  // Booked holds that end by the arrival are behind it; the last of them is its predecessor.
-  while (j < n && load<f64>(bStart(lk, j), 8) <= start) {
-    prev = load<i32>(bCpu(lk, j));
-    j++;
-  }
+  // Booked holds that end by the arrival are behind it (the first j; from
+  // the latest down, as most arrivals come after most of the booking); the
+  // last of them is its predecessor.
+  let j = n;
+  while (j > 0 && load<f64>(bStart(lk, j - 1), 8) > start) j--;
+  let prev = j > 0 ? load<i32>(bCpu(lk, j - 1)) : lk.floorCpu - 1;
   let cost = costAfter(s, prev, c);
+  let rise: f64 = 0;
   while (j < n) {
     let p = bStart(lk, j);
-    if (start + cost + work <= load<f64>(p)) break;  // it fits before hold j
+    let next = load<i32>(bCpu(lk, j));
+    // Taken before hold j, this hold is its predecessor instead of prev: hold
+    // j's hand-off rises by `rise` (or falls: rise < 0). Its end stays, so its
+    // start moves by -rise and this hold must end by then.
+    rise = costAfter(s, <i32>c, <u32>next) - costAfter(s, prev, <u32>next);
+    if (start + cost + work + rise <= load<f64>(p)) break;  // it fits before hold j
     let e = load<f64>(p, 8);
     if (e > start) start = e;
-    prev = load<i32>(bCpu(lk, j));
+    prev = next;
     cost = costAfter(s, prev, c);
     j++;
   }
   takeCost(s, lk, prev, c);
+  if (j < n) {
+    // Hold j is taken after c's now: its hand-off (from c) is booked on the
+    // lock, in its own interval, which keeps LOCK_NS + the hand-off + its work.
+    let next = load<i32>(bCpu(lk, j));
+    let p = bStart(lk, j);
+    store<f64>(p, load<f64>(p) - rise);
+    // The hand-off count follows: hold j's hand-off is from c now, not from prev.
+    lk.handoffs += <f64>(<i32>(next != <i32>c) - <i32>(prev >= 0 && next != prev));
+  }
   if (start > at) addWait(lk, start - at);
   let end = start + cost + work;
   account(s, lk, end - start, c);
-  book(lk, j, start, end, c);
+  book(lk, j, start, end, c, s.nowNs);
   return end;
 }
 

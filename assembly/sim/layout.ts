@@ -192,6 +192,7 @@ export namespace H {
   mergeEntries: u32; // thresholds in the merged-request table (merge.ts)
   totalBytes: u32;
   nextMigrateNs: f64; // the earliest job's next migration (loop.ts migrateDue); Infinity: none before the duration
+  nowNs: f64;         // the simulated present: the time of the event being handled (clock.ts book)
   timerAt: f64;
   nextTickNs: f64;
   bsFixed: f64;
@@ -216,7 +217,7 @@ export namespace H {
 // @ts-ignore: decorator
 @inline export const SLOT_BYTES: u32 = 32;
 // @ts-ignore: decorator
-@inline export const LOCK_BYTES: u32 = 384;  // the fields (128 bytes), then clock.ts's booking of BOOKED holds (240)
+@inline export const LOCK_BYTES: u32 = 768;  // the fields (128 bytes), then clock.ts's booking of BOOKED (32) holds (640)
 // @ts-ignore: decorator
 @inline export const SIM_HEADER: u32 = 704;  // the fields, then P at P_OFF (32 f64), T at T_OFF (24 f64), the scratch
 // @ts-ignore: decorator

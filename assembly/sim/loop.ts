@@ -336,6 +336,7 @@ function hctxNextCpu(s: Sim, c: u32): u32 {
 function timer(s: Sim, d: Domain, fq: FlushQueue): void {
   let tc = fq.timerCpu;
   s.timerOn = 0;
+  s.nowNs = s.timerAt;
   let now = startOn(s, tc, s.timerAt);
   if (!timerExpire(fq, tc, fq.timerDueMs)) return;
   now += pAt(s, SimParam.iotlbFlushNs);
@@ -367,6 +368,7 @@ function tick(s: Sim, d: Domain, at: f64): void {
   let ms = <u64>(at / 1e6);
   let reclaimMs = <u64>pAt(s, SimParam.reclaimMs);
   let kworker = s.cpus;
+  s.nowNs = at;
   snapWork(s, d, EVERY_ORDER);
   depotTimers(d, ms, reclaimMs);
   let t = chargeWork(s, d, EVERY_ORDER, kworker, at, false, 0);
@@ -434,6 +436,7 @@ function runBatch(s: Sim, d: Domain, fq: FlushQueue, untilNs: f64): u32 {
       if (isTimer) continue;
     }
     let next: f64;
+    s.nowNs = t;
     let phase = queueFirstPhase(q);
     if (phase == PH_SUBMIT) {
       if (t >= duration) {

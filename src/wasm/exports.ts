@@ -129,6 +129,8 @@ export interface IovaExports {
   simLockIndex(kind: number, n: number): number;
   /** CPU c holds lock i for `work` ns from `at`, as the loop does: the release time (test/sim-lock-order). */
   simLockHold(addr: number, i: number, c: number, at: number, work: number): number;
+  /** Sets the simulated present (the lock booking drops the holds ended by then): test/sim-lock-order. */
+  simSetNow(addr: number, ns: number): void;
 }
 
 /** Every layoutField() value, by name. */
