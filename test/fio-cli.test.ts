@@ -28,6 +28,11 @@ describe('iova fio: bad input exits 2 and names the offending text', () => {
     ['negative device latency', ['--name=t', '--number_ios=10', '--device_lat=-1'], /--device_lat: must not be negative \(got '-1'\)/],
     ['no jobs', ['--iodepth=4'], /no jobs defined/],
     ['virtual with a count bound', ['--clock=virtual', '--name=t', '--number_ios=10'], /--clock virtual runs for a --runtime only.*number_ios=10/],
+    // One mapIo moves at most MAX_BATCH (4096) segments through the view's scratch slot. Before: the plan allowed 16384,
+    // so 8192 segments of 64 KiB were refused in every worker at run time ("fio: run failed: ... InvalidArgumentError"), exit 1.
+    ['bs over the segments one map holds', ['--name=t', '--bs=512m', '--runtime=1s'], /--bs: job 't': an I\/O of up to 512m maps as 8192 segments of --max_segment=64k, more than 4096/],
+    ['a bs range reaching over it', ['--name=t', '--bs=4k/50:257m/50', '--runtime=1s'], /--bs: job 't': an I\/O of up to 257m maps as 4112 segments .*more than 4096/],
+    ['bs over it with a small max_segment', ['--name=t', '--bs=16m', '--max_segment=2k', '--runtime=1s'], /maps as 8192 segments of --max_segment=2k, more than 4096/],
   ];
   for (const [what, args, msg] of cases) {
     it(what, () => {
@@ -46,6 +51,20 @@ describe('iova fio: bad input exits 2 and names the offending text', () => {
     expect(r.err).toContain(`${f}:6:`);
     expect(r.err).toContain('64kq');
     expect(r.err).toContain('6 | bs=64kq');
+  });
+
+  it('a job file bs over the segments one map holds: file-level refusal before the run, exit 2', () => {
+    const f = join(dir, 'bigbs.fio');
+    writeFileSync(f, '[global]\nruntime=1s\n[big]\nbs=512m\n');
+    const r = fio([f]);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/--bs: job 'big': an I\/O of up to 512m maps as 8192 segments/);
+    expect(r.out).toBe('');
+  });
+
+  it('the largest bs that fits (4096 x 64 KiB = 256 MiB) is accepted (parse only)', () => {
+    const r = fio(['--name=t', '--bs=256m', '--runtime=1s', '--parse-only']);
+    expect(r.code, r.err).toBe(0);
   });
 
   it('a device model option in a job section (they are run-wide)', () => {

@@ -8,6 +8,7 @@ import { type JobOptions, modelOf } from '../options.js';
 import { largestBlockBytes } from '../../load/block-size.js';
 import { loadSlabs } from '../../load/slabs.js';
 import { formatBlockSize, formatSize } from '../../load/values.js';
+import { MAX_BATCH } from '../../domain/iova-domain.js';
 import { CTRL_WORDS, F_WORDS, HDR_WORDS, SEG_WORDS, SLOT_HDR, W_WORDS, WF_WORDS } from './shared.js';
 
 /** IOVA space of the 64-bit limit: 48 address bits, as an x86/arm64 IOMMU's usual aperture. */
@@ -77,8 +78,11 @@ const MAX_CPUS = 1024;
  * Segments one I/O may map, and segments all jobs may hold in flight: each
  * has a slot in shared memory (SEG_WORDS doubles), so these bound the
  * shared buffers (2^22 x 3 x 8 bytes = 96 MiB) before anything is allocated.
+ * Per I/O it is also what one mapIo moves through a view's scratch slot
+ * (DmaPath.maxSegments, MAX_BATCH): it was 16384, so --bs=512m (8192
+ * segments of 64 KiB) passed here and failed in every worker at run time.
  */
-export const MAX_SEGMENTS_PER_IO = 16384;
+export const MAX_SEGMENTS_PER_IO = MAX_BATCH;
 export const MAX_SEGMENTS_IN_FLIGHT = 1 << 22;
 
 function checkSegments(o: JobOptions): void {
