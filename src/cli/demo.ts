@@ -1,5 +1,6 @@
 // `iova demo`: a short tour of the tree allocator for a first `npm start`.
 import { IovaDomain } from "../domain/iova-domain.js";
+import { shown } from "../util/shown.js";
 
 export const DEMO_USAGE = `usage: iova demo
 
@@ -16,7 +17,7 @@ export function demoCommand(args: string[]): number {
       process.stdout.write(DEMO_USAGE);
       return 0;
     }
-    process.stderr.write(`iova demo: unexpected argument '${args.find((a) => a !== "--help" && a !== "-h") ?? args[0]}'\n\n${DEMO_USAGE}`);
+    process.stderr.write(`iova demo: unexpected argument '${shown(args.find((a) => a !== "--help" && a !== "-h") ?? args[0]!)}'\n\n${DEMO_USAGE}`);
     return 2;
   }
   const d = new IovaDomain(4096, 1, { maxRanges: 200_000 });

@@ -5,6 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { shown } from '../util/shown.js';
 import { FioJobFileError, FioOptionError } from '../fio/errors.js';
 import type { AllocatorState, StatusSnapshot } from '../fio/format.js';
 import { collectJobs } from '../fio/jobfile.js';
@@ -172,7 +173,7 @@ async function runAndReport(io: FioIo, jobs: JobOptions[], global: JobOptions, c
     try {
       writeFileSync(global.output, text);
     } catch (e) {
-      io.stderr.write(`fio: cannot write --output '${global.output}': ${(e as Error).message}\n`);
+      io.stderr.write(`fio: cannot write --output '${shown(global.output)}': ${(e as Error).message}\n`);
       return 1;
     }
   }

@@ -6,6 +6,7 @@
 // under /proc (mkdir answers ENOENT, and the recursive walk retries forever),
 // so the folder is made one level at a time here, from the deepest ancestor
 // that exists.
+import { shown } from "../util/shown.js";
 import { closeSync, constants, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
@@ -13,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 export class OutputPathError extends RangeError {
   override name = "OutputPathError";
   constructor(readonly flag: string, readonly path: string, reason: string) {
-    super(`--${flag}: cannot write to '${path}': ${reason}`);
+    super(`--${flag}: cannot write to '${shown(path)}': ${shown(reason)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // `iova replay FILE...`: one line per trace, then "N passed, N failed".
 import { readTrace, TraceFormatError } from "../replay/trace.js";
 import { describeResult, replayTrace } from "../replay/run.js";
+import { shown } from "../util/shown.js";
 
 export const REPLAY_USAGE = `usage: iova replay FILE.jsonl...
 
@@ -18,7 +19,7 @@ export function replayCommand(argv: string[]): number {
     const a = argv[i]!;
     if (a === "--") { files.push(...argv.slice(i + 1)); break; }
     if (a === "--help" || a === "-h") { process.stdout.write(REPLAY_USAGE); return 0; }
-    if (a.startsWith("-") && a !== "-") { process.stderr.write(`iova replay: unknown option '${a}'\n\n${REPLAY_USAGE}`); return 2; }
+    if (a.startsWith("-") && a !== "-") { process.stderr.write(`iova replay: unknown option '${shown(a)}'\n\n${REPLAY_USAGE}`); return 2; }
     files.push(a);
   }
   if (files.length === 0) {
@@ -41,7 +42,7 @@ export function replayCommand(argv: string[]): number {
       line = e instanceof TraceFormatError ? `FAIL ${e.file}:${e.line}: ${e.reason}` : `FAIL ${f}: ${(e as Error).message}`;
       failed++;
     }
-    process.stdout.write(line + "\n");
+    process.stdout.write(shown(line) + "\n");  // the file name and reasons echo input: escaped (util/shown.ts)
   }
   if (unsupported) process.stdout.write(`${unsupported} unsupported (not counted as passed)\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);

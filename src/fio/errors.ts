@@ -1,6 +1,8 @@
 // Typed errors of the fio option layer. Callers branch on `code` rather than
 // on message text; the message is for the human at the terminal.
 
+import { shown } from '../util/shown.js';
+
 export { FioOptionError, type FioOptionErrorCode } from '../load/option-error.js';
 
 /** A job file problem, located by file name and 1-based line number. */
@@ -22,7 +24,8 @@ export class FioJobFileError extends Error {
     reason: string,
     detail: { option?: string; value?: string; cause?: unknown } = {},
   ) {
-    super(`${file}:${line}: ${reason}\n  ${line} | ${text}`, { cause: detail.cause });
+    // Two lines by design; the file name, the reason and the line's text are escaped each (util/shown.ts).
+    super(`${shown(file)}:${line}: ${shown(reason)}\n  ${line} | ${shown(text)}`, { cause: detail.cause });
     this.file = file;
     this.line = line;
     this.text = text;

@@ -3,6 +3,8 @@
 // text; the message is for the human at the terminal. (Named for fio, whose
 // grammar every command's options follow.)
 
+import { shown } from '../util/shown.js';
+
 export type FioOptionErrorCode =
   | 'unknown-option' // no such option (a near name is suggested when one exists)
   | 'missing-value' // option needs a value and got none
@@ -23,8 +25,9 @@ export class FioOptionError extends Error {
   readonly value: string;
   readonly code: FioOptionErrorCode;
 
+  /** The message echoes what was typed: its control characters are shown escaped (util/shown.ts), not obeyed by the terminal. */
   constructor(code: FioOptionErrorCode, option: string, value: string, message: string) {
-    super(message);
+    super(shown(message));
     this.code = code;
     this.option = option;
     this.value = value;

@@ -9,6 +9,7 @@
 import { readInputFile } from "../util/input-file.js";
 import { codes } from "../wasm/codes.js";
 import { rawFields } from "./raw-fields.js";
+import { shown } from "../util/shown.js";
 
 /** The largest fixture is 1.7 MB; a bound keeps /dev/zero or a FIFO from being read forever. */
 const MAX_TRACE_BYTES = 256 * 2 ** 20;
@@ -51,7 +52,7 @@ export interface Trace {
 export class TraceFormatError extends Error {
   override name = "TraceFormatError";
   constructor(readonly file: string, readonly line: number, readonly reason: string) {
-    super(`${file}:${line}: ${reason}`);
+    super(shown(`${file}:${line}: ${reason}`));
   }
 }
 

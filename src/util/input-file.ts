@@ -1,12 +1,13 @@
 // Reading a file the user named as input (a job file, a trace): only a
 // regular file of bounded size, so that `/dev/zero`, a FIFO or a directory
 // is refused at once instead of read forever.
+import { shown } from './shown.js';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 export class InputFileError extends Error {
   override readonly name = 'InputFileError';
   constructor(readonly path: string, what: string, reason: string) {
-    super(`cannot read ${what} '${path}': ${reason}`);
+    super(`cannot read ${what} '${shown(path)}': ${shown(reason)}`);
   }
 }
 
