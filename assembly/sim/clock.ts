@@ -86,10 +86,22 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
 @inline export const BOOKED: u32 = 32;
 // @ts-ignore: decorator
 @inline const BOOKED_AT: usize = offsetof<Lock>();
+// The booking is a ring: hold j (0 the earliest) sits at place head + j,
+// modulo BOOKED, so dropping the earliest holds moves the head instead of
+// every later hold (memory.copy, which V8 runs as a call into C++; with 12
+// holds and the earliest dropped at every booking once full, the copies were
+// 3.5% of the simulator's time). A hold booked before the latest still moves
+// the later ones up, one by one (most holds are booked last).
+/** Hold j's place in the ring (j < BOOKED). */
 // @ts-ignore: decorator
-@inline function bStart(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (<usize>j << 4); }
+@inline function place(lk: Lock, j: u32): usize {
+  let x = lk.head + j;
+  return <usize>((BOOKED & (BOOKED - 1)) == 0 ? x & (BOOKED - 1) : x >= BOOKED ? x - BOOKED : x);
+}
 // @ts-ignore: decorator
-@inline function bCpu(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (<usize>BOOKED << 4) + (<usize>j << 2); }
+@inline function bStart(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (place(lk, j) << 4); }
+// @ts-ignore: decorator
+@inline function bCpu(lk: Lock, j: u32): usize { return changetype<usize>(lk) + BOOKED_AT + (<usize>BOOKED << 4) + (place(lk, j) << 2); }
 
 /** The lock's cost for CPU c taking it after holder `last` (-1: nobody): LOCK_NS plus the hand-off, if any. */
 // @ts-ignore: decorator
@@ -113,8 +125,7 @@ import { Sim, Lock, SimParam, SimTotal, L, LockClass, lockAt, pAt, bump, cpuPtr,
   let n = lk.booked;
   lk.floor = load<f64>(bStart(lk, k - 1), 8);
   lk.floorCpu = load<i32>(bCpu(lk, k - 1)) + 1;
-  memory.copy(bStart(lk, 0), bStart(lk, k), <usize>(n - k) << 4);
-  memory.copy(bCpu(lk, 0), bCpu(lk, k), <usize>(n - k) << 2);
+  lk.head = <u32>place(lk, k);
   lk.booked = n - k;
 }
 
@@ -141,9 +152,11 @@ function book(lk: Lock, j: u32, start: f64, end: f64, c: u32, now: f64): void {
     n -= dropped;
     j -= dropped;
   }
-  if (j < n) {
-    memory.copy(bStart(lk, j + 1), bStart(lk, j), <usize>(n - j) << 4);
-    memory.copy(bCpu(lk, j + 1), bCpu(lk, j), <usize>(n - j) << 2);
+  for (let i = n; i > j; i--) {
+    let to = bStart(lk, i), from = bStart(lk, i - 1);
+    store<f64>(to, load<f64>(from));
+    store<f64>(to, load<f64>(from, 8), 8);
+    store<i32>(bCpu(lk, i), load<i32>(bCpu(lk, i - 1)));
   }
   store<f64>(bStart(lk, j), start);
   store<f64>(bStart(lk, j), end, 8);

@@ -129,10 +129,10 @@ export namespace L {
   kwMaxHeld: f64;
   floor: f64;        // every hold dropped from the booking ended by then (clock.ts)
   floorCpu: i32;     // 1 + the holder of the latest dropped hold (0: none dropped)
-  pad2: u32;
+  head: u32;         // the earliest booked hold's place in the booking's ring (clock.ts)
   floorWaits: f64;   // holds whose start the floor put later than their arrival (clock.ts hold)
   floorWaitNs: f64;  // the ns by which the floor put them later (floor - arrival)
-  // then the booking: BOOKED holds' start and end (f64 pairs), then their CPUs (i32), clock.ts
+  // then the booking, a ring from head: BOOKED holds' start and end (f64 pairs), then their CPUs (i32), clock.ts
 }
 
 /** Histogram: fio's log-linear plat buckets, 6 bits (as src/sim/histogram.ts). */
