@@ -62,7 +62,17 @@ describe("adaptive against linux-6.4 on the faithful merged load while jobs migr
   // nodes: 300 s, seed 1, 22.4 ms worst map against linux-6.4's 618 us,
   // walks of up to 35K nodes (4.3 ms holds), 1.1% fewer I/Os
   // (docs/adaptive-policy.md).
-  const runs = mergedPair({ faithful: true, seconds: 20, migrateMs: 1000 }, 600_000);
+  const load = { faithful: true, seconds: 20, migrateMs: 1000 } as const;
+  const runs = mergedPair(load, 600_000);
+  // The resolution of an I/O count on this load: linux-6.4 against itself with one cost moved by a
+  // millionth (0.1 ns on a 100 us read), which changes no policy's choice but the times of events,
+  // and with them which lock holds meet. Both policies see the same draws (a random stream per job
+  // and kind, assembly/sim/random.ts), so a difference below this is the model's noise, not a cost.
+  let control: SimResult;
+  beforeAll(() => {
+    const cfg = planStudy({ policies: ["linux-6.4"], ...load }).configs[0]!;
+    control = simulate({ ...cfg, costs: { ...cfg.costs, deviceBaseNs: cfg.costs.deviceBaseNs * (1 + 1e-6) } });
+  }, 600_000);
 
   it("runs: books balance, the jobs migrated, and adaptive gave back to the tree", () => {
     for (const r of [runs.adaptive, runs.linux]) expect(r.books.ok, r.books.problems.join("; ")).toBe(true);
@@ -70,13 +80,14 @@ describe("adaptive against linux-6.4 on the faithful merged load while jobs migr
     expect(runs.adaptive.counters.policyTreeHolds).toBeGreaterThan(0);
   });
 
-  it("no fall, I/Os at least linux-6.4's, worst map no worse, no tree-lock hold longer than linux-6.4's", () => {
+  it("no fall, I/Os at least linux-6.4's less the control's resolution, worst map no worse, no tree-lock hold longer than linux-6.4's", () => {
     expectNoFall(runs.adaptive);
-    expect(runs.adaptive.counters.ios).toBeGreaterThanOrEqual(runs.linux.counters.ios);
-    // The worst map holds here, at 20 s seed 1 (349 us against 387 us), but not on the 300 s seed-1 run, where
-    // adaptive misses it by 7 us (625 us against 618 us), nor the I/Os at seed 2 (12,579 fewer of 415M):
-    // green here does not mean the bar is met on the long run. Both worst maps there are too-big maps
-    // waiting behind too-big frees booked by a CPU running behind, no policy work (docs/adaptive-policy.md).
+    const resolution = Math.abs(control.counters.ios - runs.linux.counters.ios);
+    expect(control.books.ok).toBe(true);
+    expect(runs.adaptive.counters.ios).toBeGreaterThanOrEqual(runs.linux.counters.ios - resolution);
+    // Measured (stream per job and kind, re-priced 32-hold booking): 20 s seed 1, adaptive 27,682,560
+    // I/Os, linux-6.4 27,676,396, the control 27,676,972 (resolution 576); worst map 153 against
+    // 238 us. The 300 s runs of seeds 1-10 are in docs/adaptive-policy.md.
     expect(runs.adaptive.latency.map.max).toBeLessThanOrEqual(runs.linux.latency.map.max);
     expect(runs.adaptive.counters.treeLockMaxHoldNs).toBeLessThanOrEqual(runs.linux.counters.treeLockMaxHoldNs);
     expect(runs.adaptive.counters.walkSteps).toBeLessThanOrEqual(runs.linux.counters.walkSteps);
