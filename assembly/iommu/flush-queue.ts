@@ -246,12 +246,19 @@ function timerDue(fq: FlushQueue, nowMs: f64): f64 {
   if (depth > r.maxDepth) r.maxDepth = depth;
   unlock(ringLockAddr(r));
   // Avoid false sharing: read before the exchange, as the kernel does.
-  if (atomicLoad<u32>(timerOnAddr(fq)) == Timer.OFF &&
-      atomicCmpxchg<u32>(timerOnAddr(fq), Timer.OFF, Timer.ARMING) == Timer.OFF) {
-    fq.timerCpu = cpu;
-    fq.timerDueMs = timerDue(fq, nowMs);
-    atomicStore<u32>(timerOnAddr(fq), Timer.ARMED);
-    out |= Queued.ARMED_TIMER;
+  if (atomicLoad<u32>(timerOnAddr(fq)) == Timer.OFF) {
+    // The expiry is computed before the exchange: between ARMING and ARMED
+    // only straight-line stores run, no call and no loop, so no interrupt
+    // check where V8's terminate() lands. A worker killed inside timerDue
+    // (its call's entry is one) once left the timer in ARMING for good: no
+    // CPU armed or fired it again, and queued entries waited for a full ring.
+    let due = timerDue(fq, nowMs);
+    if (atomicCmpxchg<u32>(timerOnAddr(fq), Timer.OFF, Timer.ARMING) == Timer.OFF) {
+      fq.timerCpu = cpu;
+      fq.timerDueMs = due;
+      atomicStore<u32>(timerOnAddr(fq), Timer.ARMED);
+      out |= Queued.ARMED_TIMER;
+    }
   }
   return out;
 }
