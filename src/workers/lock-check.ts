@@ -15,7 +15,8 @@
 // touches them and they lie outside every domain region. The final count
 // must be exactly W × iters. With --dead-holder, a lock word held by a dead
 // CPU must make the host and a worker fail with LockHolderDeadError (about
-// 1 s) rather than hang. With --workload, also a short 4-worker
+// 200 ms since 2b82a37: a waiter checks the holder's liveness every 100 parks)
+// rather than hang. With --workload, also a short 4-worker
 // allocFast/freeFast run with cross-CPU frees and a full audit.
 // Prints one JSON line; exit code 0 when every check held.
 import { fileURLToPath } from "node:url";
