@@ -21,18 +21,8 @@ import type { LockTotals, SimResult } from '../src/sim/result.js';
 import { planStudy } from '../src/study/options.js';
 import type { WasmBuild } from '../src/wasm/module.js';
 import { simBuild } from '../src/sim/wasm-sim.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-/** test/sim-mechanisms.test.ts's fill32: a 64 KiB granule, a host bridge window over the top 3/4 of 4 GiB, 3% of I/Os at 4 MiB. */
-const FILL32: SimOptions = {
-  policy: 'linux-5.10', cpus: 8, jobs: 8, iodepth: 16, granule: 65536, bs: '64k/90:256k/7:4m/3',
-  durationMs: 300, intervalMs: 100, pciWindows: [{ start: 0x4000_0000, end: 0xffff_ffff }], completion: 'other',
-  costs: { deviceBaseNs: 5000, deviceBytesPerSec: 1e11, deviceSerialTransfers: 0 },
-};
+import { arg } from './args.js';
+import { FILL32 } from './fill32-load.js';
 
 /** Every lock of a class summed: its wait and the floor's part of it. */
 function classes(r: SimResult): [string, LockTotals[]][] {

@@ -43,14 +43,10 @@ import { POLICIES, type DepotPolicy } from '../src/domain/policy.js';
 import type { WasmBuild } from '../src/wasm/module.js';
 import { SIM_WASM_FILE, simBuild } from '../src/sim/wasm-sim.js';
 import { cpuNs, median, threadCpuNs } from './clock.js';
+import { arg } from './args.js';
 
 const THREAD_IOPS = 1.6e6;
 const THREAD_HOURS = 16;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 export interface SimSpeedFigure {
   policy: DepotPolicy;

@@ -4,20 +4,12 @@
 // contention on every lock, and determinism per seed.
 import { describe, expect, it } from "vitest";
 import { simulate, type SimOptions } from "../dist/src/sim/engine.js";
+import { FAST_DEVICE, FILL32 } from "../dist/bench/fill32-load.js";
 
-const fastDevice = { deviceBaseNs: 5000, deviceBytesPerSec: 1e11, deviceSerialTransfers: 0 };
-
-/**
- * A load built to fill the 32-bit window within a few hundred ms: a 64 KiB
- * granule (65,536 pfns below 4 GiB), a host bridge window over the top
- * three quarters of it, and 3% of I/Os at 4 MiB (64 pages, above the
- * cached orders).
- */
-const fill32: SimOptions = {
-  policy: "linux-5.10", cpus: 8, jobs: 8, iodepth: 16, granule: 65536, bs: "64k/90:256k/7:4m/3",
-  durationMs: 300, intervalMs: 100, pciWindows: [{ start: 0x4000_0000, end: 0xffff_ffff }], completion: "other",
-  costs: fastDevice,
-};
+// The fill32 load (a 32-bit window that fills in a few hundred ms) and its
+// fast device: one definition with bench/lock-floor.ts, which measures on it.
+const fastDevice = FAST_DEVICE;
+const fill32: SimOptions = FILL32;
 
 describe("simulate: the 32-bit window", () => {
   it("fills it, then falls back to 64-bit; the window's figures and the fast-fails are per sample", () => {
