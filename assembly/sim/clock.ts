@@ -147,10 +147,10 @@ function book(lk: Lock, j: u32, start: f64, end: f64, c: u32, now: f64): void {
       lk.floorCpu = <i32>c + 1;
       return;
     }
-    dropFirst(lk, k > 0 ? k : 1);
-    let dropped = n - lk.booked;
-    n -= dropped;
-    j -= dropped;
+    let drop = k > 0 ? k : 1;
+    dropFirst(lk, drop);
+    n -= drop;
+    j -= drop;
   }
   for (let i = n; i > j; i--) {
     let to = bStart(lk, i), from = bStart(lk, i - 1);
